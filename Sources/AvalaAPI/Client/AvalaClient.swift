@@ -1,0 +1,194 @@
+import AsyncHTTPClient
+import Foundation
+public import Logging
+import NIOCore
+import NIOHTTP1
+
+/// An async client for the Avala REST API.
+///
+/// One client is shared by everything that talks to one Avala account: its rate limiter and concurrency
+/// bound apply across all callers. It owns its HTTP client, configured never to follow redirects (a
+/// redirect would replay the API key to another URL); call ``shutdown()`` when done.
+///
+/// ```swift
+/// let client = try AvalaClient(configuration: .fromEnvironment(), logger: logger)
+/// defer { Task { try await client.shutdown() } }
+/// for try await dataset in client.datasets() { print(dataset.name) }
+/// ```
+///
+/// Retries: a 429 waits `Retry-After` (else exponential backoff with full jitter) and is retried for any
+/// method, since the server did not act on it; 5xx and transport failures are retried for GET, PUT and
+/// DELETE, and for a POST or PATCH only when the caller marked it `retrySafe`; other 4xx never.
+public final class AvalaClient: Sendable {
+    public let configuration: AvalaClientConfiguration
+    let logger: Logger
+    private let http: HTTPClient
+    private let limiter: RateLimiter
+    private let inFlight: AsyncSemaphore
+
+    public init(configuration: AvalaClientConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        var httpConfiguration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(10)),
+            decompression: .disabled)
+        httpConfiguration.httpVersion = .automatic
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute, burst: configuration.burst)
+        self.inFlight = AsyncSemaphore(permits: configuration.maxConcurrency)
+    }
+
+    /// Closes the connections. The client must not be used afterwards.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    // MARK: - Sending
+
+    /// Sends a request and decodes its JSON answer.
+    func send<Response: Decodable>(_ request: AvalaRequest, as type: Response.Type = Response.self) async throws -> Response {
+        let body = try await sendRaw(request)
+        do {
+            return try AvalaJSON.makeDecoder().decode(Response.self, from: Data(body))
+        } catch {
+            throw AvalaError(
+                code: .decoding, status: 200,
+                message: "response is not a valid \(Response.self): \(Self.describe(decodingError: error))",
+                request: request.summary,
+                body: AvalaError.redact(String(decoding: body.prefix(300), as: UTF8.self), secrets))
+        }
+    }
+
+    /// Sends a request whose answer has no body worth reading (204 on DELETE).
+    func sendDiscardingBody(_ request: AvalaRequest) async throws {
+        _ = try await sendRaw(request)
+    }
+
+    /// Sends with the rate budget, the concurrency bound and the retry policy; returns the 2xx body.
+    func sendRaw(_ request: AvalaRequest) async throws -> [UInt8] {
+        var attempt = 0
+        while true {
+            try await limiter.acquire()
+            do {
+                return try await inFlight.withPermit { try await self.sendOnce(request, attempt: attempt) }
+            } catch let error as AvalaError {
+                guard let delay = retryDelay(for: error, request: request, attempt: attempt) else { throw error }
+                attempt += 1
+                logger.info(
+                    "Retrying Avala request",
+                    metadata: [
+                        "avala.request": "\(request.summary)", "avala.error": "\(error.code)",
+                        "avala.status": "\(error.status.map(String.init) ?? "-")", "retry.attempt": "\(attempt)",
+                        "retry.delay_ms": "\(Int(delay.seconds * 1000))",
+                    ])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// How long to wait before retrying, or nil when the error is final.
+    func retryDelay(for error: AvalaError, request: AvalaRequest, attempt: Int) -> Duration? {
+        guard attempt < configuration.maxRetries else { return nil }
+        switch error.code {
+        case .rateLimited:
+            let delay = error.retryAfter.map { Duration.seconds($0) } ?? backoff(attempt: attempt)
+            // A long wait is the caller's to schedule (the dispatcher can retry later without holding a task).
+            return delay <= configuration.maxRetryAfter ? delay : nil
+        case .server, .transport:
+            return request.mayRetryAfterFailure ? backoff(attempt: attempt) : nil
+        default:
+            return nil
+        }
+    }
+
+    /// Exponential backoff with full jitter: uniform in [0, min(max, base · 2^attempt)].
+    func backoff(attempt: Int) -> Duration {
+        let ceiling = min(configuration.backoffMax.seconds, configuration.backoffBase.seconds * pow(2, Double(attempt)))
+        return .seconds(Double.random(in: 0...max(ceiling, 0)))
+    }
+
+    private var secrets: [String] { [configuration.apiKey.revealed] }
+
+    private func sendOnce(_ request: AvalaRequest, attempt: Int) async throws -> [UInt8] {
+        let base = configuration.baseURL
+        var url = base.origin + base.path + request.path
+        if let query = request.query { url += "?" + query }
+        var httpRequest = HTTPClientRequest(url: url)
+        httpRequest.method = HTTPMethod(rawValue: request.method.rawValue)
+        httpRequest.headers.add(name: "X-Avala-Api-Key", value: configuration.apiKey.revealed)
+        httpRequest.headers.add(name: "Accept", value: "application/json")
+        httpRequest.headers.add(name: "User-Agent", value: configuration.userAgent)
+        if let body = request.body {
+            httpRequest.headers.add(name: "Content-Type", value: "application/json")
+            httpRequest.body = .bytes(ByteBuffer(bytes: body))
+        }
+
+        let started = ContinuousClock.now
+        let status: Int
+        let headers: HTTPHeaders
+        let body: [UInt8]
+        do {
+            let response = try await http.execute(httpRequest, timeout: .init(configuration.timeout))
+            status = Int(response.status.code)
+            headers = response.headers
+            let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
+            body = Array(buffer.readableBytesView)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw AvalaError(
+                code: .decoding, message: "response body is larger than \(configuration.maxResponseBytes) bytes",
+                request: request.summary)
+        } catch {
+            logger.debug(
+                "Avala request failed without a response",
+                metadata: ["avala.request": "\(request.summary)", "avala.error": "\(error)"])
+            throw AvalaError(
+                code: .transport, message: AvalaError.redact(String(describing: error), secrets),
+                request: request.summary)
+        }
+
+        await observeRateLimitHeaders(headers)
+        logger.debug(
+            "Avala request finished",
+            metadata: [
+                "avala.request": "\(request.summary)", "avala.status": "\(status)", "retry.attempt": "\(attempt)",
+                "duration_ms": "\(Int(started.duration(to: .now).seconds * 1000))",
+            ])
+        guard (200..<300).contains(status) else {
+            throw AvalaError.fromResponse(
+                status: status, retryAfterHeader: headers.first(name: "Retry-After"), body: body,
+                request: request.summary, redacting: secrets)
+        }
+        return body
+    }
+
+    /// `X-RateLimit-Remaining: 0` holds every request of this client until `X-RateLimit-Reset`.
+    private func observeRateLimitHeaders(_ headers: HTTPHeaders) async {
+        guard let remaining = headers.first(name: "X-RateLimit-Remaining").flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }),
+            remaining <= 0,
+            let reset = headers.first(name: "X-RateLimit-Reset").flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) })
+        else { return }
+        // A reset far in the future is a clock problem or a bad header: hold at most maxRetryAfter.
+        let wait = min(max(reset - Date().timeIntervalSince1970, 0), configuration.maxRetryAfter.seconds)
+        guard wait > 0 else { return }
+        logger.info("Avala rate budget spent; holding requests", metadata: ["hold.ms": "\(Int(wait * 1000))"])
+        await limiter.hold(for: .seconds(wait))
+    }
+
+    static func describe(decodingError error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(type(of: error))" }
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return keys.isEmpty ? "at the top level" : "at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)"
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing '\(key.stringValue)' \(path(context))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(context.debugDescription) \(path(context))"
+        @unknown default: return "\(error)"
+        }
+    }
+}

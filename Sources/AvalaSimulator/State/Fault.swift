@@ -1,0 +1,54 @@
+/// A fault injected into matching API requests (`POST /_sim/faults`).
+///
+/// A fault matches requests whose path starts with `pathPrefix` (and whose method is `method`, when set).
+/// It applies to every match, to a random share (`rate`), or to the next `count` matches. It may add
+/// latency, answer `status` (429 with `retryAfter` seconds; 3xx with `location`), or drop the connection.
+public struct Fault: Codable, Hashable, Sendable {
+    public var pathPrefix: String
+    public var method: String?
+    public var status: Int?
+    public var rate: Double?
+    public var count: Int?
+    public var retryAfter: Int?
+    public var latencyMs: Int?
+    public var drop: Bool?
+    public var location: String?
+
+    public init(
+        pathPrefix: String, method: String? = nil, status: Int? = nil, rate: Double? = nil, count: Int? = nil,
+        retryAfter: Int? = nil, latencyMs: Int? = nil, drop: Bool? = nil, location: String? = nil
+    ) {
+        self.pathPrefix = pathPrefix
+        self.method = method
+        self.status = status
+        self.rate = rate
+        self.count = count
+        self.retryAfter = retryAfter
+        self.latencyMs = latencyMs
+        self.drop = drop
+        self.location = location
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, status, rate, count, drop, location
+        case pathPrefix = "path_prefix"
+        case retryAfter = "retry_after"
+        case latencyMs = "latency_ms"
+    }
+}
+
+/// An API request as the simulator saw it (`GET /_sim/requests`); the key is never recorded.
+public struct RecordedRequest: Codable, Hashable, Sendable {
+    public var method: String
+    public var path: String
+    public var query: String?
+    public var body: String?
+    /// Whether an `X-Avala-Api-Key` header was present.
+    public var hasAPIKey: Bool
+    public var status: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case method, path, query, body, status
+        case hasAPIKey = "has_api_key"
+    }
+}
