@@ -1,5 +1,5 @@
-public import AvalaAPI
-public import Foundation
+import AvalaAPI
+import Foundation
 
 /// How an ``AvalaSimulator`` behaves.
 ///
@@ -13,6 +13,7 @@ public import Foundation
 /// | `webhookRetryDelays` | 1 s, 2 s, 4 s, 8 s | waits between delivery attempts; a delivery fails after the last |
 /// | `webhookTimeout` | 5 s | per delivery attempt |
 /// | `webhookTrustRootsPEM` | none | CA certificates to trust for https targets (a self-signed listener) |
+/// | `defaultWebhookSecret` | none | the secret of a subscription created without one (else a random one) |
 /// | `seed` | ``SimulatorSeed/standard`` | the data it starts with and returns to on reset |
 public struct SimulatorConfiguration: Sendable {
     public var host: String
@@ -25,6 +26,7 @@ public struct SimulatorConfiguration: Sendable {
     public var webhookRetryDelays: [Duration]
     public var webhookTimeout: Duration
     public var webhookTrustRootsPEM: [String]
+    public var defaultWebhookSecret: String?
     public var seed: SimulatorSeed
     /// How often background work (export progress, due webhook retries) is checked.
     public var tickInterval: Duration
@@ -34,7 +36,7 @@ public struct SimulatorConfiguration: Sendable {
         scopedKeys: [String: Set<String>] = [:], requestsPerMinute: Int = 600,
         exportProcessingAfter: Duration = .milliseconds(200), exportCompletionAfter: Duration? = .seconds(1),
         webhookRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8)],
-        webhookTimeout: Duration = .seconds(5), webhookTrustRootsPEM: [String] = [], seed: SimulatorSeed = .standard,
+        webhookTimeout: Duration = .seconds(5), webhookTrustRootsPEM: [String] = [], defaultWebhookSecret: String? = nil, seed: SimulatorSeed = .standard,
         tickInterval: Duration = .milliseconds(50)
     ) {
         self.host = host
@@ -47,6 +49,7 @@ public struct SimulatorConfiguration: Sendable {
         self.webhookRetryDelays = webhookRetryDelays
         self.webhookTimeout = webhookTimeout
         self.webhookTrustRootsPEM = webhookTrustRootsPEM
+        self.defaultWebhookSecret = defaultWebhookSecret
         self.seed = seed
         self.tickInterval = tickInterval
     }

@@ -1,5 +1,6 @@
 import AvalaAPI
 import Foundation
+import HTTPTypes
 
 extension SimulatorState {
     /// A member joins (no webhook: Avala sends none for members).

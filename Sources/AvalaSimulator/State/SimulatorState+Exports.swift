@@ -1,5 +1,6 @@
 import AvalaAPI
 import Foundation
+import HTTPTypes
 
 extension SimulatorState {
     func listExports() -> [Export] {

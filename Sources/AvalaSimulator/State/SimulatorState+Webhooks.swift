@@ -1,6 +1,7 @@
 import AvalaAPI
 import Crypto
 import Foundation
+import HTTPTypes
 
 extension SimulatorState {
     /// The events Avala sends webhooks for; subscriptions may name only these.
@@ -28,7 +29,7 @@ extension SimulatorState {
         let now = Date()
         let hook = Webhook(
             uid: newUID(), targetURL: target, events: events, isActive: isActive ?? true,
-            secret: SecretString(secret ?? "whsec_sim_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()),
+            secret: SecretString(secret ?? configuration.defaultWebhookSecret ?? "whsec_sim_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()),
             createdAt: now, updatedAt: now)
         webhooks.insert(hook, at: 0)
         return hook

@@ -1,5 +1,6 @@
 import AvalaAPI
 import Foundation
+import HTTPTypes
 
 /// Everything the simulator knows: organizations, projects, datasets, exports, webhooks, deliveries, and
 /// the traffic bookkeeping (faults, rate windows, recorded requests).
@@ -60,7 +61,12 @@ actor SimulatorState {
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
-        load(configuration.seed)
+        let seeded = Self.seeded(configuration.seed)
+        organizations = seeded.organizations
+        projects = seeded.projects
+        datasets = seeded.datasets
+        exports = seeded.exports
+        tasks = seeded.tasks
     }
 
     /// Back to the seed: all changes, faults, webhooks and recorded requests are dropped.
@@ -76,22 +82,31 @@ actor SimulatorState {
         recorded = []
         rateWindows = [:]
         nextLinkBase = nil
-        load(configuration.seed)
+        let seeded = Self.seeded(configuration.seed)
+        organizations = seeded.organizations
+        projects = seeded.projects
+        datasets = seeded.datasets
+        exports = seeded.exports
+        tasks = seeded.tasks
     }
 
-    private func load(_ seed: SimulatorSeed) {
-        organizations = seed.organizations.map {
+    private static func seeded(_ seed: SimulatorSeed) -> (
+        organizations: [OrganizationRecord], projects: [ProjectRecord], datasets: [Dataset], exports: [ExportRecord],
+        tasks: [AvalaTask]
+    ) {
+        let organizations = seed.organizations.map {
             OrganizationRecord(
                 organization: $0.organization, members: $0.members, invitations: $0.invitations,
                 teams: $0.teams.map { TeamRecord(team: $0, members: []) })
         }
-        projects = seed.projects.map { ProjectRecord(project: $0.project, metrics: $0.metrics) }
-        datasets = seed.datasets
         // Seeded exports stay as seeded, except those still running, which progress from now on.
-        exports = seed.exports.reversed().map {
+        let exports = seed.exports.reversed().map {
             ExportRecord(export: $0, startedAt: ($0.status?.isTerminal ?? false) ? nil : Date())
         }
-        tasks = seed.tasks
+        return (
+            organizations, seed.projects.map { ProjectRecord(project: $0.project, metrics: $0.metrics) }, seed.datasets,
+            exports, seed.tasks
+        )
     }
 
     /// A new uuid-shaped uid.

@@ -1,0 +1,61 @@
+import ArgumentParser
+import AvalaSimulator
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `avala-bot simulator`: the Avala simulator on its own, for curl, the official SDK or a bot under development.
+struct SimulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulator",
+        abstract: "Run the Avala API simulator on loopback, seeded with an organization, projects, datasets and exports.",
+        discussion: """
+            Point the official SDK or avala-bot at it with the three variables it prints. Its control
+            surface lives under /_sim/ (see SIMULATOR.md): add members, finish exports, inject faults.
+            Stop it with Ctrl-C.
+            """)
+
+    @Option(help: "Port to listen on (127.0.0.1). 0 picks a free one.")
+    var port: Int = 8787
+
+    @Option(help: "The API key clients must send. Default: a random avk_sim_… key.")
+    var apiKey: String?
+
+    @Option(help: "Secret for webhook subscriptions created without one.")
+    var webhookSecret: String?
+
+    @Option(help: "Requests per minute per key before 429.")
+    var requestsPerMinute: Int = 600
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty.") }
+    }
+
+    func run() async throws {
+        let logger = logging.bootstrap(label: "avala-simulator")
+        let configuration = SimulatorConfiguration(
+            port: port, apiKey: apiKey ?? SimulatorConfiguration.randomKey(), requestsPerMinute: requestsPerMinute,
+            defaultWebhookSecret: webhookSecret)
+        let simulator = AvalaSimulator(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let base = try await simulator.waitUntilRunning()
+            Console.line(
+                """
+                Avala simulator listening on \(base)
+                Use it with the official SDK or avala-bot:
+                  export AVALA_BASE_URL=\(base)
+                  export AVALA_API_KEY=\(configuration.apiKey)
+                  export AVALA_ALLOW_INSECURE_BASE_URL=1
+                Try: curl -H "X-Avala-Api-Key: $AVALA_API_KEY" $AVALA_BASE_URL/datasets/
+                """)
+            try await tasks.waitForAll()
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import AvalaAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Applies injected faults: added latency, an error status (429 with `Retry-After`, a 3xx with a
+/// `Location`), or a dropped connection.
+struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
+    let state: SimulatorState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        let relative = path.hasPrefix(AvalaSimulator.apiRoot) ? String(path.dropFirst(AvalaSimulator.apiRoot.count)) : path
+        var matched = await state.fault(method: request.method.rawValue, path: relative)
+        if matched == nil, relative != path { matched = await state.fault(method: request.method.rawValue, path: path) }
+        guard let fault = matched else {
+            return try await next(request, context)
+        }
+        if let latency = fault.latencyMs, latency > 0 {
+            try await Task.sleep(for: .milliseconds(latency))
+        }
+        if fault.drop == true {
+            // Promise a body and fail while writing it: the server closes the connection mid-response.
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .contentLength: "64"],
+                body: ResponseBody { _ in throw DroppedConnection() })
+        }
+        guard let status = fault.status else { return try await next(request, context) }
+        var error: SimulatorError
+        switch status {
+        case 429:
+            let seconds = fault.retryAfter ?? 1
+            error = .detail(.tooManyRequests, "Request was throttled. Expected available in \(seconds) seconds.")
+            error.headers[AvalaHeaders.retryAfter] = String(seconds)
+        case 300..<400:
+            error = SimulatorError(status: HTTPResponse.Status(code: status), body: .object([:]))
+            error.headers[.location] = fault.location ?? "https://elsewhere.invalid\(path)"
+        default:
+            error = .detail(HTTPResponse.Status(code: status), "Simulated fault (HTTP \(status)).")
+        }
+        throw error
+    }
+}
+
+/// Thrown inside a response body to cut the connection.
+struct DroppedConnection: Error {}
