@@ -110,6 +110,12 @@ extension AvalaSimulator {
         await state.listDeliveries()
     }
 
+    /// The most API requests that were in progress at once since the last call (latency faults make
+    /// overlap visible).
+    public func maxConcurrentRequests() async -> Int {
+        await state.takeMaxInFlight()
+    }
+
     /// Back to the seed.
     public func reset() async {
         await state.reset()

@@ -8,7 +8,8 @@ import Foundation
 /// | `host`, `port` | `127.0.0.1`, 0 | where it listens; 0 picks a free port |
 /// | `apiKey` | random `avk_sim_…` | the key every `/api/v1` request must carry |
 /// | `scopedKeys` | none | further keys limited to scopes like `datasets.read` (403 outside them) |
-/// | `requestsPerMinute` | 600 | per key; 429 with `Retry-After` beyond it |
+/// | `requestsPerMinute` | 600 | per key and `rateWindow`; 429 with `Retry-After` beyond it |
+/// | `rateWindow` | 60 s | the window `requestsPerMinute` counts in (shorter in tests) |
 /// | `exportProcessingAfter`, `exportCompletionAfter` | 0.2 s, 1 s | an export's way to `processing`, then `exported`; nil completion: only the control surface finishes it |
 /// | `webhookRetryDelays` | 1 s, 2 s, 4 s, 8 s | waits between delivery attempts; a delivery fails after the last |
 /// | `webhookTimeout` | 5 s | per delivery attempt |
@@ -21,6 +22,7 @@ public struct SimulatorConfiguration: Sendable {
     public var apiKey: String
     public var scopedKeys: [String: Set<String>]
     public var requestsPerMinute: Int
+    public var rateWindow: Duration
     public var exportProcessingAfter: Duration
     public var exportCompletionAfter: Duration?
     public var webhookRetryDelays: [Duration]
@@ -33,7 +35,7 @@ public struct SimulatorConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 0, apiKey: String = SimulatorConfiguration.randomKey(),
-        scopedKeys: [String: Set<String>] = [:], requestsPerMinute: Int = 600,
+        scopedKeys: [String: Set<String>] = [:], requestsPerMinute: Int = 600, rateWindow: Duration = .seconds(60),
         exportProcessingAfter: Duration = .milliseconds(200), exportCompletionAfter: Duration? = .seconds(1),
         webhookRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8)],
         webhookTimeout: Duration = .seconds(5), webhookTrustRootsPEM: [String] = [], defaultWebhookSecret: String? = nil, seed: SimulatorSeed = .standard,
@@ -44,6 +46,7 @@ public struct SimulatorConfiguration: Sendable {
         self.apiKey = apiKey
         self.scopedKeys = scopedKeys
         self.requestsPerMinute = requestsPerMinute
+        self.rateWindow = rateWindow
         self.exportProcessingAfter = exportProcessingAfter
         self.exportCompletionAfter = exportCompletionAfter
         self.webhookRetryDelays = webhookRetryDelays

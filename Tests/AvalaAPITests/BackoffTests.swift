@@ -25,8 +25,10 @@ import Testing
         try await client.shutdown()
     }
 
-    private func request(_ method: AvalaRequest.Method, retrySafe: Bool = false) throws -> AvalaRequest {
-        AvalaRequest(method, try AvalaPath("exports"), retrySafe: retrySafe)
+    private func request(_ method: AvalaRequest.Method, retrySafe: Bool = false) -> AvalaRequest {
+        var request = AvalaRequest(method: method, encodedPath: "/exports/", encodedQuery: nil)
+        request.retrySafe = retrySafe
+        return request
     }
 
     private func error(_ code: AvalaError.Code, status: Int? = nil, retryAfter: Double? = nil) -> AvalaError {
@@ -76,8 +78,8 @@ import Testing
     @Test(arguments: [AvalaError.Code.server, .transport])
     func nonIdempotentPostIsNotRetriedAfterAFailure(code: AvalaError.Code) async throws {
         try await withClient { client in
-            #expect(client.retryDelay(for: error(code, status: 500), request: try request(.post), attempt: 0) == nil)
-            #expect(client.retryDelay(for: error(code, status: 503), request: try request(.patch), attempt: 0) == nil)
+            #expect(client.retryDelay(for: error(code, status: 500), request: request(.post), attempt: 0) == nil)
+            #expect(client.retryDelay(for: error(code, status: 503), request: request(.patch), attempt: 0) == nil)
         }
     }
 
@@ -85,7 +87,7 @@ import Testing
     func postMarkedRetrySafeIsRetried(code: AvalaError.Code) async throws {
         try await withClient { client in
             let delay = client.retryDelay(
-                for: error(code, status: 500), request: try request(.post, retrySafe: true), attempt: 0)
+                for: error(code, status: 500), request: request(.post, retrySafe: true), attempt: 0)
             let seconds = try #require(delay).seconds
             #expect(seconds >= 0 && seconds <= ceiling(0))
         }
@@ -95,7 +97,7 @@ import Testing
     func idempotentRequestIsRetriedAfterAServerError(method: AvalaRequest.Method) async throws {
         try await withClient { client in
             for attempt in 0..<Self.maxRetries {
-                let delay = client.retryDelay(for: error(.server, status: 503), request: try request(method), attempt: attempt)
+                let delay = client.retryDelay(for: error(.server, status: 503), request: request(method), attempt: attempt)
                 let seconds = try #require(delay).seconds
                 #expect(seconds >= 0 && seconds <= ceiling(attempt))
             }
@@ -109,7 +111,7 @@ import Testing
     func otherFailuresAreNeverRetried(code: AvalaError.Code, status: Int) async throws {
         try await withClient { client in
             for method in [AvalaRequest.Method.get, .post, .put, .delete] {
-                #expect(client.retryDelay(for: error(code, status: status), request: try request(method), attempt: 0) == nil)
+                #expect(client.retryDelay(for: error(code, status: status), request: request(method), attempt: 0) == nil)
             }
         }
     }
@@ -119,10 +121,10 @@ import Testing
         try await withClient { client in
             // The server did not act on a 429, so even a POST may be sent again.
             let delay = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: 30), request: try request(method), attempt: 0)
+                for: error(.rateLimited, status: 429, retryAfter: 30), request: request(method), attempt: 0)
             #expect(delay == .seconds(30))
             let fractional = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: 1.5), request: try request(method), attempt: 1)
+                for: error(.rateLimited, status: 429, retryAfter: 1.5), request: request(method), attempt: 1)
             #expect(fractional == .milliseconds(1500))
         }
     }
@@ -131,7 +133,7 @@ import Testing
         try await withClient { client in
             for attempt in 0..<Self.maxRetries {
                 let delay = client.retryDelay(
-                    for: error(.rateLimited, status: 429), request: try request(.post), attempt: attempt)
+                    for: error(.rateLimited, status: 429), request: request(.post), attempt: attempt)
                 let seconds = try #require(delay).seconds
                 #expect(seconds >= 0 && seconds <= ceiling(attempt))
             }
@@ -141,22 +143,22 @@ import Testing
     @Test func retryAfterBeyondTheLimitIsLeftToTheCaller() async throws {
         try await withClient { client in
             let atLimit = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter), request: try request(.get),
+                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter), request: request(.get),
                 attempt: 0)
             #expect(atLimit == .seconds(Self.maxRetryAfter))
             let beyond = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter + 1), request: try request(.get),
+                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter + 1), request: request(.get),
                 attempt: 0)
             #expect(beyond == nil)
             let far = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: 3600), request: try request(.get), attempt: 0)
+                for: error(.rateLimited, status: 429, retryAfter: 3600), request: request(.get), attempt: 0)
             #expect(far == nil)
         }
     }
 
     @Test func nothingIsRetriedAfterMaxRetries() async throws {
         try await withClient { client in
-            let get = try request(.get)
+            let get = request(.get)
             let last = Self.maxRetries - 1
             #expect(client.retryDelay(for: error(.server, status: 500), request: get, attempt: last) != nil)
             #expect(
@@ -174,16 +176,16 @@ import Testing
     @Test func retryDecisionAgreesWithTheResponseMapping() async throws {
         // End to end through the mapping: what a real 503 or 429 response becomes is what gets retried.
         try await withClient { client in
-            let get = try request(.get)
+            let get = request(.get)
             let unavailable = AvalaError.fromResponse(
                 status: 503, retryAfterHeader: nil, body: [], request: get.summary, redacting: [])
             #expect(client.retryDelay(for: unavailable, request: get, attempt: 0) != nil)
-            #expect(client.retryDelay(for: unavailable, request: try request(.post), attempt: 0) == nil)
+            #expect(client.retryDelay(for: unavailable, request: request(.post), attempt: 0) == nil)
 
             let throttled = AvalaError.fromResponse(
                 status: 429, retryAfterHeader: "7", body: Array(#"{"detail": "Request was throttled."}"#.utf8),
                 request: "POST /exports/", redacting: [])
-            #expect(client.retryDelay(for: throttled, request: try request(.post), attempt: 0) == .seconds(7))
+            #expect(client.retryDelay(for: throttled, request: request(.post), attempt: 0) == .seconds(7))
 
             let missing = AvalaError.fromResponse(
                 status: 404, retryAfterHeader: nil, body: Array(#"{"detail": "Not found."}"#.utf8),

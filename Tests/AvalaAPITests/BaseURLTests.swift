@@ -24,6 +24,17 @@ import Testing
         #expect(base.description == "https://api.avala.ai:443/api/v1")
     }
 
+    @Test(arguments: [
+        "https://api.avala.ai/api/v1\n", "https://api.avala.ai/api/v1/\r\n", "\thttps://api.avala.ai/api/v1 ",
+    ])
+    func surroundingLineBreaksNeverBecomePartOfThePath(text: String) {
+        // Values read from .env files often end in a line break; an encoded `%0A` in the base path would
+        // send every request to a path that does not exist. Refusing the value is as good as trimming it.
+        if let base = try? BaseURL(text) {
+            #expect(base.path == "/api/v1")
+        }
+    }
+
     @Test func httpsWithPortAndNoPath() throws {
         let base = try BaseURL("https://server.avala.ai:8443/")
         #expect(base.port == 8443)
@@ -125,9 +136,9 @@ import Testing
     }
 
     @Test(arguments: [
-        // Unparsable (a space, a stray `^`) or hostless URLs fall to the message that quotes the input.
+        // Stray characters in the password; a URL without a host or a scheme is quoted in its error.
         "https://bot:hunter2 x@api.avala.ai/api/v1", "https://bot:hunter2^@api.avala.ai/api/v1",
-        "https://bot:hunter2@/api/v1",
+        "https://bot:hunter2@/api/v1", "bot:hunter2@api.avala.ai/api/v1",
     ])
     func errorMessagesNeverContainCredentials(text: String) throws {
         let error = try #require(refusal(text, allowInsecureHTTP: true))

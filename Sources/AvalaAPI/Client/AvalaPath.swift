@@ -32,7 +32,7 @@ public struct AvalaPath: Hashable, Sendable, CustomStringConvertible {
     /// A path already encoded, checked by the SDK's path rules; used for `next` links of the same origin.
     init(validating encoded: String) throws(AvalaError) {
         let lowered = encoded.lowercased()
-        guard encoded.hasPrefix("/"), !encoded.dropFirst().contains("//"), !encoded.contains("\r"),
+        guard encoded.hasPrefix("/"), !encoded.hasPrefix("//"), !encoded.dropFirst().contains("//"), !encoded.contains("\r"),
             !encoded.contains("\n"), !encoded.contains("://"), !encoded.contains("/../"), !encoded.contains("/./"),
             !encoded.hasSuffix("/.."), !lowered.contains("%2e%2e")
         else {

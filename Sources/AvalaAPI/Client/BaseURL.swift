@@ -15,7 +15,7 @@ public struct BaseURL: Hashable, Sendable, CustomStringConvertible {
 
     /// - Throws: ``AvalaError`` with code `.invalidConfiguration` naming what is wrong.
     public init(_ text: String, allowInsecureHTTP: Bool = false) throws(AvalaError) {
-        var trimmed = text.trimmingCharacters(in: .whitespaces)
+        var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty
@@ -74,8 +74,14 @@ public struct BaseURL: Hashable, Sendable, CustomStringConvertible {
         return scheme == self.scheme && bareHost.lowercased() == self.host && port == self.port
     }
 
-    /// A URL for error messages: no query string (which may carry tokens), at most 200 characters.
+    /// A URL for error messages: no query string and no credentials (either may carry secrets), at most
+    /// 200 characters.
     static func sanitize(_ text: String) -> String {
-        String(text.split(separator: "?", maxSplits: 1).first ?? "").prefix(200).description
+        var result = String(text.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        if let at = result.lastIndex(of: "@") {
+            let schemeEnd = result.range(of: "://")?.upperBound ?? result.startIndex
+            if at >= schemeEnd { result.replaceSubrange(schemeEnd..<result.index(after: at), with: "<credentials>@") }
+        }
+        return String(result.prefix(200))
     }
 }

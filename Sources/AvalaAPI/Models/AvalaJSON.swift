@@ -74,7 +74,10 @@ public enum AvalaJSON {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
-        guard let date = calendar.date(from: components) else { return nil }
+        // The calendar rolls impossible dates over (Feb 30 → Mar 2); refuse them instead.
+        guard let date = calendar.date(from: components),
+            calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: year, month: month, day: day)
+        else { return nil }
         return date.addingTimeInterval(fraction - Double(offsetSeconds))
     }
 }

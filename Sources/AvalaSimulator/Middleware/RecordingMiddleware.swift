@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// Records every API request (without its key) for tests to assert on (`GET /_sim/requests`).
+/// Records every API request (without its key) for tests to assert on (`GET /_sim/requests`), and counts
+/// the requests in progress.
 struct RecordingMiddleware<Context: RequestContext>: RouterMiddleware {
     let state: SimulatorState
 
@@ -11,19 +12,20 @@ struct RecordingMiddleware<Context: RequestContext>: RouterMiddleware {
         var recorded = RecordedRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query, body: text,
             hasAPIKey: request.headers[AvalaHeaders.apiKey] != nil, status: nil)
+        await state.requestStarted()
+        let result: Result<Response, any Error>
         do {
-            let response = try await next(request, context)
-            recorded.status = Int(response.status.code)
-            await state.record(recorded)
-            return response
-        } catch let error as any HTTPResponseError {
-            recorded.status = Int(error.status.code)
-            await state.record(recorded)
-            throw error
+            result = .success(try await next(request, context))
         } catch {
-            recorded.status = 500
-            await state.record(recorded)
-            throw error
+            result = .failure(error)
         }
+        switch result {
+        case .success(let response): recorded.status = Int(response.status.code)
+        case .failure(let error as any HTTPResponseError): recorded.status = Int(error.status.code)
+        case .failure: recorded.status = 500
+        }
+        await state.requestFinished()
+        await state.record(recorded)
+        return try result.get()
     }
 }

@@ -44,8 +44,9 @@ extension SimulatorState {
     func spendRateBudget(key: String, now: Date) -> RateDecision {
         let limit = configuration.requestsPerMinute
         var window = rateWindows[key] ?? (now, 0)
-        if now.timeIntervalSince(window.start) >= 60 { window = (now, 0) }
-        let reset = window.start.addingTimeInterval(60)
+        let length = configuration.rateWindow.timeInterval
+        if now.timeIntervalSince(window.start) >= length { window = (now, 0) }
+        let reset = window.start.addingTimeInterval(length)
         guard window.count < limit else {
             rateWindows[key] = window
             return RateDecision(allowed: false, limit: limit, remaining: 0, reset: reset)
@@ -53,6 +54,22 @@ extension SimulatorState {
         window.count += 1
         rateWindows[key] = window
         return RateDecision(allowed: true, limit: limit, remaining: limit - window.count, reset: reset)
+    }
+
+    /// Counts requests in progress, for tests of the client's concurrency bound.
+    func requestStarted() {
+        inFlight += 1
+        maxInFlight = max(maxInFlight, inFlight)
+    }
+
+    func requestFinished() {
+        inFlight -= 1
+    }
+
+    /// The most requests in progress at once since the last call; resets the count.
+    func takeMaxInFlight() -> Int {
+        defer { maxInFlight = inFlight }
+        return maxInFlight
     }
 
     func setNextLinkBase(_ base: String?) {

@@ -54,6 +54,8 @@ actor SimulatorState {
     var faults: [Fault] = []
     var recorded: [RecordedRequest] = []
     var rateWindows: [String: (start: Date, count: Int)] = [:]
+    var inFlight = 0
+    var maxInFlight = 0
     /// When set, `next` links are written against this base instead of the simulator's own (for tests of
     /// a `next` that points to another host).
     var nextLinkBase: String?

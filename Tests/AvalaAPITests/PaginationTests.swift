@@ -1,0 +1,103 @@
+import AvalaAPI
+import AvalaSimulator
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct PaginationTests {
+    @Test func followsCursorPagesThroughMoreThanAThousandItems() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client async throws in
+                let items = try await client.datasetItems(owner: "acme-ai", slug: "training-v2", pageSize: 100).collect()
+                #expect(items.count == 1_200)
+                #expect(Set(items.map(\.uid)).count == 1_200)
+                #expect(items.first?.id == 1 && items.last?.id == 1_200)
+                let pages = await harness.simulator.requests().filter { $0.path.hasSuffix("/items/") }
+                #expect(pages.count == 12)
+                // Every page after the first was asked for with the cursor the server gave.
+                #expect(pages.dropFirst().allSatisfy { $0.query?.contains("cursor=") == true })
+            }
+        }
+    }
+
+    @Test func pagesThroughALargeOrganization() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.simulator.addGeneratedMembers(organization: "acme-ai", count: 1_050, domain: "big.example")
+            try await harness.withClient { client async throws in
+                let members = try await client.members(organization: "acme-ai", pageSize: 250).collect()
+                #expect(members.count == 1_053)
+                #expect(Set(members.map(\.userUID)).count == 1_053)
+            }
+        }
+    }
+
+    @Test func stopsAtThePageCapAndSaysSo() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient({ $0.maxPages = 3 }) { client async throws in
+                var pages: [Page<DatasetItem>] = []
+                for try await page in try client.datasetItems(owner: "acme-ai", slug: "training-v2", pageSize: 100).pages {
+                    pages.append(page)
+                }
+                #expect(pages.count == 3)
+                #expect(pages.map(\.results.count) == [100, 100, 100])
+                #expect(pages.last?.truncatedByCap == true)
+                #expect(pages.dropLast().allSatisfy { !$0.truncatedByCap })
+                #expect(harness.renderedLogs.contains("Listing stopped at the page cap"))
+            }
+        }
+    }
+
+    @Test func aLastPageIsNotMarkedTruncated() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient({ $0.maxPages = 12 }) { client async throws in
+                var last: Page<DatasetItem>?
+                for try await page in try client.datasetItems(owner: "acme-ai", slug: "training-v2", pageSize: 100).pages {
+                    last = page
+                }
+                #expect(last?.next == nil)
+                #expect(last?.truncatedByCap == false)
+            }
+        }
+    }
+
+    @Test func filtersTravelWithTheFirstRequest() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client async throws in
+                let owners = try await client.members(organization: "acme-ai", role: .owner).collect()
+                #expect(owners.map(\.username) == ["alice"])
+                let found = try await client.members(organization: "acme-ai", search: "car").collect()
+                #expect(found.map(\.email) == ["carol@acme.ai"])
+                let completed = try await client.tasks(TaskFilter(project: SimulatorSeed.UID.activeProject, status: "completed"))
+                    .collect()
+                #expect(completed.count == 3)
+                #expect(completed.allSatisfy { $0.status == "completed" })
+            }
+        }
+    }
+
+    @Test func readsPageNumberEndpoints() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client async throws in
+                let organizations = try await client.organizations().collect()
+                #expect(organizations.map(\.slug) == ["acme-ai", "acme-labelers"])
+            }
+        }
+    }
+
+    /// A `next` that points at another origin must not receive the key: its query is re-issued against
+    /// the configured base instead, and the listing still completes.
+    @Test func neverFollowsANextLinkToAnotherHost() async throws {
+        let elsewhere = RecordingServer()
+        try await elsewhere.serve { otherOrigin in
+            try await SimulatorHarness.with { harness in
+                await harness.simulator.setNextLinkBase(otherOrigin + "/api/v1")
+                try await harness.withClient { client async throws in
+                    let items = try await client.datasetItems(owner: "acme-ai", slug: "training-v2", pageSize: 500).collect()
+                    #expect(items.count == 1_200)
+                }
+                #expect(harness.renderedLogs.contains("A next link points to another host"))
+            }
+        }
+        #expect(elsewhere.received.isEmpty)
+    }
+}

@@ -1,0 +1,132 @@
+import AvalaAPI
+import AvalaSimulator
+import Foundation
+import Logging
+import Testing
+import TestSupport
+
+/// The API key must never leave for another host or show up in an error or a log line.
+@Suite struct RequestSafetyTests {
+    @Test func aRedirectIsNotFollowed() async throws {
+        let elsewhere = RecordingServer()
+        try await elsewhere.serve { otherOrigin in
+            try await SimulatorHarness.with { harness in
+                await harness.simulator.injectFault(
+                    Fault(pathPrefix: "/datasets/", status: 302, count: 1, location: otherOrigin + "/steal/"))
+                try await harness.withClient { client async throws in
+                    let error = try await #require(throws: AvalaError.self) {
+                        try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
+                    }
+                    #expect(error.code == .redirect)
+                    #expect(error.status == 302)
+                }
+            }
+        }
+        #expect(elsewhere.received.isEmpty)
+    }
+
+    @Test func aPathWithoutItsSlashIsARedirectTheClientNeverMakes() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client async throws in
+                _ = try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
+                _ = try await client.datasets().collect()
+            }
+            let paths = await harness.simulator.requests().map(\.path)
+            #expect(paths.allSatisfy { $0.hasSuffix("/") })
+            #expect(await harness.simulator.requests().allSatisfy { $0.status == 200 })
+        }
+    }
+
+    @Test func pathSegmentsArePercentEncoded() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.organization(slug: "acme-ai/members")
+                }
+                #expect(error.code == .notFound)
+                let refused = try #require(throws: AvalaError.self) {
+                    _ = try client.datasetItems(owner: "..", slug: "admin")
+                }
+                #expect(refused.code == .invalidRequest)
+            }
+            let paths = await harness.simulator.requests().map(\.path)
+            #expect(paths == ["/api/v1/organizations/acme-ai%2Fmembers/"])
+        }
+    }
+
+    @Test func theKeyIsNeverInAnErrorOrALogLine() async throws {
+        try await SimulatorHarness.with { harness in
+            let key = harness.apiKey
+            var errors: [AvalaError] = []
+            try await harness.withClient({ $0.maxRetries = 1 }) { client async throws in
+                await harness.simulator.injectFault(Fault(pathPrefix: "/datasets/", status: 500, count: 2))
+                await harness.simulator.injectFault(Fault(pathPrefix: "/tasks/", status: 429, count: 2, retryAfter: 0))
+                await harness.simulator.injectFault(Fault(pathPrefix: "/webhooks/", status: 301, count: 1))
+                await harness.simulator.injectFault(Fault(pathPrefix: "/projects/", drop: true).with(count: 2))
+                let attempts: [@Sendable () async throws -> Void] = [
+                    { _ = try await client.dataset(uid: "x") },
+                    { _ = try await client.task(uid: "x") },
+                    { _ = try await client.webhook(uid: "x") },
+                    { _ = try await client.projectMetrics(uid: "x") },
+                    { _ = try await client.export(uid: "missing") },
+                    { _ = try await client.createInvitation(organization: "acme-ai", email: "not-an-email") },
+                ]
+                for attempt in attempts {
+                    do {
+                        try await attempt()
+                        Issue.record("expected an error")
+                    } catch let error as AvalaError {
+                        errors.append(error)
+                    }
+                }
+            }
+            #expect(errors.map(\.code) == [.server, .rateLimited, .redirect, .transport, .notFound, .validation])
+            for error in errors {
+                #expect(!"\(error)".contains(key))
+                #expect(!String(reflecting: error).contains(key))
+                #expect(!(error.body ?? "").contains(key))
+            }
+            #expect(!harness.renderedLogs.isEmpty)
+            #expect(!harness.renderedLogs.contains(key))
+        }
+    }
+
+    @Test func aWrongKeyIsAnAuthenticationErrorWithoutTheKey() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient({ $0.apiKey = "avk_wrong_key_987654321" }) { client async throws in
+                let error = try await #require(throws: AvalaError.self) { try await client.datasets().collect() }
+                #expect(error.code == .authentication)
+                #expect(error.message == "Invalid API key.")
+                #expect(!"\(error)".contains("avk_wrong_key_987654321"))
+                #expect(!"\(client.configuration)".contains("avk_wrong_key_987654321"))
+            }
+        }
+    }
+
+    @Test func aScopedKeyIsForbiddenOutsideItsScopes() async throws {
+        var configuration = SimulatorHarness.testConfiguration()
+        configuration.scopedKeys = ["avk_scoped_datasets_only": ["datasets.read"]]
+        try await SimulatorHarness.with(configuration) { harness in
+            try await harness.withClient({ $0.apiKey = "avk_scoped_datasets_only" }) { client async throws in
+                #expect(try await client.datasets().collect().count == 2)
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.members(organization: "acme-ai").collect()
+                }
+                #expect(error.code == .forbidden)
+            }
+        }
+    }
+
+    @Test func aClosedPortIsATransportError() async throws {
+        let client = AvalaClient(
+            configuration: AvalaClientConfiguration(
+                baseURL: try BaseURL("http://127.0.0.1:9/api/v1", allowInsecureHTTP: true), apiKey: "avk_closed_port_key",
+                maxRetries: 1, backoffBase: .milliseconds(1), backoffMax: .milliseconds(2)),
+            logger: .init(label: "test"))
+        let error = try await #require(throws: AvalaError.self) { try await client.export(uid: "x") }
+        try await client.shutdown()
+        #expect(error.code == .transport)
+        #expect(error.status == nil)
+        #expect(!"\(error)".contains("avk_closed_port_key"))
+    }
+}

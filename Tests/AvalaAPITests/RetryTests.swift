@@ -1,0 +1,179 @@
+import AvalaAPI
+import AvalaSimulator
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct RetryTests {
+    @Test func rateLimitedRequestWaitsForRetryAfterThenSucceeds() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "GET", status: 429, count: 1, retryAfter: 1))
+            try await harness.withClient { client async throws in
+                let started = ContinuousClock.now
+                let export = try await client.export(uid: SimulatorSeed.UID.exportedExport)
+                let waited = started.duration(to: .now)
+                #expect(export.status == .exported)
+                // The server asked for one second; the client must not come back sooner.
+                #expect(waited >= .milliseconds(950))
+            }
+            let statuses = await harness.simulator.requests().filter { $0.path.hasPrefix("/api/v1/exports/") }.map(\.status)
+            #expect(statuses == [429, 200])
+        }
+    }
+
+    @Test func aRateLimitIsRetriedEvenForAPost() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", status: 429, count: 1, retryAfter: 0))
+            try await harness.withClient { client async throws in
+                let export = try await client.createExport(.sdkProject(SimulatorSeed.UID.activeProject))
+                #expect(export.status == .requested)
+            }
+            let posts = await harness.simulator.requests().filter { $0.method == "POST" }.map(\.status)
+            #expect(posts == [429, 201])
+        }
+    }
+
+    @Test func aRetryAfterLongerThanTheLimitGoesToTheCaller() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", status: 429, count: 1, retryAfter: 600))
+            try await harness.withClient({ $0.maxRetryAfter = .seconds(5) }) { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.export(uid: SimulatorSeed.UID.exportedExport)
+                }
+                #expect(error.code == .rateLimited)
+                #expect(error.retryAfter == 600)
+                #expect(error.status == 429)
+            }
+            #expect(await harness.simulator.requests().count == 1)
+        }
+    }
+
+    @Test(arguments: [500, 502, 503])
+    func serverErrorsAreRetriedThenSucceed(status: Int) async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/datasets/", status: status, count: 2))
+            try await harness.withClient { client async throws in
+                let dataset = try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
+                #expect(dataset.slug == "training-v2")
+            }
+            #expect(await harness.simulator.requests().map(\.status) == [status, status, 200])
+        }
+    }
+
+    @Test func retriesStopAtTheMaximum() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/datasets/", status: 503, count: 100))
+            try await harness.withClient({ $0.maxRetries = 2 }) { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
+                }
+                #expect(error.code == .server)
+                #expect(error.status == 503)
+            }
+            #expect(await harness.simulator.requests().count == 3)
+        }
+    }
+
+    @Test(arguments: [(400, AvalaError.Code.validation), (404, .notFound), (403, .forbidden), (409, .http), (422, .validation)])
+    func clientErrorsAreNeverRetried(status: Int, code: AvalaError.Code) async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/datasets/", status: status, count: 1))
+            try await harness.withClient { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
+                }
+                #expect(error.code == code)
+                #expect(error.status == status)
+            }
+            #expect(await harness.simulator.requests().count == 1)
+        }
+    }
+
+    @Test func anUnsafePostIsNotRetriedAfterAServerError() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/organizations/", method: "POST", status: 502, count: 1))
+            try await harness.withClient { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.createInvitation(organization: "acme-ai", email: "new@acme.ai", role: .member)
+                }
+                #expect(error.code == .server)
+            }
+            #expect(await harness.simulator.requests().filter { $0.method == "POST" }.count == 1)
+            let pending = try await harness.simulator.allInvitations(organization: "acme-ai")
+            #expect(!pending.contains { $0.invitedEmail == "new@acme.ai" })
+        }
+    }
+
+    @Test func aPostMarkedSafeIsRetried() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", status: 500, count: 1))
+            try await harness.withClient { client async throws in
+                let export = try await client.createExport(
+                    .documented(name: "retry-safe", format: "coco", projects: [SimulatorSeed.UID.activeProject]), retrySafe: true)
+                #expect(export.format == "coco")
+            }
+            #expect(await harness.simulator.requests().filter { $0.method == "POST" }.map(\.status) == [500, 201])
+        }
+    }
+
+    @Test func aDroppedConnectionIsRetriedForAGet() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", drop: true).with(count: 1))
+            try await harness.withClient { client async throws in
+                let export = try await client.export(uid: SimulatorSeed.UID.failedExport)
+                #expect(export.status == .failed)
+                #expect(export.error == "Export worker ran out of memory")
+            }
+            #expect(harness.renderedLogs.contains("Retrying Avala request"))
+            #expect(await harness.simulator.requests().count == 2)
+        }
+    }
+
+    @Test func aDroppedConnectionFailsAnUnsafePostAsTransport() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", drop: true).with(count: 1))
+            try await harness.withClient { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.createExport(.sdkProject(SimulatorSeed.UID.activeProject))
+                }
+                #expect(error.code == .transport)
+            }
+        }
+    }
+
+    @Test func aSlowAnswerTimesOutAndIsRetried() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", count: 1, latencyMs: 3_000))
+            try await harness.withClient({ $0.timeout = .milliseconds(300) }) { client async throws in
+                let export = try await client.export(uid: SimulatorSeed.UID.exportedExport)
+                #expect(export.status == .exported)
+            }
+        }
+    }
+
+    /// When the server reports the budget spent (`X-RateLimit-Remaining: 0`), the client holds further
+    /// requests until the reset instead of drawing a 429.
+    @Test func holdsRequestsWhenTheServerBudgetIsSpent() async throws {
+        var configuration = SimulatorHarness.testConfiguration()
+        configuration.requestsPerMinute = 2
+        configuration.rateWindow = .seconds(1)
+        try await SimulatorHarness.with(configuration) { harness in
+            try await harness.withClient { client async throws in
+                for _ in 0..<5 {
+                    _ = try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
+                }
+            }
+            let statuses = await harness.simulator.requests().map(\.status)
+            #expect(statuses == [200, 200, 200, 200, 200])
+            #expect(harness.renderedLogs.contains("Avala rate budget spent; holding requests"))
+        }
+    }
+}
+
+extension Fault {
+    func with(count: Int) -> Fault {
+        var copy = self
+        copy.count = count
+        return copy
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+public import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A small HTTP server for tests that stands in for "somewhere else": another host a link points to, or
+/// a webhook receiver. It records every request and answers with the statuses it is given, in order
+/// (then 200).
+public final class RecordingServer: Sendable {
+    public struct Received: Sendable {
+        public let method: String
+        public let path: String
+        public let headers: HTTPFields
+        public let body: [UInt8]
+
+        /// The first value of the header `name`, compared without case.
+        public func header(_ name: String) -> String? {
+            HTTPField.Name(name).flatMap { headers[$0] }
+        }
+    }
+
+    private let state = Mutex<(received: [Received], statuses: [Int])>(([], []))
+
+    public init(statuses: [Int] = []) {
+        state.withLock { $0.statuses = statuses }
+    }
+
+    public var received: [Received] { state.withLock { $0.received } }
+
+    /// Serves on a free loopback port while `body` runs; `body` gets `http://127.0.0.1:PORT`.
+    public func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
+        let port = PortBox()
+        let app = Application(
+            responder: CatchAll(server: self), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.set(channel.localAddress?.port ?? 0) },
+            logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() })))
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            let result: Result<T, any Error>
+            do {
+                let bound = try await port.wait()
+                result = .success(try await body("http://127.0.0.1:\(bound)"))
+            } catch {
+                result = .failure(error)
+            }
+            await group.triggerGracefulShutdown()
+            while let _ = try await tasks.next() {}
+            return try result.get()
+        }
+    }
+
+    /// Answers every method and path, so nothing is lost to a 404 from routing.
+    private struct CatchAll: HTTPResponder {
+        typealias Context = BasicRequestContext
+        let server: RecordingServer
+
+        func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+            try await server.record(request, context: context)
+        }
+    }
+
+    fileprivate func record(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 4_194_304)
+        let status: Int = state.withLock { state in
+            state.received.append(
+                Received(
+                    method: request.method.rawValue, path: request.uri.path, headers: request.headers,
+                    body: Array(buffer.readableBytesView)))
+            return state.statuses.isEmpty ? 200 : state.statuses.removeFirst()
+        }
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"received": true}"#)))
+    }
+}
+
+/// The bound port, awaited by the test body.
+private final class PortBox: Sendable {
+    private let state = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    func set(_ port: Int) {
+        let waiters = state.withLock { state in
+            state.port = port
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    func wait() async throws -> Int {
+        await withCheckedContinuation { continuation in
+            let port: Int? = state.withLock { state in
+                if let port = state.port { return port }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let port { continuation.resume(returning: port) }
+        }
+    }
+}
