@@ -108,5 +108,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "RepositoryTests",
+            swiftSettings: swiftSettings
+        ),
     ]
 )

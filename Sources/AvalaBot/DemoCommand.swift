@@ -13,7 +13,8 @@ import UnixSignals
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run avala-bot's demo against an embedded Avala simulator (no key, no network).")
+        abstract: "Run avala-bot's demo against an embedded Avala simulator (no key, no network)."
+    )
 
     @OptionGroup var logging: LoggingOptions
 
@@ -22,9 +23,12 @@ struct DemoCommand: AsyncParsableCommand {
         if options.logLevel == .info { options.logLevel = .warning }
         let logger = options.bootstrap(label: "avala-bot.demo")
         let simulator = AvalaSimulator(
-            configuration: SimulatorConfiguration(exportCompletionAfter: .milliseconds(600)), logger: logger)
+            configuration: SimulatorConfiguration(exportCompletionAfter: .milliseconds(600)),
+            logger: logger
+        )
         let services = ServiceGroup(
-            configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await services.run() }
             let base = try await simulator.waitUntilRunning()
@@ -32,9 +36,13 @@ struct DemoCommand: AsyncParsableCommand {
             timeline.say("simulator", "Avala simulator up at \(base)")
             let client = AvalaClient(
                 configuration: AvalaClientConfiguration(
-                    baseURL: try BaseURL(base, allowInsecureHTTP: true), apiKey: SecretString(simulator.configuration.apiKey),
-                    requestsPerMinute: 600, backoffBase: .milliseconds(100)),
-                logger: logger)
+                    baseURL: try BaseURL(base, allowInsecureHTTP: true),
+                    apiKey: SecretString(simulator.configuration.apiKey),
+                    requestsPerMinute: 600,
+                    backoffBase: .milliseconds(100)
+                ),
+                logger: logger
+            )
             do {
                 try await DemoTour(client: client, simulator: simulator, timeline: timeline).play()
                 try await client.shutdown()

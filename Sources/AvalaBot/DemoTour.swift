@@ -30,7 +30,8 @@ struct DemoTour {
 
         // Job 2: an export completes, and the next one starts.
         let export = try await client.createExport(
-            .documented(name: "yolo-after-coco", format: "yolo", projects: [SimulatorSeed.UID.completedProject]))
+            .documented(name: "yolo-after-coco", format: "yolo", projects: [SimulatorSeed.UID.completedProject])
+        )
         timeline.say("export", "Started export \(export.uid.prefix(8)) (yolo) of prod-pedestrians")
         var current = export
         let deadline = ContinuousClock.now.advanced(by: .seconds(20))

@@ -14,7 +14,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             Point the official SDK or avala-bot at it with the three variables it prints. Its control
             surface lives under /_sim/ (see SIMULATOR.md): add members, finish exports, inject faults.
             Stop it with Ctrl-C.
-            """)
+            """
+    )
 
     @Option(help: "Port to listen on (127.0.0.1). 0 picks a free one.")
     var port: Int = 8787
@@ -38,11 +39,15 @@ struct SimulatorCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap(label: "avala-simulator")
         let configuration = SimulatorConfiguration(
-            port: port, apiKey: apiKey ?? SimulatorConfiguration.randomKey(), requestsPerMinute: requestsPerMinute,
-            defaultWebhookSecret: webhookSecret)
+            port: port,
+            apiKey: apiKey ?? SimulatorConfiguration.randomKey(),
+            requestsPerMinute: requestsPerMinute,
+            defaultWebhookSecret: webhookSecret
+        )
         let simulator = AvalaSimulator(configuration: configuration, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let base = try await simulator.waitUntilRunning()
@@ -54,7 +59,8 @@ struct SimulatorCommand: AsyncParsableCommand {
                   export AVALA_API_KEY=\(configuration.apiKey)
                   export AVALA_ALLOW_INSECURE_BASE_URL=1
                 Try: curl -H "X-Avala-Api-Key: $AVALA_API_KEY" $AVALA_BASE_URL/datasets/
-                """)
+                """
+            )
             try await tasks.waitForAll()
         }
     }

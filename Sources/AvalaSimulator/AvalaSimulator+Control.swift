@@ -5,7 +5,12 @@ import Foundation
 extension AvalaSimulator {
     /// A member joins an organization.
     @discardableResult
-    public func addMember(organization: String, email: String, username: String? = nil, role: MemberRole = .member)
+    public func addMember(
+        organization: String,
+        email: String,
+        username: String? = nil,
+        role: MemberRole = .member
+    )
         async throws -> OrganizationMember
     {
         try await state.addMember(organization: organization, email: email, username: username, role: role.rawValue)
@@ -43,7 +48,11 @@ extension AvalaSimulator {
 
     @discardableResult
     public func createProject(
-        uid: String? = nil, name: String, status: ProjectStatus = .active, owner: String? = nil, metrics: ProjectMetrics? = nil
+        uid: String? = nil,
+        name: String,
+        status: ProjectStatus = .active,
+        owner: String? = nil,
+        metrics: ProjectMetrics? = nil
     ) async throws -> Project {
         try await state.createProject(uid: uid, name: name, status: status.rawValue, owner: owner, metrics: metrics)
     }
@@ -71,7 +80,13 @@ extension AvalaSimulator {
 
     /// A dataset is created; the `dataset.created` webhook fires.
     @discardableResult
-    public func createDataset(name: String, slug: String? = nil, owner: String? = nil, dataType: DataType = .image, itemCount: Int = 0)
+    public func createDataset(
+        name: String,
+        slug: String? = nil,
+        owner: String? = nil,
+        dataType: DataType = .image,
+        itemCount: Int = 0
+    )
         async throws -> Dataset
     {
         try await state.createDataset(uid: nil, name: name, slug: slug, owner: owner, dataType: dataType.rawValue, itemCount: itemCount)

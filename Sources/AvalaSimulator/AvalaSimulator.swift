@@ -1,5 +1,5 @@
-import AvalaAPI
 import AsyncHTTPClient
+import AvalaAPI
 import Foundation
 import Hummingbird
 public import Logging
@@ -56,7 +56,8 @@ public final class AvalaSimulator: Service, Sendable {
             onServerRunning: { channel in
                 address.resolve(.success(channel.localAddress?.port ?? 0))
             },
-            logger: logger)
+            logger: logger
+        )
 
         let http: HTTPClientHolder
         do {

@@ -34,11 +34,19 @@ public struct SimulatorConfiguration: Sendable {
     public var tickInterval: Duration
 
     public init(
-        host: String = "127.0.0.1", port: Int = 0, apiKey: String = SimulatorConfiguration.randomKey(),
-        scopedKeys: [String: Set<String>] = [:], requestsPerMinute: Int = 600, rateWindow: Duration = .seconds(60),
-        exportProcessingAfter: Duration = .milliseconds(200), exportCompletionAfter: Duration? = .seconds(1),
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        apiKey: String = SimulatorConfiguration.randomKey(),
+        scopedKeys: [String: Set<String>] = [:],
+        requestsPerMinute: Int = 600,
+        rateWindow: Duration = .seconds(60),
+        exportProcessingAfter: Duration = .milliseconds(200),
+        exportCompletionAfter: Duration? = .seconds(1),
         webhookRetryDelays: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8)],
-        webhookTimeout: Duration = .seconds(5), webhookTrustRootsPEM: [String] = [], defaultWebhookSecret: String? = nil, seed: SimulatorSeed = .standard,
+        webhookTimeout: Duration = .seconds(5),
+        webhookTrustRootsPEM: [String] = [],
+        defaultWebhookSecret: String? = nil,
+        seed: SimulatorSeed = .standard,
         tickInterval: Duration = .milliseconds(50)
     ) {
         self.host = host

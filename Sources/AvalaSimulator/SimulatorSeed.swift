@@ -37,8 +37,11 @@ public struct SimulatorSeed: Sendable {
     public var tasks: [AvalaTask]
 
     public init(
-        organizations: [OrganizationSeed] = [], projects: [ProjectSeed] = [], datasets: [Dataset] = [],
-        exports: [Export] = [], tasks: [AvalaTask] = []
+        organizations: [OrganizationSeed] = [],
+        projects: [ProjectSeed] = [],
+        datasets: [Dataset] = [],
+        exports: [Export] = [],
+        tasks: [AvalaTask] = []
     ) {
         self.organizations = organizations
         self.projects = projects
@@ -73,71 +76,165 @@ public struct SimulatorSeed: Sendable {
         func day(_ n: Double) -> Date { epoch.addingTimeInterval(n * 86_400) }
         func member(_ n: Int, _ name: String, _ role: MemberRole, joined: Double) -> OrganizationMember {
             OrganizationMember(
-                userUID: String(format: "a0e1b2c3-0000-4000-8000-%012d", n), username: name,
-                email: "\(name)@acme.ai", fullName: name.capitalized, role: role, createdAt: day(joined))
+                userUID: String(format: "a0e1b2c3-0000-4000-8000-%012d", n),
+                username: name,
+                email: "\(name)@acme.ai",
+                fullName: name.capitalized,
+                role: role,
+                createdAt: day(joined)
+            )
         }
         let acme = OrganizationSeed(
             organization: Organization(
-                uid: UID.acmeAI, name: "Acme AI", slug: "acme-ai", handle: "acme-ai", visibility: "private",
-                plan: "team", isVerified: true, memberCount: 3, role: .owner, allowedDomains: ["acme.ai"],
-                createdAt: epoch, updatedAt: epoch),
+                uid: UID.acmeAI,
+                name: "Acme AI",
+                slug: "acme-ai",
+                handle: "acme-ai",
+                visibility: "private",
+                plan: "team",
+                isVerified: true,
+                memberCount: 3,
+                role: .owner,
+                allowedDomains: ["acme.ai"],
+                createdAt: epoch,
+                updatedAt: epoch
+            ),
             members: [
                 member(1, "alice", .owner, joined: 0), member(2, "bob", .admin, joined: 3),
                 member(3, "carol", .member, joined: 10),
             ],
             invitations: [
                 Invitation(
-                    uid: UID.pendingInvitation, invitedEmail: "dave@acme.ai", organizationName: "Acme AI",
-                    organizationSlug: "acme-ai", invitedByUsername: "alice", role: .member, status: .pending,
-                    expiresAt: day(400), isExpired: false, createdAt: day(20))
+                    uid: UID.pendingInvitation,
+                    invitedEmail: "dave@acme.ai",
+                    organizationName: "Acme AI",
+                    organizationSlug: "acme-ai",
+                    invitedByUsername: "alice",
+                    role: .member,
+                    status: .pending,
+                    expiresAt: day(400),
+                    isExpired: false,
+                    createdAt: day(20)
+                )
             ],
             teams: [
                 Team(
-                    uid: "e2f3a4b5-0000-4000-8000-000000000051", name: "Reviewers", slug: "reviewers",
-                    organizationUID: UID.acmeAI, organizationSlug: "acme-ai", memberCount: 0, createdAt: day(5))
-            ])
+                    uid: "e2f3a4b5-0000-4000-8000-000000000051",
+                    name: "Reviewers",
+                    slug: "reviewers",
+                    organizationUID: UID.acmeAI,
+                    organizationSlug: "acme-ai",
+                    memberCount: 0,
+                    createdAt: day(5)
+                )
+            ]
+        )
         let labelers = OrganizationSeed(
             organization: Organization(
-                uid: UID.acmeLabelers, name: "Acme Labelers", slug: "acme-labelers", visibility: "private",
-                plan: "team", memberCount: 1, role: .owner, createdAt: epoch, updatedAt: epoch),
+                uid: UID.acmeLabelers,
+                name: "Acme Labelers",
+                slug: "acme-labelers",
+                visibility: "private",
+                plan: "team",
+                memberCount: 1,
+                role: .owner,
+                createdAt: epoch,
+                updatedAt: epoch
+            ),
             members: [member(4, "lena", .owner, joined: 1)],
             teams: [
                 Team(
-                    uid: "e2f3a4b5-0000-4000-8000-000000000052", name: "Annotators", slug: "annotators",
-                    organizationUID: UID.acmeLabelers, organizationSlug: "acme-labelers", memberCount: 0,
-                    createdAt: day(2))
-            ])
+                    uid: "e2f3a4b5-0000-4000-8000-000000000052",
+                    name: "Annotators",
+                    slug: "annotators",
+                    organizationUID: UID.acmeLabelers,
+                    organizationSlug: "acme-labelers",
+                    memberCount: 0,
+                    createdAt: day(2)
+                )
+            ]
+        )
         let projects = [
             ProjectSeed(
                 project: Project(
-                    uid: UID.activeProject, name: "prod-cars", status: .active, taskType: "image-annotation",
-                    ownerName: "acme-ai", isActive: true, createdAt: day(30), updatedAt: day(60)),
-                metrics: ProjectMetrics(totalTasks: 200, completedTasks: 90, acceptanceRate: 0.94)),
+                    uid: UID.activeProject,
+                    name: "prod-cars",
+                    status: .active,
+                    taskType: "image-annotation",
+                    ownerName: "acme-ai",
+                    isActive: true,
+                    createdAt: day(30),
+                    updatedAt: day(60)
+                ),
+                metrics: ProjectMetrics(totalTasks: 200, completedTasks: 90, acceptanceRate: 0.94)
+            ),
             ProjectSeed(
                 project: Project(
-                    uid: UID.completedProject, name: "prod-pedestrians", status: .completed,
-                    taskType: "image-annotation", ownerName: "acme-ai", isActive: false, createdAt: day(10),
-                    updatedAt: day(50)),
-                metrics: ProjectMetrics(totalTasks: 120, completedTasks: 120, acceptanceRate: 0.97)),
+                    uid: UID.completedProject,
+                    name: "prod-pedestrians",
+                    status: .completed,
+                    taskType: "image-annotation",
+                    ownerName: "acme-ai",
+                    isActive: false,
+                    createdAt: day(10),
+                    updatedAt: day(50)
+                ),
+                metrics: ProjectMetrics(totalTasks: 120, completedTasks: 120, acceptanceRate: 0.97)
+            ),
         ]
         let datasets = [
             Dataset(
-                uid: UID.trainingDataset, name: "Training v2", slug: "training-v2", itemCount: 1_200,
-                ownerName: "acme-ai", status: .created, dataType: .image, isSequence: false, visibility: "private",
-                createdAt: day(7), updatedAt: day(40)),
+                uid: UID.trainingDataset,
+                name: "Training v2",
+                slug: "training-v2",
+                itemCount: 1_200,
+                ownerName: "acme-ai",
+                status: .created,
+                dataType: .image,
+                isSequence: false,
+                visibility: "private",
+                createdAt: day(7),
+                updatedAt: day(40)
+            ),
             Dataset(
-                uid: UID.validationDataset, name: "Validation v1", slug: "validation-v1", itemCount: 40,
-                ownerName: "acme-ai", status: .created, dataType: .video, isSequence: true, visibility: "private",
-                createdAt: day(8), updatedAt: day(41)),
+                uid: UID.validationDataset,
+                name: "Validation v1",
+                slug: "validation-v1",
+                itemCount: 40,
+                ownerName: "acme-ai",
+                status: .created,
+                dataType: .video,
+                isSequence: true,
+                visibility: "private",
+                createdAt: day(8),
+                updatedAt: day(41)
+            ),
         ]
-        func export(_ uid: String, _ status: ExportStatus, _ format: String, _ project: String, at n: Double, error: String? = nil)
+        func export(
+            _ uid: String,
+            _ status: ExportStatus,
+            _ format: String,
+            _ project: String,
+            at n: Double,
+            error: String? = nil
+        )
             -> Export
         {
             Export(
-                uid: uid, status: status,
+                uid: uid,
+                status: status,
                 downloadURL: status.isSucceeded ? "https://downloads.avala.invalid/exports/\(uid).zip" : nil,
-                name: "\(format)-export", format: format, projects: [project], datasets: [], slices: [], error: error,
-                totalTaskCount: 120, exportedTaskCount: status.isSucceeded ? 120 : 0, createdAt: day(n), updatedAt: day(n))
+                name: "\(format)-export",
+                format: format,
+                projects: [project],
+                datasets: [],
+                slices: [],
+                error: error,
+                totalTaskCount: 120,
+                exportedTaskCount: status.isSucceeded ? 120 : 0,
+                createdAt: day(n),
+                updatedAt: day(n)
+            )
         }
         let exports = [
             export(UID.exportedExport, .exported, "coco", UID.completedProject, at: 51),
@@ -147,11 +244,21 @@ public struct SimulatorSeed: Sendable {
         ]
         let tasks = (1...6).map { n in
             AvalaTask(
-                uid: String(format: "f0a1b2c3-0000-4000-8000-%012d", n), type: "image-annotation", name: "box",
-                status: n <= 3 ? "completed" : "pending", project: UID.activeProject, createdAt: day(31 + Double(n)),
-                updatedAt: day(45 + Double(n)))
+                uid: String(format: "f0a1b2c3-0000-4000-8000-%012d", n),
+                type: "image-annotation",
+                name: "box",
+                status: n <= 3 ? "completed" : "pending",
+                project: UID.activeProject,
+                createdAt: day(31 + Double(n)),
+                updatedAt: day(45 + Double(n))
+            )
         }
         return SimulatorSeed(
-            organizations: [acme, labelers], projects: projects, datasets: datasets, exports: exports, tasks: tasks)
+            organizations: [acme, labelers],
+            projects: projects,
+            datasets: datasets,
+            exports: exports,
+            tasks: tasks
+        )
     }()
 }

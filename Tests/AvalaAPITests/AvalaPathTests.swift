@@ -1,5 +1,6 @@
-@testable import AvalaAPI
 import Testing
+
+@testable import AvalaAPI
 
 /// Slugs and uids come from webhook payloads and config: whatever they contain, they must stay one path
 /// segment and never change which endpoint the API key is sent to.

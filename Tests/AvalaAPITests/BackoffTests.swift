@@ -1,6 +1,7 @@
-@testable import AvalaAPI
 import Logging
 import Testing
+
+@testable import AvalaAPI
 
 /// The retry policy decides whether a request may be sent twice, so it is checked on its pure functions,
 /// without waiting out any delay: a POST that created something must never be repeated after a 5xx.
@@ -12,10 +13,16 @@ import Testing
 
     private func withClient(_ body: (AvalaClient) throws -> Void) async throws {
         let configuration = AvalaClientConfiguration(
-            apiKey: "avk_test_backoff", maxRetries: Self.maxRetries, backoffBase: .seconds(Self.backoffBase),
-            backoffMax: .seconds(Self.backoffMax), maxRetryAfter: .seconds(Self.maxRetryAfter))
+            apiKey: "avk_test_backoff",
+            maxRetries: Self.maxRetries,
+            backoffBase: .seconds(Self.backoffBase),
+            backoffMax: .seconds(Self.backoffMax),
+            maxRetryAfter: .seconds(Self.maxRetryAfter)
+        )
         let client = AvalaClient(
-            configuration: configuration, logger: Logger(label: "BackoffTests", factory: { _ in SwiftLogNoOpLogHandler() }))
+            configuration: configuration,
+            logger: Logger(label: "BackoffTests", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
         do {
             try body(client)
         } catch {
@@ -87,7 +94,10 @@ import Testing
     func postMarkedRetrySafeIsRetried(code: AvalaError.Code) async throws {
         try await withClient { client in
             let delay = client.retryDelay(
-                for: error(code, status: 500), request: request(.post, retrySafe: true), attempt: 0)
+                for: error(code, status: 500),
+                request: request(.post, retrySafe: true),
+                attempt: 0
+            )
             let seconds = try #require(delay).seconds
             #expect(seconds >= 0 && seconds <= ceiling(0))
         }
@@ -121,10 +131,16 @@ import Testing
         try await withClient { client in
             // The server did not act on a 429, so even a POST may be sent again.
             let delay = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: 30), request: request(method), attempt: 0)
+                for: error(.rateLimited, status: 429, retryAfter: 30),
+                request: request(method),
+                attempt: 0
+            )
             #expect(delay == .seconds(30))
             let fractional = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: 1.5), request: request(method), attempt: 1)
+                for: error(.rateLimited, status: 429, retryAfter: 1.5),
+                request: request(method),
+                attempt: 1
+            )
             #expect(fractional == .milliseconds(1500))
         }
     }
@@ -133,7 +149,10 @@ import Testing
         try await withClient { client in
             for attempt in 0..<Self.maxRetries {
                 let delay = client.retryDelay(
-                    for: error(.rateLimited, status: 429), request: request(.post), attempt: attempt)
+                    for: error(.rateLimited, status: 429),
+                    request: request(.post),
+                    attempt: attempt
+                )
                 let seconds = try #require(delay).seconds
                 #expect(seconds >= 0 && seconds <= ceiling(attempt))
             }
@@ -143,15 +162,22 @@ import Testing
     @Test func retryAfterBeyondTheLimitIsLeftToTheCaller() async throws {
         try await withClient { client in
             let atLimit = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter), request: request(.get),
-                attempt: 0)
+                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter),
+                request: request(.get),
+                attempt: 0
+            )
             #expect(atLimit == .seconds(Self.maxRetryAfter))
             let beyond = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter + 1), request: request(.get),
-                attempt: 0)
+                for: error(.rateLimited, status: 429, retryAfter: Self.maxRetryAfter + 1),
+                request: request(.get),
+                attempt: 0
+            )
             #expect(beyond == nil)
             let far = client.retryDelay(
-                for: error(.rateLimited, status: 429, retryAfter: 3600), request: request(.get), attempt: 0)
+                for: error(.rateLimited, status: 429, retryAfter: 3600),
+                request: request(.get),
+                attempt: 0
+            )
             #expect(far == nil)
         }
     }
@@ -162,13 +188,15 @@ import Testing
             let last = Self.maxRetries - 1
             #expect(client.retryDelay(for: error(.server, status: 500), request: get, attempt: last) != nil)
             #expect(
-                client.retryDelay(for: error(.rateLimited, status: 429, retryAfter: 1), request: get, attempt: last) != nil)
+                client.retryDelay(for: error(.rateLimited, status: 429, retryAfter: 1), request: get, attempt: last) != nil
+            )
             for attempt in [Self.maxRetries, Self.maxRetries + 1, 100] {
                 #expect(client.retryDelay(for: error(.server, status: 500), request: get, attempt: attempt) == nil)
                 #expect(client.retryDelay(for: error(.transport), request: get, attempt: attempt) == nil)
                 #expect(
                     client.retryDelay(for: error(.rateLimited, status: 429, retryAfter: 1), request: get, attempt: attempt)
-                        == nil)
+                        == nil
+                )
             }
         }
     }
@@ -178,18 +206,31 @@ import Testing
         try await withClient { client in
             let get = request(.get)
             let unavailable = AvalaError.fromResponse(
-                status: 503, retryAfterHeader: nil, body: [], request: get.summary, redacting: [])
+                status: 503,
+                retryAfterHeader: nil,
+                body: [],
+                request: get.summary,
+                redacting: []
+            )
             #expect(client.retryDelay(for: unavailable, request: get, attempt: 0) != nil)
             #expect(client.retryDelay(for: unavailable, request: request(.post), attempt: 0) == nil)
 
             let throttled = AvalaError.fromResponse(
-                status: 429, retryAfterHeader: "7", body: Array(#"{"detail": "Request was throttled."}"#.utf8),
-                request: "POST /exports/", redacting: [])
+                status: 429,
+                retryAfterHeader: "7",
+                body: Array(#"{"detail": "Request was throttled."}"#.utf8),
+                request: "POST /exports/",
+                redacting: []
+            )
             #expect(client.retryDelay(for: throttled, request: request(.post), attempt: 0) == .seconds(7))
 
             let missing = AvalaError.fromResponse(
-                status: 404, retryAfterHeader: nil, body: Array(#"{"detail": "Not found."}"#.utf8),
-                request: get.summary, redacting: [])
+                status: 404,
+                retryAfterHeader: nil,
+                body: Array(#"{"detail": "Not found."}"#.utf8),
+                request: get.summary,
+                redacting: []
+            )
             #expect(client.retryDelay(for: missing, request: get, attempt: 0) == nil)
         }
     }

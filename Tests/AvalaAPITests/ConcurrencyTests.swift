@@ -1,8 +1,8 @@
 import AvalaAPI
 import AvalaSimulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ConcurrencyTests {
     /// Latency at the server makes requests overlap; the server then counts how many were in flight.

@@ -1,8 +1,8 @@
 import AvalaAPI
 import AvalaSimulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Every endpoint the bot uses, against the simulator over real HTTP.
 @Suite struct EndpointTests {
@@ -53,7 +53,8 @@ import TestSupport
                 let dataset = try await client.createExport(.sdkDataset(SimulatorSeed.UID.trainingDataset))
                 #expect(dataset.datasets == [SimulatorSeed.UID.trainingDataset])
                 let documented = try await client.createExport(
-                    .documented(name: "nightly", format: "yolo", projects: [SimulatorSeed.UID.completedProject]))
+                    .documented(name: "nightly", format: "yolo", projects: [SimulatorSeed.UID.completedProject])
+                )
                 #expect(documented.name == "nightly")
                 #expect(documented.format == "yolo")
                 let scoped = try await client.createExport(.projectScoped(project: SimulatorSeed.UID.activeProject, format: "coco"))
@@ -134,7 +135,11 @@ import TestSupport
                 #expect(teams.map(\.slug) == ["reviewers"])
                 let member = try #require(try await client.members(organization: "acme-ai").collect().first)
                 let added = try await client.addTeamMember(
-                    organization: "acme-ai", team: "reviewers", userUID: member.userUID, role: "lead")
+                    organization: "acme-ai",
+                    team: "reviewers",
+                    userUID: member.userUID,
+                    role: "lead"
+                )
                 #expect(added.role == "lead")
                 let team = try await client.team(organization: "acme-ai", slug: "reviewers")
                 #expect(team.memberCount == 1)
@@ -149,7 +154,10 @@ import TestSupport
             try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
                 try await harness.withClient { client async throws in
                     let hook = try await client.createWebhook(
-                        targetURL: target + "/hook", events: ["export.completed"], secret: "whsec_test_secret")
+                        targetURL: target + "/hook",
+                        events: ["export.completed"],
+                        secret: "whsec_test_secret"
+                    )
                     #expect(hook.secret?.revealed == "whsec_test_secret")
                     #expect(hook.isActive)
                     let listed = try await client.webhooks().collect()

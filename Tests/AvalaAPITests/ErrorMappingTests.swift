@@ -1,5 +1,6 @@
-@testable import AvalaAPI
 import Testing
+
+@testable import AvalaAPI
 
 /// `AvalaError.fromResponse` decides which failures are retried and what reaches logs and chat, so the
 /// status mapping follows the SDK's exception classes and every text the server echoes is redacted.
@@ -7,11 +8,18 @@ import Testing
     private static let apiKey = "avk_live_Zx9SecretKey42"
 
     private func map(
-        _ status: Int, _ body: String = "", retryAfter: String? = nil, secrets: [String] = [apiKey]
+        _ status: Int,
+        _ body: String = "",
+        retryAfter: String? = nil,
+        secrets: [String] = [apiKey]
     ) -> AvalaError {
         AvalaError.fromResponse(
-            status: status, retryAfterHeader: retryAfter, body: Array(body.utf8), request: "GET /exports/ex-1/",
-            redacting: secrets)
+            status: status,
+            retryAfterHeader: retryAfter,
+            body: Array(body.utf8),
+            request: "GET /exports/ex-1/",
+            redacting: secrets
+        )
     }
 
     @Test(arguments: [
@@ -60,8 +68,10 @@ import Testing
 
     @Test(arguments: [
         (404, #"{"detail": "Not found."}"#, "Not found."),
-        (403, #"{"detail": "Plan required.", "code": "plan_insufficient", "doc_url": "https://avala.ai/docs"}"#,
-         "Plan required."),
+        (
+            403, #"{"detail": "Plan required.", "code": "plan_insufficient", "doc_url": "https://avala.ai/docs"}"#,
+            "Plan required."
+        ),
         (400, #"{"detail": {"name": ["This field is required."]}}"#, "HTTP 400"),
         (400, #"{"detail": ["first problem"]}"#, "HTTP 400"),
         (403, #"{"detail": null}"#, "HTTP 403"),
@@ -79,11 +89,15 @@ import Testing
 
     @Test(arguments: [
         (#"{"detail": {"name": ["This field is required."]}}"#, ["name: This field is required."]),
-        (#"{"name": ["This field is required."], "format": ["Unsupported.", "Use coco."]}"#,
-         ["format: Unsupported.", "format: Use coco.", "name: This field is required."]),
+        (
+            #"{"name": ["This field is required."], "format": ["Unsupported.", "Use coco."]}"#,
+            ["format: Unsupported.", "format: Use coco.", "name: This field is required."]
+        ),
         (#"["Give a project or a dataset, not both."]"#, ["Give a project or a dataset, not both."]),
-        (#"{"error": {"code": "validation_error", "message": "Invalid input", "details": {"email": ["Enter a valid email."]}}}"#,
-         ["email: Enter a valid email."]),
+        (
+            #"{"error": {"code": "validation_error", "message": "Invalid input", "details": {"email": ["Enter a valid email."]}}}"#,
+            ["email: Enter a valid email."]
+        ),
         (#"{"detail": {"datasets": [{"uid": ["Unknown dataset."]}]}}"#, ["datasets.uid: Unknown dataset."]),
         (#"{"limit": [1000], "strict": [true]}"#, ["limit: 1000", "strict: true"]),
     ])
@@ -95,7 +109,9 @@ import Testing
 
     @Test func wrappedErrorShapeCarriesItsMessage() {
         let error = map(
-            422, #"{"error": {"code": "validation_error", "message": "Invalid input", "details": ["bad role"]}}"#)
+            422,
+            #"{"error": {"code": "validation_error", "message": "Invalid input", "details": ["bad role"]}}"#
+        )
         #expect(error.message == "Invalid input")
         #expect(error.details == ["bad role"])
     }

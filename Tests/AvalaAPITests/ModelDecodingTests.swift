@@ -15,13 +15,21 @@ import Testing
         return try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
-    private func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0, _ second: Int = 0)
+    private func utc(
+        _ year: Int,
+        _ month: Int,
+        _ day: Int,
+        _ hour: Int = 0,
+        _ minute: Int = 0,
+        _ second: Int = 0
+    )
         throws -> Date
     {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = try #require(TimeZone(identifier: "UTC"))
         return try #require(
-            calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)))
+            calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        )
     }
 
     // MARK: - Dataset
@@ -34,7 +42,8 @@ import Testing
              "owner_name": "acme", "status": "created", "data_type": "image", "is_sequence": false,
              "predefined_labels": [{"name": "car"}], "visibility": "private",
              "created_at": "2026-01-01T00:00:00.000000Z", "updated_at": "2026-01-02T00:00:00.000000Z"}
-            """)
+            """
+        )
         #expect(dataset.uid == "ds-1")
         #expect(dataset.name == "Street scenes")
         #expect(dataset.slug == "street-scenes")
@@ -54,7 +63,8 @@ import Testing
             """
             {"uid": "ds-2", "name": "Lidar", "owner": "acme", "slug": "lidar", "data_type": "lidar",
              "item_count": 7, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
-            """)
+            """
+        )
         #expect(dataset.ownerName == "acme")
         #expect(dataset.dataType == .lidar)
         #expect(dataset.itemCount == 7)
@@ -62,7 +72,9 @@ import Testing
 
     @Test func datasetPrefersOwnerNameWhenBothAreSent() throws {
         let dataset = try decode(
-            Dataset.self, #"{"uid": "ds-3", "name": "n", "slug": "s", "owner": "legacy", "owner_name": "acme"}"#)
+            Dataset.self,
+            #"{"uid": "ds-3", "name": "n", "slug": "s", "owner": "legacy", "owner_name": "acme"}"#
+        )
         #expect(dataset.ownerName == "acme")
     }
 
@@ -84,7 +96,8 @@ import Testing
             """
             {"uid": "ex-1", "status": "\(status)", "download_url": "https://files.avala.ai/ex-1.zip",
              "format": "coco", "created_at": "2026-01-01T00:00:00Z"}
-            """)
+            """
+        )
         let decoded = try #require(export.status)
         #expect(decoded.isSucceeded)
         #expect(!decoded.isFailed)
@@ -94,7 +107,9 @@ import Testing
 
     @Test func exportFailedIsTerminalFailure() throws {
         let export = try decode(
-            Export.self, #"{"uid": "ex-2", "status": "failed", "download_url": null, "error": "disk full"}"#)
+            Export.self,
+            #"{"uid": "ex-2", "status": "failed", "download_url": null, "error": "disk full"}"#
+        )
         let status = try #require(export.status)
         #expect(status.isFailed)
         #expect(!status.isSucceeded)
@@ -128,7 +143,8 @@ import Testing
             {"uid": "ex-5", "name": "weekly", "format": "avala-json-external", "status": "requested",
              "total_task_count": 10, "exported_task_count": 4, "datasets": ["ds-1"], "projects": [],
              "slices": [], "organization": {"slug": "acme"}, "download_url": null}
-            """)
+            """
+        )
         #expect(export.name == "weekly")
         #expect(export.totalTaskCount == 10)
         #expect(export.exportedTaskCount == 4)
@@ -154,7 +170,8 @@ import Testing
             {"user_uid": "u-1", "username": "alice", "email": "alice@example.com", "full_name": "Alice A",
              "picture": null, "role": "admin", "created_at": "2026-01-01T00:00:00Z",
              "last_active_at": "2026-01-05T10:00:00Z"}
-            """)
+            """
+        )
         #expect(member.userUID == "u-1")
         #expect(member.username == "alice")
         #expect(member.email == "alice@example.com")
@@ -170,7 +187,8 @@ import Testing
             """
             {"user": {"uid": "u-2", "username": "bob", "email": "bob@example.com", "full_name": "Bob B"},
              "role": "member", "created_at": "2026-02-01T00:00:00Z"}
-            """)
+            """
+        )
         #expect(member.userUID == "u-2")
         #expect(member.username == "bob")
         #expect(member.email == "bob@example.com")
@@ -197,7 +215,8 @@ import Testing
             """
             [{"user_uid": "u-1", "username": "alice", "role": "owner"},
              {"user_uid": "u-2", "username": "bob", "role": "member"}]
-            """)
+            """
+        )
         #expect(page.results.map(\.userUID) == ["u-1", "u-2"])
         #expect(page.results.map(\.role) == [.owner, .member])
         // A bare array is the whole listing: there is nothing to follow.
@@ -212,7 +231,8 @@ import Testing
             {"count": 3, "next": "https://api.avala.ai/api/v1/organizations/acme/members/?cursor=cD0y",
              "previous": null,
              "results": [{"user_uid": "u-1", "username": "alice"}, {"user": {"uid": "u-2", "username": "bob"}}]}
-            """)
+            """
+        )
         #expect(page.results.map(\.userUID) == ["u-1", "u-2"])
         #expect(page.results.map(\.username) == ["alice", "bob"])
         #expect(page.next == "https://api.avala.ai/api/v1/organizations/acme/members/?cursor=cD0y")
@@ -237,7 +257,8 @@ import Testing
              "expires_at": "2026-01-08T00:00:00.000000Z", "is_expired": false,
              "accept_url": "https://avala.ai/invite/x", "copy_link": "https://avala.ai/invite/x",
              "created_at": "2026-01-01T00:00:00.000000Z"}
-            """)
+            """
+        )
         #expect(invitation.uid == "inv-1")
         #expect(invitation.invitedEmail == "dave@example.com")
         #expect(invitation.organizationSlug == "acme")
@@ -282,7 +303,8 @@ import Testing
              "url": "https://cdn.avala.ai/it-1.jpg", "thumbnails": ["https://cdn.avala.ai/t.jpg"],
              "metadata": {"camera": "front", "frame": 1}, "related_items": [],
              "created_at": "2026-01-01T00:00:00Z"}
-            """)
+            """
+        )
         #expect(item.id == 17)
         #expect(item.isHidden)
         #expect(item.key == "frame_0001.jpg")
@@ -300,7 +322,8 @@ import Testing
             {"uid": "it-2", "status": "ready", "data_url": "https://cdn.avala.ai/it-2.jpg",
              "thumbnail_url": "https://cdn.avala.ai/it-2-thumb.jpg", "annotations_count": 3,
              "created_at": "2026-01-01T00:00:00Z"}
-            """)
+            """
+        )
         #expect(item.uid == "it-2")
         #expect(item.url == "https://cdn.avala.ai/it-2.jpg")
         #expect(item.isHidden == false)
@@ -314,7 +337,8 @@ import Testing
              "payload": {"uid": "ex-1", "status": "exported"}, "response_status": 500,
              "response_body": "upstream exploded", "attempts": 3, "next_retry_at": "2026-01-01T00:05:00Z",
              "status": "failed", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:04:00Z"}
-            """)
+            """
+        )
         #expect(delivery.subscription == "wh-1")
         #expect(delivery.eventType == "export.completed")
         #expect(delivery.payload?["status"] == .string("exported"))
@@ -335,7 +359,8 @@ import Testing
              "response_body_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
              "response_preview": "{\\"ok\\": true}", "attempts": 1, "next_retry_at": null, "status": "delivered",
              "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:01Z"}
-            """)
+            """
+        )
         #expect(delivery.responseBody == nil)
         #expect(delivery.responseBodySize == 1234)
         #expect(delivery.responseBodySHA256 == "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
@@ -393,12 +418,15 @@ import Testing
             """
             {"uid": "ds-x", "name": "n", "slug": "s", "project_count": 2, "size_bytes": 1048576,
              "annotations_count": 9, "brand_new_field": {"nested": [1, "two", null]}, "visibility": "unlisted"}
-            """)
+            """
+        )
         #expect(dataset.uid == "ds-x")
         #expect(dataset.visibility == "unlisted")
 
         let member = try decode(
-            OrganizationMember.self, #"{"user_uid": "u-1", "picture": "https://x/p.png", "is_staff": true}"#)
+            OrganizationMember.self,
+            #"{"user_uid": "u-1", "picture": "https://x/p.png", "is_staff": true}"#
+        )
         #expect(member.userUID == "u-1")
     }
 
@@ -430,7 +458,14 @@ import Testing
 
     @Test func encodingWritesSnakeCaseKeys() throws {
         let dataset = Dataset(
-            uid: "ds-1", name: "n", slug: "s", itemCount: 3, ownerName: "acme", dataType: .video, isSequence: true)
+            uid: "ds-1",
+            name: "n",
+            slug: "s",
+            itemCount: 3,
+            ownerName: "acme",
+            dataType: .video,
+            isSequence: true
+        )
         let json = try encodeToJSON(dataset)
         #expect(json["owner_name"] == .string("acme"))
         #expect(json["item_count"]?.intValue == 3)
@@ -478,7 +513,8 @@ import Testing
             """
             {"uid": "wh-1", "target_url": "https://bot.example.com/webhooks", "events": ["export.completed"],
              "is_active": true, "secret": "\(secret)", "created_at": "2026-01-01T00:00:00Z"}
-            """)
+            """
+        )
         #expect(webhook.secret?.revealed == secret)
 
         let described = "\(webhook)"
@@ -501,7 +537,9 @@ import Testing
 
     @Test func webhookWithoutSecretDecodesAsTheListEndpointReturnsIt() throws {
         let webhook = try decode(
-            Webhook.self, #"{"uid": "wh-2", "target_url": "https://bot.example.com/webhooks", "events": []}"#)
+            Webhook.self,
+            #"{"uid": "wh-2", "target_url": "https://bot.example.com/webhooks", "events": []}"#
+        )
         #expect(webhook.secret == nil)
         // The SDK's default for is_active.
         #expect(webhook.isActive)

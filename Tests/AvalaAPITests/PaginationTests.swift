@@ -1,8 +1,8 @@
 import AvalaAPI
 import AvalaSimulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct PaginationTests {
     @Test func followsCursorPagesThroughMoreThanAThousandItems() async throws {

@@ -2,8 +2,8 @@ import AvalaAPI
 import AvalaSimulator
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// The API key must never leave for another host or show up in an error or a log line.
 @Suite struct RequestSafetyTests {
@@ -12,7 +12,8 @@ import TestSupport
         try await elsewhere.serve { otherOrigin in
             try await SimulatorHarness.with { harness in
                 await harness.simulator.injectFault(
-                    Fault(pathPrefix: "/datasets/", status: 302, count: 1, location: otherOrigin + "/steal/"))
+                    Fault(pathPrefix: "/datasets/", status: 302, count: 1, location: otherOrigin + "/steal/")
+                )
                 try await harness.withClient { client async throws in
                     let error = try await #require(throws: AvalaError.self) {
                         try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
@@ -120,9 +121,14 @@ import TestSupport
     @Test func aClosedPortIsATransportError() async throws {
         let client = AvalaClient(
             configuration: AvalaClientConfiguration(
-                baseURL: try BaseURL("http://127.0.0.1:9/api/v1", allowInsecureHTTP: true), apiKey: "avk_closed_port_key",
-                maxRetries: 1, backoffBase: .milliseconds(1), backoffMax: .milliseconds(2)),
-            logger: .init(label: "test"))
+                baseURL: try BaseURL("http://127.0.0.1:9/api/v1", allowInsecureHTTP: true),
+                apiKey: "avk_closed_port_key",
+                maxRetries: 1,
+                backoffBase: .milliseconds(1),
+                backoffMax: .milliseconds(2)
+            ),
+            logger: .init(label: "test")
+        )
         let error = try await #require(throws: AvalaError.self) { try await client.export(uid: "x") }
         try await client.shutdown()
         #expect(error.code == .transport)

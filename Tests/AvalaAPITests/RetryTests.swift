@@ -1,8 +1,8 @@
 import AvalaAPI
 import AvalaSimulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct RetryTests {
     @Test func rateLimitedRequestWaitsForRetryAfterThenSucceeds() async throws {
@@ -109,7 +109,9 @@ import TestSupport
             await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", status: 500, count: 1))
             try await harness.withClient { client async throws in
                 let export = try await client.createExport(
-                    .documented(name: "retry-safe", format: "coco", projects: [SimulatorSeed.UID.activeProject]), retrySafe: true)
+                    .documented(name: "retry-safe", format: "coco", projects: [SimulatorSeed.UID.activeProject]),
+                    retrySafe: true
+                )
                 #expect(export.format == "coco")
             }
             #expect(await harness.simulator.requests().filter { $0.method == "POST" }.map(\.status) == [500, 201])

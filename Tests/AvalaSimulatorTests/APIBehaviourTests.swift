@@ -3,8 +3,8 @@ import AvalaAPI
 import AvalaSimulator
 import Foundation
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// What the simulator answers at the HTTP level, where the official SDK is particular.
 @Suite struct APIBehaviourTests {
@@ -51,7 +51,11 @@ import TestSupport
         try await SimulatorHarness.with { harness in
             let key = [("X-Avala-Api-Key", harness.apiKey)]
             let first = try await Call.call(
-                .GET, harness.baseURL + "/datasets/acme-ai/training-v2/items/?limit=7", nil, headers: key)
+                .GET,
+                harness.baseURL + "/datasets/acme-ai/training-v2/items/?limit=7",
+                nil,
+                headers: key
+            )
             let page = try AvalaJSON.makeDecoder().decode(Page<DatasetItem>.self, from: first.body)
             #expect(page.results.count == 7)
             let next = try #require(page.next)
@@ -60,7 +64,11 @@ import TestSupport
             #expect(cursor.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
             // The SDK sends only the cursor back; the page size must survive.
             let second = try await Call.call(
-                .GET, harness.baseURL + "/datasets/acme-ai/training-v2/items/?cursor=\(cursor)", nil, headers: key)
+                .GET,
+                harness.baseURL + "/datasets/acme-ai/training-v2/items/?cursor=\(cursor)",
+                nil,
+                headers: key
+            )
             let secondPage = try AvalaJSON.makeDecoder().decode(Page<DatasetItem>.self, from: second.body)
             #expect(secondPage.results.map(\.id) == Array(8...14))
             let bad = try await Call.call(.GET, harness.baseURL + "/datasets/?cursor=garbage!", nil, headers: key)
@@ -85,8 +93,11 @@ import TestSupport
         try await SimulatorHarness.with { harness in
             let key = [("X-Avala-Api-Key", harness.apiKey)]
             let created = try await Call.call(
-                .POST, harness.baseURL + "/webhooks/", ["target_url": "https://example.invalid/h", "events": ["export.failed"]],
-                headers: key)
+                .POST,
+                harness.baseURL + "/webhooks/",
+                ["target_url": "https://example.invalid/h", "events": ["export.failed"]],
+                headers: key
+            )
             #expect(created.status == 201)
             let hook = try AvalaJSON.makeDecoder().decode(Webhook.self, from: created.body)
             #expect(hook.secret?.isEmpty == false)
@@ -104,7 +115,11 @@ import TestSupport
             let empty = try await Call.call(.POST, harness.baseURL + "/exports/", [:], headers: key)
             #expect(empty.status == 400)
             let badEvent = try await Call.call(
-                .POST, harness.baseURL + "/webhooks/", ["target_url": "https://x.invalid", "events": ["member.joined"]], headers: key)
+                .POST,
+                harness.baseURL + "/webhooks/",
+                ["target_url": "https://x.invalid", "events": ["member.joined"]],
+                headers: key
+            )
             #expect(badEvent.status == 400)
             #expect(String(decoding: badEvent.body, as: UTF8.self).contains("events"))
         }

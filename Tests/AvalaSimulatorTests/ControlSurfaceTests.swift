@@ -4,8 +4,8 @@ import AvalaSimulator
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Testing
 import TestSupport
+import Testing
 
 /// The `/_sim/…` routes over HTTP, as curl or the demo uses them.
 @Suite struct ControlSurfaceTests {
@@ -49,8 +49,10 @@ import TestSupport
         try await SimulatorHarness.with { harness in
             let root = harness.baseURL.replacingOccurrences(of: "/api/v1", with: "")
             let created = try await Self.call(
-                .POST, root + "/_sim/projects",
-                ["uid": "p-1", "name": "prod-trucks", "metrics": ["total_tasks": 10, "completed_tasks": 2]])
+                .POST,
+                root + "/_sim/projects",
+                ["uid": "p-1", "name": "prod-trucks", "metrics": ["total_tasks": 10, "completed_tasks": 2]]
+            )
             #expect(created.status == 201)
             let patched = try await Self.call(.PATCH, root + "/_sim/projects/p-1", ["status": "completed"])
             #expect(patched.status == 200)
@@ -114,7 +116,9 @@ import TestSupport
         let response = try await http.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 16 * 1024 * 1024)
         return Answer(
-            status: Int(response.status.code), body: Data(body.readableBytesView),
-            headers: response.headers.map { ($0.name, $0.value) })
+            status: Int(response.status.code),
+            body: Data(body.readableBytesView),
+            headers: response.headers.map { ($0.name, $0.value) }
+        )
     }
 }

@@ -1,7 +1,7 @@
 import AvalaSimulator
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The official Python SDK (`avala==0.10.0`, unchanged) against the simulator: where it fails, the
 /// simulator is wrong, not the SDK.
@@ -15,7 +15,9 @@ import TestSupport
     static let sdkInstalled: Bool = {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys; from importlib.metadata import version; import avala; sys.exit(0 if version('avala') == '0.10.0' else 1)"]
+        process.arguments = [
+            "python3", "-c", "import sys; from importlib.metadata import version; import avala; sys.exit(0 if version('avala') == '0.10.0' else 1)",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return false }

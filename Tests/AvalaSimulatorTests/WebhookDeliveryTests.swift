@@ -2,8 +2,8 @@ import AvalaAPI
 import AvalaSimulator
 import Crypto
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct WebhookDeliveryTests {
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
@@ -16,8 +16,10 @@ import TestSupport
             try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
                 try await harness.withClient { client async throws in
                     let hook = try await client.createWebhook(
-                        targetURL: target + "/webhooks/avala", events: ["export.completed", "export.failed"],
-                        secret: "whsec_delivery_secret")
+                        targetURL: target + "/webhooks/avala",
+                        events: ["export.completed", "export.failed"],
+                        secret: "whsec_delivery_secret"
+                    )
                     try await harness.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
                     try await harness.simulator.failExport(uid: SimulatorSeed.UID.requestedExport, error: "disk full")
                     let deliveries = try await Self.waitForDeliveries(client, count: 2, status: .delivered)
@@ -30,7 +32,8 @@ import TestSupport
         for request in receiver.received {
             let signature = try #require(request.header("X-Avala-Webhook-Signature"))
             let expected = Self.hex(
-                HMAC<SHA256>.authenticationCode(for: request.body, using: SymmetricKey(data: Data("whsec_delivery_secret".utf8))))
+                HMAC<SHA256>.authenticationCode(for: request.body, using: SymmetricKey(data: Data("whsec_delivery_secret".utf8)))
+            )
             #expect(signature == expected)
             #expect(request.header("X-Avala-Webhook-Delivery") != nil)
             #expect(request.path == "/webhooks/avala")

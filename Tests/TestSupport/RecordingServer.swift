@@ -34,10 +34,14 @@ public final class RecordingServer: Sendable {
     public func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
         let port = PortBox()
         let app = Application(
-            responder: CatchAll(server: self), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            responder: CatchAll(server: self),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in port.set(channel.localAddress?.port ?? 0) },
-            logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() })))
+            logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [app], logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() }))
+        )
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask {
                 try await group.run()
@@ -72,13 +76,19 @@ public final class RecordingServer: Sendable {
         let status: Int = state.withLock { state in
             state.received.append(
                 Received(
-                    method: request.method.rawValue, path: request.uri.path, headers: request.headers,
-                    body: Array(buffer.readableBytesView)))
+                    method: request.method.rawValue,
+                    path: request.uri.path,
+                    headers: request.headers,
+                    body: Array(buffer.readableBytesView)
+                )
+            )
             return state.statuses.isEmpty ? 200 : state.statuses.removeFirst()
         }
         return Response(
-            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"received": true}"#)))
+            status: HTTPResponse.Status(code: status),
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"received": true}"#))
+        )
     }
 }
 

@@ -27,10 +27,14 @@ public struct SimulatorHarness: Sendable {
     /// A simulator configuration for tests: exports finish in 0.3 s and webhook retries come fast.
     public static func testConfiguration(apiKey: String = "avk_sim_test_key_0123456789") -> SimulatorConfiguration {
         SimulatorConfiguration(
-            apiKey: apiKey, requestsPerMinute: 100_000, exportProcessingAfter: .milliseconds(100),
+            apiKey: apiKey,
+            requestsPerMinute: 100_000,
+            exportProcessingAfter: .milliseconds(100),
             exportCompletionAfter: .milliseconds(300),
             webhookRetryDelays: [.milliseconds(100), .milliseconds(200), .milliseconds(300)],
-            webhookTimeout: .seconds(3), tickInterval: .milliseconds(20))
+            webhookTimeout: .seconds(3),
+            tickInterval: .milliseconds(20)
+        )
     }
 
     /// The test configuration with exports that move only when a test finishes or fails them.
@@ -60,7 +64,8 @@ public struct SimulatorHarness: Sendable {
             do {
                 let baseURL = try await simulator.waitUntilRunning()
                 result = .success(
-                    try await body(SimulatorHarness(simulator: simulator, baseURL: baseURL, logs: logs, logger: logger)))
+                    try await body(SimulatorHarness(simulator: simulator, baseURL: baseURL, logs: logs, logger: logger))
+                )
             } catch {
                 result = .failure(error)
             }
@@ -73,9 +78,15 @@ public struct SimulatorHarness: Sendable {
     /// A client of this simulator. Tests that change a setting pass a closure.
     public func makeClient(_ adjust: (inout AvalaClientConfiguration) -> Void = { _ in }) -> AvalaClient {
         var configuration = AvalaClientConfiguration(
-            baseURL: try! BaseURL(baseURL, allowInsecureHTTP: true), apiKey: SecretString(apiKey),
-            requestsPerMinute: 100_000, burst: 1_000, maxRetries: 3, timeout: .seconds(10),
-            backoffBase: .milliseconds(5), backoffMax: .milliseconds(50))
+            baseURL: try! BaseURL(baseURL, allowInsecureHTTP: true),
+            apiKey: SecretString(apiKey),
+            requestsPerMinute: 100_000,
+            burst: 1_000,
+            maxRetries: 3,
+            timeout: .seconds(10),
+            backoffBase: .milliseconds(5),
+            backoffMax: .milliseconds(50)
+        )
         adjust(&configuration)
         return AvalaClient(configuration: configuration, logger: logger)
     }

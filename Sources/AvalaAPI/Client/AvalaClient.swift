@@ -32,7 +32,8 @@ public final class AvalaClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(10)),
-            decompression: .disabled)
+            decompression: .disabled
+        )
         httpConfiguration.httpVersion = .automatic
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute, burst: configuration.burst)
@@ -53,10 +54,12 @@ public final class AvalaClient: Sendable {
             return try AvalaJSON.makeDecoder().decode(Response.self, from: Data(body))
         } catch {
             throw AvalaError(
-                code: .decoding, status: 200,
+                code: .decoding,
+                status: 200,
                 message: "response is not a valid \(Response.self): \(Self.describe(decodingError: error))",
                 request: request.summary,
-                body: AvalaError.redact(String(decoding: body.prefix(300), as: UTF8.self), secrets))
+                body: AvalaError.redact(String(decoding: body.prefix(300), as: UTF8.self), secrets)
+            )
         }
     }
 
@@ -81,7 +84,8 @@ public final class AvalaClient: Sendable {
                         "avala.request": "\(request.summary)", "avala.error": "\(error.code)",
                         "avala.status": "\(error.status.map(String.init) ?? "-")", "retry.attempt": "\(attempt)",
                         "retry.delay_ms": "\(Int(delay.seconds * 1000))",
-                    ])
+                    ]
+                )
                 try await Task.sleep(for: delay)
             }
         }
@@ -139,15 +143,20 @@ public final class AvalaClient: Sendable {
         } catch let error as NIOTooManyBytesError {
             _ = error
             throw AvalaError(
-                code: .decoding, message: "response body is larger than \(configuration.maxResponseBytes) bytes",
-                request: request.summary)
+                code: .decoding,
+                message: "response body is larger than \(configuration.maxResponseBytes) bytes",
+                request: request.summary
+            )
         } catch {
             logger.debug(
                 "Avala request failed without a response",
-                metadata: ["avala.request": "\(request.summary)", "avala.error": "\(error)"])
+                metadata: ["avala.request": "\(request.summary)", "avala.error": "\(error)"]
+            )
             throw AvalaError(
-                code: .transport, message: AvalaError.redact(String(describing: error), secrets),
-                request: request.summary)
+                code: .transport,
+                message: AvalaError.redact(String(describing: error), secrets),
+                request: request.summary
+            )
         }
 
         await observeRateLimitHeaders(headers)
@@ -156,11 +165,16 @@ public final class AvalaClient: Sendable {
             metadata: [
                 "avala.request": "\(request.summary)", "avala.status": "\(status)", "retry.attempt": "\(attempt)",
                 "duration_ms": "\(Int(started.duration(to: .now).seconds * 1000))",
-            ])
+            ]
+        )
         guard (200..<300).contains(status) else {
             throw AvalaError.fromResponse(
-                status: status, retryAfterHeader: headers.first(name: "Retry-After"), body: body,
-                request: request.summary, redacting: secrets)
+                status: status,
+                retryAfterHeader: headers.first(name: "Retry-After"),
+                body: body,
+                request: request.summary,
+                redacting: secrets
+            )
         }
         return body
     }

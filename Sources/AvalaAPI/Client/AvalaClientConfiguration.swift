@@ -32,10 +32,18 @@ public struct AvalaClientConfiguration: Sendable {
     public var userAgent: String
 
     public init(
-        baseURL: BaseURL = .default, apiKey: SecretString, requestsPerMinute: Int = 90, burst: Int = 20,
-        maxRetries: Int = 5, timeout: Duration = .seconds(30), maxConcurrency: Int = 4, maxPages: Int = 50,
-        backoffBase: Duration = .seconds(1), backoffMax: Duration = .seconds(60),
-        maxRetryAfter: Duration = .seconds(120), maxResponseBytes: Int = 32 * 1024 * 1024,
+        baseURL: BaseURL = .default,
+        apiKey: SecretString,
+        requestsPerMinute: Int = 90,
+        burst: Int = 20,
+        maxRetries: Int = 5,
+        timeout: Duration = .seconds(30),
+        maxConcurrency: Int = 4,
+        maxPages: Int = 50,
+        backoffBase: Duration = .seconds(1),
+        backoffMax: Duration = .seconds(60),
+        maxRetryAfter: Duration = .seconds(120),
+        maxResponseBytes: Int = 32 * 1024 * 1024,
         userAgent: String = "avala-bot"
     ) {
         self.baseURL = baseURL
@@ -62,9 +70,10 @@ public struct AvalaClientConfiguration: Sendable {
         guard let key = environment["AVALA_API_KEY"], !key.isEmpty else {
             throw .invalidConfiguration("AVALA_API_KEY is not set")
         }
-        let base = try environment["AVALA_BASE_URL"].map { (text) throws(AvalaError) -> BaseURL in
-            try BaseURL(text, allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment))
-        } ?? .default
+        let base =
+            try environment["AVALA_BASE_URL"].map { (text) throws(AvalaError) -> BaseURL in
+                try BaseURL(text, allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment))
+            } ?? .default
         return AvalaClientConfiguration(baseURL: base, apiKey: SecretString(key))
     }
 }

@@ -7,7 +7,11 @@ extension AvalaError {
     /// `{"field": ["msg"]}`, a list, and one source's `{"error": {"code", "message", "details"}}`. The
     /// message is `detail` only when it is a string; otherwise `HTTP <status>`.
     static func fromResponse(
-        status: Int, retryAfterHeader: String?, body: [UInt8], request: String, redacting secrets: [String]
+        status: Int,
+        retryAfterHeader: String?,
+        body: [UInt8],
+        request: String,
+        redacting secrets: [String]
     ) -> AvalaError {
         let text = redact(String(decoding: body.prefix(4096), as: UTF8.self), secrets)
         let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body))
@@ -33,7 +37,13 @@ extension AvalaError {
         let preview = text.isEmpty ? nil : String(text.prefix(500))
 
         var error = AvalaError(
-            code: .http, status: status, message: message, details: details, request: request, body: preview)
+            code: .http,
+            status: status,
+            message: message,
+            details: details,
+            request: request,
+            body: preview
+        )
         switch status {
         case 300..<400:
             error.code = .redirect

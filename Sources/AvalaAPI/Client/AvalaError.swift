@@ -64,8 +64,14 @@ public struct AvalaError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(
-        code: Code, status: Int? = nil, message: String, retryAfter: Double? = nil, details: [String] = [],
-        quota: Quota? = nil, request: String? = nil, body: String? = nil
+        code: Code,
+        status: Int? = nil,
+        message: String,
+        retryAfter: Double? = nil,
+        details: [String] = [],
+        quota: Quota? = nil,
+        request: String? = nil,
+        body: String? = nil
     ) {
         self.code = code
         self.status = status

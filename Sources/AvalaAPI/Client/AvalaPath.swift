@@ -43,7 +43,8 @@ public struct AvalaPath: Hashable, Sendable, CustomStringConvertible {
 
     /// RFC 3986 unreserved characters: everything else in a segment is encoded.
     private static let allowed = CharacterSet(
-        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    )
 
     public var description: String { encoded }
 }

@@ -3,7 +3,11 @@ import Foundation
 /// One API call, before it is sent: method, path below the base URL, query and JSON body.
 struct AvalaRequest: Sendable {
     enum Method: String, Sendable {
-        case get = "GET", post = "POST", patch = "PATCH", put = "PUT", delete = "DELETE"
+        case get = "GET"
+        case post = "POST"
+        case patch = "PATCH"
+        case put = "PUT"
+        case delete = "DELETE"
     }
 
     var method: Method
@@ -48,7 +52,8 @@ struct AvalaRequest: Sendable {
     }
 
     private static let queryAllowed = CharacterSet(
-        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    )
 
     static func encodeComponent(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? ""

@@ -35,11 +35,13 @@ public struct BaseURL: Hashable, Sendable, CustomStringConvertible {
         case "http":
             guard Self.loopbackHosts.contains(bareHost.lowercased()) else {
                 throw .invalidConfiguration(
-                    "base URL must use https; plain http is allowed only for localhost, 127.0.0.1 or ::1")
+                    "base URL must use https; plain http is allowed only for localhost, 127.0.0.1 or ::1"
+                )
             }
             guard allowInsecureHTTP else {
                 throw .invalidConfiguration(
-                    "base URL uses plain http; set AVALA_ALLOW_INSECURE_BASE_URL=1 to allow it for localhost")
+                    "base URL uses plain http; set AVALA_ALLOW_INSECURE_BASE_URL=1 to allow it for localhost"
+                )
             }
         default:
             throw .invalidConfiguration("base URL scheme '\(scheme)' is not supported; use https")

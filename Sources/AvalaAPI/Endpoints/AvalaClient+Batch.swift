@@ -10,7 +10,9 @@ extension AvalaClient {
     /// }
     /// ```
     public func batch<Input: Sendable, Output: Sendable>(
-        _ items: [Input], maxConcurrency: Int = 4, _ body: @escaping @Sendable (Input) async throws -> Output
+        _ items: [Input],
+        maxConcurrency: Int = 4,
+        _ body: @escaping @Sendable (Input) async throws -> Output
     ) async -> [Result<Output, any Error>] {
         let width = max(1, maxConcurrency)
         var results = [Result<Output, any Error>?](repeating: nil, count: items.count)

@@ -1,16 +1,22 @@
 extension AvalaClient {
     /// `GET /datasets/`, every page.
     public func datasets(
-        dataType: DataType? = nil, name: String? = nil, status: DatasetStatus? = nil, visibility: String? = nil,
+        dataType: DataType? = nil,
+        name: String? = nil,
+        status: DatasetStatus? = nil,
+        visibility: String? = nil,
         pageSize: Int? = nil
     ) -> Paginated<Dataset> {
         paginate(
             AvalaRequest(
-                .get, Self.path("datasets"),
+                .get,
+                Self.path("datasets"),
                 query: [
                     ("data_type", dataType?.rawValue), ("name", name), ("status", status?.rawValue),
                     ("visibility", visibility), ("limit", pageSize.map(String.init)),
-                ]))
+                ]
+            )
+        )
     }
 
     /// `GET /datasets/{uid}/`.
@@ -26,7 +32,8 @@ extension AvalaClient {
     /// `GET /datasets/{owner}/{slug}/items/`, every page.
     public func datasetItems(owner: String, slug: String, pageSize: Int? = nil) throws -> Paginated<DatasetItem> {
         paginate(
-            AvalaRequest(.get, try AvalaPath("datasets", owner, slug, "items"), query: [("limit", pageSize.map(String.init))]))
+            AvalaRequest(.get, try AvalaPath("datasets", owner, slug, "items"), query: [("limit", pageSize.map(String.init))])
+        )
     }
 
     /// `GET /datasets/{owner}/{slug}/items/{item_uid}/`.

@@ -22,8 +22,11 @@ extension AvalaClient {
             request = AvalaRequest(.post, Self.path("exports"), body: try Self.json(body), retrySafe: retrySafe)
         case .projectScoped(let project, let format):
             request = AvalaRequest(
-                .post, try AvalaPath("projects", project, "exports"), body: try Self.json(["format": .string(format)]),
-                retrySafe: retrySafe)
+                .post,
+                try AvalaPath("projects", project, "exports"),
+                body: try Self.json(["format": .string(format)]),
+                retrySafe: retrySafe
+            )
         }
         return try await send(request)
     }
@@ -36,7 +39,8 @@ extension AvalaClient {
     /// `GET /exports/`, newest first, every page.
     public func exports(ordering: String? = nil, pageSize: Int? = nil) -> Paginated<Export> {
         paginate(
-            AvalaRequest(.get, Self.path("exports"), query: [("ordering", ordering), ("limit", pageSize.map(String.init))]))
+            AvalaRequest(.get, Self.path("exports"), query: [("ordering", ordering), ("limit", pageSize.map(String.init))])
+        )
     }
 
     static func json(_ object: [String: JSONValue]) throws -> Data {

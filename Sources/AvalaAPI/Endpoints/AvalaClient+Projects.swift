@@ -5,13 +5,21 @@ extension AvalaClient {
     }
 
     /// `GET /projects/{owner}/`, every page: the documented per-owner listing.
-    public func projects(owner: String, name: String? = nil, ordering: String? = nil, pageSize: Int? = nil) throws
+    public func projects(
+        owner: String,
+        name: String? = nil,
+        ordering: String? = nil,
+        pageSize: Int? = nil
+    ) throws
         -> Paginated<Project>
     {
         paginate(
             AvalaRequest(
-                .get, try AvalaPath("projects", owner),
-                query: [("name", name), ("ordering", ordering), ("limit", pageSize.map(String.init))]))
+                .get,
+                try AvalaPath("projects", owner),
+                query: [("name", name), ("ordering", ordering), ("limit", pageSize.map(String.init))]
+            )
+        )
     }
 
     /// `GET /users/me/projects/{uid}/`.

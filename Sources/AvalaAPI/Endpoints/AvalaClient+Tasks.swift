@@ -3,8 +3,11 @@ extension AvalaClient {
     public func tasks(_ filter: TaskFilter = TaskFilter(), pageSize: Int? = nil) -> Paginated<AvalaTask> {
         paginate(
             AvalaRequest(
-                .get, Self.path("tasks"),
-                query: [("project", filter.project), ("status", filter.status), ("limit", pageSize.map(String.init))]))
+                .get,
+                Self.path("tasks"),
+                query: [("project", filter.project), ("status", filter.status), ("limit", pageSize.map(String.init))]
+            )
+        )
     }
 
     /// `GET /tasks/{uid}/`.

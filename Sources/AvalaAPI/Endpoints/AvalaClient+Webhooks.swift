@@ -10,7 +10,12 @@ extension AvalaClient {
     }
 
     /// `POST /webhooks/`. The answer carries the secret, which is never shown again.
-    public func createWebhook(targetURL: String, events: [String], isActive: Bool? = nil, secret: SecretString? = nil)
+    public func createWebhook(
+        targetURL: String,
+        events: [String],
+        isActive: Bool? = nil,
+        secret: SecretString? = nil
+    )
         async throws -> Webhook
     {
         var body: [String: JSONValue] = ["target_url": .string(targetURL), "events": .array(events.map(JSONValue.string))]
@@ -20,7 +25,12 @@ extension AvalaClient {
     }
 
     /// `PATCH /webhooks/{uid}/`; the secret cannot be changed.
-    public func updateWebhook(uid: String, targetURL: String? = nil, events: [String]? = nil, isActive: Bool? = nil)
+    public func updateWebhook(
+        uid: String,
+        targetURL: String? = nil,
+        events: [String]? = nil,
+        isActive: Bool? = nil
+    )
         async throws -> Webhook
     {
         var body: [String: JSONValue] = [:]
@@ -44,7 +54,11 @@ extension AvalaClient {
     public func webhookDeliveries(ordering: String? = nil, pageSize: Int? = nil) -> Paginated<WebhookDelivery> {
         paginate(
             AvalaRequest(
-                .get, Self.path("webhook-deliveries"), query: [("ordering", ordering), ("limit", pageSize.map(String.init))]))
+                .get,
+                Self.path("webhook-deliveries"),
+                query: [("ordering", ordering), ("limit", pageSize.map(String.init))]
+            )
+        )
     }
 
     /// `GET /webhook-deliveries/{uid}/`.

@@ -13,7 +13,9 @@ public enum AvalaJSON {
             let text = try container.decode(String.self)
             guard let date = parseTimestamp(text) else {
                 throw DecodingError.dataCorruptedError(
-                    in: container, debugDescription: "Expected an ISO-8601 timestamp, found '\(text.prefix(40))'")
+                    in: container,
+                    debugDescription: "Expected an ISO-8601 timestamp, found '\(text.prefix(40))'"
+                )
             }
             return date
         }
@@ -37,7 +39,8 @@ public enum AvalaJSON {
         let whole = Date(timeIntervalSince1970: seconds)
         let base = whole.formatted(
             Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day()
-                .timeSeparator(.colon).time(includingFractionalSeconds: false).dateTimeSeparator(.standard))
+                .timeSeparator(.colon).time(includingFractionalSeconds: false).dateTimeSeparator(.standard)
+        )
         return "\(base).\(String(format: "%06d", min(micros, 999_999)))Z"
     }
 

@@ -11,8 +11,13 @@ public struct AvalaTask: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, type: String? = nil, name: String? = nil, status: String? = nil, project: String? = nil,
-        createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        type: String? = nil,
+        name: String? = nil,
+        status: String? = nil,
+        project: String? = nil,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.type = type

@@ -16,9 +16,17 @@ public struct Dataset: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, name: String, slug: String, itemCount: Int = 0, ownerName: String? = nil,
-        status: DatasetStatus? = nil, dataType: DataType? = nil, isSequence: Bool? = nil,
-        visibility: String? = nil, createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        name: String,
+        slug: String,
+        itemCount: Int = 0,
+        ownerName: String? = nil,
+        status: DatasetStatus? = nil,
+        dataType: DataType? = nil,
+        isSequence: Bool? = nil,
+        visibility: String? = nil,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.name = name

@@ -15,9 +15,17 @@ public struct DatasetItem: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, id: Int? = nil, key: String? = nil, dataset: String? = nil, datasetOwnerName: String? = nil,
-        datasetSlug: String? = nil, url: String? = nil, isHidden: Bool = false, metadata: JSONValue? = nil,
-        createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        id: Int? = nil,
+        key: String? = nil,
+        dataset: String? = nil,
+        datasetOwnerName: String? = nil,
+        datasetSlug: String? = nil,
+        url: String? = nil,
+        isHidden: Bool = false,
+        metadata: JSONValue? = nil,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.id = id

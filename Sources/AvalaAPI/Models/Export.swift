@@ -19,9 +19,18 @@ public struct Export: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, status: ExportStatus? = nil, downloadURL: String? = nil, name: String? = nil,
-        format: String? = nil, projects: [String]? = nil, datasets: [String]? = nil, slices: [String]? = nil,
-        error: String? = nil, totalTaskCount: Int? = nil, exportedTaskCount: Int? = nil, createdAt: Date? = nil,
+        uid: String,
+        status: ExportStatus? = nil,
+        downloadURL: String? = nil,
+        name: String? = nil,
+        format: String? = nil,
+        projects: [String]? = nil,
+        datasets: [String]? = nil,
+        slices: [String]? = nil,
+        error: String? = nil,
+        totalTaskCount: Int? = nil,
+        exportedTaskCount: Int? = nil,
+        createdAt: Date? = nil,
         updatedAt: Date? = nil
     ) {
         self.uid = uid

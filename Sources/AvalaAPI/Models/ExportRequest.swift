@@ -6,8 +6,13 @@ public enum ExportRequest: Hashable, Sendable {
     case sdkDataset(String)
     /// The documented `POST /exports/ {name, format, projects, datasets, slices}`.
     case documented(
-        name: String, format: String, projects: [String] = [], datasets: [String] = [], slices: [String] = [],
-        filterQueryString: String? = nil)
+        name: String,
+        format: String,
+        projects: [String] = [],
+        datasets: [String] = [],
+        slices: [String] = [],
+        filterQueryString: String? = nil
+    )
     /// `POST /projects/{uid}/exports/ {format}`.
     case projectScoped(project: String, format: String)
 }

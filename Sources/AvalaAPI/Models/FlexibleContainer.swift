@@ -27,7 +27,9 @@ struct FlexibleContainer {
             Key(names[0]),
             DecodingError.Context(
                 codingPath: container.codingPath,
-                debugDescription: "Missing required field '\(names.joined(separator: "' or '"))'"))
+                debugDescription: "Missing required field '\(names.joined(separator: "' or '"))'"
+            )
+        )
     }
 
     /// The first of `names` present and not null, else nil.

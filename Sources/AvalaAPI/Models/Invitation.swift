@@ -15,9 +15,16 @@ public struct Invitation: Codable, Hashable, Sendable {
     public var createdAt: Date?
 
     public init(
-        uid: String, invitedEmail: String, organizationName: String? = nil, organizationSlug: String? = nil,
-        invitedByUsername: String? = nil, role: MemberRole? = nil, status: InvitationStatus? = nil,
-        expiresAt: Date? = nil, isExpired: Bool? = nil, createdAt: Date? = nil
+        uid: String,
+        invitedEmail: String,
+        organizationName: String? = nil,
+        organizationSlug: String? = nil,
+        invitedByUsername: String? = nil,
+        role: MemberRole? = nil,
+        status: InvitationStatus? = nil,
+        expiresAt: Date? = nil,
+        isExpired: Bool? = nil,
+        createdAt: Date? = nil
     ) {
         self.uid = uid
         self.invitedEmail = invitedEmail

@@ -9,8 +9,8 @@
 /// status.isTerminal                         // false: treated as still running
 /// ```
 public protocol OpenEnum: RawRepresentable, Codable, Hashable, Sendable, CustomStringConvertible,
-    ExpressibleByStringLiteral where RawValue == String
-{
+    ExpressibleByStringLiteral
+where RawValue == String {
     init(rawValue: String)
 }
 

@@ -20,10 +20,21 @@ public struct Organization: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, name: String, slug: String, handle: String? = nil, description: String? = nil,
-        visibility: String? = nil, plan: String? = nil, isVerified: Bool = false, isActive: Bool = true,
-        memberCount: Int? = nil, teamCount: Int? = nil, role: MemberRole? = nil, allowedDomains: [String]? = nil,
-        createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        name: String,
+        slug: String,
+        handle: String? = nil,
+        description: String? = nil,
+        visibility: String? = nil,
+        plan: String? = nil,
+        isVerified: Bool = false,
+        isActive: Bool = true,
+        memberCount: Int? = nil,
+        teamCount: Int? = nil,
+        role: MemberRole? = nil,
+        allowedDomains: [String]? = nil,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.name = name

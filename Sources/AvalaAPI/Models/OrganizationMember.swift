@@ -15,8 +15,13 @@ public struct OrganizationMember: Codable, Hashable, Sendable {
     public var lastActiveAt: Date?
 
     public init(
-        userUID: String, username: String? = nil, email: String? = nil, fullName: String? = nil,
-        role: MemberRole? = nil, createdAt: Date? = nil, lastActiveAt: Date? = nil
+        userUID: String,
+        username: String? = nil,
+        email: String? = nil,
+        fullName: String? = nil,
+        role: MemberRole? = nil,
+        createdAt: Date? = nil,
+        lastActiveAt: Date? = nil
     ) {
         self.userUID = userUID
         self.username = username

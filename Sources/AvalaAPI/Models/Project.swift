@@ -12,8 +12,14 @@ public struct Project: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, name: String, status: ProjectStatus? = nil, taskType: String? = nil, ownerName: String? = nil,
-        isActive: Bool? = nil, createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        name: String,
+        status: ProjectStatus? = nil,
+        taskType: String? = nil,
+        ownerName: String? = nil,
+        isActive: Bool? = nil,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.name = name

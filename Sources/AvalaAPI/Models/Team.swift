@@ -14,9 +14,16 @@ public struct Team: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, name: String, slug: String? = nil, description: String? = nil, color: String? = nil,
-        organizationUID: String? = nil, organizationSlug: String? = nil, memberCount: Int? = nil,
-        createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        name: String,
+        slug: String? = nil,
+        description: String? = nil,
+        color: String? = nil,
+        organizationUID: String? = nil,
+        organizationSlug: String? = nil,
+        memberCount: Int? = nil,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.name = name

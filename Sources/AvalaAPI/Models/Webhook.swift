@@ -11,8 +11,13 @@ public struct Webhook: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, targetURL: String, events: [String], isActive: Bool = true, secret: SecretString? = nil,
-        createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        targetURL: String,
+        events: [String],
+        isActive: Bool = true,
+        secret: SecretString? = nil,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.targetURL = targetURL

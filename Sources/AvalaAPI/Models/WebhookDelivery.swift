@@ -18,10 +18,20 @@ public struct WebhookDelivery: Codable, Hashable, Sendable {
     public var updatedAt: Date?
 
     public init(
-        uid: String, subscription: String?, eventType: String, payload: JSONValue? = nil, responseStatus: Int? = nil,
-        responseBody: String? = nil, responseBodySize: Int? = nil, responseBodySHA256: String? = nil,
-        responsePreview: String? = nil, attempts: Int = 0, nextRetryAt: Date? = nil, status: DeliveryStatus = .pending,
-        createdAt: Date? = nil, updatedAt: Date? = nil
+        uid: String,
+        subscription: String?,
+        eventType: String,
+        payload: JSONValue? = nil,
+        responseStatus: Int? = nil,
+        responseBody: String? = nil,
+        responseBodySize: Int? = nil,
+        responseBodySHA256: String? = nil,
+        responsePreview: String? = nil,
+        attempts: Int = 0,
+        nextRetryAt: Date? = nil,
+        status: DeliveryStatus = .pending,
+        createdAt: Date? = nil,
+        updatedAt: Date? = nil
     ) {
         self.uid = uid
         self.subscription = subscription

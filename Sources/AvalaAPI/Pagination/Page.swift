@@ -26,7 +26,10 @@ public struct Page<Element: Decodable & Sendable>: Decodable, Sendable {
         }
         let c = try FlexibleContainer(decoder)
         self.init(
-            results: try c.required("results"), next: try c.optional("next"), previous: try c.optional("previous"),
-            count: c.lenient("count"))
+            results: try c.required("results"),
+            next: try c.optional("next"),
+            previous: try c.optional("previous"),
+            count: c.lenient("count")
+        )
     }
 }

@@ -36,7 +36,8 @@ public struct PageSequence<Item: Decodable & Sendable>: AsyncSequence, Sendable 
                 page.truncatedByCap = true
                 client.logger.warning(
                     "Listing stopped at the page cap",
-                    metadata: ["avala.request": "\(request.summary)", "pages.max": "\(maxPages)"])
+                    metadata: ["avala.request": "\(request.summary)", "pages.max": "\(maxPages)"]
+                )
                 return page
             }
             let following = client.followingRequest(after: request, next: next)
@@ -111,7 +112,8 @@ extension AvalaClient {
         }
         logger.warning(
             "A next link points to another host; re-issuing its query against the configured base",
-            metadata: ["avala.request": "\(request.summary)", "next.host": "\(components.host ?? "-")"])
+            metadata: ["avala.request": "\(request.summary)", "next.host": "\(components.host ?? "-")"]
+        )
         return AvalaRequest(method: .get, encodedPath: request.path, encodedQuery: query)
     }
 }

@@ -23,8 +23,10 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         if fault.drop == true {
             // Promise a body and fail while writing it: the server closes the connection mid-response.
             return Response(
-                status: .ok, headers: [.contentType: "application/json", .contentLength: "64"],
-                body: ResponseBody { _ in throw DroppedConnection() })
+                status: .ok,
+                headers: [.contentType: "application/json", .contentLength: "64"],
+                body: ResponseBody { _ in throw DroppedConnection() }
+            )
         }
         guard let status = fault.status else { return try await next(request, context) }
         var error: SimulatorError

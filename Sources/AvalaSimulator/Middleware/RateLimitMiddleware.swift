@@ -13,7 +13,9 @@ struct RateLimitMiddleware<Context: RequestContext>: RouterMiddleware {
         guard decision.allowed else {
             let seconds = max(1, Int(decision.reset.timeIntervalSince(now).rounded(.up)))
             var error = SimulatorError.detail(
-                .tooManyRequests, "Request was throttled. Expected available in \(seconds) seconds.")
+                .tooManyRequests,
+                "Request was throttled. Expected available in \(seconds) seconds."
+            )
             error.headers[AvalaHeaders.retryAfter] = String(seconds)
             error.headers[AvalaHeaders.rateLimitLimit] = String(decision.limit)
             error.headers[AvalaHeaders.rateLimitRemaining] = "0"

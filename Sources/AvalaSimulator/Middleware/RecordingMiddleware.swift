@@ -10,8 +10,13 @@ struct RecordingMiddleware<Context: RequestContext>: RouterMiddleware {
         let body = try await request.collectBody(upTo: 1_048_576)
         let text = body.readableBytes > 0 ? String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self) : nil
         var recorded = RecordedRequest(
-            method: request.method.rawValue, path: request.uri.path, query: request.uri.query, body: text,
-            hasAPIKey: request.headers[AvalaHeaders.apiKey] != nil, status: nil)
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: request.uri.query,
+            body: text,
+            hasAPIKey: request.headers[AvalaHeaders.apiKey] != nil,
+            status: nil
+        )
         await state.requestStarted()
         let result: Result<Response, any Error>
         do {

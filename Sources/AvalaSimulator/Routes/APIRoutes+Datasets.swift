@@ -7,8 +7,11 @@ extension APIRoutes {
         api.get("datasets/") { request, _ in
             let query = request.uri.queryParameters
             let items = await state.datasets(
-                dataType: query.get("data_type"), name: query.get("name"), status: query.get("status"),
-                visibility: query.get("visibility"))
+                dataType: query.get("data_type"),
+                name: query.get("name"),
+                status: query.get("status"),
+                visibility: query.get("visibility")
+            )
             return try await paginator().page(items, request: request)
         }
         // One segment is a uid, two are owner and slug; the router needs one name per position.
@@ -36,11 +39,18 @@ extension APIRoutes {
         let ext = dataset.dataType == .video ? "mp4" : "jpg"
         return (0..<dataset.itemCount).map { index in
             DatasetItem(
-                uid: prefix + String(format: "%012d", index + 1), id: index + 1,
-                key: String(format: "item-%05d.\(ext)", index + 1), dataset: dataset.uid,
-                datasetOwnerName: dataset.ownerName, datasetSlug: dataset.slug,
-                url: "https://media.avala.invalid/\(dataset.slug)/\(index + 1).\(ext)", isHidden: false,
-                metadata: ["index": .number(Double(index))], createdAt: dataset.createdAt, updatedAt: dataset.updatedAt)
+                uid: prefix + String(format: "%012d", index + 1),
+                id: index + 1,
+                key: String(format: "item-%05d.\(ext)", index + 1),
+                dataset: dataset.uid,
+                datasetOwnerName: dataset.ownerName,
+                datasetSlug: dataset.slug,
+                url: "https://media.avala.invalid/\(dataset.slug)/\(index + 1).\(ext)",
+                isHidden: false,
+                metadata: ["index": .number(Double(index))],
+                createdAt: dataset.createdAt,
+                updatedAt: dataset.updatedAt
+            )
         }
     }
 }

@@ -23,16 +23,24 @@ extension APIRoutes {
                 _ = try body.requiredString("format")
             }
             let export = try await state.createExport(
-                name: try body.string("name"), format: try body.string("format"), projects: projects, datasets: datasets,
-                slices: try body.strings("slices") ?? [])
+                name: try body.string("name"),
+                format: try body.string("format"),
+                projects: projects,
+                datasets: datasets,
+                slices: try body.strings("slices") ?? []
+            )
             return SimulatorResponse.json(export, status: .created)
         }
         api.post("projects/:uid/exports/") { request, context in
             var request = request
             let body = try await SimulatorResponse.object(&request)
             let export = try await state.createExport(
-                name: nil, format: try body.requiredString("format"), projects: [try context.parameter("uid")], datasets: [],
-                slices: [])
+                name: nil,
+                format: try body.requiredString("format"),
+                projects: [try context.parameter("uid")],
+                datasets: [],
+                slices: []
+            )
             return SimulatorResponse.json(export, status: .created)
         }
     }

@@ -10,8 +10,11 @@ extension APIRoutes {
             var request = request
             let body = try await SimulatorResponse.object(&request)
             let hook = try await state.createWebhook(
-                targetURL: try body.string("target_url"), events: try body.strings("events"), isActive: try body.bool("is_active"),
-                secret: try body.string("secret"))
+                targetURL: try body.string("target_url"),
+                events: try body.strings("events"),
+                isActive: try body.bool("is_active"),
+                secret: try body.string("secret")
+            )
             return SimulatorResponse.json(hook, status: .created)
         }
         api.get("webhooks/:uid/") { _, context in
@@ -21,8 +24,11 @@ extension APIRoutes {
             var request = request
             let body = try await SimulatorResponse.object(&request)
             let hook = try await state.updateWebhook(
-                uid: try context.parameter("uid"), targetURL: try body.string("target_url"), events: try body.strings("events"),
-                isActive: try body.bool("is_active"))
+                uid: try context.parameter("uid"),
+                targetURL: try body.string("target_url"),
+                events: try body.strings("events"),
+                isActive: try body.bool("is_active")
+            )
             return SimulatorResponse.json(hook)
         }
         api.delete("webhooks/:uid/") { _, context in
@@ -32,7 +38,8 @@ extension APIRoutes {
         api.post("webhooks/:uid/test/") { _, context in
             let delivery = try await state.testWebhook(uid: try context.parameter("uid"))
             return SimulatorResponse.json(
-                ["success": true, "message": "Test event queued.", "delivery": .string(delivery)] as JSONValue)
+                ["success": true, "message": "Test event queued.", "delivery": .string(delivery)] as JSONValue
+            )
         }
         api.get("webhook-deliveries/") { request, _ in
             try await paginator().page(await state.listDeliveries(), request: request)

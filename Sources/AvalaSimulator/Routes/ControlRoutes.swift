@@ -13,16 +13,21 @@ struct ControlRoutes {
             var request = request
             let body = try await SimulatorResponse.object(&request)
             let member = try await state.addMember(
-                organization: try context.parameter("slug"), email: try body.requiredString("email"),
-                username: try body.string("username"), role: try body.string("role"))
+                organization: try context.parameter("slug"),
+                email: try body.requiredString("email"),
+                username: try body.string("username"),
+                role: try body.string("role")
+            )
             return SimulatorResponse.json(member, status: .created)
         }
         control.post("organizations/:slug/members/generate") { request, context in
             var request = request
             let body = try await SimulatorResponse.object(&request)
             try await state.addGeneratedMembers(
-                organization: try context.parameter("slug"), count: try body.int("count") ?? 1,
-                domain: try body.string("domain") ?? "example.com")
+                organization: try context.parameter("slug"),
+                count: try body.int("count") ?? 1,
+                domain: try body.string("domain") ?? "example.com"
+            )
             return SimulatorResponse.json(try await state.organization(slug: try context.parameter("slug")))
         }
         control.delete("organizations/:slug/members/:user") { _, context in
@@ -34,8 +39,11 @@ struct ControlRoutes {
             let body = try await SimulatorResponse.object(&request)
             return SimulatorResponse.json(
                 try await state.changeRole(
-                    organization: try context.parameter("slug"), userUID: try context.parameter("user"),
-                    role: try body.requiredString("role")))
+                    organization: try context.parameter("slug"),
+                    userUID: try context.parameter("user"),
+                    role: try body.requiredString("role")
+                )
+            )
         }
         control.post("invitations/:uid/accept") { _, context in
             SimulatorResponse.json(try await state.acceptInvitation(uid: try context.parameter("uid")))
@@ -47,8 +55,12 @@ struct ControlRoutes {
             var request = request
             let body = try await SimulatorResponse.object(&request)
             let project = try await state.createProject(
-                uid: try body.string("uid"), name: try body.requiredString("name"), status: try body.string("status"),
-                owner: try body.string("owner"), metrics: try Self.metrics(body))
+                uid: try body.string("uid"),
+                name: try body.requiredString("name"),
+                status: try body.string("status"),
+                owner: try body.string("owner"),
+                metrics: try Self.metrics(body)
+            )
             return SimulatorResponse.json(project, status: .created)
         }
         control.patch("projects/:uid") { request, context in
@@ -56,7 +68,11 @@ struct ControlRoutes {
             let body = try await SimulatorResponse.object(&request)
             return SimulatorResponse.json(
                 try await state.updateProject(
-                    uid: try context.parameter("uid"), status: try body.string("status"), metrics: try Self.metrics(body)))
+                    uid: try context.parameter("uid"),
+                    status: try body.string("status"),
+                    metrics: try Self.metrics(body)
+                )
+            )
         }
         control.post("exports/:uid/finish") { _, context in
             SimulatorResponse.json(try await state.finishExport(uid: try context.parameter("uid")))
@@ -65,15 +81,20 @@ struct ControlRoutes {
             var request = request
             let body = try await SimulatorResponse.object(&request)
             return SimulatorResponse.json(
-                try await state.failExport(uid: try context.parameter("uid"), error: try body.string("error")))
+                try await state.failExport(uid: try context.parameter("uid"), error: try body.string("error"))
+            )
         }
         control.post("datasets") { request, _ in
             var request = request
             let body = try await SimulatorResponse.object(&request)
             let dataset = try await state.createDataset(
-                uid: try body.string("uid"), name: try body.requiredString("name"), slug: try body.string("slug"),
-                owner: try body.string("owner_name") ?? body.string("owner"), dataType: try body.string("data_type"),
-                itemCount: try body.int("item_count"))
+                uid: try body.string("uid"),
+                name: try body.requiredString("name"),
+                slug: try body.string("slug"),
+                owner: try body.string("owner_name") ?? body.string("owner"),
+                dataType: try body.string("data_type"),
+                itemCount: try body.int("item_count")
+            )
             return SimulatorResponse.json(dataset, status: .created)
         }
         control.post("tasks/:uid/complete") { _, context in

@@ -82,7 +82,8 @@ struct Paginator {
 
     /// The request's own URL on the link base, with one parameter replaced and the others kept.
     private func link(_ request: Request, replacing name: String, with value: String) -> String {
-        let path = request.uri.path.hasPrefix(AvalaSimulator.apiRoot)
+        let path =
+            request.uri.path.hasPrefix(AvalaSimulator.apiRoot)
             ? String(request.uri.path.dropFirst(AvalaSimulator.apiRoot.count)) : request.uri.path
         var pairs: [String] = []
         for (key, item) in request.uri.queryParameters where key != Substring(name) && key != "cursor" && key != "page" {
@@ -115,7 +116,8 @@ struct Paginator {
 
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(
-            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"))
+            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        )
             ?? text
     }
 }

@@ -15,8 +15,15 @@ public struct Fault: Codable, Hashable, Sendable {
     public var location: String?
 
     public init(
-        pathPrefix: String, method: String? = nil, status: Int? = nil, rate: Double? = nil, count: Int? = nil,
-        retryAfter: Int? = nil, latencyMs: Int? = nil, drop: Bool? = nil, location: String? = nil
+        pathPrefix: String,
+        method: String? = nil,
+        status: Int? = nil,
+        rate: Double? = nil,
+        count: Int? = nil,
+        retryAfter: Int? = nil,
+        latencyMs: Int? = nil,
+        drop: Bool? = nil,
+        location: String? = nil
     ) {
         self.pathPrefix = pathPrefix
         self.method = method

@@ -4,7 +4,12 @@ import HTTPTypes
 
 extension SimulatorState {
     /// A member joins (no webhook: Avala sends none for members).
-    func addMember(organization slug: String, email: String, username: String?, role: String?) throws(SimulatorError)
+    func addMember(
+        organization slug: String,
+        email: String,
+        username: String?,
+        role: String?
+    ) throws(SimulatorError)
         -> OrganizationMember
     {
         let index = try organizationIndex(slug)
@@ -18,7 +23,13 @@ extension SimulatorState {
         }
         let name = username ?? String(email.split(separator: "@")[0])
         let member = OrganizationMember(
-            userUID: newUID(), username: name, email: email, fullName: name.capitalized, role: memberRole, createdAt: Date())
+            userUID: newUID(),
+            username: name,
+            email: email,
+            fullName: name.capitalized,
+            role: memberRole,
+            createdAt: Date()
+        )
         organizations[index].members.append(member)
         organizations[index].organization.memberCount = organizations[index].members.count
         return member
@@ -33,8 +44,14 @@ extension SimulatorState {
         for n in start..<(start + count) {
             organizations[index].members.append(
                 OrganizationMember(
-                    userUID: newUID(), username: "user\(n)", email: "user\(n)@\(domain)", fullName: "User \(n)",
-                    role: .member, createdAt: now))
+                    userUID: newUID(),
+                    username: "user\(n)",
+                    email: "user\(n)@\(domain)",
+                    fullName: "User \(n)",
+                    role: .member,
+                    createdAt: now
+                )
+            )
         }
         organizations[index].organization.memberCount = organizations[index].members.count
     }
@@ -46,8 +63,11 @@ extension SimulatorState {
         guard invitation.status == .pending else { throw .detail(.badRequest, "Invitation is not pending.") }
         organizations[org].invitations[inv].status = .accepted
         return try addMember(
-            organization: organizations[org].organization.slug, email: invitation.invitedEmail, username: nil,
-            role: invitation.role?.rawValue)
+            organization: organizations[org].organization.slug,
+            email: invitation.invitedEmail,
+            username: nil,
+            role: invitation.role?.rawValue
+        )
     }
 
     func expireInvitation(uid: String) throws(SimulatorError) -> Invitation {
@@ -61,7 +81,13 @@ extension SimulatorState {
         return organizations[org].invitations[inv]
     }
 
-    func createProject(uid: String?, name: String, status: String?, owner: String?, metrics: ProjectMetrics?)
+    func createProject(
+        uid: String?,
+        name: String,
+        status: String?,
+        owner: String?,
+        metrics: ProjectMetrics?
+    )
         throws(SimulatorError) -> Project
     {
         guard !name.isEmpty else { throw .invalid("name", "This field is required.") }
@@ -69,9 +95,15 @@ extension SimulatorState {
         if projects.contains(where: { $0.project.uid == uid }) { throw .invalid("uid", "A project with this uid exists.") }
         let now = Date()
         let project = Project(
-            uid: uid, name: name, status: ProjectStatus(rawValue: status ?? "active"), taskType: "image-annotation",
-            ownerName: owner ?? organizations.first?.organization.slug, isActive: (status ?? "active") == "active",
-            createdAt: now, updatedAt: now)
+            uid: uid,
+            name: name,
+            status: ProjectStatus(rawValue: status ?? "active"),
+            taskType: "image-annotation",
+            ownerName: owner ?? organizations.first?.organization.slug,
+            isActive: (status ?? "active") == "active",
+            createdAt: now,
+            updatedAt: now
+        )
         projects.append(ProjectRecord(project: project, metrics: metrics))
         return project
     }
@@ -84,9 +116,18 @@ extension SimulatorState {
             projects.append(
                 ProjectRecord(
                     project: Project(
-                        uid: newUID(), name: "generated-\(n)", status: .active, taskType: "image-annotation",
-                        ownerName: organizations.first?.organization.slug, isActive: true, createdAt: now, updatedAt: now),
-                    metrics: ProjectMetrics(totalTasks: 100, completedTasks: n % 100, acceptanceRate: 0.9)))
+                        uid: newUID(),
+                        name: "generated-\(n)",
+                        status: .active,
+                        taskType: "image-annotation",
+                        ownerName: organizations.first?.organization.slug,
+                        isActive: true,
+                        createdAt: now,
+                        updatedAt: now
+                    ),
+                    metrics: ProjectMetrics(totalTasks: 100, completedTasks: n % 100, acceptanceRate: 0.9)
+                )
+            )
         }
     }
 
@@ -102,7 +143,14 @@ extension SimulatorState {
     }
 
     /// A dataset is created, and the `dataset.created` webhook fires.
-    func createDataset(uid: String?, name: String, slug: String?, owner: String?, dataType: String?, itemCount: Int?)
+    func createDataset(
+        uid: String?,
+        name: String,
+        slug: String?,
+        owner: String?,
+        dataType: String?,
+        itemCount: Int?
+    )
         throws(SimulatorError) -> Dataset
     {
         guard !name.isEmpty else { throw .invalid("name", "This field is required.") }
@@ -113,9 +161,18 @@ extension SimulatorState {
             throw .invalid("slug", "A dataset with this slug already exists.")
         }
         let dataset = Dataset(
-            uid: uid ?? newUID(), name: name, slug: slug, itemCount: itemCount ?? 0, ownerName: owner, status: .created,
-            dataType: DataType(rawValue: dataType ?? "image"), isSequence: false, visibility: "private", createdAt: now,
-            updatedAt: now)
+            uid: uid ?? newUID(),
+            name: name,
+            slug: slug,
+            itemCount: itemCount ?? 0,
+            ownerName: owner,
+            status: .created,
+            dataType: DataType(rawValue: dataType ?? "image"),
+            isSequence: false,
+            visibility: "private",
+            createdAt: now,
+            updatedAt: now
+        )
         datasets.append(dataset)
         emit("dataset.created", resource: dataset)
         return dataset

@@ -14,7 +14,11 @@ extension SimulatorState {
 
     /// Any of the three request shapes; whichever fields the request left out stay absent or default.
     func createExport(
-        name: String?, format: String?, projects projectUIDs: [String], datasets datasetUIDs: [String], slices: [String]
+        name: String?,
+        format: String?,
+        projects projectUIDs: [String],
+        datasets datasetUIDs: [String],
+        slices: [String]
     ) throws(SimulatorError) -> Export {
         guard !projectUIDs.isEmpty || !datasetUIDs.isEmpty || !slices.isEmpty else {
             throw .invalid("non_field_errors", "Provide a project, a dataset or a slice to export.")
@@ -30,9 +34,20 @@ extension SimulatorState {
         }
         let now = Date()
         let export = Export(
-            uid: newUID(), status: .requested, downloadURL: nil, name: name ?? "export", format: format ?? "avala-json-external",
-            projects: projectUIDs, datasets: datasetUIDs, slices: slices, error: nil, totalTaskCount: nil,
-            exportedTaskCount: 0, createdAt: now, updatedAt: now)
+            uid: newUID(),
+            status: .requested,
+            downloadURL: nil,
+            name: name ?? "export",
+            format: format ?? "avala-json-external",
+            projects: projectUIDs,
+            datasets: datasetUIDs,
+            slices: slices,
+            error: nil,
+            totalTaskCount: nil,
+            exportedTaskCount: 0,
+            createdAt: now,
+            updatedAt: now
+        )
         exports.insert(ExportRecord(export: export, startedAt: configuration.exportCompletionAfter == nil ? nil : now), at: 0)
         return export
     }

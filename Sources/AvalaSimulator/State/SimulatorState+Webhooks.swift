@@ -11,7 +11,11 @@ extension SimulatorState {
     ]
 
     func listWebhooks() -> [Webhook] {
-        webhooks.map { var hook = $0; hook.secret = nil; return hook }
+        webhooks.map {
+            var hook = $0
+            hook.secret = nil
+            return hook
+        }
     }
 
     func webhook(uid: String) throws(SimulatorError) -> Webhook {
@@ -21,16 +25,28 @@ extension SimulatorState {
     }
 
     /// The secret is generated when not given, and returned only here.
-    func createWebhook(targetURL: String?, events: [String]?, isActive: Bool?, secret: String?) throws(SimulatorError)
+    func createWebhook(
+        targetURL: String?,
+        events: [String]?,
+        isActive: Bool?,
+        secret: String?
+    ) throws(SimulatorError)
         -> Webhook
     {
         let target = try Self.validTarget(targetURL)
         let events = try Self.validEvents(events)
         let now = Date()
         let hook = Webhook(
-            uid: newUID(), targetURL: target, events: events, isActive: isActive ?? true,
-            secret: SecretString(secret ?? configuration.defaultWebhookSecret ?? "whsec_sim_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()),
-            createdAt: now, updatedAt: now)
+            uid: newUID(),
+            targetURL: target,
+            events: events,
+            isActive: isActive ?? true,
+            secret: SecretString(
+                secret ?? configuration.defaultWebhookSecret ?? "whsec_sim_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            ),
+            createdAt: now,
+            updatedAt: now
+        )
         webhooks.insert(hook, at: 0)
         return hook
     }
@@ -80,12 +96,26 @@ extension SimulatorState {
         let now = Date()
         let payload = try? AvalaJSON.makeDecoder().decode(JSONValue.self, from: Data(body))
         let delivery = WebhookDelivery(
-            uid: newUID(), subscription: hook.uid, eventType: eventType, payload: payload, attempts: 0, nextRetryAt: nil,
-            status: .pending, createdAt: now, updatedAt: now)
+            uid: newUID(),
+            subscription: hook.uid,
+            eventType: eventType,
+            payload: payload,
+            attempts: 0,
+            nextRetryAt: nil,
+            status: .pending,
+            createdAt: now,
+            updatedAt: now
+        )
         deliveries.insert(
             DeliveryRecord(
-                delivery: delivery, body: body, targetURL: hook.targetURL, secret: hook.secret?.revealed ?? "", dueAt: now),
-            at: 0)
+                delivery: delivery,
+                body: body,
+                targetURL: hook.targetURL,
+                secret: hook.secret?.revealed ?? "",
+                dueAt: now
+            ),
+            at: 0
+        )
         return delivery.uid
     }
 
@@ -98,8 +128,13 @@ extension SimulatorState {
             let record = deliveries[index]
             jobs.append(
                 DeliveryJob(
-                    uid: record.delivery.uid, eventType: record.delivery.eventType, targetURL: record.targetURL,
-                    body: record.body, signature: Self.sign(record.body, secret: record.secret)))
+                    uid: record.delivery.uid,
+                    eventType: record.delivery.eventType,
+                    targetURL: record.targetURL,
+                    body: record.body,
+                    signature: Self.sign(record.body, secret: record.secret)
+                )
+            )
         }
         return jobs
     }

@@ -92,14 +92,19 @@ actor SimulatorState {
         tasks = seeded.tasks
     }
 
-    private static func seeded(_ seed: SimulatorSeed) -> (
+    private static func seeded(
+        _ seed: SimulatorSeed
+    ) -> (
         organizations: [OrganizationRecord], projects: [ProjectRecord], datasets: [Dataset], exports: [ExportRecord],
         tasks: [AvalaTask]
     ) {
         let organizations = seed.organizations.map {
             OrganizationRecord(
-                organization: $0.organization, members: $0.members, invitations: $0.invitations,
-                teams: $0.teams.map { TeamRecord(team: $0, members: []) })
+                organization: $0.organization,
+                members: $0.members,
+                invitations: $0.invitations,
+                teams: $0.teams.map { TeamRecord(team: $0, members: []) }
+            )
         }
         // Seeded exports stay as seeded, except those still running, which progress from now on.
         let exports = seed.exports.reversed().map {
@@ -168,10 +173,17 @@ actor SimulatorState {
         let now = Date()
         let uid = newUID()
         let invitation = Invitation(
-            uid: uid, invitedEmail: trimmed, organizationName: record.organization.name,
-            organizationSlug: record.organization.slug, invitedByUsername: record.members.first?.username,
-            role: memberRole, status: .pending, expiresAt: now.addingTimeInterval(7 * 86_400), isExpired: false,
-            createdAt: now)
+            uid: uid,
+            invitedEmail: trimmed,
+            organizationName: record.organization.name,
+            organizationSlug: record.organization.slug,
+            invitedByUsername: record.members.first?.username,
+            role: memberRole,
+            status: .pending,
+            expiresAt: now.addingTimeInterval(7 * 86_400),
+            isExpired: false,
+            createdAt: now
+        )
         organizations[index].invitations.append(invitation)
         return invitation
     }
@@ -244,7 +256,12 @@ actor SimulatorState {
         return organizations[org].teams[index].members
     }
 
-    func addTeamMember(organization slug: String, team: String, userUID: String, role: String?) throws(SimulatorError)
+    func addTeamMember(
+        organization slug: String,
+        team: String,
+        userUID: String,
+        role: String?
+    ) throws(SimulatorError)
         -> TeamMember
     {
         let (org, index) = try teamPosition(organization: slug, team: team)
@@ -257,7 +274,12 @@ actor SimulatorState {
             throw .invalid("user_uid", "User is already a member of this team.")
         }
         let added = TeamMember(
-            userUID: userUID, username: member.username, email: member.email, role: teamRole, createdAt: Date())
+            userUID: userUID,
+            username: member.username,
+            email: member.email,
+            role: teamRole,
+            createdAt: Date()
+        )
         organizations[org].teams[index].members.append(added)
         return added
     }

@@ -42,12 +42,14 @@ struct WebhookDeliverer: Sendable {
             let status = Int(response.status.code)
             logger.debug(
                 "Webhook delivered",
-                metadata: ["delivery.uid": "\(job.uid)", "event.type": "\(job.eventType)", "http.status": "\(status)"])
+                metadata: ["delivery.uid": "\(job.uid)", "event.type": "\(job.eventType)", "http.status": "\(status)"]
+            )
             await state.recordAttempt(uid: job.uid, responseStatus: status, responseBody: String(buffer: body))
         } catch {
             logger.debug(
                 "Webhook delivery failed",
-                metadata: ["delivery.uid": "\(job.uid)", "event.type": "\(job.eventType)", "error": "\(error)"])
+                metadata: ["delivery.uid": "\(job.uid)", "event.type": "\(job.eventType)", "error": "\(error)"]
+            )
             await state.recordAttempt(uid: job.uid, responseStatus: nil, responseBody: nil)
         }
     }
