@@ -1,4 +1,5 @@
 import ArgumentParser
+import AvalaAPI
 import AvalaSimulator
 import Foundation
 import Logging
@@ -23,6 +24,9 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "The API key clients must send. Default: a random avk_sim_… key.")
     var apiKey: String?
 
+    @Option(help: "A JSON seed file (organizations, projects, datasets, exports, tasks) instead of the built-in seed.")
+    var seed: String?
+
     @Option(help: "Secret for webhook subscriptions created without one.")
     var webhookSecret: String?
 
@@ -42,7 +46,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             port: port,
             apiKey: apiKey ?? SimulatorConfiguration.randomKey(),
             requestsPerMinute: requestsPerMinute,
-            defaultWebhookSecret: webhookSecret
+            defaultWebhookSecret: webhookSecret,
+            seed: try loadSeed()
         )
         let simulator = AvalaSimulator(configuration: configuration, logger: logger)
         let group = ServiceGroup(
@@ -62,6 +67,18 @@ struct SimulatorCommand: AsyncParsableCommand {
                 """
             )
             try await tasks.waitForAll()
+        }
+    }
+
+    /// The seed file, or the built-in seed; a bad file names the field that is wrong.
+    private func loadSeed() throws -> SimulatorSeed {
+        guard let seed else { return .standard }
+        do {
+            return try SimulatorSeed.load(contentsOf: URL(fileURLWithPath: seed))
+        } catch let error as DecodingError {
+            throw ValidationError("--seed \(seed): \(AvalaClient.describe(decodingError: error))")
+        } catch {
+            throw ValidationError("--seed \(seed): \(error.localizedDescription)")
         }
     }
 }

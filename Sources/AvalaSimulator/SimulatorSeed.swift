@@ -2,8 +2,13 @@ public import AvalaAPI
 public import Foundation
 
 /// The data a simulator starts with, and returns to on reset.
-public struct SimulatorSeed: Sendable {
-    public struct OrganizationSeed: Sendable {
+///
+/// Also readable from JSON (`avala-bot simulator --seed FILE`), in the API's own field names:
+/// `{"organizations": [{"organization": {…}, "members": […], "invitations": […], "teams": […]}],
+///   "projects": [{"project": {…}, "metrics": {…}}], "datasets": […], "exports": […], "tasks": […]}`;
+/// every list may be left out.
+public struct SimulatorSeed: Codable, Sendable {
+    public struct OrganizationSeed: Codable, Sendable {
         public var organization: Organization
         public var members: [OrganizationMember]
         public var invitations: [Invitation]
@@ -15,9 +20,17 @@ public struct SimulatorSeed: Sendable {
             self.invitations = invitations
             self.teams = teams
         }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            organization = try container.decode(Organization.self, forKey: .organization)
+            members = try container.decodeIfPresent([OrganizationMember].self, forKey: .members) ?? []
+            invitations = try container.decodeIfPresent([Invitation].self, forKey: .invitations) ?? []
+            teams = try container.decodeIfPresent([Team].self, forKey: .teams) ?? []
+        }
     }
 
-    public struct ProjectSeed: Sendable {
+    public struct ProjectSeed: Codable, Sendable {
         public var project: Project
         /// nil: `/projects/{uid}/metrics/` answers 404 for this project, as the real API may.
         public var metrics: ProjectMetrics?
@@ -48,6 +61,20 @@ public struct SimulatorSeed: Sendable {
         self.datasets = datasets
         self.exports = exports
         self.tasks = tasks
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        organizations = try container.decodeIfPresent([OrganizationSeed].self, forKey: .organizations) ?? []
+        projects = try container.decodeIfPresent([ProjectSeed].self, forKey: .projects) ?? []
+        datasets = try container.decodeIfPresent([Dataset].self, forKey: .datasets) ?? []
+        exports = try container.decodeIfPresent([Export].self, forKey: .exports) ?? []
+        tasks = try container.decodeIfPresent([AvalaTask].self, forKey: .tasks) ?? []
+    }
+
+    /// Reads a seed file; errors name the field that is wrong.
+    public static func load(contentsOf url: URL) throws -> SimulatorSeed {
+        try AvalaJSON.makeDecoder().decode(SimulatorSeed.self, from: Data(contentsOf: url))
     }
 
     /// Nothing at all.

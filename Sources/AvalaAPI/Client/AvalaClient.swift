@@ -192,7 +192,8 @@ public final class AvalaClient: Sendable {
         await limiter.hold(for: .seconds(wait))
     }
 
-    static func describe(decodingError error: any Error) -> String {
+    /// A decoding error as one line naming the field path, for error messages.
+    public static func describe(decodingError error: any Error) -> String {
         guard let error = error as? DecodingError else { return "\(type(of: error))" }
         func path(_ context: DecodingError.Context) -> String {
             let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
