@@ -246,6 +246,20 @@ import Testing
         }
     }
 
+    @Test func bareArrayPageReportsTheElementThatFailed() {
+        let error = #expect(throws: DecodingError.self) {
+            try decode(Page<OrganizationMember>.self, #"[{"user_uid": "u-1"}, {"username": "no-uid"}]"#)
+        }
+        // The `.decoding` error the client raises is built from this one: it must name the bad element,
+        // not the envelope fallback's "expected a dictionary but found an array".
+        guard case .keyNotFound(let key, let context)? = error else {
+            Issue.record("expected keyNotFound for the second element, got \(String(describing: error))")
+            return
+        }
+        #expect(key.stringValue == "user_uid")
+        #expect(context.codingPath.first?.intValue == 1)
+    }
+
     // MARK: - Invitations and roles
 
     @Test func invitationWithInvitedEmailAsTheSDKReturnsIt() throws {

@@ -20,8 +20,9 @@ public struct Page<Element: Decodable & Sendable>: Decodable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        if let array = try? decoder.singleValueContainer().decode([Element].self) {
-            self.init(results: array)
+        // A bare array is a page of its own; decode it for real so a bad element is reported as such.
+        if (try? decoder.unkeyedContainer()) != nil {
+            self.init(results: try decoder.singleValueContainer().decode([Element].self))
             return
         }
         let c = try FlexibleContainer(decoder)
