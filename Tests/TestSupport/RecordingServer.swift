@@ -42,21 +42,8 @@ public final class RecordingServer: Sendable {
         let group = ServiceGroup(
             configuration: .init(services: [app], logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() }))
         )
-        return try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            let result: Result<T, any Error>
-            do {
-                let bound = try await port.wait()
-                result = .success(try await body("http://127.0.0.1:\(bound)"))
-            } catch {
-                result = .failure(error)
-            }
-            await group.triggerGracefulShutdown()
-            while let _ = try await tasks.next() {}
-            return try result.get()
+        return try await group.whileRunning {
+            try await body("http://127.0.0.1:\(try await port.wait())")
         }
     }
 

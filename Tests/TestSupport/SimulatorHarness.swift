@@ -55,23 +55,9 @@ public struct SimulatorHarness: Sendable {
         let logger = Logger(label: "test") { _ in handler }
         let simulator = AvalaSimulator(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [simulator], logger: logger))
-        return try await withThrowingTaskGroup(of: T?.self) { tasks in
-            tasks.addTask {
-                try await group.run()
-                return nil
-            }
-            let result: Result<T, any Error>
-            do {
-                let baseURL = try await simulator.waitUntilRunning()
-                result = .success(
-                    try await body(SimulatorHarness(simulator: simulator, baseURL: baseURL, logs: logs, logger: logger))
-                )
-            } catch {
-                result = .failure(error)
-            }
-            await group.triggerGracefulShutdown()
-            while let _ = try await tasks.next() {}
-            return try result.get()
+        return try await group.whileRunning {
+            let baseURL = try await simulator.waitUntilRunning()
+            return try await body(SimulatorHarness(simulator: simulator, baseURL: baseURL, logs: logs, logger: logger))
         }
     }
 

@@ -56,4 +56,17 @@ struct FlexibleContainer {
     }
 
     private init(container: KeyedDecodingContainer<Key>) { self.container = container }
+
+    /// A user's uid, flat (`user_uid`, as the SDK reads it) or nested (`user.uid`, as one source writes it).
+    func userUID() throws -> String {
+        if let flat = try optional("user_uid", as: String.self) { return flat }
+        if let user = nested("user") { return try user.required("uid", "user_uid") }
+        return try required("user_uid")
+    }
+
+    /// A user's field, flat or under `user`.
+    func userField(_ name: String) throws -> String? {
+        if let flat = try optional(name, as: String.self) { return flat }
+        return try nested("user")?.optional(name, as: String.self)
+    }
 }

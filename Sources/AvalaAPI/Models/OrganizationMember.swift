@@ -42,17 +42,10 @@ public struct OrganizationMember: Codable, Hashable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try FlexibleContainer(decoder)
-        let user = c.nested("user")
-        if let flat = try c.optional("user_uid", as: String.self) {
-            userUID = flat
-        } else if let user {
-            userUID = try user.required("uid", "user_uid")
-        } else {
-            userUID = try c.required("user_uid")
-        }
-        username = try c.optional("username") ?? user?.optional("username")
-        email = try c.optional("email") ?? user?.optional("email")
-        fullName = try c.optional("full_name") ?? user?.optional("full_name")
+        userUID = try c.userUID()
+        username = try c.userField("username")
+        email = try c.userField("email")
+        fullName = try c.userField("full_name")
         role = try c.optional("role")
         createdAt = try c.optional("created_at", "joined_at")
         lastActiveAt = try c.optional("last_active_at")

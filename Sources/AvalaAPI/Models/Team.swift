@@ -71,16 +71,9 @@ public struct TeamMember: Codable, Hashable, Sendable {
 
     public init(from decoder: any Decoder) throws {
         let c = try FlexibleContainer(decoder)
-        let user = c.nested("user")
-        if let flat = try c.optional("user_uid", as: String.self) {
-            userUID = flat
-        } else if let user {
-            userUID = try user.required("uid", "user_uid")
-        } else {
-            userUID = try c.required("user_uid")
-        }
-        username = try c.optional("username") ?? user?.optional("username")
-        email = try c.optional("email") ?? user?.optional("email")
+        userUID = try c.userUID()
+        username = try c.userField("username")
+        email = try c.userField("email")
         role = try c.optional("role")
         createdAt = try c.optional("created_at")
     }
