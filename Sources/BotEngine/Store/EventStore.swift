@@ -1,0 +1,223 @@
+public import BotKit
+public import Foundation
+
+/// The durable inbox, journal, dead letters, poller snapshots and plugin state, behind one protocol.
+///
+/// SQLite is the embedded implementation; PostgreSQL will follow, so nothing above this protocol may
+/// know which one it talks to. Every method is durable when it returns.
+///
+/// The lifecycle of an event: `ingest` (pending) → `claim` (running) → for each action step
+/// `recordIntent` then `recordOutcome` → `finish` (done, or pending again at a later time). After a
+/// crash, `releaseRunning` puts running events back to pending; a step whose intent was recorded without
+/// an outcome is then run again with `resuming` set, and a step with an outcome is not run again.
+public protocol EventStore: Sendable {
+    /// Creates or migrates the schema.
+    func migrate() async throws
+
+    /// Stores events that none of whose keys was seen before, and saves the snapshots, in one
+    /// transaction; results come back in the order of `events`. Concurrent callers are committed
+    /// together, so ingest is not capped at one fsync per event.
+    func ingest(_ events: [Event], snapshots: [String: JSON]) async throws -> [IngestResult]
+
+    /// Claims up to `limit` due events (pending, due at or before `now`), oldest first, and marks them
+    /// running. Per-subject order holds: an event is not claimed while an earlier event about the same
+    /// subject is unfinished, and at most one event per subject is claimed at a time.
+    func claim(limit: Int, now: Date) async throws -> [StoredEvent]
+
+    /// Every running event back to pending (a crash or a lost worker left it so). Returns how many.
+    @discardableResult
+    func releaseRunning() async throws -> Int
+
+    /// The journal of one event: its steps so far.
+    func steps(eventID: String) async throws -> [StepRecord]
+
+    /// Before a plugin acts: creates the step if new and records the intent (status `running`).
+    func recordIntent(_ step: StepIntent) async throws
+
+    /// After a plugin acted: the step's outcome, in one transaction with the step's new state; and, when
+    /// given, the events it raises (a `bot.action.dead_lettered`).
+    func recordOutcome(_ outcome: StepOutcome, raising events: [Event]) async throws -> [IngestResult]
+
+    /// The event is finished (`done`), or goes back to pending until `nextAttemptAt`.
+    func finish(eventID: String, result: EventResult) async throws
+
+    /// One event with its state, or nil.
+    func event(id: String) async throws -> StoredEvent?
+
+    /// The newest events first, optionally only those stored at or after `since`.
+    func recentEvents(limit: Int, since: Date?) async throws -> [StoredEvent]
+
+    /// Dead-lettered steps, newest first.
+    func deadLetters(limit: Int) async throws -> [StepRecord]
+
+    /// Puts a dead-lettered step back to be run again under its original key, and its event back to
+    /// pending now. Returns false when there is no such dead letter.
+    func retryDeadLetter(stepID: String, now: Date) async throws -> Bool
+
+    /// A poller's snapshot, or nil.
+    func snapshot(_ key: String) async throws -> JSON?
+
+    /// A plugin's state value, or nil.
+    func pluginState(plugin: String, key: String) async throws -> JSON?
+    func setPluginState(plugin: String, key: String, value: JSON?) async throws
+
+    /// Removes done events finished before `doneBefore` (with their steps) and dedup keys first seen
+    /// before `keysBefore`.
+    func prune(doneBefore: Date, keysBefore: Date) async throws -> PruneResult
+
+    /// Pending and running events, for the `/metrics` queue depth.
+    func queueDepth() async throws -> Int
+}
+
+extension EventStore {
+    public func ingest(_ event: Event) async throws -> IngestResult {
+        try await ingest([event], snapshots: [:])[0]
+    }
+
+    public func ingest(_ events: [Event]) async throws -> [IngestResult] {
+        try await ingest(events, snapshots: [:])
+    }
+}
+
+/// Whether an event was stored, or one of its keys had been seen already.
+public enum IngestResult: Hashable, Sendable {
+    case new(eventID: String)
+    /// `existingID`: the event that already holds the key; `key`: which key matched.
+    case duplicate(existingID: String, key: String)
+
+    public var isNew: Bool {
+        if case .new = self { return true }
+        return false
+    }
+}
+
+/// An event with its place in the lifecycle.
+public struct StoredEvent: Hashable, Sendable {
+    public enum Status: String, Hashable, Sendable, Codable {
+        case pending, running, done
+    }
+
+    public var event: Event
+    public var status: Status
+    /// Times the event was claimed before.
+    public var attempts: Int
+    /// When it is due (pending) — nil once done.
+    public var nextAttemptAt: Date?
+    public var storedAt: Date
+    public var finishedAt: Date?
+
+    public init(event: Event, status: Status, attempts: Int, nextAttemptAt: Date?, storedAt: Date, finishedAt: Date?) {
+        self.event = event
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.storedAt = storedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// Before a plugin acts.
+public struct StepIntent: Hashable, Sendable {
+    /// The idempotency key: event + rule + action index.
+    public var stepID: String
+    public var eventID: String
+    public var rule: String
+    public var actionIndex: Int
+    public var plugin: String
+    public var action: String
+    public var at: Date
+
+    public init(stepID: String, eventID: String, rule: String, actionIndex: Int, plugin: String, action: String, at: Date) {
+        self.stepID = stepID
+        self.eventID = eventID
+        self.rule = rule
+        self.actionIndex = actionIndex
+        self.plugin = plugin
+        self.action = action
+        self.at = at
+    }
+}
+
+/// After a plugin acted.
+public struct StepOutcome: Hashable, Sendable {
+    public var stepID: String
+    public var status: StepRecord.Status
+    /// The outcome's detail or reason.
+    public var detail: String
+    /// For `retry` and `deferred`: when to run the step again.
+    public var nextAttemptAt: Date?
+    /// Whether this run counts as an attempt (a deferral does not).
+    public var countsAsAttempt: Bool
+    public var at: Date
+
+    public init(stepID: String, status: StepRecord.Status, detail: String, nextAttemptAt: Date? = nil, countsAsAttempt: Bool = true, at: Date) {
+        self.stepID = stepID
+        self.status = status
+        self.detail = detail
+        self.nextAttemptAt = nextAttemptAt
+        self.countsAsAttempt = countsAsAttempt
+        self.at = at
+    }
+}
+
+/// One action of one rule for one event: the journal entry.
+public struct StepRecord: Hashable, Sendable {
+    public enum Status: String, Hashable, Sendable, Codable {
+        /// The intent is recorded, the outcome not yet: in progress, or interrupted by a crash.
+        case running
+        case done, skipped, deferred, retry
+        /// Dead-lettered: failed permanently or ran out of attempts.
+        case dead
+    }
+
+    public var stepID: String
+    public var eventID: String
+    public var rule: String
+    public var actionIndex: Int
+    public var plugin: String
+    public var action: String
+    public var status: Status
+    /// Attempts that ended in `retry` or `dead` (deferrals do not count).
+    public var attempts: Int
+    public var nextAttemptAt: Date?
+    public var detail: String?
+    public var intentAt: Date?
+    public var updatedAt: Date
+
+    public init(
+        stepID: String, eventID: String, rule: String, actionIndex: Int, plugin: String, action: String, status: Status,
+        attempts: Int, nextAttemptAt: Date?, detail: String?, intentAt: Date?, updatedAt: Date
+    ) {
+        self.stepID = stepID
+        self.eventID = eventID
+        self.rule = rule
+        self.actionIndex = actionIndex
+        self.plugin = plugin
+        self.action = action
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.detail = detail
+        self.intentAt = intentAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Nothing more will happen for this step.
+    public var isFinal: Bool { status == .done || status == .skipped || status == .dead }
+}
+
+/// How an event's processing ended this time.
+public enum EventResult: Hashable, Sendable {
+    case done
+    /// Pending again until then (a step to retry or a deferral).
+    case pendingUntil(Date)
+}
+
+public struct PruneResult: Hashable, Sendable {
+    public var events: Int
+    public var keys: Int
+    public init(events: Int, keys: Int) {
+        self.events = events
+        self.keys = keys
+    }
+}

@@ -1,0 +1,110 @@
+public import Foundation
+
+/// The Avala API as plugins see it: only the actions bot plugins need, in BotKit's own types. The
+/// adapter in AvalaBot implements it over the API client, enforces the plugin's declared scopes and
+/// dry-run, and never hands out the key.
+public protocol AvalaActions: Sendable {
+    func members(organization: String) async throws -> [AvalaMember]
+    func pendingInvitations(organization: String) async throws -> [AvalaInvitation]
+    func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation
+    func resendInvitation(organization: String, uid: String) async throws
+    func cancelInvitation(organization: String, uid: String) async throws
+    func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws
+    func exports(createdSince: Date?) async throws -> [AvalaExport]
+    func export(uid: String) async throws -> AvalaExport
+    func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport
+    func project(uid: String) async throws -> AvalaProject
+}
+
+public struct AvalaMember: Hashable, Sendable {
+    public var userUID: String
+    public var email: String?
+    public var username: String?
+    public var role: String?
+    public init(userUID: String, email: String?, username: String? = nil, role: String? = nil) {
+        self.userUID = userUID
+        self.email = email
+        self.username = username
+        self.role = role
+    }
+}
+
+public struct AvalaInvitation: Hashable, Sendable {
+    public var uid: String
+    public var email: String
+    public var role: String?
+    public var status: String?
+    public init(uid: String, email: String, role: String? = nil, status: String? = nil) {
+        self.uid = uid
+        self.email = email
+        self.role = role
+        self.status = status
+    }
+}
+
+public struct AvalaExport: Hashable, Sendable {
+    public var uid: String
+    public var status: String?
+    public var format: String?
+    public var projects: [String]
+    public var datasets: [String]
+    public var downloadURL: String?
+    public var error: String?
+    public var createdAt: Date?
+    public init(
+        uid: String, status: String? = nil, format: String? = nil, projects: [String] = [], datasets: [String] = [],
+        downloadURL: String? = nil, error: String? = nil, createdAt: Date? = nil
+    ) {
+        self.uid = uid
+        self.status = status
+        self.format = format
+        self.projects = projects
+        self.datasets = datasets
+        self.downloadURL = downloadURL
+        self.error = error
+        self.createdAt = createdAt
+    }
+}
+
+public struct AvalaExportRequest: Hashable, Sendable {
+    public var name: String
+    public var format: String?
+    public var projects: [String]
+    public var datasets: [String]
+    public init(name: String, format: String?, projects: [String] = [], datasets: [String] = []) {
+        self.name = name
+        self.format = format
+        self.projects = projects
+        self.datasets = datasets
+    }
+}
+
+public struct AvalaProject: Hashable, Sendable {
+    public var uid: String
+    public var name: String
+    public var status: String?
+    public init(uid: String, name: String, status: String?) {
+        self.uid = uid
+        self.name = name
+        self.status = status
+    }
+}
+
+/// The actions of a plugin that declared no Avala scope: every call is refused.
+public struct NoAvalaActions: AvalaActions {
+    public init() {}
+    public func members(organization: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers) }
+    public func pendingInvitations(organization: String) async throws -> [AvalaInvitation] { throw ScopeError(.readMembers) }
+    public func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
+        throw ScopeError(.invite)
+    }
+    public func resendInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite) }
+    public func cancelInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite) }
+    public func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
+        throw ScopeError(.manageTeams)
+    }
+    public func exports(createdSince: Date?) async throws -> [AvalaExport] { throw ScopeError(.readExports) }
+    public func export(uid: String) async throws -> AvalaExport { throw ScopeError(.readExports) }
+    public func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport { throw ScopeError(.createExports) }
+    public func project(uid: String) async throws -> AvalaProject { throw ScopeError(.readProjects) }
+}

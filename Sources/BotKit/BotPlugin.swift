@@ -1,0 +1,49 @@
+/// A bot plugin: a small value that declares what it does; the dispatcher owns the loop, the retries,
+/// the journal and the context.
+///
+/// ```swift
+/// struct LogPlugin: BotPlugin {
+///     static let name = "log"
+///     static let actions = [ActionSpec("write", main: true, parameters: [ParameterSpec("message", .string, required: true)])]
+///     static let configKeys: [ParameterSpec] = []
+///     static let avalaScopes: Set<AvalaScope> = []
+///     init(config: PluginConfig) throws {}
+///     func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
+///         context.logger.info("\(request.parameters["message"]?.text ?? "")")
+///         return .done("logged")
+///     }
+/// }
+/// ```
+public protocol BotPlugin: Sendable {
+    /// The key under `do:` (`invite`), and under `plugins:` for its config.
+    static var name: String { get }
+    /// Every action, each with its parameters; exactly one is `main`.
+    static var actions: [ActionSpec] { get }
+    /// What `plugins.<name>` may hold.
+    static var configKeys: [ParameterSpec] { get }
+    /// The Avala API actions the plugin may call through its context; nothing else is reachable.
+    static var avalaScopes: Set<AvalaScope> { get }
+    /// - Throws: ``PluginConfigError`` naming the key that is wrong.
+    init(config: PluginConfig) throws
+    /// Runs one action. Throwing counts as a transient failure (retried); return `.failed` for a
+    /// permanent one.
+    func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome
+}
+
+extension BotPlugin {
+    /// The action written as `plugin:` alone.
+    public static var mainAction: ActionSpec? { actions.first(where: \.isMain) }
+
+    public static func action(named name: String) -> ActionSpec? { actions.first { $0.name == name } }
+}
+
+/// A plugin config value that is wrong: `key` is the path below `plugins.<name>`.
+public struct PluginConfigError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var key: String
+    public var message: String
+    public init(key: String, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+    public var description: String { "\(key): \(message)" }
+}

@@ -1,0 +1,57 @@
+/// An event's type, with every wire name avala-bot knows in one place.
+///
+/// Open: a webhook may bring a type this version has never heard of, which is stored and routable as is.
+public struct EventType: RawRepresentable, Codable, Hashable, Sendable, ExpressibleByStringLiteral,
+    CustomStringConvertible, Comparable
+{
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
+    public static func < (lhs: EventType, rhs: EventType) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    // Avala's webhooks.
+    public static let exportCompleted: EventType = "export.completed"
+    public static let exportFailed: EventType = "export.failed"
+    public static let datasetCreated: EventType = "dataset.created"
+    public static let datasetUpdated: EventType = "dataset.updated"
+    public static let datasetDeleted: EventType = "dataset.deleted"
+    public static let taskCompleted: EventType = "task.completed"
+    public static let resultSubmitted: EventType = "result.submitted"
+    public static let resultAccepted: EventType = "result.accepted"
+    public static let resultRejected: EventType = "result.rejected"
+    // What only polling sees.
+    public static let projectStatusChanged: EventType = "project.status_changed"
+    public static let projectCompleted: EventType = "project.completed"
+    public static let projectProgress: EventType = "project.progress"
+    public static let projectQualityDropped: EventType = "project.quality_dropped"
+    public static let memberJoined: EventType = "member.joined"
+    public static let memberLeft: EventType = "member.left"
+    public static let memberRoleChanged: EventType = "member.role_changed"
+    public static let invitationAccepted: EventType = "invitation.accepted"
+    public static let invitationExpired: EventType = "invitation.expired"
+    public static let webhookDeliveryFailed: EventType = "webhook.delivery_failed"
+    // The bot's own.
+    public static let botActionDeadLettered: EventType = "bot.action.dead_lettered"
+    public static let botPollerFailing: EventType = "bot.poller.failing"
+    public static let botPollerRecovered: EventType = "bot.poller.recovered"
+    public static let botWebhookRejectedBurst: EventType = "bot.webhook.rejected_burst"
+
+    /// Every type named in PRODUCT.md, for `check-config` and rule validation.
+    public static let known: [EventType] = [
+        .exportCompleted, .exportFailed, .datasetCreated, .datasetUpdated, .datasetDeleted, .taskCompleted,
+        .resultSubmitted, .resultAccepted, .resultRejected, .projectStatusChanged, .projectCompleted,
+        .projectProgress, .projectQualityDropped, .memberJoined, .memberLeft, .memberRoleChanged,
+        .invitationAccepted, .invitationExpired, .webhookDeliveryFailed, .botActionDeadLettered,
+        .botPollerFailing, .botPollerRecovered, .botWebhookRejectedBurst,
+    ]
+
+    /// `bot.*`: a failure while handling one never raises another, so the bot cannot loop on itself.
+    public var isBotEvent: Bool { rawValue.hasPrefix("bot.") }
+
+    /// The subject kind this type is about (`export` for `export.completed`), when it has one.
+    public var subjectKind: String? {
+        guard let dot = rawValue.firstIndex(of: "."), !isBotEvent else { return nil }
+        return String(rawValue[..<dot])
+    }
+}

@@ -1,0 +1,41 @@
+/// One parameter of an action, or one key of a plugin's config, as `check-config` validates it.
+///
+/// ```swift
+/// ParameterSpec("email", .string, required: true, summary: "Address to invite; a template.")
+/// ```
+public struct ParameterSpec: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable {
+        case string, int, number, bool, duration, list, object, any
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// A required parameter that renders empty fails the action permanently, naming the path.
+    public var required: Bool
+    public var summary: String
+    /// Allowed values, when the parameter is an enumeration (`role`: owner, admin, member).
+    public var choices: [String]
+
+    public init(_ name: String, _ kind: Kind, required: Bool = false, choices: [String] = [], summary: String = "") {
+        self.name = name
+        self.kind = kind
+        self.required = required
+        self.choices = choices
+        self.summary = summary
+    }
+}
+
+/// One action a plugin offers: its main action is written `plugin:`, others `plugin.action:`.
+public struct ActionSpec: Hashable, Sendable {
+    public var name: String
+    public var isMain: Bool
+    public var parameters: [ParameterSpec]
+    public var summary: String
+
+    public init(_ name: String, main: Bool = false, parameters: [ParameterSpec], summary: String = "") {
+        self.name = name
+        self.isMain = main
+        self.parameters = parameters
+        self.summary = summary
+    }
+}

@@ -1,0 +1,33 @@
+/// A plugin's own config (`plugins.<name>`), already checked against its declared `configKeys`.
+public struct PluginConfig: Hashable, Sendable {
+    public var values: [String: JSON]
+
+    public init(_ values: [String: JSON] = [:]) {
+        self.values = values
+    }
+
+    public subscript(key: String) -> JSON? { values[key] }
+
+    /// A list of strings, or nil when absent.
+    /// - Throws: ``PluginConfigError`` when present with another type.
+    public func strings(_ key: String) throws -> [String]? {
+        guard let value = values[key], value != .null else { return nil }
+        guard let array = value.arrayValue else { throw PluginConfigError(key: key, "expected a list of strings") }
+        return try array.map { item in
+            guard let text = item.stringValue else { throw PluginConfigError(key: key, "expected a list of strings") }
+            return text
+        }
+    }
+
+    public func int(_ key: String) throws -> Int? {
+        guard let value = values[key], value != .null else { return nil }
+        guard let number = value.intValue else { throw PluginConfigError(key: key, "expected a whole number") }
+        return number
+    }
+
+    public func bool(_ key: String) throws -> Bool? {
+        guard let value = values[key], value != .null else { return nil }
+        guard let flag = value.boolValue else { throw PluginConfigError(key: key, "expected true or false") }
+        return flag
+    }
+}
