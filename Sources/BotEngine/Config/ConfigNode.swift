@@ -1,4 +1,5 @@
 public import BotKit
+import Foundation
 
 /// A parsed YAML document with the location of every node, so that every config error can name its
 /// file, line and key path. `${…}` references are already resolved in scalars.
