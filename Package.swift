@@ -2,11 +2,23 @@
 import PackageDescription
 
 /// Every target: Swift 6 language mode plus the upcoming features Hummingbird itself builds with.
-let swiftSettings: [SwiftSetting] = [
+let packageSwiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+
+extension Target {
+    /// A *bot* plugin: a regular library target in Plugins/<name>, not a SwiftPM package plugin.
+    static func botPlugin(_ name: String) -> Target {
+        .target(
+            name: "\(name)Plugin",
+            dependencies: ["BotKit", .product(name: "Logging", package: "swift-log")],
+            path: "Plugins/\(name)",
+            swiftSettings: packageSwiftSettings
+        )
+    }
+}
 
 let package = Package(
     name: "avala-bot",
@@ -39,7 +51,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
         .target(
             name: "AvalaSimulator",
@@ -56,14 +68,14 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
         .target(
             name: "BotKit",
             dependencies: [
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log")
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
         .target(
             name: "BotEngine",
@@ -74,19 +86,24 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
+        .botPlugin("Log"),
         .executableTarget(
             name: "AvalaBot",
             dependencies: [
                 "AvalaAPI",
                 "AvalaSimulator",
+                "BotEngine",
+                "BotKit",
+                "LogPlugin",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
         .target(
             name: "TestSupport",
@@ -101,7 +118,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/TestSupport",
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
         .testTarget(
             name: "AvalaAPITests",
@@ -112,7 +129,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
         .testTarget(
             name: "AvalaSimulatorTests",
@@ -127,11 +144,36 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
+        ),
+        .testTarget(
+            name: "AvalaBotTests",
+            dependencies: [
+                "AvalaAPI",
+                "AvalaBot",
+                "BotEngine",
+                "BotKit",
+                "TestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: packageSwiftSettings
+        ),
+        .testTarget(
+            name: "BotEngineTests",
+            dependencies: [
+                "BotEngine",
+                "BotKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: packageSwiftSettings
         ),
         .testTarget(
             name: "RepositoryTests",
-            swiftSettings: swiftSettings
+            swiftSettings: packageSwiftSettings
         ),
     ]
 )

@@ -10,6 +10,8 @@ struct AvalaBotCommand: AsyncParsableCommand {
             Start with `avala-bot demo`, which runs against an embedded Avala simulator and needs no key.
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, SimulatorCommand.self]
+        subcommands: [
+            DemoCommand.self, RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, SimulatorCommand.self,
+        ]
     )
 }

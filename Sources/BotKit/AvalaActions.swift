@@ -52,8 +52,14 @@ public struct AvalaExport: Hashable, Sendable {
     public var error: String?
     public var createdAt: Date?
     public init(
-        uid: String, status: String? = nil, format: String? = nil, projects: [String] = [], datasets: [String] = [],
-        downloadURL: String? = nil, error: String? = nil, createdAt: Date? = nil
+        uid: String,
+        status: String? = nil,
+        format: String? = nil,
+        projects: [String] = [],
+        datasets: [String] = [],
+        downloadURL: String? = nil,
+        error: String? = nil,
+        createdAt: Date? = nil
     ) {
         self.uid = uid
         self.status = status

@@ -45,8 +45,15 @@ public struct Event: Codable, Hashable, Sendable, Identifiable {
     public var replayOf: String?
 
     public init(
-        id: String = UUID().uuidString.lowercased(), type: EventType, source: Source, origin: String? = nil,
-        time: Date = Date(), subject: Subject? = nil, data: JSON = [:], keys: [String] = [], chainDepth: Int = 0,
+        id: String = UUID().uuidString.lowercased(),
+        type: EventType,
+        source: Source,
+        origin: String? = nil,
+        time: Date = Date(),
+        subject: Subject? = nil,
+        data: JSON = [:],
+        keys: [String] = [],
+        chainDepth: Int = 0,
         replayOf: String? = nil
     ) {
         self.id = id

@@ -25,9 +25,16 @@ public struct PluginContext: Sendable {
     public var now: @Sendable () -> Date
 
     public init(
-        logger: Logger, config: PluginConfig, dryRun: Bool, idempotencyKey: String, resuming: Bool = false,
-        attempt: Int = 0, avala: any AvalaActions = NoAvalaActions(), state: any PluginState = MemoryPluginState(),
-        http: any OutboundHTTP = NoOutboundHTTP(), now: @escaping @Sendable () -> Date = { Date() }
+        logger: Logger,
+        config: PluginConfig,
+        dryRun: Bool,
+        idempotencyKey: String,
+        resuming: Bool = false,
+        attempt: Int = 0,
+        avala: any AvalaActions = NoAvalaActions(),
+        state: any PluginState = MemoryPluginState(),
+        http: any OutboundHTTP = NoOutboundHTTP(),
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.logger = logger
         self.config = config

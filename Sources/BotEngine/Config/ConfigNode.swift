@@ -107,8 +107,33 @@ public struct ConfigDiagnostic: Error, Hashable, Sendable, CustomStringConvertib
 
     /// `config/avala-bot.yaml:14 rules[2].where: unknown operator 'glb'` (warnings say so).
     public var description: String {
-        let place = location.map { "\($0) " } ?? ""
         let prefix = severity == .warning ? "warning: " : ""
-        return "\(place)\(path): \(prefix)\(message)"
+        let place = [location?.description, path.isEmpty ? nil : path].compactMap { $0 }.joined(separator: " ")
+        return "\(place): \(prefix)\(message)"
+    }
+}
+
+extension ConfigNode: Decodable {
+    /// From any decoder, without locations (the config loader's own decoder keeps them).
+    public init(from decoder: any Decoder) throws {
+        let unknown = SourceLocation(file: "<decoded>", line: 0, column: 0)
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .scalar("", quoted: false, unknown)
+        } else if let value = try? container.decode(Bool.self) {
+            self = .scalar(value ? "true" : "false", quoted: false, unknown)
+        } else if let value = try? container.decode(Double.self) {
+            self = .scalar(JSON.number(value).text, quoted: false, unknown)
+        } else if let value = try? container.decode(String.self) {
+            self = .scalar(value, quoted: true, unknown)
+        } else if let value = try? container.decode([ConfigNode].self) {
+            self = .sequence(value, unknown)
+        } else {
+            let object = try container.decode([String: ConfigNode].self)
+            self = .mapping(
+                object.keys.sorted().map { Entry(key: $0, keyLocation: unknown, value: object[$0]!) },
+                unknown
+            )
+        }
     }
 }

@@ -185,8 +185,18 @@ public struct StepRecord: Hashable, Sendable {
     public var updatedAt: Date
 
     public init(
-        stepID: String, eventID: String, rule: String, actionIndex: Int, plugin: String, action: String, status: Status,
-        attempts: Int, nextAttemptAt: Date?, detail: String?, intentAt: Date?, updatedAt: Date
+        stepID: String,
+        eventID: String,
+        rule: String,
+        actionIndex: Int,
+        plugin: String,
+        action: String,
+        status: Status,
+        attempts: Int,
+        nextAttemptAt: Date?,
+        detail: String?,
+        intentAt: Date?,
+        updatedAt: Date
     ) {
         self.stepID = stepID
         self.eventID = eventID

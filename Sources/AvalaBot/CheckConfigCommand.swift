@@ -1,0 +1,46 @@
+import ArgumentParser
+import BotEngine
+import Foundation
+
+/// `avala-bot check-config`: validates the config and its rules; every error names file, line and key path.
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate the config file and its rules; exit 1 on any error.",
+        discussion: """
+            Every problem is printed as FILE:LINE KEY.PATH: MESSAGE. Warnings (a rule on an event type \
+            avala-bot does not know, a template path the rule's events never carry) do not fail the check.
+            """
+    )
+
+    @Option(name: .long, help: "The config file.")
+    var config = "config/avala-bot.yaml"
+
+    @Flag(name: .customLong("no-env"), help: "Do not resolve ${…} references; list the variables a deployment must set.")
+    var noEnvironment = false
+
+    func run() throws {
+        var loader = ConfigLoader()
+        loader.resolveReferences = !noEnvironment
+        let loaded = loader.load(path: config)
+        for diagnostic in loaded.diagnostics { Console.line(diagnostic.description) }
+        if noEnvironment, !loaded.variables.isEmpty {
+            Console.line("Environment variables this config needs: \(loaded.variables.sorted().joined(separator: ", "))")
+        }
+        let errors = loaded.errors.count
+        let warnings = loaded.warnings.count
+        if errors > 0 {
+            Console.line("\(config): \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+            throw ExitCode(1)
+        }
+        let rules = loaded.rules.count
+        Console.line(
+            "\(config): OK — \(rules) rule\(rules == 1 ? "" : "s"), plugins: \(loaded.plugins.keys.sorted().joined(separator: ", ").ifEmpty("none"))"
+                + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")
+        )
+    }
+}
+
+extension String {
+    func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
+}

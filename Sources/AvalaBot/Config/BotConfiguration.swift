@@ -1,0 +1,179 @@
+import AvalaAPI
+import BotEngine
+
+/// The whole config file (CONFIG.md): every key with its default. Section types live beside it.
+///
+/// Decoded by ``ConfigNodeDecoder``: unknown keys are errors, and every error names file, line and path.
+/// `rules` and `plugins` are kept as located trees, compiled by the rule set and checked against each
+/// plugin's declared keys.
+struct BotConfiguration: Decodable, Sendable {
+    var api: APISection = .init()
+    var listener: ListenerSection?
+    var pollers: PollersSection = .init()
+    var store: StoreSection = .init()
+    var dispatcher: DispatcherSection = .init()
+    var plugins: ConfigNode?
+    var rules: ConfigNode?
+    var log: LogSection = .init()
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case api, listener, pollers, store, dispatcher, plugins, rules, log
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        api = try c.decodeIfPresent(APISection.self, forKey: .api) ?? .init()
+        listener = try c.decodeIfPresent(ListenerSection.self, forKey: .listener)
+        pollers = try c.decodeIfPresent(PollersSection.self, forKey: .pollers) ?? .init()
+        store = try c.decodeIfPresent(StoreSection.self, forKey: .store) ?? .init()
+        dispatcher = try c.decodeIfPresent(DispatcherSection.self, forKey: .dispatcher) ?? .init()
+        plugins = try c.decodeIfPresent(ConfigNode.self, forKey: .plugins)
+        rules = try c.decodeIfPresent(ConfigNode.self, forKey: .rules)
+        log = try c.decodeIfPresent(LogSection.self, forKey: .log) ?? .init()
+    }
+}
+
+/// `api.*`: how the bot talks to Avala.
+struct APISection: Decodable, Sendable {
+    /// Default `$AVALA_BASE_URL`, else `https://api.avala.ai/api/v1`.
+    var baseURL: String?
+    /// Default `$AVALA_API_KEY`.
+    var apiKey: SecretString?
+    var requestsPerMinute = 90
+    var burst = 20
+    var maxRetries = 5
+    var timeout = DurationSetting(.seconds(30))
+    var maxConcurrency = 4
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case baseURL = "base_url"
+        case apiKey = "api_key"
+        case requestsPerMinute = "requests_per_minute"
+        case burst
+        case
+            maxRetries = "max_retries"
+        case timeout
+        case maxConcurrency = "max_concurrency"
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        baseURL = try c.decodeIfPresent(String.self, forKey: .baseURL)
+        apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey).map { SecretString($0) }
+        requestsPerMinute = try c.positive(.requestsPerMinute) ?? requestsPerMinute
+        burst = try c.positive(.burst) ?? burst
+        maxRetries = try c.decodeIfPresent(Int.self, forKey: .maxRetries) ?? maxRetries
+        timeout = try c.decodeIfPresent(DurationSetting.self, forKey: .timeout) ?? timeout
+        maxConcurrency = try c.positive(.maxConcurrency) ?? maxConcurrency
+    }
+}
+
+/// `store.*`: where events, the journal and snapshots live.
+struct StoreSection: Decodable, Sendable {
+    var sqlite = "./data/avala-bot.sqlite"
+    var postgres: SecretString?
+    var retention = DurationSetting(.seconds(7 * 86_400))
+    var keyRetention = DurationSetting(.seconds(30 * 86_400))
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case sqlite, postgres, retention
+        case keyRetention = "key_retention"
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sqlite = try c.decodeIfPresent(String.self, forKey: .sqlite) ?? sqlite
+        postgres = try c.decodeIfPresent(String.self, forKey: .postgres).map { SecretString($0) }
+        retention = try c.decodeIfPresent(DurationSetting.self, forKey: .retention) ?? retention
+        keyRetention = try c.decodeIfPresent(DurationSetting.self, forKey: .keyRetention) ?? keyRetention
+    }
+}
+
+/// `dispatcher.*`: how actions run.
+struct DispatcherSection: Decodable, Sendable {
+    var concurrency = 8
+    var maxAttempts = 8
+    var backoff = Backoff()
+    var shutdownGrace = DurationSetting(.seconds(20))
+
+    struct Backoff: Decodable, Sendable {
+        var base = DurationSetting(.seconds(1))
+        var max = DurationSetting(.seconds(600))
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case base, max }
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            base = try c.decodeIfPresent(DurationSetting.self, forKey: .base) ?? base
+            max = try c.decodeIfPresent(DurationSetting.self, forKey: .max) ?? max
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case concurrency
+        case maxAttempts = "max_attempts"
+        case backoff
+        case shutdownGrace = "shutdown_grace"
+    }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        concurrency = try c.positive(.concurrency) ?? concurrency
+        maxAttempts = try c.positive(.maxAttempts) ?? maxAttempts
+        backoff = try c.decodeIfPresent(Backoff.self, forKey: .backoff) ?? backoff
+        shutdownGrace = try c.decodeIfPresent(DurationSetting.self, forKey: .shutdownGrace) ?? shutdownGrace
+    }
+}
+
+/// `log.*`; the command line's `--log-level` and `--log-format` win.
+struct LogSection: Decodable, Sendable {
+    var level = "info"
+    var format = "logfmt"
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case level, format }
+
+    init() {}
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        level = try c.choice(.level, ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? level
+        format = try c.choice(.format, ["logfmt", "json"]) ?? format
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A whole number above zero, or nil when absent.
+    func positive(_ key: Key) throws -> Int? {
+        guard let value = try decodeIfPresent(Int.self, forKey: key) else { return nil }
+        guard value > 0 else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath + [key], debugDescription: "must be at least 1, found \(value)")
+            )
+        }
+        return value
+    }
+
+    /// One of `choices`, or nil when absent.
+    func choice(_ key: Key, _ choices: [String]) throws -> String? {
+        guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard choices.contains(value) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPath + [key],
+                    debugDescription: "'\(value)' is not one of: \(choices.joined(separator: ", "))"
+                )
+            )
+        }
+        return value
+    }
+}

@@ -1,0 +1,123 @@
+import AvalaAPI
+import BotEngine
+import BotKit
+import Foundation
+import LogPlugin
+
+/// Everything a config file yields: the typed sections, the compiled rules, the plugins, and every
+/// diagnostic found on the way (all of them, not just the first).
+struct LoadedConfiguration: Sendable {
+    var file: String
+    var configuration: BotConfiguration
+    var rules: RuleSet
+    var plugins: [String: any BotPlugin]
+    var diagnostics: [ConfigDiagnostic]
+    /// Environment variables the file refers to with `${NAME}`.
+    var variables: Set<String>
+
+    var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
+    var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
+}
+
+/// Loads and checks a config file: YAML → located tree → references → typed sections, rules, plugins.
+struct ConfigLoader {
+    /// The built-in plugins.
+    static let availablePlugins: [any BotPlugin.Type] = [LogPlugin.self]
+
+    var environment: [String: String] = ProcessInfo.processInfo.environment
+    /// The plugins rules may use; tests add their own.
+    var plugins: [any BotPlugin.Type] = ConfigLoader.availablePlugins
+    /// `--no-env`: leave `${…}` unresolved and only list the variables.
+    var resolveReferences = true
+
+    func load(path: String) -> LoadedConfiguration {
+        let source = ConfigSource(environment: environment, resolveReferences: resolveReferences)
+        do {
+            let loaded = try source.load(path: path)
+            return check(loaded, file: path)
+        } catch {
+            return LoadedConfiguration(
+                file: path,
+                configuration: BotConfiguration(),
+                rules: RuleSet.empty,
+                plugins: [:],
+                diagnostics: [error],
+                variables: []
+            )
+        }
+    }
+
+    func load(yaml: String, file: String) -> LoadedConfiguration {
+        let source = ConfigSource(environment: environment, resolveReferences: resolveReferences)
+        do {
+            return check(try source.parse(yaml, file: file), file: file)
+        } catch {
+            return LoadedConfiguration(
+                file: file,
+                configuration: BotConfiguration(),
+                rules: RuleSet.empty,
+                plugins: [:],
+                diagnostics: [error],
+                variables: []
+            )
+        }
+    }
+
+    private func check(_ loaded: ConfigSource.Loaded, file: String) -> LoadedConfiguration {
+        var diagnostics: [ConfigDiagnostic] = []
+        var configuration = BotConfiguration()
+        do {
+            configuration = try ConfigNodeDecoder.decode(BotConfiguration.self, from: loaded.root)
+        } catch let diagnostic as ConfigDiagnostic {
+            diagnostics.append(diagnostic)
+            // The rules are still checked, so one run reports problems in both.
+            configuration.rules = loaded.root["rules"]
+            configuration.plugins = loaded.root["plugins"]
+        } catch {
+            diagnostics.append(ConfigDiagnostic(at: loaded.root.location, path: "", "\(error)"))
+        }
+        let (rules, ruleDiagnostics) = RuleSet.compile(configuration.rules, plugins: plugins)
+        diagnostics += ruleDiagnostics
+        let plugins = PluginConfigValidator.load(
+            configuration.plugins,
+            available: plugins,
+            used: rules.usedPlugins
+        )
+        diagnostics += plugins.diagnostics
+        diagnostics += environmentDefaults(&configuration, root: loaded.root)
+        diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
+        return LoadedConfiguration(
+            file: file,
+            configuration: configuration,
+            rules: rules,
+            plugins: plugins.plugins,
+            diagnostics: diagnostics,
+            variables: loaded.variables
+        )
+    }
+
+    /// `AVALA_API_KEY`, `AVALA_BASE_URL` and `AVALA_WEBHOOK_SECRET` fill what the config leaves out.
+    private func environmentDefaults(_ configuration: inout BotConfiguration, root: ConfigNode) -> [ConfigDiagnostic] {
+        if configuration.api.apiKey == nil, let key = environment["AVALA_API_KEY"], !key.isEmpty {
+            configuration.api.apiKey = SecretString(key)
+        }
+        if configuration.api.baseURL == nil, let base = environment["AVALA_BASE_URL"], !base.isEmpty {
+            configuration.api.baseURL = base
+        }
+        if let secret = environment["AVALA_WEBHOOK_SECRET"], !secret.isEmpty, var listener = configuration.listener {
+            if var verify = listener.verify, verify.secrets == nil {
+                verify.secrets = [SecretString(secret)]
+                listener.verify = verify
+            }
+            configuration.listener = listener
+        }
+        guard resolveReferences, let base = configuration.api.baseURL else { return [] }
+        do {
+            _ = try BaseURL(base, allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment))
+            return []
+        } catch {
+            let node = root["api"]?["base_url"]
+            return [ConfigDiagnostic(at: node?.location, path: "api.base_url", error.message)]
+        }
+    }
+}

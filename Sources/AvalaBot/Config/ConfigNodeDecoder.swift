@@ -1,0 +1,306 @@
+import BotEngine
+import BotKit
+import Foundation
+
+/// Decodes `Decodable` config types from a located ``ConfigNode`` tree, so that every error names the
+/// file, line and key path, and a key the type does not know is an error (a typo must not silently
+/// disable anything).
+///
+/// Unknown keys are detected for every keyed type whose `CodingKeys` is `CaseIterable`. A property of
+/// type ``ConfigNode`` receives its subtree as is (rules and plugin sections are validated elsewhere).
+enum ConfigNodeDecoder {
+    static func decode<T: Decodable>(_ type: T.Type, from node: ConfigNode) throws -> T {
+        do {
+            return try T(from: NodeDecoder(node: node, codingPath: []))
+        } catch let diagnostic as ConfigDiagnostic {
+            throw diagnostic
+        } catch let error as DecodingError {
+            throw diagnostic(for: error, root: node)
+        }
+    }
+
+    /// A decoding error thrown by a custom `init(from:)`, located by walking its coding path.
+    static func diagnostic(for error: DecodingError, root: ConfigNode) -> ConfigDiagnostic {
+        switch error {
+        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let node = locate(context.codingPath, in: root)
+            return ConfigDiagnostic(at: node?.location, path: render(context.codingPath), context.debugDescription)
+        case .keyNotFound(let key, let context):
+            let node = locate(context.codingPath, in: root)
+            return ConfigDiagnostic(at: node?.location, path: render(context.codingPath), "missing required key '\(key.stringValue)'")
+        @unknown default:
+            return ConfigDiagnostic(at: root.location, path: "", "\(error)")
+        }
+    }
+
+    static func locate(_ path: [any CodingKey], in root: ConfigNode) -> ConfigNode? {
+        var current: ConfigNode? = root
+        for key in path {
+            if let index = key.intValue {
+                guard let items = current?.items, items.indices.contains(index) else { return current }
+                current = items[index]
+            } else {
+                guard let next = current?[key.stringValue] else { return current }
+                current = next
+            }
+        }
+        return current
+    }
+
+    /// `rules[2].where.export.format`
+    static func render(_ path: [any CodingKey]) -> String {
+        var text = ""
+        for key in path {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return text
+    }
+}
+
+/// A key in a coding path: a mapping key or a sequence index.
+struct NodeKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(_ string: String) { self.stringValue = string }
+    init(index: Int) {
+        self.stringValue = "\(index)"
+        self.intValue = index
+    }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { self.init(index: intValue) }
+}
+
+private struct NodeDecoder: Decoder {
+    let node: ConfigNode
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    var path: String { ConfigNodeDecoder.render(codingPath) }
+
+    func fail(_ message: String) -> ConfigDiagnostic {
+        ConfigDiagnostic(at: node.location, path: path, message)
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        guard case .mapping(let entries, _) = node else {
+            throw fail("expected a mapping of keys, found \(node.kindDescription)")
+        }
+        if let known = Key.self as? any CaseIterable.Type {
+            let names = Set(known.allCasesStrings)
+            for entry in entries where !names.contains(entry.key) {
+                let suggestion = Suggestion.closest(to: entry.key, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+                throw ConfigDiagnostic(
+                    at: entry.keyLocation,
+                    path: ConfigNodeDecoder.render(codingPath + [NodeKey(entry.key)]),
+                    "unknown key '\(entry.key)'\(suggestion)"
+                )
+            }
+        }
+        var seen: Set<String> = []
+        for entry in entries where !seen.insert(entry.key).inserted {
+            throw ConfigDiagnostic(
+                at: entry.keyLocation,
+                path: ConfigNodeDecoder.render(codingPath + [NodeKey(entry.key)]),
+                "key '\(entry.key)' is written twice"
+            )
+        }
+        return KeyedDecodingContainer(KeyedNodeContainer<Key>(decoder: self, entries: entries))
+    }
+
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        guard case .sequence(let items, _) = node else {
+            throw fail("expected a list, found \(node.kindDescription)")
+        }
+        return UnkeyedNodeContainer(decoder: self, items: items)
+    }
+
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        SingleNodeContainer(decoder: self)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == ConfigNode.self { return node as! T }
+        let value = SingleNodeContainer(decoder: self)
+        switch T.self {
+        case is String.Type: return try value.decode(String.self) as! T
+        case is Int.Type: return try value.decode(Int.self) as! T
+        case is Double.Type: return try value.decode(Double.self) as! T
+        case is Bool.Type: return try value.decode(Bool.self) as! T
+        default: return try T(from: self)
+        }
+    }
+
+    func child(_ node: ConfigNode, _ key: any CodingKey) -> NodeDecoder {
+        NodeDecoder(node: node, codingPath: codingPath + [key])
+    }
+}
+
+private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let decoder: NodeDecoder
+    let entries: [ConfigNode.Entry]
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    var allKeys: [Key] { entries.compactMap { Key(stringValue: $0.key) } }
+
+    func contains(_ key: Key) -> Bool { entries.contains { $0.key == key.stringValue } }
+
+    private func entry(_ key: Key) throws -> ConfigNode {
+        guard let entry = entries.first(where: { $0.key == key.stringValue }) else {
+            throw decoder.fail("missing required key '\(key.stringValue)'")
+        }
+        return entry.value
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool {
+        try entry(key).isNull
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        let node = try entry(key)
+        if node.isNull, T.self != ConfigNode.self {
+            throw decoder.child(node, key).fail("a value is required")
+        }
+        return try decoder.child(node, key).decode(T.self)
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        guard let entry = entries.first(where: { $0.key == key.stringValue }), !entry.value.isNull else { return nil }
+        return try decoder.child(entry.value, key).decode(T.self)
+    }
+
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type,
+        forKey key: Key
+    ) throws
+        -> KeyedDecodingContainer<NestedKey>
+    {
+        try decoder.child(try entry(key), key).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
+        try decoder.child(try entry(key), key).unkeyedContainer()
+    }
+
+    func superDecoder() throws -> any Decoder { decoder }
+    func superDecoder(forKey key: Key) throws -> any Decoder { decoder.child(try entry(key), key) }
+}
+
+private struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
+    let decoder: NodeDecoder
+    let items: [ConfigNode]
+    var currentIndex = 0
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    var count: Int? { items.count }
+    var isAtEnd: Bool { currentIndex >= items.count }
+
+    init(decoder: NodeDecoder, items: [ConfigNode]) {
+        self.decoder = decoder
+        self.items = items
+    }
+
+    private mutating func next() throws -> (ConfigNode, NodeKey) {
+        guard !isAtEnd else { throw decoder.fail("the list has fewer items than expected") }
+        defer { currentIndex += 1 }
+        return (items[currentIndex], NodeKey(index: currentIndex))
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd, items[currentIndex].isNull else { return false }
+        currentIndex += 1
+        return true
+    }
+
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let (node, key) = try next()
+        return try decoder.child(node, key).decode(T.self)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+        let (node, key) = try next()
+        return try decoder.child(node, key).container(keyedBy: type)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        let (node, key) = try next()
+        return try decoder.child(node, key).unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> any Decoder {
+        let (node, key) = try next()
+        return decoder.child(node, key)
+    }
+}
+
+private struct SingleNodeContainer: SingleValueDecodingContainer {
+    let decoder: NodeDecoder
+    var codingPath: [any CodingKey] { decoder.codingPath }
+    var node: ConfigNode { decoder.node }
+
+    func decodeNil() -> Bool { node.isNull }
+
+    private func scalar(_ expected: String) throws -> String {
+        guard case .scalar(let text, _, _) = node, !node.isNull else {
+            throw decoder.fail("expected \(expected), found \(node.kindDescription)")
+        }
+        return text
+    }
+
+    func decode(_ type: Bool.Type) throws -> Bool {
+        switch node.json {
+        case .bool(let value): return value
+        default: throw decoder.fail("expected true or false, found \(node.kindDescription)")
+        }
+    }
+
+    func decode(_ type: String.Type) throws -> String { try scalar("text") }
+
+    func decode(_ type: Double.Type) throws -> Double {
+        let text = try scalar("a number")
+        guard case .number(let value) = node.json else { throw decoder.fail("expected a number, found '\(text)'") }
+        return value
+    }
+
+    func decode(_ type: Float.Type) throws -> Float { Float(try decode(Double.self)) }
+
+    func decode(_ type: Int.Type) throws -> Int {
+        let text = try scalar("a whole number")
+        guard case .number(let value) = node.json, value.rounded() == value, abs(value) < 1e15 else {
+            throw decoder.fail("expected a whole number, found '\(text)'")
+        }
+        return Int(value)
+    }
+
+    func decode(_ type: Int8.Type) throws -> Int8 { Int8(clamping: try decode(Int.self)) }
+    func decode(_ type: Int16.Type) throws -> Int16 { Int16(clamping: try decode(Int.self)) }
+    func decode(_ type: Int32.Type) throws -> Int32 { Int32(clamping: try decode(Int.self)) }
+    func decode(_ type: Int64.Type) throws -> Int64 { Int64(try decode(Int.self)) }
+    func decode(_ type: UInt.Type) throws -> UInt { UInt(clamping: try decode(Int.self)) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { UInt8(clamping: try decode(Int.self)) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { UInt16(clamping: try decode(Int.self)) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { UInt32(clamping: try decode(Int.self)) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { UInt64(clamping: try decode(Int.self)) }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try decoder.decode(T.self)
+    }
+}
+
+extension ConfigNode {
+    /// For messages: `a mapping`, `a list`, `'text'`, `nothing`.
+    var kindDescription: String {
+        switch self {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar(let text, _, _): return isNull ? "nothing" : "'\(text.prefix(60))'"
+        }
+    }
+}
+
+extension CaseIterable {
+    fileprivate static var allCasesStrings: [String] {
+        allCases.compactMap { ($0 as? any CodingKey)?.stringValue }
+    }
+}

@@ -1,0 +1,151 @@
+import BotEngine
+import Foundation
+import Yams
+
+/// Reads a YAML config file into a located ``ConfigNode`` tree and resolves `${NAME}` and
+/// `${file:/path}` references per scalar — after parsing, so a value can never inject YAML.
+struct ConfigSource {
+    /// The environment references are read from.
+    var environment: [String: String]
+    /// `check-config --no-env`: leave references unresolved (a placeholder) and only list them.
+    var resolveReferences = true
+
+    /// The tree and the environment variables the file refers to.
+    struct Loaded {
+        var root: ConfigNode
+        var variables: Set<String>
+    }
+
+    func load(path: String) throws(ConfigDiagnostic) -> Loaded {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigDiagnostic(at: nil, path: path, "cannot read the config file: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    func parse(_ text: String, file: String) throws(ConfigDiagnostic) -> Loaded {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw Self.syntaxDiagnostic(error, file: file)
+        } catch {
+            throw ConfigDiagnostic(at: SourceLocation(file: file, line: 1), path: "", "not valid YAML: \(error)")
+        }
+        guard let node else {
+            return Loaded(root: .mapping([], SourceLocation(file: file, line: 1)), variables: [])
+        }
+        var variables: Set<String> = []
+        let root = try convert(node, file: file, path: "", variables: &variables)
+        return Loaded(root: root, variables: variables)
+    }
+
+    private func convert(
+        _ node: Node,
+        file: String,
+        path: String,
+        variables: inout Set<String>
+    ) throws(ConfigDiagnostic)
+        -> ConfigNode
+    {
+        let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+        switch node {
+        case .scalar(let scalar):
+            let quoted = scalar.style != .plain && scalar.style != .any
+            if let reference = Self.reference(in: scalar.string) {
+                let value = try resolve(reference, at: location, path: path, variables: &variables)
+                return .scalar(value, quoted: true, location)
+            }
+            return .scalar(scalar.string, quoted: quoted, location)
+        case .mapping(let mapping):
+            var entries: [ConfigNode.Entry] = []
+            for (key, value) in mapping {
+                guard case .scalar(let keyScalar) = key else {
+                    throw ConfigDiagnostic(at: location, path: path, "mapping keys must be plain text")
+                }
+                let keyLocation = SourceLocation(file: file, line: key.mark?.line ?? location.line, column: key.mark?.column ?? 1)
+                let childPath = path.isEmpty ? keyScalar.string : "\(path).\(keyScalar.string)"
+                entries.append(
+                    ConfigNode.Entry(
+                        key: keyScalar.string,
+                        keyLocation: keyLocation,
+                        value: try convert(value, file: file, path: childPath, variables: &variables)
+                    )
+                )
+            }
+            return .mapping(entries, location)
+        case .sequence(let sequence):
+            var items: [ConfigNode] = []
+            for (index, item) in sequence.enumerated() {
+                items.append(try convert(item, file: file, path: "\(path)[\(index)]", variables: &variables))
+            }
+            return .sequence(items, location)
+        case .alias:
+            throw ConfigDiagnostic(at: location, path: path, "YAML aliases are not supported; write the value out")
+        }
+    }
+
+    enum Reference: Equatable {
+        case environment(String)
+        case file(String)
+    }
+
+    /// `${NAME}` or `${file:/path}` as the whole scalar.
+    static func reference(in text: String) -> Reference? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.hasPrefix("${"), trimmed.hasSuffix("}"), trimmed.count > 3 else { return nil }
+        let inner = String(trimmed.dropFirst(2).dropLast())
+        if inner.hasPrefix("file:") { return .file(String(inner.dropFirst(5))) }
+        return .environment(inner)
+    }
+
+    private func resolve(
+        _ reference: Reference,
+        at location: SourceLocation,
+        path: String,
+        variables: inout Set<String>
+    )
+        throws(ConfigDiagnostic) -> String
+    {
+        switch reference {
+        case .environment(let name):
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !name.isEmpty else {
+                throw ConfigDiagnostic(at: location, path: path, "'${\(name)}' is not a valid environment variable reference")
+            }
+            variables.insert(name)
+            guard resolveReferences else { return "${\(name)}" }
+            guard let value = environment[name] else {
+                throw ConfigDiagnostic(at: location, path: path, "environment variable \(name) is not set")
+            }
+            return value
+        case .file(let file):
+            guard resolveReferences else { return "${file:\(file)}" }
+            guard var content = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw ConfigDiagnostic(at: location, path: path, "cannot read \(file) (from ${file:…})")
+            }
+            // One trailing newline is removed, as files written by editors and `echo` end in one.
+            if content.hasSuffix("\r\n") { content.removeLast(2) } else if content.hasSuffix("\n") { content.removeLast() }
+            return content
+        }
+    }
+
+    private static func syntaxDiagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
+        switch error {
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return ConfigDiagnostic(
+                at: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                path: "",
+                "key '\(duplicates.joined(separator: "', '"))' is written twice in one mapping"
+            )
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let what = [context?.text, problem].compactMap { $0 }.joined(separator: ": ")
+            return ConfigDiagnostic(at: SourceLocation(file: file, line: mark.line, column: mark.column), path: "", "not valid YAML: \(what)")
+        default:
+            return ConfigDiagnostic(at: SourceLocation(file: file, line: 1), path: "", "not valid YAML: \(error)")
+        }
+    }
+}

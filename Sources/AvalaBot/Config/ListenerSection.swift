@@ -1,0 +1,132 @@
+import AvalaAPI
+
+/// `listener.*`: the TLS webhook listener. An absent section means no listener (pollers only).
+struct ListenerSection: Decodable, Sendable {
+    var bind = "0.0.0.0:8443"
+    var path: String?
+    var verify: VerifySection?
+    var paths: [PathSection]?
+    var tls: TLSSection?
+    var plainHTTP = false
+    var maxBody = SizeSetting(bytes: 1_048_576)
+    var requestTimeout = DurationSetting(.seconds(10))
+    var perIP = PerIP()
+    var allowCIDRs: [String]?
+    var trustedProxies: [String]?
+
+    struct VerifySection: Decodable, Sendable {
+        var scheme = "avala"
+        /// Default `[$AVALA_WEBHOOK_SECRET]`.
+        var secrets: [SecretString]?
+        var tolerance = DurationSetting(.seconds(300))
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case scheme, secrets, tolerance }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            scheme = try c.choice(.scheme, ["avala", "standard-webhooks", "github", "stripe", "none"]) ?? scheme
+            secrets = try c.decodeIfPresent([String].self, forKey: .secrets)?.map { SecretString($0) }
+            tolerance = try c.decodeIfPresent(DurationSetting.self, forKey: .tolerance) ?? tolerance
+        }
+    }
+
+    struct PathSection: Decodable, Sendable {
+        var path: String
+        var source: String?
+        var verify: VerifySection?
+        var format = "avala"
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case path, source, verify, format }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            path = try c.decode(String.self, forKey: .path)
+            source = try c.decodeIfPresent(String.self, forKey: .source)
+            verify = try c.decodeIfPresent(VerifySection.self, forKey: .verify)
+            format = try c.choice(.format, ["avala", "avala-bot"]) ?? format
+        }
+    }
+
+    struct TLSSection: Decodable, Sendable {
+        var cert: String
+        var key: String
+        var clientCA: String?
+        var minVersion = "1.2"
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case cert, key
+            case clientCA = "client_ca"
+            case minVersion = "min_version"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            cert = try c.decode(String.self, forKey: .cert)
+            key = try c.decode(String.self, forKey: .key)
+            clientCA = try c.decodeIfPresent(String.self, forKey: .clientCA)
+            minVersion = try c.choice(.minVersion, ["1.2", "1.3"]) ?? minVersion
+        }
+    }
+
+    struct PerIP: Decodable, Sendable {
+        var ratePerSecond = 50.0
+        var burst = 100
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case ratePerSecond = "rate_per_second"
+            case burst
+        }
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            ratePerSecond = try c.decodeIfPresent(Double.self, forKey: .ratePerSecond) ?? ratePerSecond
+            burst = try c.positive(.burst) ?? burst
+        }
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case bind, path, verify, paths, tls
+        case plainHTTP = "plain_http"
+        case maxBody = "max_body"
+        case
+            requestTimeout = "request_timeout"
+        case perIP = "per_ip"
+        case allowCIDRs = "allow_cidrs"
+        case
+            trustedProxies = "trusted_proxies"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        bind = try c.decodeIfPresent(String.self, forKey: .bind) ?? bind
+        path = try c.decodeIfPresent(String.self, forKey: .path)
+        verify = try c.decodeIfPresent(VerifySection.self, forKey: .verify)
+        paths = try c.decodeIfPresent([PathSection].self, forKey: .paths)
+        tls = try c.decodeIfPresent(TLSSection.self, forKey: .tls)
+        plainHTTP = try c.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? plainHTTP
+        maxBody = try c.decodeIfPresent(SizeSetting.self, forKey: .maxBody) ?? maxBody
+        requestTimeout = try c.decodeIfPresent(DurationSetting.self, forKey: .requestTimeout) ?? requestTimeout
+        perIP = try c.decodeIfPresent(PerIP.self, forKey: .perIP) ?? perIP
+        allowCIDRs = try c.decodeIfPresent([String].self, forKey: .allowCIDRs)
+        trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
+        if tls == nil, !plainHTTP {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPathFor(c),
+                    debugDescription: "needs tls {cert, key}, or plain_http: true behind a terminating proxy"
+                )
+            )
+        }
+        if path != nil, paths != nil {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPathFor(c), debugDescription: "write either path (with verify) or paths, not both")
+            )
+        }
+    }
+
+    private func codingPathFor(_ container: KeyedDecodingContainer<CodingKeys>) -> [any CodingKey] {
+        container.codingPath
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import AvalaAPI
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+
+/// `avala-bot simulate`: which rules an event matches (and why not), and which actions would run with
+/// which parameters. Nothing is performed.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Dry-run an event through the rules: what matches, why not, and what would run.",
+        discussion: """
+            The event file is {"type": "export.completed", "data": {"export": {…}}} (only type and data are \
+            required), or a raw Avala webhook body with --type TYPE, normalized exactly as the listener would. \
+            Read-only enrichment (an export's project) is fetched when an API key is configured; never with --offline.
+            """
+    )
+
+    @Option(name: .long, help: "The event as JSON.")
+    var event: String
+
+    @Option(name: .long, help: "The config file.")
+    var config = "config/avala-bot.yaml"
+
+    @Option(name: .long, help: "Treat the file as a raw Avala webhook body of this event type.")
+    var type: String?
+
+    @Flag(name: .long, help: "Make no API call at all.")
+    var offline = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        var options = logging
+        if options.logLevel == .info { options.logLevel = .warning }
+        let logger = options.bootstrap(label: "avala-bot.simulate")
+        var loader = ConfigLoader()
+        // A dry run needs no secrets: unresolved references stay as written.
+        loader.resolveReferences = false
+        let loaded = loader.load(path: config)
+        if !loaded.errors.isEmpty {
+            for diagnostic in loaded.errors { Console.line(diagnostic.description) }
+            throw ValidationError("the config has errors; run `avala-bot check-config --config \(config)`")
+        }
+        var subject = try EventFile.read(path: event, type: type.map { EventType(rawValue: $0) })
+
+        var enrichment = "offline: no API call was made; `project` is absent unless the event carries it"
+        let environment = ProcessInfo.processInfo.environment
+        if !offline, let key = loaded.configuration.api.apiKey ?? environment["AVALA_API_KEY"].map({ SecretString($0) }),
+            !key.revealed.hasPrefix("${")
+        {
+            let base = try BaseURL(
+                loaded.configuration.api.baseURL ?? environment["AVALA_BASE_URL"] ?? BaseURL.default.description,
+                allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment)
+            )
+            let client = AvalaClient(configuration: AvalaClientConfiguration(baseURL: base, apiKey: key, maxRetries: 1), logger: logger)
+            let enricher = ProjectEnricher(client: client, logger: logger)
+            let before = subject
+            subject = await enricher.enrich(subject)
+            try? await client.shutdown()
+            enrichment =
+                subject == before
+                ? "nothing to add, or the API did not answer (see the log); `project` is absent unless the event carries it"
+                : "project fetched from the API"
+        }
+        Console.line(SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment).render())
+    }
+}

@@ -1,0 +1,101 @@
+public import BotKit
+
+/// Checks the `plugins:` section against each plugin's declared `configKeys` and creates the plugins.
+///
+/// A plugin section is validated even when no rule uses the plugin (a typo is a typo), but a plugin is
+/// created — and so its required keys enforced — only when a rule uses it or it has a section.
+public enum PluginConfigValidator {
+    public struct Result: Sendable {
+        public var plugins: [String: any BotPlugin]
+        public var diagnostics: [ConfigDiagnostic]
+    }
+
+    public static func load(_ section: ConfigNode?, available: [any BotPlugin.Type], used: Set<String>) -> Result {
+        var diagnostics: [ConfigDiagnostic] = []
+        let byName = Dictionary(available.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var configs: [String: (PluginConfig, ConfigNode?)] = [:]
+        if let section, !section.isNull {
+            if let entries = section.entries {
+                for entry in entries {
+                    let path = "plugins.\(entry.key)"
+                    guard let type = byName[entry.key] else {
+                        let hint = Suggestion.closest(to: entry.key, in: byName.keys).map { " (did you mean '\($0)'?)" } ?? ""
+                        diagnostics.append(
+                            ConfigDiagnostic(
+                                at: entry.keyLocation,
+                                path: path,
+                                "unknown plugin '\(entry.key)'\(hint); available: \(byName.keys.sorted().joined(separator: ", "))"
+                            )
+                        )
+                        continue
+                    }
+                    let (config, problems) = check(entry.value, specs: type.configKeys, path: path)
+                    diagnostics += problems
+                    configs[entry.key] = (config, entry.value)
+                }
+            } else {
+                diagnostics.append(ConfigDiagnostic(at: section.location, path: "plugins", "expected a mapping of plugin names"))
+            }
+        }
+        var plugins: [String: any BotPlugin] = [:]
+        for name in Set(configs.keys).union(used).sorted() {
+            guard let type = byName[name] else { continue }
+            let (config, node) = configs[name] ?? (PluginConfig(), nil)
+            do {
+                plugins[name] = try type.init(config: config)
+            } catch let error as PluginConfigError {
+                let location = node?[error.key]?.location ?? node?.location
+                diagnostics.append(ConfigDiagnostic(at: location, path: "plugins.\(name).\(error.key)", error.message))
+            } catch {
+                diagnostics.append(ConfigDiagnostic(at: node?.location, path: "plugins.\(name)", "\(error)"))
+            }
+        }
+        return Result(plugins: plugins, diagnostics: diagnostics)
+    }
+
+    /// Keys against specs: unknown keys, kinds and choices.
+    static func check(_ node: ConfigNode, specs: [ParameterSpec], path: String) -> (PluginConfig, [ConfigDiagnostic]) {
+        if node.isNull { return (PluginConfig(), []) }
+        guard let entries = node.entries else {
+            return (PluginConfig(), [ConfigDiagnostic(at: node.location, path: path, "expected a mapping of keys")])
+        }
+        var diagnostics: [ConfigDiagnostic] = []
+        var values: [String: JSON] = [:]
+        let byName = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for entry in entries {
+            guard let spec = byName[entry.key] else {
+                let hint = Suggestion.closest(to: entry.key, in: byName.keys).map { " (did you mean '\($0)'?)" } ?? ""
+                let known = specs.isEmpty ? "it takes no keys" : "known: \(specs.map(\.name).joined(separator: ", "))"
+                diagnostics.append(
+                    ConfigDiagnostic(at: entry.keyLocation, path: "\(path).\(entry.key)", "unknown key '\(entry.key)'\(hint); \(known)")
+                )
+                continue
+            }
+            if let problem = kindProblem(entry.value.json, spec) {
+                diagnostics.append(ConfigDiagnostic(at: entry.value.location, path: "\(path).\(entry.key)", problem))
+                continue
+            }
+            values[entry.key] = entry.value.json
+        }
+        return (PluginConfig(values), diagnostics)
+    }
+
+    /// Why `value` does not fit `spec`, or nil.
+    public static func kindProblem(_ value: JSON, _ spec: ParameterSpec) -> String? {
+        let fits: Bool
+        switch spec.kind {
+        case .string, .duration: fits = value.stringValue != nil || value.numberValue != nil
+        case .int: fits = value.intValue != nil
+        case .number: fits = value.numberValue != nil
+        case .bool: fits = value.boolValue != nil
+        case .list: fits = value.arrayValue != nil
+        case .object: fits = value.objectValue != nil
+        case .any: fits = true
+        }
+        guard fits else { return "expected \(spec.kind.rawValue), found \(value.compactJSON.prefix(60))" }
+        if !spec.choices.isEmpty, let text = value.stringValue, !spec.choices.contains(text) {
+            return "'\(text)' is not one of: \(spec.choices.joined(separator: ", "))"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,200 @@
+import BotKit
+import Foundation
+import Logging
+
+extension Dispatcher {
+    /// Runs one claimed event's actions and records how it ended. Never throws: a store failure leaves
+    /// the event running, and the next start (or `releaseRunning`) picks it up again.
+    func process(_ stored: StoredEvent) async {
+        let event = await enricher.enrich(stored.event)
+        var logger = self.logger
+        logger[metadataKey: "event.id"] = "\(event.id)"
+        logger[metadataKey: "event.type"] = "\(event.type)"
+        do {
+            let existing = Dictionary(try await store.steps(eventID: event.id).map { ($0.stepID, $0) }, uniquingKeysWith: { a, _ in a })
+            let plans = rules.current.plan(for: event, throttle: throttle, now: environment.now())
+            var wakeAt: Date?
+            var blockedRules: Set<String> = []
+            for plan in plans where !blockedRules.contains(plan.rule) {
+                let stepID = Self.stepID(event: event.id, rule: plan.rule, index: plan.actionIndex)
+                let previous = existing[stepID]
+                if let previous, previous.isFinal {
+                    if previous.status == .dead { blockedRules.insert(plan.rule) }
+                    continue
+                }
+                if let previous, previous.status == .retry || previous.status == .deferred,
+                    let due = previous.nextAttemptAt, due > environment.now()
+                {
+                    wakeAt = min(wakeAt ?? due, due)
+                    blockedRules.insert(plan.rule)
+                    continue
+                }
+                let result = try await runStep(plan, stepID: stepID, previous: previous, event: event, logger: logger)
+                switch result.status {
+                case .done, .skipped: break
+                case .retry, .deferred:
+                    if let next = result.nextAttemptAt { wakeAt = min(wakeAt ?? next, next) }
+                    // Later actions of the rule wait for this one: they may depend on it.
+                    blockedRules.insert(plan.rule)
+                case .dead, .running:
+                    blockedRules.insert(plan.rule)
+                }
+            }
+            try await store.finish(eventID: event.id, result: wakeAt.map(EventResult.pendingUntil) ?? .done)
+        } catch is CancellationError {
+            logger.notice("Event processing cancelled; it resumes on the next start")
+        } catch let crash as SimulatedCrash {
+            logger.notice("Event processing stopped by a test hook", metadata: ["reason": "\(crash)"])
+        } catch {
+            logger.error("Event processing failed in the store; it will be resumed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The idempotency key of one action: the same for every retry and after a crash.
+    static func stepID(event: String, rule: String, index: Int) -> String {
+        "\(event)/\(rule)/\(index)"
+    }
+
+    /// Journals the intent, runs the plugin, and journals the outcome with the step's new state.
+    private func runStep(
+        _ plan: PlannedAction,
+        stepID: String,
+        previous: StepRecord?,
+        event: Event,
+        logger eventLogger: Logger
+    ) async throws -> StepOutcome {
+        var logger = eventLogger
+        logger[metadataKey: "rule.name"] = "\(plan.rule)"
+        logger[metadataKey: "plugin.name"] = "\(plan.plugin)"
+        logger[metadataKey: "action.name"] = "\(plan.action)"
+        let attempts = previous?.attempts ?? 0
+        let resuming = previous?.status == .running
+        let now = environment.now()
+        try await store.recordIntent(
+            StepIntent(
+                stepID: stepID,
+                eventID: event.id,
+                rule: plan.rule,
+                actionIndex: plan.actionIndex,
+                plugin: plan.plugin,
+                action: plan.action,
+                at: now
+            )
+        )
+
+        let outcome: ActionOutcome
+        if let empty = plan.emptyRequiredParameter {
+            outcome = .failed(
+                "required parameter '\(empty.name)' rendered empty\(empty.paths.isEmpty ? "" : " (missing: \(empty.paths.joined(separator: ", ")))")"
+            )
+        } else if let plugin = host.plugins[plan.plugin] {
+            let request = ActionRequest(
+                action: plan.action,
+                parameters: plan.parameters,
+                event: event,
+                rule: plan.rule,
+                missingPaths: plan.missingPaths
+            )
+            let base = PluginContext(
+                logger: logger,
+                config: PluginConfig(),
+                dryRun: configuration.dryRun,
+                idempotencyKey: stepID,
+                resuming: resuming,
+                attempt: attempts,
+                state: StoredPluginState(store: store, plugin: plan.plugin),
+                now: environment.now
+            )
+            let context = host.contexts.context(plugin: plan.plugin, request: request, base: base)
+            outcome = await perform(plugin, request: request, context: context, logger: logger)
+            try environment.afterPerform(stepID)
+        } else {
+            outcome = .failed("plugin '\(plan.plugin)' is not loaded")
+        }
+        return try await record(outcome, plan: plan, stepID: stepID, attempts: attempts, event: event, logger: logger)
+    }
+
+    /// A thrown error is a transient failure; cancellation is passed on (the intent stays journaled).
+    private func perform(
+        _ plugin: any BotPlugin,
+        request: ActionRequest,
+        context: PluginContext,
+        logger: Logger
+    ) async
+        -> ActionOutcome
+    {
+        do {
+            return try await pluginLimits.withPermit(plugin: type(of: plugin).name) {
+                try await plugin.perform(request, context: context)
+            }
+        } catch is CancellationError {
+            return .retry(after: nil, reason: "cancelled")
+        } catch {
+            return .retry(after: nil, reason: "\(error)")
+        }
+    }
+
+    private func record(
+        _ outcome: ActionOutcome,
+        plan: PlannedAction,
+        stepID: String,
+        attempts: Int,
+        event: Event,
+        logger: Logger
+    )
+        async throws -> StepOutcome
+    {
+        let now = environment.now()
+        var detail = outcome.detail
+        if !plan.missingPaths.isEmpty { detail += " [rendered empty: \(plan.missingPaths.joined(separator: ", "))]" }
+        var raised: [Event] = []
+        let result: StepOutcome
+        switch outcome {
+        case .done:
+            result = StepOutcome(stepID: stepID, status: .done, detail: detail, at: now)
+        case .skipped:
+            result = StepOutcome(stepID: stepID, status: .skipped, detail: detail, at: now)
+        case .deferred(let until, _):
+            result = StepOutcome(stepID: stepID, status: .deferred, detail: detail, nextAttemptAt: until, countsAsAttempt: false, at: now)
+        case .retry(let after, _):
+            if Task.isCancelled { throw CancellationError() }
+            if let next = policy.nextAttempt(afterAttempts: attempts + 1, requested: after, now: now, random: environment.random()) {
+                result = StepOutcome(stepID: stepID, status: .retry, detail: detail, nextAttemptAt: next, at: now)
+            } else {
+                detail = "gave up after \(attempts + 1) attempts: \(detail)"
+                result = StepOutcome(stepID: stepID, status: .dead, detail: detail, at: now)
+            }
+        case .failed:
+            result = StepOutcome(stepID: stepID, status: .dead, detail: detail, at: now)
+        }
+        if result.status == .dead {
+            if event.type.isBotEvent {
+                logger.error("Action dead-lettered while handling a bot event; no further event is raised", metadata: ["reason": "\(detail)"])
+            } else {
+                raised.append(Self.deadLetterEvent(stepID: stepID, plan: plan, reason: detail, original: event, at: now))
+                logger.warning("Action dead-lettered", metadata: ["reason": "\(detail)"])
+            }
+        } else {
+            logger.info("Action finished", metadata: ["outcome": "\(result.status.rawValue)", "detail": "\(detail)"])
+        }
+        _ = try await store.recordOutcome(result, raising: raised)
+        if !raised.isEmpty { signal.wake() }
+        return result
+    }
+
+    static func deadLetterEvent(stepID: String, plan: PlannedAction, reason: String, original: Event, at now: Date) -> Event {
+        Event(
+            type: .botActionDeadLettered,
+            source: .bot,
+            origin: "dispatcher",
+            time: now,
+            subject: Event.Subject(kind: "step", uid: stepID),
+            data: [
+                "action": ["plugin": .string(plan.plugin), "action": .string(plan.action), "index": .number(Double(plan.actionIndex))],
+                "rule": .string(plan.rule), "reason": .string(reason),
+                "original": ["id": .string(original.id), "type": .string(original.type.rawValue)],
+            ],
+            keys: ["\(EventType.botActionDeadLettered.rawValue):\(stepID)"]
+        )
+    }
+}

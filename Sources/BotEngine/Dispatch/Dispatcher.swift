@@ -1,0 +1,154 @@
+import BotKit
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Runs stored events through the rules to plugin actions: the heart of the bot, as a `Service`.
+///
+/// It claims due events from the store (which keeps per-subject order), plans each event's actions from
+/// the rules, and runs them with bounded concurrency (globally and per plugin). Each action's intent is
+/// journaled before the plugin acts and its outcome after, so after a crash a finished action is never
+/// run again and an interrupted one is run with `resuming` set. Transient failures retry with
+/// exponential backoff and full jitter; after `maxAttempts` the action is dead-lettered and a
+/// `bot.action.dead_lettered` event is raised — except for failures while handling `bot.*` events, so
+/// the bot cannot loop on itself. On graceful shutdown it stops claiming, lets in-flight work finish
+/// within the grace period, then cancels what is left (its intents stay journaled for the next start).
+public final class Dispatcher: Service, Sendable {
+    let store: any EventStore
+    let rules: RuleSetProvider
+    let host: PluginHost
+    let enricher: any Enricher
+    let configuration: DispatcherConfiguration
+    let environment: DispatcherEnvironment
+    let logger: Logger
+    let policy: RetryPolicy
+    let throttle: RuleThrottle
+    /// Producers call `wake()` after storing an event.
+    public let signal: WakeSignal
+    let pluginLimits: PluginLimits
+
+    public init(
+        store: any EventStore,
+        rules: RuleSetProvider,
+        host: PluginHost,
+        enricher: any Enricher = NoEnricher(),
+        configuration: DispatcherConfiguration = .init(),
+        environment: DispatcherEnvironment = .init(),
+        signal: WakeSignal = WakeSignal(),
+        logger: Logger
+    ) {
+        self.store = store
+        self.rules = rules
+        self.host = host
+        self.enricher = enricher
+        self.configuration = configuration
+        self.environment = environment
+        self.signal = signal
+        self.logger = logger
+        self.policy = RetryPolicy(
+            maxAttempts: configuration.maxAttempts,
+            base: configuration.backoffBase,
+            max: configuration.backoffMax
+        )
+        self.throttle = RuleThrottle()
+        self.pluginLimits = PluginLimits(default: configuration.concurrency, limits: configuration.perPlugin)
+    }
+
+    public func run() async throws {
+        let released = try await store.releaseRunning()
+        if released > 0 {
+            logger.notice("Resuming events left running by a previous run", metadata: ["events.count": "\(released)"])
+        }
+        let stopping = Shared(false)
+        let inFlight = Shared(0)
+        let limit = max(1, configuration.concurrency)
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                while !stopping.withLock({ $0 }) && !Task.isCancelled {
+                    let free = limit - inFlight.withLock { $0 }
+                    guard free > 0 else {
+                        // Every finishing event wakes the signal.
+                        await signal.wait(timeout: .milliseconds(200))
+                        continue
+                    }
+                    let claimed: [StoredEvent]
+                    do {
+                        claimed = try await store.claim(limit: min(free, configuration.batchSize), now: environment.now())
+                    } catch {
+                        logger.error("Cannot claim events from the store", metadata: ["error": "\(error)"])
+                        await signal.wait(timeout: configuration.idlePoll)
+                        continue
+                    }
+                    for stored in claimed {
+                        inFlight.withLock { $0 += 1 }
+                        group.addTask {
+                            await self.process(stored)
+                            inFlight.withLock { $0 -= 1 }
+                            self.signal.wake()
+                        }
+                    }
+                    if claimed.isEmpty { await signal.wait(timeout: configuration.idlePoll) }
+                }
+                await drain(group: &group, inFlight: inFlight)
+            }
+        } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
+            self.signal.wake()
+        }
+    }
+
+    /// Waits for in-flight events up to the grace period, then cancels the rest; their intents stay
+    /// journaled, so the next start resumes them.
+    private func drain(group: inout DiscardingTaskGroup, inFlight: Shared<Int>) async {
+        let deadline = ContinuousClock.now.advanced(by: configuration.shutdownGrace)
+        while inFlight.withLock({ $0 }) > 0 {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                logger.warning(
+                    "Shutdown grace period over; cancelling in-flight actions",
+                    metadata: ["events.count": "\(inFlight.withLock { $0 })"]
+                )
+                group.cancelAll()
+                return
+            }
+            await signal.wait(timeout: min(remaining, .milliseconds(200)))
+        }
+    }
+}
+
+/// A small value shared between tasks, behind a lock.
+final class Shared<Value: Sendable>: Sendable {
+    private let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { value.withLock { body(&$0) } }
+}
+
+/// At most `limit` actions of one plugin at once.
+final class PluginLimits: Sendable {
+    private let defaultLimit: Int
+    private let limits: [String: Int]
+    private let running = Mutex<[String: Int]>([:])
+    private let signal = WakeSignal()
+
+    init(default defaultLimit: Int, limits: [String: Int]) {
+        self.defaultLimit = max(1, defaultLimit)
+        self.limits = limits
+    }
+
+    func withPermit<T: Sendable>(plugin: String, _ body: () async throws -> T) async rethrows -> T {
+        let limit = max(1, limits[plugin] ?? defaultLimit)
+        while !running.withLock({ counts in
+            guard counts[plugin, default: 0] < limit else { return false }
+            counts[plugin, default: 0] += 1
+            return true
+        }) {
+            await signal.wait(timeout: .milliseconds(100))
+        }
+        defer {
+            running.withLock { $0[plugin, default: 1] -= 1 }
+            signal.wake()
+        }
+        return try await body()
+    }
+}

@@ -1,0 +1,36 @@
+public import BotKit
+public import Logging
+
+/// The plugins the dispatcher can run, each instantiated with its validated config, and how their
+/// contexts are made.
+public struct PluginHost: Sendable {
+    public var plugins: [String: any BotPlugin]
+    public var contexts: any PluginContextFactory
+
+    public init(plugins: [String: any BotPlugin], contexts: any PluginContextFactory) {
+        self.plugins = plugins
+        self.contexts = contexts
+    }
+}
+
+/// Makes the narrow context a plugin acts through: AvalaBot's factory adds the Avala actions of the
+/// plugin's declared scopes and outbound HTTP.
+public protocol PluginContextFactory: Sendable {
+    func context(plugin: String, request: ActionRequest, base: PluginContext) -> PluginContext
+}
+
+/// Contexts with no Avala actions and no outbound HTTP: enough for `log` and for tests.
+public struct BasicContextFactory: PluginContextFactory {
+    public init() {}
+    public func context(plugin: String, request: ActionRequest, base: PluginContext) -> PluginContext { base }
+}
+
+/// A plugin's state, kept in the event store.
+struct StoredPluginState: PluginState {
+    let store: any EventStore
+    let plugin: String
+
+    func get(_ key: String) async throws -> JSON? { try await store.pluginState(plugin: plugin, key: key) }
+    func set(_ key: String, _ value: JSON) async throws { try await store.setPluginState(plugin: plugin, key: key, value: value) }
+    func remove(_ key: String) async throws { try await store.setPluginState(plugin: plugin, key: key, value: nil) }
+}

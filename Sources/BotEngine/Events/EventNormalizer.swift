@@ -1,0 +1,117 @@
+public import BotKit
+public import Foundation
+
+/// Turns a delivered body into an ``Event``: the subject under its kind, its keys, its subject — the
+/// same for the listener and for `simulate --type`, so a dry run sees exactly what a delivery would.
+///
+/// PRODUCT.md: a body that is the bare resource (as Avala sends an export) becomes `{"export": {…}}`;
+/// an envelope's `data` or `payload` is the resource; flat agent-style payloads map `task_uid` →
+/// `task.uid`, `project_uid` → `project.uid`; statuses are normalized (`exported` → `completed`) before
+/// keys are made. Unknown types are kept, their resource under `payload`.
+public enum EventNormalizer {
+    /// Kinds whose resource sits under its own name in the body.
+    static let kinds: Set<String> = ["export", "project", "member", "invitation", "dataset", "task", "result"]
+
+    /// - Parameters:
+    ///   - type: the event type (from a header or the body).
+    ///   - body: the delivered JSON.
+    ///   - source: the listener path's source name, for the delivery key.
+    ///   - deliveryID: the sender's delivery id, when it sent one.
+    public static func normalize(
+        type: EventType,
+        body: JSON,
+        source: String,
+        deliveryID: String?,
+        receivedAt: Date = Date(),
+        chainDepth: Int = 0
+    ) -> Event {
+        let resource = envelopeResource(body)
+        var data: [String: JSON]
+        let kind = type.subjectKind.flatMap { kinds.contains($0) ? $0 : nil }
+        if let kind {
+            if case .object(let object) = resource, object[kind]?.objectValue != nil {
+                data = object
+            } else {
+                data = [kind: resource]
+            }
+            data = liftFlatKeys(data)
+        } else {
+            data = ["payload": resource]
+        }
+        if kind == "export", case .object(var export)? = data["export"], let status = export["status"]?.stringValue {
+            export["status"] = .string(normalizeExportStatus(status))
+            data["export"] = .object(export)
+        }
+        let subjectUID = kind.flatMap { data[$0]?["uid"]?.stringValue }
+        var keys: [String] = []
+        if let deliveryID, !deliveryID.isEmpty { keys.append("delivery:\(source):\(deliveryID)") }
+        if let kind, let uid = subjectUID, let semantic = semanticKey(type: type, kind: kind, uid: uid, data: data) {
+            keys.append(semantic)
+        }
+        return Event(
+            type: type,
+            source: .webhook,
+            origin: source,
+            time: receivedAt,
+            subject: subjectUID.map { Event.Subject(kind: kind!, uid: $0) },
+            data: .object(data),
+            keys: keys,
+            chainDepth: chainDepth
+        )
+    }
+
+    /// The event type a body names, for senders that do not put it in a header.
+    public static func typeInBody(_ body: JSON) -> EventType? {
+        for key in ["event", "event_type", "type"] {
+            if let name = body[key]?.stringValue, !name.isEmpty { return EventType(rawValue: name) }
+        }
+        return nil
+    }
+
+    /// `exported` and `completed` are both `completed`, so either spelling makes the same key.
+    public static func normalizeExportStatus(_ status: String) -> String {
+        let lowered = status.lowercased()
+        return lowered == "exported" ? "completed" : lowered
+    }
+
+    private static func envelopeResource(_ body: JSON) -> JSON {
+        for key in ["data", "payload", "event_payload"] {
+            if let inner = body[key], inner.objectValue != nil { return inner }
+        }
+        return body
+    }
+
+    /// `task_uid: x` → `task: {uid: x}`, for every known kind, unless the kind is already an object.
+    private static func liftFlatKeys(_ data: [String: JSON]) -> [String: JSON] {
+        var result = data
+        for (name, holder) in data {
+            guard case .object(let object) = holder else { continue }
+            var lifted = object
+            for other in kinds where other != name {
+                if let uid = object["\(other)_uid"]?.stringValue, result[other] == nil {
+                    result[other] = ["uid": .string(uid)]
+                    lifted.removeValue(forKey: "\(other)_uid")
+                }
+            }
+            if let uid = object["\(name)_uid"]?.stringValue, object["uid"] == nil {
+                lifted["uid"] = .string(uid)
+            }
+            result[name] = .object(lifted)
+        }
+        return result
+    }
+
+    /// The semantic keys of PRODUCT.md's event table, for the types a webhook can bring.
+    static func semanticKey(type: EventType, kind: String, uid: String, data: [String: JSON]) -> String? {
+        switch type {
+        case .exportCompleted, .exportFailed, .datasetCreated, .datasetDeleted, .taskCompleted, .resultSubmitted,
+            .resultAccepted, .resultRejected:
+            return "\(type.rawValue):\(uid)"
+        case .datasetUpdated:
+            let updated = data["dataset"]?["updated_at"]?.text ?? ""
+            return "\(type.rawValue):\(uid):\(updated)"
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import BotKit
+
+/// One compiled rule: everything `plan` and `explain` need, checked and parsed once at load.
+///
+/// A class, immutable after init, so that looking a rule up while matching is a reference, not a copy of
+/// its patterns, condition and actions.
+final class Rule: Sendable {
+    /// A compiled `throttle`: the limit, and the key template (nil: one window for the whole rule).
+    struct Throttle: Sendable {
+        var limit: RuleThrottle.Limit
+        var key: RuleTemplate?
+    }
+
+    let name: String
+    let enabled: Bool
+    let on: [EventPattern]
+    let condition: RuleCondition?
+    let actions: [RuleAction]
+    let throttle: Throttle?
+
+    init(name: String, enabled: Bool, on: [EventPattern], condition: RuleCondition?, actions: [RuleAction], throttle: Throttle?) {
+        self.name = name
+        self.enabled = enabled
+        self.on = on
+        self.condition = condition
+        self.actions = actions
+        self.throttle = throttle
+    }
+
+    func accepts(_ type: EventType) -> Bool {
+        on.contains { $0.matches(type) }
+    }
+
+    /// The rule's actions for an event that matched, rendered against the event's scope.
+    func plan(scope: JSON) -> [PlannedAction] {
+        let throttle = self.throttle.map { throttle in
+            var ignored: [String] = []
+            return PlannedAction.Throttle(key: throttle.key?.render(scope, missing: &ignored) ?? "", limit: throttle.limit)
+        }
+        return actions.enumerated().map { index, action in
+            action.plan(rule: name, index: index, scope: scope, throttle: throttle)
+        }
+    }
+}

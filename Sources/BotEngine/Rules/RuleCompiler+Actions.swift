@@ -1,0 +1,189 @@
+import BotKit
+
+extension RuleCompiler {
+    /// Compiles `do:`, validating each entry against the plugin's declared actions and parameters.
+    mutating func compileActions(_ node: ConfigNode, path rulePath: String, uses: inout [PathUse]) -> [RuleAction]? {
+        guard let doNode = node["do"] else {
+            error(node.location, rulePath, "missing required key 'do'")
+            return nil
+        }
+        guard let items = doNode.items, !items.isEmpty else {
+            error(doNode.location, "\(rulePath).do", "expected a non-empty list of actions")
+            return nil
+        }
+        var actions: [RuleAction] = []
+        for (index, item) in items.enumerated() {
+            if let action = compileAction(item, path: "\(rulePath).do[\(index)]", uses: &uses) { actions.append(action) }
+        }
+        return actions.count == items.count ? actions : nil
+    }
+
+    private mutating func compileAction(_ node: ConfigNode, path entryPath: String, uses: inout [PathUse]) -> RuleAction? {
+        guard let entries = node.entries, entries.count == 1, let entry = entries.first else {
+            error(node.location, entryPath, "expected one 'plugin: parameters' or 'plugin.action: parameters' entry")
+            return nil
+        }
+        let keyPath = "\(entryPath).\(entry.key)"
+        let (pluginName, actionName) = Self.splitActionKey(entry.key)
+        guard let plugin = plugins[pluginName] else {
+            let known = plugins.keys.sorted()
+            let hint = Self.didYouMean(pluginName, in: known)
+            error(entry.keyLocation, keyPath, "unknown plugin '\(pluginName)'\(hint.isEmpty ? " (known: \(known.joined(separator: ", ")))" : hint)")
+            return nil
+        }
+        let actionNames = plugin.actions.map(\.name)
+        let spec: ActionSpec
+        if let actionName {
+            guard let named = plugin.action(named: actionName) else {
+                let hint = Self.didYouMean(actionName, in: actionNames)
+                error(
+                    entry.keyLocation,
+                    keyPath,
+                    "plugin '\(pluginName)' has no action '\(actionName)'\(hint.isEmpty ? " (actions: \(actionNames.joined(separator: ", ")))" : hint)"
+                )
+                return nil
+            }
+            spec = named
+        } else {
+            guard let main = plugin.mainAction else {
+                error(
+                    entry.keyLocation,
+                    keyPath,
+                    "plugin '\(pluginName)' has no main action; write \(pluginName).ACTION (one of: \(actionNames.joined(separator: ", ")))"
+                )
+                return nil
+            }
+            spec = main
+        }
+        let label = "\(pluginName).\(spec.name)"
+        let parameterEntries: [ConfigNode.Entry]
+        if entry.value.isNull {
+            parameterEntries = []
+        } else if let mapping = entry.value.entries {
+            parameterEntries = mapping
+        } else {
+            error(entry.value.location, keyPath, "expected a mapping of parameters")
+            return nil
+        }
+
+        var valid = true
+        var parameters: [(name: String, value: ParameterValue)] = []
+        for parameter in parameterEntries {
+            let parameterPath = "\(keyPath).\(parameter.key)"
+            guard let parameterSpec = spec.parameters.first(where: { $0.name == parameter.key }) else {
+                let names = spec.parameters.map(\.name)
+                let hint = Self.didYouMean(parameter.key, in: names)
+                let expected = names.isEmpty ? " (it takes none)" : " (expected one of: \(names.joined(separator: ", ")))"
+                error(parameter.keyLocation, parameterPath, "unknown parameter '\(parameter.key)' of \(label)\(hint.isEmpty ? expected : hint)")
+                valid = false
+                continue
+            }
+            guard let value = compileValue(parameter.value, path: parameterPath, uses: &uses) else {
+                valid = false
+                continue
+            }
+            if case .literal(let json) = value, !check(json, against: parameterSpec, at: parameter.value, path: parameterPath) {
+                valid = false
+                continue
+            }
+            parameters.append((parameter.key, value))
+        }
+        for parameterSpec in spec.parameters where parameterSpec.required {
+            let given = parameterEntries.first { $0.key == parameterSpec.name }
+            if given == nil || given?.value.isNull == true {
+                error(
+                    given?.value.location ?? entry.keyLocation,
+                    "\(keyPath).\(parameterSpec.name)",
+                    "missing required parameter '\(parameterSpec.name)' of \(label)"
+                )
+                valid = false
+            }
+        }
+        guard valid else { return nil }
+        return RuleAction(plugin: pluginName, action: spec.name, parameters: parameters, specs: spec.parameters)
+    }
+
+    /// `invite` → (`invite`, nil); `invite.resend` → (`invite`, `resend`).
+    static func splitActionKey(_ key: String) -> (plugin: String, action: String?) {
+        guard let dot = key.firstIndex(of: ".") else { return (key, nil) }
+        return (String(key[..<dot]), String(key[key.index(after: dot)...]))
+    }
+
+    /// A parameter value with its templates parsed; nil after reporting a bad template.
+    private mutating func compileValue(_ node: ConfigNode, path valuePath: String, uses: inout [PathUse]) -> ParameterValue? {
+        switch node {
+        case .scalar(_, _, let location):
+            guard case .string(let text) = node.json, RuleTemplate.isTemplate(text) else { return .literal(node.json) }
+            do {
+                let template = try RuleTemplate(text)
+                uses += Self.pathUses(of: template, location: location, path: valuePath)
+                return .template(template)
+            } catch {
+                self.error(location, valuePath, error.message)
+                return nil
+            }
+        case .sequence(let items, _):
+            var values: [ParameterValue] = []
+            for (index, item) in items.enumerated() {
+                if let value = compileValue(item, path: "\(valuePath)[\(index)]", uses: &uses) { values.append(value) }
+            }
+            guard values.count == items.count else { return nil }
+            return values.contains(where: \.hasTemplate) ? .list(values) : .literal(node.json)
+        case .mapping(let entries, _):
+            var values: [(key: String, value: ParameterValue)] = []
+            for entry in entries {
+                if let value = compileValue(entry.value, path: "\(valuePath).\(entry.key)", uses: &uses) { values.append((entry.key, value)) }
+            }
+            guard values.count == entries.count else { return nil }
+            return values.contains(where: \.value.hasTemplate) ? .object(values) : .literal(node.json)
+        }
+    }
+
+    /// Checks a literal (template-free) value against the parameter's kind and choices. Null passes: an
+    /// optional parameter written `~` means its default, and a required one is reported as missing.
+    private mutating func check(_ json: JSON, against spec: ParameterSpec, at node: ConfigNode, path valuePath: String) -> Bool {
+        guard json != .null else { return true }
+        let found = MatchLiteral.describe(json)
+        var problem: String?
+        switch (spec.kind, json) {
+        case (.any, _), (.string, .string), (.string, .number), (.string, .bool), (.number, .number), (.bool, .bool),
+            (.list, .array), (.object, .object):
+            break
+        case (.int, .number(let value)) where value.rounded() == value: break
+        case (.string, _): problem = "expected a text value, found \(found)"
+        case (.int, _): problem = "expected a whole number, found \(found)"
+        case (.number, _): problem = "expected a number, found \(found)"
+        case (.bool, _): problem = "expected true or false, found \(found)"
+        case (.list, _): problem = "expected a list, found \(found)"
+        case (.object, _): problem = "expected a mapping, found \(found)"
+        case (.duration, .string), (.duration, .number):
+            do {
+                _ = try ConfigDuration.parse(json.text)
+            } catch {
+                problem = error.message
+            }
+        case (.duration, _): problem = "expected a duration like 30s, 5m or 1h30m, found \(found)"
+        }
+        if let problem {
+            error(node.location, valuePath, problem)
+            return false
+        }
+        guard !spec.choices.isEmpty else { return true }
+        // A list parameter with choices (`group_by`) checks each element.
+        let values: [(JSON, ConfigNode, String)] =
+            if case .array(let elements) = json, let items = node.items {
+                zip(elements, items).enumerated().map { index, pair in (pair.0, pair.1, "\(valuePath)[\(index)]") }
+            } else {
+                [(json, node, valuePath)]
+            }
+        var valid = true
+        for (value, valueNode, path) in values {
+            if case .string(let text) = value, RuleTemplate.isTemplate(text) { continue }
+            if !spec.choices.contains(value.text) {
+                error(valueNode.location, path, "'\(value.text)' is not one of: \(spec.choices.joined(separator: ", "))")
+                valid = false
+            }
+        }
+        return valid
+    }
+}

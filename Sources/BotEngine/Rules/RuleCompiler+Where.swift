@@ -1,0 +1,84 @@
+import BotKit
+
+extension RuleCompiler {
+    /// Compiles a `where` mapping. Keys are combinators (`all`, `any`, `not`) or dotted paths; a path's
+    /// value is a scalar (equals), a list (in) or a mapping of operators that must all hold.
+    mutating func compileWhere(_ node: ConfigNode, path wherePath: String, uses: inout [PathUse]) -> RuleCondition? {
+        let expected = "expected a mapping of paths to conditions"
+        guard let entries = node.entries else {
+            error(node.location, wherePath, expected)
+            return nil
+        }
+        var conditions: [RuleCondition] = []
+        var valid = true
+        for entry in entries {
+            let entryPath = "\(wherePath).\(entry.key)"
+            switch entry.key {
+            case "all", "any":
+                guard let items = entry.value.items, !items.isEmpty else {
+                    error(entry.value.location, entryPath, "expected a non-empty list of conditions")
+                    valid = false
+                    continue
+                }
+                var children: [RuleCondition] = []
+                for (index, item) in items.enumerated() {
+                    if let child = compileWhere(item, path: "\(entryPath)[\(index)]", uses: &uses) { children.append(child) }
+                }
+                guard children.count == items.count else {
+                    valid = false
+                    continue
+                }
+                conditions.append(entry.key == "all" ? .all(children) : .any(children))
+            case "not":
+                guard let child = compileWhere(entry.value, path: entryPath, uses: &uses) else {
+                    valid = false
+                    continue
+                }
+                conditions.append(.not(child))
+            default:
+                guard let scopePath = ScopePath(entry.key) else {
+                    error(entry.keyLocation, entryPath, "bad path '\(entry.key)': a component is empty")
+                    valid = false
+                    continue
+                }
+                uses.append(PathUse(path: scopePath, kind: "path", location: entry.keyLocation, diagnosticPath: entryPath))
+                guard let operators = compileOperators(entry.value, path: entryPath, scopePath: scopePath) else {
+                    valid = false
+                    continue
+                }
+                conditions.append(.path(scopePath, operators))
+            }
+        }
+        guard valid else { return nil }
+        return conditions.count == 1 ? conditions[0] : .all(conditions)
+    }
+
+    private mutating func compileOperators(_ node: ConfigNode, path entryPath: String, scopePath: ScopePath) -> [MatchOperator]? {
+        switch node {
+        case .scalar: return [.eq(MatchLiteral(node.json))]
+        case .sequence(let items, _): return [.oneOf(items.map { MatchLiteral($0.json) })]
+        case .mapping(let entries, let location):
+            guard !entries.isEmpty else {
+                error(location, entryPath, "expected at least one operator (one of: \(MatchOperator.names.joined(separator: ", ")))")
+                return nil
+            }
+            var operators: [MatchOperator] = []
+            for entry in entries {
+                guard MatchOperator.names.contains(entry.key) else {
+                    var message = "unknown operator '\(entry.key)' (expected one of: \(MatchOperator.names.joined(separator: ", ")))"
+                    // `where: {export: {format: coco}}` reads naturally but is not the syntax; say what is.
+                    if Suggestion.closest(to: entry.key, in: MatchOperator.names) == nil {
+                        message += "; to match a nested key, write the path '\(scopePath).\(entry.key)'"
+                    }
+                    error(entry.keyLocation, entryPath, message)
+                    continue
+                }
+                switch MatchOperator.compile(entry.key, entry.value) {
+                case .success(let op): operators.append(op)
+                case .failure(let problem): error(entry.value.location, entryPath, problem.message)
+                }
+            }
+            return operators.count == entries.count ? operators : nil
+        }
+    }
+}

@@ -1,0 +1,119 @@
+public import Foundation
+import Synchronization
+
+/// The state of every rule's `throttle`: at most `count` matches per `per` window for each rendered key.
+///
+/// Sliding windows, kept in memory: for each rule and key, the events admitted during the last `per`.
+/// An event admitted before is admitted again while its admission is inside the window, so a retry or a
+/// re-run of the same event (and the several actions of one rule) never counts twice. ``RuleSet``
+/// never touches this state: the dispatcher admits what it is about to run, and `simulate` only asks.
+///
+/// ```swift
+/// let throttle = RuleThrottle()
+/// let runnable = throttle.admit(rules.plan(for: event), eventID: event.id)
+/// ```
+public final class RuleThrottle: Sendable {
+    /// `count` matches per `per`.
+    public struct Limit: Hashable, Sendable, CustomStringConvertible {
+        public var count: Int
+        public var per: Duration
+
+        public init(count: Int, per: Duration) {
+            self.count = count
+            self.per = per
+        }
+
+        /// `3 per 5m`
+        public var description: String { "\(count) per \(ConfigDuration.format(per))" }
+
+        var seconds: Double {
+            let (seconds, attoseconds) = per.components
+            return Double(seconds) + Double(attoseconds) / 1e18
+        }
+    }
+
+    private struct WindowKey: Hashable {
+        var rule: String
+        var key: String
+    }
+
+    private struct Window {
+        var per: Double
+        var admitted: [(eventID: String, time: Date)]
+
+        mutating func prune(now: Date) {
+            admitted.removeAll { now.timeIntervalSince($0.time) >= per }
+        }
+    }
+
+    private struct State {
+        var windows: [WindowKey: Window] = [:]
+        var admissionsSinceSweep = 0
+    }
+
+    private let state = Mutex(State())
+    private let now: @Sendable () -> Date
+
+    /// - Parameter now: the clock, injectable for tests; used when a call passes no time.
+    public init(now: @escaping @Sendable () -> Date = { Date() }) {
+        self.now = now
+    }
+
+    /// Counts a match of `rule` for `key` and says whether it may run.
+    /// - Returns: true when fewer than `limit.count` other events were admitted for this rule and key in
+    ///   the last `limit.per`, or when this event already was.
+    public func admit(rule: String, key: String, limit: Limit, eventID: String, now: Date? = nil) -> Bool {
+        let time = now ?? self.now()
+        return state.withLock { state in
+            state.admissionsSinceSweep += 1
+            // Keys come from events (a project uid, an email), so windows that emptied out are dropped now
+            // and then; otherwise a long-running bot would keep every key it ever saw.
+            if state.admissionsSinceSweep >= 4_096 {
+                state.admissionsSinceSweep = 0
+                state.windows = state.windows.filter { _, window in
+                    window.admitted.contains { time.timeIntervalSince($0.time) < window.per }
+                }
+            }
+            let windowKey = WindowKey(rule: rule, key: key)
+            var window = state.windows[windowKey] ?? Window(per: limit.seconds, admitted: [])
+            window.per = limit.seconds
+            window.prune(now: time)
+            let admitted: Bool
+            if window.admitted.contains(where: { $0.eventID == eventID }) {
+                admitted = true
+            } else if window.admitted.count < limit.count {
+                window.admitted.append((eventID, time))
+                admitted = true
+            } else {
+                admitted = false
+            }
+            state.windows[windowKey] = window
+            return admitted
+        }
+    }
+
+    /// What ``admit(rule:key:limit:eventID:now:)`` would answer, without counting anything: for `simulate`.
+    public func wouldAdmit(rule: String, key: String, limit: Limit, eventID: String, now: Date? = nil) -> Bool {
+        let time = now ?? self.now()
+        return state.withLock { state in
+            guard var window = state.windows[WindowKey(rule: rule, key: key)] else { return limit.count > 0 }
+            window.per = limit.seconds
+            window.prune(now: time)
+            return window.admitted.contains { $0.eventID == eventID } || window.admitted.count < limit.count
+        }
+    }
+
+    /// The planned actions whose rule the throttle admits, in order. Each throttled rule is counted once
+    /// per event however many actions it has; actions of rules without a throttle always pass.
+    public func admit(_ actions: [PlannedAction], eventID: String, now: Date? = nil) -> [PlannedAction] {
+        let time = now ?? self.now()
+        var verdicts: [String: Bool] = [:]
+        return actions.filter { action in
+            guard let throttle = action.throttle else { return true }
+            if let verdict = verdicts[action.rule] { return verdict }
+            let verdict = admit(rule: action.rule, key: throttle.key, limit: throttle.limit, eventID: eventID, now: time)
+            verdicts[action.rule] = verdict
+            return verdict
+        }
+    }
+}

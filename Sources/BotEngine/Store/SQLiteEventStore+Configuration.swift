@@ -1,0 +1,36 @@
+public import Foundation
+
+extension SQLiteEventStore {
+    /// How the SQLite store opens its file and groups its writes.
+    ///
+    /// The file's path is `store.sqlite` (default `./data/avala-bot.sqlite`) and is given to
+    /// ``SQLiteEventStore/init(path:logger:configuration:)`` directly; `store.retention` and
+    /// `store.key_retention` are applied by whoever calls ``SQLiteEventStore/prune(doneBefore:keysBefore:)``.
+    /// The keys below are not in the config file: their defaults suit one bot on one machine.
+    ///
+    /// - `busyTimeout` (default 5 s): how long a write waits for a lock held by another process (the
+    ///   `avala-bot events` commands open the same file) before failing with `SQLITE_BUSY`.
+    /// - `maximumReaderCount` (default 4): reader connections; reads never wait for the writer (WAL).
+    /// - `maxEventsPerTransaction` (default 5,000): the most events one group commit writes. A single
+    ///   `ingest` call larger than that is still written whole, in its own transaction.
+    /// - `now` (default the system clock): the time stamped on `stored_at`, `finished_at` and the keys'
+    ///   `first_seen`; tests inject their own.
+    public struct Configuration: Sendable {
+        public var busyTimeout: Duration
+        public var maximumReaderCount: Int
+        public var maxEventsPerTransaction: Int
+        public var now: @Sendable () -> Date
+
+        public init(
+            busyTimeout: Duration = .seconds(5),
+            maximumReaderCount: Int = 4,
+            maxEventsPerTransaction: Int = 5_000,
+            now: @escaping @Sendable () -> Date = { Date() }
+        ) {
+            self.busyTimeout = busyTimeout
+            self.maximumReaderCount = maximumReaderCount
+            self.maxEventsPerTransaction = maxEventsPerTransaction
+            self.now = now
+        }
+    }
+}

@@ -1,0 +1,470 @@
+public import BotKit
+public import Foundation
+import GRDB
+public import Logging
+import Synchronization
+
+/// The embedded ``EventStore``: one SQLite file in WAL mode, one writer, batched commits.
+///
+/// Durable when a method returns: the writer runs with `synchronous = FULL`, so every commit is synced to
+/// the WAL before it is reported, and a webhook answered 2xx survives a power cut. Concurrent `ingest`
+/// calls share one transaction (``IngestBatcher``), so that sync is paid once per batch, not per event.
+/// Reads use their own connections and never wait for the writer.
+///
+/// ```swift
+/// let store = try SQLiteEventStore(path: "./data/avala-bot.sqlite", logger: logger)
+/// try await store.migrate()
+/// let result = try await store.ingest(event)           // .new(eventID:) or .duplicate(existingID:key:)
+/// for stored in try await store.claim(limit: 8, now: Date()) { … }
+/// ```
+///
+/// Call ``migrate()`` once after opening, before anything else. Another process (the `avala-bot events`
+/// commands) may open the same file at the same time: writes then wait up to the configured busy timeout
+/// for each other.
+public final class SQLiteEventStore: EventStore {
+    /// Internal so that tests can reach under the protocol (hold the writer, read pragmas).
+    let pool: DatabasePool
+    let logger: Logger
+    let configuration: Configuration
+    let batcher: IngestBatcher
+    private let committedWrites = Mutex(0)
+
+    /// Opens (or creates) the store's file, creating its parent directories.
+    ///
+    /// - Parameters:
+    ///   - path: The SQLite file, `store.sqlite` in the config.
+    ///   - logger: Used for the store's own messages, with `store.path` added to the metadata.
+    ///   - configuration: Timeouts, batching and the clock.
+    /// - Throws: ``SQLiteEventStoreError`` `.cannotOpen` when the directory or the file cannot be made or
+    ///   set up.
+    public init(path: String, logger: Logger, configuration: Configuration = .init()) throws {
+        var logger = logger
+        logger[metadataKey: "store.path"] = "\(path)"
+        self.logger = logger
+        self.configuration = configuration
+        self.batcher = IngestBatcher(maxEventsPerFlush: configuration.maxEventsPerTransaction)
+
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot create the directory \(directory.path): \(error)")
+        }
+
+        var options = GRDB.Configuration()
+        options.label = "avala-bot.store"
+        options.journalMode = .wal
+        options.foreignKeysEnabled = true
+        options.busyMode = .timeout(Self.timeInterval(configuration.busyTimeout))
+        options.maximumReaderCount = max(1, configuration.maximumReaderCount)
+        // Statement arguments hold event bodies, which may hold email addresses: keep them out of errors.
+        options.publicStatementArguments = false
+        do {
+            pool = try DatabasePool(path: path, configuration: options)
+            // GRDB sets `synchronous = NORMAL` on the writer when it turns WAL on, after any
+            // `prepareDatabase` hook has run. NORMAL may lose the last commits on a power cut, which would
+            // break "a webhook answered 2xx is on disk", so FULL is set here, on the one writer connection.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        } catch {
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the database \(path): \(error)")
+        }
+        logger.info("Event store opened", metadata: ["store.readers": "\(options.maximumReaderCount)"])
+    }
+
+    /// Closes the file's connections. Every later call fails; in-flight writes finish first.
+    public func close() throws {
+        try pool.close()
+        logger.debug("Event store closed")
+    }
+
+    /// How many write transactions have committed, for tests of the group commit.
+    var committedWriteTransactions: Int { committedWrites.withLock { $0 } }
+
+    // MARK: - EventStore
+
+    public func migrate() async throws {
+        let migrator = Self.migrator
+        let applied: [String] = try await withCheckedThrowingContinuation { continuation in
+            migrator.asyncMigrate(pool) { result in
+                continuation.resume(with: result.flatMap { db in Result { try migrator.appliedMigrations(db) } })
+            }
+        }
+        logger.debug("Event store schema is current", metadata: ["store.migrations": "\(applied.count)"])
+    }
+
+    /// Stores the new events and saves the snapshots in one transaction, shared with concurrent callers.
+    ///
+    /// An event is new only if none of its keys was seen before; then all its keys are recorded. Of two
+    /// events sharing a key in one call (or in calls committed together), the earlier wins. An event with
+    /// no keys is always new.
+    ///
+    /// - Throws: `.unencodable` (nothing is written), `.eventIDConflict` (nothing of this call is
+    ///   written), or the database's error.
+    public func ingest(_ events: [Event], snapshots: [String: JSON]) async throws -> [IngestResult] {
+        if events.isEmpty && snapshots.isEmpty { return [] }
+        let request = IngestBatcher.Request(
+            events: try events.map(PreparedEvent.init),
+            snapshots: try snapshots.sorted { $0.key < $1.key }.map { key, value in
+                (key, try Self.encode(value, what: "the snapshot '\(key)'"))
+            }
+        )
+        return try await batcher.submit(request) { batch in await self.flush(batch) }.get()
+    }
+
+    /// Claims up to `limit` due events, oldest first, marking them running and counting the attempt.
+    ///
+    /// An event with a subject is held back while another event about the same subject is running, or an
+    /// earlier one is not done (pending, even when not yet due, holds the later ones back too). So at
+    /// most one event per subject is claimed. An event without a subject is never held back.
+    public func claim(limit: Int, now: Date) async throws -> [StoredEvent] {
+        guard limit > 0 else { return [] }
+        let claimed = try await write { db in
+            let decoder = JSONDecoder()
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT seq, \(Self.eventColumns) FROM events AS e
+                        WHERE e.status = 'pending'
+                          AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)
+                          AND (e.subject_kind IS NULL OR NOT EXISTS (
+                            SELECT 1 FROM events AS o
+                            WHERE o.subject_kind = e.subject_kind AND o.subject_uid = e.subject_uid
+                              AND o.status IN ('pending', 'running')
+                              AND (o.seq < e.seq OR o.status = 'running')))
+                        ORDER BY e.seq
+                        LIMIT ?
+                        """
+                ),
+                arguments: [Self.seconds(now), limit]
+            )
+            let markRunning = try db.cachedStatement(
+                sql: "UPDATE events SET status = 'running', attempts = attempts + 1 WHERE seq = ?"
+            )
+            return try rows.map { row in
+                try markRunning.execute(arguments: [row["seq"] as Int64])
+                var stored = try Self.storedEvent(row, decoder: decoder)
+                stored.status = .running
+                stored.attempts += 1
+                return stored
+            }
+        }
+        if !claimed.isEmpty {
+            logger.debug("Events claimed", metadata: ["events.count": "\(claimed.count)"])
+        }
+        return claimed
+    }
+
+    @discardableResult
+    public func releaseRunning() async throws -> Int {
+        let released = try await write { db in
+            try db.execute(sql: "UPDATE events SET status = 'pending' WHERE status = 'running'")
+            return db.changesCount
+        }
+        if released > 0 {
+            logger.info("Running events released", metadata: ["events.count": "\(released)"])
+        }
+        return released
+    }
+
+    /// The steps of one event, in the order they began.
+    public func steps(eventID: String) async throws -> [StepRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.stepColumns) FROM steps WHERE event_id = ? ORDER BY rowid",
+                arguments: [eventID]
+            )
+            .map(Self.stepRecord)
+        }
+    }
+
+    /// Creates the step (`running`, no attempts, intent at `step.at`) or, when it exists, sets it
+    /// `running` with the new intent time and clears its `nextAttemptAt`; its attempts and last detail
+    /// stay.
+    ///
+    /// - Throws: `.unknownEvent` when the event is not stored; `.stepConflict` when the step id belongs to
+    ///   another event.
+    public func recordIntent(_ step: StepIntent) async throws {
+        try await write { db in
+            let at = Self.seconds(step.at)
+            if let owner = try String.fetchOne(db, sql: "SELECT event_id FROM steps WHERE step_id = ?", arguments: [step.stepID]) {
+                guard owner == step.eventID else {
+                    throw SQLiteEventStoreError(
+                        code: .stepConflict,
+                        message: "the step id already belongs to event \(owner)",
+                        eventID: step.eventID,
+                        stepID: step.stepID
+                    )
+                }
+                try db.execute(
+                    sql: """
+                        UPDATE steps SET status = 'running', intent_at = ?, next_attempt_at = NULL, updated_at = ?
+                        WHERE step_id = ?
+                        """,
+                    arguments: [at, at, step.stepID]
+                )
+                return
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE id = ?)", arguments: [step.eventID]) == true else {
+                throw SQLiteEventStoreError(
+                    code: .unknownEvent,
+                    message: "cannot record an intent for an event that is not stored",
+                    eventID: step.eventID,
+                    stepID: step.stepID
+                )
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO steps (
+                        step_id, event_id, rule, action_index, plugin, action, status, attempts, next_attempt_at, detail,
+                        intent_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'running', 0, NULL, NULL, ?, ?)
+                    """,
+                arguments: [step.stepID, step.eventID, step.rule, step.actionIndex, step.plugin, step.action, at, at]
+            )
+        }
+    }
+
+    /// Records a step's outcome and stores the events it raises, in one transaction.
+    ///
+    /// The step takes the outcome's status, detail and `nextAttemptAt`. Its `attempts` counts the runs
+    /// that ended in `retry` or `dead`: it grows by one when the outcome's status is one of those and
+    /// `countsAsAttempt` is set; `done`, `skipped` and `deferred` never count.
+    ///
+    /// - Returns: The ingest results of `events`, in order.
+    /// - Throws: `.invalidArgument` for a `running` outcome; `.unknownStep` when no intent was recorded
+    ///   for the step; `.eventIDConflict` or `.unencodable` for a raised event. Nothing is written then.
+    public func recordOutcome(_ outcome: StepOutcome, raising events: [Event]) async throws -> [IngestResult] {
+        guard outcome.status != .running else {
+            throw SQLiteEventStoreError(code: .invalidArgument, message: "an outcome cannot be 'running'", stepID: outcome.stepID)
+        }
+        let raised = try events.map(PreparedEvent.init)
+        let countsAsAttempt = outcome.countsAsAttempt && (outcome.status == .retry || outcome.status == .dead)
+        let now = Self.seconds(configuration.now())
+        return try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE steps SET status = ?, detail = ?, next_attempt_at = ?, attempts = attempts + ?, updated_at = ?
+                    WHERE step_id = ?
+                    """,
+                arguments: [
+                    outcome.status.rawValue, outcome.detail, outcome.nextAttemptAt.map(Self.seconds), countsAsAttempt ? 1 : 0,
+                    Self.seconds(outcome.at), outcome.stepID,
+                ]
+            )
+            guard db.changesCount == 1 else {
+                throw SQLiteEventStoreError(
+                    code: .unknownStep,
+                    message: "cannot record an outcome for a step whose intent was not recorded",
+                    stepID: outcome.stepID
+                )
+            }
+            return try Self.insert(raised, snapshots: [], now: now, in: db)
+        }
+    }
+
+    /// `done` stamps `finishedAt` with the store's clock; `pendingUntil` makes the event pending, due then.
+    ///
+    /// - Throws: `.unknownEvent` when the event is not stored.
+    public func finish(eventID: String, result: EventResult) async throws {
+        let now = Self.seconds(configuration.now())
+        try await write { db in
+            switch result {
+            case .done:
+                try db.execute(
+                    sql: "UPDATE events SET status = 'done', finished_at = ?, next_attempt_at = NULL WHERE id = ?",
+                    arguments: [now, eventID]
+                )
+            case .pendingUntil(let due):
+                try db.execute(
+                    sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL WHERE id = ?",
+                    arguments: [Self.seconds(due), eventID]
+                )
+            }
+            guard db.changesCount == 1 else {
+                throw SQLiteEventStoreError(code: .unknownEvent, message: "cannot finish an event that is not stored", eventID: eventID)
+            }
+        }
+    }
+
+    public func event(id: String) async throws -> StoredEvent? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Self.eventColumns) FROM events WHERE id = ?", arguments: [id])
+                .map { try Self.storedEvent($0, decoder: JSONDecoder()) }
+        }
+    }
+
+    /// Newest first by `storedAt` (then by arrival, for events stored in the same instant).
+    public func recentEvents(limit: Int, since: Date?) async throws -> [StoredEvent] {
+        guard limit > 0 else { return [] }
+        return try await pool.read { db in
+            let decoder = JSONDecoder()
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.eventColumns) FROM events
+                    WHERE stored_at >= ?
+                    ORDER BY stored_at DESC, seq DESC
+                    LIMIT ?
+                    """,
+                arguments: [since.map(Self.seconds) ?? -Double.greatestFiniteMagnitude, limit]
+            )
+            .map { try Self.storedEvent($0, decoder: decoder) }
+        }
+    }
+
+    /// Newest first by the time the step was dead-lettered.
+    public func deadLetters(limit: Int) async throws -> [StepRecord] {
+        guard limit > 0 else { return [] }
+        return try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(Self.stepColumns) FROM steps
+                    WHERE status = 'dead'
+                    ORDER BY updated_at DESC, rowid DESC
+                    LIMIT ?
+                    """,
+                arguments: [limit]
+            )
+            .map(Self.stepRecord)
+        }
+    }
+
+    /// The step goes to `retry` with its attempts reset to 0, due `now`; its event goes back to pending,
+    /// due `now`, unless it is running (that run then decides what follows, seeing the step to retry).
+    public func retryDeadLetter(stepID: String, now: Date) async throws -> Bool {
+        let at = Self.seconds(now)
+        let eventID: String? = try await write { db in
+            guard
+                let eventID = try String.fetchOne(
+                    db,
+                    sql: "SELECT event_id FROM steps WHERE step_id = ? AND status = 'dead'",
+                    arguments: [stepID]
+                )
+            else { return nil }
+            try db.execute(
+                sql: "UPDATE steps SET status = 'retry', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE step_id = ?",
+                arguments: [at, at, stepID]
+            )
+            try db.execute(
+                sql: """
+                    UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL
+                    WHERE id = ? AND status <> 'running'
+                    """,
+                arguments: [at, eventID]
+            )
+            return eventID
+        }
+        guard let eventID else { return false }
+        logger.info("Dead letter queued for retry", metadata: ["step.id": "\(stepID)", "event.id": "\(eventID)"])
+        return true
+    }
+
+    public func snapshot(_ key: String) async throws -> JSON? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM snapshots WHERE key = ?", arguments: [key])
+                .map { try Self.decode($0, with: JSONDecoder(), what: "the snapshot '\(key)'") }
+        }
+    }
+
+    public func pluginState(plugin: String, key: String) async throws -> JSON? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?", arguments: [plugin, key])
+                .map { try Self.decode($0, with: JSONDecoder(), what: "the state '\(key)' of plugin '\(plugin)'") }
+        }
+    }
+
+    /// Saves the value; `nil` removes the key.
+    public func setPluginState(plugin: String, key: String, value: JSON?) async throws {
+        let text = try value.map { try Self.encode($0, what: "the state '\(key)' of plugin '\(plugin)'") }
+        let now = Self.seconds(configuration.now())
+        try await write { db in
+            if let text {
+                try db.execute(
+                    sql: """
+                        INSERT INTO plugin_state (plugin, key, value, updated_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                        """,
+                    arguments: [plugin, key, text, now]
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM plugin_state WHERE plugin = ? AND key = ?", arguments: [plugin, key])
+            }
+        }
+    }
+
+    /// Deletes done events finished before `doneBefore` with their steps (dead letters included), and
+    /// keys first seen before `keysBefore` — except the keys of events that are not done, which must keep
+    /// deduplicating for as long as their event can still run.
+    public func prune(doneBefore: Date, keysBefore: Date) async throws -> PruneResult {
+        let result = try await write { db in
+            let doneBefore = Self.seconds(doneBefore)
+            try db.execute(
+                sql: """
+                    DELETE FROM steps WHERE event_id IN (
+                        SELECT id FROM events INDEXED BY events_done_finished WHERE status = 'done' AND finished_at < ?)
+                    """,
+                arguments: [doneBefore]
+            )
+            // Named, because the planner would rather walk every done event in `events_status_seq`.
+            try db.execute(
+                sql: "DELETE FROM events INDEXED BY events_done_finished WHERE status = 'done' AND finished_at < ?",
+                arguments: [doneBefore]
+            )
+            let events = db.changesCount
+            try db.execute(
+                sql: """
+                    DELETE FROM event_keys
+                    WHERE first_seen < ?
+                      AND NOT EXISTS (
+                        SELECT 1 FROM events WHERE events.id = event_keys.event_id AND events.status <> 'done')
+                    """,
+                arguments: [Self.seconds(keysBefore)]
+            )
+            return PruneResult(events: events, keys: db.changesCount)
+        }
+        logger.info("Event store pruned", metadata: ["events.count": "\(result.events)", "keys.count": "\(result.keys)"])
+        return result
+    }
+
+    public func queueDepth() async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE status IN ('pending', 'running')") ?? 0
+        }
+    }
+
+    // MARK: - Writing
+
+    /// Runs `updates` in one IMMEDIATE transaction on the writer connection.
+    ///
+    /// Not cancellable on purpose: an ingest batch is written on behalf of several callers, so one
+    /// caller's cancellation must not abort the others' writes; and a write either commits or rolls back
+    /// whole anyway. IMMEDIATE takes the write lock up front, so a second process waits on the busy
+    /// timeout instead of failing to upgrade a read lock halfway through.
+    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            pool.asyncWriteWithoutTransaction { db in
+                do {
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try updates(db)
+                        return .commit
+                    }
+                    self.committedWrites.withLock { $0 += 1 }
+                    // `result` is set whenever the transaction committed.
+                    continuation.resume(returning: result!)
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    private static func timeInterval(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,149 @@
+import AvalaAPI
+import BotEngine
+import BotKit
+import Foundation
+import Testing
+
+@testable import AvalaBot
+
+/// `check-config`'s findings, asserted verbatim: what an operator reads must say where and what.
+@Suite struct ConfigLoaderTests {
+    static func diagnostics(_ yaml: String, environment: [String: String] = [:], resolve: Bool = true) -> [String] {
+        var loader = ConfigLoader(environment: environment)
+        loader.resolveReferences = resolve
+        return loader.load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+    }
+
+    @Test(arguments: [
+        (
+            "listner:\n  bind: 0.0.0.0:8443\n",
+            "bot.yaml:1 listner: unknown key 'listner' (did you mean 'listener'?)"
+        ),
+        (
+            "dispatcher:\n  shutdown_grace: 30\n",
+            "bot.yaml:2 dispatcher.shutdown_grace: '30' is not a duration: a bare number is ambiguous (write 30s or 30m)"
+        ),
+        (
+            "dispatcher:\n  backoff: { base: 1s, max: ten minutes }\n",
+            "bot.yaml:2 dispatcher.backoff.max: 'ten minutes' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"
+        ),
+        (
+            "api:\n  api_key: \"${NOT_SET_ANYWHERE}\"\n",
+            "bot.yaml:2 api.api_key: environment variable NOT_SET_ANYWHERE is not set"
+        ),
+        (
+            "api:\n  requests_per_minute: 0\n",
+            "bot.yaml:2 api.requests_per_minute: must be at least 1, found 0"
+        ),
+        (
+            "log:\n  level: loud\n",
+            "bot.yaml:2 log.level: 'loud' is not one of: trace, debug, info, notice, warning, error, critical"
+        ),
+        (
+            "listener:\n  bind: 0.0.0.0:8443\n",
+            "bot.yaml:2 listener: needs tls {cert, key}, or plain_http: true behind a terminating proxy"
+        ),
+        (
+            "store:\n  sqlite: [a, b]\n",
+            "bot.yaml:2 store.sqlite: expected text, found a list"
+        ),
+        (
+            "plugins:\n  lgo: {}\n",
+            "bot.yaml:2 plugins.lgo: unknown plugin 'lgo' (did you mean 'log'?); available: log"
+        ),
+        (
+            "plugins:\n  log:\n    level: info\n",
+            "bot.yaml:3 plugins.log.level: unknown key 'level'; it takes no keys"
+        ),
+        (
+            "pollers:\n  members: { organization: acme-ai, every: 1m, emit_existing: yes }\n",
+            "bot.yaml:2 pollers.members.emit_existing: expected true or false, found 'yes'"
+        ),
+        (
+            "api:\n  base_url: http://api.example.com/api/v1\n",
+            "bot.yaml:2 api.base_url: base URL must use https; plain http is allowed only for localhost, 127.0.0.1 or ::1"
+        ),
+        (
+            "api: [unclosed\n",
+            "bot.yaml:2: not valid YAML: while parsing a flow sequence: did not find expected ',' or ']'"
+        ),
+    ])
+    func brokenConfigsAreReportedVerbatim(yaml: String, expected: String) {
+        #expect(Self.diagnostics(yaml) == [expected])
+    }
+
+    @Test func aGoodConfigHasNoDiagnosticsAndItsDefaults() {
+        var loader = ConfigLoader(environment: ["AVALA_API_KEY": "avk_from_env"])
+        let loaded = loader.load(yaml: "store: { sqlite: /tmp/x.sqlite }\ndispatcher: { concurrency: 2 }\n", file: "bot.yaml")
+        #expect(loaded.diagnostics.isEmpty)
+        #expect(loaded.configuration.api.apiKey?.revealed == "avk_from_env")
+        #expect(loaded.configuration.api.requestsPerMinute == 90)
+        #expect(loaded.configuration.dispatcher.concurrency == 2)
+        #expect(loaded.configuration.dispatcher.maxAttempts == 8)
+        #expect(loaded.configuration.store.sqlite == "/tmp/x.sqlite")
+        #expect(loaded.configuration.store.retention.seconds == 7 * 86_400)
+        loader.resolveReferences = true
+    }
+
+    @Test func referencesAreResolvedAfterParsingSoTheyCannotInjectYAML() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        try Data("line-one\nline-two: injected\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let loaded = ConfigLoader(environment: ["KEY": "a: b\nc: d"]).load(
+            yaml: "api:\n  api_key: ${KEY}\nstore:\n  sqlite: \"${file:\(file.path)}\"\n",
+            file: "bot.yaml"
+        )
+        #expect(loaded.diagnostics.isEmpty)
+        #expect(loaded.configuration.api.apiKey?.revealed == "a: b\nc: d")
+        // One trailing newline is removed; the rest is kept verbatim.
+        #expect(loaded.configuration.store.sqlite == "line-one\nline-two: injected")
+    }
+
+    @Test func noEnvListsTheVariablesInsteadOfFailing() {
+        var loader = ConfigLoader(environment: [:])
+        loader.resolveReferences = false
+        let loaded = loader.load(yaml: "api:\n  api_key: ${AVALA_API_KEY}\nstore:\n  postgres: ${PG_URL}\n", file: "bot.yaml")
+        #expect(loaded.diagnostics.isEmpty)
+        #expect(loaded.variables == ["AVALA_API_KEY", "PG_URL"])
+    }
+
+    @Test func secretsNeverPrint() {
+        let loaded = ConfigLoader(environment: [:]).load(
+            yaml: "api:\n  api_key: avk_do_not_print_me\nstore:\n  postgres: postgres://u:pw@db/bot\n",
+            file: "bot.yaml"
+        )
+        #expect(!"\(loaded.configuration.api)".contains("avk_do_not_print_me"))
+        #expect(!"\(loaded.configuration.store)".contains("pw@db"))
+    }
+
+    @Test func everyKeyOfTheReferenceIsAccepted() {
+        let yaml = """
+            api: { base_url: "https://api.avala.ai/api/v1", api_key: k, requests_per_minute: 90, burst: 20, max_retries: 5, timeout: 30s, max_concurrency: 4 }
+            listener:
+              bind: "0.0.0.0:8443"
+              paths:
+                - { path: /webhooks/avala, source: avala, format: avala, verify: { scheme: avala, secrets: [s1, s2], tolerance: 5m } }
+                - { path: /webhooks/bot, source: peer, format: avala-bot, verify: { scheme: standard-webhooks, secrets: [whsec_x] } }
+              tls: { cert: /etc/avala-bot/tls.crt, key: /etc/avala-bot/tls.key, client_ca: /etc/ca.pem, min_version: "1.3" }
+              plain_http: false
+              max_body: 1MiB
+              request_timeout: 10s
+              per_ip: { rate_per_second: 50, burst: 100 }
+              allow_cidrs: [10.0.0.0/8]
+              trusted_proxies: [10.0.0.1/32]
+            pollers:
+              exports: { every: 30s, max_pages: 50 }
+              projects: { every: 2m, progress_thresholds: [50, 100], min_acceptance_rate: 0.9 }
+              members: { organizations: [acme-ai, acme-labelers], every: 1m, emit_existing: false }
+              invitations: { organization: acme-ai, every: 2m }
+              deliveries: { every: 5m }
+            store: { sqlite: ./data/avala-bot.sqlite, retention: 7d, key_retention: 30d }
+            dispatcher: { concurrency: 8, max_attempts: 8, backoff: { base: 1s, max: 10m }, shutdown_grace: 20s }
+            plugins:
+              log: {}
+            rules: []
+            log: { level: info, format: logfmt }
+            """
+        #expect(Self.diagnostics(yaml) == [])
+    }
+}

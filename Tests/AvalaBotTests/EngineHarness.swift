@@ -1,0 +1,139 @@
+import BotEngine
+import BotKit
+import Foundation
+import InMemoryLogging
+import Logging
+import Synchronization
+
+@testable import AvalaBot
+
+/// A real SQLite store in a temp file, rules loaded from YAML through the real config loader, and the
+/// real dispatcher: what the engine tests drive.
+struct EngineHarness {
+    let store: SQLiteEventStore
+    let loaded: LoadedConfiguration
+    let logs: InMemoryLogHandler
+    let logger: Logger
+    let path: String
+
+    static let testPlugins: [any BotPlugin.Type] = ConfigLoader.availablePlugins + [RecordingPlugin.self]
+
+    init(rules yaml: String, path: String? = nil) async throws {
+        self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString).sqlite").path
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .trace
+        logs = handler
+        logger = Logger(label: "engine-test") { _ in handler }
+        var loader = ConfigLoader(environment: [:])
+        loader.plugins = Self.testPlugins
+        loaded = loader.load(yaml: yaml, file: "rules.yaml")
+        store = try SQLiteEventStore(path: self.path, logger: logger)
+        try await store.migrate()
+    }
+
+    func dispatcher(
+        maxAttempts: Int = 3,
+        concurrency: Int = 4,
+        environment: DispatcherEnvironment = DispatcherEnvironment(random: { 0 })
+    ) -> Dispatcher {
+        Dispatcher(
+            store: store,
+            rules: RuleSetProvider(loaded.rules),
+            host: PluginHost(plugins: loaded.plugins, contexts: BasicContextFactory()),
+            configuration: DispatcherConfiguration(
+                concurrency: concurrency,
+                maxAttempts: maxAttempts,
+                backoffBase: .milliseconds(1),
+                backoffMax: .milliseconds(5),
+                shutdownGrace: .seconds(5),
+                idlePoll: .milliseconds(20)
+            ),
+            environment: environment,
+            logger: logger
+        )
+    }
+
+    var renderedLogs: String {
+        logs.entries.map { "\($0.message) \($0.metadata.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))" }
+            .joined(separator: "\n")
+    }
+
+    /// Waits until `condition` holds, checking the store as it goes; fails after `timeout`.
+    func until(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw Timeout()
+    }
+
+    struct Timeout: Error {}
+
+    func removeFiles() {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+}
+
+/// A plugin for engine tests: it records every call in a shared ledger (its "API"), and behaves as the
+/// `mode` parameter says: `ok`, `fail` (throws), `retry`, `permanent`, `flaky` (throws until the
+/// `succeed_after`-th call), `slow` (takes `delay_ms`).
+struct RecordingPlugin: BotPlugin {
+    static let name = "record"
+    static let actions = [
+        ActionSpec(
+            "call",
+            main: true,
+            parameters: [
+                ParameterSpec("id", .string, required: true), ParameterSpec("mode", .string),
+                ParameterSpec("succeed_after", .int), ParameterSpec("delay_ms", .int),
+            ]
+        )
+    ]
+    static let configKeys: [ParameterSpec] = []
+    static let avalaScopes: Set<AvalaScope> = []
+
+    /// Every call: (id, resuming) — what "the API" saw.
+    static let ledger = Mutex<[String: [(id: String, resuming: Bool, subject: String)]]>([:])
+    static let running = Mutex<[String: Int]>([:])
+    static let overlaps = Mutex<Set<String>>([])
+
+    init(config: PluginConfig) throws {}
+
+    static func calls(_ id: String) -> [(id: String, resuming: Bool, subject: String)] {
+        ledger.withLock { $0[id] ?? [] }
+    }
+
+    func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
+        let id = request.string("id") ?? "-"
+        let subject = request.event.subject?.key ?? "-"
+        // Like a real plugin: when resuming, look at "the API" before acting again.
+        if context.resuming, !Self.calls(id).isEmpty { return .skipped("already called before the crash") }
+        let count = Self.ledger.withLock { ledger -> Int in
+            ledger[id, default: []].append((id, context.resuming, subject))
+            return ledger[id]!.count
+        }
+        let concurrent = Self.running.withLock { running -> Int in
+            running[subject, default: 0] += 1
+            return running[subject]!
+        }
+        if concurrent > 1 { _ = Self.overlaps.withLock { $0.insert(subject) } }
+        defer { Self.running.withLock { $0[subject, default: 1] -= 1 } }
+        if let delay = request.parameters["delay_ms"]?.intValue { try await Task.sleep(for: .milliseconds(delay)) }
+        switch request.string("mode") ?? "ok" {
+        case "fail": throw TestFailure(message: "boom \(count)")
+        case "retry": return .retry(after: nil, reason: "try again (\(count))")
+        case "permanent": return .failed("cannot ever work")
+        case "flaky":
+            let needed = request.parameters["succeed_after"]?.intValue ?? 2
+            if count <= needed { throw TestFailure(message: "flaky \(count)") }
+            return .done("worked on call \(count)")
+        default: return .done("called \(id)")
+        }
+    }
+
+    struct TestFailure: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+}

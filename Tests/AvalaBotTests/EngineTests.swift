@@ -1,0 +1,216 @@
+import BotEngine
+import BotKit
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// The engine end to end: a real SQLite store, rules from YAML, the dispatcher, plugins.
+@Suite struct EngineTests {
+    static func event(_ type: EventType = .exportCompleted, uid: String, keys: [String]? = nil, data: JSON? = nil) -> Event {
+        Event(
+            type: type,
+            source: .webhook,
+            subject: .init(kind: "export", uid: uid),
+            data: data ?? ["export": ["uid": .string(uid), "format": "coco", "status": "completed"]],
+            keys: keys ?? ["export.completed:\(uid)"]
+        )
+    }
+
+    @Test func aLogRuleRunsOnceForADuplicatedEvent() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: log-exports
+                    on: export.*
+                    where: { "export.format": coco }
+                    do:
+                      - log: { message: "export {{export.uid}} is {{export.status}}" }
+                """
+        )
+        defer { harness.removeFiles() }
+        #expect(harness.loaded.diagnostics.isEmpty)
+        let first = try await harness.store.ingest(Self.event(uid: "e-1", keys: ["delivery:avala:d-1", "export.completed:e-1"]))
+        let again = try await harness.store.ingest(Self.event(uid: "e-1", keys: ["delivery:avala:d-2", "export.completed:e-1"]))
+        #expect(first.isNew)
+        #expect(!again.isNew)
+        let dispatcher = harness.dispatcher()
+        try await ServiceGroupRunner.whileRunning(dispatcher, logger: harness.logger) {
+            try await harness.until { try await harness.store.event(id: Self.id(first))?.status == .done }
+        }
+        let steps = try await harness.store.steps(eventID: Self.id(first))
+        #expect(steps.map(\.status) == [.done])
+        #expect(steps.first?.detail == "logged: export e-1 is completed")
+        #expect(harness.renderedLogs.contains("export e-1 is completed"))
+    }
+
+    @Test func aTransientFailureIsRetriedUntilItWorks() async throws {
+        let id = "flaky-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: flaky
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)", mode: flaky, succeed_after: 2 }
+                """
+        )
+        defer { harness.removeFiles() }
+        let result = try await harness.store.ingest(Self.event(uid: "e-2"))
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(maxAttempts: 5), logger: harness.logger) {
+            try await harness.until { try await harness.store.event(id: Self.id(result))?.status == .done }
+        }
+        let step = try #require(try await harness.store.steps(eventID: Self.id(result)).first)
+        #expect(step.status == .done)
+        #expect(step.attempts == 2)
+        #expect(step.detail == "worked on call 3")
+    }
+
+    @Test func anActionThatKeepsFailingIsDeadLetteredAndRaisesOneBotEvent() async throws {
+        let id = "dead-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: doomed
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)", mode: fail }
+                  - name: watch-dead-letters
+                    on: bot.action.dead_lettered
+                    do:
+                      - record: { id: "\(id)-watch", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        let result = try await harness.store.ingest(Self.event(uid: "e-3"))
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(maxAttempts: 3), logger: harness.logger) {
+            try await harness.until {
+                let dead = try await harness.store.deadLetters(limit: 10).count
+                let events = try await harness.store.recentEvents(limit: 10, since: nil)
+                return dead == 2 && events.allSatisfy { $0.status == .done }
+            }
+        }
+        #expect(RecordingPlugin.calls(id).count == 3)
+        let dead = try await harness.store.deadLetters(limit: 10)
+        #expect(Set(dead.map(\.rule)) == ["doomed", "watch-dead-letters"])
+        let doomed = try #require(dead.first { $0.rule == "doomed" })
+        #expect(doomed.detail == "gave up after 3 attempts: boom 3")
+        let events = try await harness.store.recentEvents(limit: 10, since: nil).map(\.event)
+        // One bot event for the doomed action; the failure while handling it raises nothing more.
+        #expect(events.filter { $0.type == .botActionDeadLettered }.count == 1)
+        let raised = try #require(events.first { $0.type == .botActionDeadLettered })
+        #expect(raised.data["rule"] == "doomed")
+        #expect(raised.data["original"]?["id"]?.stringValue == Self.id(result))
+        #expect(RecordingPlugin.calls("\(id)-watch").count == 1)
+    }
+
+    @Test func aCrashAfterTheActionResumesWithoutActingTwice() async throws {
+        let id = "crash-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: two-steps
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)-first" }
+                      - record: { id: "\(id)-second" }
+                """
+        )
+        defer { harness.removeFiles() }
+        let result = try await harness.store.ingest(Self.event(uid: "e-4"))
+        let crashed = CrashSwitch()
+        // The first run acts on the second step, then "dies" before journaling its outcome.
+        let crashing = harness.dispatcher(
+            environment: DispatcherEnvironment(
+                random: { 0 },
+                afterPerform: { step in
+                    if step.hasSuffix("/1"), crashed.trip() { throw SimulatedCrash() }
+                }
+            )
+        )
+        try await ServiceGroupRunner.whileRunning(crashing, logger: harness.logger) {
+            try await harness.until { crashed.tripped }
+        }
+        let afterCrash = try await harness.store.steps(eventID: Self.id(result)).sorted { $0.actionIndex < $1.actionIndex }
+        #expect(afterCrash.map(\.status) == [.done, .running])
+        #expect(try await harness.store.event(id: Self.id(result))?.status == .running)
+
+        // A new start: the event is claimed again, the done step is not run again, the interrupted one
+        // is told it is resuming and checks the "API" first.
+        let restarted = harness.dispatcher()
+        try await ServiceGroupRunner.whileRunning(restarted, logger: harness.logger) {
+            try await harness.until { try await harness.store.event(id: Self.id(result))?.status == .done }
+        }
+        #expect(RecordingPlugin.calls("\(id)-first").count == 1)
+        #expect(RecordingPlugin.calls("\(id)-second").count == 1)
+        let steps = try await harness.store.steps(eventID: Self.id(result)).sorted { $0.actionIndex < $1.actionIndex }
+        #expect(steps.map(\.status) == [.done, .skipped])
+        #expect(steps.last?.detail == "already called before the crash")
+    }
+
+    @Test func eventsAboutOneSubjectAreNeverProcessedAtOnce() async throws {
+        let id = "order-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: slow
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)-{{export.uid}}", mode: slow, delay_ms: 30 }
+                """
+        )
+        defer { harness.removeFiles() }
+        for n in 0..<6 {
+            _ = try await harness.store.ingest(
+                Self.event(uid: "same", keys: ["delivery:avala:\(n)"], data: ["export": ["uid": "same", "n": .number(Double(n))]])
+            )
+            _ = try await harness.store.ingest(Self.event(uid: "other-\(n)", keys: ["delivery:avala:o\(n)"]))
+        }
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(concurrency: 8), logger: harness.logger) {
+            try await harness.until {
+                try await harness.store.recentEvents(limit: 20, since: nil).allSatisfy { $0.status == .done }
+            }
+        }
+        #expect(RecordingPlugin.calls("\(id)-same").count == 6)
+        #expect(!RecordingPlugin.overlaps.withLock { $0.contains("export:same") })
+    }
+
+    @Test func gracefulShutdownLetsInFlightWorkFinish() async throws {
+        let id = "drain-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: slow
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)", mode: slow, delay_ms: 300 }
+                """
+        )
+        defer { harness.removeFiles() }
+        let result = try await harness.store.ingest(Self.event(uid: "e-5"))
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            // Shut down as soon as the action has started.
+            try await harness.until { !RecordingPlugin.calls(id).isEmpty }
+        }
+        #expect(try await harness.store.event(id: Self.id(result))?.status == .done)
+    }
+
+    static func id(_ result: IngestResult) -> String {
+        if case .new(let id) = result { return id }
+        return ""
+    }
+}
+
+/// Trips once.
+final class CrashSwitch: Sendable {
+    private let state = Mutex(false)
+    var tripped: Bool { state.withLock { $0 } }
+    func trip() -> Bool {
+        state.withLock { tripped in
+            defer { tripped = true }
+            return !tripped
+        }
+    }
+}

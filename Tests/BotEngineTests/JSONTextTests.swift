@@ -1,0 +1,38 @@
+import BotKit
+import Foundation
+import Testing
+
+@testable import BotEngine
+
+/// The store's own JSON writer reads back through `JSONDecoder` as the same value.
+@Suite struct JSONTextTests {
+    static let values: [JSON] = [
+        .null, true, false, 0, -7, 42, 0.1, -2.5, 1e-7, 1e20, 123_456_789_012_345, 1e15, .number(-0.0),
+        .number(Double.greatestFiniteMagnitude), .number(Double.leastNonzeroMagnitude),
+        "", "plain", "quote \" backslash \\ slash /", "tab\tnewline\nreturn\rbell\u{07}nul\u{00}esc\u{1B}",
+        "ünïcødé ✓ 🎉 日本語", "\u{2028}\u{2029}", [], [:], [1, "two", nil, [true]],
+        ["b": 1, "a": ["z": [], "y": [:]], "": "empty key", "k\"ey": "v"],
+    ]
+
+    @Test(arguments: values)
+    func readsBackAsTheSameValue(value: JSON) throws {
+        let text = try JSONText.compact(value)
+        let decoded = try JSONDecoder().decode(JSON.self, from: Data(text.utf8))
+        #expect(decoded == value, "\(text)")
+        #expect(!text.contains("\n"))
+    }
+
+    /// The same text as BotKit's own `compactJSON` (sorted keys, unescaped slashes, integers as such).
+    @Test func writesWhatCompactJSONWrites() throws {
+        let value: JSON = [
+            "export": ["uid": "e-1", "url": "https://x.invalid/a/b", "count": 3, "ratio": 0.25, "ok": true, "none": nil],
+            "list": [1, 2.5, "three"],
+        ]
+        #expect(try JSONText.compact(value) == value.compactJSON)
+    }
+
+    @Test func refusesNumbersThatAreNotFinite() {
+        #expect(throws: JSONText.Unencodable.self) { try JSONText.compact(["n": .number(.nan)]) }
+        #expect(throws: JSONText.Unencodable.self) { try JSONText.compact([.number(-.infinity)]) }
+    }
+}

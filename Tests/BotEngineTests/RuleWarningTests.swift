@@ -1,0 +1,114 @@
+import BotEngine
+import BotKit
+import Testing
+
+/// Warnings: types nobody knows, globs that match nothing, paths the rule's event types never carry.
+/// A warning never drops the rule.
+@Suite struct RuleWarningTests {
+    static func warnings(_ yaml: String) throws -> (RuleSet, [String]) {
+        let (rules, diagnostics) = try RuleFixtures.compile(yaml)
+        #expect(diagnostics.filter { $0.severity == .error }.map(\.description) == [])
+        return (rules, diagnostics.filter { $0.severity == .warning }.map(\.description))
+    }
+
+    @Test func unknownEventTypes() throws {
+        let (rules, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: typo
+                on: export.complete
+                do: [{ log: { message: a } }]
+              - name: custom
+                on: [custom.thing, "custom.*", "exprt.*"]
+                do: [{ log: { message: "{{anything.at.all}}" } }]
+            """
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:3 rules[0].on: warning: 'export.complete' is not a known event type (did you mean 'export.completed'?)",
+                "rules.yaml:6 rules[1].on[0]: warning: 'custom.thing' is not a known event type; it is still routed if a webhook brings it",
+                "rules.yaml:6 rules[1].on[1]: warning: 'custom.*' matches no known event type",
+                "rules.yaml:6 rules[1].on[2]: warning: 'exprt.*' matches no known event type",
+            ]
+        )
+        // Unknown types are still routable.
+        #expect(rules.matchingRules(for: RuleFixtures.event("export.complete", data: [:])) == ["typo"])
+        #expect(rules.matchingRules(for: RuleFixtures.event("custom.thing", data: [:])) == ["custom"])
+        #expect(rules.matchingRules(for: RuleFixtures.event("custom.other", data: [:])) == ["custom"])
+    }
+
+    @Test func pathsNeverCarried() throws {
+        let (rules, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: exports
+                on: export.*
+                where: { exprt.format: coco, project.name: { glob: "prod-*" }, event.typ: x }
+                do:
+                  - alert:
+                      receiver: ops
+                      text: "{{prject.name}} {{member.email}} {{export.uid}} {{event.type}} {{#project}}{{whatever}}{{/project}}"
+                      labels: { who: "{{organization}}" }
+                throttle: { count: 1, per: 1m, key: "{{exprt.uid}}" }
+              - name: members
+                on: [member.joined, member.role_changed]
+                do:
+                  - invite: { organization: "{{organization}}", email: "{{member.email}}", role: "{{to}}" }
+                  - log: { message: "{{export.uid}} {{from}}" }
+            """
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:4 rules[0].where.exprt.format: warning: path 'exprt.format': export.* events never carry 'exprt' (did you mean 'export'?)",
+                "rules.yaml:4 rules[0].where.event.typ: warning: path 'event.typ': event has no field 'typ' (did you mean 'type'?)",
+                "rules.yaml:8 rules[0].do[0].alert.text: warning: template path 'prject.name': export.* events never carry 'prject' (did you mean 'project'?)",
+                "rules.yaml:8 rules[0].do[0].alert.text: warning: template path 'member.email': export.* events never carry 'member' (they carry: event, export, project)",
+                "rules.yaml:9 rules[0].do[0].alert.labels.who: warning: template path 'organization': export.* events never carry 'organization' (they carry: event, export, project)",
+                "rules.yaml:10 rules[0].throttle.key: warning: template path 'exprt.uid': export.* events never carry 'exprt' (did you mean 'export'?)",
+                "rules.yaml:15 rules[1].do[1].log.message: warning: template path 'export.uid': member.joined, member.role_changed events never carry 'export' (they carry: event, from, member, organization, to)",
+            ]
+        )
+        #expect(rules.names == ["exports", "members"])
+    }
+
+    /// One unknown type among a rule's types means anything may arrive: no path warning at all.
+    @Test func noPathWarningsForUnknownTypes() throws {
+        let (_, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: mixed
+                on: [export.completed, partner.event]
+                where: { payload.kind: x }
+                do: [{ log: { message: "{{payload.text}}" } }]
+            """
+        )
+        #expect(
+            warnings == ["rules.yaml:3 rules[0].on[1]: warning: 'partner.event' is not a known event type; it is still routed if a webhook brings it"]
+        )
+    }
+
+    /// The PRODUCT.md example config compiles without a single diagnostic.
+    @Test func productExampleIsClean() throws {
+        let rules = try RuleFixtures.rules(
+            """
+            rules:
+              - name: yolo-after-coco
+                on: export.completed
+                where: { "export.format": coco, "project.name": { glob: "prod-*" } }
+                do:
+                  - export: { project: "{{project.uid}}", format: yolo }
+              - name: welcome-to-labelers
+                on: member.joined
+                where: { organization: acme-ai, "member.email": { glob: "*@acme.ai" } }
+                do:
+                  - invite: { organization: acme-labelers, email: "{{member.email}}", role: member }
+              - name: page-on-failed-export
+                on: export.failed
+                do:
+                  - alert: { receiver: ops-slack, text: "Export {{export.uid}} of {{project.name}} failed: {{export.error}}",
+                             group_by: [event.type] }
+            """
+        )
+        #expect(rules.names == ["yolo-after-coco", "welcome-to-labelers", "page-on-failed-export"])
+    }
+}

@@ -1,0 +1,638 @@
+import BotKit
+import Foundation
+import GRDB
+import Testing
+
+@testable import BotEngine
+
+/// The SQLite store against the ``EventStore`` contract, each test on a fresh file.
+@Suite struct SQLiteEventStoreTests {
+    // MARK: - Opening
+
+    @Test func theFileIsOpenedDurably() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            #expect(FileManager.default.fileExists(atPath: file.path), "the parent directories are created")
+            let (journal, synchronous, foreignKeys) = try await store.pool.write { db in
+                (
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode"),
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                    try Int.fetchOne(db, sql: "PRAGMA foreign_keys")
+                )
+            }
+            #expect(journal == "wal")
+            #expect(synchronous == 2, "FULL: a commit is on disk when ingest returns")
+            #expect(foreignKeys == 1)
+        }
+    }
+
+    @Test func migratingAgainChangesNothing() async throws {
+        try await StoreFile.with { file in
+            let first = try await file.open()
+            _ = try await first.ingest(makeEvent("e-1", keys: ["k-1"]))
+            try await first.migrate()
+            try first.close()
+
+            let second = try await file.open()
+            try await second.migrate()
+            #expect(try await second.event(id: "e-1") != nil)
+            #expect(try await second.ingest(makeEvent("e-2", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            let applied = try await second.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+            #expect(applied.count == 1)
+        }
+    }
+
+    // MARK: - Ingest and dedup
+
+    @Test func anEventReadsBackAsItWasIngested() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let data: JSON = [
+                "export": [
+                    "uid": "e-1", "format": "coco", "count": 3, "ratio": 0.125, "negative": -7, "big": 1e20,
+                    "done": true, "error": nil, "tags": ["a", "b/c", "ü ✓"], "nested": ["empty": [:], "list": []],
+                ],
+                "member": ["email": "dave@acme.ai"],
+            ]
+            var event = makeEvent("e-1", subject: "e-1", keys: ["delivery:avala:d-1", "export.completed:e-1"], data: data)
+            event.origin = "avala-eu"
+            event.chainDepth = 2
+            event.replayOf = "e-0"
+            #expect(try await store.ingest(event) == .new(eventID: "e-1"))
+
+            let stored = try #require(try await store.event(id: "e-1"))
+            #expect(stored.event == asStored(event))
+            #expect(abs(stored.event.time.timeIntervalSince1970 - 1_762_999_000.125) < 0.000_001, "milliseconds survive")
+            #expect(stored.status == .pending)
+            #expect(stored.attempts == 0)
+            #expect(stored.nextAttemptAt == nil)
+            #expect(stored.storedAt == file.clock.now)
+            #expect(stored.finishedAt == nil)
+            #expect(try await store.event(id: "missing") == nil)
+
+            let text = try await store.pool.read { db in try String.fetchOne(db, sql: "SELECT data FROM events") }
+            #expect(text?.contains("\n") == false, "compact JSON")
+            #expect(text?.contains("\"count\":3") == true, "whole numbers without a fraction")
+        }
+    }
+
+    /// A webhook and a poller see the same export completing: one event, whichever arrives first.
+    @Test(arguments: [true, false])
+    func aSemanticKeySharedByWebhookAndPollerMakesOneEvent(webhookFirst: Bool) async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let webhook = makeEvent("from-webhook", keys: ["delivery:avala:d-1", "export.completed:e-1"])
+            let poller = makeEvent("from-poller", source: .poller, keys: ["export.completed:e-1"])
+            let (first, second) = webhookFirst ? (webhook, poller) : (poller, webhook)
+
+            #expect(try await store.ingest(first) == .new(eventID: first.id))
+            #expect(try await store.ingest(second) == .duplicate(existingID: first.id, key: "export.completed:e-1"))
+            #expect(try await store.event(id: second.id) == nil)
+            #expect(try await store.queueDepth() == 1)
+        }
+    }
+
+    @Test func aRedeliveryOrASecondDeliveryIDIsADuplicate() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            _ = try await store.ingest(makeEvent("e-1", keys: ["delivery:avala:d-1", "export.completed:e-1"]))
+            #expect(
+                try await store.ingest(makeEvent("e-2", keys: ["delivery:avala:d-1", "export.completed:e-1"]))
+                    == .duplicate(existingID: "e-1", key: "delivery:avala:d-1"),
+                "the first key found is reported"
+            )
+            #expect(
+                try await store.ingest(makeEvent("e-3", keys: ["delivery:avala:d-2", "export.completed:e-1"]))
+                    == .duplicate(existingID: "e-1", key: "export.completed:e-1")
+            )
+            #expect(try await store.ingest(makeEvent("e-4", keys: ["delivery:avala:d-3", "export.completed:e-2"])).isNew)
+        }
+    }
+
+    /// A duplicate records none of its keys: its other keys stay free for a later event.
+    @Test func aDuplicateLeavesItsOtherKeysUnseen() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
+            #expect(try await store.ingest(makeEvent("e-2", keys: ["k-2", "k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            #expect(try await store.ingest(makeEvent("e-3", keys: ["k-2"])) == .new(eventID: "e-3"))
+        }
+    }
+
+    @Test func eventsWithoutKeysAreAlwaysNew() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let results = try await store.ingest([makeEvent("e-1"), makeEvent("e-2")])
+            #expect(results == [.new(eventID: "e-1"), .new(eventID: "e-2")])
+            #expect(try await store.ingest(makeEvent("e-3")) == .new(eventID: "e-3"))
+            #expect(try await store.queueDepth() == 3)
+        }
+    }
+
+    @Test func theFirstOfTwoEventsSharingAKeyInOneCallWins() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let results = try await store.ingest([
+                makeEvent("e-1", keys: ["k-1", "k-2"]),
+                makeEvent("e-2", keys: ["k-2"]),
+                makeEvent("e-3", keys: ["k-3", "k-3"]),
+                makeEvent("e-4", keys: ["k-3"]),
+            ])
+            #expect(
+                results == [
+                    .new(eventID: "e-1"), .duplicate(existingID: "e-1", key: "k-2"), .new(eventID: "e-3"),
+                    .duplicate(existingID: "e-3", key: "k-3"),
+                ]
+            )
+            #expect(try await store.event(id: "e-3")?.event.keys == ["k-3", "k-3"], "the keys read back as given")
+        }
+    }
+
+    @Test func snapshotsAreSavedWithTheEventsOrNotAtAll() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let snapshot: JSON = ["exports": ["e-1": "exported"], "cursor": 42]
+            let results = try await store.ingest([makeEvent("e-1", keys: ["k-1"])], snapshots: ["exports": snapshot])
+            #expect(results == [.new(eventID: "e-1")])
+            #expect(try await store.snapshot("exports") == snapshot)
+            #expect(try await store.snapshot("projects") == nil)
+
+            // e-1's id is taken: the whole call fails, so neither e-2 nor the new snapshot is saved.
+            let conflict = await #expect(throws: SQLiteEventStoreError.self) {
+                try await store.ingest(
+                    [makeEvent("e-2", keys: ["k-2"]), makeEvent("e-1", keys: ["k-3"])],
+                    snapshots: ["exports": ["cursor": 43]]
+                )
+            }
+            #expect(conflict?.code == .eventIDConflict && conflict?.eventID == "e-1")
+            #expect(conflict.map { "\($0)" }?.contains("(event e-1)") == true)
+            #expect(try await store.snapshot("exports") == snapshot)
+            #expect(try await store.event(id: "e-2") == nil)
+            #expect(try await store.ingest(makeEvent("e-4", keys: ["k-2"])).isNew, "e-2's key was not kept either")
+
+            _ = try await store.ingest([], snapshots: ["exports": ["cursor": 44]])
+            #expect(try await store.snapshot("exports") == ["cursor": 44])
+        }
+    }
+
+    @Test func aBodyThatIsNotJSONIsRefusedWithTheEventNamed() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let error = await #expect(throws: SQLiteEventStoreError.self) {
+                try await store.ingest(makeEvent("e-1", keys: ["k-1"], data: ["value": .number(.nan)]))
+            }
+            #expect(error?.code == .unencodable && error?.eventID == "e-1")
+            #expect(try await store.queueDepth() == 0)
+        }
+    }
+
+    // MARK: - Claim
+
+    @Test func claimTakesDueEventsOldestFirstAndMarksThemRunning() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest((1...4).map { makeEvent("e-\($0)") })
+            try await store.finish(eventID: "e-2", result: .pendingUntil(now.addingTimeInterval(60)))
+
+            let claimed = try await store.claim(limit: 2, now: now)
+            #expect(claimed.map(\.event.id) == ["e-1", "e-3"], "e-2 is not due yet")
+            #expect(claimed.allSatisfy { $0.status == .running && $0.attempts == 1 })
+            #expect(try await store.event(id: "e-1")?.status == .running)
+
+            #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["e-4"])
+            #expect(try await store.claim(limit: 10, now: now).isEmpty, "running events are not claimed again")
+            #expect(try await store.claim(limit: 10, now: now.addingTimeInterval(60)).map(\.event.id) == ["e-2"], "due at its time")
+            #expect(try await store.claim(limit: 0, now: now).isEmpty)
+            #expect(try await store.queueDepth() == 4)
+        }
+    }
+
+    /// A later event about a subject waits while an earlier one is running or not done.
+    @Test func claimKeepsTheOrderOfEachSubject() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([
+                makeEvent("x-1", subject: "x"), makeEvent("x-2", subject: "x"), makeEvent("y-1", subject: "y"),
+                makeEvent("free-1"), makeEvent("x-3", subject: "x"), makeEvent("free-2"),
+            ])
+
+            #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["x-1", "y-1", "free-1", "free-2"])
+            #expect(try await store.claim(limit: 10, now: now).isEmpty, "x-2 waits while x-1 runs")
+
+            // x-1 goes back to pending until later: x-2 still waits for it, though x-2 is due.
+            try await store.finish(eventID: "x-1", result: .pendingUntil(now.addingTimeInterval(30)))
+            #expect(try await store.claim(limit: 10, now: now).isEmpty)
+            #expect(try await store.claim(limit: 10, now: now.addingTimeInterval(30)).map(\.event.id) == ["x-1"])
+
+            try await store.finish(eventID: "x-1", result: .done)
+            #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["x-2"], "one per subject at a time")
+            try await store.finish(eventID: "x-2", result: .done)
+            #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["x-3"])
+        }
+    }
+
+    @Test func eventsWithoutASubjectAreNeverHeldBack() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([makeEvent("a"), makeEvent("b"), makeEvent("c")])
+            try await store.finish(eventID: "a", result: .pendingUntil(now.addingTimeInterval(60)))
+            #expect(try await store.claim(limit: 1, now: now).map(\.event.id) == ["b"])
+            #expect(try await store.claim(limit: 1, now: now).map(\.event.id) == ["c"], "b running holds nothing back")
+        }
+    }
+
+    // MARK: - Journal
+
+    @Test func theJournalRecordsIntentsAndOutcomes() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let t0 = file.clock.now
+            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
+            let intent = StepIntent(
+                stepID: "e-1/welcome/0",
+                eventID: "e-1",
+                rule: "welcome",
+                actionIndex: 0,
+                plugin: "invite",
+                action: "send",
+                at: t0
+            )
+            try await store.recordIntent(intent)
+
+            var step = try #require(try await store.steps(eventID: "e-1").first)
+            #expect(step.status == .running)
+            #expect(step.attempts == 0)
+            #expect(step.intentAt == t0)
+            #expect(step.rule == "welcome" && step.actionIndex == 0 && step.plugin == "invite" && step.action == "send")
+
+            let retryAt = t0.addingTimeInterval(10)
+            let raised = try await store.recordOutcome(
+                StepOutcome(stepID: intent.stepID, status: .retry, detail: "HTTP 503", nextAttemptAt: retryAt, at: t0.addingTimeInterval(1)),
+                raising: []
+            )
+            #expect(raised.isEmpty)
+            step = try #require(try await store.steps(eventID: "e-1").first)
+            #expect(step.status == .retry && step.attempts == 1 && step.nextAttemptAt == retryAt && step.detail == "HTTP 503")
+            #expect(step.updatedAt == t0.addingTimeInterval(1))
+
+            // The intent again: running, the attempts kept, no longer scheduled.
+            try await store.recordIntent(
+                StepIntent(stepID: intent.stepID, eventID: "e-1", rule: "welcome", actionIndex: 0, plugin: "invite", action: "send", at: retryAt)
+            )
+            step = try #require(try await store.steps(eventID: "e-1").first)
+            #expect(step.status == .running && step.attempts == 1 && step.intentAt == retryAt && step.nextAttemptAt == nil)
+
+            // A deferral is never an attempt, nor is a retry that says so.
+            _ = try await store.recordOutcome(
+                StepOutcome(stepID: intent.stepID, status: .deferred, detail: "group_wait", nextAttemptAt: retryAt, at: retryAt),
+                raising: []
+            )
+            _ = try await store.recordOutcome(
+                StepOutcome(stepID: intent.stepID, status: .retry, detail: "later", nextAttemptAt: retryAt, countsAsAttempt: false, at: retryAt),
+                raising: []
+            )
+            _ = try await store.recordOutcome(StepOutcome(stepID: intent.stepID, status: .done, detail: "inv-1", at: retryAt), raising: [])
+            step = try #require(try await store.steps(eventID: "e-1").first)
+            #expect(step.status == .done && step.attempts == 1 && step.detail == "inv-1" && step.isFinal)
+
+            // Steps come back in the order they began.
+            for index in 1...3 {
+                try await store.recordIntent(
+                    StepIntent(
+                        stepID: "e-1/alert/\(index)",
+                        eventID: "e-1",
+                        rule: "alert",
+                        actionIndex: index,
+                        plugin: "alert",
+                        action: "send",
+                        at: t0
+                    )
+                )
+            }
+            #expect(
+                try await store.steps(eventID: "e-1").map(\.stepID) == ["e-1/welcome/0", "e-1/alert/1", "e-1/alert/2", "e-1/alert/3"]
+            )
+            #expect(try await store.steps(eventID: "other").isEmpty)
+        }
+    }
+
+    @Test func theJournalRefusesUnknownEventsAndSteps() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([makeEvent("e-1"), makeEvent("e-2")])
+
+            let unknownEvent = await #expect(throws: SQLiteEventStoreError.self) {
+                try await store.recordIntent(
+                    StepIntent(stepID: "s-1", eventID: "missing", rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
+                )
+            }
+            #expect(unknownEvent?.code == .unknownEvent && unknownEvent?.eventID == "missing" && unknownEvent?.stepID == "s-1")
+
+            let unknownStep = await #expect(throws: SQLiteEventStoreError.self) {
+                try await store.recordOutcome(StepOutcome(stepID: "s-9", status: .done, detail: "", at: now), raising: [])
+            }
+            #expect(unknownStep?.code == .unknownStep && unknownStep?.stepID == "s-9")
+            #expect(unknownStep.map { "\($0)" }?.contains("(step s-9)") == true)
+
+            let running = await #expect(throws: SQLiteEventStoreError.self) {
+                try await store.recordOutcome(StepOutcome(stepID: "s-1", status: .running, detail: "", at: now), raising: [])
+            }
+            #expect(running?.code == .invalidArgument)
+
+            try await store.recordIntent(
+                StepIntent(stepID: "s-1", eventID: "e-1", rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
+            )
+            let conflict = await #expect(throws: SQLiteEventStoreError.self) {
+                try await store.recordIntent(
+                    StepIntent(stepID: "s-1", eventID: "e-2", rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
+                )
+            }
+            #expect(conflict?.code == .stepConflict)
+
+            let unknownFinish = await #expect(throws: SQLiteEventStoreError.self) {
+                try await store.finish(eventID: "missing", result: .done)
+            }
+            #expect(unknownFinish?.code == .unknownEvent && unknownFinish?.eventID == "missing")
+        }
+    }
+
+    /// A dead step and its `bot.action.dead_lettered` event are written together, and only once.
+    @Test func aDeadLetterRaisesItsEventInTheSameTransaction() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
+            try await store.recordIntent(
+                StepIntent(stepID: "s-1", eventID: "e-1", rule: "r", actionIndex: 0, plugin: "export", action: "start", at: now)
+            )
+            let deadLettered = makeEvent("bot-1", type: .botActionDeadLettered, source: .bot, keys: ["bot.action.dead_lettered:s-1"])
+
+            let dead = StepOutcome(stepID: "s-1", status: .dead, detail: "HTTP 400", at: now.addingTimeInterval(5))
+            #expect(try await store.recordOutcome(dead, raising: [deadLettered]) == [.new(eventID: "bot-1")])
+            #expect(try await store.event(id: "bot-1")?.event == asStored(deadLettered))
+            let step = try #require(try await store.steps(eventID: "e-1").first)
+            #expect(step.status == .dead && step.attempts == 1)
+
+            // Recorded again (a retry of the call after a crash): the event is a duplicate, not a second one.
+            var again = deadLettered
+            again.id = "bot-2"
+            #expect(try await store.recordOutcome(dead, raising: [again]) == [.duplicate(existingID: "bot-1", key: "bot.action.dead_lettered:s-1")])
+
+            // A raised event that cannot be stored undoes the step's outcome too.
+            try await store.recordIntent(
+                StepIntent(stepID: "s-2", eventID: "e-1", rule: "r", actionIndex: 1, plugin: "export", action: "start", at: now)
+            )
+            await #expect(throws: SQLiteEventStoreError.self) {
+                _ = try await store.recordOutcome(StepOutcome(stepID: "s-2", status: .dead, detail: "x", at: now), raising: [makeEvent("bot-1")])
+            }
+            #expect(try await store.steps(eventID: "e-1").last?.status == .running)
+        }
+    }
+
+    @Test func deadLettersAreListedNewestFirstAndCanBeRetried() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([makeEvent("e-1", subject: "x"), makeEvent("e-2")])
+            for (index, eventID) in ["e-1", "e-2"].enumerated() {
+                let stepID = "\(eventID)/r/0"
+                try await store.recordIntent(
+                    StepIntent(stepID: stepID, eventID: eventID, rule: "r", actionIndex: 0, plugin: "export", action: "start", at: now)
+                )
+                let deadAt = now.addingTimeInterval(Double(index))
+                _ = try await store.recordOutcome(StepOutcome(stepID: stepID, status: .dead, detail: "gone", at: deadAt), raising: [])
+            }
+            _ = try await store.claim(limit: 10, now: now)
+            try await store.finish(eventID: "e-1", result: .done)
+            try await store.finish(eventID: "e-2", result: .done)
+
+            #expect(try await store.deadLetters(limit: 10).map(\.stepID) == ["e-2/r/0", "e-1/r/0"])
+            #expect(try await store.deadLetters(limit: 1).map(\.stepID) == ["e-2/r/0"])
+
+            let later = now.addingTimeInterval(100)
+            #expect(try await store.retryDeadLetter(stepID: "e-1/r/0", now: later))
+            let step = try #require(try await store.steps(eventID: "e-1").first)
+            #expect(step.status == .retry && step.attempts == 0 && step.nextAttemptAt == later)
+            let event = try #require(try await store.event(id: "e-1"))
+            #expect(event.status == .pending && event.nextAttemptAt == later && event.finishedAt == nil)
+            #expect(try await store.deadLetters(limit: 10).map(\.stepID) == ["e-2/r/0"])
+            #expect(try await store.claim(limit: 10, now: later).map(\.event.id) == ["e-1"])
+
+            #expect(try await store.retryDeadLetter(stepID: "e-1/r/0", now: later) == false, "no longer dead")
+            #expect(try await store.retryDeadLetter(stepID: "missing", now: later) == false)
+        }
+    }
+
+    // MARK: - Crash and restart
+
+    /// The process dies after claiming an event and recording an intent: the next process finds the event
+    /// running and the step begun, puts the event back, and runs it again.
+    @Test func aCrashLeavesWorkThatTheNextProcessResumes() async throws {
+        try await StoreFile.with { file in
+            let now = file.clock.now
+            do {
+                let store = try await file.open()
+                _ = try await store.ingest([makeEvent("e-1", subject: "x", keys: ["k-1"]), makeEvent("e-2", subject: "x")])
+                #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["e-1"])
+                try await store.recordIntent(
+                    StepIntent(stepID: "s-1", eventID: "e-1", rule: "r", actionIndex: 0, plugin: "invite", action: "send", at: now)
+                )
+                try store.close()
+            }
+
+            let store = try await file.open()
+            #expect(try await store.event(id: "e-1")?.status == .running)
+            #expect(try await store.claim(limit: 10, now: now).isEmpty, "still running until released")
+            #expect(try await store.releaseRunning() == 1)
+            #expect(try await store.releaseRunning() == 0)
+
+            let step = try #require(try await store.steps(eventID: "e-1").first)
+            #expect(step.status == .running && step.intentAt == now && !step.isFinal, "an intent without an outcome")
+
+            let claimed = try #require(try await store.claim(limit: 10, now: now).first)
+            #expect(claimed.event.id == "e-1" && claimed.attempts == 2)
+            #expect(try await store.ingest(makeEvent("e-3", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+        }
+    }
+
+    @Test func everythingSurvivesANewInstance() async throws {
+        try await StoreFile.with { file in
+            let now = file.clock.now
+            let events = [makeEvent("e-1", subject: "x", keys: ["k-1"], data: ["export": ["uid": "x"]]), makeEvent("e-2")]
+            var before: [StoredEvent] = []
+            var stepsBefore: [StepRecord] = []
+            do {
+                let store = try await file.open()
+                _ = try await store.ingest(events, snapshots: ["exports": ["x": "exported"]])
+                _ = try await store.claim(limit: 1, now: now)
+                try await store.recordIntent(
+                    StepIntent(stepID: "s-1", eventID: "e-1", rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
+                )
+                _ = try await store.recordOutcome(StepOutcome(stepID: "s-1", status: .done, detail: "ok", at: now), raising: [])
+                try await store.finish(eventID: "e-1", result: .done)
+                try await store.setPluginState(plugin: "alert", key: "groups", value: ["g-1": ["count": 2]])
+                before = try await store.recentEvents(limit: 10, since: nil)
+                stepsBefore = try await store.steps(eventID: "e-1")
+                try store.close()
+            }
+
+            let store = try await file.open()
+            #expect(try await store.recentEvents(limit: 10, since: nil) == before)
+            #expect(before.map(\.event) == events.reversed().map(asStored))
+            #expect(try await store.steps(eventID: "e-1") == stepsBefore)
+            #expect(try await store.snapshot("exports") == ["x": "exported"])
+            #expect(try await store.pluginState(plugin: "alert", key: "groups") == ["g-1": ["count": 2]])
+            #expect(try await store.ingest(makeEvent("e-3", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            #expect(try await store.queueDepth() == 1)
+        }
+    }
+
+    @Test func aClosedStoreRefusesWork() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            try store.close()
+            await #expect(throws: (any Error).self) { _ = try await store.ingest(makeEvent("e-1")) }
+            await #expect(throws: (any Error).self) { _ = try await store.queueDepth() }
+        }
+    }
+
+    // MARK: - Reading
+
+    @Test func recentEventsAreNewestFirst() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let start = file.clock.now
+            for id in ["e-1", "e-2", "e-3"] {
+                _ = try await store.ingest(makeEvent(id))
+                file.clock.advance(by: 10)
+            }
+            _ = try await store.ingest([makeEvent("e-4"), makeEvent("e-5")])
+
+            #expect(try await store.recentEvents(limit: 10, since: nil).map(\.event.id) == ["e-5", "e-4", "e-3", "e-2", "e-1"])
+            #expect(try await store.recentEvents(limit: 2, since: nil).map(\.event.id) == ["e-5", "e-4"])
+            #expect(try await store.recentEvents(limit: 10, since: start.addingTimeInterval(10)).map(\.event.id) == ["e-5", "e-4", "e-3", "e-2"])
+            #expect(try await store.recentEvents(limit: 10, since: start.addingTimeInterval(10)).last?.storedAt == start.addingTimeInterval(10))
+        }
+    }
+
+    @Test func queueDepthCountsPendingAndRunning() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            #expect(try await store.queueDepth() == 0)
+            _ = try await store.ingest((1...3).map { makeEvent("e-\($0)") })
+            _ = try await store.claim(limit: 2, now: file.clock.now)
+            #expect(try await store.queueDepth() == 3)
+            try await store.finish(eventID: "e-1", result: .done)
+            #expect(try await store.queueDepth() == 2)
+        }
+    }
+
+    // MARK: - Plugin state and pruning
+
+    @Test func pluginStateIsKeptPerPluginAndNilRemovesIt() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            #expect(try await store.pluginState(plugin: "alert", key: "groups") == nil)
+            try await store.setPluginState(plugin: "alert", key: "groups", value: ["g": 1])
+            try await store.setPluginState(plugin: "invite", key: "groups", value: "other")
+            #expect(try await store.pluginState(plugin: "alert", key: "groups") == ["g": 1])
+            #expect(try await store.pluginState(plugin: "invite", key: "groups") == "other")
+
+            try await store.setPluginState(plugin: "alert", key: "groups", value: ["g": 2])
+            #expect(try await store.pluginState(plugin: "alert", key: "groups") == ["g": 2])
+            try await store.setPluginState(plugin: "alert", key: "groups", value: .null)
+            #expect(try await store.pluginState(plugin: "alert", key: "groups") == .null, "null is a value")
+
+            try await store.setPluginState(plugin: "alert", key: "groups", value: nil)
+            #expect(try await store.pluginState(plugin: "alert", key: "groups") == nil)
+            #expect(try await store.pluginState(plugin: "invite", key: "groups") == "other")
+        }
+    }
+
+    @Test func pruneRemovesOldDoneEventsAndKeepsTheKeysOfUnfinishedOnes() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([
+                makeEvent("old-done", keys: ["k-old"]), makeEvent("pending", keys: ["k-pending"]),
+                makeEvent("running", keys: ["k-running"]), makeEvent("new-done", keys: ["k-new"]),
+            ])
+            try await store.recordIntent(
+                StepIntent(stepID: "s-old", eventID: "old-done", rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
+            )
+            _ = try await store.recordOutcome(StepOutcome(stepID: "s-old", status: .dead, detail: "x", at: now), raising: [])
+            _ = try await store.claim(limit: 10, now: now)
+            try await store.finish(eventID: "old-done", result: .done)
+            try await store.finish(eventID: "pending", result: .pendingUntil(now.addingTimeInterval(3600)))
+            file.clock.advance(by: 100)
+            try await store.finish(eventID: "new-done", result: .done)
+
+            // Events done before now + 50; every key is old enough to go, but unfinished events keep theirs.
+            let result = try await store.prune(doneBefore: now.addingTimeInterval(50), keysBefore: now.addingTimeInterval(1000))
+            #expect(result == PruneResult(events: 1, keys: 2))
+            #expect(try await store.event(id: "old-done") == nil)
+            #expect(try await store.steps(eventID: "old-done").isEmpty)
+            #expect(try await store.deadLetters(limit: 10).isEmpty)
+            #expect(try await store.event(id: "new-done")?.status == .done)
+            #expect(try await store.event(id: "pending")?.status == .pending)
+
+            #expect(try await store.ingest(makeEvent("a", keys: ["k-pending"])) == .duplicate(existingID: "pending", key: "k-pending"))
+            #expect(try await store.ingest(makeEvent("b", keys: ["k-running"])) == .duplicate(existingID: "running", key: "k-running"))
+            #expect(try await store.ingest(makeEvent("c", keys: ["k-old"])).isNew)
+            #expect(try await store.ingest(makeEvent("d", keys: ["k-new"])).isNew, "the key went though its event stays")
+
+            let none = try await store.prune(doneBefore: now, keysBefore: now)
+            #expect(none == PruneResult(events: 0, keys: 0))
+        }
+    }
+
+    /// A key pruned before its event is seen again cannot resurrect the event: a new one takes its place.
+    @Test func keysOutliveTheirEventsUntilTheirOwnRetention() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
+            _ = try await store.claim(limit: 1, now: now)
+            try await store.finish(eventID: "e-1", result: .done)
+            let result = try await store.prune(doneBefore: now.addingTimeInterval(1), keysBefore: now)
+            #expect(result == PruneResult(events: 1, keys: 0))
+            #expect(try await store.ingest(makeEvent("e-2", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+        }
+    }
+
+    // MARK: - Privacy
+
+    /// Event bodies may hold email addresses: no error and no log line of the store carries one.
+    @Test func errorsAndLogsNeverCarryEventBodies() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            let email = "dave@acme.ai"
+            let event = makeEvent("e-1", type: .memberJoined, keys: ["k-1"], data: ["member": ["email": .string(email)]])
+            _ = try await store.ingest(event)
+            _ = try await store.ingest(event)
+            _ = try await store.claim(limit: 10, now: now)
+            _ = try await store.releaseRunning()
+            _ = try await store.prune(doneBefore: now, keysBefore: now)
+            var errors: [any Error] = []
+            do { _ = try await store.ingest(makeEvent("e-1", data: ["member": ["email": .string(email)]])) } catch { errors.append(error) }
+            do {
+                _ = try await store.ingest(makeEvent("e-2", keys: ["k-2"], data: ["member": ["email": .string(email)], "n": .number(.infinity)]))
+            } catch { errors.append(error) }
+            try await store.pool.write { db in try db.execute(sql: "UPDATE events SET data = '{\"member\": \"\(email)' WHERE id = 'e-1'") }
+            do { _ = try await store.event(id: "e-1") } catch { errors.append(error) }
+
+            #expect(errors.count == 3)
+            for error in errors {
+                #expect(!"\(error)".contains(email), "\(error)")
+                #expect(!String(reflecting: error).contains(email))
+            }
+            #expect(!file.logText.isEmpty)
+            #expect(!file.logText.contains(email))
+        }
+    }
+}
