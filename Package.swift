@@ -27,6 +27,9 @@ let package = Package(
         .executable(name: "avala-bot", targets: ["AvalaBot"]),
         .library(name: "AvalaAPI", targets: ["AvalaAPI"]),
         .library(name: "AvalaSimulator", targets: ["AvalaSimulator"]),
+        .library(name: "BotKit", targets: ["BotKit"]),
+        .library(name: "BotEngine", targets: ["BotEngine"]),
+        .library(name: "LogPlugin", targets: ["LogPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -166,6 +169,7 @@ let package = Package(
                 "BotEngine",
                 "BotKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -21,7 +21,9 @@ struct SimulationReport {
             guard explanation.matched else { continue }
             for action in explanation.actions {
                 actionCount += 1
-                let name = action.action == action.plugin ? action.plugin : "\(action.plugin).\(action.action)"
+                // A plugin's main action is written `plugin:` alone, as in the rule.
+                let main = ConfigLoader.availablePlugins.first { $0.name == action.plugin }?.mainAction?.name
+                let name = action.action == main ? action.plugin : "\(action.plugin).\(action.action)"
                 let parameters = action.parameters.keys.sorted().map { "\($0)=\(action.parameters[$0]!.compactJSON)" }
                 lines.append("  \(action.actionIndex + 1). \(name) \(parameters.joined(separator: " "))")
                 if let failure = action.requiredFailure {

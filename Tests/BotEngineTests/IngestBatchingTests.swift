@@ -10,7 +10,7 @@ import Testing
 /// Group commit: concurrent `ingest` calls share write transactions, and each caller still gets its own
 /// results. No test sleeps: arrivals are observed through ``IngestBatcher/waitUntilQueued(_:)`` while
 /// the writer is held.
-@Suite struct IngestBatchingTests {
+@Suite(.timeLimit(.minutes(1))) struct IngestBatchingTests {
     // MARK: - The store
 
     /// 200 callers at once, the first one's write held up behind another write: the first commits alone,
@@ -22,7 +22,7 @@ import Testing
             let results = try await store.holdingTheWriter { release in
                 try await withThrowingTaskGroup(of: IngestResult.self) { group in
                     for index in 0..<200 {
-                        group.addTask { try await store.ingest(makeEvent("e-\(index)", keys: ["k-\(index)"])) }
+                        group.addTask { try await store.ingest(makeStoreEvent("e-\(index)", keys: ["k-\(index)"])) }
                     }
                     await store.batcher.waitUntilQueued(199)
                     release()
@@ -44,7 +44,7 @@ import Testing
             let results = try await withThrowingTaskGroup(of: [IngestResult].self) { group in
                 for caller in 0..<50 {
                     group.addTask {
-                        try await store.ingest((0..<4).map { makeEvent("e-\(caller)-\($0)", keys: ["k-\(caller)-\($0)", "shared-\($0)"]) })
+                        try await store.ingest((0..<4).map { makeStoreEvent("e-\(caller)-\($0)", keys: ["k-\(caller)-\($0)", "shared-\($0)"]) })
                     }
                 }
                 return try await group.reduce(into: []) { $0.append(contentsOf: $1) }
@@ -62,24 +62,27 @@ import Testing
     @Test func callersInOneTransactionGetTheirOwnResults() async throws {
         try await StoreFile.with { file in
             let store = try await file.open()
-            _ = try await store.ingest(makeEvent("taken"))
+            _ = try await store.ingest(makeStoreEvent("taken"))
             let before = store.committedWriteTransactions
 
             let results = await store.holdingTheWriter { release in
                 await withTaskGroup(of: (Int, Result<[IngestResult], any Error>).self) { group in
                     // Two openers: one leads the first transaction alone, the other will lead the second,
                     // which then carries the callers below in the order they were queued.
-                    group.addTask { (-1, await result { try await store.ingest([makeEvent("opener-1")]) }) }
-                    group.addTask { (-2, await result { try await store.ingest([makeEvent("opener-2")]) }) }
+                    group.addTask { (-1, await result { try await store.ingest([makeStoreEvent("opener-1")]) }) }
+                    group.addTask { (-2, await result { try await store.ingest([makeStoreEvent("opener-2")]) }) }
                     await store.batcher.waitUntilQueued(1)
                     let calls: [[Event]] = [
-                        [makeEvent("a-1", keys: ["k-1"]), makeEvent("a-2", keys: ["k-2"])],
-                        [makeEvent("b-1", keys: ["k-2"]), makeEvent("b-2", keys: ["k-3"])],
-                        [makeEvent("c-1", keys: ["k-4"]), makeEvent("taken", keys: ["k-5"])],
-                        [makeEvent("d-1", keys: ["k-3", "k-4"]), makeEvent("d-2", keys: ["k-5"])],
+                        [makeStoreEvent("a-1", keys: ["k-1"]), makeStoreEvent("a-2", keys: ["k-2"])],
+                        [makeStoreEvent("b-1", keys: ["k-2"]), makeStoreEvent("b-2", keys: ["k-3"])],
+                        [makeStoreEvent("c-1", keys: ["k-4"]), makeStoreEvent("taken", keys: ["k-5"])],
+                        [makeStoreEvent("d-1", keys: ["k-3", "k-4"]), makeStoreEvent("d-2", keys: ["k-5"])],
+                        [makeStoreEvent("taken", keys: ["k-6"])],
+                        [makeStoreEvent("f-1", keys: ["k-6"])],
                     ]
                     for (index, events) in calls.enumerated() {
-                        group.addTask { (index, await result { try await store.ingest(events, snapshots: ["call": .number(Double(index))]) }) }
+                        let snapshot: JSON = .number(Double(index))
+                        group.addTask { (index, await result { try await store.ingest(events, snapshots: ["call-\(index)": snapshot]) }) }
                         await store.batcher.waitUntilQueued(2 + index)
                     }
                     release()
@@ -89,14 +92,27 @@ import Testing
 
             #expect(try results[0]?.get() == [.new(eventID: "a-1"), .new(eventID: "a-2")])
             #expect(try results[1]?.get() == [.duplicate(existingID: "a-2", key: "k-2"), .new(eventID: "b-2")])
-            let error = try #require(results[2]?.error as? SQLiteEventStoreError)
+            guard case .failure(let failure) = try #require(results[2]) else {
+                Issue.record("c's request should have failed")
+                return
+            }
+            let error = try #require(failure as? SQLiteEventStoreError)
             #expect(error.code == .eventIDConflict && error.eventID == "taken")
             #expect(
                 try results[3]?.get() == [.duplicate(existingID: "b-2", key: "k-3"), .new(eventID: "d-2")],
                 "c's request was rolled back: its keys k-4 and k-5 are free"
             )
             #expect(try await store.event(id: "c-1") == nil)
-            #expect(try await store.snapshot("call") == 3, "the last request that was written saved its snapshot")
+            guard case .failure(let single) = try #require(results[4]) else {
+                Issue.record("e's request should have failed")
+                return
+            }
+            #expect((single as? SQLiteEventStoreError)?.code == .eventIDConflict)
+            #expect(try results[5]?.get() == [.new(eventID: "f-1")], "e's key k-6 was not kept")
+            for index in 0..<6 {
+                let saved = try await store.snapshot("call-\(index)")
+                #expect(saved == ([2, 4].contains(index) ? nil : .number(Double(index))), "only requests that were written save a snapshot")
+            }
             #expect(store.committedWriteTransactions - before == 2)
         }
     }
@@ -185,12 +201,12 @@ extension SQLiteEventStore {
 extension IngestBatcher.Request {
     /// Keyless events with these ids, no snapshots.
     static func events(_ ids: [String]) -> Self {
-        Self(events: ids.map { try! PreparedEvent(makeEvent($0)) }, snapshots: [])
+        Self(events: ids.map { try! PreparedEvent(makeStoreEvent($0)) }, snapshots: [])
     }
 }
 
 /// The outcome of `body`, as a value.
-func result<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+private func result<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
     do {
         return .success(try await body())
     } catch {
@@ -198,15 +214,8 @@ func result<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
     }
 }
 
-extension Result {
-    var error: Failure? {
-        if case .failure(let error) = self { return error }
-        return nil
-    }
-}
-
 /// A flush that records its batches and holds the first one until ``open()``.
-actor RecordingFlush {
+private actor RecordingFlush {
     struct Failed: Error {}
 
     private(set) var batchSizes: [Int] = []

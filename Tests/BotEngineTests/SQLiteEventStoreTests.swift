@@ -29,14 +29,14 @@ import Testing
     @Test func migratingAgainChangesNothing() async throws {
         try await StoreFile.with { file in
             let first = try await file.open()
-            _ = try await first.ingest(makeEvent("e-1", keys: ["k-1"]))
+            _ = try await first.ingest(makeStoreEvent("e-1", keys: ["k-1"]))
             try await first.migrate()
             try first.close()
 
             let second = try await file.open()
             try await second.migrate()
             #expect(try await second.event(id: "e-1") != nil)
-            #expect(try await second.ingest(makeEvent("e-2", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            #expect(try await second.ingest(makeStoreEvent("e-2", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
             let applied = try await second.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
             #expect(applied.count == 1)
         }
@@ -54,7 +54,7 @@ import Testing
                 ],
                 "member": ["email": "dave@acme.ai"],
             ]
-            var event = makeEvent("e-1", subject: "e-1", keys: ["delivery:avala:d-1", "export.completed:e-1"], data: data)
+            var event = makeStoreEvent("e-1", subject: "e-1", keys: ["delivery:avala:d-1", "export.completed:e-1"], data: data)
             event.origin = "avala-eu"
             event.chainDepth = 2
             event.replayOf = "e-0"
@@ -81,8 +81,8 @@ import Testing
     func aSemanticKeySharedByWebhookAndPollerMakesOneEvent(webhookFirst: Bool) async throws {
         try await StoreFile.with { file in
             let store = try await file.open()
-            let webhook = makeEvent("from-webhook", keys: ["delivery:avala:d-1", "export.completed:e-1"])
-            let poller = makeEvent("from-poller", source: .poller, keys: ["export.completed:e-1"])
+            let webhook = makeStoreEvent("from-webhook", keys: ["delivery:avala:d-1", "export.completed:e-1"])
+            let poller = makeStoreEvent("from-poller", source: .poller, keys: ["export.completed:e-1"])
             let (first, second) = webhookFirst ? (webhook, poller) : (poller, webhook)
 
             #expect(try await store.ingest(first) == .new(eventID: first.id))
@@ -95,17 +95,17 @@ import Testing
     @Test func aRedeliveryOrASecondDeliveryIDIsADuplicate() async throws {
         try await StoreFile.with { file in
             let store = try await file.open()
-            _ = try await store.ingest(makeEvent("e-1", keys: ["delivery:avala:d-1", "export.completed:e-1"]))
+            _ = try await store.ingest(makeStoreEvent("e-1", keys: ["delivery:avala:d-1", "export.completed:e-1"]))
             #expect(
-                try await store.ingest(makeEvent("e-2", keys: ["delivery:avala:d-1", "export.completed:e-1"]))
+                try await store.ingest(makeStoreEvent("e-2", keys: ["delivery:avala:d-1", "export.completed:e-1"]))
                     == .duplicate(existingID: "e-1", key: "delivery:avala:d-1"),
                 "the first key found is reported"
             )
             #expect(
-                try await store.ingest(makeEvent("e-3", keys: ["delivery:avala:d-2", "export.completed:e-1"]))
+                try await store.ingest(makeStoreEvent("e-3", keys: ["delivery:avala:d-2", "export.completed:e-1"]))
                     == .duplicate(existingID: "e-1", key: "export.completed:e-1")
             )
-            #expect(try await store.ingest(makeEvent("e-4", keys: ["delivery:avala:d-3", "export.completed:e-2"])).isNew)
+            #expect(try await store.ingest(makeStoreEvent("e-4", keys: ["delivery:avala:d-3", "export.completed:e-2"])).isNew)
         }
     }
 
@@ -113,18 +113,18 @@ import Testing
     @Test func aDuplicateLeavesItsOtherKeysUnseen() async throws {
         try await StoreFile.with { file in
             let store = try await file.open()
-            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
-            #expect(try await store.ingest(makeEvent("e-2", keys: ["k-2", "k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
-            #expect(try await store.ingest(makeEvent("e-3", keys: ["k-2"])) == .new(eventID: "e-3"))
+            _ = try await store.ingest(makeStoreEvent("e-1", keys: ["k-1"]))
+            #expect(try await store.ingest(makeStoreEvent("e-2", keys: ["k-2", "k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            #expect(try await store.ingest(makeStoreEvent("e-3", keys: ["k-2"])) == .new(eventID: "e-3"))
         }
     }
 
     @Test func eventsWithoutKeysAreAlwaysNew() async throws {
         try await StoreFile.with { file in
             let store = try await file.open()
-            let results = try await store.ingest([makeEvent("e-1"), makeEvent("e-2")])
+            let results = try await store.ingest([makeStoreEvent("e-1"), makeStoreEvent("e-2")])
             #expect(results == [.new(eventID: "e-1"), .new(eventID: "e-2")])
-            #expect(try await store.ingest(makeEvent("e-3")) == .new(eventID: "e-3"))
+            #expect(try await store.ingest(makeStoreEvent("e-3")) == .new(eventID: "e-3"))
             #expect(try await store.queueDepth() == 3)
         }
     }
@@ -133,10 +133,10 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let results = try await store.ingest([
-                makeEvent("e-1", keys: ["k-1", "k-2"]),
-                makeEvent("e-2", keys: ["k-2"]),
-                makeEvent("e-3", keys: ["k-3", "k-3"]),
-                makeEvent("e-4", keys: ["k-3"]),
+                makeStoreEvent("e-1", keys: ["k-1", "k-2"]),
+                makeStoreEvent("e-2", keys: ["k-2"]),
+                makeStoreEvent("e-3", keys: ["k-3", "k-3"]),
+                makeStoreEvent("e-4", keys: ["k-3"]),
             ])
             #expect(
                 results == [
@@ -152,7 +152,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let snapshot: JSON = ["exports": ["e-1": "exported"], "cursor": 42]
-            let results = try await store.ingest([makeEvent("e-1", keys: ["k-1"])], snapshots: ["exports": snapshot])
+            let results = try await store.ingest([makeStoreEvent("e-1", keys: ["k-1"])], snapshots: ["exports": snapshot])
             #expect(results == [.new(eventID: "e-1")])
             #expect(try await store.snapshot("exports") == snapshot)
             #expect(try await store.snapshot("projects") == nil)
@@ -160,7 +160,7 @@ import Testing
             // e-1's id is taken: the whole call fails, so neither e-2 nor the new snapshot is saved.
             let conflict = await #expect(throws: SQLiteEventStoreError.self) {
                 try await store.ingest(
-                    [makeEvent("e-2", keys: ["k-2"]), makeEvent("e-1", keys: ["k-3"])],
+                    [makeStoreEvent("e-2", keys: ["k-2"]), makeStoreEvent("e-1", keys: ["k-3"])],
                     snapshots: ["exports": ["cursor": 43]]
                 )
             }
@@ -168,7 +168,7 @@ import Testing
             #expect(conflict.map { "\($0)" }?.contains("(event e-1)") == true)
             #expect(try await store.snapshot("exports") == snapshot)
             #expect(try await store.event(id: "e-2") == nil)
-            #expect(try await store.ingest(makeEvent("e-4", keys: ["k-2"])).isNew, "e-2's key was not kept either")
+            #expect(try await store.ingest(makeStoreEvent("e-4", keys: ["k-2"])).isNew, "e-2's key was not kept either")
 
             _ = try await store.ingest([], snapshots: ["exports": ["cursor": 44]])
             #expect(try await store.snapshot("exports") == ["cursor": 44])
@@ -179,7 +179,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let error = await #expect(throws: SQLiteEventStoreError.self) {
-                try await store.ingest(makeEvent("e-1", keys: ["k-1"], data: ["value": .number(.nan)]))
+                try await store.ingest(makeStoreEvent("e-1", keys: ["k-1"], data: ["value": .number(.nan)]))
             }
             #expect(error?.code == .unencodable && error?.eventID == "e-1")
             #expect(try await store.queueDepth() == 0)
@@ -192,7 +192,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let now = file.clock.now
-            _ = try await store.ingest((1...4).map { makeEvent("e-\($0)") })
+            _ = try await store.ingest((1...4).map { makeStoreEvent("e-\($0)") })
             try await store.finish(eventID: "e-2", result: .pendingUntil(now.addingTimeInterval(60)))
 
             let claimed = try await store.claim(limit: 2, now: now)
@@ -214,8 +214,8 @@ import Testing
             let store = try await file.open()
             let now = file.clock.now
             _ = try await store.ingest([
-                makeEvent("x-1", subject: "x"), makeEvent("x-2", subject: "x"), makeEvent("y-1", subject: "y"),
-                makeEvent("free-1"), makeEvent("x-3", subject: "x"), makeEvent("free-2"),
+                makeStoreEvent("x-1", subject: "x"), makeStoreEvent("x-2", subject: "x"), makeStoreEvent("y-1", subject: "y"),
+                makeStoreEvent("free-1"), makeStoreEvent("x-3", subject: "x"), makeStoreEvent("free-2"),
             ])
 
             #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["x-1", "y-1", "free-1", "free-2"])
@@ -237,7 +237,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let now = file.clock.now
-            _ = try await store.ingest([makeEvent("a"), makeEvent("b"), makeEvent("c")])
+            _ = try await store.ingest([makeStoreEvent("a"), makeStoreEvent("b"), makeStoreEvent("c")])
             try await store.finish(eventID: "a", result: .pendingUntil(now.addingTimeInterval(60)))
             #expect(try await store.claim(limit: 1, now: now).map(\.event.id) == ["b"])
             #expect(try await store.claim(limit: 1, now: now).map(\.event.id) == ["c"], "b running holds nothing back")
@@ -250,7 +250,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let t0 = file.clock.now
-            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
+            _ = try await store.ingest(makeStoreEvent("e-1", keys: ["k-1"]))
             let intent = StepIntent(
                 stepID: "e-1/welcome/0",
                 eventID: "e-1",
@@ -323,7 +323,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let now = file.clock.now
-            _ = try await store.ingest([makeEvent("e-1"), makeEvent("e-2")])
+            _ = try await store.ingest([makeStoreEvent("e-1"), makeStoreEvent("e-2")])
 
             let unknownEvent = await #expect(throws: SQLiteEventStoreError.self) {
                 try await store.recordIntent(
@@ -365,11 +365,11 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let now = file.clock.now
-            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
+            _ = try await store.ingest(makeStoreEvent("e-1", keys: ["k-1"]))
             try await store.recordIntent(
                 StepIntent(stepID: "s-1", eventID: "e-1", rule: "r", actionIndex: 0, plugin: "export", action: "start", at: now)
             )
-            let deadLettered = makeEvent("bot-1", type: .botActionDeadLettered, source: .bot, keys: ["bot.action.dead_lettered:s-1"])
+            let deadLettered = makeStoreEvent("bot-1", type: .botActionDeadLettered, source: .bot, keys: ["bot.action.dead_lettered:s-1"])
 
             let dead = StepOutcome(stepID: "s-1", status: .dead, detail: "HTTP 400", at: now.addingTimeInterval(5))
             #expect(try await store.recordOutcome(dead, raising: [deadLettered]) == [.new(eventID: "bot-1")])
@@ -387,7 +387,7 @@ import Testing
                 StepIntent(stepID: "s-2", eventID: "e-1", rule: "r", actionIndex: 1, plugin: "export", action: "start", at: now)
             )
             await #expect(throws: SQLiteEventStoreError.self) {
-                _ = try await store.recordOutcome(StepOutcome(stepID: "s-2", status: .dead, detail: "x", at: now), raising: [makeEvent("bot-1")])
+                _ = try await store.recordOutcome(StepOutcome(stepID: "s-2", status: .dead, detail: "x", at: now), raising: [makeStoreEvent("bot-1")])
             }
             #expect(try await store.steps(eventID: "e-1").last?.status == .running)
         }
@@ -397,7 +397,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let now = file.clock.now
-            _ = try await store.ingest([makeEvent("e-1", subject: "x"), makeEvent("e-2")])
+            _ = try await store.ingest([makeStoreEvent("e-1", subject: "x"), makeStoreEvent("e-2")])
             for (index, eventID) in ["e-1", "e-2"].enumerated() {
                 let stepID = "\(eventID)/r/0"
                 try await store.recordIntent(
@@ -436,7 +436,7 @@ import Testing
             let now = file.clock.now
             do {
                 let store = try await file.open()
-                _ = try await store.ingest([makeEvent("e-1", subject: "x", keys: ["k-1"]), makeEvent("e-2", subject: "x")])
+                _ = try await store.ingest([makeStoreEvent("e-1", subject: "x", keys: ["k-1"]), makeStoreEvent("e-2", subject: "x")])
                 #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["e-1"])
                 try await store.recordIntent(
                     StepIntent(stepID: "s-1", eventID: "e-1", rule: "r", actionIndex: 0, plugin: "invite", action: "send", at: now)
@@ -455,14 +455,14 @@ import Testing
 
             let claimed = try #require(try await store.claim(limit: 10, now: now).first)
             #expect(claimed.event.id == "e-1" && claimed.attempts == 2)
-            #expect(try await store.ingest(makeEvent("e-3", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            #expect(try await store.ingest(makeStoreEvent("e-3", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
         }
     }
 
     @Test func everythingSurvivesANewInstance() async throws {
         try await StoreFile.with { file in
             let now = file.clock.now
-            let events = [makeEvent("e-1", subject: "x", keys: ["k-1"], data: ["export": ["uid": "x"]]), makeEvent("e-2")]
+            let events = [makeStoreEvent("e-1", subject: "x", keys: ["k-1"], data: ["export": ["uid": "x"]]), makeStoreEvent("e-2")]
             var before: [StoredEvent] = []
             var stepsBefore: [StepRecord] = []
             do {
@@ -486,7 +486,7 @@ import Testing
             #expect(try await store.steps(eventID: "e-1") == stepsBefore)
             #expect(try await store.snapshot("exports") == ["x": "exported"])
             #expect(try await store.pluginState(plugin: "alert", key: "groups") == ["g-1": ["count": 2]])
-            #expect(try await store.ingest(makeEvent("e-3", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            #expect(try await store.ingest(makeStoreEvent("e-3", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
             #expect(try await store.queueDepth() == 1)
         }
     }
@@ -495,7 +495,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             try store.close()
-            await #expect(throws: (any Error).self) { _ = try await store.ingest(makeEvent("e-1")) }
+            await #expect(throws: (any Error).self) { _ = try await store.ingest(makeStoreEvent("e-1")) }
             await #expect(throws: (any Error).self) { _ = try await store.queueDepth() }
         }
     }
@@ -507,10 +507,10 @@ import Testing
             let store = try await file.open()
             let start = file.clock.now
             for id in ["e-1", "e-2", "e-3"] {
-                _ = try await store.ingest(makeEvent(id))
+                _ = try await store.ingest(makeStoreEvent(id))
                 file.clock.advance(by: 10)
             }
-            _ = try await store.ingest([makeEvent("e-4"), makeEvent("e-5")])
+            _ = try await store.ingest([makeStoreEvent("e-4"), makeStoreEvent("e-5")])
 
             #expect(try await store.recentEvents(limit: 10, since: nil).map(\.event.id) == ["e-5", "e-4", "e-3", "e-2", "e-1"])
             #expect(try await store.recentEvents(limit: 2, since: nil).map(\.event.id) == ["e-5", "e-4"])
@@ -523,7 +523,7 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             #expect(try await store.queueDepth() == 0)
-            _ = try await store.ingest((1...3).map { makeEvent("e-\($0)") })
+            _ = try await store.ingest((1...3).map { makeStoreEvent("e-\($0)") })
             _ = try await store.claim(limit: 2, now: file.clock.now)
             #expect(try await store.queueDepth() == 3)
             try await store.finish(eventID: "e-1", result: .done)
@@ -558,8 +558,8 @@ import Testing
             let store = try await file.open()
             let now = file.clock.now
             _ = try await store.ingest([
-                makeEvent("old-done", keys: ["k-old"]), makeEvent("pending", keys: ["k-pending"]),
-                makeEvent("running", keys: ["k-running"]), makeEvent("new-done", keys: ["k-new"]),
+                makeStoreEvent("old-done", keys: ["k-old"]), makeStoreEvent("pending", keys: ["k-pending"]),
+                makeStoreEvent("running", keys: ["k-running"]), makeStoreEvent("new-done", keys: ["k-new"]),
             ])
             try await store.recordIntent(
                 StepIntent(stepID: "s-old", eventID: "old-done", rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
@@ -580,10 +580,10 @@ import Testing
             #expect(try await store.event(id: "new-done")?.status == .done)
             #expect(try await store.event(id: "pending")?.status == .pending)
 
-            #expect(try await store.ingest(makeEvent("a", keys: ["k-pending"])) == .duplicate(existingID: "pending", key: "k-pending"))
-            #expect(try await store.ingest(makeEvent("b", keys: ["k-running"])) == .duplicate(existingID: "running", key: "k-running"))
-            #expect(try await store.ingest(makeEvent("c", keys: ["k-old"])).isNew)
-            #expect(try await store.ingest(makeEvent("d", keys: ["k-new"])).isNew, "the key went though its event stays")
+            #expect(try await store.ingest(makeStoreEvent("a", keys: ["k-pending"])) == .duplicate(existingID: "pending", key: "k-pending"))
+            #expect(try await store.ingest(makeStoreEvent("b", keys: ["k-running"])) == .duplicate(existingID: "running", key: "k-running"))
+            #expect(try await store.ingest(makeStoreEvent("c", keys: ["k-old"])).isNew)
+            #expect(try await store.ingest(makeStoreEvent("d", keys: ["k-new"])).isNew, "the key went though its event stays")
 
             let none = try await store.prune(doneBefore: now, keysBefore: now)
             #expect(none == PruneResult(events: 0, keys: 0))
@@ -595,12 +595,12 @@ import Testing
         try await StoreFile.with { file in
             let store = try await file.open()
             let now = file.clock.now
-            _ = try await store.ingest(makeEvent("e-1", keys: ["k-1"]))
+            _ = try await store.ingest(makeStoreEvent("e-1", keys: ["k-1"]))
             _ = try await store.claim(limit: 1, now: now)
             try await store.finish(eventID: "e-1", result: .done)
             let result = try await store.prune(doneBefore: now.addingTimeInterval(1), keysBefore: now)
             #expect(result == PruneResult(events: 1, keys: 0))
-            #expect(try await store.ingest(makeEvent("e-2", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
+            #expect(try await store.ingest(makeStoreEvent("e-2", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
         }
     }
 
@@ -612,18 +612,23 @@ import Testing
             let store = try await file.open()
             let now = file.clock.now
             let email = "dave@acme.ai"
-            let event = makeEvent("e-1", type: .memberJoined, keys: ["k-1"], data: ["member": ["email": .string(email)]])
+            let event = makeStoreEvent("e-1", type: .memberJoined, keys: ["k-1"], data: ["member": ["email": .string(email)]])
             _ = try await store.ingest(event)
             _ = try await store.ingest(event)
             _ = try await store.claim(limit: 10, now: now)
             _ = try await store.releaseRunning()
             _ = try await store.prune(doneBefore: now, keysBefore: now)
             var errors: [any Error] = []
-            do { _ = try await store.ingest(makeEvent("e-1", data: ["member": ["email": .string(email)]])) } catch { errors.append(error) }
+            let body: JSON = ["member": ["email": .string(email)]]
+            do { _ = try await store.ingest(makeStoreEvent("e-1", data: body)) } catch { errors.append(error) }
             do {
-                _ = try await store.ingest(makeEvent("e-2", keys: ["k-2"], data: ["member": ["email": .string(email)], "n": .number(.infinity)]))
+                let unencodable: JSON = ["member": ["email": .string(email)], "n": .number(.infinity)]
+                _ = try await store.ingest(makeStoreEvent("e-2", keys: ["k-2"], data: unencodable))
             } catch { errors.append(error) }
-            try await store.pool.write { db in try db.execute(sql: "UPDATE events SET data = '{\"member\": \"\(email)' WHERE id = 'e-1'") }
+            // A row whose JSON no longer parses: the error must name the event, not quote the text.
+            try await store.pool.write { db in
+                try db.execute(sql: "UPDATE events SET data = ? WHERE id = 'e-1'", arguments: ["{\"member\": \"\(email)"])
+            }
             do { _ = try await store.event(id: "e-1") } catch { errors.append(error) }
 
             #expect(errors.count == 3)

@@ -19,7 +19,7 @@ final class StoreFile: Sendable {
     /// Two levels below the temporary directory, so that opening proves the parents are created.
     let path: String
     let logs = InMemoryLogHandler()
-    let clock = TestClock()
+    let clock = Clock()
 
     private init() {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("avala-bot-store-tests")
@@ -49,21 +49,21 @@ final class StoreFile: Sendable {
     var logText: String {
         logs.entries.map { "\($0.level) \($0.message) \($0.metadata)" }.joined(separator: "\n")
     }
-}
 
-/// A clock that stands still until a test moves it.
-final class TestClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_763_000_000))
+    /// A clock that stands still until a test moves it.
+    final class Clock: Sendable {
+        private let current = Mutex(Date(timeIntervalSince1970: 1_763_000_000))
 
-    var now: Date { current.withLock { $0 } }
+        var now: Date { current.withLock { $0 } }
 
-    func advance(by seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+        func advance(by seconds: TimeInterval) {
+            current.withLock { $0 = $0.addingTimeInterval(seconds) }
+        }
     }
 }
 
 /// An event for tests, at a fixed time with milliseconds.
-func makeEvent(
+func makeStoreEvent(
     _ id: String,
     type: EventType = .exportCompleted,
     source: Event.Source = .webhook,

@@ -7,7 +7,8 @@ extension SQLiteEventStore {
     ///
     /// Each request runs in its own savepoint, so a request that fails on its own account (an event id
     /// already taken) is rolled back and answered with its error while the others commit. An error of
-    /// the database itself (disk full, I/O) fails the whole batch.
+    /// the database itself (disk full, I/O) fails the whole batch. A request of one event needs no
+    /// savepoint: see ``insert(_:snapshots:now:in:)``.
     func flush(_ batch: [IngestBatcher.Request]) async -> [IngestBatcher.Response] {
         let now = Self.seconds(configuration.now())
         do {
@@ -17,6 +18,11 @@ extension SQLiteEventStore {
                 }
                 return try batch.map { request in
                     do {
+                        if request.events.count <= 1 {
+                            // No savepoint needed (they cost as much as the insert): the one check that
+                            // can fail a single event comes before anything of its request is written.
+                            return .success(try Self.insert(request.events, snapshots: request.snapshots, now: now, in: db))
+                        }
                         var results: [IngestResult] = []
                         try db.inSavepoint {
                             results = try Self.insert(request.events, snapshots: request.snapshots, now: now, in: db)
@@ -51,7 +57,8 @@ extension SQLiteEventStore {
     /// events sharing a key, the first is new and the second a duplicate of it. An event without keys is
     /// always new.
     ///
-    /// - Throws: `.eventIDConflict` when a new event's id is already stored.
+    /// - Throws: `.eventIDConflict` when a new event's id is already stored. For the first event, that
+    ///   happens before anything is written: the batch writer relies on it, so keep the snapshots last.
     static func insert(
         _ events: [PreparedEvent],
         snapshots: [(key: String, value: String)],
