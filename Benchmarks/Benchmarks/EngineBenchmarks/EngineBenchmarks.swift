@@ -14,12 +14,19 @@ import Synchronization
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.throughput, .wallClock], timeUnits: .microseconds, maxDuration: .seconds(5))
 
-    let rules = BenchmarkFixtures.hundredRules()
+    let rules = BenchmarkFixtures.hundredRules(regexEvery: 10)
+    let regexHeavy = BenchmarkFixtures.hundredRules(regexEvery: 4)
     let events = BenchmarkFixtures.events(count: 10_000)
 
-    Benchmark("Rule matching, 100 rules (per event)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+    Benchmark("Rule matching, 100 rules, 10 with a regex (per event)", configuration: .init(scalingFactor: .kilo)) { benchmark in
         for index in benchmark.scaledIterations {
             blackHole(rules.matchingRules(for: events[index % events.count]))
+        }
+    }
+
+    Benchmark("Rule matching, 100 rules, 25 with a regex (per event)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for index in benchmark.scaledIterations {
+            blackHole(regexHeavy.matchingRules(for: events[index % events.count]))
         }
     }
 
@@ -29,35 +36,24 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark(
-        "SQLite ingest, 8 concurrent producers (per event)",
-        configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .kilo, maxIterations: 50)
-    ) { benchmark in
-        let path = BenchmarkFixtures.temporaryStorePath()
-        defer { BenchmarkFixtures.remove(path) }
-        let store = try SQLiteEventStore(path: path, logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-        try await store.migrate()
-        let batch = benchmark.scaledIterations.count
-        let prepared = (0..<batch).map { BenchmarkFixtures.uniqueEvent($0) }
-        benchmark.startMeasurement()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for producer in 0..<8 {
-                group.addTask {
-                    for index in stride(from: producer, to: batch, by: 8) {
-                        _ = try await store.ingest(prepared[index])
-                    }
-                }
-            }
-            try await group.waitForAll()
+    for batchSize in [1, 100] {
+        let name = batchSize == 1 ? "single events" : "batches of \(batchSize)"
+        Benchmark(
+            "SQLite ingest, 8 producers sending \(name) (per event)",
+            configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .kilo, maxIterations: 50)
+        ) { benchmark in
+            try await IngestRun.run(benchmark, producers: 8, batchSize: batchSize)
         }
-        benchmark.stopMeasurement()
     }
 
     Benchmark(
         "Ingest → dispatch → log at 1,000 events/s",
         configuration: .init(
-            metrics: [.custom("latency (µs)", polarity: .prefersSmaller, useScalingFactor: false)], timeUnits: .microseconds,
-            maxDuration: .seconds(30), maxIterations: 1)
+            metrics: [.custom("latency (µs)", polarity: .prefersSmaller, useScalingFactor: false)],
+            timeUnits: .microseconds,
+            maxDuration: .seconds(30),
+            maxIterations: 1
+        )
     ) { benchmark in
         let latencies = try await LatencyRun.run(events: 3_000, perSecond: 1_000)
         for latency in latencies { benchmark.measurement(.custom("latency (µs)", polarity: .prefersSmaller, useScalingFactor: false), latency) }

@@ -17,18 +17,26 @@ enum LatencyRun {
         try await store.migrate()
         let rule = BenchmarkFixtures.mapping([
             ("name", BenchmarkFixtures.scalar("log-all")), ("on", BenchmarkFixtures.scalar("export.completed")),
-            ("do", .sequence([BenchmarkFixtures.mapping([("log", BenchmarkFixtures.mapping([("message", BenchmarkFixtures.scalar("{{export.uid}}"))]))])], BenchmarkFixtures.location)),
+            (
+                "do",
+                .sequence(
+                    [BenchmarkFixtures.mapping([("log", BenchmarkFixtures.mapping([("message", BenchmarkFixtures.scalar("{{export.uid}}"))]))])],
+                    BenchmarkFixtures.location
+                )
+            ),
         ])
         let (rules, _) = RuleSet.compile(.sequence([rule], BenchmarkFixtures.location), plugins: [LogPlugin.self])
         let done = Mutex<[String: ContinuousClock.Instant]>([:])
         let dispatcher = Dispatcher(
-            store: store, rules: RuleSetProvider(rules),
+            store: store,
+            rules: RuleSetProvider(rules),
             host: PluginHost(plugins: ["log": try LogPlugin(config: PluginConfig())], contexts: BasicContextFactory()),
             configuration: DispatcherConfiguration(concurrency: 16, idlePoll: .milliseconds(50)),
             environment: DispatcherEnvironment(afterPerform: { step in
                 done.withLock { $0[String(step.split(separator: "/")[0])] = .now }
             }),
-            logger: quiet)
+            logger: quiet
+        )
         let group = ServiceGroup(configuration: .init(services: [dispatcher], logger: quiet))
         var ingested: [String: ContinuousClock.Instant] = [:]
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -51,7 +59,9 @@ enum LatencyRun {
         }
         let finished = done.withLock { $0 }
         return ingested.compactMap { id, start in
-            finished[id].map { Int(start.duration(to: $0).components.attoseconds / 1_000_000_000_000 + start.duration(to: $0).components.seconds * 1_000_000) }
+            finished[id].map {
+                Int(start.duration(to: $0).components.attoseconds / 1_000_000_000_000 + start.duration(to: $0).components.seconds * 1_000_000)
+            }
         }
     }
 }
