@@ -17,8 +17,12 @@ import Testing
             try await store.finish(eventID: "open", result: .pendingUntil(file.clock.now.addingTimeInterval(86_400 * 60)))
             file.clock.advance(by: 8 * 86_400)
             let maintenance = StoreMaintenance(
-                store: store, retention: .seconds(7 * 86_400), keyRetention: .seconds(30 * 86_400), now: { file.clock.now },
-                logger: Logger(label: "test"))
+                store: store,
+                retention: .seconds(7 * 86_400),
+                keyRetention: .seconds(30 * 86_400),
+                now: { file.clock.now },
+                logger: Logger(label: "test")
+            )
             let first = try #require(await maintenance.pruneOnce())
             #expect(first.events == 1)
             #expect(first.keys == 0)
