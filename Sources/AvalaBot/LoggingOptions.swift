@@ -6,16 +6,18 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "logfmt or json: one structured line per entry on standard error.")
+    var logFormat: LineLogHandler.Format = .logfmt
+
     /// Bootstraps swift-log once for the process and returns the root logger.
     func bootstrap(label: String) -> Logger {
         let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let format = logFormat
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
         return Logger(label: label)
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension LineLogHandler.Format: ExpressibleByArgument {}

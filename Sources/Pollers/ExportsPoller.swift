@@ -1,0 +1,145 @@
+public import AvalaAPI
+import BotEngine
+public import BotKit
+import Foundation
+import Logging
+
+/// Watches exports: `export.completed` and `export.failed`, once per export.
+///
+/// Reads `/exports/` newest first and stops at the watermark (the newest export seen last cycle), so a
+/// steady cycle costs one page. Exports seen still running, and those the export plugin follows (the
+/// `exports.followed` snapshot, a JSON array of uids), are then read one by one until terminal. Events
+/// carry the same semantic key as the webhook for the same export, so either source alone is enough and
+/// both together fire once.
+///
+/// Snapshot `exports`: `{watermark: {uid, created_at}, open: [uid], followed_done: [uid]}`.
+public struct ExportsPoller: Poller {
+    public let context: PollerContext
+    public let pageSize: Int
+    public var name: String { "exports" }
+
+    static let snapshotKey = "exports"
+    /// Written by the export plugin: the exports it created and wants watched until terminal.
+    public static let followedKey = "exports.followed"
+
+    public init(context: PollerContext, pageSize: Int = 100) {
+        self.context = context
+        self.pageSize = pageSize
+    }
+
+    public func pollOnce() async throws -> PollCycle {
+        let store = context.store
+        let previous = try await store.snapshot(Self.snapshotKey)
+        let followed = Set(Self.uids(try await store.snapshot(Self.followedKey)))
+        let isBaseline = previous == nil
+        var open = Set(Self.uids(previous?["open"]))
+        var followedDone = Set(Self.uids(previous?["followed_done"]))
+        let watermarkUID = previous?["watermark"]?["uid"]?.stringValue
+        let watermarkDate = previous?["watermark"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
+
+        // Newest first: the first known export (or an older one, if it was deleted) ends what is new.
+        func atWatermark(_ export: Export) -> Bool {
+            Self.isAtWatermark(export, uid: watermarkUID, date: watermarkDate)
+        }
+        var stop: ((Export) -> Bool)?
+        if let watermarkUID { stop = { Self.isAtWatermark($0, uid: watermarkUID, date: watermarkDate) } }
+        let listing: ListingRead<Export> = try await context.read(
+            context.client.exports(pageSize: pageSize),
+            poller: name,
+            stop: stop
+        )
+        var cycle = PollCycle(apiCalls: listing.calls, baseline: isBaseline, truncated: listing.truncated)
+
+        var terminal: [Export] = []
+        var listed = Set<String>()
+        var pastWatermark = false
+        for export in listing.items {
+            listed.insert(export.uid)
+            pastWatermark = pastWatermark || atWatermark(export)
+            let status = export.status ?? .pending
+            if pastWatermark {
+                // Already handled in an earlier cycle, unless it was still running then.
+                guard open.contains(export.uid), status.isTerminal else { continue }
+                open.remove(export.uid)
+                terminal.append(export)
+            } else if status.isTerminal {
+                // The baseline stays silent about history, but not about exports the bot itself created.
+                if !isBaseline || followed.contains(export.uid) { terminal.append(export) }
+            } else {
+                open.insert(export.uid)
+            }
+        }
+
+        // Running exports that scrolled out of the listing, and followed ones: one GET each.
+        let followedOpen = followed.filter { !followedDone.contains($0) }
+        for uid in Set(open).union(followedOpen).subtracting(listed).sorted() {
+            cycle.apiCalls += 1
+            let export: Export
+            do {
+                export = try await context.client.export(uid: uid)
+            } catch let error as AvalaError where error.code == .notFound {
+                context.logger.info("A watched export is gone", metadata: ["poller.name": "\(name)", "export.uid": "\(uid)"])
+                open.remove(uid)
+                followedDone.insert(uid)
+                continue
+            }
+            if (export.status ?? .pending).isTerminal {
+                open.remove(uid)
+                terminal.append(export)
+            } else {
+                open.insert(uid)
+            }
+        }
+        for export in terminal where followed.contains(export.uid) { followedDone.insert(export.uid) }
+        followedDone.formIntersection(followed)
+
+        var events: [Event] = []
+        for export in terminal {
+            events.append(try await event(for: export))
+        }
+        var snapshot: [String: JSON] = [
+            "open": .array(open.sorted().map(JSON.string)),
+            "followed_done": .array(followedDone.sorted().map(JSON.string)),
+        ]
+        if let newest = listing.items.first {
+            snapshot["watermark"] = ["uid": .string(newest.uid), "created_at": .string(ResourceJSON.timestamp(newest.createdAt))]
+        } else {
+            snapshot["watermark"] = previous?["watermark"] ?? .null
+        }
+        cycle.raised = events.count
+        cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: .object(snapshot)])
+        return cycle
+    }
+
+    /// The event for a terminal export, with the chain depth the export plugin recorded for it.
+    func event(for export: Export) async throws -> Event {
+        let succeeded = (export.status ?? .pending).isSucceeded
+        let type: EventType = succeeded ? .exportCompleted : .exportFailed
+        var body = try ResourceJSON.encode(export).objectValue ?? [:]
+        if let status = export.status {
+            body["status"] = .string(status.normalized.rawValue)
+        }
+        // Present even when empty, so rules can test them the same way for either outcome.
+        for key in ["download_url", "error"] where body[key] == nil { body[key] = .null }
+        let depth = try await context.store.snapshot("chain:export:\(export.uid)")?.intValue ?? 0
+        return Event(
+            type: type,
+            source: .poller,
+            origin: name,
+            subject: .init(kind: "export", uid: export.uid),
+            data: ["export": .object(body)],
+            keys: ["\(type.rawValue):\(export.uid)"],
+            chainDepth: depth
+        )
+    }
+
+    static func isAtWatermark(_ export: Export, uid: String?, date: Date?) -> Bool {
+        if export.uid == uid { return true }
+        if let date, let created = export.createdAt { return created < date }
+        return false
+    }
+
+    static func uids(_ json: JSON?) -> [String] {
+        json?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}

@@ -1,0 +1,96 @@
+public import AvalaAPI
+import BotEngine
+public import BotKit
+import Foundation
+import Logging
+
+/// Watches one organization's pending invitations: `invitation.accepted` and `invitation.expired`.
+///
+/// The API lists pending invitations only. One that disappears was accepted when its address is now a
+/// member (one `members?search=` call per disappearance), otherwise it expired or was cancelled. One
+/// still listed with `is_expired: true` has expired.
+///
+/// Snapshot `invitations:<org>`: `{invitations: {uid: invitation}, expired: [uid]}`.
+public struct InvitationsPoller: Poller {
+    public let organization: String
+    public let context: PollerContext
+    public var name: String { "invitations:\(organization)" }
+    var snapshotKey: String { "invitations:\(organization)" }
+
+    public init(organization: String, context: PollerContext) {
+        self.organization = organization
+        self.context = context
+    }
+
+    public func pollOnce() async throws -> PollCycle {
+        let previous = try await context.store.snapshot(snapshotKey)
+        let isBaseline = previous == nil
+        let listing = try await context.read(try context.client.invitations(organization: organization), poller: name)
+        var cycle = PollCycle(apiCalls: listing.calls, baseline: isBaseline, truncated: listing.truncated)
+
+        var known = previous?["invitations"]?.objectValue ?? [:]
+        var expiredReported = Set(previous?["expired"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        var current: [String: JSON] = [:]
+        var events: [Event] = []
+        for invitation in listing.items {
+            let body = try ResourceJSON.encode(invitation)
+            current[invitation.uid] = body
+            known.removeValue(forKey: invitation.uid)
+            let expired = invitation.isExpired == true || invitation.status == .expired
+            if expired, !expiredReported.contains(invitation.uid) {
+                expiredReported.insert(invitation.uid)
+                if !isBaseline { events.append(event(.invitationExpired, invitation.uid, body)) }
+            }
+        }
+        for (uid, body) in known.sorted(by: { $0.key < $1.key }) {
+            if listing.truncated {
+                current[uid] = body
+                continue
+            }
+            expiredReported.remove(uid)
+            let email = body["invited_email"]?.stringValue ?? ""
+            cycle.apiCalls += 1
+            let accepted = try await isMember(email: email)
+            var answered = body.objectValue ?? [:]
+            if accepted {
+                answered["status"] = .string(InvitationStatus.accepted.rawValue)
+                events.append(event(.invitationAccepted, uid, .object(answered)))
+            } else {
+                // Expired or cancelled: the API no longer says which, and both mean nobody joined.
+                if answered["status"]?.stringValue == InvitationStatus.pending.rawValue {
+                    answered["status"] = .string(InvitationStatus.expired.rawValue)
+                }
+                events.append(event(.invitationExpired, uid, .object(answered)))
+            }
+        }
+        expiredReported.formIntersection(current.keys)
+        let snapshot: JSON = [
+            "invitations": .object(current), "expired": .array(expiredReported.sorted().map(JSON.string)),
+        ]
+        cycle.raised = events.count
+        cycle.stored = try await context.commit(events, snapshots: [snapshotKey: snapshot])
+        return cycle
+    }
+
+    /// Whether `email` is a member now, by a narrow search instead of the whole member list.
+    private func isMember(email: String) async throws -> Bool {
+        guard !email.isEmpty else { return false }
+        let page = try await context.read(
+            try context.client.members(organization: organization, search: email),
+            poller: name,
+            stop: { $0.email?.caseInsensitiveCompare(email) == .orderedSame }
+        )
+        return page.reachedWatermark
+    }
+
+    private func event(_ type: EventType, _ uid: String, _ invitation: JSON) -> Event {
+        Event(
+            type: type,
+            source: .poller,
+            origin: name,
+            subject: .init(kind: "invitation", uid: uid),
+            data: ["organization": .string(organization), "invitation": invitation],
+            keys: ["\(type.rawValue):\(uid)"]
+        )
+    }
+}

@@ -1,0 +1,50 @@
+public import AvalaAPI
+import Logging
+
+/// The part of a listing one cycle read.
+struct ListingRead<Item: Decodable & Sendable>: Sendable {
+    var items: [Item] = []
+    /// Pages fetched, one request each.
+    var calls = 0
+    /// The page cap stopped the listing before its end: what was not read is unknown, not absent.
+    var truncated = false
+    /// `stop` matched: everything after is already known.
+    var reachedWatermark = false
+}
+
+extension PollerContext {
+    /// Reads a listing page by page up to the schedule's page cap, warning when the cap cuts it.
+    ///
+    /// - Parameter stop: for lists ordered newest first, true for the first already-known item; the page
+    ///   holding it is the last one read.
+    func read<Item: Decodable & Sendable>(
+        _ listing: Paginated<Item>,
+        poller: String,
+        stop: ((Item) -> Bool)? = nil
+    ) async throws -> ListingRead<Item> {
+        var read = ListingRead<Item>()
+        for try await page in listing.pages {
+            read.calls += 1
+            read.items.append(contentsOf: page.results)
+            if let stop, page.results.contains(where: stop) {
+                read.reachedWatermark = true
+                break
+            }
+            if page.truncatedByCap {
+                read.truncated = true
+                break
+            }
+            if read.calls >= schedule.maxPages {
+                read.truncated = page.next.map { !$0.isEmpty } ?? false
+                break
+            }
+        }
+        if read.truncated {
+            logger.warning(
+                "Listing cut by the page cap; the rest is read next cycle or never",
+                metadata: ["poller.name": "\(poller)", "pages.max": "\(schedule.maxPages)", "items.count": "\(read.items.count)"]
+            )
+        }
+        return read
+    }
+}

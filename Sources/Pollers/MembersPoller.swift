@@ -1,0 +1,127 @@
+public import AvalaAPI
+import BotEngine
+public import BotKit
+import Foundation
+import Logging
+
+/// Watches one organization's members: `member.joined`, `member.left`, `member.role_changed`.
+///
+/// The snapshot `members:<org>` holds, per `user_uid`, the role, the membership's `created_at` and the
+/// contact fields a `member.left` body needs once the member is gone, plus the cycle number that keys a
+/// role change (the same change back and forth is a new fact each time). The diff uses dictionaries keyed
+/// by uid: linear in the organization, whatever its size.
+public struct MembersPoller: Poller {
+    public let organization: String
+    public let context: PollerContext
+    /// On the first run, raise `member.joined` for everyone already there instead of a silent baseline.
+    public let emitExisting: Bool
+    /// Page size asked of the API; larger pages mean fewer calls.
+    public let pageSize: Int
+
+    public var name: String { "members:\(organization)" }
+    var snapshotKey: String { "members:\(organization)" }
+
+    public init(organization: String, context: PollerContext, emitExisting: Bool = false, pageSize: Int = 1_000) {
+        self.organization = organization
+        self.context = context
+        self.emitExisting = emitExisting
+        self.pageSize = pageSize
+    }
+
+    /// What the snapshot remembers of one member.
+    struct Known {
+        var role: String
+        var createdAt: String
+        var fields: [String: JSON]
+
+        init(fields: [String: JSON]) {
+            self.fields = fields
+            role = fields["role"]?.stringValue ?? ""
+            createdAt = fields["created_at"]?.stringValue ?? ""
+        }
+    }
+
+    public func pollOnce() async throws -> PollCycle {
+        let previous = try await context.store.snapshot(snapshotKey)
+        let listing = try await context.read(
+            try context.client.members(organization: organization, pageSize: pageSize),
+            poller: name
+        )
+        var cycle = PollCycle(apiCalls: listing.calls, truncated: listing.truncated)
+        let cycleNumber = (previous?["cycle"]?.intValue ?? 0) + 1
+
+        var known: [String: Known] = [:]
+        if let members = previous?["members"]?.objectValue {
+            known.reserveCapacity(members.count)
+            for (uid, value) in members { known[uid] = Known(fields: value.objectValue ?? [:]) }
+        }
+        let isBaseline = previous == nil
+        cycle.baseline = isBaseline && !emitExisting
+
+        var events: [Event] = []
+        var current: [String: JSON] = [:]
+        current.reserveCapacity(listing.items.count)
+        for member in listing.items {
+            // Built by hand, not through the encoder: this runs for every member of every cycle.
+            let stored = Self.remembered(member)
+            current[member.userUID] = .object(stored)
+            if let before = known.removeValue(forKey: member.userUID) {
+                let role = member.role?.rawValue ?? ""
+                if before.role != role {
+                    let body = try ResourceJSON.encode(member)
+                    events.append(roleChanged(member: body, uid: member.userUID, from: before.role, to: role, cycle: cycleNumber))
+                }
+            } else if !isBaseline || emitExisting {
+                let body = try ResourceJSON.encode(member)
+                events.append(membership(.memberJoined, member: body, uid: member.userUID, createdAt: ResourceJSON.timestamp(member.createdAt)))
+            }
+        }
+        // What is left in `known` was not listed. A cut listing says nothing about them: keep them.
+        for (uid, before) in known {
+            if listing.truncated {
+                current[uid] = .object(before.fields)
+            } else {
+                var body = before.fields
+                body["user_uid"] = .string(uid)
+                events.append(membership(.memberLeft, member: .object(body), uid: uid, createdAt: before.createdAt))
+            }
+        }
+
+        let snapshot: JSON = ["cycle": .number(Double(cycleNumber)), "members": .object(current)]
+        cycle.raised = events.count
+        cycle.stored = try await context.commit(events, snapshots: [snapshotKey: snapshot])
+        return cycle
+    }
+
+    /// The fields kept per member: enough for a `member.left` body.
+    static func remembered(_ member: OrganizationMember) -> [String: JSON] {
+        var kept: [String: JSON] = ["role": .string(member.role?.rawValue ?? "")]
+        if let createdAt = member.createdAt { kept["created_at"] = .string(AvalaJSON.formatTimestamp(createdAt)) }
+        if let email = member.email { kept["email"] = .string(email) }
+        if let username = member.username { kept["username"] = .string(username) }
+        if let fullName = member.fullName { kept["full_name"] = .string(fullName) }
+        return kept
+    }
+
+    private func membership(_ type: EventType, member: JSON, uid: String, createdAt: String) -> Event {
+        Event(
+            type: type,
+            source: .poller,
+            origin: name,
+            subject: .init(kind: "member", uid: uid),
+            data: ["organization": .string(organization), "member": member],
+            keys: ["\(type.rawValue):\(organization):\(uid):\(createdAt)"]
+        )
+    }
+
+    private func roleChanged(member: JSON, uid: String, from: String, to: String, cycle: Int) -> Event {
+        Event(
+            type: .memberRoleChanged,
+            source: .poller,
+            origin: name,
+            subject: .init(kind: "member", uid: uid),
+            data: ["organization": .string(organization), "member": member, "from": .string(from), "to": .string(to)],
+            keys: ["member.role_changed:\(organization):\(uid):\(from):\(to):\(cycle)"]
+        )
+    }
+}

@@ -1,0 +1,155 @@
+public import AvalaAPI
+import BotEngine
+public import BotKit
+public import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The loop every poller runs: a cycle, then a wait, until graceful shutdown.
+///
+/// After a success the wait is the interval with jitter; after a failure it is exponential backoff, and
+/// never shorter than a 429's `Retry-After`. After ``PollSchedule/failingAfter`` consecutive failures the
+/// loop raises `bot.poller.failing` once; the first success after that raises `bot.poller.recovered`.
+/// The incident's start is kept in a snapshot, so a restart in the middle of an incident neither raises
+/// `failing` again nor forgets to raise `recovered`.
+public struct PollLoop<P: Poller>: Sendable {
+    /// What a cycle ended with and how long to wait before the next.
+    public struct Step: Sendable {
+        public var cycle: PollCycle?
+        public var error: (any Error)?
+        public var delay: Duration
+        /// The `bot.poller.*` event raised by this step, if any.
+        public var raised: EventType?
+    }
+
+    public let poller: P
+    /// Consecutive failed cycles.
+    public private(set) var failures = 0
+    /// When the current incident began (its first failure), once `failing` was raised.
+    public private(set) var incidentStart: Date?
+    private var firstFailureAt: Date?
+    private var restored = false
+
+    public init(poller: P) {
+        self.poller = poller
+    }
+
+    var healthKey: String { "poller.health:\(poller.name)" }
+    private var logger: Logger { poller.context.logger }
+
+    /// Runs cycles until graceful shutdown or cancellation.
+    public mutating func run() async throws {
+        logger.info("Poller started", metadata: ["poller.name": "\(poller.name)"])
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let delay: Duration
+            if await poller.shouldPoll() {
+                delay = await runCycle().delay
+            } else {
+                delay = poller.context.schedule.nextDelay()
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            } catch {
+                break
+            }
+        }
+        logger.info("Poller stopped", metadata: ["poller.name": "\(poller.name)"])
+    }
+
+    /// One cycle with its bookkeeping; never throws, so one bad cycle cannot end the service.
+    public mutating func runCycle() async -> Step {
+        await restoreIncident()
+        let schedule = poller.context.schedule
+        do {
+            let cycle = try await poller.pollOnce()
+            failures = 0
+            firstFailureAt = nil
+            logger.debug(
+                "Poll finished",
+                metadata: [
+                    "poller.name": "\(poller.name)", "api.calls": "\(cycle.apiCalls)", "events.raised": "\(cycle.raised)",
+                    "events.stored": "\(cycle.stored)", "poll.baseline": "\(cycle.baseline)",
+                ]
+            )
+            var raised: EventType?
+            if let since = incidentStart {
+                // Until the recovery is stored, the incident stays open: the next success tries again.
+                if await raise(.botPollerRecovered, since: since, error: nil) {
+                    incidentStart = nil
+                    raised = .botPollerRecovered
+                }
+            }
+            return Step(cycle: cycle, error: nil, delay: schedule.nextDelay(), raised: raised)
+        } catch {
+            failures += 1
+            let now = Date()
+            if firstFailureAt == nil { firstFailureAt = now }
+            var delay = schedule.backoff(failures: failures)
+            if let avala = error as? AvalaError, avala.code == .rateLimited {
+                let retryAfter = Duration.seconds(avala.retryAfter ?? 1)
+                delay = max(delay, retryAfter)
+            }
+            logger.warning(
+                "Poll failed",
+                metadata: [
+                    "poller.name": "\(poller.name)", "poll.failures": "\(failures)", "error.message": "\(error)",
+                    "retry.delay_ms": "\(Int(delay.secondsValue * 1000))",
+                ]
+            )
+            var raised: EventType?
+            if failures >= schedule.failingAfter, incidentStart == nil, let since = firstFailureAt {
+                if await raise(.botPollerFailing, since: since, error: error) {
+                    incidentStart = since
+                    raised = .botPollerFailing
+                }
+            }
+            return Step(cycle: nil, error: error, delay: delay, raised: raised)
+        }
+    }
+
+    /// Stores a `bot.poller.*` event with the incident snapshot; false when the store failed.
+    private func raise(_ type: EventType, since: Date, error: (any Error)?) async -> Bool {
+        let sinceText = AvalaJSON.formatTimestamp(since)
+        var body: [String: JSON] = ["poller": .string(poller.name), "since": .string(sinceText)]
+        body["error"] = error.map { .string("\($0)") } ?? .null
+        let event = Event(
+            type: type,
+            source: .bot,
+            origin: poller.name,
+            data: .object(body),
+            keys: ["\(type.rawValue):\(poller.name):\(sinceText)"]
+        )
+        let health: JSON = type == .botPollerFailing ? ["failing_since": .string(sinceText)] : [:]
+        do {
+            _ = try await poller.context.commit([event], snapshots: [healthKey: health])
+            if type == .botPollerFailing {
+                logger.error("Poller is failing", metadata: ["poller.name": "\(poller.name)", "poll.since": "\(sinceText)"])
+            } else {
+                logger.info("Poller recovered", metadata: ["poller.name": "\(poller.name)", "poll.since": "\(sinceText)"])
+            }
+            return true
+        } catch {
+            logger.warning(
+                "Could not store a poller health event",
+                metadata: ["poller.name": "\(poller.name)", "event.type": "\(type)", "error.message": "\(error)"]
+            )
+            return false
+        }
+    }
+
+    /// Picks up an incident a previous process left open.
+    private mutating func restoreIncident() async {
+        guard !restored else { return }
+        do {
+            let health = try await poller.context.store.snapshot(healthKey)
+            restored = true
+            if let text = health?["failing_since"]?.stringValue, let since = AvalaJSON.parseTimestamp(text) {
+                incidentStart = since
+                firstFailureAt = since
+            }
+        } catch {
+            // Not fatal: the next cycle tries again, and the worst case is a missed `recovered`.
+            logger.debug("Could not read poller health", metadata: ["poller.name": "\(poller.name)", "error.message": "\(error)"])
+        }
+    }
+}

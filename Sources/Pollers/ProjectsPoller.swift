@@ -1,0 +1,135 @@
+public import AvalaAPI
+import BotEngine
+public import BotKit
+import Foundation
+import Logging
+
+/// Watches projects: `project.status_changed` and `project.completed` from the status per uid, and where
+/// `/projects/{uid}/metrics/` exists, `project.progress` and `project.quality_dropped`.
+///
+/// Metrics cost one call per project, so they are read only for a project whose `updated_at` moved since
+/// the last cycle. A 404 on metrics turns the metrics check off for that project, with one warning: the
+/// endpoint is documented by one source only and may not exist.
+///
+/// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics}}}`.
+public struct ProjectsPoller: Poller {
+    public let context: PollerContext
+    /// Completion percentages (0–100) that raise `project.progress` when crossed.
+    public let progressThresholds: [Double]
+    /// `acceptance_rate` (0–1) below which `project.quality_dropped` is raised.
+    public let minAcceptanceRate: Double?
+    public let pageSize: Int
+    public var name: String { "projects" }
+
+    static let snapshotKey = "projects"
+
+    public init(context: PollerContext, progressThresholds: [Double] = [], minAcceptanceRate: Double? = nil, pageSize: Int = 100) {
+        self.context = context
+        self.progressThresholds = progressThresholds.sorted()
+        self.minAcceptanceRate = minAcceptanceRate
+        self.pageSize = pageSize
+    }
+
+    var watchesMetrics: Bool { !progressThresholds.isEmpty || minAcceptanceRate != nil }
+
+    public func pollOnce() async throws -> PollCycle {
+        let previous = try await context.store.snapshot(Self.snapshotKey)
+        let isBaseline = previous == nil
+        let listing = try await context.read(context.client.projects(pageSize: pageSize), poller: name)
+        var cycle = PollCycle(apiCalls: listing.calls, baseline: isBaseline, truncated: listing.truncated)
+
+        // Projects not listed this cycle (a cut listing) keep their entry.
+        var entries = previous?["projects"]?.objectValue ?? [:]
+        var events: [Event] = []
+        for project in listing.items {
+            let before = entries[project.uid]?.objectValue
+            var entry = before ?? [:]
+            let status = project.status?.rawValue ?? ""
+            let updatedAt = ResourceJSON.timestamp(project.updatedAt)
+            entry["status"] = .string(status)
+            entry["updated_at"] = .string(updatedAt)
+            defer { entries[project.uid] = .object(entry) }
+            guard !isBaseline else { continue }
+
+            var body: JSON?
+            func projectBody() throws -> JSON {
+                if let body { return body }
+                let encoded = try ResourceJSON.encode(project)
+                body = encoded
+                return encoded
+            }
+            if let from = before?["status"]?.stringValue, from != status {
+                events.append(
+                    event(
+                        .projectStatusChanged,
+                        project.uid,
+                        ["project": try projectBody(), "from": .string(from), "to": .string(status)],
+                        key: "project.status_changed:\(project.uid):\(status):\(updatedAt)"
+                    )
+                )
+                if project.status == .completed {
+                    events.append(
+                        event(
+                            .projectCompleted,
+                            project.uid,
+                            ["project": try projectBody(), "from": .string(from)],
+                            key: "project.completed:\(project.uid):\(updatedAt)"
+                        )
+                    )
+                }
+            }
+            let moved = before?["updated_at"]?.stringValue != updatedAt
+            guard watchesMetrics, moved, entry["metrics"]?.boolValue != false else { continue }
+            cycle.apiCalls += 1
+            guard let metrics = try await context.client.projectMetrics(uid: project.uid) else {
+                entry["metrics"] = false
+                context.logger.warning(
+                    "Project has no metrics; progress and quality checks are off for it",
+                    metadata: ["poller.name": "\(name)", "project.uid": "\(project.uid)"]
+                )
+                continue
+            }
+            entry["metrics"] = true
+            let metricsBody = try ResourceJSON.encode(metrics)
+            var crossed = Set(entry["progress"]?.arrayValue?.compactMap(\.numberValue) ?? [])
+            for threshold in progressThresholds where metrics.completionPercent >= threshold && !crossed.contains(threshold) {
+                crossed.insert(threshold)
+                events.append(
+                    event(
+                        .projectProgress,
+                        project.uid,
+                        ["project": try projectBody(), "metrics": metricsBody, "threshold": .number(threshold)],
+                        key: "project.progress:\(project.uid):\(Self.format(threshold))"
+                    )
+                )
+            }
+            entry["progress"] = .array(crossed.sorted().map(JSON.number))
+            if let minimum = minAcceptanceRate, let rate = metrics.acceptanceRate {
+                let low = rate < minimum
+                if low, entry["quality_low"]?.boolValue != true {
+                    events.append(
+                        event(
+                            .projectQualityDropped,
+                            project.uid,
+                            ["project": try projectBody(), "metrics": metricsBody, "threshold": .number(minimum)],
+                            key: "project.quality_dropped:\(project.uid):\(updatedAt)"
+                        )
+                    )
+                }
+                entry["quality_low"] = .bool(low)
+            }
+        }
+        cycle.raised = events.count
+        cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: ["projects": .object(entries)]])
+        return cycle
+    }
+
+    private func event(_ type: EventType, _ uid: String, _ data: [String: JSON], key: String) -> Event {
+        Event(type: type, source: .poller, origin: name, subject: .init(kind: "project", uid: uid), data: .object(data), keys: [key])
+    }
+
+    /// `50` for 50.0, `12.5` otherwise: the threshold as a user wrote it, for keys.
+    static func format(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,168 @@
+/// Everything the webhook listener needs, filled by AvalaBot from the `listener` section.
+///
+/// | key | type | default | meaning |
+/// |---|---|---|---|
+/// | `host`, `port` (`listener.bind`) | host, port | `0.0.0.0`, 8443 | port 0 picks a free port (tests) |
+/// | `paths` (`listener.path`/`verify`, `listener.paths`) | ``WebhookPath`` list | one `/webhooks/avala`, scheme `avala` | each with its own verification, source and format |
+/// | `tls` (`listener.tls`) | ``WebhookTLS`` | nil | PEM chain and key, `client_ca` for mTLS, `min_version` (1.2) |
+/// | `plainHTTP` (`listener.plain_http`) | bool | false | serving without `tls` needs this set, explicitly |
+/// | `maxBody` (`listener.max_body`) | bytes | 1 MiB | 413 beyond, without reading the rest |
+/// | `requestTimeout` (`listener.request_timeout`) | duration | 10 s | reading the body, and the idle time of a connection |
+/// | `perIP` (`listener.per_ip`) | ``WebhookRateLimit`` | 50/s, burst 100 | 429 beyond |
+/// | `allowCIDRs` (`listener.allow_cidrs`) | CIDR list | nil (everyone) | set → only these clients (403 otherwise) |
+/// | `trustedProxies` (`listener.trusted_proxies`) | CIDR list | [] | only these peers may name the client in `X-Forwarded-For` |
+/// | `rejectedBurst` | ``RejectedBurstPolicy`` | 20 rejections per 60 s | then one `bot.webhook.rejected_burst` event per source and window |
+/// | `retryAfter` | seconds | 5 | the `Retry-After` of a 503 when the store cannot write |
+/// | `serverName` | string | `avala-bot` | the `Server` header |
+public struct WebhookListenerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var paths: [WebhookPath]
+    public var tls: WebhookTLS?
+    public var plainHTTP: Bool
+    public var maxBody: Int
+    public var requestTimeout: Duration
+    public var perIP: WebhookRateLimit
+    public var allowCIDRs: [String]?
+    public var trustedProxies: [String]
+    public var rejectedBurst: RejectedBurstPolicy
+    public var retryAfter: Int
+    public var serverName: String
+
+    public init(
+        host: String = "0.0.0.0",
+        port: Int = 8443,
+        paths: [WebhookPath] = [WebhookPath()],
+        tls: WebhookTLS? = nil,
+        plainHTTP: Bool = false,
+        maxBody: Int = 1_048_576,
+        requestTimeout: Duration = .seconds(10),
+        perIP: WebhookRateLimit = WebhookRateLimit(),
+        allowCIDRs: [String]? = nil,
+        trustedProxies: [String] = [],
+        rejectedBurst: RejectedBurstPolicy = RejectedBurstPolicy(),
+        retryAfter: Int = 5,
+        serverName: String = "avala-bot"
+    ) {
+        self.host = host
+        self.port = port
+        self.paths = paths
+        self.tls = tls
+        self.plainHTTP = plainHTTP
+        self.maxBody = maxBody
+        self.requestTimeout = requestTimeout
+        self.perIP = perIP
+        self.allowCIDRs = allowCIDRs
+        self.trustedProxies = trustedProxies
+        self.rejectedBurst = rejectedBurst
+        self.retryAfter = retryAfter
+        self.serverName = serverName
+    }
+
+    /// Splits `listener.bind` (`0.0.0.0:8443`, `[::1]:8443`) into host and port.
+    ///
+    /// - Throws: ``WebhookListenerError`` with code `invalidConfiguration` when it is not `host:port`.
+    public static func parseBind(_ bind: String) throws(WebhookListenerError) -> (host: String, port: Int) {
+        guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65_535).contains(port)
+        else {
+            throw WebhookListenerError(.invalidConfiguration, "listener.bind must be host:port, got '\(bind)'")
+        }
+        var host = String(bind[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+/// One path the listener serves (`listener.paths[]`).
+///
+/// - `path` (default `/webhooks/avala`).
+/// - `source` (default `avala`): the sender's name in delivery keys (`delivery:<source>:<id>`) and in
+///   `bot.webhook.rejected_burst`.
+/// - `verification` (default scheme `avala` with no secrets — which rejects everything until secrets are
+///   given, so a forgotten secret never means "accept all").
+/// - `format` (default `avala`).
+public struct WebhookPath: Sendable {
+    public var path: String
+    public var source: String
+    public var verification: WebhookVerification
+    public var format: WebhookFormat
+
+    public init(
+        path: String = "/webhooks/avala",
+        source: String = "avala",
+        verification: WebhookVerification = WebhookVerification(),
+        format: WebhookFormat = .avala
+    ) {
+        self.path = path
+        self.source = source
+        self.verification = verification
+        self.format = format
+    }
+}
+
+/// How a path's bodies become events.
+public enum WebhookFormat: String, Sendable, CaseIterable {
+    /// Avala's deliveries (the bare resource or an envelope), normalized by `EventNormalizer`.
+    case avala
+    /// The bot's own event form `{type, data, id?, chain_depth?}`, as another bot's `forward` sends it.
+    case avalaBot = "avala-bot"
+}
+
+/// `…verify`: scheme, secrets and timestamp tolerance.
+public struct WebhookVerification: Sendable {
+    public var scheme: WebhookScheme
+    /// Several at once, for rotation: a delivery signed by any of them is accepted.
+    public var secrets: [WebhookSecret]
+    /// For schemes that carry a timestamp (`standard-webhooks`, `stripe`), both ways.
+    public var tolerance: Duration
+
+    public init(scheme: WebhookScheme = .avala, secrets: [WebhookSecret] = [], tolerance: Duration = .seconds(300)) {
+        self.scheme = scheme
+        self.secrets = secrets
+        self.tolerance = tolerance
+    }
+}
+
+/// `listener.tls`: PEM files, optional client CA (mTLS) and the lowest TLS version accepted.
+public struct WebhookTLS: Sendable {
+    public enum MinimumVersion: String, Sendable {
+        case tls12 = "1.2"
+        case tls13 = "1.3"
+    }
+
+    public var certificateChainPath: String
+    public var privateKeyPath: String
+    /// Set → every client must present a certificate that chains to one in this PEM bundle.
+    public var clientCAPath: String?
+    public var minimumVersion: MinimumVersion
+
+    public init(certificateChainPath: String, privateKeyPath: String, clientCAPath: String? = nil, minimumVersion: MinimumVersion = .tls12) {
+        self.certificateChainPath = certificateChainPath
+        self.privateKeyPath = privateKeyPath
+        self.clientCAPath = clientCAPath
+        self.minimumVersion = minimumVersion
+    }
+}
+
+/// `listener.per_ip`: a token bucket per client address.
+public struct WebhookRateLimit: Sendable {
+    public var ratePerSecond: Double
+    public var burst: Int
+
+    public init(ratePerSecond: Double = 50, burst: Int = 100) {
+        self.ratePerSecond = ratePerSecond
+        self.burst = burst
+    }
+}
+
+/// When rejections become a `bot.webhook.rejected_burst` event: `threshold` rejections for one source
+/// within one fixed `window` raise exactly one event for that window.
+public struct RejectedBurstPolicy: Sendable {
+    public var threshold: Int
+    public var window: Duration
+
+    public init(threshold: Int = 20, window: Duration = .seconds(60)) {
+        self.threshold = threshold
+        self.window = window
+    }
+}

@@ -1,0 +1,57 @@
+import BotEngine
+import BotKit
+import Foundation
+
+/// Turns a verified, parsed body into the event the store gets.
+///
+/// `avala`: the type from the header, else the body's `event`, `event_type` or `type`; the resource and
+/// keys from ``EventNormalizer`` (the same code `simulate --type` uses). `avala-bot`: the bot's own
+/// `{type, data, id?, chain_depth?}`, with `id` as delivery id when no header named one.
+enum EnvelopeDecoder {
+    enum Failure: Error, Hashable, Sendable {
+        case noEventType
+        case notAnEvent(String)
+
+        var reason: String {
+            switch self {
+            case .noEventType: "no event type in header or body"
+            case .notAnEvent(let detail): detail
+            }
+        }
+    }
+
+    static func event(
+        body: JSON,
+        format: WebhookFormat,
+        delivery: VerifiedDelivery,
+        source: String,
+        now: Date
+    ) throws(Failure) -> Event {
+        let headerType = delivery.eventType.flatMap { $0.isEmpty ? nil : EventType(rawValue: $0) }
+        switch format {
+        case .avala:
+            guard let type = headerType ?? EventNormalizer.typeInBody(body) else { throw .noEventType }
+            let deliveryID = delivery.deliveryID ?? (delivery.deliveryIDInBody ? body["id"]?.stringValue : nil)
+            return EventNormalizer.normalize(type: type, body: body, source: source, deliveryID: deliveryID, receivedAt: now)
+        case .avalaBot:
+            guard case .object = body else { throw .notAnEvent("body is not an event object") }
+            guard let type = headerType ?? body["type"]?.stringValue.map(EventType.init(rawValue:)) else { throw .noEventType }
+            guard let data = body["data"], case .object(let object) = data else { throw .notAnEvent("event has no data object") }
+            let deliveryID = delivery.deliveryID ?? body["id"]?.stringValue
+            let chainDepth = max(0, body["chain_depth"]?.intValue ?? 0)
+            if let kind = type.subjectKind, object[kind]?.objectValue != nil {
+                return EventNormalizer.normalize(
+                    type: type,
+                    body: data,
+                    source: source,
+                    deliveryID: deliveryID,
+                    receivedAt: now,
+                    chainDepth: chainDepth
+                )
+            }
+            // Already in the bot's form: kept as it is, so an unknown type's `payload` is not wrapped twice.
+            let keys = deliveryID.map { ["delivery:\(source):\($0)"] } ?? []
+            return Event(type: type, source: .webhook, origin: source, time: now, data: data, keys: keys, chainDepth: chainDepth)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import BotKit
+import Foundation
+import Synchronization
+
+/// Counts rejected deliveries per source in fixed windows and says when a window reaches the threshold,
+/// exactly once per source and window, so a flood of forgeries becomes one `bot.webhook.rejected_burst`
+/// event rather than one per request.
+final class RejectionBurstTracker: Sendable {
+    private struct Window {
+        var start: Date
+        var count: Int
+        var reasons: [String: Int]
+        var raised: Bool
+    }
+
+    private let policy: RejectedBurstPolicy
+    private let windows = Mutex<[String: Window]>([:])
+
+    init(_ policy: RejectedBurstPolicy) {
+        self.policy = policy
+    }
+
+    /// Records one rejection; returns the burst event when this one reached the threshold.
+    func record(source: String, reason: String, now: Date) -> Event? {
+        let components = policy.window.components
+        let length = max(1, Double(components.seconds) + Double(components.attoseconds) / 1e18)
+        let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / length).rounded(.down) * length)
+        let reached: Window? = windows.withLock { windows in
+            var window = windows[source].flatMap { $0.start == start ? $0 : nil } ?? Window(start: start, count: 0, reasons: [:], raised: false)
+            window.count += 1
+            window.reasons[reason, default: 0] += 1
+            defer { windows[source] = window }
+            guard !window.raised, window.count >= policy.threshold else { return nil }
+            window.raised = true
+            return window
+        }
+        guard let reached else { return nil }
+        let windowStart = Event.timestamp(reached.start)
+        return Event(
+            type: .botWebhookRejectedBurst,
+            source: .bot,
+            origin: source,
+            time: now,
+            data: [
+                "source": .string(source),
+                "count": .number(Double(reached.count)),
+                "reasons": .object(reached.reasons.mapValues { .number(Double($0)) }),
+                "window_start": .string(windowStart),
+            ],
+            keys: ["\(EventType.botWebhookRejectedBurst.rawValue):\(source):\(windowStart)"]
+        )
+    }
+}

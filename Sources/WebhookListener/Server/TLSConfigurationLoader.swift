@@ -1,0 +1,50 @@
+import NIOSSL
+
+/// Builds the server's `TLSConfiguration` from `listener.tls`.
+///
+/// swift-nio-ssl accepts TLS 1.0 unless told otherwise, so the minimum is always set here; TLS 1.2 is
+/// limited to ECDHE with AEAD ciphers (TLS 1.3 suites are all modern).
+enum TLSConfigurationLoader {
+    static let modernTLS12Ciphers = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
+    static func load(_ tls: WebhookTLS) throws(WebhookListenerError) -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath)
+        } catch {
+            throw WebhookListenerError(.tls, "cannot load listener.tls.cert '\(tls.certificateChainPath)': \(error)")
+        }
+        guard !chain.isEmpty else {
+            throw WebhookListenerError(.tls, "listener.tls.cert '\(tls.certificateChainPath)' holds no certificate")
+        }
+        do {
+            key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+        } catch {
+            // The key's content never goes into the message, only its path.
+            throw WebhookListenerError(.tls, "cannot load listener.tls.key '\(tls.privateKeyPath)'")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
+        configuration.minimumTLSVersion = tls.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
+        configuration.cipherSuites = modernTLS12Ciphers
+        if let clientCAPath = tls.clientCAPath {
+            let roots: [NIOSSLCertificate]
+            do {
+                roots = try NIOSSLCertificate.fromPEMFile(clientCAPath)
+            } catch {
+                throw WebhookListenerError(.tls, "cannot load listener.tls.client_ca '\(clientCAPath)': \(error)")
+            }
+            // A client certificate is required and must chain to the bundle; clients have no host name to check.
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(roots)
+        }
+        return configuration
+    }
+}

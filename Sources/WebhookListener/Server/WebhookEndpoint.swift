@@ -1,0 +1,124 @@
+import BotEngine
+import BotKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// One webhook path: limits, verification, parsing, then the store — in that order, so nothing is parsed
+/// before its signature is checked and nothing is acknowledged before it is on disk.
+struct WebhookEndpoint: Sendable {
+    let path: WebhookPath
+    let verifier: SignatureVerifier
+    let shared: ListenerShared
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The answer to one delivery; refusals are thrown as ``WebhookRejection``.
+    func handle(_ request: Request, context: ListenerRequestContext) async throws -> Response {
+        let configuration = shared.configuration
+        let client = shared.addresses.client(
+            peer: context.remoteAddress?.ipAddress,
+            forwardedFor: request.headers[Self.forwardedFor]
+        )
+        var logger = shared.logger
+        logger[metadataKey: "webhook.source"] = "\(path.source)"
+        logger[metadataKey: "client.address"] = "\(client ?? "unknown")"
+
+        guard shared.addresses.isAllowed(client) else {
+            logger.debug("Webhook refused: client not allowed")
+            throw WebhookRejection(.forbidden, "client not allowed")
+        }
+        guard shared.limiter.allow(client ?? "unknown") else {
+            logger.debug("Webhook refused: rate limited")
+            throw WebhookRejection(.tooManyRequests, "rate limited", retryAfter: 1)
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBody {
+            throw WebhookRejection(.contentTooLarge, "body larger than \(configuration.maxBody) bytes")
+        }
+        let body = try await readBody(request.body, limit: configuration.maxBody, timeout: configuration.requestTimeout)
+
+        let now = shared.now()
+        let delivery: VerifiedDelivery
+        do {
+            delivery = try verifier.verify(headers: request.headers, body: body, now: now)
+        } catch {
+            logger.info("Webhook rejected", metadata: ["reason": "\(error.reason)"])
+            await recordRejection(reason: error.reason, now: now, logger: logger)
+            throw WebhookRejection(.unauthorized, error.reason)
+        }
+
+        let json: JSON
+        do {
+            json = try JSONBody.parse(body)
+        } catch {
+            logger.info("Webhook body is not JSON", metadata: ["reason": "\(error.description)"])
+            throw WebhookRejection(.badRequest, error.description)
+        }
+        let event: Event
+        do {
+            event = try EnvelopeDecoder.event(body: json, format: path.format, delivery: delivery, source: path.source, now: now)
+        } catch {
+            throw WebhookRejection(.badRequest, error.reason)
+        }
+        logger[metadataKey: "event.type"] = "\(event.type)"
+        if let deliveryID = delivery.deliveryID { logger[metadataKey: "delivery.id"] = "\(deliveryID)" }
+
+        let result: IngestResult
+        do {
+            result = try await shared.store.ingest(event)
+            shared.health.recordSuccess()
+        } catch {
+            shared.health.recordFailure()
+            logger.error("Webhook not stored: the store cannot write", metadata: ["error": "\(error)"])
+            throw WebhookRejection(.serviceUnavailable, "store unavailable", retryAfter: configuration.retryAfter)
+        }
+        switch result {
+        case .new(let eventID):
+            shared.wake?.wake()
+            logger.debug("Webhook stored", metadata: ["event.id": "\(eventID)"])
+            return ListenerJSON.response(.accepted, ["id": .string(eventID)])
+        case .duplicate(let existingID, _):
+            logger.debug("Webhook duplicate", metadata: ["event.id": "\(existingID)"])
+            return ListenerJSON.response(.ok, ["duplicate": true])
+        }
+    }
+
+    /// Reads at most `limit` bytes; beyond that it stops reading (413) instead of buffering the rest, and a
+    /// client that has not sent the whole body within `timeout` gets 408.
+    private func readBody(_ body: RequestBody, limit: Int, timeout: Duration) async throws -> [UInt8] {
+        try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                var bytes: [UInt8] = []
+                for try await chunk in body {
+                    guard bytes.count + chunk.readableBytes <= limit else {
+                        throw WebhookRejection(.contentTooLarge, "body larger than \(limit) bytes")
+                    }
+                    bytes.append(contentsOf: chunk.readableBytesView)
+                }
+                return bytes
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let bytes = first else {
+                throw WebhookRejection(.requestTimeout, "request took too long")
+            }
+            return bytes
+        }
+    }
+
+    /// Counts the rejection; the one that completes a burst stores a `bot.webhook.rejected_burst` event.
+    private func recordRejection(reason: String, now: Date, logger: Logger) async {
+        guard let event = shared.bursts.record(source: path.source, reason: reason, now: now) else { return }
+        do {
+            if try await shared.store.ingest(event).isNew { shared.wake?.wake() }
+            logger.warning("Webhook rejections in a burst", metadata: ["event.id": "\(event.id)"])
+        } catch {
+            logger.error("Rejected-burst event not stored", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,157 @@
+public import BotEngine
+import BotKit
+public import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+public import ServiceLifecycle
+
+/// The webhook listener: a `Service` that serves the configured paths over TLS (or plain HTTP when the
+/// configuration says so), verifies every delivery, stores it, and only then answers 202.
+///
+/// Routes: each ``WebhookPath`` (POST), `GET /healthz` (the process is up) and `GET /readyz` (the store
+/// answers and no write failed in the last 30 s).
+///
+/// ```swift
+/// let listener = try WebhookListener(configuration: configuration, store: store, wake: wake, logger: logger)
+/// let group = ServiceGroup(services: [listener, dispatcher], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// // tests: port 0, then
+/// let port = try await listener.waitUntilListening()
+/// ```
+public final class WebhookListener: Service, Sendable {
+    public let configuration: WebhookListenerConfiguration
+    private let shared: ListenerShared
+    private let endpoints: [WebhookEndpoint]
+    private let tls: TLSConfiguration?
+    private let bound = BoundPort()
+
+    /// Validates everything that can be checked before binding: verification secrets, CIDRs, TLS files.
+    ///
+    /// - Parameters:
+    ///   - store: where deliveries are ingested.
+    ///   - wake: woken after each new event, so the dispatcher does not wait for its timer.
+    ///   - now: the clock for timestamp tolerance and event times (tests fix it).
+    /// - Throws: ``WebhookListenerError``.
+    public init(
+        configuration: WebhookListenerConfiguration,
+        store: any EventStore,
+        wake: WakeSignal? = nil,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws(WebhookListenerError) {
+        if configuration.tls == nil, !configuration.plainHTTP {
+            throw WebhookListenerError(.invalidConfiguration, "listener needs tls {cert, key}, or plain_http: true")
+        }
+        guard !configuration.paths.isEmpty else {
+            throw WebhookListenerError(.invalidConfiguration, "listener has no paths")
+        }
+        let reserved: Set<String> = ["/healthz", "/readyz", "/metrics"]
+        var seen: Set<String> = []
+        for path in configuration.paths {
+            guard path.path.hasPrefix("/"), !reserved.contains(path.path), seen.insert(path.path).inserted else {
+                throw WebhookListenerError(.invalidConfiguration, "listener path '\(path.path)' is invalid, reserved or repeated")
+            }
+        }
+        self.configuration = configuration
+        if let tls = configuration.tls {
+            self.tls = try TLSConfigurationLoader.load(tls)
+        } else {
+            self.tls = nil
+        }
+        let shared = ListenerShared(
+            configuration: configuration,
+            store: store,
+            wake: wake,
+            addresses: try ClientAddressResolver(allowCIDRs: configuration.allowCIDRs, trustedProxies: configuration.trustedProxies),
+            limiter: TokenBucketLimiter(configuration.perIP),
+            bursts: RejectionBurstTracker(configuration.rejectedBurst),
+            health: StoreHealth(),
+            now: now,
+            logger: logger
+        )
+        self.shared = shared
+        var endpoints: [WebhookEndpoint] = []
+        for path in configuration.paths {
+            do {
+                endpoints.append(WebhookEndpoint(path: path, verifier: try SignatureVerifier(path.verification), shared: shared))
+            } catch {
+                throw WebhookListenerError(error.code, "listener path '\(path.path)': \(error.message)")
+            }
+        }
+        self.endpoints = endpoints
+    }
+
+    /// Serves until cancelled or until graceful shutdown.
+    public func run() async throws {
+        let router = Router(context: ListenerRequestContext.self)
+        for endpoint in endpoints {
+            router.post(RouterPath(endpoint.path.path)) { request, context in
+                try await endpoint.handle(request, context: context)
+            }
+        }
+        let shared = self.shared
+        router.get("/healthz") { _, _ in ListenerJSON.response(.ok, ["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            do {
+                _ = try await shared.store.queueDepth()
+            } catch {
+                return ListenerJSON.response(.serviceUnavailable, ["status": "store unavailable"])
+            }
+            if shared.health.isFailing() {
+                return ListenerJSON.response(.serviceUnavailable, ["status": "store cannot write"])
+            }
+            return ListenerJSON.response(.ok, ["status": "ready"])
+        }
+
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: Self.timeAmount(configuration.requestTimeout)))
+        let server: HTTPServerBuilder
+        if let tls {
+            server = try .tls(http1, tlsConfiguration: tls)
+        } else {
+            server = http1
+        }
+        let bound = self.bound
+        let app = Application(
+            router: router,
+            server: server,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: configuration.serverName),
+            onServerRunning: { channel in bound.resolve(.success(channel.localAddress?.port ?? 0)) },
+            logger: shared.logger
+        )
+        shared.logger.info(
+            "Webhook listener starting",
+            metadata: [
+                "listener.host": "\(configuration.host)", "listener.port": "\(configuration.port)",
+                "listener.tls": "\(tls != nil)", "listener.paths": "\(configuration.paths.map(\.path).joined(separator: ","))",
+            ]
+        )
+        do {
+            try await app.run()
+        } catch {
+            bound.resolve(.failure(error))
+            throw error
+        }
+        bound.resolve(.failure(CancellationError()))
+    }
+
+    /// Waits until the listener is bound; returns its port (the real one when configured with port 0).
+    ///
+    /// - Throws: the error that stopped the listener before it bound.
+    @discardableResult
+    public func waitUntilListening() async throws -> Int {
+        try await bound.wait()
+    }
+
+    /// The bound port, once listening.
+    public var port: Int? { bound.current }
+
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let components = duration.components
+        return .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
+    }
+}

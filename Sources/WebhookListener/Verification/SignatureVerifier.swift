@@ -1,0 +1,167 @@
+import Crypto
+public import Foundation
+public import HTTPTypes
+
+/// Checks one path's deliveries against its scheme and secrets, before anything parses the body.
+///
+/// Pure and synchronous: the clock is a parameter, so known-answer vectors can be checked at their own
+/// time. Every comparison goes through `HMAC<SHA256>.isValidAuthenticationCode`, which is constant-time,
+/// and every secret is tried, so a rotation can overlap.
+///
+/// ```swift
+/// let verifier = try SignatureVerifier(WebhookVerification(scheme: .github, secrets: ["s3cret"]))
+/// let delivery = try verifier.verify(headers: request.headers, body: bytes, now: Date())
+/// ```
+public struct SignatureVerifier: Sendable {
+    enum Header {
+        static let avalaSignature = HTTPField.Name("X-Avala-Webhook-Signature")!
+        static let avalaEvent = HTTPField.Name("X-Avala-Webhook-Event")!
+        static let avalaDelivery = HTTPField.Name("X-Avala-Webhook-Delivery")!
+        static let webhookID = HTTPField.Name("webhook-id")!
+        static let webhookTimestamp = HTTPField.Name("webhook-timestamp")!
+        static let webhookSignature = HTTPField.Name("webhook-signature")!
+        static let githubSignature = HTTPField.Name("X-Hub-Signature-256")!
+        static let githubEvent = HTTPField.Name("X-GitHub-Event")!
+        static let githubDelivery = HTTPField.Name("X-GitHub-Delivery")!
+        static let stripeSignature = HTTPField.Name("Stripe-Signature")!
+    }
+
+    public let scheme: WebhookScheme
+    let keys: [SymmetricKey]
+    let tolerance: TimeInterval
+
+    /// - Throws: ``WebhookListenerError`` `invalidConfiguration` when a `standard-webhooks` secret is not
+    ///   `whsec_` followed by base64 (the message does not quote the secret).
+    public init(_ verification: WebhookVerification) throws(WebhookListenerError) {
+        scheme = verification.scheme
+        let components = verification.tolerance.components
+        tolerance = TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
+        var keys: [SymmetricKey] = []
+        for (index, secret) in verification.secrets.enumerated() where !secret.value.isEmpty {
+            if scheme == .standardWebhooks {
+                // The spec's keys are base64 after the `whsec_` prefix; the HMAC key is the decoded bytes.
+                let encoded = secret.value.hasPrefix("whsec_") ? String(secret.value.dropFirst(6)) : secret.value
+                guard let data = Data(base64Encoded: encoded) else {
+                    throw WebhookListenerError(.invalidConfiguration, "verify.secrets[\(index)] is not a whsec_ base64 key")
+                }
+                keys.append(SymmetricKey(data: data))
+            } else {
+                keys.append(SymmetricKey(data: Data(secret.value.utf8)))
+            }
+        }
+        self.keys = keys
+    }
+
+    /// Verifies a delivery.
+    ///
+    /// - Parameters:
+    ///   - headers: the request's headers.
+    ///   - body: the raw body, exactly as received.
+    ///   - now: the time timestamps are compared with.
+    /// - Returns: the delivery id and event type the headers carry.
+    /// - Throws: ``VerificationFailure``.
+    public func verify(headers: HTTPFields, body: [UInt8], now: Date) throws(VerificationFailure) -> VerifiedDelivery {
+        switch scheme {
+        case .none:
+            return VerifiedDelivery(deliveryID: headers[Header.avalaDelivery], eventType: headers[Header.avalaEvent])
+        case .avala:
+            guard let header = headers[Header.avalaSignature] else { throw .missingSignature }
+            let hex = header.hasPrefix("sha256=") ? Substring(header.dropFirst(7)) : Substring(header)
+            try checkHex(hex, signed: body)
+            return VerifiedDelivery(deliveryID: headers[Header.avalaDelivery], eventType: headers[Header.avalaEvent])
+        case .github:
+            guard let header = headers[Header.githubSignature] else { throw .missingSignature }
+            guard header.hasPrefix("sha256=") else { throw .malformedSignature }
+            try checkHex(header.dropFirst(7), signed: body)
+            return VerifiedDelivery(deliveryID: headers[Header.githubDelivery], eventType: headers[Header.githubEvent])
+        case .standardWebhooks:
+            return try verifyStandardWebhooks(headers: headers, body: body, now: now)
+        case .stripe:
+            return try verifyStripe(headers: headers, body: body, now: now)
+        }
+    }
+
+    private func verifyStandardWebhooks(headers: HTTPFields, body: [UInt8], now: Date) throws(VerificationFailure) -> VerifiedDelivery {
+        guard let header = headers[Header.webhookSignature] else { throw .missingSignature }
+        guard let id = headers[Header.webhookID], !id.isEmpty else { throw .malformedSignature }
+        guard let timestampText = headers[Header.webhookTimestamp], let timestamp = Int64(timestampText) else {
+            throw .missingTimestamp
+        }
+        // Only `v1,` entries count; other versions are skipped so a sender can add new ones later.
+        let signatures = header.split(separator: " ").compactMap { entry -> Data? in
+            guard entry.hasPrefix("v1,") else { return nil }
+            return Data(base64Encoded: String(entry.dropFirst(3)))
+        }
+        guard !signatures.isEmpty else { throw .malformedSignature }
+        let signed = Array("\(id).\(timestamp).".utf8) + body
+        guard matchesAny(signatures, signed: signed) else { throw .invalidSignature }
+        try checkTolerance(timestamp, now: now)
+        return VerifiedDelivery(deliveryID: id)
+    }
+
+    private func verifyStripe(headers: HTTPFields, body: [UInt8], now: Date) throws(VerificationFailure) -> VerifiedDelivery {
+        guard let header = headers[Header.stripeSignature] else { throw .missingSignature }
+        var timestamp: Int64?
+        var signatures: [Data] = []
+        for item in header.split(separator: ",") {
+            let pair = item.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            let key = pair[0].trimmingCharacters(in: .whitespaces)
+            if key == "t" {
+                timestamp = Int64(pair[1].trimmingCharacters(in: .whitespaces))
+            } else if key == "v1" {
+                guard let bytes = Self.decodeHex(pair[1]) else { throw .malformedSignature }
+                signatures.append(Data(bytes))
+            }
+        }
+        guard let timestamp else { throw .missingTimestamp }
+        guard !signatures.isEmpty else { throw .malformedSignature }
+        guard matchesAny(signatures, signed: Array("\(timestamp).".utf8) + body) else { throw .invalidSignature }
+        try checkTolerance(timestamp, now: now)
+        return VerifiedDelivery(deliveryIDInBody: true)
+    }
+
+    private func checkHex(_ hex: Substring, signed body: [UInt8]) throws(VerificationFailure) {
+        guard let mac = Self.decodeHex(hex) else { throw .malformedSignature }
+        guard matchesAny([Data(mac)], signed: body) else { throw .invalidSignature }
+    }
+
+    private func matchesAny(_ signatures: [Data], signed: [UInt8]) -> Bool {
+        var matched = false
+        // Every key against every signature: no early exit that would time which key matched.
+        for key in keys {
+            for signature in signatures where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signed, using: key) {
+                matched = true
+            }
+        }
+        return matched
+    }
+
+    private func checkTolerance(_ timestamp: Int64, now: Date) throws(VerificationFailure) {
+        let skew = abs(now.timeIntervalSince1970 - TimeInterval(timestamp))
+        if skew > tolerance { throw .timestampOutsideTolerance }
+    }
+
+    static func decodeHex(_ text: Substring) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard !utf8.isEmpty, utf8.count.isMultiple(of: 2) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = nibble(utf8[index]), let low = nibble(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

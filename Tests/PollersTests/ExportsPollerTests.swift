@@ -1,0 +1,108 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Foundation
+import Pollers
+import Testing
+
+@Suite struct ExportsPollerTests {
+    static func startExport(_ fixture: PollerFixture) async throws -> Export {
+        try await fixture.client.createExport(.documented(name: "poll-me", format: "coco", projects: [SimulatorSeed.UID.activeProject]))
+    }
+
+    @Test func aFinishedExportFiresOnceWithItsBody() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context())
+            let baseline = try await poller.pollOnce()
+            #expect(baseline.baseline)
+            #expect(baseline.raised == 0)
+
+            let export = try await Self.startExport(fixture)
+            #expect(try await poller.pollOnce().raised == 0)
+            try await fixture.simulator.finishExport(uid: export.uid)
+
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.stored == 1)
+            #expect(cycle.apiCalls == 1)
+            #expect(try await poller.pollOnce().raised == 0)
+            let event = try #require(try await fixture.events(.exportCompleted).first)
+            #expect(event.keys == ["export.completed:\(export.uid)"])
+            #expect(event.subject == Event.Subject(kind: "export", uid: export.uid))
+            #expect(event.data[path: "export.status"]?.stringValue == "completed")
+            #expect(event.data[path: "export.format"]?.stringValue == "coco")
+            #expect(event.data[path: "export.download_url"]?.stringValue != nil)
+            #expect(event.chainDepth == 0)
+        }
+    }
+
+    @Test func aFailedExportFiresExportFailedWithTheError() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context())
+            _ = try await poller.pollOnce()
+            let export = try await Self.startExport(fixture)
+            try await fixture.simulator.failExport(uid: export.uid, error: "disk full")
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await poller.pollOnce().raised == 0)
+            let event = try #require(try await fixture.events(.exportFailed).first)
+            #expect(event.keys == ["export.failed:\(export.uid)"])
+            #expect(event.data[path: "export.error"]?.stringValue == "disk full")
+        }
+    }
+
+    @Test(arguments: [true, false])
+    func aWebhookAndAPollOfTheSameExportMakeOneEvent(webhookFirst: Bool) async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context())
+            _ = try await poller.pollOnce()
+            let started = try await Self.startExport(fixture)
+            let finished = try await fixture.simulator.finishExport(uid: started.uid)
+            // Avala sends the bare export, status `exported`: the SDK's spelling of success.
+            var body = try JSONDecoder().decode(JSON.self, from: AvalaJSON.makeEncoder().encode(finished)).objectValue ?? [:]
+            body["status"] = "exported"
+            let webhook = EventNormalizer.normalize(type: .exportCompleted, body: .object(body), source: "avala", deliveryID: "d-1")
+
+            if webhookFirst {
+                #expect(try await fixture.store.ingest(webhook).isNew)
+                #expect(try await poller.pollOnce().stored == 0)
+            } else {
+                #expect(try await poller.pollOnce().stored == 1)
+                #expect(try await fixture.store.ingest(webhook).isNew == false)
+            }
+            #expect(try await fixture.count(.exportCompleted) == 1)
+        }
+    }
+
+    @Test func followedExportsAreReadAndCarryTheirChainDepth() async throws {
+        try await PollerFixture.with { fixture in
+            let export = try await Self.startExport(fixture)
+            try await fixture.simulator.finishExport(uid: export.uid)
+            // What the export plugin records when it creates an export.
+            _ = try await fixture.store.ingest(
+                [],
+                snapshots: [ExportsPoller.followedKey: [.string(export.uid)], "chain:export:\(export.uid)": 2]
+            )
+            let poller = ExportsPoller(context: fixture.context())
+            // Even the baseline reports an export the bot itself is waiting for.
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await poller.pollOnce().raised == 0)
+            let event = try #require(try await fixture.events(.exportCompleted).first)
+            #expect(event.chainDepth == 2)
+        }
+    }
+
+    @Test func aSteadyCycleReadsOnePage() async throws {
+        try await PollerFixture.with { fixture in
+            for _ in 0..<5 { _ = try await Self.startExport(fixture) }
+            let poller = ExportsPoller(context: fixture.context(), pageSize: 2)
+            _ = try await poller.pollOnce()
+            await fixture.simulator.clearRequests()
+            let steady = try await poller.pollOnce()
+            #expect(await fixture.simulator.requests().count == steady.apiCalls)
+            // One page of the listing, plus one read per export still running that is off that page.
+            let running = try await fixture.client.exports().collect().filter { !($0.status ?? .pending).isTerminal }.count
+            #expect(steady.apiCalls <= 1 + running)
+            #expect(steady.raised == 0)
+        }
+    }
+}

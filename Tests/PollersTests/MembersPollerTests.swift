@@ -1,0 +1,133 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Pollers
+import Testing
+
+@Suite struct MembersPollerTests {
+    @Test func firstRunIsASilentBaseline() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context())
+            let first = try await poller.pollOnce()
+            #expect(first.baseline)
+            #expect(first.raised == 0)
+            #expect(first.apiCalls == 1)
+            #expect(try await fixture.count(.memberJoined) == 0)
+            #expect(try await fixture.store.snapshot("members:acme-ai") != nil)
+        }
+    }
+
+    @Test func emitExistingRaisesEveryoneOnce() async throws {
+        try await PollerFixture.with { fixture in
+            let existing = try await fixture.client.members(organization: "acme-ai").collect()
+            #expect(!existing.isEmpty)
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(), emitExisting: true)
+            let first = try await poller.pollOnce()
+            #expect(first.stored == existing.count)
+            #expect(try await poller.pollOnce().raised == 0)
+            #expect(try await fixture.count(.memberJoined) == existing.count)
+        }
+    }
+
+    @Test func joinRoleChangeAndLeaveFireOnceWithTheirBodiesAndKeys() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+
+            let joined = try await fixture.simulator.addMember(organization: "acme-ai", email: "new.person@acme.ai")
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.stored == 1)
+            #expect(try await poller.pollOnce().raised == 0)
+            let join = try #require(try await fixture.events(.memberJoined).first)
+            #expect(join.data["organization"]?.stringValue == "acme-ai")
+            #expect(join.data[path: "member.email"]?.stringValue == "new.person@acme.ai")
+            #expect(join.subject == Event.Subject(kind: "member", uid: joined.userUID))
+            let created = AvalaJSON.formatTimestamp(try #require(joined.createdAt))
+            #expect(join.keys == ["member.joined:acme-ai:\(joined.userUID):\(created)"])
+
+            try await fixture.simulator.changeRole(organization: "acme-ai", userUID: joined.userUID, role: .admin)
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await poller.pollOnce().raised == 0)
+            let change = try #require(try await fixture.events(.memberRoleChanged).first)
+            #expect(change.data["from"]?.stringValue == "member")
+            #expect(change.data["to"]?.stringValue == "admin")
+            #expect(change.keys.first?.hasPrefix("member.role_changed:acme-ai:\(joined.userUID):member:admin:") == true)
+
+            try await fixture.simulator.removeMember(organization: "acme-ai", userUID: joined.userUID)
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await poller.pollOnce().raised == 0)
+            let left = try #require(try await fixture.events(.memberLeft).first)
+            #expect(left.data[path: "member.email"]?.stringValue == "new.person@acme.ai")
+            #expect(left.data[path: "member.user_uid"]?.stringValue == joined.userUID)
+            #expect(left.keys == ["member.left:acme-ai:\(joined.userUID):\(created)"])
+        }
+    }
+
+    @Test func aRestartInTheMiddleOfACycleRaisesNothingTwice() async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let first = MembersPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await first.pollOnce()
+            try await fixture.simulator.addMember(organization: "acme-ai", email: "mid.cycle@acme.ai")
+
+            // The cycle dies before it stores anything: nothing may be half-written.
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-ai/members", status: 500, count: 1))
+            await #expect(throws: AvalaError.self) { try await first.pollOnce() }
+            #expect(try await fixture.count(.memberJoined) == 0)
+
+            // A new process: a new store connection and a new poller on the same file.
+            let store = try await fixture.reopenedStore()
+            let restarted = MembersPoller(organization: "acme-ai", context: fixture.context(store: store))
+            #expect(try await restarted.pollOnce().stored == 1)
+            #expect(try await restarted.pollOnce().raised == 0)
+            #expect(try await first.pollOnce().stored == 0)
+            #expect(try await fixture.count(.memberJoined) == 1)
+        }
+    }
+
+    @Test func aFiveThousandMemberDiffRaisesExactlyTheChangesMade() async throws {
+        try await PollerFixture.with { fixture in
+            try await fixture.simulator.addGeneratedMembers(organization: "acme-ai", count: 5_000)
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context())
+            let baseline = try await poller.pollOnce()
+            #expect(baseline.raised == 0)
+            #expect(baseline.apiCalls == 6)
+
+            let members = try await fixture.client.members(organization: "acme-ai").collect()
+            let leaving = members.filter { $0.email?.hasSuffix("@example.com") == true }.prefix(7)
+            for member in leaving {
+                try await fixture.simulator.removeMember(organization: "acme-ai", userUID: member.userUID)
+            }
+            let promoted = members.filter { $0.email?.hasSuffix("@example.com") == true }.suffix(3)
+            for member in promoted {
+                try await fixture.simulator.changeRole(organization: "acme-ai", userUID: member.userUID, role: .admin)
+            }
+            try await fixture.simulator.addGeneratedMembers(organization: "acme-ai", count: 11, domain: "joiners.example")
+
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.raised == 21)
+            #expect(cycle.stored == 21)
+            #expect(Set(try await fixture.events(.memberLeft).compactMap(\.subject?.uid)) == Set(leaving.map(\.userUID)))
+            #expect(Set(try await fixture.events(.memberRoleChanged).compactMap(\.subject?.uid)) == Set(promoted.map(\.userUID)))
+            let joins = try await fixture.events(.memberJoined)
+            #expect(joins.count == 11)
+            #expect(joins.allSatisfy { $0.data[path: "member.email"]?.stringValue?.hasSuffix("@joiners.example") == true })
+            #expect(try await poller.pollOnce().raised == 0)
+        }
+    }
+
+    @Test func aListingCutByThePageCapRaisesNoLeavesAndWarns() async throws {
+        try await PollerFixture.with { fixture in
+            try await fixture.simulator.addGeneratedMembers(organization: "acme-ai", count: 30)
+            let full = MembersPoller(organization: "acme-ai", context: fixture.context(), pageSize: 10)
+            _ = try await full.pollOnce()
+            let capped = MembersPoller(organization: "acme-ai", context: fixture.context(maxPages: 2), pageSize: 10)
+            let cycle = try await capped.pollOnce()
+            #expect(cycle.truncated)
+            #expect(cycle.apiCalls == 2)
+            #expect(cycle.raised == 0)
+            #expect(fixture.warnings("Listing cut by the page cap; the rest is read next cycle or never") == 1)
+            #expect(try await full.pollOnce().raised == 0)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import AvalaAPI
+import AvalaSimulator
+import BotKit
+import Pollers
+import Testing
+
+@testable import BotEngine
+
+@Suite struct PollLoopTests {
+    @Test func aRateLimitStormPausesForRetryAfterThenRecovers() async throws {
+        // No client retries: every 429 reaches the poller, as a long storm would.
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 3))
+            var loop = PollLoop(poller: poller)
+            let baseline = await loop.runCycle()
+            #expect(baseline.cycle?.baseline == true)
+
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-ai/members", status: 429, count: 4, retryAfter: 7))
+            var raised: [EventType] = []
+            for _ in 0..<4 {
+                let step = await loop.runCycle()
+                #expect(step.error != nil)
+                // The backoff here is at most 100 ms: only Retry-After can make the pause this long.
+                #expect(step.delay >= .seconds(7))
+                raised += step.raised.map { [$0] } ?? []
+            }
+            #expect(raised == [.botPollerFailing])
+            #expect(loop.failures == 4)
+
+            let recovered = await loop.runCycle()
+            #expect(recovered.error == nil)
+            #expect(recovered.raised == .botPollerRecovered)
+            #expect(recovered.delay < .seconds(7))
+            let steady = await loop.runCycle()
+            #expect(steady.raised == nil)
+
+            let failing = try await fixture.events(.botPollerFailing)
+            let back = try await fixture.events(.botPollerRecovered)
+            #expect(failing.count == 1)
+            #expect(back.count == 1)
+            #expect(failing.first?.data["poller"]?.stringValue == "members:acme-ai")
+            let since = try #require(failing.first?.data["since"]?.stringValue)
+            #expect(failing.first?.keys == ["bot.poller.failing:members:acme-ai:\(since)"])
+            #expect(back.first?.keys == ["bot.poller.recovered:members:acme-ai:\(since)"])
+        }
+    }
+
+    @Test func anIncidentSurvivesARestart() async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-ai/members", status: 500, count: 2))
+            var first = PollLoop(poller: MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 2)))
+            _ = await first.runCycle()
+            let failing = await first.runCycle()
+            #expect(failing.raised == .botPollerFailing)
+
+            // A new process picks the open incident up: it raises `recovered`, not a second `failing`.
+            let store = try await fixture.reopenedStore()
+            var second = PollLoop(poller: MembersPoller(organization: "acme-ai", context: fixture.context(store: store, failingAfter: 2)))
+            let recovered = await second.runCycle()
+            #expect(recovered.raised == .botPollerRecovered)
+            #expect(try await fixture.count(.botPollerFailing) == 1)
+            #expect(try await fixture.count(.botPollerRecovered) == 1)
+        }
+    }
+
+    @Test func storedEventsWakeTheDispatcher() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(), emitExisting: true)
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.stored > 0)
+            // A wake with nobody waiting is remembered: the wait returns at once instead of timing out.
+            let started = ContinuousClock.now
+            await fixture.wake.wait(timeout: .seconds(20))
+            #expect(started.duration(to: .now) < .seconds(10))
+        }
+    }
+}

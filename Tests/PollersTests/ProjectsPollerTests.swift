@@ -1,0 +1,78 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Pollers
+import Testing
+
+@Suite struct ProjectsPollerTests {
+    @Test func aStatusChangeToCompletedFiresBothEventsOnce() async throws {
+        try await PollerFixture.with { fixture in
+            let project = try await fixture.simulator.createProject(name: "prod-cars", status: .active)
+            let poller = ProjectsPoller(context: fixture.context())
+            #expect(try await poller.pollOnce().raised == 0)
+
+            let updated = try await fixture.simulator.updateProject(uid: project.uid, status: .completed)
+            #expect(try await poller.pollOnce().stored == 2)
+            #expect(try await poller.pollOnce().raised == 0)
+            let stamp = AvalaJSON.formatTimestamp(try #require(updated.updatedAt))
+            let changed = try #require(try await fixture.events(.projectStatusChanged).first)
+            #expect(changed.data["from"]?.stringValue == "active")
+            #expect(changed.data["to"]?.stringValue == "completed")
+            #expect(changed.data[path: "project.name"]?.stringValue == "prod-cars")
+            #expect(changed.keys == ["project.status_changed:\(project.uid):completed:\(stamp)"])
+            let completed = try #require(try await fixture.events(.projectCompleted).first)
+            #expect(completed.data["from"]?.stringValue == "active")
+            #expect(completed.keys == ["project.completed:\(project.uid):\(stamp)"])
+        }
+    }
+
+    @Test func progressAndQualityFireWhenMetricsCrossTheirThresholds() async throws {
+        try await PollerFixture.with { fixture in
+            let project = try await fixture.simulator.createProject(
+                name: "prod-metrics",
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 10, acceptanceRate: 0.95)
+            )
+            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50, 90], minAcceptanceRate: 0.8)
+            _ = try await poller.pollOnce()
+
+            try await fixture.simulator.updateProject(
+                uid: project.uid,
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 60, acceptanceRate: 0.5)
+            )
+            #expect(try await poller.pollOnce().stored == 2)
+            #expect(try await poller.pollOnce().raised == 0)
+            let progress = try #require(try await fixture.events(.projectProgress).first)
+            #expect(progress.keys == ["project.progress:\(project.uid):50"])
+            #expect(progress.data["threshold"]?.numberValue == 50)
+            #expect(progress.data[path: "metrics.completed_tasks"]?.intValue == 60)
+            let dropped = try #require(try await fixture.events(.projectQualityDropped).first)
+            #expect(dropped.data["threshold"]?.numberValue == 0.8)
+
+            try await fixture.simulator.updateProject(
+                uid: project.uid,
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 95, acceptanceRate: 0.4)
+            )
+            // 90 % is crossed; quality is still low, which is not a new drop.
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await fixture.count(.projectProgress) == 2)
+            #expect(try await fixture.count(.projectQualityDropped) == 1)
+        }
+    }
+
+    @Test func aProjectWithoutMetricsWarnsOnceAndIsNotAskedAgain() async throws {
+        try await PollerFixture.with { fixture in
+            let project = try await fixture.simulator.createProject(name: "no-metrics")
+            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50])
+            _ = try await poller.pollOnce()
+            try await fixture.simulator.updateProject(uid: project.uid, status: .paused)
+            let first = try await poller.pollOnce()
+            #expect(first.apiCalls == 2)
+            try await fixture.simulator.updateProject(uid: project.uid, status: .active)
+            let second = try await poller.pollOnce()
+            #expect(second.apiCalls == 1)
+            #expect(fixture.warnings("Project has no metrics; progress and quality checks are off for it") == 1)
+            #expect(try await fixture.count(.projectStatusChanged) == 2)
+        }
+    }
+}

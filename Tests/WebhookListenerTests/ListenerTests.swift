@@ -1,0 +1,242 @@
+import AsyncHTTPClient
+import BotEngine
+import BotKit
+import Foundation
+import InMemoryLogging
+import Logging
+import NIOCore
+import NIOHTTP1
+import Testing
+import WebhookListener
+
+@Suite struct ListenerTests {
+    static let exportBody = Array(#"{"uid": "e-42", "status": "exported", "format": "coco"}"#.utf8)
+
+    @Test func aSignedDeliveryIsStoredThenAcceptedAndWakesTheDispatcher() async throws {
+        let wake = WakeSignal()
+        try await ListenerHarness.with(wake: wake) { harness async throws in
+            let answer = try await harness.post(body: Self.exportBody, headers: ListenerHarness.avalaHeaders(Self.exportBody))
+            #expect(answer.status == 202)
+            let events = try await harness.events()
+            #expect(events.count == 1)
+            let event = try #require(events.first?.event)
+            #expect(answer.json?["id"] as? String == event.id)
+            #expect(event.type == .exportCompleted)
+            #expect(event.origin == "avala")
+            #expect(Set(event.keys) == ["delivery:avala:d-1", "export.completed:e-42"])
+            #expect(event.data["export"]?["status"] == "completed")
+        }
+    }
+
+    @Test func aRepeatedDeliveryIsADuplicateAndStoresNothing() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let headers = ListenerHarness.avalaHeaders(Self.exportBody)
+            #expect(try await harness.post(body: Self.exportBody, headers: headers).status == 202)
+            let again = try await harness.post(body: Self.exportBody, headers: headers)
+            #expect(again.status == 200)
+            #expect(again.json?["duplicate"] as? Bool == true)
+            // Another delivery id for the same fact is a duplicate too (the semantic key).
+            let other = try await harness.post(body: Self.exportBody, headers: ListenerHarness.avalaHeaders(Self.exportBody, delivery: "d-2"))
+            #expect(other.status == 200)
+            #expect(try await harness.events().count == 1)
+        }
+    }
+
+    @Test func aWrongSignatureIs401WithAShortReasonAndNoEvent() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let answer = try await harness.post(body: Self.exportBody, headers: ListenerHarness.avalaHeaders(Self.exportBody, secret: "guess"))
+            #expect(answer.status == 401)
+            #expect(answer.json?["error"] as? String == "invalid signature")
+            #expect(!answer.body.contains("s3cret"))
+            let unsigned = try await harness.post(body: Self.exportBody, headers: [("X-Avala-Webhook-Event", "export.completed")])
+            #expect(unsigned.status == 401)
+            #expect(try await harness.events().isEmpty)
+            #expect(!harness.logs.entries.contains { "\($0.message) \($0.metadata)".contains("s3cret") })
+        }
+    }
+
+    @Test func aSecondSecretIsAcceptedDuringRotation() async throws {
+        let configuration = ListenerHarness.plainConfiguration(secrets: ["s3cret-one", "s3cret-two"])
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let answer = try await harness.post(body: Self.exportBody, headers: ListenerHarness.avalaHeaders(Self.exportBody, secret: "s3cret-two"))
+            #expect(answer.status == 202)
+        }
+    }
+
+    @Test func aBodyOverTheLimitIs413() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.maxBody = 64
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let big = Array(("{\"uid\": \"" + String(repeating: "x", count: 200) + "\"}").utf8)
+            let answer = try await harness.post(body: big, headers: ListenerHarness.avalaHeaders(big))
+            #expect(answer.status == 413)
+            // Streamed without a length: the limit holds while reading.
+            var request = HTTPClientRequest(url: harness.baseURL + "/webhooks/avala")
+            request.method = .POST
+            for (name, value) in ListenerHarness.avalaHeaders(big) { request.headers.add(name: name, value: value) }
+            let chunks = stride(from: 0, to: big.count, by: 16).map { ByteBuffer(bytes: big[$0..<min($0 + 16, big.count)]) }
+            let stream = AsyncStream<ByteBuffer> { continuation in
+                for chunk in chunks { continuation.yield(chunk) }
+                continuation.finish()
+            }
+            request.body = .stream(stream, length: .unknown)
+            #expect(try await harness.send(request).status == 413)
+            let small = Array(#"{"uid": "e-1"}"#.utf8)
+            #expect(try await harness.post(body: small, headers: ListenerHarness.avalaHeaders(small)).status == 202)
+            #expect(try await harness.events().count == 1)
+        }
+    }
+
+    @Test func aStoreThatCannotWriteIs503WithRetryAfter() async throws {
+        let broken: @Sendable (SQLiteEventStore) -> any EventStore = { BrokenStore($0) }
+        try await ListenerHarness.with(wrapStore: broken) { harness async throws in
+            let answer = try await harness.post(body: Self.exportBody, headers: ListenerHarness.avalaHeaders(Self.exportBody))
+            #expect(answer.status == 503)
+            #expect(answer.headers.first(name: "Retry-After") == "5")
+            #expect(try await harness.events().isEmpty)
+            #expect(try await harness.get("/readyz").status == 503)
+            #expect(try await harness.get("/healthz").status == 200)
+        }
+    }
+
+    @Test func malformedJSONIs400WithThePosition() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let body = Array("{\"uid\": \"e-1\",\n \"status\": oops}".utf8)
+            let answer = try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body))
+            #expect(answer.status == 400)
+            let reason = try #require(answer.json?["error"] as? String)
+            #expect(reason.contains("line 2"))
+            #expect(reason.contains("byte"))
+            #expect(try await harness.events().isEmpty)
+        }
+    }
+
+    @Test func theTypeComesFromTheBodyWhenNoHeaderNamesIt() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let body = Array(#"{"event": "dataset.created", "data": {"uid": "ds-1", "name": "New"}}"#.utf8)
+            let answer = try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: nil))
+            #expect(answer.status == 202)
+            let event = try #require(try await harness.events().first?.event)
+            #expect(event.type == .datasetCreated)
+            #expect(event.subject == Event.Subject(kind: "dataset", uid: "ds-1"))
+            let untyped = Array(#"{"uid": "x"}"#.utf8)
+            #expect(try await harness.post(body: untyped, headers: ListenerHarness.avalaHeaders(untyped, event: nil, delivery: "d-3")).status == 400)
+        }
+    }
+
+    @Test func theBotsOwnFormatIsStoredAsItIs() async throws {
+        let configuration = ListenerHarness.plainConfiguration(format: .avalaBot)
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let body = Array(#"{"type": "custom.thing", "id": "ev-7", "chain_depth": 2, "data": {"payload": {"n": 1}}}"#.utf8)
+            #expect(try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: nil, delivery: nil)).status == 202)
+            let event = try #require(try await harness.events().first?.event)
+            #expect(event.type == "custom.thing")
+            #expect(event.keys == ["delivery:avala:ev-7"])
+            #expect(event.chainDepth == 2)
+            #expect(event.data == ["payload": ["n": 1]])
+        }
+    }
+
+    @Test func aClientOverItsBucketGets429() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.perIP = WebhookRateLimit(ratePerSecond: 0.001, burst: 2)
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let headers = ListenerHarness.avalaHeaders(Self.exportBody)
+            #expect(try await harness.post(body: Self.exportBody, headers: headers).status == 202)
+            #expect(try await harness.post(body: Self.exportBody, headers: headers).status == 200)
+            let limited = try await harness.post(body: Self.exportBody, headers: headers)
+            #expect(limited.status == 429)
+            #expect(limited.headers.first(name: "Retry-After") != nil)
+        }
+    }
+
+    @Test func theAllowlistSeesTheClientBehindATrustedProxyOnly() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.allowCIDRs = ["10.1.0.0/16"]
+        configuration.trustedProxies = ["127.0.0.1/32"]
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let signed = ListenerHarness.avalaHeaders(Self.exportBody)
+            #expect(try await harness.post(body: Self.exportBody, headers: signed).status == 403)
+            let allowed = try await harness.post(body: Self.exportBody, headers: signed + [("X-Forwarded-For", "203.0.113.9, 10.1.2.3")])
+            #expect(allowed.status == 202)
+            let outside = try await harness.post(body: Self.exportBody, headers: signed + [("X-Forwarded-For", "10.1.2.3, 192.0.2.1")])
+            #expect(outside.status == 403)
+        }
+        // Without the proxy being trusted, the header is ignored.
+        configuration.trustedProxies = []
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let signed = ListenerHarness.avalaHeaders(Self.exportBody)
+            #expect(try await harness.post(body: Self.exportBody, headers: signed + [("X-Forwarded-For", "10.1.2.3")]).status == 403)
+        }
+    }
+
+    @Test func aBurstOfRejectionsRaisesOneEvent() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.rejectedBurst = RejectedBurstPolicy(threshold: 3, window: .seconds(3_600))
+        try await ListenerHarness.with(configuration) { harness async throws in
+            for attempt in 0..<6 {
+                let answer = try await harness.post(
+                    body: Self.exportBody,
+                    headers: ListenerHarness.avalaHeaders(Self.exportBody, secret: "forged-\(attempt)")
+                )
+                #expect(answer.status == 401)
+            }
+            let events = try await harness.events()
+            #expect(events.count == 1)
+            let event = try #require(events.first?.event)
+            #expect(event.type == .botWebhookRejectedBurst)
+            #expect(event.data["source"] == "avala")
+            #expect(event.data["count"] == 3)
+            #expect(event.data["reasons"]?["invalid signature"] == 3)
+            #expect(event.keys.count == 1)
+            #expect(event.keys[0].hasPrefix("bot.webhook.rejected_burst:avala:"))
+        }
+    }
+
+    @Test func opsRoutesAnswer() async throws {
+        try await ListenerHarness.with { harness async throws in
+            #expect(try await harness.get("/healthz").status == 200)
+            #expect(try await harness.get("/readyz").status == 200)
+        }
+    }
+
+    @Test func severalPathsEachVerifyTheirOwnWay() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.paths.append(
+            WebhookPath(path: "/webhooks/gh", source: "github", verification: WebhookVerification(scheme: .github, secrets: ["gh-secret"]))
+        )
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let body = Array(#"{"action": "opened", "data": {"uid": "t-1"}}"#.utf8)
+            // Signed for the avala path: refused on the github path.
+            #expect(try await harness.post("/webhooks/gh", body: body, headers: ListenerHarness.avalaHeaders(body)).status == 401)
+            let github = ListenerHarness.avalaHeaders(body, secret: "gh-secret", event: nil, delivery: nil)
+            let headers = [
+                ("X-Hub-Signature-256", "sha256=" + github[0].1), ("X-GitHub-Event", "task.completed"), ("X-GitHub-Delivery", "gd-1"),
+            ]
+            #expect(try await harness.post("/webhooks/gh", body: body, headers: headers).status == 202)
+            let event = try #require(try await harness.events().first?.event)
+            #expect(event.origin == "github")
+            #expect(event.keys.contains("delivery:github:gd-1"))
+        }
+    }
+
+    @Test func invalidConfigurationIsRefusedUpFront() throws {
+        let logger = Logger(label: "test")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("listener-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteEventStore(path: path, logger: logger)
+        defer { try? store.close() }
+        // Neither TLS nor an explicit plain_http.
+        #expect(throws: WebhookListenerError.self) {
+            try WebhookListener(configuration: WebhookListenerConfiguration(), store: store, logger: logger)
+        }
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.allowCIDRs = ["10.0.0.0/33"]
+        #expect(throws: WebhookListenerError.self) {
+            try WebhookListener(configuration: configuration, store: store, logger: logger)
+        }
+        let bind = try WebhookListenerConfiguration.parseBind("[::1]:8443")
+        #expect(bind.host == "::1" && bind.port == 8443)
+        #expect(throws: WebhookListenerError.self) { try WebhookListenerConfiguration.parseBind("8443") }
+    }
+}
