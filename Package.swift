@@ -91,6 +91,31 @@ let package = Package(
             ],
             swiftSettings: packageSwiftSettings
         ),
+        .target(
+            name: "WebhookListener",
+            dependencies: [
+                "BotEngine", "BotKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: packageSwiftSettings
+        ),
+        .target(
+            name: "Pollers",
+            dependencies: [
+                "AvalaAPI", "BotEngine", "BotKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: packageSwiftSettings
+        ),
         .botPlugin("Log"),
         .executableTarget(
             name: "AvalaBot",
@@ -100,6 +125,8 @@ let package = Package(
                 "BotEngine",
                 "BotKit",
                 "LogPlugin",
+                "Pollers",
+                "WebhookListener",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -172,6 +199,32 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: packageSwiftSettings
+        ),
+        .testTarget(
+            name: "WebhookListenerTests",
+            dependencies: [
+                "AvalaAPI", "AvalaSimulator", "BotEngine", "BotKit", "TestSupport", "WebhookListener",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: packageSwiftSettings
+        ),
+        .testTarget(
+            name: "PollersTests",
+            dependencies: [
+                "AvalaAPI", "AvalaSimulator", "BotEngine", "BotKit", "Pollers", "TestSupport",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: packageSwiftSettings
         ),

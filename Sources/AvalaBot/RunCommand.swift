@@ -4,8 +4,10 @@ import BotEngine
 import BotKit
 import Foundation
 import Logging
+import Pollers
 import ServiceLifecycle
 import UnixSignals
+import WebhookListener
 
 /// `avala-bot run`: the daemon.
 struct RunCommand: AsyncParsableCommand {

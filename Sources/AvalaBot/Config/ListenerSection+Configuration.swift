@@ -1,0 +1,45 @@
+import AvalaAPI
+import WebhookListener
+
+extension ListenerSection {
+    /// The listener's own configuration. `AVALA_WEBHOOK_SECRET` was already applied by the loader
+    /// where `verify.secrets` is left out.
+    func listenerConfiguration(defaultSecret: SecretString?) throws -> WebhookListenerConfiguration {
+        let (host, port) = try WebhookListenerConfiguration.parseBind(bind)
+        func verification(_ section: VerifySection?) -> WebhookVerification {
+            WebhookVerification(
+                scheme: WebhookScheme(rawValue: section?.scheme ?? "avala") ?? .avala,
+                secrets: (section?.secrets ?? defaultSecret.map { [$0] } ?? []).map { WebhookSecret($0.revealed) },
+                tolerance: section?.tolerance.duration ?? .seconds(300)
+            )
+        }
+        let listenerPaths =
+            paths?.map {
+                WebhookPath(
+                    path: $0.path,
+                    source: $0.source ?? "avala",
+                    verification: verification($0.verify),
+                    format: WebhookFormat(rawValue: $0.format) ?? .avala
+                )
+            } ?? [WebhookPath(path: path ?? "/webhooks/avala", verification: verification(verify))]
+        return WebhookListenerConfiguration(
+            host: host,
+            port: port,
+            paths: listenerPaths,
+            tls: tls.map {
+                WebhookTLS(
+                    certificateChainPath: $0.cert,
+                    privateKeyPath: $0.key,
+                    clientCAPath: $0.clientCA,
+                    minimumVersion: $0.minVersion == "1.3" ? .tls13 : .tls12
+                )
+            },
+            plainHTTP: plainHTTP,
+            maxBody: maxBody.bytes,
+            requestTimeout: requestTimeout.duration,
+            perIP: WebhookRateLimit(ratePerSecond: perIP.ratePerSecond, burst: perIP.burst),
+            allowCIDRs: allowCIDRs,
+            trustedProxies: trustedProxies ?? []
+        )
+    }
+}
