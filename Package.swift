@@ -181,6 +181,8 @@ let package = Package(
             dependencies: [
                 "AvalaAPI",
                 "AvalaBot",
+                "AvalaSimulator",
+                "WebhookListener",
                 "BotEngine",
                 "BotKit",
                 "TestSupport",

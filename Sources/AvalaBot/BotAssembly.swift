@@ -1,0 +1,113 @@
+import AvalaAPI
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+import Pollers
+import ServiceLifecycle
+import WebhookListener
+
+/// The running bot's parts, wired from a checked config: used by `run` and by the end-to-end tests
+/// (the Hummingbird template's `buildApplication` pattern).
+struct BotAssembly: Sendable {
+    let client: AvalaClient
+    let store: SQLiteEventStore
+    let dispatcher: Dispatcher
+    let listener: WebhookListener?
+    let pollers: [any Poller]
+    let maintenance: StoreMaintenance
+
+    /// Services in start order. A group stops them in reverse: producers (listener, pollers) first,
+    /// the dispatcher last, so it drains after nothing new arrives.
+    var services: [any Service] {
+        var services: [any Service] = [dispatcher, maintenance]
+        services += pollers.map { $0 as any Service }
+        if let listener { services.append(listener) }
+        return services
+    }
+
+    /// - Throws: a `ValidationError`-style message when the key is missing or the base URL is refused,
+    ///   or the listener's configuration error.
+    static func build(
+        _ loaded: LoadedConfiguration,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger
+    ) async throws -> BotAssembly {
+        let settings = loaded.configuration
+        guard let apiKey = settings.api.apiKey, !apiKey.isEmpty else {
+            throw AssemblyError("AVALA_API_KEY is not set (or write api.api_key: \"${AVALA_API_KEY}\" in the config)")
+        }
+        let baseURL = try BaseURL(
+            settings.api.baseURL ?? BaseURL.default.description,
+            allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment)
+        )
+        let client = AvalaClient(
+            configuration: AvalaClientConfiguration(
+                baseURL: baseURL,
+                apiKey: apiKey,
+                requestsPerMinute: settings.api.requestsPerMinute,
+                burst: settings.api.burst,
+                maxRetries: settings.api.maxRetries,
+                timeout: settings.api.timeout.duration,
+                maxConcurrency: settings.api.maxConcurrency
+            ),
+            logger: logger
+        )
+        let store = try SQLiteEventStore(path: settings.store.sqlite, logger: logger)
+        try await store.migrate()
+        let dispatcher = Dispatcher(
+            store: store,
+            rules: RuleSetProvider(loaded.rules),
+            host: PluginHost(plugins: loaded.plugins, contexts: BasicContextFactory()),
+            enricher: ProjectEnricher(client: client, logger: logger),
+            configuration: DispatcherConfiguration(
+                concurrency: settings.dispatcher.concurrency,
+                maxAttempts: settings.dispatcher.maxAttempts,
+                backoffBase: settings.dispatcher.backoff.base.duration,
+                backoffMax: settings.dispatcher.backoff.max.duration,
+                shutdownGrace: settings.dispatcher.shutdownGrace.duration
+            ),
+            logger: logger
+        )
+        var listener: WebhookListener?
+        if let section = settings.listener {
+            let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
+            listener = try WebhookListener(
+                configuration: try section.listenerConfiguration(defaultSecret: secret),
+                store: store,
+                wake: dispatcher.signal,
+                logger: logger
+            )
+        }
+        let pollers = settings.pollers.pollersConfiguration.makePollers(
+            client: client,
+            store: store,
+            wake: dispatcher.signal,
+            logger: logger
+        )
+        let maintenance = StoreMaintenance(
+            store: store,
+            retention: settings.store.retention.duration,
+            keyRetention: settings.store.keyRetention.duration,
+            logger: logger
+        )
+        return BotAssembly(
+            client: client,
+            store: store,
+            dispatcher: dispatcher,
+            listener: listener,
+            pollers: pollers,
+            maintenance: maintenance
+        )
+    }
+
+    func shutdown() async {
+        try? await client.shutdown()
+    }
+}
+
+/// A reason the bot cannot start, worded for the operator.
+struct AssemblyError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,94 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Foundation
+import InMemoryLogging
+import Logging
+import ServiceLifecycle
+import TestSupport
+import Testing
+import WebhookListener
+
+@testable import AvalaBot
+
+/// The whole bot from a config file against the simulator: a signed webhook and a poll each become an
+/// event, the dispatcher runs the rule, the `log` plugin writes.
+@Suite struct EndToEndTests {
+    @Test func aSignedDeliveryAndAPolledJoinBothReachTheLogPlugin() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let storePath = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).sqlite").path
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) } }
+            let environment = [
+                "AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1",
+                "HOOK_SECRET": "whsec_end_to_end_secret",
+            ]
+            let yaml = """
+                listener:
+                  bind: "127.0.0.1:0"
+                  plain_http: true
+                  path: /webhooks/avala
+                  verify: { scheme: avala, secrets: ["${HOOK_SECRET}"] }
+                pollers:
+                  members: { organization: acme-ai, every: 100ms }
+                store: { sqlite: "\(storePath)" }
+                dispatcher: { backoff: { base: 10ms, max: 100ms } }
+                rules:
+                  - name: log-exports
+                    on: export.completed
+                    do:
+                      - log: { message: "export {{export.uid}} of {{project.name}} is {{export.status}}" }
+                  - name: log-joins
+                    on: member.joined
+                    where: { "member.email": { glob: "*@acme.ai" } }
+                    do:
+                      - log: { message: "{{member.email}} joined {{organization}}" }
+                """
+            let loaded = ConfigLoader(environment: environment).load(yaml: yaml, file: "e2e.yaml")
+            #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+            var handler = InMemoryLogHandler()
+            handler.logLevel = .info
+            let logs = handler
+            let logger = Logger(label: "e2e") { _ in handler }
+            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: assembly.services, logger: logger))
+            try await group.whileRunning {
+                let port = try #require(try await assembly.listener?.waitUntilListening())
+                try await harness.withClient { client in
+                    _ = try await client.createWebhook(
+                        targetURL: "http://127.0.0.1:\(port)/webhooks/avala",
+                        events: ["export.completed"],
+                        secret: "whsec_end_to_end_secret"
+                    )
+                }
+                // The members poller's first cycle records a baseline (its snapshot); joins after it count.
+                try await Self.until { try await assembly.store.snapshot("members:acme-ai") != nil }
+                try await harness.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
+                try await harness.simulator.addMember(organization: "acme-ai", email: "zoe@acme.ai")
+                try await Self.until {
+                    let text = logs.entries.map { "\($0.message)" }
+                    return text.contains("export \(SimulatorSeed.UID.processingExport) of prod-cars is completed")
+                        && text.contains("zoe@acme.ai joined acme-ai")
+                }
+            }
+            await assembly.shutdown()
+            let events = try await assembly.store.recentEvents(limit: 20, since: nil)
+            let export = try #require(events.first { $0.event.type == .exportCompleted })
+            #expect(export.event.keys.contains("export.completed:\(SimulatorSeed.UID.processingExport)"))
+            #expect(export.event.keys.contains { $0.hasPrefix("delivery:avala:") })
+            #expect(events.filter { $0.event.type == .memberJoined }.count == 1)
+            #expect(events.allSatisfy { $0.status == .done })
+        }
+    }
+
+    static func until(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Timeout()
+    }
+
+    struct Timeout: Error {}
+}
