@@ -11,7 +11,8 @@ struct AvalaBotCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, SimulatorCommand.self,
+            DemoCommand.self, RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, SignCommand.self,
+            SimulatorCommand.self,
         ]
     )
 }

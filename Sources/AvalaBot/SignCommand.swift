@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import WebhookListener
+
+/// `avala-bot sign`: the headers (and a curl line) for a test delivery of a file, signed as a sender would.
+struct SignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign a file's bytes verbatim for a test delivery; print the headers and a ready curl line.",
+        discussion: """
+            The file is sent as it is (an Avala-shaped body, e.g. a bare export). Each run uses a new \
+            delivery id, so the listener treats it as a new delivery.
+            """
+    )
+
+    @Option(name: .long, help: "The webhook secret (for standard-webhooks: whsec_…).")
+    var secret: String
+
+    @Option(name: .long, help: "avala (default), standard-webhooks, github or stripe.")
+    var scheme: String = "avala"
+
+    @Option(name: .long, help: "The event type header, e.g. export.completed.")
+    var event: String = "export.completed"
+
+    @Option(name: .long, help: "The listener URL for the curl line.")
+    var url: String = "https://localhost:8443/webhooks/avala"
+
+    @Argument(help: "The JSON file to send.")
+    var file: String
+
+    func run() throws {
+        guard let body = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read \(file)")
+        }
+        guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
+            throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
+        }
+        let signer: WebhookSigner
+        do {
+            signer = try WebhookSigner(scheme: scheme, secret: secret)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let headers = signer.headers(
+            for: Array(body),
+            event: event,
+            deliveryID: "msg_" + UUID().uuidString.lowercased(),
+            at: Date()
+        )
+        for (name, value) in headers { Console.line("\(name): \(value)") }
+        let flags = headers.map { "-H '\($0.0): \($0.1)'" }.joined(separator: " ")
+        Console.line("curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary @\(file) \(url)")
+    }
+}
