@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "BotKit", targets: ["BotKit"]),
         .library(name: "BotEngine", targets: ["BotEngine"]),
         .library(name: "LogPlugin", targets: ["LogPlugin"]),
+        .library(name: "Pollers", targets: ["Pollers"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

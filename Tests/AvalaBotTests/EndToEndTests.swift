@@ -62,10 +62,10 @@ import WebhookListener
                     )
                 }
                 // The members poller's first cycle records a baseline (its snapshot); joins after it count.
-                try await Self.until { try await assembly.store.snapshot("members:acme-ai") != nil }
+                try await Eventually.until { try await assembly.store.snapshot("members:acme-ai") != nil }
                 try await harness.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
                 try await harness.simulator.addMember(organization: "acme-ai", email: "zoe@acme.ai")
-                try await Self.until {
+                try await Eventually.until {
                     let text = logs.entries.map { "\($0.message)" }
                     return text.contains("export \(SimulatorSeed.UID.processingExport) of prod-cars is completed")
                         && text.contains("zoe@acme.ai joined acme-ai")
@@ -81,14 +81,4 @@ import WebhookListener
         }
     }
 
-    static func until(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw Timeout()
-    }
-
-    struct Timeout: Error {}
 }

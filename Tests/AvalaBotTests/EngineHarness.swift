@@ -4,6 +4,7 @@ import Foundation
 import InMemoryLogging
 import Logging
 import Synchronization
+import TestSupport
 
 @testable import AvalaBot
 
@@ -60,15 +61,8 @@ struct EngineHarness {
 
     /// Waits until `condition` holds, checking the store as it goes; fails after `timeout`.
     func until(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw Timeout()
+        try await Eventually.until(timeout: timeout, condition)
     }
-
-    struct Timeout: Error {}
 
     func removeFiles() {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
