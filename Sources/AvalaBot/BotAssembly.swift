@@ -31,6 +31,7 @@ struct BotAssembly: Sendable {
     static func build(
         _ loaded: LoadedConfiguration,
         environment: [String: String] = ProcessInfo.processInfo.environment,
+        metrics: MetricsExport = MetricsExport(),
         logger: Logger
     ) async throws -> BotAssembly {
         let settings = loaded.configuration
@@ -72,8 +73,10 @@ struct BotAssembly: Sendable {
         var listener: WebhookListener?
         if let section = settings.listener {
             let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
+            var listenerConfiguration = try section.listenerConfiguration(defaultSecret: secret)
+            listenerConfiguration.metrics = { [store] in await metrics.render(store: store) }
             listener = try WebhookListener(
-                configuration: try section.listenerConfiguration(defaultSecret: secret),
+                configuration: listenerConfiguration,
                 store: store,
                 wake: dispatcher.signal,
                 logger: logger

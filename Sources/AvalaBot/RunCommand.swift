@@ -32,7 +32,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         let assembly: BotAssembly
         do {
-            assembly = try await BotAssembly.build(loaded, logger: logger)
+            let metrics = MetricsExport()
+            metrics.bootstrap()
+            assembly = try await BotAssembly.build(loaded, metrics: metrics, logger: logger)
         } catch let error as AssemblyError {
             throw ValidationError(error.description)
         }

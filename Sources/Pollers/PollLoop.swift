@@ -3,6 +3,7 @@ import BotEngine
 public import BotKit
 public import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// The loop every poller runs: a cycle, then a wait, until graceful shutdown.
@@ -62,6 +63,8 @@ public struct PollLoop<P: Poller>: Sendable {
         let schedule = poller.context.schedule
         do {
             let cycle = try await poller.pollOnce()
+            Counter(label: "avala_bot_poller_api_calls_total", dimensions: [("poller", poller.name)]).increment(by: cycle.apiCalls)
+            Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "ok")]).increment()
             failures = 0
             firstFailureAt = nil
             logger.debug(
@@ -81,6 +84,7 @@ public struct PollLoop<P: Poller>: Sendable {
             }
             return Step(cycle: cycle, error: nil, delay: schedule.nextDelay(), raised: raised)
         } catch {
+            Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "error")]).increment()
             failures += 1
             let now = Date()
             if firstFailureAt == nil { firstFailureAt = now }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AvalaAPI
 import AvalaSimulator
 import BotEngine
@@ -5,6 +6,7 @@ import BotKit
 import Foundation
 import InMemoryLogging
 import Logging
+import NIOCore
 import ServiceLifecycle
 import TestSupport
 import Testing
@@ -15,6 +17,18 @@ import WebhookListener
 /// The whole bot from a config file against the simulator: a signed webhook and a poll each become an
 /// event, the dispatcher runs the rule, the `log` plugin writes.
 @Suite struct EndToEndTests {
+    /// swift-metrics is bootstrapped once per process; this suite owns it in the test process.
+    static let metrics: MetricsExport = {
+        let export = MetricsExport()
+        export.bootstrap()
+        return export
+    }()
+
+    static func get(_ url: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        return String(buffer: try await response.body.collect(upTo: 1 << 20))
+    }
+
     @Test func aSignedDeliveryAndAPolledJoinBothReachTheLogPlugin() async throws {
         try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
             let storePath = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).sqlite").path
@@ -50,7 +64,7 @@ import WebhookListener
             handler.logLevel = .info
             let logs = handler
             let logger = Logger(label: "e2e") { _ in handler }
-            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+            let assembly = try await BotAssembly.build(loaded, environment: environment, metrics: Self.metrics, logger: logger)
             let group = ServiceGroup(configuration: .init(services: assembly.services, logger: logger))
             try await group.whileRunning {
                 let port = try #require(try await assembly.listener?.waitUntilListening())
@@ -70,6 +84,13 @@ import WebhookListener
                     return text.contains("export \(SimulatorSeed.UID.processingExport) of prod-cars is completed")
                         && text.contains("zoe@acme.ai joined acme-ai")
                 }
+                let scrape = try await Self.get("http://127.0.0.1:\(port)/metrics")
+                #expect(scrape.contains("avala_bot_queue_depth"))
+                // Other suites in this process record into the same registry: assert presence, not counts.
+                #expect(scrape.contains(#"avala_bot_webhook_ingest_seconds_count{source="avala"} "#))
+                #expect(scrape.contains(#"avala_bot_webhook_deliveries_total{source="avala",outcome="accepted"}"#))
+                #expect(scrape.contains(#"avala_bot_actions_total{plugin="log",outcome="done"}"#))
+                #expect(scrape.contains(#"avala_bot_poller_cycles_total{poller="members:acme-ai",result="ok"}"#))
             }
             await assembly.shutdown()
             let events = try await assembly.store.recentEvents(limit: 20, since: nil)

@@ -1,6 +1,7 @@
 import BotKit
 import Foundation
 import Logging
+import Metrics
 
 extension Dispatcher {
     /// Runs one claimed event's actions and records how it ended. Never throws: a store failure leaves
@@ -178,6 +179,8 @@ extension Dispatcher {
             logger.info("Action finished", metadata: ["outcome": "\(result.status.rawValue)", "detail": "\(detail)"])
         }
         _ = try await store.recordOutcome(result, raising: raised)
+        Counter(label: "avala_bot_actions_total", dimensions: [("plugin", plan.plugin), ("outcome", result.status.rawValue)])
+            .increment()
         if !raised.isEmpty { signal.wake() }
         return result
     }

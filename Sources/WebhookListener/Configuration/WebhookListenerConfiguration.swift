@@ -28,6 +28,8 @@ public struct WebhookListenerConfiguration: Sendable {
     public var rejectedBurst: RejectedBurstPolicy
     public var retryAfter: Int
     public var serverName: String
+    /// Renders the Prometheus text for `GET /metrics`; nil: no such route.
+    public var metrics: (@Sendable () async -> String)?
 
     public init(
         host: String = "0.0.0.0",
@@ -42,7 +44,8 @@ public struct WebhookListenerConfiguration: Sendable {
         trustedProxies: [String] = [],
         rejectedBurst: RejectedBurstPolicy = RejectedBurstPolicy(),
         retryAfter: Int = 5,
-        serverName: String = "avala-bot"
+        serverName: String = "avala-bot",
+        metrics: (@Sendable () async -> String)? = nil
     ) {
         self.host = host
         self.port = port
@@ -57,6 +60,7 @@ public struct WebhookListenerConfiguration: Sendable {
         self.rejectedBurst = rejectedBurst
         self.retryAfter = retryAfter
         self.serverName = serverName
+        self.metrics = metrics
     }
 
     /// Splits `listener.bind` (`0.0.0.0:8443`, `[::1]:8443`) into host and port.

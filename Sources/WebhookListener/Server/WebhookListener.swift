@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 public import Logging
+import Metrics
 import NIOCore
 import NIOSSL
 public import ServiceLifecycle
@@ -91,11 +92,43 @@ public final class WebhookListener: Service, Sendable {
         let router = Router(context: ListenerRequestContext.self)
         for endpoint in endpoints {
             router.post(RouterPath(endpoint.path.path)) { request, context in
-                try await endpoint.handle(request, context: context)
+                let started = ContinuousClock.now
+                let source = endpoint.path.source
+                do {
+                    let response = try await endpoint.handle(request, context: context)
+                    let outcome = response.status == .accepted ? "accepted" : "duplicate"
+                    Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", outcome)])
+                        .increment()
+                    let elapsed = started.duration(to: .now).components
+                    Timer(label: "avala_bot_webhook_ingest_seconds", dimensions: [("source", source)])
+                        .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+                    return response
+                } catch let rejection as WebhookRejection {
+                    let outcome = "rejected_\(rejection.status.code)"
+                    Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", outcome)])
+                        .increment()
+                    if rejection.status == .unauthorized {
+                        Counter(
+                            label: "avala_bot_webhook_verification_failures_total",
+                            dimensions: [("source", source), ("reason", rejection.reason)]
+                        ).increment()
+                    }
+                    throw rejection
+                }
             }
         }
         let shared = self.shared
         router.get("/healthz") { _, _ in ListenerJSON.response(.ok, ["status": "ok"]) }
+        if let metrics = configuration.metrics {
+            router.get("/metrics") { _, _ in
+                let text = await metrics()
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(string: text))
+                )
+            }
+        }
         router.get("/readyz") { _, _ in
             do {
                 _ = try await shared.store.queueDepth()
