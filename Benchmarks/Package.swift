@@ -40,5 +40,19 @@ let package = Package(
             ],
             path: "BareTLSServer"
         ),
+        .executableTarget(
+            name: "PollerBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "AvalaAPI", package: "avala-bot"),
+                .product(name: "AvalaSimulator", package: "avala-bot"),
+                .product(name: "BotEngine", package: "avala-bot"),
+                .product(name: "Pollers", package: "avala-bot"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/PollerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
