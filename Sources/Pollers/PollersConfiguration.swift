@@ -55,12 +55,21 @@ public struct PollersConfiguration: Sendable {
     public var projects: Projects?
     public var members: Organizations?
     public var invitations: Organizations?
+    /// `pollers.deliveries`: Avala's webhook deliveries, for `webhook.delivery_failed`.
+    public var deliveries: Exports?
 
-    public init(exports: Exports? = nil, projects: Projects? = nil, members: Organizations? = nil, invitations: Organizations? = nil) {
+    public init(
+        exports: Exports? = nil,
+        projects: Projects? = nil,
+        members: Organizations? = nil,
+        invitations: Organizations? = nil,
+        deliveries: Exports? = nil
+    ) {
         self.exports = exports
         self.projects = projects
         self.members = members
         self.invitations = invitations
+        self.deliveries = deliveries
     }
 
     /// One service per configured poller (and per organization for members and invitations), sharing
@@ -94,6 +103,9 @@ public struct PollersConfiguration: Sendable {
             for organization in invitations.organizations {
                 pollers.append(InvitationsPoller(organization: organization, context: context(invitations.every, invitations.maxPages)))
             }
+        }
+        if let deliveries {
+            pollers.append(DeliveriesPoller(context: context(deliveries.every, deliveries.maxPages)))
         }
         return pollers
     }

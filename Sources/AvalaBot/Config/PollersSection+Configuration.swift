@@ -23,7 +23,8 @@ extension PollersSection {
             },
             invitations: invitations.map {
                 .init(organizations: $0.allOrganizations, every: $0.every?.duration ?? .seconds(120), maxPages: $0.maxPages)
-            }
+            },
+            deliveries: deliveries.map { .init(every: $0.every?.duration ?? .seconds(300), maxPages: $0.maxPages) }
         )
     }
 }
