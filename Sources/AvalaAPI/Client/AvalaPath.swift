@@ -29,6 +29,12 @@ public struct AvalaPath: Hashable, Sendable, CustomStringConvertible {
         self.encoded = result + "/"
     }
 
+    /// A path of literal segments from this module's own endpoint table (`users`, `me`, `projects`):
+    /// unreserved characters only, so there is nothing to refuse or encode.
+    init(literals segments: [StaticString]) {
+        self.encoded = segments.map { "/\($0)" }.joined() + "/"
+    }
+
     /// A path already encoded, checked by the SDK's path rules; used for `next` links of the same origin.
     init(validating encoded: String) throws(AvalaError) {
         let lowered = encoded.lowercased()

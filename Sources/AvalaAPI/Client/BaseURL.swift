@@ -11,7 +11,15 @@ public struct BaseURL: Hashable, Sendable, CustomStringConvertible {
     /// The path below which every endpoint lives, without a trailing slash (`/api/v1`).
     public let path: String
 
-    public static let `default` = try! BaseURL("https://api.avala.ai/api/v1")
+    public static let `default` = BaseURL(scheme: "https", host: "api.avala.ai", port: 443, path: "/api/v1")
+
+    /// Parts already known to be valid (the default).
+    private init(scheme: String, host: String, port: Int, path: String) {
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.path = path
+    }
 
     /// - Throws: ``AvalaError`` with code `.invalidConfiguration` naming what is wrong.
     public init(_ text: String, allowInsecureHTTP: Bool = false) throws(AvalaError) {

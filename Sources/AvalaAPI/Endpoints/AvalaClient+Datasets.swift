@@ -41,9 +41,8 @@ extension AvalaClient {
         try await send(AvalaRequest(.get, try AvalaPath("datasets", owner, slug, "items", uid)))
     }
 
-    /// A fixed path of literal segments; literals cannot be refused.
-    static func path(_ segments: String...) -> AvalaPath {
-        // swiftlint:disable:next force_try
-        try! AvalaPath(segments: segments)
+    /// A fixed path of literal segments.
+    static func path(_ segments: StaticString...) -> AvalaPath {
+        AvalaPath(literals: segments)
     }
 }

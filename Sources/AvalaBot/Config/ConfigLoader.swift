@@ -96,20 +96,14 @@ struct ConfigLoader {
         )
     }
 
-    /// `AVALA_API_KEY`, `AVALA_BASE_URL` and `AVALA_WEBHOOK_SECRET` fill what the config leaves out.
+    /// `AVALA_API_KEY` and `AVALA_BASE_URL` fill what the config leaves out (`AVALA_WEBHOOK_SECRET` is
+    /// applied per listener path when the listener is built).
     private func environmentDefaults(_ configuration: inout BotConfiguration, root: ConfigNode) -> [ConfigDiagnostic] {
         if configuration.api.apiKey == nil, let key = environment["AVALA_API_KEY"], !key.isEmpty {
             configuration.api.apiKey = SecretString(key)
         }
         if configuration.api.baseURL == nil, let base = environment["AVALA_BASE_URL"], !base.isEmpty {
             configuration.api.baseURL = base
-        }
-        if let secret = environment["AVALA_WEBHOOK_SECRET"], !secret.isEmpty, var listener = configuration.listener {
-            if var verify = listener.verify, verify.secrets == nil {
-                verify.secrets = [SecretString(secret)]
-                listener.verify = verify
-            }
-            configuration.listener = listener
         }
         guard resolveReferences, let base = configuration.api.baseURL else { return [] }
         do {

@@ -123,15 +123,10 @@ private struct NodeDecoder: Decoder {
     }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == ConfigNode.self { return node as! T }
-        let value = SingleNodeContainer(decoder: self)
-        switch T.self {
-        case is String.Type: return try value.decode(String.self) as! T
-        case is Int.Type: return try value.decode(Int.self) as! T
-        case is Double.Type: return try value.decode(Double.self) as! T
-        case is Bool.Type: return try value.decode(Bool.self) as! T
-        default: return try T(from: self)
-        }
+        // A `ConfigNode` property takes its subtree as is, locations included; everything else, strings
+        // and numbers too, decodes through this decoder's containers.
+        if let subtree = node as? T { return subtree }
+        return try T(from: self)
     }
 
     func child(_ node: ConfigNode, _ key: any CodingKey) -> NodeDecoder {

@@ -2,8 +2,8 @@ import AvalaAPI
 import WebhookListener
 
 extension ListenerSection {
-    /// The listener's own configuration. `AVALA_WEBHOOK_SECRET` was already applied by the loader
-    /// where `verify.secrets` is left out.
+    /// The listener's own configuration; `defaultSecret` (`AVALA_WEBHOOK_SECRET`) serves every path whose
+    /// `verify.secrets` is left out.
     func listenerConfiguration(defaultSecret: SecretString?) throws -> WebhookListenerConfiguration {
         let (host, port) = try WebhookListenerConfiguration.parseBind(bind)
         func verification(_ section: VerifySection?) -> WebhookVerification {

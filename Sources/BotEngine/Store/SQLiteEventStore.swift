@@ -426,7 +426,11 @@ public final class SQLiteEventStore: EventStore {
             )
             return PruneResult(events: events, keys: db.changesCount)
         }
-        logger.info("Event store pruned", metadata: ["events.count": "\(result.events)", "keys.count": "\(result.keys)"])
+        logger.log(
+            level: result.events > 0 || result.keys > 0 ? .info : .debug,
+            "Event store pruned",
+            metadata: ["events.count": "\(result.events)", "keys.count": "\(result.keys)"]
+        )
         return result
     }
 

@@ -49,9 +49,7 @@ public struct StoreMaintenance: Service {
                 doneBefore: current.addingTimeInterval(-retention.seconds),
                 keysBefore: current.addingTimeInterval(-keyRetention.seconds)
             )
-            if result.events > 0 || result.keys > 0 {
-                logger.info("Pruned the store", metadata: ["events.count": "\(result.events)", "keys.count": "\(result.keys)"])
-            }
+            // The store logs what it pruned.
             return result
         } catch {
             logger.warning("Pruning the store failed; it is tried again later", metadata: ["error": "\(error)"])
