@@ -29,6 +29,11 @@ let package = Package(
         .library(name: "AvalaSimulator", targets: ["AvalaSimulator"]),
         .library(name: "BotKit", targets: ["BotKit"]),
         .library(name: "BotEngine", targets: ["BotEngine"]),
+        .library(name: "AlertPlugin", targets: ["AlertPlugin"]),
+        .library(name: "ExecPlugin", targets: ["ExecPlugin"]),
+        .library(name: "ExportPlugin", targets: ["ExportPlugin"]),
+        .library(name: "ForwardPlugin", targets: ["ForwardPlugin"]),
+        .library(name: "InvitePlugin", targets: ["InvitePlugin"]),
         .library(name: "LogPlugin", targets: ["LogPlugin"]),
         .library(name: "Pollers", targets: ["Pollers"]),
     ],
@@ -79,7 +84,8 @@ let package = Package(
         .target(
             name: "BotKit",
             dependencies: [
-                .product(name: "Logging", package: "swift-log")
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: packageSwiftSettings
         ),
@@ -122,6 +128,11 @@ let package = Package(
             ],
             swiftSettings: packageSwiftSettings
         ),
+        .botPlugin("Alert"),
+        .botPlugin("Exec"),
+        .botPlugin("Export"),
+        .botPlugin("Forward"),
+        .botPlugin("Invite"),
         .botPlugin("Log"),
         .executableTarget(
             name: "AvalaBot",
@@ -130,10 +141,18 @@ let package = Package(
                 "AvalaSimulator",
                 "BotEngine",
                 "BotKit",
+                "AlertPlugin",
+                "ExecPlugin",
+                "ExportPlugin",
+                "ForwardPlugin",
+                "InvitePlugin",
                 "LogPlugin",
                 "Pollers",
                 "WebhookListener",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -237,6 +256,14 @@ let package = Package(
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: packageSwiftSettings
+        ),
+        .testTarget(
+            name: "PluginsTests",
+            dependencies: [
+                "AlertPlugin", "BotKit", "ExecPlugin", "ExportPlugin", "ForwardPlugin", "InvitePlugin",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: packageSwiftSettings
         ),

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import AvalaAPI
 import BotEngine
 import BotKit
@@ -11,6 +12,8 @@ import WebhookListener
 /// (the Hummingbird template's `buildApplication` pattern).
 struct BotAssembly: Sendable {
     let client: AvalaClient
+    /// Outbound HTTP for plugins (alert receivers, forward targets).
+    let http: HTTPClient
     let store: SQLiteEventStore
     let dispatcher: Dispatcher
     let listener: WebhookListener?
@@ -32,6 +35,7 @@ struct BotAssembly: Sendable {
         _ loaded: LoadedConfiguration,
         environment: [String: String] = ProcessInfo.processInfo.environment,
         metrics: MetricsExport = MetricsExport(),
+        dispatcherEnvironment: DispatcherEnvironment = DispatcherEnvironment(),
         logger: Logger
     ) async throws -> BotAssembly {
         let settings = loaded.configuration
@@ -56,11 +60,15 @@ struct BotAssembly: Sendable {
         )
         let store = try SQLiteEventStore(path: settings.store.sqlite, logger: logger)
         try await store.migrate()
+        let http = HTTPOutbound.makeClient()
         let dispatcher = Dispatcher(
             store: store,
             rules: RuleSetProvider(loaded.rules),
-            host: PluginHost(plugins: loaded.plugins, contexts: BasicContextFactory()),
-            enricher: ProjectEnricher(client: client, logger: logger),
+            host: PluginHost(
+                plugins: loaded.plugins,
+                contexts: BotContextFactory(client: client, store: store, http: http, plugins: loaded.plugins)
+            ),
+            enricher: ChainDepthEnricher(store: store, next: ProjectEnricher(client: client, logger: logger)),
             configuration: DispatcherConfiguration(
                 concurrency: settings.dispatcher.concurrency,
                 maxAttempts: settings.dispatcher.maxAttempts,
@@ -68,6 +76,7 @@ struct BotAssembly: Sendable {
                 backoffMax: settings.dispatcher.backoff.max.duration,
                 shutdownGrace: settings.dispatcher.shutdownGrace.duration
             ),
+            environment: dispatcherEnvironment,
             logger: logger
         )
         var listener: WebhookListener?
@@ -96,6 +105,7 @@ struct BotAssembly: Sendable {
         )
         return BotAssembly(
             client: client,
+            http: http,
             store: store,
             dispatcher: dispatcher,
             listener: listener,
@@ -106,6 +116,7 @@ struct BotAssembly: Sendable {
 
     func shutdown() async {
         try? await client.shutdown()
+        try? await http.shutdown()
     }
 }
 

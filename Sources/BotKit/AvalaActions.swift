@@ -5,14 +5,20 @@ public import Foundation
 /// dry-run, and never hands out the key.
 public protocol AvalaActions: Sendable {
     func members(organization: String) async throws -> [AvalaMember]
+    /// The members whose email is `email` (case-insensitive): one filtered request, not every page.
+    func members(organization: String, email: String) async throws -> [AvalaMember]
     func pendingInvitations(organization: String) async throws -> [AvalaInvitation]
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation
     func resendInvitation(organization: String, uid: String) async throws
     func cancelInvitation(organization: String, uid: String) async throws
     func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws
+    func removeMember(organization: String, userUID: String) async throws
     func exports(createdSince: Date?) async throws -> [AvalaExport]
     func export(uid: String) async throws -> AvalaExport
     func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport
+    /// Records a chain link for an export that already exists (one adopted after a crash, whose
+    /// creation was not recorded): its depth, and whether to follow it.
+    func recordChain(exportUID: String, depth: Int, follow: Bool) async throws
     func project(uid: String) async throws -> AvalaProject
 }
 
@@ -72,16 +78,45 @@ public struct AvalaExport: Hashable, Sendable {
     }
 }
 
+/// Which of the request shapes avala-api.md documents an export is created with
+/// (`plugins.export.request_shape`).
+public enum AvalaExportShape: String, Hashable, Sendable, CaseIterable {
+    /// `POST /exports/ {name, format, projects, datasets}`.
+    case docs
+    /// The SDK's `POST /exports/ {project}` or `{dataset}`: no format.
+    case sdk
+    /// `POST /projects/{uid}/exports/ {format}`.
+    case project
+}
+
 public struct AvalaExportRequest: Hashable, Sendable {
+    public var shape: AvalaExportShape
     public var name: String
     public var format: String?
     public var projects: [String]
     public var datasets: [String]
-    public init(name: String, format: String?, projects: [String] = [], datasets: [String] = []) {
+    /// The chain depth the new export's events will carry (the triggering event's depth + 1). The
+    /// adapter records it with the export's uid, so a webhook or a poller bringing news of that export
+    /// later gives its event this depth.
+    public var chainDepth: Int
+    /// Have the exports watcher check this export until it is terminal, even without `pollers.exports`.
+    public var follow: Bool
+    public init(
+        shape: AvalaExportShape = .docs,
+        name: String,
+        format: String?,
+        projects: [String] = [],
+        datasets: [String] = [],
+        chainDepth: Int = 0,
+        follow: Bool = false
+    ) {
+        self.shape = shape
         self.name = name
         self.format = format
         self.projects = projects
         self.datasets = datasets
+        self.chainDepth = chainDepth
+        self.follow = follow
     }
 }
 
@@ -100,6 +135,7 @@ public struct AvalaProject: Hashable, Sendable {
 public struct NoAvalaActions: AvalaActions {
     public init() {}
     public func members(organization: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers) }
+    public func members(organization: String, email: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers) }
     public func pendingInvitations(organization: String) async throws -> [AvalaInvitation] { throw ScopeError(.readMembers) }
     public func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
         throw ScopeError(.invite)
@@ -109,8 +145,10 @@ public struct NoAvalaActions: AvalaActions {
     public func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
         throw ScopeError(.manageTeams)
     }
+    public func removeMember(organization: String, userUID: String) async throws { throw ScopeError(.manageMembers) }
     public func exports(createdSince: Date?) async throws -> [AvalaExport] { throw ScopeError(.readExports) }
     public func export(uid: String) async throws -> AvalaExport { throw ScopeError(.readExports) }
     public func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport { throw ScopeError(.createExports) }
+    public func recordChain(exportUID: String, depth: Int, follow: Bool) async throws { throw ScopeError(.createExports) }
     public func project(uid: String) async throws -> AvalaProject { throw ScopeError(.readProjects) }
 }

@@ -3,6 +3,8 @@ public enum AvalaScope: String, Hashable, Sendable, CaseIterable {
     case readMembers = "read_members"
     case invite
     case manageTeams = "manage_teams"
+    /// Removing members (the invite plugin's roster with `remove_extras: true`).
+    case manageMembers = "manage_members"
     case readExports = "read_exports"
     case createExports = "create_exports"
     case readProjects = "read_projects"

@@ -23,6 +23,9 @@ public protocol BotPlugin: Sendable {
     static var configKeys: [ParameterSpec] { get }
     /// The Avala API actions the plugin may call through its context; nothing else is reachable.
     static var avalaScopes: Set<AvalaScope> { get }
+    /// Whether the plugin sends HTTP requests of its own (receivers, forward targets); without it,
+    /// `context.http` refuses every request.
+    static var usesOutboundHTTP: Bool { get }
     /// - Throws: ``PluginConfigError`` naming the key that is wrong.
     init(config: PluginConfig) throws
     /// Runs one action. Throwing counts as a transient failure (retried); return `.failed` for a
@@ -31,6 +34,8 @@ public protocol BotPlugin: Sendable {
 }
 
 extension BotPlugin {
+    public static var usesOutboundHTTP: Bool { false }
+
     /// The action written as `plugin:` alone.
     public static var mainAction: ActionSpec? { actions.first(where: \.isMain) }
 

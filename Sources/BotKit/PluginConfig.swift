@@ -30,4 +30,22 @@ public struct PluginConfig: Hashable, Sendable {
         guard let flag = value.boolValue else { throw PluginConfigError(key: key, "expected true or false") }
         return flag
     }
+
+    /// A duration written as the config does (`30s`, `5m`, `1h30m`), or nil when absent.
+    public func duration(_ key: String) throws -> Duration? {
+        guard let value = values[key], value != .null else { return nil }
+        guard let text = value.stringValue else { throw PluginConfigError(key: key, "expected a duration like 30s, 5m or 1h30m") }
+        do {
+            return try ConfigDuration.parse(text)
+        } catch {
+            throw PluginConfigError(key: key, error.message)
+        }
+    }
+
+    /// A string, or nil when absent.
+    public func string(_ key: String) throws -> String? {
+        guard let value = values[key], value != .null else { return nil }
+        guard let text = value.stringValue else { throw PluginConfigError(key: key, "expected a string") }
+        return text
+    }
 }

@@ -49,7 +49,7 @@ import Testing
         ),
         (
             "plugins:\n  lgo: {}\n",
-            "bot.yaml:2 plugins.lgo: unknown plugin 'lgo' (did you mean 'log'?); available: log"
+            "bot.yaml:2 plugins.lgo: unknown plugin 'lgo' (did you mean 'log'?); available: alert, exec, export, forward, invite, log"
         ),
         (
             "plugins:\n  log:\n    level: info\n",

@@ -1,4 +1,5 @@
 import BotEngine
+import BotKit
 import Testing
 
 /// Durations as CONFIG.md writes them (throttle windows, duration parameters).

@@ -141,6 +141,10 @@ final class BrokenStore: EventStore, Sendable {
     func deadLetters(limit: Int) async throws -> [StepRecord] { try await base.deadLetters(limit: limit) }
     func retryDeadLetter(stepID: String, now: Date) async throws -> Bool { try await base.retryDeadLetter(stepID: stepID, now: now) }
     func snapshot(_ key: String) async throws -> JSON? { try await base.snapshot(key) }
+    func updateSnapshot(_ key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON? { throw WriteFailed() }
+    func updatePluginState(plugin: String, key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON? {
+        throw WriteFailed()
+    }
     func pluginState(plugin: String, key: String) async throws -> JSON? { try await base.pluginState(plugin: plugin, key: key) }
     func setPluginState(plugin: String, key: String, value: JSON?) async throws {
         try await base.setPluginState(plugin: plugin, key: key, value: value)

@@ -1,7 +1,12 @@
+import AlertPlugin
 import AvalaAPI
 import BotEngine
 import BotKit
+import ExecPlugin
+import ExportPlugin
+import ForwardPlugin
 import Foundation
+import InvitePlugin
 import LogPlugin
 
 /// Everything a config file yields: the typed sections, the compiled rules, the plugins, and every
@@ -22,7 +27,9 @@ struct LoadedConfiguration: Sendable {
 /// Loads and checks a config file: YAML → located tree → references → typed sections, rules, plugins.
 struct ConfigLoader {
     /// The built-in plugins.
-    static let availablePlugins: [any BotPlugin.Type] = [LogPlugin.self]
+    static let availablePlugins: [any BotPlugin.Type] = [
+        AlertPlugin.self, ExecPlugin.self, ExportPlugin.self, ForwardPlugin.self, InvitePlugin.self, LogPlugin.self,
+    ]
 
     var environment: [String: String] = ProcessInfo.processInfo.environment
     /// The plugins rules may use; tests add their own.

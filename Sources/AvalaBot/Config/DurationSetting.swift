@@ -1,7 +1,8 @@
 import BotEngine
+import BotKit
 import Foundation
 
-/// A duration setting, parsed by ``ConfigDuration`` (BotEngine) so that config keys and rule throttles
+/// A duration setting, parsed by ``ConfigDuration`` (BotKit) so that config keys and rule throttles
 /// accept and refuse exactly the same texts.
 struct DurationSetting: Decodable, Hashable, Sendable, CustomStringConvertible {
     let duration: Duration

@@ -20,6 +20,14 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         if let latency = fault.latencyMs, latency > 0 {
             try await Task.sleep(for: .milliseconds(latency))
         }
+        if fault.dropAfterHandling == true {
+            _ = try await next(request, context)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .contentLength: "64"],
+                body: ResponseBody { _ in throw DroppedConnection() }
+            )
+        }
         if fault.drop == true {
             // Promise a body and fail while writing it: the server closes the connection mid-response.
             return Response(

@@ -12,6 +12,9 @@ public struct Fault: Codable, Hashable, Sendable {
     public var retryAfter: Int?
     public var latencyMs: Int?
     public var drop: Bool?
+    /// Handle the request (its effect happens), then cut the connection before the answer: the client
+    /// cannot know whether it worked — the case idempotent retries must survive.
+    public var dropAfterHandling: Bool?
     public var location: String?
 
     public init(
@@ -23,6 +26,7 @@ public struct Fault: Codable, Hashable, Sendable {
         retryAfter: Int? = nil,
         latencyMs: Int? = nil,
         drop: Bool? = nil,
+        dropAfterHandling: Bool? = nil,
         location: String? = nil
     ) {
         self.pathPrefix = pathPrefix
@@ -33,12 +37,14 @@ public struct Fault: Codable, Hashable, Sendable {
         self.retryAfter = retryAfter
         self.latencyMs = latencyMs
         self.drop = drop
+        self.dropAfterHandling = dropAfterHandling
         self.location = location
     }
 
     enum CodingKeys: String, CodingKey {
         case method, status, rate, count, drop, location
         case pathPrefix = "path_prefix"
+        case dropAfterHandling = "drop_after_handling"
         case retryAfter = "retry_after"
         case latencyMs = "latency_ms"
     }

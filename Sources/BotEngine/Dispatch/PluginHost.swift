@@ -26,11 +26,21 @@ public struct BasicContextFactory: PluginContextFactory {
 }
 
 /// A plugin's state, kept in the event store.
-struct StoredPluginState: PluginState {
+public struct StoredPluginState: PluginState {
     let store: any EventStore
     let plugin: String
 
-    func get(_ key: String) async throws -> JSON? { try await store.pluginState(plugin: plugin, key: key) }
-    func set(_ key: String, _ value: JSON) async throws { try await store.setPluginState(plugin: plugin, key: key, value: value) }
-    func remove(_ key: String) async throws { try await store.setPluginState(plugin: plugin, key: key, value: nil) }
+    /// The state of `plugin` in `store` (also for the CLI: `silences` writes the alert plugin's).
+    public init(store: any EventStore, plugin: String) {
+        self.store = store
+        self.plugin = plugin
+    }
+
+    public func get(_ key: String) async throws -> JSON? { try await store.pluginState(plugin: plugin, key: key) }
+    public func set(_ key: String, _ value: JSON) async throws { try await store.setPluginState(plugin: plugin, key: key, value: value) }
+    public func remove(_ key: String) async throws { try await store.setPluginState(plugin: plugin, key: key, value: nil) }
+    @discardableResult
+    public func update(_ key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON? {
+        try await store.updatePluginState(plugin: plugin, key: key, transform)
+    }
 }

@@ -1,3 +1,4 @@
+import BotKit
 public import Foundation
 import Synchronization
 

@@ -56,10 +56,14 @@ public protocol EventStore: Sendable {
 
     /// A poller's snapshot, or nil.
     func snapshot(_ key: String) async throws -> JSON?
+    /// Reads, transforms and writes one snapshot atomically; `transform` returning nil removes it.
+    func updateSnapshot(_ key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON?
 
     /// A plugin's state value, or nil.
     func pluginState(plugin: String, key: String) async throws -> JSON?
     func setPluginState(plugin: String, key: String, value: JSON?) async throws
+    /// Reads, transforms and writes one key atomically; `transform` returning nil removes it.
+    func updatePluginState(plugin: String, key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON?
 
     /// Removes done events finished before `doneBefore` (with their steps) and dedup keys first seen
     /// before `keysBefore`.

@@ -396,6 +396,58 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Reads, transforms and writes one snapshot in one write transaction (the export plugin's chain
+    /// links and the followed exports, which the exports poller also reads).
+    public func updateSnapshot(_ key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON? {
+        let now = Self.seconds(configuration.now())
+        let what = "the snapshot '\(key)'"
+        return try await write { db in
+            let current = try String.fetchOne(db, sql: "SELECT value FROM snapshots WHERE key = ?", arguments: [key])
+                .map { try Self.decode($0, with: JSONDecoder(), what: what) }
+            let next = try transform(current)
+            if let next {
+                try db.execute(
+                    sql: """
+                        INSERT INTO snapshots (key, value, updated_at) VALUES (?, ?, ?)
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                        """,
+                    arguments: [key, try Self.encode(next, what: what), now]
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM snapshots WHERE key = ?", arguments: [key])
+            }
+            return next
+        }
+    }
+
+    /// Reads, transforms and writes one plugin state key in one write transaction, so concurrent
+    /// updates of the same key never lose each other's changes.
+    public func updatePluginState(
+        plugin: String,
+        key: String,
+        _ transform: @escaping @Sendable (JSON?) throws -> JSON?
+    ) async throws -> JSON? {
+        let now = Self.seconds(configuration.now())
+        let what = "the state '\(key)' of plugin '\(plugin)'"
+        return try await write { db in
+            let current = try String.fetchOne(db, sql: "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?", arguments: [plugin, key])
+                .map { try Self.decode($0, with: JSONDecoder(), what: what) }
+            let next = try transform(current)
+            if let next {
+                try db.execute(
+                    sql: """
+                        INSERT INTO plugin_state (plugin, key, value, updated_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (plugin, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+                        """,
+                    arguments: [plugin, key, try Self.encode(next, what: what), now]
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM plugin_state WHERE plugin = ? AND key = ?", arguments: [plugin, key])
+            }
+            return next
+        }
+    }
+
     /// Deletes done events finished before `doneBefore` with their steps (dead letters included), and
     /// keys first seen before `keysBefore` — except the keys of events that are not done, which must keep
     /// deduplicating for as long as their event can still run.

@@ -1,0 +1,59 @@
+import BotKit
+import Foundation
+
+/// `export.retry_failed`: on `export.failed`, start the same export again, up to `times` per original
+/// export, waiting `backoff` (doubled each time) first. The count follows the original through its
+/// re-exports, so a re-export that fails too does not reset it.
+struct FailedExportRetry {
+    let shape: AvalaExportShape
+    let request: ActionRequest
+
+    func run(context: PluginContext, depth: Int) async throws -> ActionOutcome {
+        guard let failed = request.event.data["export"], let uid = failed["uid"]?.stringValue else {
+            return .failed("the event carries no export to retry (expected export.uid)")
+        }
+        let times = request.parameters["times"]?.intValue ?? 3
+        let backoff = try request.string("backoff").map { try ConfigDuration.parse($0) } ?? .seconds(60)
+        let follow = request.parameters["follow"]?.boolValue ?? true
+        let origin = try await context.state.get("retry-origin:\(uid)")?.stringValue ?? uid
+        let done = try await context.state.get("retries:\(origin)")?.intValue ?? 0
+        guard done < times else {
+            return .skipped("export \(origin) was re-exported \(done) times already (times: \(times)); giving up")
+        }
+        // Wait before re-exporting (not counted as an attempt): the cause may be transient.
+        let waitKey = "retry-wait:\(context.idempotencyKey)"
+        let now = context.now()
+        if !context.dryRun {
+            let delay = Double(backoff.components.seconds) * pow(2, Double(done))
+            let due = try await context.state.update(waitKey) { current in
+                current ?? .number(now.timeIntervalSince1970 + delay)
+            }
+            if let due = due?.numberValue, due > now.timeIntervalSince1970 {
+                return .deferred(
+                    until: Date(timeIntervalSince1970: due),
+                    reason: "re-export \(done + 1) of \(times) of \(origin) waits for its backoff"
+                )
+            }
+        }
+        let projects = failed["projects"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let datasets = failed["datasets"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let format = shape == .sdk ? nil : failed["format"]?.stringValue
+        let target: ExportTarget
+        switch ExportTarget.make(
+            project: projects.first,
+            dataset: projects.isEmpty ? datasets.first : nil,
+            format: format,
+            name: failed["name"]?.stringValue.map { "\($0) (retry \(done + 1))" },
+            shape: shape
+        ) {
+        case .failure(let problem): return .failed("cannot re-export \(uid): \(problem.description)")
+        case .success(let made): target = made
+        }
+        let (outcome, created) = try await ExportCreation(target: target, shape: shape, depth: depth, follow: follow).run(context: context)
+        guard case .done(let detail) = outcome, let created else { return outcome }
+        try await context.state.set("retry-origin:\(created)", .string(origin))
+        try await context.state.set("retries:\(origin)", .number(Double(done + 1)))
+        try await context.state.remove(waitKey)
+        return .done("re-export \(done + 1) of \(times) of \(origin): \(detail)")
+    }
+}

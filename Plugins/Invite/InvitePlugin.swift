@@ -1,0 +1,193 @@
+public import BotKit
+import Foundation
+import Logging
+
+/// `invite`: auto-invite onboarding. Sends an invitation only after the API says the address is neither
+/// a member nor already invited, so a retry, a crash or a duplicate event never sends a second one.
+///
+/// ```yaml
+/// plugins:
+///   invite: { allowed_domains: [acme.ai] }
+/// rules:
+///   - name: welcome-to-labelers
+///     on: member.joined
+///     do:
+///       - invite: { organization: acme-labelers, email: "{{member.email}}", role: member }
+/// ```
+public struct InvitePlugin: BotPlugin {
+    public static let name = "invite"
+    public static let actions = [
+        ActionSpec(
+            "send",
+            main: true,
+            parameters: [
+                ParameterSpec("organization", .string, required: true, summary: "Organization slug to invite into."),
+                ParameterSpec("email", .string, required: true, summary: "Address to invite; a template."),
+                ParameterSpec("role", .string, choices: InviteRole.names, summary: "owner, admin or member; default member."),
+                ParameterSpec("team", .string, summary: "Team slug to add the person to once they join (invite.add_to_team)."),
+            ],
+            summary: "Invite an address unless it is already a member or invited."
+        ),
+        ActionSpec(
+            "resend",
+            parameters: [
+                ParameterSpec("organization", .string, required: true),
+                ParameterSpec("email", .string, required: true, summary: "Whose pending invitation to send again."),
+            ],
+            summary: "Send a pending invitation again."
+        ),
+        ActionSpec(
+            "cancel",
+            parameters: [
+                ParameterSpec("organization", .string, required: true),
+                ParameterSpec("email", .string, required: true, summary: "Whose pending invitation to cancel."),
+            ],
+            summary: "Cancel a pending invitation."
+        ),
+        ActionSpec(
+            "add_to_team",
+            parameters: [
+                ParameterSpec("organization", .string, required: true),
+                ParameterSpec("user", .string, required: true, summary: "The member's user uid ({{member.user_uid}})."),
+                ParameterSpec("team", .string, summary: "Team slug; default the team an earlier invite named for this email."),
+                ParameterSpec("email", .string, summary: "The member's email, to find the team an invite named."),
+                ParameterSpec("role", .string, summary: "Role in the team."),
+            ],
+            summary: "Add a member to a team (a step on member.joined: only members have a user uid)."
+        ),
+        ActionSpec(
+            "reconcile",
+            parameters: [],
+            summary: "Reconcile plugins.invite.roster: invite who is missing, report extras (remove them only with remove_extras)."
+        ),
+    ]
+    public static let configKeys = [
+        ParameterSpec("allowed_domains", .list, required: true, summary: "Domains invitations may go to; [\"*\"] allows any."),
+        ParameterSpec("roster", .object, summary: "{file, organization, role, every, remove_extras}"),
+    ]
+    public static let avalaScopes: Set<AvalaScope> = [.readMembers, .invite, .manageTeams, .manageMembers]
+
+    let domains: DomainGuard
+    let roster: Roster?
+
+    /// - Throws: ``PluginConfigError`` when `allowed_domains` is missing or empty, or the roster is wrong.
+    public init(config: PluginConfig) throws {
+        guard let domains = try config.strings("allowed_domains") else {
+            throw PluginConfigError(key: "allowed_domains", "required by the invite plugin: list the domains it may invite (or [\"*\"] for any)")
+        }
+        self.domains = try DomainGuard(domains)
+        roster = try config["roster"].map { try Roster(config: $0) }
+    }
+
+    public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
+        switch request.action {
+        case "send": return try await send(request, context: context)
+        case "resend", "cancel": return try await changeInvitation(request, context: context)
+        case "add_to_team": return try await addToTeam(request, context: context)
+        case "reconcile": return try await reconcile(context: context)
+        default: return .failed("the invite plugin has no action '\(request.action)'")
+        }
+    }
+
+    private func send(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
+        guard let organization = request.string("organization") else { return .failed("organization rendered empty") }
+        guard let rawEmail = request.string("email") else { return .failed("email rendered empty") }
+        let role = request.string("role") ?? InviteRole.member.rawValue
+        guard InviteRole(rawValue: role) != nil else {
+            return .failed("role '\(role)' is not one of: \(InviteRole.names.joined(separator: ", "))")
+        }
+        let email: String
+        switch EmailAddress.normalize(rawEmail) {
+        case .success(let normalized): email = normalized
+        case .failure(let problem): return .failed(problem.description)
+        }
+        guard domains.allows(email) else {
+            return .failed("refused: \(email) is outside plugins.invite.allowed_domains (\(domains))")
+        }
+        let lock = InviteLock(state: context.state, key: "lock:\(organization):\(email)", owner: context.idempotencyKey)
+        // Two events about one address (a join in two organizations) must not both pass the checks below
+        // before either has invited.
+        if !context.dryRun, let holder = try await lock.acquire(now: context.now()) {
+            return .deferred(until: context.now().addingTimeInterval(2), reason: "another action (\(holder)) is inviting \(email)")
+        }
+        do {
+            let outcome = try await checkedInvite(
+                organization: organization,
+                email: email,
+                role: role,
+                team: request.string("team"),
+                context: context
+            )
+            if !context.dryRun { try await lock.release() }
+            return outcome
+        } catch {
+            if !context.dryRun { try? await lock.release() }
+            throw error
+        }
+    }
+
+    private func checkedInvite(
+        organization: String,
+        email: String,
+        role: String,
+        team: String?,
+        context: PluginContext
+    ) async throws -> ActionOutcome {
+        if let member = try await context.avala.members(organization: organization, email: email).first {
+            return .skipped("\(email) is already a member of \(organization) (\(member.role ?? "member"))")
+        }
+        let pending = try await context.avala.pendingInvitations(organization: organization)
+        if let invitation = pending.first(where: { $0.email.lowercased() == email }) {
+            let note = context.resuming || context.attempt > 0 ? " (sent by an earlier attempt)" : ""
+            return .skipped("\(email) already has a pending invitation to \(organization)\(note): \(invitation.uid)")
+        }
+        if context.dryRun { return .done("would invite \(email) to \(organization) as \(role)") }
+        if let team {
+            // The person has no user uid until they join: remember the team for invite.add_to_team.
+            try await context.state.set("team:\(organization):\(email)", .string(team))
+        }
+        let invitation = try await context.avala.invite(organization: organization, email: email, role: role)
+        context.logger.info(
+            "Invitation sent",
+            metadata: ["invite.organization": "\(organization)", "invite.uid": "\(invitation.uid)", "invite.role": "\(role)"]
+        )
+        return .done("invited \(email) to \(organization) as \(role): \(invitation.uid)")
+    }
+
+    private func changeInvitation(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
+        guard let organization = request.string("organization") else { return .failed("organization rendered empty") }
+        guard let email = request.string("email")?.lowercased() else { return .failed("email rendered empty") }
+        let pending = try await context.avala.pendingInvitations(organization: organization)
+        guard let invitation = pending.first(where: { $0.email.lowercased() == email }) else {
+            return .skipped("\(email) has no pending invitation to \(organization)")
+        }
+        let verb = request.action == "resend" ? "resend" : "cancel"
+        if context.dryRun { return .done("would \(verb) invitation \(invitation.uid) of \(email) to \(organization)") }
+        if request.action == "resend" {
+            try await context.avala.resendInvitation(organization: organization, uid: invitation.uid)
+            return .done("resent invitation \(invitation.uid) to \(email)")
+        }
+        try await context.avala.cancelInvitation(organization: organization, uid: invitation.uid)
+        return .done("cancelled invitation \(invitation.uid) of \(email)")
+    }
+
+    private func addToTeam(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
+        guard let organization = request.string("organization") else { return .failed("organization rendered empty") }
+        guard let user = request.string("user") else { return .failed("user rendered empty") }
+        let email = request.string("email")?.lowercased()
+        var team = request.string("team")
+        if team == nil, let email {
+            team = try await context.state.get("team:\(organization):\(email)")?.stringValue
+        }
+        guard let team else { return .skipped("no team to add \(email ?? user) to: none given and no invite named one") }
+        if context.dryRun { return .done("would add \(email ?? user) to team \(team) of \(organization)") }
+        try await context.avala.addTeamMember(organization: organization, team: team, userUID: user, role: request.string("role"))
+        if let email { try await context.state.remove("team:\(organization):\(email)") }
+        return .done("added \(email ?? user) to team \(team) of \(organization)")
+    }
+
+    private func reconcile(context: PluginContext) async throws -> ActionOutcome {
+        guard let roster else { return .failed("plugins.invite.roster is not configured") }
+        return try await RosterReconciler(roster: roster, domains: domains).run(context: context)
+    }
+}

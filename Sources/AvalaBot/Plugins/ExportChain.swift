@@ -1,0 +1,32 @@
+import BotEngine
+import BotKit
+
+/// The chain links the export plugin leaves behind, in the snapshots the exports poller reads:
+/// `chain:export:<uid>` holds the depth any event about that export carries, and `exports.followed` the
+/// exports the watcher checks until they are terminal.
+struct ExportChain {
+    let store: any EventStore
+    /// The newest followed exports kept; older ones are long terminal.
+    var maxFollowed = 500
+
+    static func key(_ uid: String) -> String { "chain:export:\(uid)" }
+    static let followedKey = "exports.followed"
+
+    func record(exportUID: String, depth: Int, follow: Bool) async throws {
+        _ = try await store.updateSnapshot(Self.key(exportUID)) { current in
+            .number(Double(max(depth, current?.intValue ?? 0)))
+        }
+        guard follow else { return }
+        let limit = maxFollowed
+        _ = try await store.updateSnapshot(Self.followedKey) { current in
+            var uids = current?.arrayValue?.compactMap(\.stringValue) ?? []
+            if !uids.contains(exportUID) { uids.append(exportUID) }
+            return .array(uids.suffix(limit).map(JSON.string))
+        }
+    }
+
+    /// The recorded depth of an export, or nil when the bot did not create it.
+    func depth(exportUID: String) async throws -> Int? {
+        try await store.snapshot(Self.key(exportUID))?.intValue
+    }
+}

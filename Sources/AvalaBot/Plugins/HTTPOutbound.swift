@@ -1,0 +1,55 @@
+import AsyncHTTPClient
+import BotKit
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Outbound HTTP for plugins that declared it (alert receivers, forward targets), over one shared
+/// AsyncHTTPClient: no redirects followed (a receiver URL must not bounce a signed body elsewhere), the
+/// request's own timeout, and a bounded answer. In a dry run every request is refused.
+struct HTTPOutbound: OutboundHTTP {
+    let client: HTTPClient
+    let dryRun: Bool
+    /// The answer kept, at most: receivers answer `ok` or a short error.
+    var maxResponseBytes = 64 * 1024
+
+    static func makeClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    func send(_ request: OutboundRequest) async throws -> OutboundResponse {
+        if dryRun { throw OutboundDryRunRefusal() }
+        guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
+            throw OutboundURLRefusal(url: request.url)
+        }
+        var http = HTTPClientRequest(url: request.url)
+        http.method = HTTPMethod(rawValue: request.method)
+        for (name, value) in request.headers { http.headers.add(name: name, value: value) }
+        if http.headers["User-Agent"].isEmpty { http.headers.add(name: "User-Agent", value: "avala-bot") }
+        if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await client.execute(http, timeout: .init(request.timeout))
+        var headers: [String: String] = [:]
+        for header in response.headers { headers[header.name.lowercased()] = header.value }
+        var body = Data()
+        // Drain the whole answer but keep only the start: a chatty receiver must not grow memory.
+        for try await chunk in response.body {
+            if body.count < maxResponseBytes { body.append(contentsOf: chunk.readableBytesView.prefix(maxResponseBytes - body.count)) }
+        }
+        return OutboundResponse(status: Int(response.status.code), headers: headers, body: body)
+    }
+}
+
+struct OutboundDryRunRefusal: Error, CustomStringConvertible {
+    var description: String { "dry run: no outbound request was sent" }
+}
+
+/// Only http(s) URLs; the message shows scheme and host only, since a URL may carry a token.
+struct OutboundURLRefusal: Error, CustomStringConvertible {
+    let url: String
+    var description: String {
+        let shown = URL(string: url).map { "\($0.scheme ?? "?")://\($0.host ?? "?")" } ?? "an unparsable URL"
+        return "refused to send to \(shown): only http and https URLs are allowed"
+    }
+}

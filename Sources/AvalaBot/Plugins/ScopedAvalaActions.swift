@@ -1,0 +1,146 @@
+import AvalaAPI
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+
+/// The Avala actions a plugin sees: the API client behind the plugin's declared scopes, with dry-run
+/// enforced here as well as in the plugin (a plugin that forgets to check `dryRun` still changes
+/// nothing). The key stays inside the client.
+struct ScopedAvalaActions: AvalaActions {
+    let client: AvalaClient
+    let store: any EventStore
+    let scopes: Set<AvalaScope>
+    let dryRun: Bool
+    /// How far back `exports(createdSince:)` pages at most (newest first).
+    var maxExportPages = 5
+
+    private func require(_ scope: AvalaScope, changes: Bool = false) throws {
+        guard scopes.contains(scope) else { throw ScopeError(scope) }
+        if changes, dryRun { throw DryRunRefusal(scope: scope) }
+    }
+
+    func members(organization: String) async throws -> [AvalaMember] {
+        try require(.readMembers)
+        return try await client.members(organization: organization).collect().map(Self.member)
+    }
+
+    func members(organization: String, email: String) async throws -> [AvalaMember] {
+        try require(.readMembers)
+        let wanted = email.lowercased()
+        return try await client.members(organization: organization, search: email).collect()
+            .filter { $0.email?.lowercased() == wanted }.map(Self.member)
+    }
+
+    func pendingInvitations(organization: String) async throws -> [AvalaInvitation] {
+        try require(.readMembers)
+        return try await client.invitations(organization: organization).collect()
+            .filter { $0.status == nil || $0.status == .pending }
+            .map { AvalaInvitation(uid: $0.uid, email: $0.invitedEmail, role: $0.role?.rawValue, status: $0.status?.rawValue) }
+    }
+
+    func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
+        try require(.invite, changes: true)
+        let invitation = try await client.createInvitation(organization: organization, email: email, role: MemberRole(rawValue: role))
+        return AvalaInvitation(
+            uid: invitation.uid,
+            email: invitation.invitedEmail,
+            role: invitation.role?.rawValue,
+            status: invitation.status?.rawValue
+        )
+    }
+
+    func resendInvitation(organization: String, uid: String) async throws {
+        try require(.invite, changes: true)
+        try await client.resendInvitation(organization: organization, uid: uid)
+    }
+
+    func cancelInvitation(organization: String, uid: String) async throws {
+        try require(.invite, changes: true)
+        try await client.cancelInvitation(organization: organization, uid: uid)
+    }
+
+    func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
+        try require(.manageTeams, changes: true)
+        _ = try await client.addTeamMember(organization: organization, team: team, userUID: userUID, role: role)
+    }
+
+    func removeMember(organization: String, userUID: String) async throws {
+        try require(.manageMembers, changes: true)
+        try await client.removeMember(organization: organization, userUID: userUID)
+    }
+
+    func exports(createdSince: Date?) async throws -> [AvalaExport] {
+        try require(.readExports)
+        var found: [AvalaExport] = []
+        var pages = 0
+        for try await page in client.exports(ordering: "-created_at").pages {
+            pages += 1
+            for export in page.results {
+                if let createdSince, let created = export.createdAt, created < createdSince { return found }
+                found.append(Self.export(export))
+            }
+            if pages >= maxExportPages { break }
+        }
+        return found
+    }
+
+    func export(uid: String) async throws -> AvalaExport {
+        try require(.readExports)
+        return Self.export(try await client.export(uid: uid))
+    }
+
+    func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport {
+        try require(.createExports, changes: true)
+        let body: ExportRequest
+        switch request.shape {
+        case .docs:
+            body = .documented(name: request.name, format: request.format ?? "", projects: request.projects, datasets: request.datasets)
+        case .sdk:
+            if let project = request.projects.first {
+                body = .sdkProject(project)
+            } else {
+                body = .sdkDataset(request.datasets.first ?? "")
+            }
+        case .project:
+            body = .projectScoped(project: request.projects.first ?? "", format: request.format ?? "")
+        }
+        let export = try await client.createExport(body)
+        try await recordChain(exportUID: export.uid, depth: request.chainDepth, follow: request.follow)
+        return Self.export(export)
+    }
+
+    func recordChain(exportUID: String, depth: Int, follow: Bool) async throws {
+        try require(.createExports, changes: true)
+        try await ExportChain(store: store).record(exportUID: exportUID, depth: depth, follow: follow)
+    }
+
+    func project(uid: String) async throws -> AvalaProject {
+        try require(.readProjects)
+        let project = try await client.project(uid: uid)
+        return AvalaProject(uid: project.uid, name: project.name, status: project.status?.rawValue)
+    }
+
+    static func member(_ member: OrganizationMember) -> AvalaMember {
+        AvalaMember(userUID: member.userUID, email: member.email, username: member.username, role: member.role?.rawValue)
+    }
+
+    static func export(_ export: Export) -> AvalaExport {
+        AvalaExport(
+            uid: export.uid,
+            status: export.status?.rawValue,
+            format: export.format,
+            projects: export.projects ?? [],
+            datasets: export.datasets ?? [],
+            downloadURL: export.downloadURL,
+            error: export.error,
+            createdAt: export.createdAt
+        )
+    }
+}
+
+/// A change refused because the bot runs dry (`simulate`): the plugin should have described it instead.
+struct DryRunRefusal: Error, CustomStringConvertible {
+    let scope: AvalaScope
+    var description: String { "dry run: the '\(scope.rawValue)' change was not made" }
+}

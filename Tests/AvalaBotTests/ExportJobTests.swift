@@ -1,0 +1,128 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Foundation
+import InMemoryLogging
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// Job 2, chained exports, end to end against the simulator: a COCO export completes, a YOLO export of
+/// the same project starts and is followed; its completion (depth 1) fires the next rule; and a rule
+/// that triggers itself stops at the chain-depth cap.
+@Suite struct ExportJobTests {
+    static func exports(_ harness: SimulatorHarness) async throws -> [Export] {
+        try await harness.withClient { client in try await client.exports().collect() }
+    }
+
+    @Test func aCompletedCocoExportStartsAYoloExportWhoseCompletionContinuesTheChain() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                pollers:
+                  exports: { every: 100ms }
+                rules:
+                  - name: yolo-after-coco
+                    on: export.completed
+                    where: { "export.format": coco, "project.name": { glob: "prod-*" } }
+                    do:
+                      - export: { project: "{{project.uid}}", format: yolo, name: "{{project.name}}-yolo", follow: true }
+                  - name: after-yolo
+                    on: export.completed
+                    where: { "export.format": yolo }
+                    do:
+                      - log: { message: "chain reached {{export.uid}} at depth {{event.chain_depth}}" }
+                """
+            let before = Set(try await Self.exports(harness).map(\.uid))
+            try await bot.run(config) { assembly, logs in
+                try await Eventually.until { try await assembly.store.snapshot("exports") != nil }
+                _ = try await harness.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
+                try await Eventually.until { try await Self.exports(harness).count == before.count + 1 }
+                let created = try #require(try await Self.exports(harness).first { !before.contains($0.uid) })
+                #expect(created.format == "yolo")
+                #expect(created.projects == [SimulatorSeed.UID.activeProject])
+                #expect(created.name == "prod-cars-yolo")
+                #expect(try await assembly.store.snapshot("chain:export:\(created.uid)")?.intValue == 1)
+                #expect(try await assembly.store.snapshot("exports.followed")?.arrayValue?.contains(.string(created.uid)) == true)
+
+                _ = try await harness.simulator.finishExport(uid: created.uid)
+                try await Eventually.until {
+                    logs.entries.contains { "\($0.message)" == "chain reached \(created.uid) at depth 1" }
+                }
+            }
+            // Only the one export: the YOLO completion matched no export rule.
+            #expect(try await Self.exports(harness).count == before.count + 1)
+        }
+    }
+
+    @Test func aSelfTriggeringRuleStopsAtTheChainDepthCap() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                pollers:
+                  exports: { every: 100ms }
+                plugins:
+                  export: { max_chain_depth: 2 }
+                rules:
+                  - name: forever
+                    on: export.completed
+                    where: { "export.format": loop }
+                    do:
+                      - export: { project: "{{export.projects.0}}", format: loop, follow: true }
+                """
+            try await bot.run(config) { assembly, _ in
+                try await Eventually.until { try await assembly.store.snapshot("exports") != nil }
+                // A loop export created after the baseline: the poller reports its completion (depth 0).
+                _ = try await harness.withClient { client in
+                    try await client.createExport(.documented(name: "seed", format: "loop", projects: [SimulatorSeed.UID.activeProject]))
+                }
+                try await Eventually.until(timeout: .seconds(20)) {
+                    try await BotRun.steps(assembly.store, plugin: "export").contains { $0.status == .skipped }
+                }
+                let steps = try await BotRun.steps(assembly.store, plugin: "export")
+                #expect(steps.filter { $0.status == .done }.count == 2, "\(steps.map { $0.detail ?? "" })")
+                #expect(steps.filter { $0.status == .skipped }.count == 1)
+                #expect(steps.contains { $0.detail?.contains("chain depth 2 reached plugins.export.max_chain_depth (2)") == true })
+            }
+            let loops = try await Self.exports(harness).filter { $0.format == "loop" }
+            #expect(loops.count == 3)
+        }
+    }
+
+    @Test func aLostAnswerDoesNotCreateASecondExport() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                rules:
+                  - name: reexport
+                    on: export.completed
+                    do:
+                      - export: { project: "{{export.projects.0}}", format: yolo }
+                """
+            let before = try await Self.exports(harness).count
+            // The export is created, but the answer never arrives: the action is retried.
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", count: 1, dropAfterHandling: true))
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportCompleted,
+                        body: ["uid": "x-1", "status": "exported", "format": "coco", "projects": [.string(SimulatorSeed.UID.activeProject)]],
+                        source: "test",
+                        deliveryID: "lost-1"
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "export").first)
+                #expect(step.status == .done)
+                #expect(step.detail?.contains("adopted export") == true, "\(step.detail ?? "")")
+            }
+            #expect(try await Self.exports(harness).count == before + 1)
+        }
+    }
+}

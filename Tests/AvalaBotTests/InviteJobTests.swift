@@ -1,0 +1,142 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// Job 1, auto-invite onboarding, end to end: the members poller sees a join in acme-ai, the rule
+/// invites the person to acme-labelers through the simulator — exactly once, whatever happens.
+@Suite struct InviteJobTests {
+    static let polling = """
+        pollers:
+          members: { organization: acme-ai, every: 100ms }
+        \(rules)
+        """
+
+    static let rules = """
+        plugins:
+          invite: { allowed_domains: [acme.ai] }
+        rules:
+          - name: welcome-to-labelers
+            on: member.joined
+            where: { organization: acme-ai, "member.email": { glob: "*@acme.ai" } }
+            do:
+              - invite: { organization: acme-labelers, email: "{{member.email}}", role: member }
+        """
+
+    static func invitations(_ harness: SimulatorHarness, email: String) async throws -> [Invitation] {
+        try await harness.simulator.allInvitations(organization: "acme-labelers").filter { $0.invitedEmail == email }
+    }
+
+    static func joined(email: String, key: String) -> Event {
+        EventNormalizer.normalize(
+            type: .memberJoined,
+            body: ["organization": "acme-ai", "member": ["user_uid": .string("u-\(email)"), "email": .string(email), "role": "member"]],
+            source: "test",
+            deliveryID: key
+        )
+    }
+
+    @Test func aJoinInOneOrganizationSendsExactlyOneInvitationToTheOther() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            try await bot.run(Self.polling) { assembly, _ in
+                try await Eventually.until { try await assembly.store.snapshot("members:acme-ai") != nil }
+                _ = try await harness.simulator.addMember(organization: "acme-ai", email: "nina@acme.ai")
+                try await Eventually.until { try await Self.invitations(harness, email: "nina@acme.ai").count == 1 }
+
+                // The same fact again under another delivery id (a replay, a second sender): the plugin
+                // checks the API, sees the pending invitation and skips.
+                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "again-1"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until {
+                    try await BotRun.steps(assembly.store, plugin: "invite").filter { $0.status == .skipped }.count == 1
+                }
+                // And the very same event delivered twice is one event.
+                let first = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "dup-1"))
+                let second = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "dup-1"))
+                guard case .new = first, case .duplicate = second else {
+                    Issue.record("expected a new event, then a duplicate; got \(first) then \(second)")
+                    return
+                }
+                try await Eventually.until {
+                    try await assembly.store.recentEvents(limit: 50, since: nil).allSatisfy { $0.status == .done }
+                }
+            }
+            #expect(try await Self.invitations(harness, email: "nina@acme.ai").count == 1)
+            let steps = try await BotRun.steps(try SQLiteEventStore(path: bot.storePath, logger: harness.logger), plugin: "invite")
+            #expect(steps.filter { $0.status == .done }.count == 1)
+            #expect(steps.contains { $0.detail?.contains("already has a pending invitation to acme-labelers") == true })
+        }
+    }
+
+    @Test func aCrashBetweenTheInvitationAndItsJournalEntryStillLeavesOne() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let crashed = Mutex(false)
+            // The first run invites, then "dies" before the outcome is journaled.
+            let crashing = DispatcherEnvironment(afterPerform: { _ in
+                if crashed.withLock({ tripped in
+                    defer { tripped = true }
+                    return !tripped
+                }) {
+                    throw SimulatedCrash()
+                }
+            })
+            try await bot.run(Self.rules, dispatcherEnvironment: crashing) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "omar@acme.ai", key: "crash-1"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { crashed.withLock { $0 } }
+                try await Eventually.until { try await Self.invitations(harness, email: "omar@acme.ai").count == 1 }
+            }
+            let interrupted = try await BotRun.steps(try SQLiteEventStore(path: bot.storePath, logger: harness.logger), plugin: "invite")
+            #expect(interrupted.map(\.status) == [.running])
+
+            // The restart resumes the event; the journaled-but-unfinished action checks the API first.
+            try await bot.run(Self.rules) { assembly, _ in
+                try await Eventually.until {
+                    try await BotRun.steps(assembly.store, plugin: "invite").allSatisfy(\.isFinal)
+                }
+            }
+            #expect(try await Self.invitations(harness, email: "omar@acme.ai").count == 1)
+            let steps = try await BotRun.steps(try SQLiteEventStore(path: bot.storePath, logger: harness.logger), plugin: "invite")
+            #expect(steps.count == 1)
+            #expect(steps.first?.status == .skipped)
+            #expect(steps.first?.detail?.contains("sent by an earlier attempt") == true, "\(steps)")
+        }
+    }
+
+    @Test func anAddressOutsideTheAllowedDomainsIsNeverInvited() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                plugins:
+                  invite: { allowed_domains: [acme.ai] }
+                rules:
+                  - name: invite-everyone
+                    on: member.joined
+                    do:
+                      - invite: { organization: acme-labelers, email: "{{member.email}}" }
+                """
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "mallory@evil.example", key: "evil-1"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
+                #expect(step.status == .dead)
+                #expect(step.detail?.contains("outside plugins.invite.allowed_domains") == true)
+            }
+            #expect(
+                try await harness.simulator.allInvitations(organization: "acme-labelers").allSatisfy { $0.invitedEmail != "mallory@evil.example" }
+            )
+        }
+    }
+}

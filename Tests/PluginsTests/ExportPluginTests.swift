@@ -1,0 +1,100 @@
+import BotKit
+import Foundation
+import Synchronization
+import Testing
+
+@testable import ExportPlugin
+
+/// The export plugin's chain cap, request shapes, crash adoption and re-export of failures.
+@Suite struct ExportPluginTests {
+    static func request(_ parameters: [String: JSON], action: String = "create", depth: Int = 0, data: JSON = [:]) -> ActionRequest {
+        ActionRequest(
+            action: action,
+            parameters: parameters,
+            event: Event(type: .exportCompleted, source: .webhook, data: data, chainDepth: depth),
+            rule: "chain"
+        )
+    }
+
+    @Test func configIsChecked() throws {
+        #expect(throws: PluginConfigError(key: "max_chain_depth", "must be at least 1")) {
+            try ExportPlugin(config: PluginConfig(["max_chain_depth": 0]))
+        }
+        #expect(throws: PluginConfigError(key: "request_shape", "'rest' is not one of: docs, sdk, project")) {
+            try ExportPlugin(config: PluginConfig(["request_shape": "rest"]))
+        }
+    }
+
+    @Test func createsWithTheNextDepthAndStopsAtTheCap() async throws {
+        let avala = FakeAvalaActions()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let outcome = try await plugin.perform(
+            Self.request(["project": "p1", "format": "yolo", "follow": true], depth: 1),
+            context: .test(avala: avala)
+        )
+        #expect(outcome == .done("started export exp-1 of project p1 as yolo (chain depth 2, followed)"))
+        #expect(avala.world.withLock { $0.chains["exp-1"]?.depth } == 2)
+        let capped = try await plugin.perform(Self.request(["project": "p1", "format": "yolo"], depth: 3), context: .test(avala: avala))
+        #expect(capped == .skipped("chain depth 3 reached plugins.export.max_chain_depth (3); no export started"))
+        #expect(avala.calls == ["export docs [\"p1\"] yolo depth 2"])
+    }
+
+    @Test(arguments: [
+        ("docs", [String: JSON](), "neither project nor dataset is set (or they rendered empty)"),
+        ("docs", ["project": "p", "dataset": "d", "format": "coco"], "set project or dataset, not both"),
+        ("docs", ["project": "p"], "format is required with request_shape docs"),
+        (
+            "sdk", ["project": "p", "format": "coco"],
+            "request_shape sdk cannot carry a format: remove format from the rule or use request_shape docs"
+        ),
+        ("project", ["dataset": "d", "format": "coco"], "request_shape project exports projects only; this action names a dataset"),
+    ])
+    func parametersThatCannotWorkFailPermanently(shape: String, parameters: [String: JSON], message: String) async throws {
+        let avala = FakeAvalaActions()
+        let plugin = try ExportPlugin(config: PluginConfig(["request_shape": .string(shape)]))
+        #expect(try await plugin.perform(Self.request(parameters), context: .test(avala: avala)) == .failed(message))
+        #expect(avala.calls.isEmpty)
+    }
+
+    @Test func aRetryAfterALostAnswerAdoptsTheExportInsteadOfCreatingASecond() async throws {
+        let avala = FakeAvalaActions()
+        avala.loseNextCreateAnswer.withLock { $0 = true }
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo"])
+        await #expect(throws: FakeAvalaActions.FakeLostAnswer.self) {
+            try await plugin.perform(request, context: .test(avala: avala, state: state, now: { Date() }))
+        }
+        let again = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: { Date() }))
+        #expect(again == .done("adopted export exp-1 of project p1, created by an earlier attempt (chain depth 1)"))
+        #expect(avala.calls.count == 1)
+        #expect(try await state.get("intent:event-1/rule/0") == nil)
+    }
+
+    @Test func retryFailedWaitsItsBackoffThenReExportsUpToTimes() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let clock = TestClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let failed: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1"], "status": "failed"]]
+        let request = Self.request(["times": 1, "backoff": "30s"], action: "retry_failed", data: failed)
+        let first = try await plugin.perform(request, context: .test(avala: avala, state: state, now: clock.now))
+        #expect(first == .deferred(until: Date(timeIntervalSince1970: 1_800_000_030), reason: "re-export 1 of 1 of f-1 waits for its backoff"))
+        clock.advance(30)
+        let second = try await plugin.perform(request, context: .test(avala: avala, state: state, now: clock.now))
+        #expect(second == .done("re-export 1 of 1 of f-1: started export exp-1 of project p1 as coco (chain depth 1, followed)"))
+        // The re-export fails too: its failure counts against the original.
+        let again = Self.request(["times": 1], action: "retry_failed", data: ["export": ["uid": "exp-1", "format": "coco", "projects": ["p1"]]])
+        let third = try await plugin.perform(again, context: .test(avala: avala, state: state, key: "event-2/rule/0", now: clock.now))
+        #expect(third == .skipped("export f-1 was re-exported 1 times already (times: 1); giving up"))
+        #expect(avala.calls.count == 1)
+    }
+}
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    private let current: Mutex<Date>
+    init(_ start: Date) { current = Mutex(start) }
+    var now: @Sendable () -> Date { { [self] in current.withLock { $0 } } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0.addTimeInterval(seconds) } }
+}

@@ -1,0 +1,189 @@
+import BotKit
+import Foundation
+import Testing
+
+@testable import InvitePlugin
+
+/// The invite plugin's parameters, guards, skips and roster, against an in-memory Avala.
+@Suite struct InvitePluginTests {
+    static func plugin(_ config: [String: JSON] = ["allowed_domains": ["acme.ai"]]) throws -> InvitePlugin {
+        try InvitePlugin(config: PluginConfig(config))
+    }
+
+    static func request(_ parameters: [String: JSON], action: String = "send") -> ActionRequest {
+        ActionRequest(action: action, parameters: parameters, event: Event(type: .memberJoined, source: .poller), rule: "welcome")
+    }
+
+    @Test func configErrorsNameTheKey() throws {
+        #expect(
+            throws: PluginConfigError(key: "allowed_domains", "required by the invite plugin: list the domains it may invite (or [\"*\"] for any)")
+        ) {
+            try InvitePlugin(config: PluginConfig())
+        }
+        #expect(throws: PluginConfigError.self) { try Self.plugin(["allowed_domains": []]) }
+        let bad = #expect(throws: PluginConfigError.self) { try Self.plugin(["allowed_domains": ["bob@acme.ai"]]) }
+        #expect(bad?.key == "allowed_domains")
+        let roster = #expect(throws: PluginConfigError.self) {
+            try Self.plugin(["allowed_domains": ["*"], "roster": ["file": "r.csv", "organization": "o", "evry": "1m"]])
+        }
+        #expect(roster?.key == "roster.evry")
+        let every = #expect(throws: PluginConfigError.self) {
+            try Self.plugin(["allowed_domains": ["*"], "roster": ["file": "r.csv", "organization": "o", "every": "60"]])
+        }
+        #expect(every?.key == "roster.every")
+        let missing = #expect(throws: PluginConfigError.self) { try Self.plugin(["allowed_domains": ["*"], "roster": ["file": "r.csv"]]) }
+        #expect(missing?.key == "roster.organization")
+    }
+
+    @Test(arguments: [
+        ("ana@acme.ai", ["acme.ai"], true), ("ANA@Acme.AI", ["acme.ai"], true), ("ana@eu.acme.ai", ["acme.ai"], false),
+        ("ana@eu.acme.ai", ["*.acme.ai"], true), ("ana@notacme.ai", ["*.acme.ai"], false), ("ana@gmail.com", ["*"], true),
+        ("ana@acme.ai.evil.com", ["acme.ai"], false),
+    ])
+    func domainGuard(email: String, domains: [String], allowed: Bool) throws {
+        let normalized = try EmailAddress.normalize(email).get()
+        #expect(try DomainGuard(domains).allows(normalized) == allowed)
+    }
+
+    @Test func invitesAnAddressThatIsNeitherMemberNorInvited() async throws {
+        let avala = FakeAvalaActions()
+        let outcome = try await Self.plugin().perform(
+            Self.request(["organization": "labelers", "email": " Dave@ACME.ai ", "role": "admin"]),
+            context: .test(avala: avala)
+        )
+        #expect(outcome == .done("invited dave@acme.ai to labelers as admin: inv-0"))
+        #expect(avala.calls == ["invite labelers dave@acme.ai admin"])
+    }
+
+    @Test func skipsAMemberAndAPendingInvitation() async throws {
+        let avala = FakeAvalaActions(
+            members: ["labelers": [AvalaMember(userUID: "u1", email: "ana@acme.ai", role: "member")]],
+            invitations: ["labelers": [AvalaInvitation(uid: "inv-9", email: "bo@acme.ai")]]
+        )
+        let plugin = try Self.plugin()
+        let member = try await plugin.perform(Self.request(["organization": "labelers", "email": "ana@acme.ai"]), context: .test(avala: avala))
+        #expect(member == .skipped("ana@acme.ai is already a member of labelers (member)"))
+        let pending = try await plugin.perform(
+            Self.request(["organization": "labelers", "email": "BO@acme.ai"]),
+            context: .test(avala: avala, resuming: true)
+        )
+        #expect(pending == .skipped("bo@acme.ai already has a pending invitation to labelers (sent by an earlier attempt): inv-9"))
+        #expect(avala.calls.isEmpty)
+    }
+
+    @Test func refusesWhatTheGuardAndTheParametersDoNotAllow() async throws {
+        let avala = FakeAvalaActions()
+        let plugin = try Self.plugin()
+        let outside = try await plugin.perform(Self.request(["organization": "o", "email": "eve@evil.com"]), context: .test(avala: avala))
+        #expect(outside == .failed("refused: eve@evil.com is outside plugins.invite.allowed_domains (acme.ai)"))
+        let notAnAddress = try await plugin.perform(Self.request(["organization": "o", "email": "nobody"]), context: .test(avala: avala))
+        #expect(notAnAddress == .failed("'nobody' is not an email address"))
+        let role = try await plugin.perform(Self.request(["organization": "o", "email": "a@acme.ai", "role": "god"]), context: .test(avala: avala))
+        #expect(role == .failed("role 'god' is not one of: owner, admin, member"))
+        #expect(avala.calls.isEmpty)
+    }
+
+    @Test func aDryRunChecksButSendsNothing() async throws {
+        let avala = FakeAvalaActions()
+        let outcome = try await Self.plugin().perform(
+            Self.request(["organization": "o", "email": "a@acme.ai"]),
+            context: .test(avala: avala, dryRun: true)
+        )
+        #expect(outcome == .done("would invite a@acme.ai to o as member"))
+        #expect(avala.calls.isEmpty)
+    }
+
+    @Test func anotherActionInvitingTheSameAddressMakesThisOneWait() async throws {
+        let state = MemoryPluginState()
+        try await state.set("lock:o:a@acme.ai", ["owner": "other-event/rule/0", "at": .number(1_800_000_000 - 5)])
+        let outcome = try await Self.plugin().perform(
+            Self.request(["organization": "o", "email": "a@acme.ai"]),
+            context: .test(avala: FakeAvalaActions(), state: state)
+        )
+        guard case .deferred(let until, let reason) = outcome else {
+            Issue.record("expected deferred, got \(outcome)")
+            return
+        }
+        #expect(until == Date(timeIntervalSince1970: 1_800_000_002))
+        #expect(reason.contains("other-event/rule/0"))
+    }
+
+    @Test func resendAndCancelActOnThePendingInvitation() async throws {
+        let avala = FakeAvalaActions(invitations: ["o": [AvalaInvitation(uid: "inv-1", email: "a@acme.ai")]])
+        let plugin = try Self.plugin()
+        #expect(
+            try await plugin.perform(Self.request(["organization": "o", "email": "a@acme.ai"], action: "resend"), context: .test(avala: avala))
+                == .done("resent invitation inv-1 to a@acme.ai")
+        )
+        #expect(
+            try await plugin.perform(Self.request(["organization": "o", "email": "a@acme.ai"], action: "cancel"), context: .test(avala: avala))
+                == .done("cancelled invitation inv-1 of a@acme.ai")
+        )
+        #expect(
+            try await plugin.perform(Self.request(["organization": "o", "email": "a@acme.ai"], action: "cancel"), context: .test(avala: avala))
+                == .skipped("a@acme.ai has no pending invitation to o")
+        )
+        #expect(avala.calls == ["resend o inv-1", "cancel o inv-1"])
+    }
+
+    @Test func addToTeamUsesTheTeamTheInvitationNamed() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let plugin = try Self.plugin()
+        _ = try await plugin.perform(
+            Self.request(["organization": "o", "email": "a@acme.ai", "team": "annotators"]),
+            context: .test(avala: avala, state: state)
+        )
+        let added = try await plugin.perform(
+            Self.request(["organization": "o", "user": "u-7", "email": "A@acme.ai"], action: "add_to_team"),
+            context: .test(avala: avala, state: state)
+        )
+        #expect(added == .done("added a@acme.ai to team annotators of o"))
+        let none = try await plugin.perform(
+            Self.request(["organization": "o", "user": "u-8", "email": "b@acme.ai"], action: "add_to_team"),
+            context: .test(avala: avala, state: state)
+        )
+        #expect(none == .skipped("no team to add b@acme.ai to: none given and no invite named one"))
+        #expect(avala.calls == ["invite o a@acme.ai member", "team o annotators u-7"])
+    }
+
+    @Test func rosterFilesParseWithLineNumbersInErrors() throws {
+        let csv = try Roster.parseCSV("# team\nemail,role\nAna@acme.ai,admin\nbo@acme.ai,\n", file: "r.csv")
+        #expect(csv == [.init(email: "ana@acme.ai", role: "admin"), .init(email: "bo@acme.ai", role: nil)])
+        #expect(throws: RosterProblem.self) { try Roster.parseCSV("name\nana\n", file: "r.csv") }
+        let yaml = try Roster.parseYAML("- ana@acme.ai\n- email: bo@acme.ai\n  role: admin\n- 'cy@acme.ai' # quoted\n", file: "r.yaml")
+        #expect(yaml == [.init(email: "ana@acme.ai"), .init(email: "bo@acme.ai", role: "admin"), .init(email: "cy@acme.ai")])
+        let error = #expect(throws: RosterProblem.self) { try Roster.parseYAML("- ana@acme.ai\n- email: nope\n", file: "r.yaml") }
+        #expect(error?.description == "r.yaml:2: 'nope' is not an email address")
+    }
+
+    @Test func rosterReconcileInvitesTheMissingAndReportsExtras() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "email,role\nana@acme.ai,\nbo@acme.ai,admin\ncy@acme.ai,\neve@evil.com,\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let avala = FakeAvalaActions(
+            members: [
+                "o": [
+                    AvalaMember(userUID: "u1", email: "ana@acme.ai", role: "member"),
+                    AvalaMember(userUID: "u9", email: "zed@acme.ai", role: "member"),
+                ]
+            ],
+            invitations: ["o": [AvalaInvitation(uid: "i1", email: "cy@acme.ai")]]
+        )
+        let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
+        let outcome = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
+        #expect(
+            outcome
+                == .done(
+                    "roster \(file) → o: 4 listed; invited 1 (bo@acme.ai); 1 already invited; refused 1 outside allowed_domains (eve@evil.com); 1 not on the roster (kept; remove_extras is off) (zed@acme.ai)"
+                )
+        )
+        #expect(avala.calls == ["invite o bo@acme.ai admin"])
+
+        let removing = try Self.plugin([
+            "allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o", "remove_extras": true],
+        ])
+        _ = try await removing.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
+        #expect(avala.calls.last == "remove o u9")
+    }
+}

@@ -1,0 +1,148 @@
+import BotKit
+import Foundation
+import Logging
+import Synchronization
+
+/// An in-memory Avala for plugin unit tests: members, pending invitations and exports in a dictionary,
+/// every change recorded. The end-to-end job tests use the real simulator instead.
+final class FakeAvalaActions: AvalaActions {
+    struct World: Sendable {
+        var members: [String: [AvalaMember]] = [:]
+        var invitations: [String: [AvalaInvitation]] = [:]
+        var exports: [AvalaExport] = []
+        var calls: [String] = []
+        var chains: [String: (depth: Int, follow: Bool)] = [:]
+    }
+
+    let world = Mutex(World())
+    /// Thrown by the next createExport, after the export was made (a lost answer).
+    let loseNextCreateAnswer = Mutex(false)
+
+    init(members: [String: [AvalaMember]] = [:], invitations: [String: [AvalaInvitation]] = [:], exports: [AvalaExport] = []) {
+        world.withLock {
+            $0.members = members
+            $0.invitations = invitations
+            $0.exports = exports
+        }
+    }
+
+    var calls: [String] { world.withLock { $0.calls } }
+
+    func members(organization: String) async throws -> [AvalaMember] {
+        world.withLock { $0.members[organization] ?? [] }
+    }
+
+    func members(organization: String, email: String) async throws -> [AvalaMember] {
+        world.withLock { ($0.members[organization] ?? []).filter { $0.email?.lowercased() == email.lowercased() } }
+    }
+
+    func pendingInvitations(organization: String) async throws -> [AvalaInvitation] {
+        world.withLock { $0.invitations[organization] ?? [] }
+    }
+
+    func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
+        world.withLock { world in
+            let invitation = AvalaInvitation(uid: "inv-\(world.calls.count)", email: email, role: role, status: "pending")
+            world.invitations[organization, default: []].append(invitation)
+            world.calls.append("invite \(organization) \(email) \(role)")
+            return invitation
+        }
+    }
+
+    func resendInvitation(organization: String, uid: String) async throws {
+        world.withLock { $0.calls.append("resend \(organization) \(uid)") }
+    }
+
+    func cancelInvitation(organization: String, uid: String) async throws {
+        world.withLock { world in
+            world.invitations[organization]?.removeAll { $0.uid == uid }
+            world.calls.append("cancel \(organization) \(uid)")
+        }
+    }
+
+    func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
+        world.withLock { $0.calls.append("team \(organization) \(team) \(userUID)") }
+    }
+
+    func removeMember(organization: String, userUID: String) async throws {
+        world.withLock { world in
+            world.members[organization]?.removeAll { $0.userUID == userUID }
+            world.calls.append("remove \(organization) \(userUID)")
+        }
+    }
+
+    func exports(createdSince: Date?) async throws -> [AvalaExport] {
+        world.withLock { world in
+            world.exports.filter { export in createdSince.map { (export.createdAt ?? .distantPast) >= $0 } ?? true }
+        }
+    }
+
+    func export(uid: String) async throws -> AvalaExport {
+        guard let export = world.withLock({ $0.exports.first { $0.uid == uid } }) else { throw FakeNotFound() }
+        return export
+    }
+
+    func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport {
+        let export = world.withLock { world in
+            let export = AvalaExport(
+                uid: "exp-\(world.exports.count + 1)",
+                status: "requested",
+                format: request.format,
+                projects: request.projects,
+                datasets: request.datasets,
+                createdAt: Date()
+            )
+            world.exports.append(export)
+            world.calls.append(
+                "export \(request.shape.rawValue) \(request.projects + request.datasets) \(request.format ?? "-") depth \(request.chainDepth)"
+            )
+            world.chains[export.uid] = (request.chainDepth, request.follow)
+            return export
+        }
+        if loseNextCreateAnswer.withLock({ lose in
+            defer { lose = false }
+            return lose
+        }) {
+            throw FakeLostAnswer()
+        }
+        return export
+    }
+
+    func recordChain(exportUID: String, depth: Int, follow: Bool) async throws {
+        world.withLock { $0.chains[exportUID] = (depth, follow) }
+    }
+
+    func project(uid: String) async throws -> AvalaProject {
+        AvalaProject(uid: uid, name: "project \(uid)", status: "active")
+    }
+
+    struct FakeNotFound: Error {}
+    struct FakeLostAnswer: Error {}
+}
+
+extension PluginContext {
+    /// A context for unit tests: in-memory state, the given fake Avala, a fixed clock unless given.
+    static func test(
+        avala: any AvalaActions,
+        state: any PluginState = MemoryPluginState(),
+        dryRun: Bool = false,
+        key: String = "event-1/rule/0",
+        resuming: Bool = false,
+        attempt: Int = 0,
+        http: any OutboundHTTP = NoOutboundHTTP(),
+        now: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_800_000_000) }
+    ) -> PluginContext {
+        PluginContext(
+            logger: .init(label: "plugin-test"),
+            config: PluginConfig(),
+            dryRun: dryRun,
+            idempotencyKey: key,
+            resuming: resuming,
+            attempt: attempt,
+            avala: avala,
+            state: state,
+            http: http,
+            now: now
+        )
+    }
+}
