@@ -1,13 +1,207 @@
 public import BotKit
+import Foundation
 
-/// `alert`: being written in a scratch package; replaced when it lands.
+/// `alert`: tells a Slack channel, an HTTP endpoint or the log that something happened, grouped and
+/// de-duplicated the way Alertmanager does it, and held back by silences.
+///
+/// ```yaml
+/// plugins:
+///   alert: { receivers: { ops-slack: { slack: { url: "${SLACK_WEBHOOK_URL}" } } },
+///            group_wait: 30s, group_interval: 5m, repeat_interval: 4h }
+/// rules:
+///   - name: page-on-failed-export
+///     on: export.failed
+///     do:
+///       - alert: { receiver: ops-slack, text: "Export {{export.uid}} failed: {{export.error}}", group_by: [event.type] }
+/// ```
+///
+/// Grouping without tasks: an action adds its alert to its group (rule, receiver and the `group_by`
+/// values) in the plugin state and returns ``ActionOutcome/deferred(until:reason:)`` until the group is
+/// due (`group_wait` for a new group, `group_interval` after its last message). The first action to wake
+/// at the due time takes a short lease on the group, sends one message listing every waiting alert and
+/// marks them delivered; the others wake to find theirs delivered. A failed send releases the lease and
+/// leaves the alerts waiting, so no alert is dropped without a retry or a dead letter to show for it.
 public struct AlertPlugin: BotPlugin {
     public static let name = "alert"
-    public static let actions = [ActionSpec("send", main: true, parameters: [])]
-    public static let configKeys: [ParameterSpec] = []
+    public static let actions = [
+        ActionSpec(
+            "send",
+            main: true,
+            parameters: [
+                ParameterSpec("receiver", .string, required: true, summary: "A receiver named under plugins.alert.receivers."),
+                ParameterSpec("text", .string, required: true, summary: "The alert; a template."),
+                ParameterSpec("title", .string, summary: "A short headline; a template."),
+                ParameterSpec("group_by", .list, summary: "Event paths whose values split alerts into groups (event.type, project.uid)."),
+                ParameterSpec("group_wait", .duration, summary: "Overrides plugins.alert.group_wait for this action."),
+                ParameterSpec("group_interval", .duration, summary: "Overrides plugins.alert.group_interval for this action."),
+                ParameterSpec("repeat_interval", .duration, summary: "Overrides plugins.alert.repeat_interval for this action."),
+            ],
+            summary: "Send an alert to a receiver, grouped with others of its group."
+        )
+    ]
+    public static let configKeys: [ParameterSpec] = [
+        ParameterSpec("receivers", .object, summary: "name → {slack: {url}} | {webhook: {url, secret?}} | {log: {}}"),
+        ParameterSpec("group_wait", .duration, summary: "How long a new group waits for more alerts; default 30s."),
+        ParameterSpec("group_interval", .duration, summary: "How long a group waits after a message before the next; default 5m."),
+        ParameterSpec("repeat_interval", .duration, summary: "How long the same alert is not sent again to a group; default 4h."),
+        ParameterSpec("silences", .list, summary: "{matchers: {path: value or glob}, until: ISO-8601, comment}"),
+    ]
     public static let avalaScopes: Set<AvalaScope> = []
-    public init(config: PluginConfig) throws {}
+    public static let usesOutboundHTTP = true
+
+    /// How long a sender holds its group: longer than one request may take, short enough that a crash
+    /// mid-send delays the group's other actions by no more than this.
+    static let lease: Duration = AlertReceiver.timeout + .seconds(20)
+
+    let configuration: AlertConfiguration
+
+    /// - Throws: ``PluginConfigError`` with the key path below `plugins.alert`.
+    public init(config: PluginConfig) throws {
+        configuration = try AlertConfiguration(config)
+    }
+
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
-        .failed("the alert plugin is not available yet")
+        guard let receiverName = request.string("receiver") else { return .failed("receiver rendered empty") }
+        guard let receiver = configuration.receivers[receiverName] else {
+            let known = configuration.receivers.keys.sorted()
+            let hint = known.isEmpty ? "no receivers are configured under plugins.alert.receivers" : "configured: \(known.joined(separator: ", "))"
+            return .failed("unknown receiver '\(receiverName)'; \(hint)")
+        }
+        guard let text = request.string("text") else { return .failed("text rendered empty") }
+        let timings: AlertTimings
+        do {
+            timings = try configuration.timings.overridden(by: request.parameters)
+        } catch {
+            return .failed("\(error.key): \(error.message)")
+        }
+        guard let groupBy = Self.paths(request.parameters["group_by"]) else { return .failed("group_by: expected a list of event paths") }
+
+        let scope = request.event.scope
+        let labels = Dictionary(groupBy.map { ($0, scope[path: $0]?.text ?? "") }, uniquingKeysWith: { first, _ in first })
+        let key = JSON.array([.string(request.rule), .string(receiverName), .object(labels.mapValues(JSON.string))]).compactJSON
+        let now = context.now()
+        let nowMilliseconds = AlertTime.milliseconds(now)
+
+        if let silence = try await activeSilence(matching: scope, state: context.state, now: now) {
+            // An alert that joined its group before the silence began must not go out with the group.
+            if !context.dryRun {
+                let id = context.idempotencyKey
+                try await context.state.update(AlertGroupBook.stateKey) { current in
+                    guard current != nil else { return nil }
+                    var book = AlertGroupBook(json: current)
+                    book.withdraw(id, key: key, now: nowMilliseconds)
+                    return book.json
+                }
+            }
+            return .skipped(silence.reason)
+        }
+        if context.dryRun { return .done("would alert \(receiverName): \(text)") }
+
+        let alert = GroupedAlert(
+            id: context.idempotencyKey,
+            text: text,
+            title: request.string("title"),
+            rule: request.rule,
+            eventID: request.event.id,
+            event: receiver.sendsEvents ? request.event.fileForm : nil,
+            at: nowMilliseconds
+        )
+        let template = AlertGroup(
+            rule: request.rule,
+            receiver: receiverName,
+            labels: labels,
+            groupInterval: AlertTime.milliseconds(timings.groupInterval),
+            repeatInterval: AlertTime.milliseconds(timings.repeatInterval),
+            touchedAt: nowMilliseconds
+        )
+        let decision = UpdateResult<AlertGroupBook.Registration?>(nil)
+        let lease = AlertTime.milliseconds(Self.lease)
+        try await context.state.update(AlertGroupBook.stateKey) { current in
+            var book = AlertGroupBook(json: current)
+            decision.value = book.register(alert, key: key, template: template, timings: timings, now: nowMilliseconds, leaseFor: lease)
+            return book.json
+        }
+        guard let registration = decision.value else { return .retry(after: nil, reason: "the alert group state was not updated") }
+
+        switch registration {
+        case .delivered(let at):
+            return .done("delivered in a group message to \(receiverName) at \(AlertTime.text(AlertTime.date(at)))")
+        case .repeated(let at):
+            return .skipped(
+                "the same alert went to \(receiverName) at \(AlertTime.text(AlertTime.date(at))); "
+                    + "not repeated within repeat_interval \(ConfigDuration.format(timings.repeatInterval))"
+            )
+        case .alreadyWaiting:
+            return .skipped("the same alert is already waiting for the group's next message to \(receiverName)")
+        case .full(let until):
+            return .retry(
+                after: AlertTime.date(until),
+                reason: "the group already holds \(AlertGroupBook.maxPending) alerts waiting for \(receiverName)"
+            )
+        case .waiting(let until, let count):
+            return .deferred(
+                until: AlertTime.date(until),
+                reason: "waiting for the group's message to \(receiverName) at \(AlertTime.text(AlertTime.date(until))) "
+                    + "(\(count) \(count == 1 ? "alert" : "alerts") in the group)"
+            )
+        case .leased(let until):
+            // Look again soon rather than at the lease's end: the sender usually finishes within a
+            // second, and this alert is then already delivered.
+            let soon = min(AlertTime.date(until), context.now().addingTimeInterval(1))
+            return .deferred(until: soon, reason: "another action is sending the group's message to \(receiverName)")
+        case .flush(let alerts, let sequence):
+            let message = AlertMessage(receiver: receiverName, rule: request.rule, labels: labels, alerts: alerts, groupKey: key, sequence: sequence)
+            return try await flush(message, via: receiver, key: key, context: context)
+        }
+    }
+
+    /// Sends the group's message under the lease this action holds, then records how it went.
+    private func flush(_ message: AlertMessage, via receiver: AlertReceiver, key: String, context: PluginContext) async throws -> ActionOutcome {
+        let delivery = await receiver.deliver(message, context: context)
+        let holder = context.idempotencyKey
+        let now = AlertTime.milliseconds(context.now())
+        let alerts = message.alerts
+        switch delivery {
+        case .delivered:
+            try await context.state.update(AlertGroupBook.stateKey) { current in
+                var book = AlertGroupBook(json: current)
+                book.markDelivered(alerts, key: key, holder: holder, now: now)
+                return book.json
+            }
+            return .done("sent \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") to \(message.receiver) in one message")
+        case .transient(let retryAfter, let reason):
+            let notBefore = retryAfter.map(AlertTime.milliseconds)
+            try await context.state.update(AlertGroupBook.stateKey) { current in
+                var book = AlertGroupBook(json: current)
+                book.release(key: key, holder: holder, notBefore: notBefore, now: now)
+                return book.json
+            }
+            return .retry(after: retryAfter, reason: "\(reason); \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") still waiting")
+        case .permanent(let reason):
+            // This action is dead-lettered with the reason; its own alert leaves the group (a dead-letter
+            // retry adds it back), and the group's other actions still try with theirs.
+            try await context.state.update(AlertGroupBook.stateKey) { current in
+                var book = AlertGroupBook(json: current)
+                book.release(key: key, holder: holder, notBefore: nil, withdrawing: holder, now: now)
+                return book.json
+            }
+            return .failed(reason)
+        }
+    }
+
+    /// The first silence, from the config or from state, in force now and matching the event.
+    private func activeSilence(matching scope: JSON, state: any PluginState, now: Date) async throws -> AlertSilence? {
+        let stored = AlertSilence.decode(try await state.get(AlertSilence.stateKey))
+        return (configuration.silences + stored).first { $0.isActive(at: now) && $0.matches(scope) }
+    }
+
+    /// `group_by` as paths: a list (or one path written alone); nil when it is something else.
+    private static func paths(_ value: JSON?) -> [String]? {
+        switch value {
+        case nil, .null?: []
+        case .string(let path)?: path.isEmpty ? [] : [path]
+        case .array(let items)?: items.map(\.text).filter { !$0.isEmpty }
+        default: nil
+        }
     }
 }

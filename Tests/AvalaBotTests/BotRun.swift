@@ -29,12 +29,13 @@ struct BotRun {
     /// bot while `body` runs, then shuts it down.
     func run<T: Sendable>(
         _ yaml: String,
+        dispatcher: String = "{ backoff: { base: 10ms, max: 200ms } }",
         dispatcherEnvironment: DispatcherEnvironment = DispatcherEnvironment(),
         _ body: @Sendable (BotAssembly, InMemoryLogHandler) async throws -> T
     ) async throws -> T {
         let full = """
             store: { sqlite: "\(storePath)" }
-            dispatcher: { backoff: { base: 10ms, max: 200ms } }
+            dispatcher: \(dispatcher)
             \(yaml)
             """
         let loaded = ConfigLoader(environment: environment).load(yaml: full, file: "jobs.yaml")

@@ -1,0 +1,108 @@
+public import BotKit
+public import Foundation
+
+/// A silence: while it lasts, alerts whose event matches every matcher are skipped, not sent.
+///
+/// Silences come from two places: `plugins.alert.silences` in the config, and the plugin state key
+/// ``stateKey`` (`silences`), which the `avala-bot silences` CLI writes so that an operator can silence a
+/// noisy alert without a config reload. In state they are a JSON array of objects:
+///
+/// ```json
+/// [{"id": "3f2a…", "matchers": {"event.type": "export.failed", "project.name": "prod-*"},
+///   "until": "2026-05-01T12:00:00.000Z", "comment": "migration window", "created_at": "2026-05-01T08:00:00.000Z"}]
+/// ```
+///
+/// A matcher's key is an event path, resolved as rules resolve it (`project.uid`, `event.type`); its
+/// value is compared with the path's text, and is a glob when it contains `*`. A path the event does
+/// not carry never matches, not even `*`.
+///
+/// ```swift
+/// let silence = AlertSilence(matchers: ["event.type": "export.*"], until: tomorrow, comment: "noisy")
+/// try await AlertSilence.add(silence, to: state, now: Date())
+/// ```
+public struct AlertSilence: Hashable, Sendable {
+    /// The plugin state key holding the CLI's silences.
+    public static let stateKey = "silences"
+
+    /// Unique within the state; config silences are named `config-<index>`.
+    public var id: String
+    /// Event path → value (a glob when it contains `*`); all must match.
+    public var matchers: [String: String]
+    /// The silence ends at this time (exclusive).
+    public var until: Date
+    /// Why, shown in the skip reason.
+    public var comment: String
+    /// When it was added; nil for config silences.
+    public var createdAt: Date?
+
+    public init(id: String = UUID().uuidString.lowercased(), matchers: [String: String], until: Date, comment: String = "", createdAt: Date? = nil) {
+        self.id = id
+        self.matchers = matchers
+        self.until = until
+        self.comment = comment
+        self.createdAt = createdAt
+    }
+
+    /// Reads one silence from its JSON form (the config's `{matchers, until, comment}`, or the state's
+    /// shape with `id` and `created_at`).
+    /// - Throws: ``PluginConfigError`` whose key is relative to the silence (`until`, `matchers`).
+    public init(json: JSON, defaultID: String? = nil) throws(PluginConfigError) {
+        guard let object = json.objectValue else { throw PluginConfigError(key: "", "expected a mapping with matchers, until and comment") }
+        let known: Set<String> = ["id", "matchers", "until", "comment", "created_at"]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw PluginConfigError(key: unknown, "unknown key '\(unknown)'; known: matchers, until, comment")
+        }
+        guard let matcherObject = object["matchers"]?.objectValue, !matcherObject.isEmpty else {
+            throw PluginConfigError(key: "matchers", "expected a mapping of event paths to values, with at least one entry")
+        }
+        var matchers: [String: String] = [:]
+        for (path, value) in matcherObject {
+            switch value {
+            case .string, .number, .bool: matchers[path] = value.text
+            default: throw PluginConfigError(key: "matchers.\(path)", "expected a text value (a glob when it contains *)")
+            }
+            if path.isEmpty { throw PluginConfigError(key: "matchers", "a matcher's path is empty") }
+        }
+        guard let untilText = object["until"]?.stringValue else {
+            throw PluginConfigError(key: "until", "expected an ISO-8601 time like 2026-05-01T12:00:00Z")
+        }
+        guard let until = AlertTime.parse(untilText) else {
+            throw PluginConfigError(key: "until", "'\(untilText)' is not an ISO-8601 time like 2026-05-01T12:00:00Z")
+        }
+        let comment = object["comment"]
+        guard comment == nil || comment == .null || comment?.stringValue != nil else { throw PluginConfigError(key: "comment", "expected text") }
+        var createdAt: Date?
+        if let createdText = object["created_at"]?.stringValue {
+            guard let created = AlertTime.parse(createdText) else { throw PluginConfigError(key: "created_at", "not an ISO-8601 time") }
+            createdAt = created
+        }
+        let id = object["id"]?.stringValue ?? defaultID ?? UUID().uuidString.lowercased()
+        self.init(id: id, matchers: matchers, until: until, comment: comment?.stringValue ?? "", createdAt: createdAt)
+    }
+
+    /// The state's JSON shape.
+    public var json: JSON {
+        var object: [String: JSON] = [
+            "id": .string(id), "matchers": .object(matchers.mapValues(JSON.string)),
+            "until": .string(AlertTime.text(until)), "comment": .string(comment),
+        ]
+        if let createdAt { object["created_at"] = .string(AlertTime.text(createdAt)) }
+        return .object(object)
+    }
+
+    public func isActive(at now: Date) -> Bool { now < until }
+
+    /// Whether every matcher matches `scope` (an event's ``Event/scope``).
+    public func matches(_ scope: JSON) -> Bool {
+        matchers.allSatisfy { path, value in
+            guard let found = scope[path: path], found != .null else { return false }
+            return AlertGlob(value).matches(found.text)
+        }
+    }
+
+    /// The skip reason for an alert this silence holds back.
+    var reason: String {
+        let why = comment.isEmpty ? "" : " (\(comment))"
+        return "silenced until \(AlertTime.text(until))\(why)"
+    }
+}

@@ -1,0 +1,36 @@
+import BotKit
+import Foundation
+import Synchronization
+
+/// An ``OutboundHTTP`` for plugin tests: records every request and answers from a script.
+///
+/// ```swift
+/// let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 500), OutboundResponse(status: 200)])
+/// let http = RecordingOutboundHTTP { request in OutboundResponse(status: request.url.hasSuffix("/down") ? 503 : 200) }
+/// ```
+final class RecordingOutboundHTTP: OutboundHTTP {
+    private let recorded = Mutex<[OutboundRequest]>([])
+    private let scripted: Mutex<[OutboundResponse]>
+    private let handler: (@Sendable (OutboundRequest) async throws -> OutboundResponse)?
+
+    /// Answers with `responses` in order, then `200` with an empty body once they run out.
+    init(responses: [OutboundResponse] = []) {
+        scripted = Mutex(responses)
+        handler = nil
+    }
+
+    /// Answers with whatever `handler` returns or throws (a thrown error is a network failure).
+    init(handler: @escaping @Sendable (OutboundRequest) async throws -> OutboundResponse) {
+        scripted = Mutex([])
+        self.handler = handler
+    }
+
+    /// Every request sent so far, in order.
+    var requests: [OutboundRequest] { recorded.withLock { $0 } }
+
+    func send(_ request: OutboundRequest) async throws -> OutboundResponse {
+        recorded.withLock { $0.append(request) }
+        if let handler { return try await handler(request) }
+        return scripted.withLock { $0.isEmpty ? OutboundResponse(status: 200) : $0.removeFirst() }
+    }
+}
