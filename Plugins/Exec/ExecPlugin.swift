@@ -1,13 +1,142 @@
 public import BotKit
+import Foundation
+import Logging
 
-/// `exec`: being written in a scratch package; replaced when it lands.
+/// `exec`: runs a configured program with the event as JSON on its standard input — any language.
+///
+/// Rules name a command from the config, never a shell line, and the program is started directly
+/// (no shell): a template can add arguments but cannot change what runs.
+///
+/// ```yaml
+/// plugins:
+///   exec:
+///     max_output: 65536          # bytes kept of each of stdout and stderr; default 64 KiB
+///     commands:
+///       notify:
+///         path: /usr/local/bin/notify-team
+///         args: ["--channel", "labeling"]
+///         env: { TEAM_TOKEN: "${TEAM_TOKEN}" }
+///         timeout: 30s
+/// rules:
+///   - on: export.completed
+///     do:
+///       - exec: { command: notify, args: ["{{export.uid}}"] }
+/// ```
+///
+/// The program gets only its configured `env`, plus `AVALA_BOT_EVENT_ID`, `AVALA_BOT_EVENT_TYPE`,
+/// `AVALA_BOT_RULE`, `AVALA_BOT_IDEMPOTENCY_KEY` (the same on every retry: use it to act once) and
+/// `AVALA_BOT_ATTEMPT` (0 on the first run). Exit 0 is done, exit 75 (`EX_TEMPFAIL`) asks for a retry,
+/// any other exit or a signal fails the action; a program still running at its timeout is stopped
+/// (SIGTERM, then SIGKILL) and retried.
 public struct ExecPlugin: BotPlugin {
     public static let name = "exec"
-    public static let actions = [ActionSpec("send", main: true, parameters: [])]
-    public static let configKeys: [ParameterSpec] = []
+    public static let actions = [
+        ActionSpec(
+            "run",
+            main: true,
+            parameters: [
+                ParameterSpec("command", .string, required: true, summary: "The name of a command under plugins.exec.commands."),
+                ParameterSpec("args", .list, summary: "Arguments appended after the command's configured args; templates."),
+            ],
+            summary: "Run a configured program with the event as JSON on stdin."
+        )
+    ]
+    public static let configKeys = [
+        ParameterSpec("commands", .object, required: true, summary: "Name → {path, args, env, timeout}."),
+        ParameterSpec("max_output", .int, summary: "Bytes kept of each of stdout and stderr; default 65536."),
+    ]
     public static let avalaScopes: Set<AvalaScope> = []
-    public init(config: PluginConfig) throws {}
+
+    static let defaultMaxOutput = 65_536
+    /// Exit status asking for a retry (sysexits.h `EX_TEMPFAIL`).
+    static let temporaryFailure: Int32 = 75
+    /// At most this much of each stream goes into an outcome, which is journaled and shown on /status.
+    static let detailTail = 1_024
+
+    let commands: [String: ExecCommand]
+    let maxOutput: Int
+
+    public init(config: PluginConfig) throws {
+        guard let section = config["commands"], section != .null else {
+            throw PluginConfigError(key: "commands", "required: at least one command (name → {path, args, env, timeout})")
+        }
+        guard let entries = section.objectValue, !entries.isEmpty else {
+            throw PluginConfigError(key: "commands", "expected a mapping of command names to {path, args, env, timeout}")
+        }
+        commands = try entries.reduce(into: [:]) { commands, entry in
+            commands[entry.key] = try ExecCommand(name: entry.key, config: entry.value)
+        }
+        maxOutput = try config.int("max_output") ?? Self.defaultMaxOutput
+        guard maxOutput > 0 else { throw PluginConfigError(key: "max_output", "must be at least 1 byte") }
+    }
+
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
-        .failed("the exec plugin is not available yet")
+        guard let name = request.string("command") else { return .failed("command rendered empty") }
+        guard let command = commands[name] else {
+            return .failed("unknown command '\(name)'; configured: \(commands.keys.sorted().joined(separator: ", "))")
+        }
+        let extra = Self.arguments(request.parameters["args"])
+        if context.dryRun {
+            return .done(extra.isEmpty ? "would run \(name)" : "would run \(name) with arguments: \(extra.joined(separator: " "))")
+        }
+        let runner = CommandRunner(
+            path: command.path,
+            arguments: command.args + extra,
+            environment: ExecEnvironment.variables(for: command, request: request, context: context),
+            timeout: command.timeout,
+            outputLimit: maxOutput
+        )
+        let result: CommandRunner.Result
+        do {
+            result = try await runner.run(stdin: try request.event.fileData())
+        } catch let error as ChildProcess.LaunchError {
+            let reason = "could not start \(name): \(error)"
+            return error.isBusy ? .retry(after: nil, reason: reason) : .failed(reason)
+        }
+        context.logger.debug(
+            "Command finished",
+            metadata: [
+                "exec.command": "\(name)", "exec.ending": "\(result.ending)",
+                "exec.stdout.bytes": "\(result.stdout.total)", "exec.stderr.bytes": "\(result.stderr.total)",
+                "exec.stderr": "\(String(decoding: result.stderr.tail, as: UTF8.self))",
+            ]
+        )
+        return Self.outcome(name: name, timeout: command.timeout, result: result)
+    }
+
+    static func outcome(name: String, timeout: Duration, result: CommandRunner.Result) -> ActionOutcome {
+        let stdout = tail(result.stdout)
+        let stderr = tail(result.stderr)
+        switch result.ending {
+        case .exited(.exit(0)):
+            return .done("ran \(name)" + (stdout.isEmpty ? "" : ": \(stdout)"))
+        case .exited(.exit(temporaryFailure)):
+            return .retry(after: nil, reason: "\(name) exited 75 (temporary failure)" + (stderr.isEmpty ? "" : ": \(stderr)"))
+        case .exited(.exit(let status)):
+            return .failed("\(name) exited with status \(status)" + (stderr.isEmpty ? "" : ": \(stderr)"))
+        case .exited(.signal(let signal)):
+            return .failed("\(name) was killed by signal \(signal)" + (stderr.isEmpty ? "" : ": \(stderr)"))
+        case .exited(.unknown):
+            return .failed("\(name) ended, but its exit status was lost" + (stderr.isEmpty ? "" : ": \(stderr)"))
+        case .timedOut:
+            let reason = "\(name) timed out after \(ConfigDuration.format(timeout)) and was stopped"
+            return .retry(after: nil, reason: reason + (stderr.isEmpty ? "" : ": \(stderr)"))
+        }
+    }
+
+    /// The last ``detailTail`` bytes of a stream as trimmed text, marked when cut.
+    static func tail(_ output: OutputDrain.Output) -> String {
+        let bytes = output.tail.suffix(detailTail)
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return output.total > bytes.count && !text.isEmpty ? "…" + text : text
+    }
+
+    /// The `args` parameter: a rendered list, or one rendered value standing for a single argument.
+    static func arguments(_ value: JSON?) -> [String] {
+        switch value {
+        case nil, .null?: []
+        case .array(let items)?: items.map(\.text)
+        case let value?: [value.text]
+        }
     }
 }

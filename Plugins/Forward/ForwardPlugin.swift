@@ -1,13 +1,121 @@
 public import BotKit
+import Foundation
+import Logging
 
-/// `forward`: being written in a scratch package; replaced when it lands.
+/// `forward`: POSTs the event, in its file form, to a configured URL — signed with Standard Webhooks
+/// when the target has a secret.
+///
+/// ```yaml
+/// plugins:
+///   forward:
+///     targets:
+///       warehouse: { url: "https://hooks.example.com/avala", secret: "${WAREHOUSE_WEBHOOK_SECRET}" }
+/// rules:
+///   - on: export.completed
+///     do:
+///       - forward: { target: warehouse }
+/// ```
+///
+/// The `webhook-id` is derived from the action's idempotency key, so every retry of one delivery carries
+/// the same id and the receiver can drop repeats. 2xx is done; 429, 5xx and transport errors are retried
+/// (at `Retry-After` when given); redirects and other 4xx fail for good, since sending the same request
+/// again would get the same answer.
 public struct ForwardPlugin: BotPlugin {
     public static let name = "forward"
-    public static let actions = [ActionSpec("send", main: true, parameters: [])]
-    public static let configKeys: [ParameterSpec] = []
+    public static let actions = [
+        ActionSpec(
+            "send",
+            main: true,
+            parameters: [ParameterSpec("target", .string, required: true, summary: "The name of a target under plugins.forward.targets.")],
+            summary: "POST the event as JSON to a configured URL."
+        )
+    ]
+    public static let configKeys = [
+        ParameterSpec("targets", .object, required: true, summary: "Name → {url, secret}; secret is an optional whsec_ key."),
+        ParameterSpec("timeout", .duration, summary: "Per request; default 10s."),
+    ]
     public static let avalaScopes: Set<AvalaScope> = []
-    public init(config: PluginConfig) throws {}
+    public static let usesOutboundHTTP = true
+
+    static let defaultTimeout: Duration = .seconds(10)
+    /// At most this much of a refusing receiver's body goes into the outcome.
+    static let bodyExcerpt = 200
+
+    let targets: [String: ForwardTarget]
+    let timeout: Duration
+
+    public init(config: PluginConfig) throws {
+        guard let section = config["targets"], section != .null else {
+            throw PluginConfigError(key: "targets", "required: at least one target (name → {url, secret})")
+        }
+        guard let entries = section.objectValue, !entries.isEmpty else {
+            throw PluginConfigError(key: "targets", "expected a mapping of target names to {url, secret}")
+        }
+        targets = try entries.reduce(into: [:]) { targets, entry in
+            targets[entry.key] = try ForwardTarget(name: entry.key, config: entry.value)
+        }
+        timeout = try config.duration("timeout") ?? Self.defaultTimeout
+        guard timeout > .zero else { throw PluginConfigError(key: "timeout", "must be longer than 0s") }
+    }
+
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
-        .failed("the forward plugin is not available yet")
+        guard let name = request.string("target") else { return .failed("target rendered empty") }
+        guard let target = targets[name] else {
+            return .failed("unknown target '\(name)'; configured: \(targets.keys.sorted().joined(separator: ", "))")
+        }
+        if context.dryRun { return .done("would forward to \(name)") }
+        let body = try request.event.fileData()
+        var headers = ["Content-Type": "application/json", "User-Agent": "avala-bot"]
+        if let signer = target.signer {
+            headers.merge(signer.headers(id: Self.webhookID(context.idempotencyKey), timestamp: context.now(), body: body)) { _, signed in signed }
+        }
+        let response: OutboundResponse
+        do {
+            response = try await context.http.send(OutboundRequest(method: "POST", url: target.url, headers: headers, body: body, timeout: timeout))
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // The client's error may quote the URL, query and all.
+            let reason = "\(error)".replacingOccurrences(of: target.url, with: target.displayURL)
+            return .retry(after: nil, reason: "could not reach \(name) (\(target.displayURL)): \(reason)")
+        }
+        context.logger.debug("Event forwarded", metadata: ["forward.target": "\(name)", "http.status": "\(response.status)"])
+        return Self.outcome(response, target: target, now: context.now())
+    }
+
+    static func outcome(_ response: OutboundResponse, target: ForwardTarget, now: Date) -> ActionOutcome {
+        let status = response.status
+        switch status {
+        case 200..<300:
+            return .done("forwarded to \(target.name) (HTTP \(status))")
+        case 429, 500..<600:
+            return .retry(
+                after: RetryAfter.date(from: response.headers, now: now),
+                reason: "\(target.name) (\(target.displayURL)) answered HTTP \(status)\(excerpt(response.body))"
+            )
+        case 300..<400:
+            return .failed("\(target.name) (\(target.displayURL)) answered HTTP \(status); redirects are not followed, configure the final URL")
+        default:
+            return .failed("\(target.name) (\(target.displayURL)) refused the event: HTTP \(status)\(excerpt(response.body))")
+        }
+    }
+
+    /// The same for every retry of one action, so the receiver can deduplicate: `msg_` and the
+    /// idempotency key in base64url, which keeps it unique and safe in a header.
+    static func webhookID(_ idempotencyKey: String) -> String {
+        let encoded = Data(idempotencyKey.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return "msg_" + encoded
+    }
+
+    /// `: <first bytes of the body>` on one line, or nothing.
+    private static func excerpt(_ body: Data) -> String {
+        let text = String(decoding: body.prefix(bodyExcerpt), as: UTF8.self)
+            .split(whereSeparator: \.isNewline).joined(separator: " ")
+            .trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return "" }
+        return ": " + text + (body.count > bodyExcerpt ? "…" : "")
     }
 }

@@ -9,11 +9,15 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "logfmt or json: one structured line per entry on standard error.")
     var logFormat: LineLogHandler.Format = .logfmt
 
-    /// Bootstraps swift-log once for the process and returns the root logger.
-    func bootstrap(label: String) -> Logger {
+    /// Bootstraps swift-log once for the process and returns the root logger; `gate` can silence it later.
+    func bootstrap(label: String, gate: MutableLogHandler.Switch? = nil) -> Logger {
         let level = logLevel
         let format = logFormat
-        LoggingSystem.bootstrap { label in LineLogHandler(label: label, format: format, level: level) }
+        LoggingSystem.bootstrap { label in
+            let line = LineLogHandler(label: label, format: format, level: level)
+            guard let gate else { return line }
+            return MutableLogHandler(base: line, gate: gate)
+        }
         return Logger(label: label)
     }
 }

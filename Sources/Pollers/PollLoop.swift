@@ -1,4 +1,4 @@
-public import AvalaAPI
+import AvalaAPI
 import BotEngine
 public import BotKit
 public import Foundation
@@ -61,8 +61,11 @@ public struct PollLoop<P: Poller>: Sendable {
     public mutating func runCycle() async -> Step {
         await restoreIncident()
         let schedule = poller.context.schedule
+        let poller = self.poller
         do {
-            let cycle = try await poller.pollOnce()
+            // A cycle stopped by shutdown commits nothing (snapshots and events are written together at
+            // its end), so it is simply run again after the restart: no need to let retries hold SIGTERM up.
+            let cycle = try await cancelWhenGracefulShutdown { try await poller.pollOnce() }
             Counter(label: "avala_bot_poller_api_calls_total", dimensions: [("poller", poller.name)]).increment(by: cycle.apiCalls)
             Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "ok")]).increment()
             failures = 0
@@ -83,6 +86,9 @@ public struct PollLoop<P: Poller>: Sendable {
                 }
             }
             return Step(cycle: cycle, error: nil, delay: schedule.nextDelay(), raised: raised)
+        } catch  where Task.isShuttingDownGracefully || Task.isCancelled {
+            logger.debug("Poll cycle stopped by shutdown", metadata: ["poller.name": "\(poller.name)"])
+            return Step(cycle: nil, error: nil, delay: .zero, raised: nil)
         } catch {
             Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "error")]).increment()
             failures += 1

@@ -18,7 +18,7 @@ import Testing
         plugins:
           alert:
             receivers: { ops-slack: { slack: { url: "\(slack)/services/T000/B000/XXXX" } } }
-            group_wait: 400ms
+            group_wait: 1500ms
             group_interval: 1m
         rules:
           - name: page-on-failed-export
@@ -72,9 +72,17 @@ import Testing
                 try await bot.run(Self.config(slack: url)) { assembly, _ in
                     for n in 1...10 { _ = try await assembly.store.ingest(Self.failed("burst-\(n)")) }
                     assembly.dispatcher.signal.wake()
-                    try await Eventually.until {
+                    do {
+                        try await Eventually.until(timeout: .seconds(20)) {
+                            let steps = try await BotRun.steps(assembly.store, plugin: "alert")
+                            return steps.count == 10 && steps.allSatisfy(\.isFinal)
+                        }
+                    } catch {
                         let steps = try await BotRun.steps(assembly.store, plugin: "alert")
-                        return steps.count == 10 && steps.allSatisfy(\.isFinal)
+                        Issue.record(
+                            "alert steps: \(steps.map { "\($0.status.rawValue) \($0.nextAttemptAt.map { "\($0)" } ?? "") \($0.detail ?? "")" })"
+                        )
+                        throw error
                     }
                 }
             }

@@ -25,6 +25,18 @@ final class RecordingOutboundHTTP: OutboundHTTP {
         self.handler = handler
     }
 
+    /// Answers with `results` in order (a failure is thrown, as a network failure), then `200` with an
+    /// empty body once they run out.
+    convenience init(results: [Result<OutboundResponse, any Error>]) {
+        let remaining = Mutex(results[...])
+        self.init { _ in
+            try remaining.withLock { remaining in
+                guard let next = remaining.popFirst() else { return OutboundResponse(status: 200) }
+                return try next.get()
+            }
+        }
+    }
+
     /// Every request sent so far, in order.
     var requests: [OutboundRequest] { recorded.withLock { $0 } }
 

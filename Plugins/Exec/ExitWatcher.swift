@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+
+/// Waits for a child's exit on a thread of its own, and signals its process group only while it runs.
+///
+/// The thread blocks in `waitid` for as long as the child lives, outside the cooperative pool. It first
+/// waits without reaping (`WNOWAIT`), then reaps and records the exit under the same lock that
+/// ``signal(_:)`` takes: so a pid is never signalled after it was reaped and could have been reused.
+final class ExitWatcher: Sendable {
+    enum Termination: Hashable, Sendable {
+        case exit(Int32)
+        case signal(Int32)
+        /// The exit status was lost (someone else reaped the child).
+        case unknown
+    }
+
+    private enum State {
+        case running(waiter: CheckedContinuation<Termination, Never>?)
+        case exited(Termination)
+    }
+
+    private let pid: pid_t
+    private let state = Mutex(State.running(waiter: nil))
+
+    /// Starts watching `pid`, a child of this process that nothing else waits for.
+    init(pid: pid_t) {
+        self.pid = pid
+        Thread { [self] in watch() }.start()
+    }
+
+    private func watch() {
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
+        let (waiter, termination) = state.withLock { state -> (CheckedContinuation<Termination, Never>?, Termination) in
+            var status: Int32 = 0
+            var reaped: pid_t
+            repeat { reaped = waitpid(pid, &status, 0) } while reaped < 0 && errno == EINTR
+            // The <sys/wait.h> macros are not visible to Swift: the low 7 bits are the terminating signal,
+            // 0 for a normal exit whose status is in the next byte.
+            let termination: Termination =
+                reaped != pid ? .unknown : status & 0x7f == 0 ? .exit((status >> 8) & 0xff) : .signal(status & 0x7f)
+            guard case .running(let waiter) = state else { return (nil, termination) }
+            state = .exited(termination)
+            return (waiter, termination)
+        }
+        waiter?.resume(returning: termination)
+    }
+
+    /// Sends `signal` to the child's process group, so a script's own children go too; false when the
+    /// child already exited.
+    @discardableResult
+    func signal(_ signal: Int32) -> Bool {
+        state.withLock { state in
+            guard case .running = state else { return false }
+            if kill(-pid, signal) != 0 { _ = kill(pid, signal) }
+            return true
+        }
+    }
+
+    /// How the child ended. One caller only; not cancellable, so the child is always reaped first.
+    func termination() async -> Termination {
+        await withCheckedContinuation { continuation in
+            let ended = state.withLock { state -> Termination? in
+                switch state {
+                case .exited(let termination):
+                    return termination
+                case .running:
+                    state = .running(waiter: continuation)
+                    return nil
+                }
+            }
+            if let ended { continuation.resume(returning: ended) }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import BotKit
+import Foundation
+
+/// One entry of `plugins.forward.targets`: a URL to POST events to, and an optional signing secret.
+///
+/// ```yaml
+/// plugins:
+///   forward:
+///     timeout: 10s                                  # per request; default 10s
+///     targets:
+///       warehouse:
+///         url: https://hooks.example.com/avala      # http or https
+///         secret: "${WAREHOUSE_WEBHOOK_SECRET}"     # optional, whsec_…: Standard Webhooks signature
+/// ```
+struct ForwardTarget: Sendable {
+    static let keys = ["url", "secret"]
+
+    var name: String
+    var url: String
+    /// `scheme://host[:port]/path`: what outcomes and logs may show, since a query can carry a token.
+    var displayURL: String
+    var signer: StandardWebhooksSigner?
+
+    /// - Throws: ``PluginConfigError`` with a key below `targets.<name>`; never quoting the secret.
+    init(name: String, config value: JSON) throws {
+        let prefix = "targets.\(name)"
+        guard let object = value.objectValue else { throw PluginConfigError(key: prefix, "expected a mapping with url, and optionally secret") }
+        for key in object.keys.sorted() where !Self.keys.contains(key) {
+            throw PluginConfigError(key: "\(prefix).\(key)", "unknown key '\(key)'; known: \(Self.keys.joined(separator: ", "))")
+        }
+        guard let url = object["url"]?.stringValue, !url.isEmpty else {
+            throw PluginConfigError(key: "\(prefix).url", "required: the http(s) URL to POST events to")
+        }
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
+            throw PluginConfigError(key: "\(prefix).url", "expected an http:// or https:// URL with a host")
+        }
+        self.name = name
+        self.url = url
+        displayURL = Self.display(components)
+        switch object["secret"] {
+        case nil, .null?:
+            signer = nil
+        case .string(let secret)?:
+            do {
+                signer = try StandardWebhooksSigner(secret: secret)
+            } catch {
+                throw PluginConfigError(key: "\(prefix).secret", error.message)
+            }
+        default:
+            throw PluginConfigError(key: "\(prefix).secret", "expected a Standard Webhooks secret: whsec_ followed by base64")
+        }
+    }
+
+    private static func display(_ components: URLComponents) -> String {
+        var shown = URLComponents()
+        shown.scheme = components.scheme
+        shown.host = components.host
+        shown.port = components.port
+        shown.percentEncodedPath = components.percentEncodedPath
+        return shown.string ?? "\(components.scheme ?? "")://\(components.host ?? "")"
+    }
+}

@@ -1,0 +1,372 @@
+import BotKit
+import Foundation
+import Logging
+import Testing
+
+@testable import ExecPlugin
+
+@Suite struct ExecPluginTests {
+    /// A temporary directory of small shell scripts, removed with the value.
+    final class Scripts {
+        let directory: URL
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("exec-tests-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+
+        deinit { try? FileManager.default.removeItem(at: directory) }
+
+        /// Writes an executable `#!/bin/sh` script and returns its path.
+        func script(_ name: String, _ body: String, mode: Int = 0o755) throws -> String {
+            let url = directory.appendingPathComponent(name)
+            try Data("#!/bin/sh\n\(body)\n".utf8).write(to: url)
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
+            return url.path
+        }
+
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    }
+
+    static let event = Event(
+        id: "ev-1",
+        type: "export.completed",
+        source: .webhook,
+        time: Date(timeIntervalSince1970: 1_760_000_000),
+        subject: .init(kind: "export", uid: "e-1"),
+        data: ["export": ["uid": "e-1", "status": "completed", "format": "coco"]]
+    )
+
+    static func plugin(_ commands: [String: JSON], maxOutput: Int? = nil) throws -> ExecPlugin {
+        var values: [String: JSON] = ["commands": .object(commands)]
+        if let maxOutput { values["max_output"] = .number(Double(maxOutput)) }
+        return try ExecPlugin(config: PluginConfig(values))
+    }
+
+    static func request(_ command: String, args: JSON? = nil, event: Event = event) -> ActionRequest {
+        var parameters: [String: JSON] = ["command": .string(command)]
+        if let args { parameters["args"] = args }
+        return ActionRequest(action: "run", parameters: parameters, event: event, rule: "on-export")
+    }
+
+    static func context(dryRun: Bool = false, attempt: Int = 0) -> PluginContext {
+        PluginContext(
+            logger: Logger(label: "exec-tests", factory: { _ in SwiftLogNoOpLogHandler() }),
+            config: PluginConfig(),
+            dryRun: dryRun,
+            idempotencyKey: "ev-1/on-export/0",
+            attempt: attempt
+        )
+    }
+
+    /// PATH for scripts that call other programs: the child inherits none from the bot.
+    static let path: JSON = ["PATH": "/usr/bin:/bin"]
+
+    @Test func exitZeroIsDoneWithTheTailOfStdout() async throws {
+        let scripts = try Scripts()
+        let plugin = try Self.plugin(["hello": ["path": .string(try scripts.script("hello", "echo 'hello from the script'"))]])
+        let outcome = try await plugin.perform(Self.request("hello"), context: Self.context())
+        #expect(outcome == .done("ran hello: hello from the script"))
+    }
+
+    @Test func exitSeventyFiveAsksForARetry() async throws {
+        let scripts = try Scripts()
+        let plugin = try Self.plugin(["busy": ["path": .string(try scripts.script("busy", "echo 'receiver busy' >&2\nexit 75"))]])
+        let outcome = try await plugin.perform(Self.request("busy"), context: Self.context())
+        #expect(outcome == .retry(after: nil, reason: "busy exited 75 (temporary failure): receiver busy"))
+    }
+
+    @Test func otherExitStatusFailsWithTheTailOfStderr() async throws {
+        let scripts = try Scripts()
+        let body = "echo 'this is stdout'\necho 'first line' >&2\necho 'cannot reach the warehouse' >&2\nexit 3"
+        let plugin = try Self.plugin(["broken": ["path": .string(try scripts.script("broken", body))]])
+        let outcome = try await plugin.perform(Self.request("broken"), context: Self.context())
+        #expect(outcome == .failed("broken exited with status 3: first line\ncannot reach the warehouse"))
+    }
+
+    @Test func aSignalFails() async throws {
+        let scripts = try Scripts()
+        let plugin = try Self.plugin(["crash": ["path": .string(try scripts.script("crash", "kill -KILL $$"))]])
+        let outcome = try await plugin.perform(Self.request("crash"), context: Self.context())
+        #expect(outcome == .failed("crash was killed by signal 9"))
+    }
+
+    @Test func theEventArrivesOnStdinAsItsFileForm() async throws {
+        let scripts = try Scripts()
+        let plugin = try Self.plugin([
+            "capture": [
+                "path": .string(try scripts.script("capture", "cat > \"$OUT\"")),
+                "env": ["PATH": "/usr/bin:/bin", "OUT": .string(scripts.path("stdin.json"))],
+            ]
+        ])
+        let outcome = try await plugin.perform(Self.request("capture"), context: Self.context())
+        #expect(outcome == .done("ran capture"))
+        let received = try Data(contentsOf: URL(fileURLWithPath: scripts.path("stdin.json")))
+        #expect(received == (try Self.event.fileData()))
+        #expect(try JSONDecoder().decode(JSON.self, from: received) == Self.event.fileForm)
+    }
+
+    @Test func theChildGetsOnlyItsConfiguredEnvironmentAndTheBotsVariables() async throws {
+        let host = ProcessInfo.processInfo.environment
+        try #require(host["PATH"] != nil && host["HOME"] != nil, "the test needs PATH and HOME set, to see they are not passed")
+        // `env` itself, run directly: no shell adds variables of its own.
+        let plugin = try Self.plugin(["env": ["path": "/usr/bin/env", "env": ["TEAM_TOKEN": "t0ken", "RETRIES": 3]]])
+        let outcome = try await plugin.perform(Self.request("env"), context: Self.context(attempt: 2))
+        guard case .done(let detail) = outcome else {
+            Issue.record("expected done, got \(outcome)")
+            return
+        }
+        let lines = detail.dropFirst("ran env: ".count).split(separator: "\n").map(String.init)
+        let variables = Dictionary(
+            lines.map { line in (String(line.prefix { $0 != "=" }), String(line.drop { $0 != "=" }.dropFirst())) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        #expect(
+            variables == [
+                "TEAM_TOKEN": "t0ken", "RETRIES": "3",
+                "AVALA_BOT_EVENT_ID": "ev-1", "AVALA_BOT_EVENT_TYPE": "export.completed", "AVALA_BOT_RULE": "on-export",
+                "AVALA_BOT_IDEMPOTENCY_KEY": "ev-1/on-export/0", "AVALA_BOT_ATTEMPT": "2",
+            ]
+        )
+    }
+
+    @Test func theChildStartsWithDefaultSignalsEvenWhenTheBotIgnoresSome() async throws {
+        // The bot's service group ignores SIGTERM, SIGINT and SIGHUP to watch them; a child must not
+        // inherit that, or it would ignore our timeout's SIGTERM. SIGHUP stands in here, harmless to ignore.
+        let previous = signal(SIGHUP, SIG_IGN)
+        defer { signal(SIGHUP, previous) }
+        let plugin = try Self.plugin(["status": ["path": "/bin/grep", "args": ["-E", "^(SigIgn|SigBlk):", "/proc/self/status"]]])
+        let outcome = try await plugin.perform(Self.request("status"), context: Self.context())
+        guard case .done(let detail) = outcome else {
+            Issue.record("expected done, got \(outcome)")
+            return
+        }
+        let masks = Dictionary(
+            detail.dropFirst("ran status: ".count).split(separator: "\n").map { line in
+                (String(line.prefix { $0 != ":" }), UInt64(line.drop { $0 != "\t" }.dropFirst(), radix: 16))
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        // Signals 1-31 only: glibc reserves 32 and 33 for itself and no program uses them.
+        #expect(masks["SigIgn"].map { $0.map { $0 & 0x7FFF_FFFF } } == 0)
+        #expect(masks["SigBlk"].map { $0.map { $0 & 0x7FFF_FFFF } } == 0)
+    }
+
+    @Test func argumentsAreAppendedVerbatimWithoutAShell() async throws {
+        let scripts = try Scripts()
+        let marker = scripts.path("injected")
+        let plugin = try Self.plugin([
+            "args": ["path": .string(try scripts.script("args", "printf '%s|' \"$@\"")), "args": ["--fixed", "two words"]]
+        ])
+        let hostile = "; touch \(marker)"
+        let outcome = try await plugin.perform(
+            Self.request("args", args: ["e-1", .string(hostile), .string("$(touch \(marker))")]),
+            context: Self.context()
+        )
+        #expect(outcome == .done("ran args: --fixed|two words|e-1|\(hostile)|$(touch \(marker))|"))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+    }
+
+    @Test func hugeOutputOnBothStreamsIsDrainedAndBounded() async throws {
+        let scripts = try Scripts()
+        // 3 MB on each stream, stderr first: reading only one stream at a time would deadlock on a full pipe.
+        let body = """
+            export PATH=/usr/bin:/bin
+            head -c 3000000 /dev/zero | tr '\\0' e >&2
+            head -c 3000000 /dev/zero | tr '\\0' o
+            echo ' stdout end'
+            """
+        let runner = CommandRunner(path: try scripts.script("loud", body), arguments: [], environment: [:], timeout: .seconds(60), outputLimit: 4_096)
+        let result = try await runner.run(stdin: Data())
+        #expect(result.ending == .exited(.exit(0)))
+        #expect(result.stdout.total == 3_000_012)
+        #expect(result.stderr.total == 3_000_000)
+        #expect(result.stdout.tail.count == 4_096)
+        #expect(result.stderr.tail.count == 4_096)
+        #expect(String(decoding: result.stdout.tail.suffix(12), as: UTF8.self) == " stdout end\n")
+
+        let plugin = try Self.plugin(["loud": ["path": .string(runner.path)]], maxOutput: 4_096)
+        let outcome = try await plugin.perform(Self.request("loud"), context: Self.context())
+        guard case .done(let detail) = outcome else {
+            Issue.record("expected done, got \(outcome)")
+            return
+        }
+        #expect(detail.hasPrefix("ran loud: …ooo"))
+        #expect(detail.hasSuffix("o stdout end"))
+        #expect(detail.utf8.count < 1_100)
+    }
+
+    @Test func aChildThatNeverReadsStdinDoesNotHurtTheBot() async throws {
+        let scripts = try Scripts()
+        // A megabyte of event the child never reads: writing it to a pipe would raise SIGPIPE in the bot.
+        var event = Self.event
+        event.data = ["blob": .string(String(repeating: "x", count: 1_000_000))]
+        let plugin = try Self.plugin(["quick": ["path": .string(try scripts.script("quick", "exit 0"))]])
+        let outcome = try await plugin.perform(Self.request("quick", event: event), context: Self.context())
+        #expect(outcome == .done("ran quick"))
+    }
+
+    @Test func aTimeoutStopsTheProgramAndRetries() async throws {
+        let scripts = try Scripts()
+        let pidFile = scripts.path("pid")
+        let plugin = try Self.plugin([
+            "slow": [
+                "path": .string(try scripts.script("slow", "echo $$ > \"$PID_FILE\"\necho 'working' >&2\nsleep 30")),
+                "env": ["PATH": "/usr/bin:/bin", "PID_FILE": .string(pidFile)], "timeout": "200ms",
+            ]
+        ])
+        let started = ContinuousClock.now
+        let outcome = try await plugin.perform(Self.request("slow"), context: Self.context())
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(outcome == .retry(after: nil, reason: "slow timed out after 200ms and was stopped: working"))
+        let pid = try #require(
+            Int32(
+                String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
+        #expect(Self.isGone(pid))
+    }
+
+    @Test func aProgramIgnoringSIGTERMIsKilled() async throws {
+        let scripts = try Scripts()
+        let pidFile = scripts.path("pid")
+        var runner = CommandRunner(
+            path: try scripts.script("stubborn", "trap '' TERM\necho $$ > \"$PID_FILE\"\nsleep 30"),
+            arguments: [],
+            environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile],
+            timeout: .milliseconds(200),
+            outputLimit: 1_024
+        )
+        runner.killGrace = .milliseconds(200)
+        // Waiting on the outputs for longer than `sleep` lives: only killing the whole process group (the
+        // shell and its `sleep`, which holds stdout too) ends this run well before 30 seconds.
+        runner.drainGrace = .seconds(60)
+        let started = ContinuousClock.now
+        let result = try await runner.run(stdin: Data())
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(result.ending == .timedOut(.signal(SIGKILL)))
+        let pid = try #require(
+            Int32(
+                String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
+        #expect(Self.isGone(pid))
+    }
+
+    @Test func outputHeldOpenByABackgroundChildIsAbandonedAfterTheGrace() async throws {
+        let scripts = try Scripts()
+        let pidFile = scripts.path("background")
+        var runner = CommandRunner(
+            path: try scripts.script("daemonish", "sleep 30 &\necho $! > \"$PID_FILE\"\necho started"),
+            arguments: [],
+            environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile],
+            timeout: .seconds(60),
+            outputLimit: 1_024
+        )
+        runner.drainGrace = .milliseconds(100)
+        let started = ContinuousClock.now
+        let result = try await runner.run(stdin: Data())
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(result.ending == .exited(.exit(0)))
+        #expect(String(decoding: result.stdout.tail, as: UTF8.self) == "started\n")
+        if let pid = Int32(
+            String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: pidFile))) ?? Data(), as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines
+            )
+        ) {
+            _ = kill(pid, SIGKILL)
+        }
+    }
+
+    @Test func cancellationKillsAndReapsTheProgram() async throws {
+        let scripts = try Scripts()
+        let pidFile = scripts.path("pid")
+        let plugin = try Self.plugin([
+            "slow": [
+                "path": .string(try scripts.script("slow", "echo $$ > \"$PID_FILE\"\nexec sleep 30")),
+                "env": ["PATH": "/usr/bin:/bin", "PID_FILE": .string(pidFile)],
+            ]
+        ])
+        let started = ContinuousClock.now
+        let task = Task { try await plugin.perform(Self.request("slow"), context: Self.context()) }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ContinuousClock.now - started < .seconds(10))
+        if let text = try? Data(contentsOf: URL(fileURLWithPath: pidFile)),
+            let pid = Int32(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            #expect(Self.isGone(pid))
+        }
+    }
+
+    @Test func aProgramThatCannotStartFails() async throws {
+        let scripts = try Scripts()
+        let path = try scripts.script("vanishing", "exit 0")
+        let plugin = try Self.plugin(["vanishing": ["path": .string(path)]])
+        try FileManager.default.removeItem(atPath: path)
+        let outcome = try await plugin.perform(Self.request("vanishing"), context: Self.context())
+        #expect(outcome.name == "failed")
+        #expect(outcome.detail.hasPrefix("could not start vanishing: "))
+    }
+
+    @Test func anUnknownCommandFailsNamingTheKnownOnes() async throws {
+        let scripts = try Scripts()
+        let path = JSON.string(try scripts.script("ok", "exit 0"))
+        let plugin = try Self.plugin(["deploy": ["path": path], "notify": ["path": path]])
+        let outcome = try await plugin.perform(Self.request("rm -rf /"), context: Self.context())
+        #expect(outcome == .failed("unknown command 'rm -rf /'; configured: deploy, notify"))
+    }
+
+    @Test func dryRunDescribesWithoutRunning() async throws {
+        let scripts = try Scripts()
+        let marker = scripts.path("ran")
+        let plugin = try Self.plugin([
+            "touch": ["path": .string(try scripts.script("touch", "/usr/bin/touch \"$MARKER\"")), "env": ["MARKER": .string(marker)]]
+        ])
+        let outcome = try await plugin.perform(Self.request("touch", args: ["e-1"]), context: Self.context(dryRun: true))
+        #expect(outcome == .done("would run touch with arguments: e-1"))
+        #expect(!FileManager.default.fileExists(atPath: marker))
+        // The same request for real does run: the check above can fail.
+        _ = try await plugin.perform(Self.request("touch", args: ["e-1"]), context: Self.context())
+        #expect(FileManager.default.fileExists(atPath: marker))
+    }
+
+    /// Command configs that are wrong, and the key each error must name.
+    static let badCommands: [(name: String, command: @Sendable (Scripts) throws -> JSON, key: String)] = [
+        ("relative path", { _ in ["path": "bin/notify"] }, "commands.c.path"),
+        ("missing file", { ["path": .string($0.path("nowhere"))] }, "commands.c.path"),
+        ("not executable", { ["path": .string(try $0.script("plain", "exit 0", mode: 0o644))] }, "commands.c.path"),
+        ("a directory", { ["path": .string($0.directory.path)] }, "commands.c.path"),
+        ("no path", { _ in ["args": ["x"]] }, "commands.c.path"),
+        ("unknown key", { ["path": .string(try $0.script("ok", "exit 0")), "shell": "bash -c"] }, "commands.c.shell"),
+        ("args not strings", { ["path": .string(try $0.script("ok", "exit 0")), "args": [["a": 1]]] }, "commands.c.args"),
+        ("bare-number timeout", { ["path": .string(try $0.script("ok", "exit 0")), "timeout": "30"] }, "commands.c.timeout"),
+        ("zero timeout", { ["path": .string(try $0.script("ok", "exit 0")), "timeout": "0s"] }, "commands.c.timeout"),
+        ("reserved variable", { ["path": .string(try $0.script("ok", "exit 0")), "env": ["AVALA_BOT_RULE": "x"]] }, "commands.c.env.AVALA_BOT_RULE"),
+        ("env not a mapping", { ["path": .string(try $0.script("ok", "exit 0")), "env": ["A=1"]] }, "commands.c.env"),
+        ("not a mapping", { _ in "/bin/true" }, "commands.c"),
+    ]
+
+    @Test(arguments: badCommands.indices)
+    func badCommandConfigNamesTheKey(index: Int) throws {
+        let scripts = try Scripts()
+        let bad = Self.badCommands[index]
+        let command = try bad.command(scripts)
+        let error = try #require(throws: PluginConfigError.self, "\(bad.name)") { try Self.plugin(["c": command]) }
+        #expect(error.key == bad.key, "\(bad.name): \(error)")
+    }
+
+    @Test func missingCommandsAndBadMaxOutputAreConfigErrors() throws {
+        #expect(throws: PluginConfigError(key: "commands", "required: at least one command (name → {path, args, env, timeout})")) {
+            try ExecPlugin(config: PluginConfig())
+        }
+        let error = try #require(throws: PluginConfigError.self) { try Self.plugin(["ok": ["path": "/bin/sh"]], maxOutput: 0) }
+        #expect(error.key == "max_output")
+        #expect(throws: Never.self) { try Self.plugin(["ok": ["path": "/bin/sh", "args": ["-c", "true"], "timeout": "5s"]]) }
+    }
+
+    /// Reaped and gone: `kill(pid, 0)` finds no such process.
+    static func isGone(_ pid: Int32) -> Bool {
+        kill(pid, 0) == -1 && errno == ESRCH
+    }
+}
