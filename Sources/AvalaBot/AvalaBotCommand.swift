@@ -11,8 +11,8 @@ struct AvalaBotCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, SignCommand.self,
-            SimulatorCommand.self,
+            DemoCommand.self, RunCommand.self, CheckConfigCommand.self, SimulateCommand.self, EventsCommand.self,
+            DeadLettersCommand.self, SilencesCommand.self, SignCommand.self, SimulatorCommand.self,
         ]
     )
 }

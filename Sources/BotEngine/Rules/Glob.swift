@@ -4,7 +4,7 @@
 ///
 /// The common shapes (`prod-*`, `*@acme.ai`, `*coco*`, no wildcard at all) are matched by plain
 /// byte comparisons, because rules run for every event and most globs are one of them.
-struct Glob: Hashable, Sendable, CustomStringConvertible {
+public struct Glob: Hashable, Sendable, CustomStringConvertible {
     enum Token: Hashable, Sendable {
         case literal(Unicode.Scalar)
         case one
@@ -21,10 +21,10 @@ struct Glob: Hashable, Sendable, CustomStringConvertible {
         case general([Token])
     }
 
-    let pattern: String
+    public let pattern: String
     private let shape: Shape
 
-    var description: String { pattern }
+    public var description: String { pattern }
 
     /// Whether `text` uses any glob syntax, so that `on: export.completed` stays an exact type.
     static func hasWildcards(_ text: String) -> Bool {
@@ -32,13 +32,13 @@ struct Glob: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// - Throws: ``GlobError`` for an unclosed or empty `[...]` or a trailing `\`.
-    init(_ pattern: String) throws(GlobError) {
+    public init(_ pattern: String) throws(GlobError) {
         self.pattern = pattern
         let tokens = try Self.tokenize(pattern)
         self.shape = Self.shape(of: tokens)
     }
 
-    func matches(_ text: String) -> Bool {
+    public func matches(_ text: String) -> Bool {
         switch shape {
         case .exact(let bytes): return text.utf8.elementsEqual(bytes)
         case .prefix(let bytes): return text.utf8.starts(with: bytes)
@@ -179,8 +179,8 @@ struct Glob: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A glob that cannot be compiled.
-struct GlobError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct GlobError: Error, Hashable, Sendable, CustomStringConvertible {
     var pattern: String
     var problem: String
-    var description: String { "bad glob '\(pattern)': \(problem)" }
+    public var description: String { "bad glob '\(pattern)': \(problem)" }
 }

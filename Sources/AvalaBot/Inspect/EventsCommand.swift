@@ -1,0 +1,122 @@
+import ArgumentParser
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+
+/// `avala-bot events list | show | replay`: the durable inbox, read and re-driven.
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "List, show and replay stored events.",
+        subcommands: [List.self, Show.self, Replay.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The newest events first: id, type, status, subject.")
+
+        @OptionGroup var options: StoreOptions
+        @Option(name: .long, help: "Only events stored since: a duration (30m, 2h) or an ISO-8601 time.")
+        var since: String?
+        @Option(name: .long, help: "Only events of this type (a glob: export.*).")
+        var type: String?
+        @Option(name: .long, help: "At most this many.")
+        var limit = 50
+
+        func run() async throws {
+            let store = try await options.open(logger: Logger(label: "avala-bot.events"))
+            let events = try await EventsCommand.select(store: store, since: since, type: type, limit: limit)
+            if options.json {
+                for stored in events { Console.line(InspectFormat.jsonLine(InspectFormat.json(stored))) }
+                return
+            }
+            let rows = events.map { stored in
+                [
+                    stored.event.id, InspectFormat.time(stored.storedAt), stored.event.type.rawValue, stored.status.rawValue,
+                    stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "-", "\(stored.event.source.rawValue) \(stored.event.origin)",
+                ]
+            }
+            for line in InspectFormat.table(["ID", "STORED", "TYPE", "STATUS", "SUBJECT", "FROM"], rows) { Console.line(line) }
+            if events.isEmpty { Console.line("(no events)") }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One event as JSON, with its keys, status and every action's journal.")
+
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The event id (from `events list`).")
+        var id: String
+
+        func run() async throws {
+            let store = try await options.open(logger: Logger(label: "avala-bot.events"))
+            guard let stored = try await store.event(id: id) else { throw ValidationError("no event \(id) in the store") }
+            var object = InspectFormat.json(stored).objectValue ?? [:]
+            object["actions"] = .array(try await store.steps(eventID: id).sorted { $0.stepID < $1.stepID }.map(InspectFormat.json))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            Console.line(String(decoding: try encoder.encode(JSON.object(object)), as: UTF8.self))
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ingest a copy of events with event.replay_of set and fresh keys, so their actions run again.",
+            discussion: """
+                Plugins still check the API before acting: a pending invitation is not sent twice. A running bot \
+                picks the copies up within a second; otherwise they run at its next start.
+                """
+        )
+
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "Event ids to replay.")
+        var ids: [String] = []
+        @Option(name: .long, help: "Replay every event stored since: a duration (30m, 2h) or an ISO-8601 time.")
+        var since: String?
+        @Option(name: .long, help: "With --since: only events of this type (a glob).")
+        var type: String?
+
+        func validate() throws {
+            if ids.isEmpty, since == nil { throw ValidationError("name event ids, or --since DURATION") }
+        }
+
+        func run() async throws {
+            let store = try await options.open(logger: Logger(label: "avala-bot.events"))
+            var originals: [StoredEvent] = []
+            for id in ids {
+                guard let stored = try await store.event(id: id) else { throw ValidationError("no event \(id) in the store") }
+                originals.append(stored)
+            }
+            if since != nil {
+                originals += try await EventsCommand.select(store: store, since: since, type: type, limit: 10_000).reversed()
+            }
+            let now = Date()
+            let copies = originals.map { EventsCommand.replay(of: $0.event, at: now) }
+            let results = try await store.ingest(copies)
+            for (copy, result) in zip(copies, results) {
+                if case .new(let id) = result {
+                    Console.line("replayed \(copy.replayOf ?? "?") as \(id) (\(copy.type.rawValue))")
+                }
+            }
+        }
+    }
+
+    /// A copy that is a new event: new id, `replay_of`, and one fresh key (the original's keys would make
+    /// it a duplicate).
+    static func replay(of original: Event, at now: Date) -> Event {
+        var copy = original
+        copy.id = UUID().uuidString.lowercased()
+        copy.replayOf = original.replayOf ?? original.id
+        copy.keys = ["replay:\(original.id):\(copy.id)"]
+        copy.time = now
+        return copy
+    }
+
+    static func select(store: SQLiteEventStore, since: String?, type: String?, limit: Int) async throws -> [StoredEvent] {
+        let start = try since.map { try InspectFormat.since($0) }
+        let events = try await store.recentEvents(limit: type == nil ? limit : 10_000, since: start)
+        guard let type else { return events }
+        let pattern = try Glob(type)
+        return Array(events.filter { pattern.matches($0.event.type.rawValue) }.prefix(limit))
+    }
+}

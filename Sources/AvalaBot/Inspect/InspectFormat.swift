@@ -1,0 +1,61 @@
+import BotEngine
+import BotKit
+import Foundation
+
+/// How the inspection commands print: aligned columns for people, JSON lines for scripts.
+enum InspectFormat {
+    static func time(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
+    }
+
+    /// Columns padded to the widest cell; the last column is not padded.
+    static func table(_ header: [String], _ rows: [[String]]) -> [String] {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ")
+        }
+    }
+
+    static func jsonLine(_ value: JSON) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func json(_ stored: StoredEvent) -> JSON {
+        var object = stored.event.fileForm.objectValue ?? [:]
+        object["status"] = .string(stored.status.rawValue)
+        object["attempts"] = .number(Double(stored.attempts))
+        object["stored_at"] = .string(time(stored.storedAt))
+        object["keys"] = .array(stored.event.keys.map(JSON.string))
+        return .object(object)
+    }
+
+    static func json(_ step: StepRecord) -> JSON {
+        [
+            "step": .string(step.stepID), "event": .string(step.eventID), "rule": .string(step.rule),
+            "plugin": .string(step.plugin), "action": .string(step.action), "status": .string(step.status.rawValue),
+            "attempts": .number(Double(step.attempts)), "detail": step.detail.map(JSON.string) ?? .null,
+            "updated_at": .string(time(step.updatedAt)),
+        ]
+    }
+
+    /// `2h`, `30m`, or an ISO-8601 time: the start of a `--since` window.
+    static func since(_ text: String, now: Date = Date()) throws -> Date {
+        if let duration = try? ConfigDuration.parse(text) {
+            return now.addingTimeInterval(-Double(duration.components.seconds))
+        }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        throw InspectError("--since takes a duration (30m, 2h, 7d) or an ISO-8601 time, not '\(text)'")
+    }
+}
+
+struct InspectError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

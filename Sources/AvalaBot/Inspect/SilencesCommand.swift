@@ -1,0 +1,132 @@
+import AlertPlugin
+import ArgumentParser
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+
+/// `avala-bot silences list | add | expire`: the alert plugin's silences kept in the store, beside the
+/// ones written in `plugins.alert.silences` (which only the config changes).
+struct SilencesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "silences",
+        abstract: "List, add and expire alert silences.",
+        subcommands: [List.self, Add.self, Expire.self]
+    )
+
+    static func state(_ options: StoreOptions) async throws -> StoredPluginState {
+        StoredPluginState(store: try await options.open(logger: Logger(label: "avala-bot.silences")), plugin: "alert")
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Silences from the store and the config; expired ones are marked.")
+
+        @OptionGroup var options: StoreOptions
+
+        func run() async throws {
+            let now = Date()
+            let stored = try await AlertSilence.list(in: try await SilencesCommand.state(options))
+            let configured = SilencesCommand.configured(options)
+            let all = stored.map { ($0, "store") } + configured.map { ($0, "config") }
+            if options.json {
+                for (silence, origin) in all {
+                    var object = silence.json.objectValue ?? [:]
+                    object["origin"] = .string(origin)
+                    object["active"] = .bool(silence.isActive(at: now))
+                    Console.line(InspectFormat.jsonLine(.object(object)))
+                }
+                return
+            }
+            let rows = all.map { silence, origin in
+                [
+                    silence.id, origin, silence.isActive(at: now) ? InspectFormat.time(silence.until) : "expired",
+                    silence.matchers.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "), silence.comment,
+                ]
+            }
+            for line in InspectFormat.table(["ID", "FROM", "UNTIL", "MATCHERS", "COMMENT"], rows) { Console.line(line) }
+            if all.isEmpty { Console.line("(no silences)") }
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Silence alerts whose event matches every --match, for a while.",
+            discussion: """
+                Example: avala-bot silences add --match event.type=export.failed --match 'project.name=prod-*' \
+                --for 2h --comment "export workers being replaced"
+                """
+        )
+
+        @OptionGroup var options: StoreOptions
+        @Option(name: .long, help: "PATH=VALUE on the event (a value with * is a glob); repeat for several.")
+        var match: [String] = []
+        @Option(name: .customLong("for"), help: "How long: 30m, 2h, 1d.")
+        var duration: String?
+        @Option(name: .long, help: "Until this ISO-8601 time instead of --for.")
+        var until: String?
+        @Option(name: .long, help: "Why; shown by `silences list` and in skipped alerts.")
+        var comment = ""
+
+        func validate() throws {
+            if match.isEmpty { throw ValidationError("give at least one --match PATH=VALUE") }
+            if (duration == nil) == (until == nil) { throw ValidationError("give --for DURATION or --until TIME") }
+        }
+
+        func run() async throws {
+            var matchers: [String: String] = [:]
+            for item in match {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw ValidationError("--match \(item): expected PATH=VALUE, like event.type=export.failed")
+                }
+                matchers[parts[0]] = parts[1]
+            }
+            let now = Date()
+            let end: Date
+            if let duration {
+                do {
+                    end = now.addingTimeInterval(Double(try ConfigDuration.parse(duration).components.seconds))
+                } catch {
+                    throw ValidationError("--for \(duration): \(error.message)")
+                }
+            } else {
+                guard let text = until, let date = try? Date(text, strategy: .iso8601) else {
+                    throw ValidationError("--until takes an ISO-8601 time like 2026-12-01T18:00:00Z")
+                }
+                end = date
+            }
+            guard end > now else { throw ValidationError("the silence would already be over") }
+            let silence = try await AlertSilence.add(
+                AlertSilence(matchers: matchers, until: end, comment: comment),
+                to: try await SilencesCommand.state(options),
+                now: now
+            )
+            Console.line("silence \(silence.id) until \(InspectFormat.time(silence.until))")
+        }
+    }
+
+    struct Expire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "End a silence now (one from the store; config silences end with the config).")
+
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "The silence id (from `silences list`).")
+        var id: String
+
+        func run() async throws {
+            guard try await AlertSilence.expire(id: id, in: try await SilencesCommand.state(options), now: Date()) else {
+                throw ValidationError("no stored silence \(id); `silences list` shows them")
+            }
+            Console.line("silence \(id) expired")
+        }
+    }
+
+    /// The silences written in the config, read without resolving references.
+    static func configured(_ options: StoreOptions) -> [AlertSilence] {
+        guard options.store == nil || FileManager.default.fileExists(atPath: options.config) else { return [] }
+        var loader = ConfigLoader()
+        loader.resolveReferences = false
+        let loaded = loader.load(path: options.config)
+        guard let items = loaded.configuration.plugins?["alert"]?["silences"]?.items else { return [] }
+        return items.enumerated().compactMap { index, node in try? AlertSilence(json: node.json, defaultID: "config-\(index + 1)") }
+    }
+}

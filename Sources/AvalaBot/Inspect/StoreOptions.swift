@@ -1,0 +1,50 @@
+import ArgumentParser
+import BotEngine
+import Foundation
+import Logging
+
+/// `--config` / `--store` for the commands that inspect the durable store while the bot may be running
+/// (SQLite in WAL mode lets them read and write beside it).
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: "The config file; its store.sqlite is opened.")
+    var config = "config/avala-bot.yaml"
+
+    @Option(name: .long, help: "The SQLite store to open instead of the config's store.sqlite.")
+    var store: String?
+
+    @Flag(name: .long, help: "One JSON object per line instead of a table.")
+    var json = false
+
+    /// The store path: `--store`, else the config's. References in the config are resolved only for the
+    /// store path, so inspecting never needs the API key.
+    func storePath() throws -> String {
+        if let store { return store }
+        guard FileManager.default.fileExists(atPath: config) else {
+            throw ValidationError("\(config) does not exist; pass --config FILE or --store PATH")
+        }
+        var loader = ConfigLoader()
+        loader.resolveReferences = false
+        let loaded = loader.load(path: config)
+        if let error = loaded.errors.first { throw ValidationError("\(error.description)\n(check-config lists every problem)") }
+        var path = loaded.configuration.store.sqlite
+        if path.hasPrefix("${"), path.hasSuffix("}") {
+            let name = String(path.dropFirst(2).dropLast())
+            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+                throw ValidationError("store.sqlite is ${\(name)}, which is not set; set it or pass --store PATH")
+            }
+            path = value
+        }
+        return path
+    }
+
+    /// Opens the store (migrating it, as the bot would); an absent file is an error, not a new store.
+    func open(logger: Logger) async throws -> SQLiteEventStore {
+        let path = try storePath()
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no store at \(path): has the bot run with this config? (or pass --store PATH)")
+        }
+        let store = try SQLiteEventStore(path: path, logger: logger)
+        try await store.migrate()
+        return store
+    }
+}

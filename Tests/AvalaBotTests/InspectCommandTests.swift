@@ -1,0 +1,132 @@
+import ArgumentParser
+import BotEngine
+import BotKit
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// `events list | show | replay`, `dead-letters list | retry` and `silences` against a real store file
+/// that the engine filled, through the commands' own argument parsing.
+@Suite struct InspectCommandTests {
+    static func run(_ arguments: [String]) async throws -> String {
+        let capture = Console.Capture()
+        var command = try AvalaBotCommand.parseAsRoot(arguments)
+        try await Console.$capture.withValue(capture) {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        }
+        return capture.text
+    }
+
+    /// The message a user would see for a command that fails, or "" when it did not fail.
+    static func failure(_ arguments: [String]) async -> String {
+        do {
+            _ = try await run(arguments)
+            return ""
+        } catch {
+            return AvalaBotCommand.message(for: error)
+        }
+    }
+
+    static func event(_ uid: String, type: EventType = .exportCompleted) -> Event {
+        Event(
+            type: type,
+            source: .webhook,
+            origin: "avala",
+            subject: .init(kind: "export", uid: uid),
+            data: ["export": ["uid": .string(uid), "format": "coco"]],
+            keys: ["\(type.rawValue):\(uid)"]
+        )
+    }
+
+    @Test func eventsCanBeListedShownAndReplayed() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: note
+                    on: export.completed
+                    do:
+                      - log: { message: "export {{export.uid}}" }
+                """
+        )
+        defer { harness.removeFiles() }
+        let first = try await harness.store.ingest(Self.event("e-1"))
+        _ = try await harness.store.ingest(Self.event("e-2", type: .exportFailed))
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.recentEvents(limit: 10, since: nil).allSatisfy { $0.status == .done } }
+        }
+        guard case .new(let id) = first else { throw InspectError("not stored") }
+
+        let list = try await Self.run(["events", "list", "--store", harness.path])
+        #expect(list.split(separator: "\n").first?.hasPrefix("ID") == true)
+        #expect(list.contains("export.completed") && list.contains("export.failed"))
+        let filtered = try await Self.run(["events", "list", "--store", harness.path, "--type", "export.f*", "--json"])
+        #expect(filtered.split(separator: "\n").count == 1)
+        #expect(filtered.contains(#""type":"export.failed""#))
+
+        let shown = try await Self.run(["events", "show", "--store", harness.path, id])
+        #expect(shown.contains(#""rule" : "note""#))
+        #expect(shown.contains(#""detail" : "logged: export e-1""#))
+        #expect(shown.contains(#""keys" : ["#))
+
+        let replayed = try await Self.run(["events", "replay", "--store", harness.path, id])
+        #expect(replayed.hasPrefix("replayed \(id) as "))
+        let copies = try await harness.store.recentEvents(limit: 10, since: nil).filter { $0.event.replayOf == id }
+        #expect(copies.count == 1)
+        #expect(copies.first?.status == .pending)
+        #expect(await Self.failure(["events", "replay", "--store", harness.path]) == "name event ids, or --since DURATION")
+        #expect(await Self.failure(["events", "show", "--store", harness.path, "nope"]) == "no event nope in the store")
+        #expect(await Self.failure(["events", "list", "--store", "/nonexistent/x.sqlite"]).hasPrefix("no store at /nonexistent/x.sqlite"))
+    }
+
+    @Test func deadLettersCanBeListedAndRetried() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: doomed
+                    on: export.completed
+                    do:
+                      - record: { id: "dl-\(UUID().uuidString)", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest(Self.event("e-9"))
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 1 }
+        }
+        let step = try #require(try await harness.store.deadLetters(limit: 5).first)
+        let list = try await Self.run(["dead-letters", "list", "--store", harness.path])
+        #expect(list.contains(step.stepID) && list.contains("record.call") && list.contains("cannot ever work"))
+        let retried = try await Self.run(["dead-letters", "retry", "--store", harness.path, step.stepID])
+        #expect(retried == "queued \(step.stepID) again")
+        #expect(try await harness.store.deadLetters(limit: 5).isEmpty)
+        #expect(await Self.failure(["dead-letters", "retry", "--store", harness.path, "nope"]).hasPrefix("not dead-lettered (or unknown): nope"))
+    }
+
+    @Test func silencesAreAddedListedAndExpired() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        let added = try await Self.run([
+            "silences", "add", "--store", harness.path, "--match", "event.type=export.failed", "--match", "project.name=prod-*", "--for", "2h",
+            "--comment", "workers replaced",
+        ])
+        let id = try #require(added.split(separator: " ").dropFirst().first.map(String.init))
+        let list = try await Self.run(["silences", "list", "--store", harness.path])
+        #expect(list.contains(id) && list.contains("event.type=export.failed project.name=prod-*") && list.contains("workers replaced"))
+        #expect(try await Self.run(["silences", "expire", "--store", harness.path, id]) == "silence \(id) expired")
+        #expect(try await Self.run(["silences", "list", "--store", harness.path]).contains("expired"))
+        #expect(
+            await Self.failure(["silences", "add", "--store", harness.path, "--match", "nothing", "--for", "1h"])
+                == "--match nothing: expected PATH=VALUE, like event.type=export.failed"
+        )
+        #expect(
+            await Self.failure(["silences", "add", "--store", harness.path, "--match", "a=b", "--for", "60"])
+                == "--for 60: '60' is not a duration: a bare number is ambiguous (write 60s or 60m)"
+        )
+    }
+}
