@@ -79,11 +79,19 @@ struct BotAssembly: Sendable {
             environment: dispatcherEnvironment,
             logger: logger
         )
+        let pollers = settings.pollers.pollersConfiguration.makePollers(
+            client: client,
+            store: store,
+            wake: dispatcher.signal,
+            logger: logger
+        )
         var listener: WebhookListener?
         if let section = settings.listener {
             let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
             var listenerConfiguration = try section.listenerConfiguration(defaultSecret: secret)
             listenerConfiguration.metrics = { [store] in await metrics.render(store: store) }
+            let status = StatusPage(store: store, pollers: pollers.map(\.name), started: Date())
+            listenerConfiguration.status = { await status.render() }
             listener = try WebhookListener(
                 configuration: listenerConfiguration,
                 store: store,
@@ -91,12 +99,6 @@ struct BotAssembly: Sendable {
                 logger: logger
             )
         }
-        let pollers = settings.pollers.pollersConfiguration.makePollers(
-            client: client,
-            store: store,
-            wake: dispatcher.signal,
-            logger: logger
-        )
         let maintenance = StoreMaintenance(
             store: store,
             retention: settings.store.retention.duration,

@@ -84,6 +84,11 @@ import WebhookListener
                     return text.contains("export \(SimulatorSeed.UID.processingExport) of prod-cars is completed")
                         && text.contains("zoe@acme.ai joined acme-ai")
                 }
+                let status = try await Self.get("http://127.0.0.1:\(port)/status")
+                #expect(status.contains("<title>avala-bot status</title>"))
+                #expect(status.contains("<td>log-joins</td><td>log.write</td><td class=\"done\">done</td>"))
+                #expect(!status.contains(harness.apiKey), "the status page never shows the key")
+                #expect(!status.contains("whsec_end_to_end_secret"))
                 let scrape = try await Self.get("http://127.0.0.1:\(port)/metrics")
                 #expect(scrape.contains("avala_bot_queue_depth"))
                 // Other suites in this process record into the same registry: assert presence, not counts.

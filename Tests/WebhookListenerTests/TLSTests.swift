@@ -88,6 +88,47 @@ import WebhookListener
         }
     }
 
+    @Test func certificatesAreReloadedWithoutDroppingTheListener() async throws {
+        let first = try TestCertificates.make()
+        let second = try TestCertificates.make()
+        defer {
+            first.remove()
+            second.remove()
+        }
+        // The listener serves whatever is at these paths: the first pair now, the second after a reload.
+        let served = try TestCertificates.make()
+        defer { served.remove() }
+        @Sendable func install(_ certificates: TestCertificates) throws {
+            for (from, to) in [(certificates.certificatePath, served.certificatePath), (certificates.keyPath, served.keyPath)] {
+                try? FileManager.default.removeItem(atPath: to)
+                try FileManager.default.copyItem(atPath: from, toPath: to)
+            }
+        }
+        try install(first)
+        let trustsFirst = try Self.client(first)
+        let trustsSecond = try Self.client(second)
+        try await Self.withClient(trustsFirst) { trustsFirst in
+            try await Self.withClient(trustsSecond) { trustsSecond in
+                try await ListenerHarness.with(Self.configuration(served), client: trustsFirst) { harness async throws in
+                    let url = harness.baseURL + "/healthz"
+                    #expect(try await trustsFirst.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
+                    await #expect(throws: (any Error).self) { _ = try await trustsSecond.execute(HTTPClientRequest(url: url), timeout: .seconds(5)) }
+
+                    // A broken file is refused and the served pair stays.
+                    try "not a certificate".write(toFile: served.certificatePath, atomically: true, encoding: .utf8)
+                    #expect(throws: WebhookListenerError.self) { try harness.listener.reloadCertificates() }
+                    #expect(try await trustsFirst.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
+
+                    try install(second)
+                    #expect(try harness.listener.reloadCertificates())
+                    #expect(try await trustsSecond.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
+                    // The same listener, same port: nothing was rebound.
+                    #expect(try await harness.listener.waitUntilListening() == Int(harness.baseURL.split(separator: ":").last ?? "") ?? -1)
+                }
+            }
+        }
+    }
+
     @Test func mutualTLSNeedsAClientCertificateFromTheBundle() async throws {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }

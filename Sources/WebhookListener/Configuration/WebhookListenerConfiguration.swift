@@ -30,6 +30,8 @@ public struct WebhookListenerConfiguration: Sendable {
     public var serverName: String
     /// Renders the Prometheus text for `GET /metrics`; nil: no such route.
     public var metrics: (@Sendable () async -> String)?
+    /// Renders the HTML for `GET /status`; nil: no such route.
+    public var status: (@Sendable () async -> String)?
 
     public init(
         host: String = "0.0.0.0",

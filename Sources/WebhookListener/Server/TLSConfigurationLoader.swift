@@ -11,27 +11,14 @@ enum TLSConfigurationLoader {
         "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
     ].joined(separator: ":")
 
-    static func load(_ tls: WebhookTLS) throws(WebhookListenerError) -> TLSConfiguration {
-        let chain: [NIOSSLCertificate]
-        let key: NIOSSLPrivateKey
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath)
-        } catch {
-            throw WebhookListenerError(.tls, "cannot load listener.tls.cert '\(tls.certificateChainPath)': \(error)")
-        }
-        guard !chain.isEmpty else {
-            throw WebhookListenerError(.tls, "listener.tls.cert '\(tls.certificateChainPath)' holds no certificate")
-        }
-        do {
-            key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
-        } catch {
-            // The key's content never goes into the message, only its path.
-            throw WebhookListenerError(.tls, "cannot load listener.tls.key '\(tls.privateKeyPath)'")
-        }
+    /// The server configuration; the certificate and key come from `certificate` at each handshake.
+    static func load(_ tls: WebhookTLS, certificate: ReloadableCertificate) throws(WebhookListenerError) -> TLSConfiguration {
+        let pair = certificate.pair
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.map { .certificate($0) },
-            privateKey: .privateKey(key)
+            certificateChain: pair.chain.map { .certificate($0) },
+            privateKey: .privateKey(pair.key)
         )
+        configuration.sslContextCallback = certificate.contextCallback
         configuration.minimumTLSVersion = tls.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
         configuration.cipherSuites = modernTLS12Ciphers
         if let clientCAPath = tls.clientCAPath {

@@ -29,6 +29,7 @@ public final class WebhookListener: Service, Sendable {
     private let shared: ListenerShared
     private let endpoints: [WebhookEndpoint]
     private let tls: TLSConfiguration?
+    private let certificate: ReloadableCertificate?
     private let bound = BoundPort()
 
     /// Validates everything that can be checked before binding: verification secrets, CIDRs, TLS files.
@@ -60,9 +61,12 @@ public final class WebhookListener: Service, Sendable {
         }
         self.configuration = configuration
         if let tls = configuration.tls {
-            self.tls = try TLSConfigurationLoader.load(tls)
+            let certificate = try ReloadableCertificate(tls)
+            self.certificate = certificate
+            self.tls = try TLSConfigurationLoader.load(tls, certificate: certificate)
         } else {
             self.tls = nil
+            self.certificate = nil
         }
         let shared = ListenerShared(
             configuration: configuration,
@@ -129,6 +133,20 @@ public final class WebhookListener: Service, Sendable {
                 )
             }
         }
+        if let status = configuration.status {
+            router.get("/status") { _, _ in
+                let html = await status()
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                        // The page shows event data: no scripts, no framing, nothing loaded from elsewhere.
+                        .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                    ],
+                    body: .init(byteBuffer: ByteBuffer(string: html))
+                )
+            }
+        }
         router.get("/readyz") { _, _ in
             do {
                 _ = try await shared.store.queueDepth()
@@ -170,6 +188,18 @@ public final class WebhookListener: Service, Sendable {
             throw error
         }
         bound.resolve(.failure(CancellationError()))
+    }
+
+    /// Reads `listener.tls.cert` and `.key` again (SIGHUP); new connections get the new pair, open ones
+    /// keep theirs, and the socket stays bound. On an error the old pair stays in use.
+    ///
+    /// - Returns: false when the listener serves plain HTTP (nothing to reload).
+    @discardableResult
+    public func reloadCertificates() throws(WebhookListenerError) -> Bool {
+        guard let certificate else { return false }
+        let subject = try certificate.reload()
+        shared.logger.notice("Listener certificate reloaded", metadata: ["tls.certificate": "\(subject)"])
+        return true
     }
 
     /// Waits until the listener is bound; returns its port (the real one when configured with port 0).

@@ -1,0 +1,93 @@
+import BotEngine
+import BotKit
+import Foundation
+import Mustache
+
+/// The `/status` page: recent events, what the rules did with them, dead letters and poller health,
+/// rendered on the server from the store. Mustache escapes every value, so event data cannot inject
+/// markup; nothing from the config (and so no secret) is shown.
+struct StatusPage: Sendable {
+    let store: any EventStore
+    /// Names of the running pollers (`members:acme-ai`, `exports`).
+    let pollers: [String]
+    let started: Date
+    var limit = 30
+
+    static let template: MustacheTemplate = {
+        do {
+            return try MustacheTemplate(string: StatusTemplate.html)
+        } catch {
+            preconditionFailure("the built-in status template does not parse: \(error)")
+        }
+    }()
+
+    func render(now: Date = Date()) async -> String {
+        Self.template.render(await context(now: now))
+    }
+
+    func context(now: Date) async -> [String: Any] {
+        var context: [String: Any] = [
+            "generated": InspectFormat.time(now), "uptime": Self.duration(now.timeIntervalSince(started)),
+        ]
+        do {
+            let events = try await store.recentEvents(limit: limit, since: nil)
+            var actions: [[String: Any]] = []
+            context["events"] = try await events.asyncMap { stored -> [String: Any] in
+                let steps = try await store.steps(eventID: stored.event.id).sorted { $0.stepID < $1.stepID }
+                for step in steps { actions.append(Self.row(step, event: stored.event)) }
+                return [
+                    "time": InspectFormat.time(stored.storedAt), "type": stored.event.type.rawValue,
+                    "subject": stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "",
+                    "from": "\(stored.event.source.rawValue) \(stored.event.origin)", "status": stored.status.rawValue,
+                    "depth": stored.event.chainDepth, "actions": steps.count,
+                ]
+            }
+            context["actions"] = Array(actions.sorted { ($0["time"] as? String ?? "") > ($1["time"] as? String ?? "") }.prefix(limit))
+            let dead = try await store.deadLetters(limit: limit)
+            context["dead"] = dead.map { Self.row($0, event: nil) }
+            context["deadCount"] = dead.count
+            context["hasDead"] = !dead.isEmpty
+            context["queue"] = try await store.queueDepth()
+            var health: [[String: Any]] = []
+            for name in pollers {
+                let snapshot = try await store.snapshot("poller.health:\(name)")
+                let since = snapshot?["failing_since"]?.stringValue
+                health.append(["name": name, "state": since == nil ? "ok" : "failing since \(since ?? "")", "failing": since != nil])
+            }
+            context["pollers"] = health
+            let failing = health.filter { $0["failing"] as? Bool == true }.count
+            context["failingCount"] = failing
+            context["hasFailing"] = failing > 0
+        } catch {
+            context["storeError"] = "the store could not be read: \(error)"
+        }
+        return context
+    }
+
+    static func row(_ step: StepRecord, event: Event?) -> [String: Any] {
+        let detail = step.detail ?? ""
+        return [
+            "time": InspectFormat.time(step.updatedAt), "rule": step.rule, "action": "\(step.plugin).\(step.action)",
+            "status": step.status.rawValue, "attempts": step.attempts, "step": step.stepID,
+            "detail": detail.count > 240 ? String(detail.prefix(240)) + "…" : detail, "event": event?.type.rawValue ?? "",
+        ]
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        let total = Int(seconds)
+        if total < 60 { return "\(total)s" }
+        if total < 3_600 { return "\(total / 60)m\(total % 60)s" }
+        if total < 86_400 { return "\(total / 3_600)h\(total % 3_600 / 60)m" }
+        return "\(total / 86_400)d\(total % 86_400 / 3_600)h"
+    }
+}
+
+extension Array {
+    /// `map` with an async transform, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        result.reserveCapacity(count)
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}

@@ -1,0 +1,60 @@
+import BotEngine
+import BotKit
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// The `/status` page rendered from a real store the engine filled: what it shows, and that event data
+/// is escaped rather than rendered as markup.
+@Suite struct StatusPageTests {
+    @Test func thePageShowsEventsActionsDeadLettersAndPollers() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: note
+                    on: export.completed
+                    do:
+                      - log: { message: "export {{export.name}}" }
+                  - name: doomed
+                    on: export.failed
+                    do:
+                      - record: { id: "status-\(UUID().uuidString)", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest(
+            Event(
+                type: .exportCompleted,
+                source: .webhook,
+                origin: "avala",
+                subject: .init(kind: "export", uid: "e-1"),
+                data: ["export": ["uid": "e-1", "name": "<script>alert(1)</script>"]],
+                keys: ["export.completed:e-1"],
+                chainDepth: 2
+            )
+        )
+        _ = try await harness.store.ingest(
+            Event(type: .exportFailed, source: .poller, origin: "exports", subject: .init(kind: "export", uid: "e-2"), keys: ["export.failed:e-2"])
+        )
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 1 }
+            try await harness.until { try await harness.store.queueDepth() == 0 }
+        }
+        _ = try await harness.store.updateSnapshot("poller.health:members:acme-ai") { _ in ["failing_since": "2026-11-30T10:00:00.000Z"] }
+        let page = StatusPage(store: harness.store, pollers: ["exports", "members:acme-ai"], started: Date(timeIntervalSince1970: 0))
+        let html = await page.render(now: Date(timeIntervalSince1970: 3_725))
+
+        #expect(html.hasPrefix("<!doctype html>"))
+        #expect(html.contains("up 1h2m"))
+        #expect(html.contains("<td>export.completed</td><td>export e-1</td><td>webhook avala</td><td>2</td><td>1</td><td class=\"done\">done</td>"))
+        #expect(html.contains("<td>note</td><td>log.write</td><td class=\"done\">done</td>"))
+        #expect(html.contains("logged: export &lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(!html.contains("<script>"))
+        #expect(html.contains("<td>doomed</td><td>record.call</td><td>1</td><td class=\"detail\">cannot ever work</td>"))
+        #expect(html.contains("<b class=\"dead\">1</b>dead letters"))
+        #expect(html.contains("<tr><td>exports</td><td class=\"done\">ok</td></tr>"))
+        #expect(html.contains("<tr><td>members:acme-ai</td><td class=\"failing\">failing since 2026-11-30T10:00:00.000Z</td></tr>"))
+    }
+}
