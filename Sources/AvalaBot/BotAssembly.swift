@@ -66,7 +66,7 @@ struct BotAssembly: Sendable {
             rules: RuleSetProvider(loaded.rules),
             host: PluginHost(
                 plugins: loaded.plugins,
-                contexts: BotContextFactory(client: client, store: store, http: http, plugins: loaded.plugins)
+                contexts: BotContextFactory(client: client, store: store, http: http)
             ),
             enricher: ChainDepthEnricher(store: store, next: ProjectEnricher(client: client, logger: logger)),
             configuration: DispatcherConfiguration(

@@ -3,16 +3,23 @@ public import Logging
 
 /// `--log-level`, shared by every command that logs.
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default: log.level, else info).")
+    var logLevel: Logger.Level?
 
-    @Option(name: .long, help: "logfmt or json: one structured line per entry on standard error.")
-    var logFormat: LineLogHandler.Format = .logfmt
+    @Option(name: .long, help: "logfmt or json: one structured line per entry on standard error (default: log.format, else logfmt).")
+    var logFormat: LineLogHandler.Format?
 
-    /// Bootstraps swift-log once for the process and returns the root logger; `gate` can silence it later.
-    func bootstrap(label: String, gate: MutableLogHandler.Switch? = nil) -> Logger {
-        let level = logLevel
-        let format = logFormat
+    /// Bootstraps swift-log once for the process and returns the root logger; a flag wins over the
+    /// config's `log.level` / `log.format`, which win over `defaultLevel` and logfmt. `gate` can silence
+    /// it later.
+    func bootstrap(
+        label: String,
+        defaultLevel: Logger.Level = .info,
+        config: (level: String, format: String)? = nil,
+        gate: MutableLogHandler.Switch? = nil
+    ) -> Logger {
+        let level = logLevel ?? config.flatMap { Logger.Level(rawValue: $0.level) } ?? defaultLevel
+        let format = logFormat ?? config.flatMap { LineLogHandler.Format(rawValue: $0.format) } ?? .logfmt
         LoggingSystem.bootstrap { label in
             let line = LineLogHandler(label: label, format: format, level: level)
             guard let gate else { return line }

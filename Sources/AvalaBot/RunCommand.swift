@@ -14,7 +14,11 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the bot: store, dispatcher, and (as configured) listener and pollers.",
-        discussion: "Needs AVALA_API_KEY (or api.api_key). SIGTERM and SIGINT drain in-flight work, then stop."
+        discussion: """
+            Needs AVALA_API_KEY (or api.api_key). SIGTERM and SIGINT drain in-flight work, then stop. SIGHUP reloads \
+            the config (only if the new one is valid: otherwise the running one stays and the log says why) and \
+            the listener's certificates.
+            """
     )
 
     @Option(name: .long, help: "The config file.")
@@ -23,8 +27,11 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let logger = logging.bootstrap(label: "avala-bot")
         let loaded = ConfigLoader().load(path: config)
+        let logger = logging.bootstrap(
+            label: "avala-bot",
+            config: (loaded.configuration.log.level, loaded.configuration.log.format)
+        )
         for warning in loaded.warnings { logger.warning("Config warning", metadata: ["config.problem": "\(warning)"]) }
         guard loaded.errors.isEmpty else {
             for error in loaded.errors { Console.line(error.description) }
@@ -38,8 +45,19 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as AssemblyError {
             throw ValidationError(error.description)
         }
+        let reloader = ConfigReloader(
+            path: config,
+            loaded: loaded,
+            dispatcher: assembly.dispatcher,
+            listener: assembly.listener,
+            logger: logger
+        )
         let group = ServiceGroup(
-            configuration: .init(services: assembly.services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: assembly.services + [reloader],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         logger.info(
             "avala-bot running",

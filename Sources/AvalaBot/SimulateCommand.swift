@@ -33,9 +33,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        var options = logging
-        if options.logLevel == .info { options.logLevel = .warning }
-        let logger = options.bootstrap(label: "avala-bot.simulate")
+        let logger = logging.bootstrap(label: "avala-bot.simulate", defaultLevel: .warning)
         var loader = ConfigLoader()
         // A dry run needs no secrets: unresolved references stay as written.
         loader.resolveReferences = false

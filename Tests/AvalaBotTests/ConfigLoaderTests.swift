@@ -107,6 +107,24 @@ import Testing
         #expect(loaded.variables == ["AVALA_API_KEY", "PG_URL"])
     }
 
+    @Test func noEnvAcceptsReferencesInPluginURLsAndSecretsButResolvedValuesAreChecked() {
+        let yaml = """
+            plugins:
+              alert: { receivers: { ops: { slack: { url: "${SLACK_URL}" } } } }
+              forward: { targets: { peer: { url: "${PEER_URL}", secret: "${PEER_SECRET}" } } }
+            """
+        var loader = ConfigLoader(environment: [:])
+        loader.resolveReferences = false
+        let unresolved = loader.load(yaml: yaml, file: "bot.yaml")
+        #expect(unresolved.diagnostics.isEmpty, "\(unresolved.diagnostics)")
+        #expect(unresolved.variables == ["SLACK_URL", "PEER_URL", "PEER_SECRET"])
+        let resolved = ConfigLoader(environment: ["SLACK_URL": "nope", "PEER_URL": "https://peer.example", "PEER_SECRET": "whsec_AAAA"])
+            .load(yaml: yaml, file: "bot.yaml")
+        #expect(
+            resolved.diagnostics.map(\.description) == ["bot.yaml:2 plugins.alert.receivers.ops.slack.url: expected an http or https URL with a host"]
+        )
+    }
+
     @Test func secretsNeverPrint() {
         let loaded = ConfigLoader(environment: [:]).load(
             yaml: "api:\n  api_key: avk_do_not_print_me\nstore:\n  postgres: postgres://u:pw@db/bot\n",

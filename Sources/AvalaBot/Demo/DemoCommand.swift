@@ -35,11 +35,9 @@ struct DemoCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        var options = logging
-        // The timeline is the demo's output; the log shows only what went wrong, unless asked for more.
-        if options.logLevel == .info { options.logLevel = .warning }
         let gate = MutableLogHandler.Switch()
-        let logger = options.bootstrap(label: "avala-bot.demo", gate: gate)
+        // The timeline is the demo's output; the log shows only what went wrong, unless asked for more.
+        let logger = logging.bootstrap(label: "avala-bot.demo", defaultLevel: .warning, gate: gate)
         _ = try await DemoRun(config: config, keepRunning: keepRunning, timeout: .seconds(timeout)).run(logger: logger, gate: gate)
     }
 }

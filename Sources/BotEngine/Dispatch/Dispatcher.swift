@@ -16,8 +16,10 @@ import Synchronization
 /// within the grace period, then cancels what is left (its intents stay journaled for the next start).
 public final class Dispatcher: Service, Sendable {
     let store: any EventStore
-    let rules: RuleSetProvider
-    let host: PluginHost
+    /// The rules in force; a config reload replaces them.
+    public let rules: RuleSetProvider
+    /// The plugins; a config reload replaces them.
+    public let host: PluginHost
     let enricher: any Enricher
     let configuration: DispatcherConfiguration
     let environment: DispatcherEnvironment

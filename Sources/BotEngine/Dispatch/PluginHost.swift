@@ -1,15 +1,22 @@
 public import BotKit
 public import Logging
+import Synchronization
 
 /// The plugins the dispatcher can run, each instantiated with its validated config, and how their
-/// contexts are made.
-public struct PluginHost: Sendable {
-    public var plugins: [String: any BotPlugin]
-    public var contexts: any PluginContextFactory
+/// contexts are made. The plugin set is replaced whole when the config is reloaded (SIGHUP).
+public final class PluginHost: Sendable {
+    private let loaded: Mutex<[String: any BotPlugin]>
+    public let contexts: any PluginContextFactory
 
     public init(plugins: [String: any BotPlugin], contexts: any PluginContextFactory) {
-        self.plugins = plugins
+        loaded = Mutex(plugins)
         self.contexts = contexts
+    }
+
+    public var plugins: [String: any BotPlugin] { loaded.withLock { $0 } }
+
+    public func replace(with plugins: [String: any BotPlugin]) {
+        loaded.withLock { $0 = plugins }
     }
 }
 

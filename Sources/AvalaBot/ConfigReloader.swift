@@ -1,0 +1,109 @@
+import BotEngine
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import WebhookListener
+
+/// SIGHUP: reload the config file and the listener's certificates while the bot runs.
+///
+/// The new config is checked in full first; with any error the running one stays and the log lists why.
+/// Rules and plugin settings (receivers, silences, allowed domains, …) take effect at once; the
+/// certificates are read again for the next connections. Sections that shape the running services
+/// (api, listener, pollers, store, dispatcher) are compared and, when changed, the log says a restart is
+/// needed to apply them.
+final class ConfigReloader: Service, Sendable {
+    let path: String
+    let loader: ConfigLoader
+    let dispatcher: Dispatcher
+    let listener: WebhookListener?
+    let logger: Logger
+    private let applied: Mutex<LoadedConfiguration>
+
+    init(
+        path: String,
+        loaded: LoadedConfiguration,
+        loader: ConfigLoader = ConfigLoader(),
+        dispatcher: Dispatcher,
+        listener: WebhookListener?,
+        logger: Logger
+    ) {
+        self.path = path
+        self.loader = loader
+        self.dispatcher = dispatcher
+        self.listener = listener
+        self.logger = logger
+        applied = Mutex(loaded)
+    }
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            _ = reload()
+        }
+    }
+
+    /// What a reload did, for the log and for tests.
+    struct Outcome: Equatable, Sendable {
+        var applied: Bool
+        var restartNeeded: [String] = []
+        var certificatesReloaded = false
+        var problems: [String] = []
+    }
+
+    @discardableResult
+    func reload() -> Outcome {
+        var outcome = Outcome(applied: false)
+        let loaded = loader.load(path: path)
+        if loaded.errors.isEmpty {
+            let previous = applied.withLock { $0 }
+            // Plugins first, keeping the old ones until the new rules are in, so no rule ever names a
+            // plugin that is not loaded.
+            dispatcher.host.replace(with: previous.plugins.merging(loaded.plugins) { _, new in new })
+            dispatcher.rules.replace(with: loaded.rules)
+            dispatcher.host.replace(with: loaded.plugins)
+            applied.withLock { $0 = loaded }
+            outcome.applied = true
+            outcome.restartNeeded = Self.sectionsNeedingRestart(previous.configuration, loaded.configuration)
+            logger.notice(
+                "Config reloaded",
+                metadata: [
+                    "config": "\(path)", "rules.count": "\(loaded.rules.count)",
+                    "plugins": "\(loaded.plugins.keys.sorted().joined(separator: ","))",
+                ]
+            )
+            if !outcome.restartNeeded.isEmpty {
+                logger.warning(
+                    "These config sections changed but apply only after a restart",
+                    metadata: ["config.sections": "\(outcome.restartNeeded.joined(separator: ","))"]
+                )
+            }
+        } else {
+            outcome.problems = loaded.errors.map(\.description)
+            logger.error(
+                "Config reload refused; the running config stays",
+                metadata: ["config": "\(path)", "config.errors": "\(outcome.problems.joined(separator: " | "))"]
+            )
+        }
+        do {
+            outcome.certificatesReloaded = try listener?.reloadCertificates() ?? false
+        } catch {
+            outcome.problems.append("\(error)")
+            logger.error("Certificate reload failed; the listener keeps its current certificate", metadata: ["error": "\(error)"])
+        }
+        return outcome
+    }
+
+    /// The sections whose change needs a restart. Compared by their descriptions, which show secrets
+    /// only as a redaction: a changed secret is not noticed here (restart after rotating one).
+    static func sectionsNeedingRestart(_ old: BotConfiguration, _ new: BotConfiguration) -> [String] {
+        var changed: [String] = []
+        if "\(old.api)" != "\(new.api)" { changed.append("api") }
+        if "\(String(describing: old.listener))" != "\(String(describing: new.listener))" { changed.append("listener") }
+        if "\(old.pollers)" != "\(new.pollers)" { changed.append("pollers") }
+        if "\(old.store)" != "\(new.store)" { changed.append("store") }
+        if "\(old.dispatcher)" != "\(new.dispatcher)" { changed.append("dispatcher") }
+        return changed
+    }
+}
