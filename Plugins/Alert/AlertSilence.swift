@@ -23,6 +23,8 @@ public import Foundation
 public struct AlertSilence: Hashable, Sendable {
     /// The plugin state key holding the CLI's silences.
     public static let stateKey = "silences"
+    /// The keys a silence may have: the config's `matchers`, `until` and `comment`, and the state's `id` and `created_at`.
+    static let keys: Set<String> = ["id", "matchers", "until", "comment", "created_at"]
 
     /// Unique within the state; config silences are named `config-<index>`.
     public var id: String
@@ -48,8 +50,7 @@ public struct AlertSilence: Hashable, Sendable {
     /// - Throws: ``PluginConfigError`` whose key is relative to the silence (`until`, `matchers`).
     public init(json: JSON, defaultID: String? = nil) throws(PluginConfigError) {
         guard let object = json.objectValue else { throw PluginConfigError(key: "", "expected a mapping with matchers, until and comment") }
-        let known: Set<String> = ["id", "matchers", "until", "comment", "created_at"]
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+        if let unknown = object.keys.sorted().first(where: { !Self.keys.contains($0) }) {
             throw PluginConfigError(key: unknown, "unknown key '\(unknown)'; known: matchers, until, comment")
         }
         guard let matcherObject = object["matchers"]?.objectValue, !matcherObject.isEmpty else {

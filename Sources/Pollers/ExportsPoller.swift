@@ -13,21 +13,39 @@ import Logging
 /// both together fire once.
 ///
 /// Snapshot `exports`: `{watermark: {uid, created_at}, open: [uid], followed_done: [uid]}`.
+///
+/// Without `pollers.exports` the same poller runs in *followed-only* mode: no listing, just the exports
+/// the export plugin follows, one GET each every few seconds, and only while any is still open
+/// (snapshot `exports.followed_watch`: `{followed_done: [uid]}`).
 public struct ExportsPoller: Poller {
     public let context: PollerContext
     public let pageSize: Int
-    public var name: String { "exports" }
+    /// Only the followed exports, not the listing.
+    public let followedOnly: Bool
+    public var name: String { followedOnly ? "exports.followed" : "exports" }
+    static let followedWatchKey = "exports.followed_watch"
 
     static let snapshotKey = "exports"
     /// Written by the export plugin: the exports it created and wants watched until terminal.
     public static let followedKey = "exports.followed"
 
-    public init(context: PollerContext, pageSize: Int = 100) {
+    public init(context: PollerContext, pageSize: Int = 100, followedOnly: Bool = false) {
         self.context = context
         self.pageSize = pageSize
+        self.followedOnly = followedOnly
+    }
+
+    /// In followed-only mode, a cycle is due only while a followed export is still open: an idle bot
+    /// makes no calls.
+    public func shouldPoll() async -> Bool {
+        guard followedOnly else { return true }
+        let followed = Set(Self.uids(try? await context.store.snapshot(Self.followedKey)))
+        let done = Set(Self.uids(try? await context.store.snapshot(Self.followedWatchKey)?["followed_done"]))
+        return !followed.subtracting(done).isEmpty
     }
 
     public func pollOnce() async throws -> PollCycle {
+        if followedOnly { return try await pollFollowed() }
         let store = context.store
         let previous = try await store.snapshot(Self.snapshotKey)
         let followed = Set(Self.uids(try await store.snapshot(Self.followedKey)))
@@ -108,6 +126,32 @@ public struct ExportsPoller: Poller {
         }
         cycle.raised = events.count
         cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: .object(snapshot)])
+        return cycle
+    }
+
+    /// Followed-only mode: one GET per followed export that is not terminal yet.
+    func pollFollowed() async throws -> PollCycle {
+        let followed = Self.uids(try await context.store.snapshot(Self.followedKey))
+        var done = Set(Self.uids(try await context.store.snapshot(Self.followedWatchKey)?["followed_done"]))
+        var cycle = PollCycle(apiCalls: 0, baseline: false, truncated: false)
+        var events: [Event] = []
+        for uid in followed where !done.contains(uid) {
+            cycle.apiCalls += 1
+            do {
+                let export = try await context.client.export(uid: uid)
+                guard (export.status ?? .pending).isTerminal else { continue }
+                events.append(try await event(for: export))
+            } catch let error as AvalaError where error.code == .notFound {
+                context.logger.info("A followed export is gone", metadata: ["poller.name": "\(name)", "export.uid": "\(uid)"])
+            }
+            done.insert(uid)
+        }
+        done.formIntersection(followed)
+        cycle.raised = events.count
+        cycle.stored = try await context.commit(
+            events,
+            snapshots: [Self.followedWatchKey: ["followed_done": .array(done.sorted().map(JSON.string))]]
+        )
         return cycle
     }
 

@@ -57,6 +57,8 @@ public struct PollersConfiguration: Sendable {
     public var invitations: Organizations?
     /// `pollers.deliveries`: Avala's webhook deliveries, for `webhook.delivery_failed`.
     public var deliveries: Exports?
+    /// How often followed exports are checked when `pollers.exports` is off ("every few seconds").
+    public var followedEvery: Duration = .seconds(5)
 
     public init(
         exports: Exports? = nil,
@@ -82,6 +84,9 @@ public struct PollersConfiguration: Sendable {
         var pollers: [any Poller] = []
         if let exports {
             pollers.append(ExportsPoller(context: context(exports.every, exports.maxPages)))
+        } else {
+            // The export plugin's `follow: true` works without the exports poller (PRODUCT.md, Chains).
+            pollers.append(ExportsPoller(context: context(followedEvery, 1), followedOnly: true))
         }
         if let projects {
             pollers.append(

@@ -36,6 +36,29 @@ import Testing
         }
     }
 
+    @Test func withoutTheListingPollerFollowedExportsAreStillWatched() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context(), followedOnly: true)
+            #expect(poller.name == "exports.followed")
+            #expect(await poller.shouldPoll() == false, "nothing followed: no calls at all")
+            let export = try await Self.startExport(fixture)
+            _ = try await fixture.store.updateSnapshot(ExportsPoller.followedKey) { _ in [.string(export.uid)] }
+            _ = try await fixture.store.updateSnapshot("chain:export:\(export.uid)") { _ in 2 }
+            #expect(await poller.shouldPoll())
+            let running = try await poller.pollOnce()
+            #expect(running.apiCalls == 1)
+            #expect(running.raised == 0)
+
+            try await fixture.simulator.finishExport(uid: export.uid)
+            #expect(try await poller.pollOnce().stored == 1)
+            let event = try #require(try await fixture.events(.exportCompleted).first)
+            #expect(event.keys == ["export.completed:\(export.uid)"])
+            #expect(event.chainDepth == 2)
+            #expect(await poller.shouldPoll() == false, "terminal: the watch is over")
+            #expect(try await poller.pollOnce().apiCalls == 0)
+        }
+    }
+
     @Test func aFailedExportFiresExportFailedWithTheError() async throws {
         try await PollerFixture.with { fixture in
             let poller = ExportsPoller(context: fixture.context())

@@ -2,6 +2,7 @@
 /// the container image). `DemoTests` keeps the two identical.
 enum DemoConfig {
     static let yaml = """
+        # yaml-language-server: $schema=./avala-bot.schema.json
         # The config `avala-bot demo` runs: the three jobs against the embedded Avala simulator.
         #
         # The demo fills in every ${DEMO_*} value itself: the simulator's URL and key, the certificate it
@@ -20,7 +21,7 @@ enum DemoConfig {
 
         pollers:
           members: { organization: acme-ai, every: 500ms }
-          exports: { every: 1s }
+          exports: { every: 3s }   # webhooks usually bring completions first; this catches any they miss
 
         store: { sqlite: "${DEMO_STORE}" }
 
