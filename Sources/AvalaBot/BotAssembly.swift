@@ -19,12 +19,15 @@ struct BotAssembly: Sendable {
     let listener: WebhookListener?
     let pollers: [any Poller]
     let maintenance: StoreMaintenance
+    /// `plugins.invite.roster.every`, when set.
+    let roster: RosterSchedule?
 
     /// Services in start order. A group stops them in reverse: producers (listener, pollers) first,
     /// the dispatcher last, so it drains after nothing new arrives.
     var services: [any Service] {
         var services: [any Service] = [dispatcher, maintenance]
         services += pollers.map { $0 as any Service }
+        if let roster { services.append(roster) }
         if let listener { services.append(listener) }
         return services
     }
@@ -105,6 +108,7 @@ struct BotAssembly: Sendable {
             keyRetention: settings.store.keyRetention.duration,
             logger: logger
         )
+        let roster = RosterSchedule.from(plugins: settings.plugins, store: store, wake: dispatcher.signal, logger: logger)
         return BotAssembly(
             client: client,
             http: http,
@@ -112,7 +116,8 @@ struct BotAssembly: Sendable {
             dispatcher: dispatcher,
             listener: listener,
             pollers: pollers,
-            maintenance: maintenance
+            maintenance: maintenance,
+            roster: roster
         )
     }
 

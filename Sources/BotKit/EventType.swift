@@ -36,6 +36,8 @@ public struct EventType: RawRepresentable, Codable, Hashable, Sendable, Expressi
     public static let botPollerFailing: EventType = "bot.poller.failing"
     public static let botPollerRecovered: EventType = "bot.poller.recovered"
     public static let botWebhookRejectedBurst: EventType = "bot.webhook.rejected_burst"
+    /// `plugins.invite.roster.every` elapsed: a rule on it runs `invite.reconcile`.
+    public static let botRosterDue: EventType = "bot.roster.due"
 
     /// Every type named in PRODUCT.md, for `check-config` and rule validation.
     public static let known: [EventType] = [
@@ -43,7 +45,7 @@ public struct EventType: RawRepresentable, Codable, Hashable, Sendable, Expressi
         .resultSubmitted, .resultAccepted, .resultRejected, .projectStatusChanged, .projectCompleted,
         .projectProgress, .projectQualityDropped, .memberJoined, .memberLeft, .memberRoleChanged,
         .invitationAccepted, .invitationExpired, .webhookDeliveryFailed, .botActionDeadLettered,
-        .botPollerFailing, .botPollerRecovered, .botWebhookRejectedBurst,
+        .botPollerFailing, .botPollerRecovered, .botWebhookRejectedBurst, .botRosterDue,
     ]
 
     /// `bot.*`: a failure while handling one never raises another, so the bot cannot loop on itself.

@@ -113,6 +113,40 @@ import Testing
         }
     }
 
+    @Test func theRosterIsReconciledOnItsScheduleAndInvitesEachMissingPersonOnce() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let roster = bot.storePath + ".roster.csv"
+            defer { try? FileManager.default.removeItem(atPath: roster) }
+            try "email,role\nrita@acme.ai,admin\nsam@acme.ai,\n".write(toFile: roster, atomically: true, encoding: .utf8)
+            let config = """
+                plugins:
+                  invite:
+                    allowed_domains: [acme.ai]
+                    roster: { file: "\(roster)", organization: acme-labelers, every: 300ms }
+                rules:
+                  - name: roster
+                    on: bot.roster.due
+                    do:
+                      - invite.reconcile: {}
+                """
+            try await bot.run(config) { assembly, _ in
+                // Several periods pass: the first reconcile invites, the later ones find the invitations pending.
+                try await Eventually.until {
+                    try await assembly.store.recentEvents(limit: 50, since: nil).filter { $0.event.type == .botRosterDue && $0.status == .done }
+                        .count >= 3
+                }
+            }
+            let invitations = try await harness.simulator.allInvitations(organization: "acme-labelers")
+            #expect(invitations.filter { $0.invitedEmail == "rita@acme.ai" }.map { $0.role?.rawValue } == ["admin"])
+            #expect(invitations.filter { $0.invitedEmail == "sam@acme.ai" }.count == 1)
+            let steps = try await BotRun.steps(try SQLiteEventStore(path: bot.storePath, logger: harness.logger), plugin: "invite")
+            #expect(steps.filter { $0.status == .done }.count == 1, "\(steps.map { $0.detail ?? "" })")
+            #expect(steps.contains { $0.status == .skipped && $0.detail?.contains("2 already invited") == true })
+        }
+    }
+
     @Test func anAddressOutsideTheAllowedDomainsIsNeverInvited() async throws {
         try await SimulatorHarness.with { harness in
             let bot = BotRun(harness: harness)

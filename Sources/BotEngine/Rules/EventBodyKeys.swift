@@ -20,6 +20,7 @@ enum EventBodyKeys {
         .botActionDeadLettered: ["action", "rule", "reason", "original"],
         .botPollerFailing: ["poller", "error", "since"], .botPollerRecovered: ["poller", "error", "since"],
         .botWebhookRejectedBurst: ["source", "count", "reasons"],
+        .botRosterDue: ["organization", "file", "every"],
     ]
 
     /// The keys of a known type's body; nil for a type this version does not know (anything may come).
