@@ -125,6 +125,16 @@ import Testing
         )
     }
 
+    @Test(arguments: ["onboarding.yaml", "chained-exports.yaml", "ops-alerting.yaml"])
+    func theExampleConfigsCheck(file: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var loader = ConfigLoader(environment: [:])
+        loader.resolveReferences = false
+        let loaded = loader.load(path: root.appendingPathComponent("config/examples/\(file)").path)
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics.map(\.description))")
+        #expect(loaded.rules.count >= 3)
+    }
+
     @Test func secretsNeverPrint() {
         let loaded = ConfigLoader(environment: [:]).load(
             yaml: "api:\n  api_key: avk_do_not_print_me\nstore:\n  postgres: postgres://u:pw@db/bot\n",

@@ -141,7 +141,10 @@ import Testing
     @Test(.enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"))
     func theReferenceConfigsValidate() throws {
         try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
-        let files = ["config/avala-bot.yaml", "config/demo.yaml"].map { Self.root.appendingPathComponent($0).path }
+        let files = [
+            "config/avala-bot.yaml", "config/demo.yaml", "config/examples/onboarding.yaml", "config/examples/chained-exports.yaml",
+            "config/examples/ops-alerting.yaml",
+        ].map { Self.root.appendingPathComponent($0).path }
         let output = try Self.validate(files)
         #expect(output.status == 0, "\(output.text)")
         for file in files { #expect(output.text.contains("ok \(file)\n"), "\(output.text)") }
