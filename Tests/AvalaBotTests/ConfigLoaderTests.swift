@@ -3,6 +3,7 @@ import BotEngine
 import BotKit
 import Foundation
 import Testing
+import WebhookListener
 
 @testable import AvalaBot
 
@@ -44,6 +45,10 @@ import Testing
             "bot.yaml:2 listener: needs tls {cert, key}, or plain_http: true behind a terminating proxy"
         ),
         (
+            "listener:\n  plain_http: true\n  http2: true\n",
+            "bot.yaml:2 listener: http2 needs tls: HTTP/2 is offered by ALPN only, not over plain HTTP (h2c)"
+        ),
+        (
             "store:\n  sqlite: [a, b]\n",
             "bot.yaml:2 store.sqlite: expected text, found a list"
         ),
@@ -83,6 +88,20 @@ import Testing
         #expect(loaded.configuration.store.sqlite == "/tmp/x.sqlite")
         #expect(loaded.configuration.store.retention.seconds == 7 * 86_400)
         loader.resolveReferences = true
+    }
+
+    /// `listener.http2`: on by default with TLS, off when set so, and never on for plain HTTP (no h2c).
+    @Test func http2IsOnWithTLSUnlessTurnedOff() throws {
+        func http2(_ listener: String) throws -> Bool? {
+            let loaded = ConfigLoader(environment: [:]).load(yaml: "listener:\n" + listener, file: "bot.yaml")
+            #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+            return try loaded.configuration.listener?.listenerConfiguration(defaultSecret: nil).http2
+        }
+        let tls = "  tls: { cert: /etc/avala-bot/tls.crt, key: /etc/avala-bot/tls.key }\n"
+        #expect(try http2(tls) == true)
+        #expect(try http2(tls + "  http2: false\n") == false)
+        #expect(try http2("  plain_http: true\n") == false)
+        #expect(try http2("  plain_http: true\n  http2: false\n") == false)
     }
 
     @Test func referencesAreResolvedAfterParsingSoTheyCannotInjectYAML() throws {
@@ -154,6 +173,7 @@ import Testing
                 - { path: /webhooks/bot, source: peer, format: avala-bot, verify: { scheme: standard-webhooks, secrets: [whsec_x] } }
               tls: { cert: /etc/avala-bot/tls.crt, key: /etc/avala-bot/tls.key, client_ca: /etc/ca.pem, min_version: "1.3" }
               plain_http: false
+              http2: true
               max_body: 1MiB
               request_timeout: 10s
               per_ip: { rate_per_second: 50, burst: 100 }

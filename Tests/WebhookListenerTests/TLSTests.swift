@@ -26,7 +26,8 @@ import WebhookListener
     static func client(
         _ certificates: TestCertificates,
         maximumVersion: TLSVersion? = nil,
-        clientCertificate: Bool = false
+        clientCertificate: Bool = false,
+        httpVersion: HTTPClient.Configuration.HTTPVersion = .automatic
     ) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificates.certificatePath))
@@ -39,6 +40,7 @@ import WebhookListener
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: certificates.clientKeyPath, format: .pem))
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.httpVersion = httpVersion
         // A failed handshake must fail now, not after retrying until the deadline.
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
@@ -66,6 +68,152 @@ import WebhookListener
                 let body = ListenerTests.exportBody
                 #expect(try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body)).status == 202)
                 #expect(try await harness.events().count == 1)
+            }
+        }
+    }
+
+    /// A POST and the HTTP version it was answered over.
+    static func post(
+        _ client: HTTPClient,
+        _ harness: ListenerHarness,
+        body: [UInt8],
+        headers: [(String, String)],
+        streamed: Bool = false
+    ) async throws -> (status: Int, version: HTTPVersion) {
+        var request = HTTPClientRequest(url: harness.baseURL + "/webhooks/avala")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if streamed {
+            // Without a length, in small chunks: the limit must hold while reading.
+            let chunks = stride(from: 0, to: body.count, by: 16).map { ByteBuffer(bytes: body[$0..<min($0 + 16, body.count)]) }
+            let stream = AsyncStream<ByteBuffer> { continuation in
+                for chunk in chunks { continuation.yield(chunk) }
+                continuation.finish()
+            }
+            request.body = .stream(stream, length: .unknown)
+        } else {
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), response.version)
+    }
+
+    @Test func aSignedDeliveryOverHTTP2IsAcceptedAndAnHTTP1ClientStillWorks() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let http1Only = try Self.client(certificates, httpVersion: .http1Only)
+        try await Self.withClient(try Self.client(certificates)) { client in
+            try await Self.withClient(http1Only) { http1Only in
+                try await ListenerHarness.with(Self.configuration(certificates), client: client) { harness async throws in
+                    let body = ListenerTests.exportBody
+                    let accepted = try await Self.post(client, harness, body: body, headers: ListenerHarness.avalaHeaders(body))
+                    #expect(accepted.status == 202)
+                    #expect(accepted.version == .http2)
+                    #expect(try await harness.events().count == 1)
+                    // The same delivery again is a duplicate, a wrong signature is 401: as over HTTP/1.1.
+                    let again = try await Self.post(client, harness, body: body, headers: ListenerHarness.avalaHeaders(body))
+                    #expect(again.status == 200)
+                    let forged = try await Self.post(
+                        client,
+                        harness,
+                        body: body,
+                        headers: ListenerHarness.avalaHeaders(body, secret: "not-the-secret", delivery: "d-2")
+                    )
+                    #expect(forged.status == 401)
+                    #expect(forged.version == .http2)
+
+                    // A client that offers only http/1.1 gets it from the same listener.
+                    let small = Array(#"{"uid": "e-1"}"#.utf8)
+                    let overHTTP1 = try await Self.post(
+                        http1Only,
+                        harness,
+                        body: small,
+                        headers: ListenerHarness.avalaHeaders(small, delivery: "d-3")
+                    )
+                    #expect(overHTTP1.status == 202)
+                    #expect(overHTTP1.version == .http1_1)
+                    #expect(try await harness.events().count == 2)
+                }
+            }
+        }
+    }
+
+    @Test func withHTTP2OffTheListenerSpeaksHTTP1Only() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.http2 = false
+        try await Self.withClient(try Self.client(certificates)) { client in
+            try await ListenerHarness.with(configuration, client: client) { harness async throws in
+                let body = ListenerTests.exportBody
+                let answer = try await Self.post(client, harness, body: body, headers: ListenerHarness.avalaHeaders(body))
+                #expect(answer.status == 202)
+                #expect(answer.version == .http1_1)
+            }
+        }
+    }
+
+    @Test func aBodyOverTheLimitIs413OverHTTP2() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.maxBody = 64
+        try await Self.withClient(try Self.client(certificates)) { client in
+            try await ListenerHarness.with(configuration, client: client) { harness async throws in
+                let big = Array(("{\"uid\": \"" + String(repeating: "x", count: 200) + "\"}").utf8)
+                let declared = try await Self.post(client, harness, body: big, headers: ListenerHarness.avalaHeaders(big))
+                #expect(declared.status == 413)
+                #expect(declared.version == .http2)
+                let streamed = try await Self.post(client, harness, body: big, headers: ListenerHarness.avalaHeaders(big), streamed: true)
+                #expect(streamed.status == 413)
+                #expect(streamed.version == .http2)
+                // The connection is still good for the next delivery.
+                let small = Array(#"{"uid": "e-1"}"#.utf8)
+                let accepted = try await Self.post(client, harness, body: small, headers: ListenerHarness.avalaHeaders(small))
+                #expect(accepted.status == 202)
+                #expect(accepted.version == .http2)
+                #expect(try await harness.events().count == 1)
+            }
+        }
+    }
+
+    @Test func aStalledBodyIs408OverHTTP2() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.requestTimeout = .milliseconds(500)
+        try await Self.withClient(try Self.client(certificates)) { client in
+            try await ListenerHarness.with(configuration, client: client) { harness async throws in
+                var request = HTTPClientRequest(url: harness.baseURL + "/webhooks/avala")
+                request.method = .POST
+                let stream = AsyncStream<ByteBuffer> { continuation in
+                    continuation.yield(ByteBuffer(string: "{\"uid\": "))
+                    Task {
+                        try? await Task.sleep(for: .seconds(3))
+                        continuation.finish()
+                    }
+                }
+                request.body = .stream(stream, length: .unknown)
+                let response = try await client.execute(request, timeout: .seconds(10))
+                #expect(response.status == .requestTimeout)
+                #expect(response.version == .http2)
+            }
+        }
+    }
+
+    @Test func aStoreThatCannotWriteIs503OverHTTP2() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let broken: @Sendable (SQLiteEventStore) -> any EventStore = { BrokenStore($0) }
+        try await Self.withClient(try Self.client(certificates)) { client in
+            try await ListenerHarness.with(Self.configuration(certificates), wrapStore: broken, client: client) { harness async throws in
+                let body = ListenerTests.exportBody
+                let answer = try await Self.post(client, harness, body: body, headers: ListenerHarness.avalaHeaders(body))
+                #expect(answer.status == 503)
+                #expect(answer.version == .http2)
+                #expect(try await harness.events().isEmpty)
             }
         }
     }
@@ -111,7 +259,9 @@ import WebhookListener
             try await Self.withClient(trustsSecond) { trustsSecond in
                 try await ListenerHarness.with(Self.configuration(served), client: trustsFirst) { harness async throws in
                     let url = harness.baseURL + "/healthz"
-                    #expect(try await trustsFirst.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
+                    let firstAnswer = try await trustsFirst.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                    #expect(firstAnswer.status == .ok)
+                    #expect(firstAnswer.version == .http2, "the reload is tested over HTTP/2, the default")
                     await #expect(throws: (any Error).self) { _ = try await trustsSecond.execute(HTTPClientRequest(url: url), timeout: .seconds(5)) }
 
                     // A broken file is refused and the served pair stays.
@@ -121,7 +271,9 @@ import WebhookListener
 
                     try install(second)
                     #expect(try harness.listener.reloadCertificates())
-                    #expect(try await trustsSecond.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
+                    let secondAnswer = try await trustsSecond.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                    #expect(secondAnswer.status == .ok)
+                    #expect(secondAnswer.version == .http2)
                     // The same listener, same port: nothing was rebound.
                     #expect(try await harness.listener.waitUntilListening() == Int(harness.baseURL.split(separator: ":").last ?? "") ?? -1)
                 }

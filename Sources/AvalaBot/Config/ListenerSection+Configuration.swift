@@ -35,6 +35,7 @@ extension ListenerSection {
                 )
             },
             plainHTTP: plainHTTP,
+            http2: tls != nil && (http2 ?? true),
             maxBody: maxBody.bytes,
             requestTimeout: requestTimeout.duration,
             perIP: WebhookRateLimit(ratePerSecond: perIP.ratePerSecond, burst: perIP.burst),

@@ -8,6 +8,8 @@ struct ListenerSection: Decodable, Sendable {
     var paths: [PathSection]?
     var tls: TLSSection?
     var plainHTTP = false
+    /// HTTP/2 besides HTTP/1.1 (ALPN); nil → on with `tls`. Needs `tls`: h2c is not offered.
+    var http2: Bool?
     var maxBody = SizeSetting(bytes: 1_048_576)
     var requestTimeout = DurationSetting(.seconds(10))
     var perIP = PerIP()
@@ -89,6 +91,7 @@ struct ListenerSection: Decodable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case bind, path, verify, paths, tls
         case plainHTTP = "plain_http"
+        case http2
         case maxBody = "max_body"
         case
             requestTimeout = "request_timeout"
@@ -106,6 +109,7 @@ struct ListenerSection: Decodable, Sendable {
         paths = try c.decodeIfPresent([PathSection].self, forKey: .paths)
         tls = try c.decodeIfPresent(TLSSection.self, forKey: .tls)
         plainHTTP = try c.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? plainHTTP
+        http2 = try c.decodeIfPresent(Bool.self, forKey: .http2)
         maxBody = try c.decodeIfPresent(SizeSetting.self, forKey: .maxBody) ?? maxBody
         requestTimeout = try c.decodeIfPresent(DurationSetting.self, forKey: .requestTimeout) ?? requestTimeout
         perIP = try c.decodeIfPresent(PerIP.self, forKey: .perIP) ?? perIP
@@ -116,6 +120,14 @@ struct ListenerSection: Decodable, Sendable {
                 .init(
                     codingPath: codingPathFor(c),
                     debugDescription: "needs tls {cert, key}, or plain_http: true behind a terminating proxy"
+                )
+            )
+        }
+        if tls == nil, http2 == true {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: codingPathFor(c),
+                    debugDescription: "http2 needs tls: HTTP/2 is offered by ALPN only, not over plain HTTP (h2c)"
                 )
             )
         }

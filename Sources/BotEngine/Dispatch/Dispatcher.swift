@@ -82,7 +82,18 @@ public final class Dispatcher: Service, Sendable {
                         await signal.wait(timeout: configuration.idlePoll)
                         continue
                     }
-                    for stored in claimed {
+                    // Events no rule routes are done at once, together: one write for the lot instead
+                    // of one per event (most webhooks of a busy organization match no rule).
+                    let rules = self.rules.current
+                    let unrouted = claimed.filter { !rules.routes($0.event.type) }
+                    if !unrouted.isEmpty {
+                        do {
+                            try await store.finishDone(eventIDs: unrouted.map(\.event.id))
+                        } catch {
+                            logger.error("Cannot finish unrouted events; they are resumed on the next start", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    for stored in claimed where rules.routes(stored.event.type) {
                         inFlight.withLock { $0 += 1 }
                         group.addTask {
                             await self.process(stored)

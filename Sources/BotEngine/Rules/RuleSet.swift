@@ -164,6 +164,12 @@ public struct RuleSet: Sendable {
         }
     }
 
+    /// Whether some enabled rule's `on` accepts this type (its `where` aside): an event no rule routes
+    /// needs no enrichment and no journal, only to be marked done.
+    public func routes(_ type: EventType) -> Bool {
+        !candidates(for: type).isEmpty
+    }
+
     private func candidates(for type: EventType) -> [Int] {
         candidatesByType[type] ?? globRules.filter { rules[$0].accepts(type) }
     }

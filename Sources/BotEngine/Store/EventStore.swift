@@ -41,6 +41,9 @@ public protocol EventStore: Sendable {
     /// The event is finished (`done`), or goes back to pending until `nextAttemptAt`.
     func finish(eventID: String, result: EventResult) async throws
 
+    /// Several events are done, in one write: those no rule routes, finished as soon as they are claimed.
+    func finishDone(eventIDs: [String]) async throws
+
     /// One event with its state, or nil.
     func event(id: String) async throws -> StoredEvent?
 
@@ -74,6 +77,11 @@ public protocol EventStore: Sendable {
 }
 
 extension EventStore {
+    /// One write per event; stores that can do better override it.
+    public func finishDone(eventIDs: [String]) async throws {
+        for id in eventIDs { try await finish(eventID: id, result: .done) }
+    }
+
     public func ingest(_ event: Event) async throws -> IngestResult {
         try await ingest([event], snapshots: [:])[0]
     }

@@ -289,6 +289,18 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// Marks the events done in one transaction (one fsync for the lot).
+    public func finishDone(eventIDs: [String]) async throws {
+        guard !eventIDs.isEmpty else { return }
+        let now = Self.seconds(configuration.now())
+        try await write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE events SET status = 'done', finished_at = ?, next_attempt_at = NULL WHERE id = ?"
+            )
+            for id in eventIDs { try statement.execute(arguments: [now, id]) }
+        }
+    }
+
     public func event(id: String) async throws -> StoredEvent? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.eventColumns) FROM events WHERE id = ?", arguments: [id])

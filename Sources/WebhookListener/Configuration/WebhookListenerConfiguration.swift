@@ -6,8 +6,9 @@
 /// | `paths` (`listener.path`/`verify`, `listener.paths`) | ``WebhookPath`` list | one `/webhooks/avala`, scheme `avala` | each with its own verification, source and format |
 /// | `tls` (`listener.tls`) | ``WebhookTLS`` | nil | PEM chain and key, `client_ca` for mTLS, `min_version` (1.2) |
 /// | `plainHTTP` (`listener.plain_http`) | bool | false | serving without `tls` needs this set, explicitly |
+/// | `http2` (`listener.http2`) | bool | true | with `tls`: HTTP/2 or HTTP/1.1 by ALPN; off → HTTP/1.1 only. No effect without `tls` (no h2c) |
 /// | `maxBody` (`listener.max_body`) | bytes | 1 MiB | 413 beyond, without reading the rest |
-/// | `requestTimeout` (`listener.request_timeout`) | duration | 10 s | reading the body, and the idle time of a connection |
+/// | `requestTimeout` (`listener.request_timeout`) | duration | 10 s | reading the body (408), and, plus 1 s, the idle time of a connection or HTTP/2 stream |
 /// | `perIP` (`listener.per_ip`) | ``WebhookRateLimit`` | 50/s, burst 100 | 429 beyond |
 /// | `allowCIDRs` (`listener.allow_cidrs`) | CIDR list | nil (everyone) | set → only these clients (403 otherwise) |
 /// | `trustedProxies` (`listener.trusted_proxies`) | CIDR list | [] | only these peers may name the client in `X-Forwarded-For` |
@@ -20,6 +21,8 @@ public struct WebhookListenerConfiguration: Sendable {
     public var paths: [WebhookPath]
     public var tls: WebhookTLS?
     public var plainHTTP: Bool
+    /// With `tls`: offer HTTP/2 (ALPN `h2`) besides HTTP/1.1. Without `tls` it has no effect: h2c is not offered.
+    public var http2: Bool
     public var maxBody: Int
     public var requestTimeout: Duration
     public var perIP: WebhookRateLimit
@@ -39,6 +42,7 @@ public struct WebhookListenerConfiguration: Sendable {
         paths: [WebhookPath] = [WebhookPath()],
         tls: WebhookTLS? = nil,
         plainHTTP: Bool = false,
+        http2: Bool = true,
         maxBody: Int = 1_048_576,
         requestTimeout: Duration = .seconds(10),
         perIP: WebhookRateLimit = WebhookRateLimit(),
@@ -54,6 +58,7 @@ public struct WebhookListenerConfiguration: Sendable {
         self.paths = paths
         self.tls = tls
         self.plainHTTP = plainHTTP
+        self.http2 = http2
         self.maxBody = maxBody
         self.requestTimeout = requestTimeout
         self.perIP = perIP

@@ -4,6 +4,7 @@ public import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
 import HummingbirdTLS
 public import Logging
 import Metrics
@@ -12,7 +13,8 @@ import NIOSSL
 public import ServiceLifecycle
 
 /// The webhook listener: a `Service` that serves the configured paths over TLS (or plain HTTP when the
-/// configuration says so), verifies every delivery, stores it, and only then answers 202.
+/// configuration says so), verifies every delivery, stores it, and only then answers 202. Over TLS, clients
+/// get HTTP/2 or HTTP/1.1 by ALPN unless `http2` is off; plain HTTP is HTTP/1.1 only.
 ///
 /// Routes: each ``WebhookPath`` (POST), `GET /healthz` (the process is up) and `GET /readyz` (the store
 /// answers and no write failed in the last 30 s).
@@ -159,13 +161,7 @@ public final class WebhookListener: Service, Sendable {
             return ListenerJSON.response(.ok, ["status": "ready"])
         }
 
-        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: Self.timeAmount(configuration.requestTimeout)))
-        let server: HTTPServerBuilder
-        if let tls {
-            server = try .tls(http1, tlsConfiguration: tls)
-        } else {
-            server = http1
-        }
+        let server = try Self.serverBuilder(configuration, tls: tls)
         let bound = self.bound
         let app = Application(
             router: router,
@@ -178,7 +174,8 @@ public final class WebhookListener: Service, Sendable {
             "Webhook listener starting",
             metadata: [
                 "listener.host": "\(configuration.host)", "listener.port": "\(configuration.port)",
-                "listener.tls": "\(tls != nil)", "listener.paths": "\(configuration.paths.map(\.path).joined(separator: ","))",
+                "listener.tls": "\(tls != nil)", "listener.http2": "\(tls != nil && configuration.http2)",
+                "listener.paths": "\(configuration.paths.map(\.path).joined(separator: ","))",
             ]
         )
         do {
@@ -212,6 +209,27 @@ public final class WebhookListener: Service, Sendable {
 
     /// The bound port, once listening.
     public var port: Int? { bound.current }
+
+    /// HTTP/1.1 over TLS, HTTP/2 or HTTP/1.1 by ALPN over TLS (`http2`), or plain HTTP/1.1 (no h2c).
+    ///
+    /// `request_timeout` bounds the body read (``WebhookEndpoint``, 408). An HTTP/1.1 connection, an HTTP/2
+    /// stream and an HTTP/2 connection without open streams are closed after `request_timeout` + 1 s without
+    /// input: the second lets the 408 out first (at exactly `request_timeout` the idle close raced it, and over
+    /// HTTP/2 a lost race is a bare RST_STREAM instead of an answer).
+    /// `http2Upgrade` sets the ALPN protocols (h2, http/1.1) on a copy of `tls`; its minimum version,
+    /// ciphers, client CA and `sslContextCallback` (certificate reload) stay as they are.
+    static func serverBuilder(_ configuration: WebhookListenerConfiguration, tls: TLSConfiguration?) throws -> HTTPServerBuilder {
+        let idleTimeout = configuration.requestTimeout + .seconds(1)
+        let http1 = HTTP1Channel.Configuration(idleTimeout: timeAmount(idleTimeout))
+        guard let tls else { return .http1(configuration: http1) }
+        guard configuration.http2 else { return try .tls(.http1(configuration: http1), tlsConfiguration: tls) }
+        let http2 = HTTP2ChannelConfiguration(
+            idleTimeout: idleTimeout,
+            gracefulCloseTimeout: idleTimeout,
+            streamConfiguration: http1
+        )
+        return try .http2Upgrade(tlsConfiguration: tls, configuration: http2)
+    }
 
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
         let components = duration.components
