@@ -8,11 +8,8 @@ struct ChainDepthEnricher: Enricher {
     let next: any Enricher
 
     func enrich(_ event: Event) async -> Event {
-        var event = event
-        let uid = event.subject?.kind == "export" ? event.subject?.uid : event.data["export"]?["uid"]?.stringValue
-        if let uid, let depth = try? await ExportChain(store: store).depth(exportUID: uid), depth > event.chainDepth {
-            event.chainDepth = depth
-        }
-        return await next.enrich(event)
+        // The listener and the poller set it already; this covers an event stored before the export's
+        // chain was recorded (the webhook raced the plugin's record).
+        await next.enrich(await store.withRecordedChainDepth(event))
     }
 }

@@ -165,7 +165,7 @@ public struct ExportsPoller: Poller {
         }
         // Present even when empty, so rules can test them the same way for either outcome.
         for key in ["download_url", "error"] where body[key] == nil { body[key] = .null }
-        let depth = try await context.store.snapshot("chain:export:\(export.uid)")?.intValue ?? 0
+        let depth = try await context.store.recordedChainDepth(exportUID: export.uid) ?? 0
         return Event(
             type: type,
             source: .poller,

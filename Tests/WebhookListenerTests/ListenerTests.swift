@@ -28,6 +28,15 @@ import WebhookListener
         }
     }
 
+    @Test func anExportTheBotCreatedIsStoredWithItsChainDepth() async throws {
+        try await ListenerHarness.with { harness async throws in
+            _ = try await harness.store.updateSnapshot(SQLiteEventStore.chainSnapshotKey(exportUID: "e-42")) { _ in 2 }
+            let answer = try await harness.post(body: Self.exportBody, headers: ListenerHarness.avalaHeaders(Self.exportBody))
+            #expect(answer.status == 202)
+            #expect(try await harness.events().first?.event.chainDepth == 2)
+        }
+    }
+
     @Test func aRepeatedDeliveryIsADuplicateAndStoresNothing() async throws {
         try await ListenerHarness.with { harness async throws in
             let headers = ListenerHarness.avalaHeaders(Self.exportBody)

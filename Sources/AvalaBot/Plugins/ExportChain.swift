@@ -9,7 +9,7 @@ struct ExportChain {
     /// The newest followed exports kept; older ones are long terminal.
     var maxFollowed = 500
 
-    static func key(_ uid: String) -> String { "chain:export:\(uid)" }
+    static func key(_ uid: String) -> String { SQLiteEventStore.chainSnapshotKey(exportUID: uid) }
     static let followedKey = "exports.followed"
 
     func record(exportUID: String, depth: Int, follow: Bool) async throws {
@@ -25,8 +25,4 @@ struct ExportChain {
         }
     }
 
-    /// The recorded depth of an export, or nil when the bot did not create it.
-    func depth(exportUID: String) async throws -> Int? {
-        try await store.snapshot(Self.key(exportUID))?.intValue
-    }
 }

@@ -56,12 +56,14 @@ struct WebhookEndpoint: Sendable {
             logger.info("Webhook body is not JSON", metadata: ["reason": "\(error.description)"])
             throw WebhookRejection(.badRequest, error.description)
         }
-        let event: Event
+        var event: Event
         do {
             event = try EnvelopeDecoder.event(body: json, format: path.format, delivery: delivery, source: path.source, now: now)
         } catch {
             throw WebhookRejection(.badRequest, error.reason)
         }
+        // An export the bot created carries its chain depth from the start, as the poller's event would.
+        event = await shared.store.withRecordedChainDepth(event)
         logger[metadataKey: "event.type"] = "\(event.type)"
         if let deliveryID = delivery.deliveryID { logger[metadataKey: "delivery.id"] = "\(deliveryID)" }
 
