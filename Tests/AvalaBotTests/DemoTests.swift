@@ -23,7 +23,7 @@ import Testing
         #expect(text.contains("member.joined dana@acme.ai in acme-ai [poller members:acme-ai]"))
         #expect(text.contains("welcome-to-labelers → invite: done — invited dana@acme.ai to acme-labelers as member"))
         #expect(text.contains("yolo-after-coco → export: done — started export"))
-        #expect(text.contains("(yolo) [webhook avala]"), "the YOLO export's completion came by TLS webhook")
+        #expect(text.contains("(yolo) [webhook avala, chain depth 1]"), "the YOLO export's completion came by TLS webhook, at depth 1")
         #expect(text.contains("announce-yolo → log: done — logged: YOLO export"))
         #expect(text.contains("of prod-cars is ready (chain depth 1)"))
         #expect(text.contains("#ops got: Alert: page-on-failed-export"))
