@@ -220,6 +220,7 @@ let package = Package(
                 "WebhookListener",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "BotEngine",
                 "BotKit",
                 "TestSupport",

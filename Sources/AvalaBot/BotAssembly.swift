@@ -93,8 +93,10 @@ struct BotAssembly: Sendable {
             let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
             var listenerConfiguration = try section.listenerConfiguration(defaultSecret: secret)
             listenerConfiguration.metrics = { [store] in await metrics.render(store: store) }
-            let status = StatusPage(store: store, pollers: pollers.map(\.name), started: Date())
-            listenerConfiguration.status = { await status.render() }
+            if section.statusPage {
+                let status = StatusPage(store: store, pollers: pollers.map(\.name), started: Date())
+                listenerConfiguration.status = { await status.render() }
+            }
             listener = try WebhookListener(
                 configuration: listenerConfiguration,
                 store: store,

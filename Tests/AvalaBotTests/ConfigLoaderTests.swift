@@ -179,6 +179,7 @@ import WebhookListener
               per_ip: { rate_per_second: 50, burst: 100 }
               allow_cidrs: [10.0.0.0/8]
               trusted_proxies: [10.0.0.1/32]
+              status_page: true
             pollers:
               exports: { every: 30s, max_pages: 50 }
               projects: { every: 2m, progress_thresholds: [50, 100], min_acceptance_rate: 0.9 }

@@ -1,8 +1,12 @@
+import AsyncHTTPClient
 import BotEngine
 import BotKit
 import Foundation
+import NIOCore
+import NIOHTTP1
 import TestSupport
 import Testing
+import WebhookListener
 
 @testable import AvalaBot
 
@@ -56,5 +60,26 @@ import Testing
         #expect(html.contains("<b class=\"dead\">1</b>dead letters"))
         #expect(html.contains("<tr><td>exports</td><td class=\"done\">ok</td></tr>"))
         #expect(html.contains("<tr><td>members:acme-ai</td><td class=\"failing\">failing since 2026-11-30T10:00:00.000Z</td></tr>"))
+    }
+
+    @Test func theStatusPageCanBeTurnedOff() async throws {
+        try await SimulatorHarness.with { harness in
+            for enabled in [true, false] {
+                let bot = BotRun(harness: harness)
+                defer { bot.removeFiles() }
+                let config = """
+                    listener: { bind: "127.0.0.1:0", plain_http: true, verify: { scheme: none }, status_page: \(enabled) }
+                    rules: []
+                    """
+                try await bot.run(config) { assembly, _ in
+                    let port = try #require(try await assembly.listener?.waitUntilListening())
+                    let response = try await HTTPClient.shared.execute(
+                        HTTPClientRequest(url: "http://127.0.0.1:\(port)/status"),
+                        timeout: .seconds(5)
+                    )
+                    #expect(response.status.code == (enabled ? 200 : 404))
+                }
+            }
+        }
     }
 }

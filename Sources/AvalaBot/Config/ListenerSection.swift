@@ -15,6 +15,9 @@ struct ListenerSection: Decodable, Sendable {
     var perIP = PerIP()
     var allowCIDRs: [String]?
     var trustedProxies: [String]?
+    /// Serve `/status` (recent events, actions, dead letters). It shows event data such as members'
+    /// addresses: turn it off on a listener that strangers can reach, or restrict it with `allow_cidrs`.
+    var statusPage = true
 
     struct VerifySection: Decodable, Sendable {
         var scheme = "avala"
@@ -99,6 +102,7 @@ struct ListenerSection: Decodable, Sendable {
         case allowCIDRs = "allow_cidrs"
         case
             trustedProxies = "trusted_proxies"
+        case statusPage = "status_page"
     }
 
     init(from decoder: any Decoder) throws {
@@ -115,6 +119,7 @@ struct ListenerSection: Decodable, Sendable {
         perIP = try c.decodeIfPresent(PerIP.self, forKey: .perIP) ?? perIP
         allowCIDRs = try c.decodeIfPresent([String].self, forKey: .allowCIDRs)
         trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
+        statusPage = try c.decodeIfPresent(Bool.self, forKey: .statusPage) ?? statusPage
         if tls == nil, !plainHTTP {
             throw DecodingError.dataCorrupted(
                 .init(
