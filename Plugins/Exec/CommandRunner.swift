@@ -51,10 +51,9 @@ struct CommandRunner: Sendable {
             for fd in [input.parent, input.child] { close(fd) }
             throw error
         }
-        let queue = DispatchQueue(label: "avala-bot.exec")
-        let feeder = StdinFeeder(descriptor: input.parent, data: stdin, queue: queue)
-        let stdoutDrain = OutputDrain(descriptor: output.parent, limit: outputLimit, queue: queue)
-        let stderrDrain = OutputDrain(descriptor: errors.parent, limit: outputLimit, queue: queue)
+        let feeder = StdinFeeder(descriptor: input.parent, data: stdin)
+        let stdoutDrain = OutputDrain(descriptor: output.parent, limit: outputLimit)
+        let stderrDrain = OutputDrain(descriptor: errors.parent, limit: outputLimit)
         let spawned = await spawn(stdin: input.child, stdout: output.child, stderr: errors.child)
         // Our copies of the child's ends must go, or the outputs never reach their end.
         for fd in [input.child, output.child, errors.child] { close(fd) }
@@ -66,7 +65,7 @@ struct CommandRunner: Sendable {
         case .success(let pid):
             watcher = ExitWatcher(pid: pid)
         case .failure(let error):
-            // Cancelling the sources runs their handlers, which close our ends.
+            // Stopping the threads closes our ends.
             for drain in [stdoutDrain, stderrDrain] { drain.stop() }
             feeder.stop()
             throw error
