@@ -53,6 +53,14 @@ import WebhookListener
             "bot.yaml:2 store.sqlite: expected text, found a list"
         ),
         (
+            "plugins:\n  export: { request_shape: sdk }\nrules:\n  - name: yolo\n    on: export.completed\n    do:\n      - export: { project: p, format: yolo }\n",
+            "bot.yaml:2 plugins.export.request_shape: sdk cannot carry a format, but rule yolo sets one: remove format there or use request_shape docs"
+        ),
+        (
+            "plugins:\n  invite: { allowed_domains: [acme.ai], roster: { file: r.csv, organization: o, every: 1h } }\n",
+            "bot.yaml:2 plugins.invite.roster.every: warning: raises bot.roster.due, but no rule runs invite.reconcile: add one with `on: bot.roster.due` and `- invite.reconcile: {}`"
+        ),
+        (
             "plugins:\n  lgo: {}\n",
             "bot.yaml:2 plugins.lgo: unknown plugin 'lgo' (did you mean 'log'?); available: alert, exec, export, forward, invite, log"
         ),

@@ -91,6 +91,7 @@ struct ConfigLoader {
             used: rules.usedPlugins
         )
         diagnostics += plugins.diagnostics
+        diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
         return LoadedConfiguration(
@@ -101,6 +102,35 @@ struct ConfigLoader {
             diagnostics: diagnostics,
             variables: loaded.variables
         )
+    }
+
+    /// What neither a plugin's settings nor a rule shows alone: settings that rules contradict or leave
+    /// without effect.
+    static func crossChecks(rules: RuleSet, plugins: ConfigNode?) -> [ConfigDiagnostic] {
+        var diagnostics: [ConfigDiagnostic] = []
+        if let shape = plugins?["export"]?["request_shape"], shape.text == "sdk" {
+            let setting = rules.rules(running: "export", action: "create", with: "format")
+            if !setting.isEmpty {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        at: shape.location,
+                        path: "plugins.export.request_shape",
+                        "sdk cannot carry a format, but rule\(setting.count == 1 ? "" : "s") \(setting.joined(separator: ", ")) set\(setting.count == 1 ? "s" : "") one: remove format there or use request_shape docs"
+                    )
+                )
+            }
+        }
+        if let every = plugins?["invite"]?["roster"]?["every"], rules.rules(running: "invite", action: "reconcile").isEmpty {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .warning,
+                    at: every.location,
+                    path: "plugins.invite.roster.every",
+                    "raises bot.roster.due, but no rule runs invite.reconcile: add one with `on: bot.roster.due` and `- invite.reconcile: {}`"
+                )
+            )
+        }
+        return diagnostics
     }
 
     /// `AVALA_API_KEY` and `AVALA_BASE_URL` fill what the config leaves out (`AVALA_WEBHOOK_SECRET` is

@@ -99,6 +99,19 @@ public struct RuleSet: Sendable {
         Set(rules.flatMap { $0.actions.map(\.plugin) })
     }
 
+    /// The rules whose `do:` runs `plugin.action` with `parameter` written (disabled rules included), by
+    /// name: for checks that cross a plugin's settings with its rules.
+    public func rules(running plugin: String, action: String, with parameter: String? = nil) -> [String] {
+        rules.filter { rule in
+            rule.actions.contains { entry in
+                guard entry.plugin == plugin, entry.action == action else { return false }
+                guard let parameter else { return true }
+                return entry.parameters.contains { $0.name == parameter }
+            }
+        }
+        .map(\.name)
+    }
+
     /// The throttle limit of each rule that has one.
     public var throttleLimits: [String: RuleThrottle.Limit] {
         Dictionary(uniqueKeysWithValues: rules.compactMap { rule in rule.throttle.map { (rule.name, $0.limit) } })
