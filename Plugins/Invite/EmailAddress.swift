@@ -1,3 +1,5 @@
+import BotKit
+
 /// Checks and normalizes an address before it is compared or invited: one `@`, a local part, a domain
 /// with a dot, no spaces; lowercased, because the API and people disagree on case.
 enum EmailAddress {
@@ -6,7 +8,7 @@ enum EmailAddress {
     }
 
     static func normalize(_ raw: String) -> Result<String, Problem> {
-        let trimmed = raw.trimmingSpaces.lowercased()
+        let trimmed = raw.trimmingWhitespace.lowercased()
         let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
             !trimmed.contains(where: { $0 == " " || $0 == "," || $0 == ";" || $0 == "<" || $0 == ">" })
@@ -19,13 +21,5 @@ enum EmailAddress {
     /// The part after the `@` of a normalized address.
     static func domain(of email: String) -> String {
         email.split(separator: "@").last.map(String.init) ?? ""
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
     }
 }

@@ -69,18 +69,18 @@ struct Roster: Sendable {
     }
 
     static func parseCSV(_ text: String, file: String) throws -> [Entry] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }.enumerated()
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }.enumerated()
             .filter { !$0.element.isEmpty && !$0.element.hasPrefix("#") }
             .map { (line: $0.offset + 1, text: $0.element) }
         guard let header = lines.first else { return [] }
-        let columns = header.text.split(separator: ",").map { String($0).trimmingSpaces.lowercased() }
+        let columns = header.text.split(separator: ",").map { String($0).trimmingWhitespace.lowercased() }
         guard let emailColumn = columns.firstIndex(of: "email") else {
             throw RosterProblem(description: "\(file):\(header.line): the first line must name the columns, one of them 'email'")
         }
         let roleColumn = columns.firstIndex(of: "role")
         lines.removeFirst()
         return try lines.map { line in
-            let fields = line.text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+            let fields = line.text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }
             guard fields.indices.contains(emailColumn) else { throw RosterProblem(description: "\(file):\(line.line): no email column") }
             return try entry(
                 email: fields[emailColumn],
@@ -104,13 +104,13 @@ struct Roster: Sendable {
             let lineNumber = offset + 1
             var line = String(raw)
             if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]) }
-            let trimmed = line.trimmingSpaces
+            let trimmed = line.trimmingWhitespace
             if trimmed.isEmpty || trimmed == "---" { continue }
             var body = trimmed
             if trimmed.hasPrefix("- ") || trimmed == "-" {
                 try flush()
                 current = (nil, nil, lineNumber)
-                body = String(trimmed.dropFirst(1)).trimmingSpaces
+                body = String(trimmed.dropFirst(1)).trimmingWhitespace
                 if body.isEmpty { continue }
                 if !body.contains(":") {
                     current?.email = unquote(body)
@@ -119,7 +119,7 @@ struct Roster: Sendable {
             } else if current == nil {
                 throw RosterProblem(description: "\(file):\(lineNumber): expected a list item ('- address' or '- email: address')")
             }
-            let pair = body.split(separator: ":", maxSplits: 1).map { String($0).trimmingSpaces }
+            let pair = body.split(separator: ":", maxSplits: 1).map { String($0).trimmingWhitespace }
             guard pair.count == 2 else { throw RosterProblem(description: "\(file):\(lineNumber): expected 'key: value'") }
             switch pair[0] {
             case "email": current?.email = unquote(pair[1])

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// The port the simulator bound, for callers that started it on port 0 and wait for it to listen.
-final class ServerAddress: Sendable {
+/// The port a server bound, for callers that started it on port 0 and wait for it to listen (the
+/// simulator, and the demo's stand-in for Slack).
+public final class ServerAddress: Sendable {
     private enum State {
         case waiting([CheckedContinuation<Int, any Error>])
         case bound(Int)
@@ -10,7 +11,10 @@ final class ServerAddress: Sendable {
 
     private let state = Mutex(State.waiting([]))
 
-    func wait() async throws -> Int {
+    public init() {}
+
+    /// The port once bound; throws what stopped the server before it bound.
+    public func wait() async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
             let ready: Result<Int, any Error>? = state.withLock { state in
                 switch state {
@@ -26,14 +30,14 @@ final class ServerAddress: Sendable {
         }
     }
 
-    var current: Int? {
+    public var current: Int? {
         state.withLock { state in
             if case .bound(let port) = state { return port }
             return nil
         }
     }
 
-    func resolve(_ result: Result<Int, any Error>) {
+    public func resolve(_ result: Result<Int, any Error>) {
         let waiters: [CheckedContinuation<Int, any Error>] = state.withLock { state in
             guard case .waiting(let waiters) = state else { return [] }
             switch result {

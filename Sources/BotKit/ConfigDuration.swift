@@ -72,12 +72,3 @@ public struct ConfigDurationError: Error, Hashable, Sendable, CustomStringConver
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
-
-extension String {
-    /// Without leading and trailing spaces, tabs and newlines (no Foundation needed).
-    fileprivate var trimmingWhitespace: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[first...last])
-    }
-}

@@ -35,7 +35,7 @@ public struct PollLoop<P: Poller>: Sendable {
         self.poller = poller
     }
 
-    var healthKey: String { "poller.health:\(poller.name)" }
+    var healthKey: String { poller.healthKey }
     private var logger: Logger { poller.context.logger }
 
     /// Runs cycles until graceful shutdown or cancellation.

@@ -25,9 +25,18 @@ public protocol Poller: Service {
 extension Poller {
     public func shouldPoll() async -> Bool { true }
 
+    /// The snapshot where the poll loop keeps this poller's open incident.
+    public var healthKey: String { PollerHealth.snapshotKey(poller: name) }
+
     /// Loops until graceful shutdown; a cycle in progress finishes first.
     public func run() async throws {
         var loop = PollLoop(poller: self)
         try await loop.run()
     }
+}
+
+/// Where a poller's health lives in the store: the poll loop writes it, the status page reads it.
+public enum PollerHealth {
+    /// The snapshot holding `{failing_since}` while the poller's incident is open.
+    public static func snapshotKey(poller name: String) -> String { "poller.health:\(name)" }
 }

@@ -1,3 +1,4 @@
+import AvalaSimulator
 import Foundation
 import Hummingbird
 import Logging
@@ -7,18 +8,32 @@ import Synchronization
 
 /// The demo's stand-in for Slack: an HTTP server on loopback that takes incoming-webhook posts and
 /// shows each message on the timeline.
-final class DemoReceiver: Sendable {
+final class DemoReceiver: Service, Sendable {
     private let messages = Mutex<[String]>([])
-    private let port = Mutex<Int?>(nil)
+    private let address = ServerAddress()
     let timeline: DemoTimeline
+    let logger: Logger
 
-    init(timeline: DemoTimeline) {
+    init(timeline: DemoTimeline, logger: Logger) {
         self.timeline = timeline
+        self.logger = logger
+    }
+
+    /// Serves until shutdown; a server that cannot start fails ``waitUntilListening()`` instead of
+    /// leaving it waiting.
+    func run() async throws {
+        do {
+            try await application().run()
+        } catch {
+            address.resolve(.failure(error))
+            throw error
+        }
+        address.resolve(.failure(CancellationError()))
     }
 
     var received: [String] { messages.withLock { $0 } }
 
-    func application(logger: Logger) -> some ApplicationProtocol {
+    private func application() -> some ApplicationProtocol {
         let router = Router()
         router.post("/slack/**") { [self] request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 1 << 20)
@@ -30,18 +45,14 @@ final class DemoReceiver: Sendable {
         return Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "demo-slack"),
-            onServerRunning: { [self] channel in port.withLock { $0 = channel.localAddress?.port } },
+            onServerRunning: { [address] channel in address.resolve(.success(channel.localAddress?.port ?? 0)) },
             logger: logger
         )
     }
 
     /// The URL once the server is up.
     func waitUntilListening() async throws -> String {
-        for _ in 0..<500 {
-            if let port = port.withLock({ $0 }) { return "http://127.0.0.1:\(port)/slack/services/T0DEMO/B0DEMO" }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw DemoFailure("the demo's Slack receiver did not start")
+        "http://127.0.0.1:\(try await address.wait())/slack/services/T0DEMO/B0DEMO"
     }
 
     /// The message's sections, as plain text: what a person would read in the channel.
@@ -53,10 +64,4 @@ final class DemoReceiver: Sendable {
         let sections = blocks.compactMap { ($0["text"] as? [String: Any])?["text"] as? String }
         return sections.isEmpty ? (object["text"] as? String ?? "") : sections.joined(separator: "\n")
     }
-}
-
-/// The demo could not complete; the message says which part.
-struct DemoFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -30,9 +30,9 @@ struct DemoRun {
             configuration: SimulatorConfiguration(exportCompletionAfter: .milliseconds(600), webhookTrustRootsPEM: [certificate.caPEM]),
             logger: logger
         )
-        let receiver = DemoReceiver(timeline: timeline)
+        let receiver = DemoReceiver(timeline: timeline, logger: logger)
         let outside = ServiceGroup(
-            configuration: .init(services: [simulator, receiver.application(logger: logger)], logger: logger)
+            configuration: .init(services: [simulator, receiver], logger: logger)
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await outside.run() }

@@ -26,15 +26,18 @@ struct StoreOptions: ParsableArguments {
         loader.resolveReferences = false
         let loaded = loader.load(path: config)
         if let error = loaded.errors.first { throw ValidationError("\(error.description)\n(check-config lists every problem)") }
-        var path = loaded.configuration.store.sqlite
-        if path.hasPrefix("${"), path.hasSuffix("}") {
-            let name = String(path.dropFirst(2).dropLast())
+        let path = loaded.configuration.store.sqlite
+        switch ConfigSource.reference(in: path) {
+        case nil:
+            return path
+        case .environment(let name):
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
                 throw ValidationError("store.sqlite is ${\(name)}, which is not set; set it or pass --store PATH")
             }
-            path = value
+            return value
+        case .file:
+            throw ValidationError("store.sqlite is a ${file:…} reference; pass --store PATH")
         }
-        return path
     }
 
     /// Opens the store (migrating it, as the bot would); an absent file is an error, not a new store.

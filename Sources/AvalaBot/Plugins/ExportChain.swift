@@ -1,5 +1,6 @@
 import BotEngine
 import BotKit
+import Pollers
 
 /// The chain links the export plugin leaves behind, in the snapshots the exports poller reads:
 /// `chain:export:<uid>` holds the depth any event about that export carries, and `exports.followed` the
@@ -10,7 +11,7 @@ struct ExportChain {
     var maxFollowed = 500
 
     static func key(_ uid: String) -> String { SQLiteEventStore.chainSnapshotKey(exportUID: uid) }
-    static let followedKey = "exports.followed"
+    static let followedKey = ExportsPoller.followedKey
 
     func record(exportUID: String, depth: Int, follow: Bool) async throws {
         _ = try await store.updateSnapshot(Self.key(exportUID)) { current in

@@ -2,6 +2,7 @@ import BotEngine
 import BotKit
 import Foundation
 import Mustache
+import Pollers
 
 /// The `/status` page: recent events, what the rules did with them, dead letters and poller health,
 /// rendered on the server from the store. Mustache escapes every value, so event data cannot inject
@@ -50,7 +51,7 @@ struct StatusPage: Sendable {
             context["queue"] = try await store.queueDepth()
             var health: [[String: Any]] = []
             for name in pollers {
-                let snapshot = try await store.snapshot("poller.health:\(name)")
+                let snapshot = try await store.snapshot(PollerHealth.snapshotKey(poller: name))
                 let since = snapshot?["failing_since"]?.stringValue
                 health.append(["name": name, "state": since == nil ? "ok" : "failing since \(since ?? "")", "failing": since != nil])
             }

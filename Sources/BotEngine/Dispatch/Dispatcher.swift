@@ -85,7 +85,11 @@ public final class Dispatcher: Service, Sendable {
                     // Events no rule routes are done at once, together: one write for the lot instead
                     // of one per event (most webhooks of a busy organization match no rule).
                     let rules = self.rules.current
-                    let unrouted = claimed.filter { !rules.routes($0.event.type) }
+                    var routed: [StoredEvent] = []
+                    var unrouted: [StoredEvent] = []
+                    for stored in claimed {
+                        if rules.routes(stored.event.type) { routed.append(stored) } else { unrouted.append(stored) }
+                    }
                     if !unrouted.isEmpty {
                         do {
                             try await store.finishDone(eventIDs: unrouted.map(\.event.id))
@@ -93,7 +97,7 @@ public final class Dispatcher: Service, Sendable {
                             logger.error("Cannot finish unrouted events; they are resumed on the next start", metadata: ["error": "\(error)"])
                         }
                     }
-                    for stored in claimed where rules.routes(stored.event.type) {
+                    for stored in routed {
                         inFlight.withLock { $0 += 1 }
                         group.addTask {
                             await self.process(stored)
