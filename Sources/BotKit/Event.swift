@@ -45,7 +45,7 @@ public struct Event: Codable, Hashable, Sendable, Identifiable {
     public var replayOf: String?
 
     public init(
-        id: String = UUID().uuidString.lowercased(),
+        id: String = Event.newID(),
         type: EventType,
         source: Source,
         origin: String? = nil,

@@ -116,11 +116,10 @@ public enum JSON: Codable, Hashable, Sendable {
         }
     }
 
-    /// Compact JSON text with sorted keys.
+    /// Compact JSON text with sorted keys, unescaped slashes and whole numbers without a fraction;
+    /// `null` for a value JSON cannot carry (a number that is not finite).
     public var compactJSON: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
+        (try? JSONText.compact(self)) ?? "null"
     }
 }
 

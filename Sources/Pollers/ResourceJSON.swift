@@ -6,7 +6,7 @@ import Foundation
 enum ResourceJSON {
     static func encode(_ value: some Encodable) throws -> JSON {
         let data = try AvalaJSON.makeEncoder().encode(value)
-        return try JSONDecoder().decode(JSON.self, from: data)
+        return try JSON.parse(data)
     }
 
     /// A timestamp as the API writes it, or empty text when absent (for keys).

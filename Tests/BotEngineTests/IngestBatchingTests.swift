@@ -13,8 +13,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct IngestBatchingTests {
     // MARK: - The store
 
-    /// 200 callers at once, the first one's write held up behind another write: the first commits alone,
-    /// the other 199 in one more transaction.
+    /// 200 callers at once while another write holds the writer: when it is free, one transaction writes
+    /// them all.
     @Test func concurrentIngestsShareTransactions() async throws {
         try await StoreFile.with { file in
             let store = try await file.open()
@@ -24,13 +24,13 @@ import Testing
                     for index in 0..<200 {
                         group.addTask { try await store.ingest(makeStoreEvent("e-\(index)", keys: ["k-\(index)"])) }
                     }
-                    await store.batcher.waitUntilQueued(199)
+                    await store.batcher.waitUntilQueued(200)
                     release()
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
             }
             #expect(Set(results) == Set((0..<200).map { IngestResult.new(eventID: "e-\($0)") }))
-            #expect(store.committedWriteTransactions - before == 2)
+            #expect(store.committedWriteTransactions - before == 1)
             #expect(try await store.queueDepth() == 200)
             #expect(try await store.recentEvents(limit: 500, since: nil).count == 200)
         }
@@ -67,11 +67,7 @@ import Testing
 
             let results = await store.holdingTheWriter { release in
                 await withTaskGroup(of: (Int, Result<[IngestResult], any Error>).self) { group in
-                    // Two openers: one leads the first transaction alone, the other will lead the second,
-                    // which then carries the callers below in the order they were queued.
-                    group.addTask { (-1, await result { try await store.ingest([makeStoreEvent("opener-1")]) }) }
-                    group.addTask { (-2, await result { try await store.ingest([makeStoreEvent("opener-2")]) }) }
-                    await store.batcher.waitUntilQueued(1)
+                    // Queued in this order while the writer is held, then written in one transaction.
                     let calls: [[Event]] = [
                         [makeStoreEvent("a-1", keys: ["k-1"]), makeStoreEvent("a-2", keys: ["k-2"])],
                         [makeStoreEvent("b-1", keys: ["k-2"]), makeStoreEvent("b-2", keys: ["k-3"])],
@@ -83,7 +79,7 @@ import Testing
                     for (index, events) in calls.enumerated() {
                         let snapshot: JSON = .number(Double(index))
                         group.addTask { (index, await result { try await store.ingest(events, snapshots: ["call-\(index)": snapshot]) }) }
-                        await store.batcher.waitUntilQueued(2 + index)
+                        await store.batcher.waitUntilQueued(1 + index)
                     }
                     release()
                     return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
@@ -113,68 +109,107 @@ import Testing
                 let saved = try await store.snapshot("call-\(index)")
                 #expect(saved == ([2, 4].contains(index) ? nil : .number(Double(index))), "only requests that were written save a snapshot")
             }
-            #expect(store.committedWriteTransactions - before == 2)
+            #expect(store.committedWriteTransactions - before == 1)
+        }
+    }
+
+    /// A steady stream of ingests does not keep other writers off the writer: a write queued behind a
+    /// backlog of webhooks gets its turn after one drain turn, not after the whole backlog.
+    @Test func ingestDrainsLetOtherWritersIn() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open { $0.maxEventsPerTransaction = 1 }
+            let storedBeforeOtherWrite = try await store.holdingTheWriter { release in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<20 {
+                        group.addTask { _ = try await store.ingest(makeStoreEvent("e-\(index)")) }
+                    }
+                    await store.batcher.waitUntilQueued(20)
+                    // The first of the 20 scheduled the drain; this write queues behind it.
+                    let seen = Mutex<Int?>(nil)
+                    let counted = WakeSignal()
+                    store.pool.asyncWriteWithoutTransaction { db in
+                        seen.withLock { $0 = try? Int.fetchOne(db, sql: "SELECT count(*) FROM events") }
+                        counted.wake()
+                    }
+                    release()
+                    try await group.waitForAll()
+                    await counted.wait(timeout: .seconds(30))
+                    return seen.withLock { $0 }
+                }
+            }
+            #expect(storedBeforeOtherWrite == SQLiteEventStore.batchesPerDrainTurn, "one batch of one event per transaction")
+            #expect(try await store.queueDepth() == 20)
         }
     }
 
     // MARK: - The batcher alone
 
-    /// The first caller leads and writes alone; callers that arrive meanwhile are written together by the
-    /// oldest of them.
+    /// The first caller's batch is written alone; callers that arrive meanwhile are written together, in
+    /// the next batch of the same drain.
     @Test func latecomersAreWrittenTogether() async throws {
-        let flush = RecordingFlush()
+        let writer = RecordingWriter()
         let batcher = IngestBatcher(maxEventsPerFlush: 100)
         let results = await withTaskGroup(of: (String, [IngestResult]).self) { group in
-            group.addTask { ("first", (try? await batcher.submit(.events(["first"]), flush: { await flush($0) }).get()) ?? []) }
-            await flush.waitUntilEntered(1)
+            group.addTask { ("first", (try? await writer.submit(.events(["first"]), to: batcher).get()) ?? []) }
+            await writer.waitUntilEntered(1)
             for index in 0..<10 {
-                group.addTask {
-                    ("late-\(index)", (try? await batcher.submit(.events(["late-\(index)"]), flush: { await flush($0) }).get()) ?? [])
-                }
+                group.addTask { ("late-\(index)", (try? await writer.submit(.events(["late-\(index)"]), to: batcher).get()) ?? []) }
             }
             await batcher.waitUntilQueued(10)
-            await flush.open()
+            writer.open()
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
         #expect(results.count == 11)
         #expect(results.allSatisfy { $0.value == [.new(eventID: $0.key)] }, "each caller gets its own results")
-        #expect(await flush.batchSizes == [1, 10])
-        #expect(await batcher.queuedCount == 0)
+        #expect(writer.batchSizes == [1, 10])
+        #expect(writer.drains == 1, "one drain wrote both batches")
+        #expect(batcher.queuedCount == 0)
     }
 
-    /// `maxEventsPerFlush` splits a queue into several transactions, each led by its oldest caller, and a
-    /// request larger than the cap is written whole, alone.
+    /// `maxEventsPerFlush` splits a queue into several transactions, oldest first, and a request larger
+    /// than the cap is written whole, alone.
     @Test func theCapSplitsTheQueue() async throws {
-        let flush = RecordingFlush()
+        let writer = RecordingWriter()
         let batcher = IngestBatcher(maxEventsPerFlush: 10)
         let sizes = [4, 4, 4, 12, 1, 4]
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { _ = await batcher.submit(.events(["first"]), flush: { await flush($0) }) }
-            await flush.waitUntilEntered(1)
+            group.addTask { _ = await writer.submit(.events(["first"]), to: batcher) }
+            await writer.waitUntilEntered(1)
             for (index, size) in sizes.enumerated() {
                 let ids = (0..<size).map { "c\(index)-\($0)" }
-                group.addTask { _ = await batcher.submit(.events(ids), flush: { await flush($0) }) }
+                group.addTask { _ = await writer.submit(.events(ids), to: batcher) }
                 await batcher.waitUntilQueued(index + 1)
             }
-            await flush.open()
+            writer.open()
         }
-        #expect(await flush.batchSizes == [1, 2, 1, 1, 2])
-        #expect(await flush.batchEventCounts == [1, 8, 4, 12, 5])
+        #expect(writer.batchSizes == [1, 2, 1, 1, 2])
+        #expect(writer.batchEventCounts == [1, 8, 4, 12, 5])
     }
 
     /// A failed write fails the callers of that batch only.
     @Test func aFailedFlushFailsOnlyItsBatch() async throws {
-        let flush = RecordingFlush(failingBatch: 0)
+        let writer = RecordingWriter(failingBatch: 0)
         let batcher = IngestBatcher(maxEventsPerFlush: 100)
         let results = await withTaskGroup(of: (String, Bool).self) { group in
-            group.addTask { ("first", (try? await batcher.submit(.events(["first"]), flush: { await flush($0) }).get()) != nil) }
-            await flush.waitUntilEntered(1)
-            group.addTask { ("late", (try? await batcher.submit(.events(["late"]), flush: { await flush($0) }).get()) != nil) }
+            group.addTask { ("first", (try? await writer.submit(.events(["first"]), to: batcher).get()) != nil) }
+            await writer.waitUntilEntered(1)
+            group.addTask { ("late", (try? await writer.submit(.events(["late"]), to: batcher).get()) != nil) }
             await batcher.waitUntilQueued(1)
-            await flush.open()
+            writer.open()
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
         #expect(results == ["first": false, "late": true])
+    }
+
+    /// Once a drain found the queue empty, the next caller starts a new one.
+    @Test func anEmptyQueueEndsTheDrain() async throws {
+        let writer = RecordingWriter()
+        writer.open()
+        let batcher = IngestBatcher(maxEventsPerFlush: 100)
+        #expect(try await writer.submit(.events(["one"]), to: batcher).get() == [.new(eventID: "one")])
+        #expect(try await writer.submit(.events(["two"]), to: batcher).get() == [.new(eventID: "two")])
+        #expect(writer.drains == 2)
+        #expect(writer.batchSizes == [1, 1])
     }
 }
 
@@ -214,48 +249,76 @@ private func result<T>(_ body: () async throws -> T) async -> Result<T, any Erro
     }
 }
 
-/// A flush that records its batches and holds the first one until ``open()``.
-private actor RecordingFlush {
+/// A stand-in for the store's writer: drains run on one serial queue, like GRDB's writer, record their
+/// batches, and the first batch is held until ``open()``.
+private final class RecordingWriter: Sendable {
     struct Failed: Error {}
 
-    private(set) var batchSizes: [Int] = []
-    private(set) var batchEventCounts: [Int] = []
-    private var isOpen = false
-    private var held: [CheckedContinuation<Void, Never>] = []
-    private var enteredWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private struct State {
+        var batchSizes: [Int] = []
+        var batchEventCounts: [Int] = []
+        var drains = 0
+        var enteredWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let queue = DispatchQueue(label: "recording-writer")
+    private let gate = DispatchSemaphore(value: 0)
+    private let state = Mutex(State())
     private let failingBatch: Int?
 
     init(failingBatch: Int? = nil) {
         self.failingBatch = failingBatch
     }
 
-    func callAsFunction(_ batch: [IngestBatcher.Request]) async -> [IngestBatcher.Response] {
-        let number = batchSizes.count
-        batchSizes.append(batch.count)
-        batchEventCounts.append(batch.reduce(0) { $0 + $1.events.count })
-        enteredWatchers.removeAll { watcher in
-            guard watcher.count <= batchSizes.count else { return false }
-            watcher.continuation.resume()
-            return true
+    var batchSizes: [Int] { state.withLock { $0.batchSizes } }
+    var batchEventCounts: [Int] { state.withLock { $0.batchEventCounts } }
+    var drains: Int { state.withLock { $0.drains } }
+
+    func submit(_ request: IngestBatcher.Request, to batcher: IngestBatcher) async -> IngestBatcher.Response {
+        await batcher.submit(request) { self.queue.async { self.drain(batcher) } }
+    }
+
+    /// What the store's drain does, with a recording flush.
+    private func drain(_ batcher: IngestBatcher) {
+        state.withLock { $0.drains += 1 }
+        while let batch = batcher.nextBatch() {
+            let requests = batch.requests
+            let (number, watchers) = state.withLock { state in
+                state.batchSizes.append(requests.count)
+                state.batchEventCounts.append(requests.reduce(0) { $0 + $1.events.count })
+                let count = state.batchSizes.count
+                var woken: [CheckedContinuation<Void, Never>] = []
+                state.enteredWatchers.removeAll { watcher in
+                    guard watcher.count <= count else { return false }
+                    woken.append(watcher.continuation)
+                    return true
+                }
+                return (count - 1, woken)
+            }
+            for watcher in watchers { watcher.resume() }
+            if number == 0 { gate.wait() }
+            if number == failingBatch {
+                batcher.answer(batch, with: requests.map { _ in .failure(Failed()) })
+            } else {
+                batcher.answer(batch, with: requests.map { request in .success(request.events.map { .new(eventID: $0.id) }) })
+            }
         }
-        if !isOpen {
-            await withCheckedContinuation { held.append($0) }
-        }
-        if number == failingBatch {
-            return batch.map { _ in .failure(Failed()) }
-        }
-        return batch.map { request in .success(request.events.map { .new(eventID: $0.id) }) }
     }
 
     /// Returns once `count` batches have begun.
     func waitUntilEntered(_ count: Int) async {
-        if batchSizes.count >= count { return }
-        await withCheckedContinuation { enteredWatchers.append((count, $0)) }
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                if state.batchSizes.count >= count { return true }
+                state.enteredWatchers.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
     }
 
+    /// Lets the first batch through (a blocking wait on the writer's own queue, never on a task's thread).
     func open() {
-        isOpen = true
-        for continuation in held { continuation.resume() }
-        held.removeAll()
+        gate.signal()
     }
 }

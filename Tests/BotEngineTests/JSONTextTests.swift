@@ -22,13 +22,20 @@ import Testing
         #expect(!text.contains("\n"))
     }
 
-    /// The same text as BotKit's own `compactJSON` (sorted keys, unescaped slashes, integers as such).
-    @Test func writesWhatCompactJSONWrites() throws {
+    /// The same text as `JSONEncoder` with sorted keys and unescaped slashes (what `compactJSON` wrote
+    /// before it used this writer), integers as such; and `compactJSON` is this writer.
+    @Test func writesWhatJSONEncoderWrites() throws {
         let value: JSON = [
             "export": ["uid": "e-1", "url": "https://x.invalid/a/b", "count": 3, "ratio": 0.25, "ok": true, "none": nil],
-            "list": [1, 2.5, "three"],
+            "list": [1, 2.5, "three", -0.5, 1e20, 123_456_789_012_345],
+            "text": "quote \" backslash \\ tab\t ünï 🎉 \u{1B}",
         ]
-        #expect(try JSONText.compact(value) == value.compactJSON)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let expected = String(decoding: try encoder.encode(value), as: UTF8.self)
+        #expect(try JSONText.compact(value) == expected)
+        #expect(value.compactJSON == expected)
+        #expect(JSON.number(.nan).compactJSON == "null")
     }
 
     @Test func refusesNumbersThatAreNotFinite() {

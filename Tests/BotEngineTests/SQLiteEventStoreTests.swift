@@ -244,6 +244,43 @@ import Testing
         }
     }
 
+    /// Events no rule routes are finished in the claim's own write: done, the attempt counted, never
+    /// returned; the routed ones are claimed as usual, and both limits hold. The subject order holds too:
+    /// an unrouted event behind a running one about its subject waits like any other.
+    @Test func aClaimFinishesUnroutedEventsInTheSameWrite() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([
+                makeStoreEvent("r-1", type: .exportCompleted), makeStoreEvent("u-1", type: .datasetCreated),
+                makeStoreEvent("r-2", type: .exportCompleted), makeStoreEvent("u-2", type: .datasetCreated),
+                makeStoreEvent("x-1", type: .exportCompleted, subject: "x"), makeStoreEvent("x-u", type: .datasetCreated, subject: "x"),
+                makeStoreEvent("u-3", type: .datasetCreated),
+            ])
+            let before = store.committedWriteTransactions
+            let routes: @Sendable (EventType) -> Bool = { $0 == .exportCompleted }
+
+            let first = try await store.claim(limit: 1, now: now, finishingUnrouted: 1, routes: routes)
+            #expect(first.routed.map(\.event.id) == ["r-1"])
+            #expect(first.finishedUnrouted == 1)
+            #expect(store.committedWriteTransactions - before == 1, "one write for both")
+            let finished = try #require(try await store.event(id: "u-1"))
+            #expect(finished.status == .done && finished.attempts == 1 && finished.finishedAt != nil)
+            #expect(try await store.event(id: "u-2")?.status == .pending, "beyond the unrouted limit")
+
+            let second = try await store.claim(limit: 10, now: now, finishingUnrouted: 10, routes: routes)
+            #expect(second.routed.map(\.event.id) == ["r-2", "x-1"])
+            #expect(second.finishedUnrouted == 2, "u-2 and u-3; x-u waits behind x-1")
+            #expect(try await store.event(id: "x-u")?.status == .pending)
+
+            try await store.finish(eventID: "x-1", result: .done)
+            let third = try await store.claim(limit: 10, now: now, finishingUnrouted: 10, routes: routes)
+            #expect(third.routed.isEmpty && third.finishedUnrouted == 1)
+            #expect(try await store.event(id: "x-u")?.status == .done)
+            #expect(try await store.queueDepth() == 2, "r-1 and r-2 still running")
+        }
+    }
+
     // MARK: - Journal
 
     @Test func theJournalRecordsIntentsAndOutcomes() async throws {
@@ -612,7 +649,7 @@ import Testing
             let store = try await file.open()
             let now = file.clock.now
             let email = "dave@acme.ai"
-            let event = makeStoreEvent("e-1", type: .memberJoined, keys: ["k-1"], data: ["member": ["email": .string(email)]])
+            let event = makeStoreEvent("e-1", type: .datasetCreated, keys: ["k-1"], data: ["member": ["email": .string(email)]])
             _ = try await store.ingest(event)
             _ = try await store.ingest(event)
             _ = try await store.claim(limit: 10, now: now)

@@ -36,13 +36,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    for batchSize in [1, 100] {
+    // 32 producers of single events is the listener under `wrk -c32`: one event per request.
+    for (producers, batchSize) in [(8, 1), (32, 1), (8, 100)] {
         let name = batchSize == 1 ? "single events" : "batches of \(batchSize)"
         Benchmark(
-            "SQLite ingest, 8 producers sending \(name) (per event)",
+            "SQLite ingest, \(producers) producers sending \(name) (per event)",
             configuration: .init(metrics: [.throughput, .wallClock], scalingFactor: .kilo, maxIterations: 50)
         ) { benchmark in
-            try await IngestRun.run(benchmark, producers: 8, batchSize: batchSize)
+            try await IngestRun.run(benchmark, producers: producers, batchSize: batchSize)
         }
     }
 

@@ -14,8 +14,11 @@ import ServiceLifecycle
 let benchmarks: @Sendable () -> Void = {
     let calls = BenchmarkMetric.custom("API calls per cycle", polarity: .prefersSmaller, useScalingFactor: false)
     let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, .peakMemoryResident, calls], timeUnits: .milliseconds, maxDuration: .seconds(20),
-        maxIterations: 5)
+        metrics: [.wallClock, .peakMemoryResident, calls],
+        timeUnits: .milliseconds,
+        maxDuration: .seconds(20),
+        maxIterations: 5
+    )
 
     Benchmark("Members poll cycle, 10,000 members, one join", configuration: configuration) { benchmark in
         try await PollerRun.withSetup(members: 10_000, projects: 0) { simulator, context in
@@ -44,12 +47,15 @@ let benchmarks: @Sendable () -> Void = {
 
 enum PollerRun {
     static func withSetup(
-        members: Int, projects: Int, _ body: (AvalaSimulator, PollerContext) async throws -> Void
+        members: Int,
+        projects: Int,
+        _ body: (AvalaSimulator, PollerContext) async throws -> Void
     ) async throws {
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let simulator = AvalaSimulator(
             configuration: SimulatorConfiguration(apiKey: "avk_bench_key_0123456789", requestsPerMinute: 1_000_000),
-            logger: quiet)
+            logger: quiet
+        )
         if members > 0 { try await simulator.addGeneratedMembers(organization: "acme-ai", count: members) }
         if projects > 0 { await simulator.addGeneratedProjects(count: projects) }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("poll-bench-\(UUID().uuidString).sqlite").path
@@ -60,14 +66,22 @@ enum PollerRun {
             let base = try await simulator.waitUntilRunning()
             let client = AvalaClient(
                 configuration: AvalaClientConfiguration(
-                    baseURL: try BaseURL(base, allowInsecureHTTP: true), apiKey: "avk_bench_key_0123456789",
-                    requestsPerMinute: 1_000_000, burst: 10_000),
-                logger: quiet)
+                    baseURL: try BaseURL(base, allowInsecureHTTP: true),
+                    apiKey: "avk_bench_key_0123456789",
+                    requestsPerMinute: 1_000_000,
+                    burst: 10_000
+                ),
+                logger: quiet
+            )
             let store = try SQLiteEventStore(path: path, logger: quiet)
             try await store.migrate()
             let context = PollerContext(
-                client: client, store: store, wake: WakeSignal(), logger: quiet,
-                schedule: PollSchedule(interval: .seconds(60), maxPages: 1_000))
+                client: client,
+                store: store,
+                wake: WakeSignal(),
+                logger: quiet,
+                schedule: PollSchedule(interval: .seconds(60), maxPages: 1_000)
+            )
             do {
                 try await body(simulator, context)
             } catch {

@@ -105,7 +105,7 @@ struct EventsCommand: AsyncParsableCommand {
     /// it a duplicate).
     static func replay(of original: Event, at now: Date) -> Event {
         var copy = original
-        copy.id = UUID().uuidString.lowercased()
+        copy.id = Event.newID()
         copy.replayOf = original.replayOf ?? original.id
         copy.keys = ["replay:\(original.id):\(copy.id)"]
         copy.time = now

@@ -57,6 +57,9 @@ public final class Dispatcher: Service, Sendable {
         self.pluginLimits = PluginLimits(default: configuration.concurrency, limits: configuration.perPlugin)
     }
 
+    /// Events no rule routes finished per claim, beside the routed ones: they cost one row update each.
+    static let unroutedPerClaim = 512
+
     public func run() async throws {
         let released = try await store.releaseRunning()
         if released > 0 {
@@ -74,29 +77,23 @@ public final class Dispatcher: Service, Sendable {
                         await signal.wait(timeout: .milliseconds(200))
                         continue
                     }
-                    let claimed: [StoredEvent]
+                    let claimed: ClaimedEvents
                     do {
-                        claimed = try await store.claim(limit: min(free, configuration.batchSize), now: environment.now())
+                        // Events no rule routes are finished in the claim's own write, without being read
+                        // back: most webhooks of a busy organization match no rule.
+                        let rules = self.rules.current
+                        claimed = try await store.claim(
+                            limit: min(free, configuration.batchSize),
+                            now: environment.now(),
+                            finishingUnrouted: Self.unroutedPerClaim,
+                            routes: { rules.routes($0) }
+                        )
                     } catch {
                         logger.error("Cannot claim events from the store", metadata: ["error": "\(error)"])
                         await signal.wait(timeout: configuration.idlePoll)
                         continue
                     }
-                    // Events no rule routes are done at once, together: one write for the lot instead
-                    // of one per event (most webhooks of a busy organization match no rule).
-                    let rules = self.rules.current
-                    var routed: [StoredEvent] = []
-                    var unrouted: [StoredEvent] = []
-                    for stored in claimed {
-                        if rules.routes(stored.event.type) { routed.append(stored) } else { unrouted.append(stored) }
-                    }
-                    if !unrouted.isEmpty {
-                        do {
-                            try await store.finishDone(eventIDs: unrouted.map(\.event.id))
-                        } catch {
-                            logger.error("Cannot finish unrouted events; they are resumed on the next start", metadata: ["error": "\(error)"])
-                        }
-                    }
+                    let routed = claimed.routed
                     for stored in routed {
                         inFlight.withLock { $0 += 1 }
                         group.addTask {
@@ -105,7 +102,7 @@ public final class Dispatcher: Service, Sendable {
                             self.signal.wake()
                         }
                     }
-                    if claimed.isEmpty { await signal.wait(timeout: configuration.idlePoll) }
+                    if routed.isEmpty && claimed.finishedUnrouted == 0 { await signal.wait(timeout: configuration.idlePoll) }
                 }
                 await drain(group: &group, inFlight: inFlight)
             }

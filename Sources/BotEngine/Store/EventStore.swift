@@ -41,8 +41,16 @@ public protocol EventStore: Sendable {
     /// The event is finished (`done`), or goes back to pending until `nextAttemptAt`.
     func finish(eventID: String, result: EventResult) async throws
 
-    /// Several events are done, in one write: those no rule routes, finished as soon as they are claimed.
-    func finishDone(eventIDs: [String]) async throws
+    /// Claims like ``claim(limit:now:)``, except that due events whose type `routes` refuses — events no
+    /// rule routes — are finished (`done`) in the same write instead of being returned, at most
+    /// `unroutedLimit` of them per call. They run no action, so they cost a share of one write, not a write
+    /// of their own; most webhooks of a busy organization are such events.
+    func claim(
+        limit: Int,
+        now: Date,
+        finishingUnrouted unroutedLimit: Int,
+        routes: @escaping @Sendable (EventType) -> Bool
+    ) async throws -> ClaimedEvents
 
     /// One event with its state, or nil.
     func event(id: String) async throws -> StoredEvent?
@@ -77,9 +85,23 @@ public protocol EventStore: Sendable {
 }
 
 extension EventStore {
-    /// One write per event; stores that can do better override it.
-    public func finishDone(eventIDs: [String]) async throws {
-        for id in eventIDs { try await finish(eventID: id, result: .done) }
+    /// A claim, then one write per unrouted event; stores that can do better override it.
+    public func claim(
+        limit: Int,
+        now: Date,
+        finishingUnrouted unroutedLimit: Int,
+        routes: @escaping @Sendable (EventType) -> Bool
+    ) async throws -> ClaimedEvents {
+        var claimed = ClaimedEvents()
+        for stored in try await claim(limit: limit, now: now) {
+            if routes(stored.event.type) {
+                claimed.routed.append(stored)
+            } else {
+                try await finish(eventID: stored.event.id, result: .done)
+                claimed.finishedUnrouted += 1
+            }
+        }
+        return claimed
     }
 
     public func ingest(_ event: Event) async throws -> IngestResult {

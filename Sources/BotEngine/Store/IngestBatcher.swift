@@ -1,21 +1,23 @@
 import BotKit
+import Synchronization
 
-/// Group commit for `ingest`: concurrent callers are written together, in one transaction and one fsync.
+/// Group commit for `ingest`: callers queue their requests, and one *drain* at a time writes whatever is
+/// queued, in one transaction and one fsync per batch, then answers each caller.
 ///
-/// A caller that finds nobody writing becomes the *leader*: it writes its own request together with every
-/// request queued so far (up to `maxEventsPerFlush` events), hands each waiting caller its result, and
-/// returns. Callers that arrive while a write is in progress queue up and wait. When the leader is done
-/// and requests are still queued, it hands the lead to the oldest waiting caller, which writes the next
-/// batch. So each caller writes at most one batch (its own), nobody is kept writing for others forever,
-/// and no task is ever started: the callers' own tasks do all the work.
+/// The first caller that finds no drain running starts one (``submit(_:startDrain:)``'s `startDrain`,
+/// which schedules it on the store's writer). The drain takes batches with ``nextBatch()`` and answers
+/// them with ``answer(_:with:)`` until the queue is empty: callers that arrive while a batch is being
+/// written wait for the next one, which starts as soon as the writer is free. No task hops between
+/// batches and nobody hands over a lead, so under load the writer never idles while requests wait, and
+/// each batch holds everything that arrived during the one before it.
 ///
 /// Requests are written in the order they arrived, so when two of them carry the same key, the earlier
-/// one wins. The write function decides how one request's failure affects the others (see
-/// ``SQLiteEventStore``, which isolates each request in a savepoint).
+/// one wins. The write decides how one request's failure affects the others (see ``SQLiteEventStore``,
+/// which isolates each request in a savepoint).
 ///
-/// Waiting is not cancellable: once queued, a request is written, because the leader may already have
+/// Waiting is not cancellable: once queued, a request is written, because the drain may already have
 /// taken it into its transaction.
-actor IngestBatcher {
+final class IngestBatcher: Sendable {
     /// One `ingest` call, already encoded.
     struct Request: Sendable {
         var events: [PreparedEvent]
@@ -25,96 +27,99 @@ actor IngestBatcher {
 
     typealias Response = Result<[IngestResult], any Error>
 
-    /// Writes a batch in one transaction; one response per request, in order.
-    typealias Flush = @Sendable ([Request]) async -> [Response]
-
-    /// What a waiting caller is woken with.
-    private enum Turn: Sendable {
-        /// Its request was written by a leader.
-        case written(Response)
-        /// Its request is still queued, and it now leads.
-        case lead
+    /// Requests taken together by the drain; answer it with one response per request, in order.
+    struct Batch: Sendable {
+        var requests: [Request] { waiters.map(\.request) }
+        fileprivate var waiters: [Waiter]
     }
 
-    private struct Waiter {
+    fileprivate struct Waiter: Sendable {
         var request: Request
-        var continuation: CheckedContinuation<Turn, Never>
+        var continuation: CheckedContinuation<Response, Never>
+    }
+
+    private struct State {
+        /// Oldest first.
+        var waiting: [Waiter] = []
+        /// Whether a drain is scheduled or running; it ends only by finding the queue empty.
+        var draining = false
+        /// Tests wait here for a number of queued requests; see ``waitUntilQueued(_:)``.
+        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let maxEventsPerFlush: Int
-    /// Whether some caller is leading (writing, or about to).
-    private var leading = false
-    /// Oldest first.
-    private var waiting: [Waiter] = []
-    /// Tests wait here for a number of queued requests; see ``waitUntilQueued(_:)``.
-    private var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private let state = Mutex(State())
 
     init(maxEventsPerFlush: Int) {
         self.maxEventsPerFlush = max(1, maxEventsPerFlush)
     }
 
-    /// Writes `request`, alone or with others, and returns its response.
+    /// Queues `request` and returns its response once a drain wrote it.
     ///
-    /// - Parameters:
-    ///   - request: One caller's events and snapshots.
-    ///   - flush: Writes a batch; used only if this caller ends up leading.
-    func submit(_ request: Request, flush: Flush) async -> Response {
-        if leading {
-            let turn = await withCheckedContinuation { continuation in
-                waiting.append(Waiter(request: request, continuation: continuation))
-                wakeWatchers()
-            }
-            if case .written(let response) = turn { return response }
-        } else {
-            leading = true
-        }
-
-        let others = takeQueued(after: request.events.count)
-        let responses = await flush([request] + others.map(\.request))
-        precondition(responses.count == others.count + 1, "a flush returns one response per request")
-        for (waiter, response) in zip(others, responses.dropFirst()) {
-            waiter.continuation.resume(returning: .written(response))
-        }
-        if waiting.isEmpty {
-            leading = false
-        } else {
-            waiting.removeFirst().continuation.resume(returning: .lead)
-        }
-        return responses[0]
-    }
-
-    /// Requests queued behind the current leader.
-    var queuedCount: Int { waiting.count }
-
-    /// Returns once at least `count` requests are queued behind a leader. For tests, which use it to
-    /// know that callers have arrived while a write is held up, instead of sleeping.
-    func waitUntilQueued(_ count: Int) async {
-        if waiting.count >= count { return }
+    /// - Parameter startDrain: Schedules a drain; called (at most once per call, and never while another
+    ///   drain is on) when this request finds none running. It must not run the drain inline.
+    func submit(_ request: Request, startDrain: @Sendable () -> Void) async -> Response {
         await withCheckedContinuation { continuation in
-            watchers.append((count, continuation))
+            let (start, watchers) = state.withLock { state in
+                state.waiting.append(Waiter(request: request, continuation: continuation))
+                let count = state.waiting.count
+                var woken: [CheckedContinuation<Void, Never>] = []
+                state.watchers.removeAll { watcher in
+                    guard watcher.count <= count else { return false }
+                    woken.append(watcher.continuation)
+                    return true
+                }
+                defer { state.draining = true }
+                return (!state.draining, woken)
+            }
+            for watcher in watchers { watcher.resume() }
+            if start { startDrain() }
         }
     }
 
-    /// The oldest queued requests that fit in one flush beside the leader's own `ownCount` events.
-    private func takeQueued(after ownCount: Int) -> [Waiter] {
-        var total = ownCount
-        var taken = 0
-        for waiter in waiting {
-            total += waiter.request.events.count
-            if total > maxEventsPerFlush { break }
-            taken += 1
+    /// For the drain: the oldest queued requests that fit in one transaction (a request larger than the
+    /// cap goes alone, whole), or nil when nothing is queued — and then this drain is over, so the next
+    /// ``submit(_:startDrain:)`` starts another.
+    func nextBatch() -> Batch? {
+        state.withLock { state in
+            guard !state.waiting.isEmpty else {
+                state.draining = false
+                return nil
+            }
+            var total = 0
+            var taken = 0
+            for waiter in state.waiting {
+                total += waiter.request.events.count
+                if taken > 0 && total > maxEventsPerFlush { break }
+                taken += 1
+            }
+            let batch = Batch(waiters: Array(state.waiting.prefix(taken)))
+            state.waiting.removeFirst(taken)
+            return batch
         }
-        let batch = Array(waiting.prefix(taken))
-        waiting.removeFirst(taken)
-        return batch
     }
 
-    private func wakeWatchers() {
-        let count = waiting.count
-        watchers.removeAll { watcher in
-            guard watcher.count <= count else { return false }
-            watcher.continuation.resume()
-            return true
+    /// For the drain: hands each caller of `batch` its response.
+    func answer(_ batch: Batch, with responses: [Response]) {
+        precondition(responses.count == batch.waiters.count, "a batch gets one response per request")
+        for (waiter, response) in zip(batch.waiters, responses) {
+            waiter.continuation.resume(returning: response)
+        }
+    }
+
+    /// Requests queued and not yet taken by a drain.
+    var queuedCount: Int { state.withLock { $0.waiting.count } }
+
+    /// Returns once at least `count` requests are queued. For tests, which use it to know that callers
+    /// have arrived while a write is held up, instead of sleeping.
+    func waitUntilQueued(_ count: Int) async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                if state.waiting.count >= count { return true }
+                state.watchers.append((count, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
         }
     }
 }

@@ -3,16 +3,33 @@ import GRDB
 import Logging
 
 extension SQLiteEventStore {
+    /// Batches the drain writes before it lets other writers (claims, the journal) have the writer:
+    /// under a steady stream of webhooks, ingest must not keep the dispatcher from ever writing.
+    static let batchesPerDrainTurn = 4
+
+    /// Schedules a drain of the ingest queue on the writer (``IngestBatcher``): up to
+    /// ``batchesPerDrainTurn`` batches, one transaction each, then — when more is queued — another turn
+    /// behind the writes that queued up meanwhile.
+    func startIngestDrain() {
+        pool.asyncWriteWithoutTransaction { db in
+            for _ in 0..<Self.batchesPerDrainTurn {
+                guard let batch = self.batcher.nextBatch() else { return }
+                self.batcher.answer(batch, with: self.flush(batch.requests, in: db))
+            }
+            self.startIngestDrain()
+        }
+    }
+
     /// Writes one batch of `ingest` requests in one transaction: the group commit of ``IngestBatcher``.
     ///
     /// Each request runs in its own savepoint, so a request that fails on its own account (an event id
     /// already taken) is rolled back and answered with its error while the others commit. An error of
     /// the database itself (disk full, I/O) fails the whole batch. A request of one event needs no
     /// savepoint: see ``insert(_:snapshots:now:in:)``.
-    func flush(_ batch: [IngestBatcher.Request]) async -> [IngestBatcher.Response] {
+    func flush(_ batch: [IngestBatcher.Request], in db: Database) -> [IngestBatcher.Response] {
         let now = Self.seconds(configuration.now())
         do {
-            let responses: [IngestBatcher.Response] = try await write { db in
+            let responses: [IngestBatcher.Response] = try transaction(db) { db in
                 if batch.count == 1 {
                     return [.success(try Self.insert(batch[0].events, snapshots: batch[0].snapshots, now: now, in: db))]
                 }

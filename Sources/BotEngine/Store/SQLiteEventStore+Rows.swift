@@ -37,23 +37,23 @@ extension SQLiteEventStore {
     }
 
     /// - Throws: `.corruptRow`, naming `what` and the event, never the text.
-    static func decode(_ text: String, with decoder: JSONDecoder, what: String, eventID: String? = nil) throws -> JSON {
+    static func decode(_ text: String, what: String, eventID: String? = nil) throws -> JSON {
         do {
-            return try decoder.decode(JSON.self, from: Data(text.utf8))
+            return try JSON.parse(text.utf8)
         } catch {
             throw SQLiteEventStoreError(code: .corruptRow, message: "\(what) is not valid JSON", eventID: eventID)
         }
     }
 
     /// An `events` row selected with ``eventColumns``.
-    static func storedEvent(_ row: Row, decoder: JSONDecoder) throws -> StoredEvent {
+    static func storedEvent(_ row: Row) throws -> StoredEvent {
         let id: String = row["id"]
         func corrupt(_ column: String) -> SQLiteEventStoreError {
             SQLiteEventStoreError(code: .corruptRow, message: "the stored \(column) is not one this version knows", eventID: id)
         }
         guard let source = Event.Source(rawValue: row["source"]) else { throw corrupt("source") }
         guard let status = StoredEvent.Status(rawValue: row["status"]) else { throw corrupt("status") }
-        let keys = try decode(row["keys"], with: decoder, what: "the stored keys", eventID: id)
+        let keys = try decode(row["keys"], what: "the stored keys", eventID: id)
         guard let keyList = keys.arrayValue?.compactMap(\.stringValue), keyList.count == keys.arrayValue?.count else {
             throw corrupt("key list")
         }
@@ -68,7 +68,7 @@ extension SQLiteEventStore {
             origin: row["origin"],
             time: date(row["time"] as Double),
             subject: subject,
-            data: try decode(row["data"], with: decoder, what: "the stored data", eventID: id),
+            data: try decode(row["data"], what: "the stored data", eventID: id),
             keys: keyList,
             chainDepth: row["chain_depth"],
             replayOf: row["replay_of"]

@@ -110,7 +110,7 @@ public final class SQLiteEventStore: EventStore {
                 (key, try Self.encode(value, what: "the snapshot '\(key)'"))
             }
         )
-        return try await batcher.submit(request) { batch in await self.flush(batch) }.get()
+        return try await batcher.submit(request) { self.startIngestDrain() }.get()
     }
 
     /// Claims up to `limit` due events, oldest first, marking them running and counting the attempt.
@@ -119,10 +119,25 @@ public final class SQLiteEventStore: EventStore {
     /// earlier one is not done (pending, even when not yet due, holds the later ones back too). So at
     /// most one event per subject is claimed. An event without a subject is never held back.
     public func claim(limit: Int, now: Date) async throws -> [StoredEvent] {
-        guard limit > 0 else { return [] }
-        let claimed = try await write { db in
-            let decoder = JSONDecoder()
-            let rows = try Row.fetchAll(
+        try await claim(limit: limit, now: now, finishingUnrouted: 0) { _ in true }.routed
+    }
+
+    /// One write: the due events in `seq` order, each either marked running and read back (routed, up
+    /// to `limit`) or marked done (unrouted, up to `unroutedLimit`), with the attempt counted either way.
+    /// The subject rule of ``claim(limit:now:)`` holds for both: an unrouted event finished here had no
+    /// earlier unfinished event about its subject. Unrouted rows are never decoded.
+    public func claim(
+        limit: Int,
+        now: Date,
+        finishingUnrouted unroutedLimit: Int,
+        routes: @escaping @Sendable (EventType) -> Bool
+    ) async throws -> ClaimedEvents {
+        let limit = max(0, limit)
+        let unroutedLimit = max(0, unroutedLimit)
+        guard limit + unroutedLimit > 0 else { return ClaimedEvents() }
+        let nowSeconds = Self.seconds(now)
+        let claimed = try await write(synced: false) { db in
+            let rows = try Row.fetchCursor(
                 db.cachedStatement(
                     sql: """
                         SELECT seq, \(Self.eventColumns) FROM events AS e
@@ -137,21 +152,43 @@ public final class SQLiteEventStore: EventStore {
                         LIMIT ?
                         """
                 ),
-                arguments: [Self.seconds(now), limit]
+                arguments: [nowSeconds, limit + unroutedLimit]
             )
+            // Collected first and written after: the cursor reads the rows the updates would change.
+            var running: [Row] = []
+            var done: [Int64] = []
+            while let row = try rows.next() {
+                if routes(EventType(rawValue: row["type"])) {
+                    if running.count < limit { running.append(row.copy()) }
+                } else if done.count < unroutedLimit {
+                    done.append(row["seq"])
+                }
+                if running.count == limit && done.count == unroutedLimit { break }
+            }
             let markRunning = try db.cachedStatement(
                 sql: "UPDATE events SET status = 'running', attempts = attempts + 1 WHERE seq = ?"
             )
-            return try rows.map { row in
+            let markDone = try db.cachedStatement(
+                sql: """
+                    UPDATE events SET status = 'done', attempts = attempts + 1, finished_at = ?, next_attempt_at = NULL
+                    WHERE seq = ?
+                    """
+            )
+            for seq in done { try markDone.execute(arguments: [nowSeconds, seq]) }
+            let routed = try running.map { row in
                 try markRunning.execute(arguments: [row["seq"] as Int64])
-                var stored = try Self.storedEvent(row, decoder: decoder)
+                var stored = try Self.storedEvent(row)
                 stored.status = .running
                 stored.attempts += 1
                 return stored
             }
+            return ClaimedEvents(routed: routed, finishedUnrouted: done.count)
         }
-        if !claimed.isEmpty {
-            logger.debug("Events claimed", metadata: ["events.count": "\(claimed.count)"])
+        if !claimed.routed.isEmpty || claimed.finishedUnrouted > 0 {
+            logger.debug(
+                "Events claimed",
+                metadata: ["events.count": "\(claimed.routed.count)", "events.unrouted_done": "\(claimed.finishedUnrouted)"]
+            )
         }
         return claimed
     }
@@ -289,22 +326,10 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Marks the events done in one transaction (one fsync for the lot).
-    public func finishDone(eventIDs: [String]) async throws {
-        guard !eventIDs.isEmpty else { return }
-        let now = Self.seconds(configuration.now())
-        try await write { db in
-            let statement = try db.cachedStatement(
-                sql: "UPDATE events SET status = 'done', finished_at = ?, next_attempt_at = NULL WHERE id = ?"
-            )
-            for id in eventIDs { try statement.execute(arguments: [now, id]) }
-        }
-    }
-
     public func event(id: String) async throws -> StoredEvent? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.eventColumns) FROM events WHERE id = ?", arguments: [id])
-                .map { try Self.storedEvent($0, decoder: JSONDecoder()) }
+                .map { try Self.storedEvent($0) }
         }
     }
 
@@ -312,8 +337,7 @@ public final class SQLiteEventStore: EventStore {
     public func recentEvents(limit: Int, since: Date?) async throws -> [StoredEvent] {
         guard limit > 0 else { return [] }
         return try await pool.read { db in
-            let decoder = JSONDecoder()
-            return try Row.fetchAll(
+            try Row.fetchAll(
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events
@@ -323,7 +347,7 @@ public final class SQLiteEventStore: EventStore {
                     """,
                 arguments: [since.map(Self.seconds) ?? -Double.greatestFiniteMagnitude, limit]
             )
-            .map { try Self.storedEvent($0, decoder: decoder) }
+            .map { try Self.storedEvent($0) }
         }
     }
 
@@ -378,14 +402,14 @@ public final class SQLiteEventStore: EventStore {
     public func snapshot(_ key: String) async throws -> JSON? {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM snapshots WHERE key = ?", arguments: [key])
-                .map { try Self.decode($0, with: JSONDecoder(), what: "the snapshot '\(key)'") }
+                .map { try Self.decode($0, what: "the snapshot '\(key)'") }
         }
     }
 
     public func pluginState(plugin: String, key: String) async throws -> JSON? {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?", arguments: [plugin, key])
-                .map { try Self.decode($0, with: JSONDecoder(), what: "the state '\(key)' of plugin '\(plugin)'") }
+                .map { try Self.decode($0, what: "the state '\(key)' of plugin '\(plugin)'") }
         }
     }
 
@@ -415,7 +439,7 @@ public final class SQLiteEventStore: EventStore {
         let what = "the snapshot '\(key)'"
         return try await write { db in
             let current = try String.fetchOne(db, sql: "SELECT value FROM snapshots WHERE key = ?", arguments: [key])
-                .map { try Self.decode($0, with: JSONDecoder(), what: what) }
+                .map { try Self.decode($0, what: what) }
             let next = try transform(current)
             if let next {
                 try db.execute(
@@ -443,7 +467,7 @@ public final class SQLiteEventStore: EventStore {
         let what = "the state '\(key)' of plugin '\(plugin)'"
         return try await write { db in
             let current = try String.fetchOne(db, sql: "SELECT value FROM plugin_state WHERE plugin = ? AND key = ?", arguments: [plugin, key])
-                .map { try Self.decode($0, with: JSONDecoder(), what: what) }
+                .map { try Self.decode($0, what: what) }
             let next = try transform(current)
             if let next {
                 try db.execute(
@@ -512,23 +536,33 @@ public final class SQLiteEventStore: EventStore {
     /// caller's cancellation must not abort the others' writes; and a write either commits or rolls back
     /// whole anyway. IMMEDIATE takes the write lock up front, so a second process waits on the busy
     /// timeout instead of failing to upgrade a read lock halfway through.
-    func write<T: Sendable>(_ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// `synced: false` commits without waiting for the disk (`synchronous = NORMAL` for this transaction
+    /// only): for writes whose loss on a power cut is harmless because the next start redoes them — a
+    /// claim (running events are released at start, and an event finished as unrouted is only finished
+    /// again). The WAL is append-only, so the next synced commit makes it durable too, and such a write
+    /// can never survive while a synced write before it is lost.
+    func write<T: Sendable>(synced: Bool = true, _ updates: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             pool.asyncWriteWithoutTransaction { db in
-                do {
-                    var result: T?
-                    try db.inTransaction(.immediate) {
-                        result = try updates(db)
-                        return .commit
-                    }
-                    self.committedWrites.withLock { $0 += 1 }
-                    // `result` is set whenever the transaction committed.
-                    continuation.resume(returning: result!)
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+                continuation.resume(with: Result { try self.transaction(db, synced: synced, updates) })
             }
         }
+    }
+
+    /// One IMMEDIATE transaction on the writer connection, counted when it commits; see
+    /// ``write(synced:_:)``.
+    func transaction<T>(_ db: Database, synced: Bool = true, _ updates: (Database) throws -> T) throws -> T {
+        if !synced { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        defer { if !synced { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+        var result: T?
+        try db.inTransaction(.immediate) {
+            result = try updates(db)
+            return .commit
+        }
+        committedWrites.withLock { $0 += 1 }
+        // `result` is set whenever the transaction committed.
+        return result!
     }
 
     private static func timeInterval(_ duration: Duration) -> TimeInterval {

@@ -23,8 +23,9 @@ struct ClientAddressResolver: Sendable {
 
     /// The client's address in text form; `peer` when nothing trustworthy says otherwise.
     func client(peer: String?, forwardedFor: String?) -> String? {
-        guard let peer, let peerBytes = CIDRBlock.parseAddress(peer) else { return peer }
-        guard let forwardedFor, isTrustedProxy(peerBytes) else { return peer }
+        // Most deliveries come straight from the sender: nothing to parse then.
+        guard let peer, let forwardedFor, !trustedProxies.isEmpty else { return peer }
+        guard let peerBytes = CIDRBlock.parseAddress(peer), isTrustedProxy(peerBytes) else { return peer }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for hop in hops.reversed() {
             guard let bytes = CIDRBlock.parseAddress(hop) else { return peer }

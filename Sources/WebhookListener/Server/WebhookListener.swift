@@ -97,17 +97,19 @@ public final class WebhookListener: Service, Sendable {
     public func run() async throws {
         let router = Router(context: ListenerRequestContext.self)
         for endpoint in endpoints {
+            // Made once per path, not per request: a metric looked up by label and dimensions for every
+            // delivery cost as much as verifying its signature.
+            let source = endpoint.path.source
+            let accepted = Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", "accepted")])
+            let duplicate = Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", "duplicate")])
+            let ingestTime = Timer(label: "avala_bot_webhook_ingest_seconds", dimensions: [("source", source)])
             router.post(RouterPath(endpoint.path.path)) { request, context in
                 let started = ContinuousClock.now
-                let source = endpoint.path.source
                 do {
                     let response = try await endpoint.handle(request, context: context)
-                    let outcome = response.status == .accepted ? "accepted" : "duplicate"
-                    Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", outcome)])
-                        .increment()
+                    (response.status == .accepted ? accepted : duplicate).increment()
                     let elapsed = started.duration(to: .now).components
-                    Timer(label: "avala_bot_webhook_ingest_seconds", dimensions: [("source", source)])
-                        .recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+                    ingestTime.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
                     return response
                 } catch let rejection as WebhookRejection {
                     let outcome = "rejected_\(rejection.status.code)"

@@ -1,16 +1,14 @@
-import BotKit
-
-/// Compact JSON text for ``BotKit/JSON``, written directly: the store's own serializer.
+/// Compact JSON text for ``JSON``, written directly: what `compactJSON` and the store write.
 ///
 /// `JSONEncoder` goes through `Encodable` boxing for every value, and on the ingest path that was about
 /// a quarter of all CPU time (measured at 50,000 events from 8 tasks). This writes the same compact form
-/// (object keys sorted, slashes unescaped, whole numbers without a fraction) in one pass. Decoding stays
-/// with `JSONDecoder`.
-enum JSONText {
+/// (object keys sorted, slashes unescaped, whole numbers without a fraction) in one pass. Its reading
+/// counterpart is ``JSON/parse(_:)``.
+package enum JSONText {
     /// A value JSON cannot carry: a number that is not finite.
-    struct Unencodable: Error {}
+    package struct Unencodable: Error {}
 
-    static func compact(_ value: JSON) throws(Unencodable) -> String {
+    package static func compact(_ value: JSON) throws(Unencodable) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         try write(value, to: &output)

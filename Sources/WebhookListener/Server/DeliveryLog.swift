@@ -1,0 +1,27 @@
+import Logging
+
+/// The logger of one delivery, with its metadata added only when something is logged: the accepted path
+/// logs nothing above debug, and building the metadata for every request was measurable.
+struct DeliveryLog {
+    let base: Logger
+    let source: String
+    let client: String?
+    var eventType: String?
+    var deliveryID: String?
+
+    /// The listener's logger with the delivery's source, client, and (once known) event type and id.
+    var logger: Logger {
+        var logger = base
+        logger[metadataKey: "webhook.source"] = "\(source)"
+        logger[metadataKey: "client.address"] = "\(client ?? "unknown")"
+        if let eventType { logger[metadataKey: "event.type"] = "\(eventType)" }
+        if let deliveryID { logger[metadataKey: "delivery.id"] = "\(deliveryID)" }
+        return logger
+    }
+
+    /// A debug message, the metadata built only when debug is on.
+    func debug(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
+        guard base.logLevel <= .debug else { return }
+        logger.debug(message(), metadata: metadata())
+    }
+}
