@@ -23,6 +23,11 @@ import Testing
             #expect(journal == "wal")
             #expect(synchronous == 2, "FULL: a commit is on disk when ingest returns")
             #expect(foreignKeys == 1)
+
+            // A claim commits without the sync (a lost claim is redone at start), then puts FULL back.
+            _ = try await store.ingest(makeStoreEvent("e-1"))
+            #expect(try await store.claim(limit: 1, now: file.clock.now).count == 1)
+            #expect(try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
         }
     }
 

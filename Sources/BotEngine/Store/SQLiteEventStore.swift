@@ -553,8 +553,10 @@ public final class SQLiteEventStore: EventStore {
     /// One IMMEDIATE transaction on the writer connection, counted when it commits; see
     /// ``write(synced:_:)``.
     func transaction<T>(_ db: Database, synced: Bool = true, _ updates: (Database) throws -> T) throws -> T {
-        if !synced { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        defer { if !synced { try? db.execute(sql: "PRAGMA synchronous = FULL") } }
+        // Cached statements: a claim runs after every ingest batch, and parsing the pragmas each time showed
+        // up on the writer.
+        if !synced { try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute() }
+        defer { if !synced { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() } }
         var result: T?
         try db.inTransaction(.immediate) {
             result = try updates(db)
