@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import Testing
 import WebhookListener
 
@@ -152,6 +153,27 @@ import WebhookListener
                 #expect(answer.status == 202)
                 #expect(answer.version == .http1_1)
             }
+        }
+    }
+
+    /// A client that keeps its connection open and never sends close_notify does not hold up a graceful
+    /// stop: the listener waits ``TLSConfigurationLoader/closeNotifyWait`` for it, not swift-nio-ssl's
+    /// default 5 s.
+    @Test func anIdleKeepAliveClientDoesNotHoldUpTheStop() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.http2 = false
+        try await Self.withClient(try Self.client(certificates)) { client in
+            let stoppingAt = Mutex<ContinuousClock.Instant?>(nil)
+            try await ListenerHarness.with(configuration, client: client) { harness async throws in
+                let body = ListenerTests.exportBody
+                let answer = try await Self.post(client, harness, body: body, headers: ListenerHarness.avalaHeaders(body))
+                #expect(answer.status == 202)
+                stoppingAt.withLock { $0 = .now }
+            }
+            let stop = try #require(stoppingAt.withLock { $0 }).duration(to: .now)
+            #expect(stop < .seconds(3), "the stop waited \(stop) for an idle client")
         }
     }
 

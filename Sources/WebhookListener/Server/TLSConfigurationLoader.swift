@@ -1,3 +1,4 @@
+import NIOCore
 import NIOSSL
 
 /// Builds the server's `TLSConfiguration` from `listener.tls`.
@@ -11,6 +12,9 @@ enum TLSConfigurationLoader {
         "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
     ].joined(separator: ":")
 
+    /// How long a closing connection waits for the client's close_notify before closing anyway.
+    static let closeNotifyWait: TimeAmount = .milliseconds(500)
+
     /// The server configuration; the certificate and key come from `certificate` at each handshake.
     static func load(_ tls: WebhookTLS, certificate: ReloadableCertificate) throws(WebhookListenerError) -> TLSConfiguration {
         let pair = certificate.pair
@@ -21,6 +25,10 @@ enum TLSConfigurationLoader {
         configuration.sslContextCallback = certificate.contextCallback
         configuration.minimumTLSVersion = tls.minimumVersion == .tls13 ? .tlsv13 : .tlsv12
         configuration.cipherSuites = modernTLS12Ciphers
+        // On graceful shutdown the listener closes idle keep-alive connections with a close_notify and
+        // then waits this long for the client's; many clients never send one, and the default 5 s held
+        // up every stop (and reload of the process) by that much.
+        configuration.shutdownTimeout = Self.closeNotifyWait
         if let clientCAPath = tls.clientCAPath {
             let roots: [NIOSSLCertificate]
             do {
