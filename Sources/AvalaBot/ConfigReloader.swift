@@ -95,15 +95,15 @@ final class ConfigReloader: Service, Sendable {
         return outcome
     }
 
-    /// The sections whose change needs a restart. Compared by their descriptions, which show secrets
-    /// only as a redaction: a changed secret is not noticed here (restart after rotating one).
+    /// The sections whose change needs a restart, compared by value: a rotated secret (the API key, a
+    /// webhook secret) counts as a change too, though the log names only the section, never the value.
     static func sectionsNeedingRestart(_ old: BotConfiguration, _ new: BotConfiguration) -> [String] {
         var changed: [String] = []
-        if "\(old.api)" != "\(new.api)" { changed.append("api") }
-        if "\(String(describing: old.listener))" != "\(String(describing: new.listener))" { changed.append("listener") }
-        if "\(old.pollers)" != "\(new.pollers)" { changed.append("pollers") }
-        if "\(old.store)" != "\(new.store)" { changed.append("store") }
-        if "\(old.dispatcher)" != "\(new.dispatcher)" { changed.append("dispatcher") }
+        if old.api != new.api { changed.append("api") }
+        if old.listener != new.listener { changed.append("listener") }
+        if old.pollers != new.pollers { changed.append("pollers") }
+        if old.store != new.store { changed.append("store") }
+        if old.dispatcher != new.dispatcher { changed.append("dispatcher") }
         return changed
     }
 }

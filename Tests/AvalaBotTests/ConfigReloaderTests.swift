@@ -78,4 +78,27 @@ import Testing
             #expect(logs.entries.contains { "\($0.message)" == "Config reload refused; the running config stays" })
         }
     }
+
+    /// A rotated secret is a change like any other: the reload says the section needs a restart (the
+    /// running bot keeps the old key until then), and names only the section.
+    @Test func aChangedSecretNeedsARestart() throws {
+        func loaded(key: String, secret: String, every: String = "1m") throws -> BotConfiguration {
+            let yaml = """
+                api: { api_key: "\(key)" }
+                listener:
+                  plain_http: true
+                  verify: { scheme: avala, secrets: ["\(secret)"] }
+                pollers:
+                  members: { organization: acme-ai, every: \(every) }
+                """
+            let result = ConfigLoader(environment: [:]).load(yaml: yaml, file: "bot.yaml")
+            #expect(result.errors.isEmpty, "\(result.errors)")
+            return result.configuration
+        }
+        let running = try loaded(key: "avk_one", secret: "whsec_one")
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(key: "avk_one", secret: "whsec_one")).isEmpty)
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(key: "avk_two", secret: "whsec_one")) == ["api"])
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(key: "avk_one", secret: "whsec_two")) == ["listener"])
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(key: "avk_one", secret: "whsec_one", every: "2m")) == ["pollers"])
+    }
 }

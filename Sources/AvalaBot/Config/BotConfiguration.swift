@@ -36,7 +36,7 @@ struct BotConfiguration: Decodable, Sendable {
 }
 
 /// `api.*`: how the bot talks to Avala.
-struct APISection: Decodable, Sendable {
+struct APISection: Decodable, Equatable, Sendable {
     /// Default `$AVALA_BASE_URL`, else `https://api.avala.ai/api/v1`.
     var baseURL: String?
     /// Default `$AVALA_API_KEY`.
@@ -73,7 +73,7 @@ struct APISection: Decodable, Sendable {
 }
 
 /// `store.*`: where events, the journal and snapshots live.
-struct StoreSection: Decodable, Sendable {
+struct StoreSection: Decodable, Equatable, Sendable {
     var sqlite = "./data/avala-bot.sqlite"
     var postgres: SecretString?
     var retention = DurationSetting(.seconds(7 * 86_400))
@@ -96,13 +96,13 @@ struct StoreSection: Decodable, Sendable {
 }
 
 /// `dispatcher.*`: how actions run.
-struct DispatcherSection: Decodable, Sendable {
+struct DispatcherSection: Decodable, Equatable, Sendable {
     var concurrency = 8
     var maxAttempts = 8
     var backoff = Backoff()
     var shutdownGrace = DurationSetting(.seconds(20))
 
-    struct Backoff: Decodable, Sendable {
+    struct Backoff: Decodable, Equatable, Sendable {
         var base = DurationSetting(.seconds(1))
         var max = DurationSetting(.seconds(600))
 

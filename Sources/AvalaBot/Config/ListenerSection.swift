@@ -1,7 +1,7 @@
 import AvalaAPI
 
 /// `listener.*`: the TLS webhook listener. An absent section means no listener (pollers only).
-struct ListenerSection: Decodable, Sendable {
+struct ListenerSection: Decodable, Equatable, Sendable {
     var bind = "0.0.0.0:8443"
     var path: String?
     var verify: VerifySection?
@@ -19,7 +19,7 @@ struct ListenerSection: Decodable, Sendable {
     /// addresses: turn it off on a listener that strangers can reach, or restrict it with `allow_cidrs`.
     var statusPage = true
 
-    struct VerifySection: Decodable, Sendable {
+    struct VerifySection: Decodable, Equatable, Sendable {
         var scheme = "avala"
         /// Default `[$AVALA_WEBHOOK_SECRET]`.
         var secrets: [SecretString]?
@@ -35,7 +35,7 @@ struct ListenerSection: Decodable, Sendable {
         }
     }
 
-    struct PathSection: Decodable, Sendable {
+    struct PathSection: Decodable, Equatable, Sendable {
         var path: String
         var source: String?
         var verify: VerifySection?
@@ -52,7 +52,7 @@ struct ListenerSection: Decodable, Sendable {
         }
     }
 
-    struct TLSSection: Decodable, Sendable {
+    struct TLSSection: Decodable, Equatable, Sendable {
         var cert: String
         var key: String
         var clientCA: String?
@@ -73,7 +73,7 @@ struct ListenerSection: Decodable, Sendable {
         }
     }
 
-    struct PerIP: Decodable, Sendable {
+    struct PerIP: Decodable, Equatable, Sendable {
         var ratePerSecond = 50.0
         var burst = 100
 

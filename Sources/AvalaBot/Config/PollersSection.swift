@@ -1,12 +1,12 @@
 /// `pollers.*`: an absent poller section means that poller is off.
-struct PollersSection: Decodable, Sendable {
+struct PollersSection: Decodable, Equatable, Sendable {
     var exports: Poller?
     var projects: ProjectsPoller?
     var members: OrganizationsPoller?
     var invitations: OrganizationsPoller?
     var deliveries: Poller?
 
-    struct Poller: Decodable, Sendable {
+    struct Poller: Decodable, Equatable, Sendable {
         var every: DurationSetting?
         var maxPages = 50
 
@@ -22,7 +22,7 @@ struct PollersSection: Decodable, Sendable {
         }
     }
 
-    struct ProjectsPoller: Decodable, Sendable {
+    struct ProjectsPoller: Decodable, Equatable, Sendable {
         var every: DurationSetting?
         var progressThresholds: [Double]?
         var minAcceptanceRate: Double?
@@ -50,7 +50,7 @@ struct PollersSection: Decodable, Sendable {
         }
     }
 
-    struct OrganizationsPoller: Decodable, Sendable {
+    struct OrganizationsPoller: Decodable, Equatable, Sendable {
         var organization: String?
         var organizations: [String]?
         var every: DurationSetting?
