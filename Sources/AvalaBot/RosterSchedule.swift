@@ -26,7 +26,7 @@ struct RosterSchedule: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let period = Double(every.components.seconds) + Double(every.components.attoseconds) / 1e18
+            let period = every.seconds
             let now = Date().timeIntervalSince1970
             let slot = (now / period).rounded(.down) * period
             do {

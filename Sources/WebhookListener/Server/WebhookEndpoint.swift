@@ -111,7 +111,7 @@ struct WebhookEndpoint: Sendable {
             return bytes
         }
         let timedOut = Atomic(false)
-        let timer = eventLoop.scheduleTask(in: Self.timeAmount(timeout)) {
+        let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             timedOut.store(true, ordering: .relaxed)
             reader.cancel()
         }
@@ -126,11 +126,6 @@ struct WebhookEndpoint: Sendable {
             if timedOut.load(ordering: .relaxed) { throw WebhookRejection(.requestTimeout, "request took too long") }
             throw error
         }
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let components = duration.components
-        return .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
     }
 
     /// Counts the rejection; the one that completes a burst stores a `bot.webhook.rejected_burst` event.

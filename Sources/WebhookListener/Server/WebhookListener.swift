@@ -222,7 +222,7 @@ public final class WebhookListener: Service, Sendable {
     /// ciphers, client CA and `sslContextCallback` (certificate reload) stay as they are.
     static func serverBuilder(_ configuration: WebhookListenerConfiguration, tls: TLSConfiguration?) throws -> HTTPServerBuilder {
         let idleTimeout = configuration.requestTimeout + .seconds(1)
-        let http1 = HTTP1Channel.Configuration(idleTimeout: timeAmount(idleTimeout))
+        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
         guard let tls else { return .http1(configuration: http1) }
         guard configuration.http2 else { return try .tls(.http1(configuration: http1), tlsConfiguration: tls) }
         let http2 = HTTP2ChannelConfiguration(
@@ -231,10 +231,5 @@ public final class WebhookListener: Service, Sendable {
             streamConfiguration: http1
         )
         return try .http2Upgrade(tlsConfiguration: tls, configuration: http2)
-    }
-
-    private static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let components = duration.components
-        return .nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
     }
 }
