@@ -11,6 +11,8 @@ import Testing
         .number(Double.greatestFiniteMagnitude), .number(Double.leastNonzeroMagnitude),
         "", "plain", "quote \" backslash \\ slash /", "tab\tnewline\nreturn\rbell\u{07}nul\u{00}esc\u{1B}",
         "ünïcødé ✓ 🎉 日本語", "\u{2028}\u{2029}", [], [:], [1, "two", nil, [true]],
+        // Escapes at either end, next to each other, and between long unescaped runs.
+        "\"starts", "ends\\", "\n\n\u{01}\"", .string(String(repeating: "x", count: 5_000) + "\t" + String(repeating: "ü", count: 3_000) + "\""),
         ["b": 1, "a": ["z": [], "y": [:]], "": "empty key", "k\"ey": "v"],
     ]
 
