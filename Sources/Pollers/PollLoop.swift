@@ -103,7 +103,7 @@ public struct PollLoop<P: Poller>: Sendable {
                 "Poll failed",
                 metadata: [
                     "poller.name": "\(poller.name)", "poll.failures": "\(failures)", "error.message": "\(error)",
-                    "retry.delay_ms": "\(Int(delay.secondsValue * 1000))",
+                    "retry.delay_ms": "\(Int(delay.seconds * 1000))",
                 ]
             )
             var raised: EventType?

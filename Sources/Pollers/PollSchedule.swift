@@ -1,3 +1,4 @@
+import BotEngine
 import Foundation
 
 /// When a poller runs: its interval, the jitter around it, the backoff after errors, and when a run of
@@ -43,15 +44,7 @@ public struct PollSchedule: Sendable, Hashable {
     /// The wait after `failures` consecutive failures: full jitter over `base · 2^(failures-1)`, capped.
     public func backoff(failures: Int) -> Duration {
         let exponent = Double(min(max(failures - 1, 0), 30))
-        let ceiling = min(backoffMax.secondsValue, backoffBase.secondsValue * pow(2, exponent))
+        let ceiling = min(backoffMax.seconds, backoffBase.seconds * pow(2, exponent))
         return .seconds(Double.random(in: 0...max(ceiling, 0)))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    var secondsValue: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 }

@@ -1,3 +1,4 @@
+import BotEngine
 import Foundation
 import Synchronization
 
@@ -7,8 +8,7 @@ final class DemoTimeline: Sendable {
     private let lines = Mutex<[String]>([])
 
     var elapsedSeconds: Double {
-        let elapsed = started.duration(to: .now)
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        started.duration(to: .now).seconds
     }
 
     /// Everything said so far, for tests.

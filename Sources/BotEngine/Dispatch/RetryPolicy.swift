@@ -32,11 +32,3 @@ public struct RetryPolicy: Sendable {
         return Swift.max(backoff, requested)
     }
 }
-
-extension Duration {
-    /// Seconds as a floating-point number.
-    public var seconds: Double {
-        let (whole, atto) = components
-        return Double(whole) + Double(atto) / 1e18
-    }
-}

@@ -27,10 +27,7 @@ public final class RuleThrottle: Sendable {
         /// `3 per 5m`
         public var description: String { "\(count) per \(ConfigDuration.format(per))" }
 
-        var seconds: Double {
-            let (seconds, attoseconds) = per.components
-            return Double(seconds) + Double(attoseconds) / 1e18
-        }
+        var seconds: Double { per.seconds }
     }
 
     private struct WindowKey: Hashable {

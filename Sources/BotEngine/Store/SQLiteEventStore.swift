@@ -567,8 +567,5 @@ public final class SQLiteEventStore: EventStore {
         return result!
     }
 
-    private static func timeInterval(_ duration: Duration) -> TimeInterval {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    private static func timeInterval(_ duration: Duration) -> TimeInterval { duration.seconds }
 }

@@ -1,3 +1,4 @@
+import BotEngine
 import BotKit
 import Foundation
 import Synchronization
@@ -22,8 +23,7 @@ final class RejectionBurstTracker: Sendable {
 
     /// Records one rejection; returns the burst event when this one reached the threshold.
     func record(source: String, reason: String, now: Date) -> Event? {
-        let components = policy.window.components
-        let length = max(1, Double(components.seconds) + Double(components.attoseconds) / 1e18)
+        let length = max(1, policy.window.seconds)
         let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / length).rounded(.down) * length)
         let reached: Window? = windows.withLock { windows in
             var window = windows[source].flatMap { $0.start == start ? $0 : nil } ?? Window(start: start, count: 0, reasons: [:], raised: false)

@@ -1,3 +1,4 @@
+import BotEngine
 import Synchronization
 
 /// A token bucket per client address (`listener.per_ip`): `burst` requests at once, refilled at
@@ -24,9 +25,7 @@ final class TokenBucketLimiter: Sendable {
     func allow(_ client: String, now: ContinuousClock.Instant = .now) -> Bool {
         buckets.withLock { buckets in
             var bucket = buckets[client] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = now - bucket.updated
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            bucket.tokens = min(burst, bucket.tokens + max(0, seconds) * rate)
+            bucket.tokens = min(burst, bucket.tokens + max(0, (now - bucket.updated).seconds) * rate)
             bucket.updated = now
             let allowed = bucket.tokens >= 1
             if allowed { bucket.tokens -= 1 }

@@ -1,3 +1,4 @@
+import BotEngine
 import Crypto
 public import Foundation
 public import HTTPTypes
@@ -34,8 +35,7 @@ public struct SignatureVerifier: Sendable {
     ///   `whsec_` followed by base64 (the message does not quote the secret).
     public init(_ verification: WebhookVerification) throws(WebhookListenerError) {
         scheme = verification.scheme
-        let components = verification.tolerance.components
-        tolerance = TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
+        tolerance = verification.tolerance.seconds
         var keys: [SymmetricKey] = []
         for (index, secret) in verification.secrets.enumerated() where !secret.value.isEmpty {
             if scheme == .standardWebhooks {
