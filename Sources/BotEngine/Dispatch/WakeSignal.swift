@@ -28,6 +28,13 @@ public final class WakeSignal: Sendable {
 
     /// Returns at the next wake, after `timeout`, or when cancelled, whichever is first.
     func wait(timeout: Duration) async {
+        // A wake that came while nobody waited — the usual case under load, when producers wake the
+        // dispatcher while it is still busy — is taken without the task group and timer below.
+        let woken = state.withLock { state -> Bool in
+            defer { state.pending = false }
+            return state.pending
+        }
+        if woken { return }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: timeout) }
             group.addTask { await self.waitForWake() }
@@ -35,6 +42,9 @@ public final class WakeSignal: Sendable {
             group.cancelAll()
         }
     }
+
+    /// Waiters registered and not yet woken; tests use it to wake only once someone waits.
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
 
     private func waitForWake() async {
         let id = state.withLock { state -> Int in
