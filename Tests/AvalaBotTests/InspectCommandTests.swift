@@ -129,4 +129,38 @@ import Testing
                 == "--for 60: '60' is not a duration: a bare number is ambiguous (write 60s or 60m)"
         )
     }
+
+    /// Through `--config`, one read of the file serves both the store's path and the silences written in
+    /// it; its API key reference is never resolved, so listing works without the key.
+    @Test func silencesListShowsTheStoreAndTheConfigFromOneConfigFile() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        _ = try await Self.run(["silences", "add", "--store", harness.path, "--match", "event.type=export.failed", "--for", "2h"])
+        let config = harness.path + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try """
+        api:
+          base_url: "https://api.avala.ai/api/v1"
+          api_key: "${AVALA_KEY_THAT_IS_NOT_SET_IN_TESTS}"
+        store:
+          sqlite: "\(harness.path)"
+        plugins:
+          alert:
+            silences:
+              - { matchers: { "project.name": "staging-*" }, until: "2099-01-01T00:00:00Z", comment: "staging is noisy" }
+        rules: []
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+
+        let lines = try await Self.run(["silences", "list", "--config", config]).split(separator: "\n")
+        #expect(lines.contains { $0.contains("store") && $0.contains("event.type=export.failed") })
+        #expect(
+            lines.contains {
+                $0.contains("config-1") && $0.contains("config") && $0.contains("project.name=staging-*") && $0.contains("staging is noisy")
+            }
+        )
+        #expect(
+            await Self.failure(["silences", "list", "--config", harness.path + ".absent.yaml"])
+                == "\(harness.path).absent.yaml does not exist; pass --config FILE or --store PATH"
+        )
+    }
 }

@@ -15,7 +15,11 @@ struct SilencesCommand: AsyncParsableCommand {
     )
 
     static func state(_ options: StoreOptions) async throws -> StoredPluginState {
-        StoredPluginState(store: try await options.open(logger: Logger(label: "avala-bot.silences")), plugin: "alert")
+        try await state(options, config: options.loadConfig())
+    }
+
+    static func state(_ options: StoreOptions, config: LoadedConfiguration?) async throws -> StoredPluginState {
+        StoredPluginState(store: try await options.open(logger: Logger(label: "avala-bot.silences"), config: config), plugin: "alert")
     }
 
     struct List: AsyncParsableCommand {
@@ -25,8 +29,10 @@ struct SilencesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let now = Date()
-            let stored = try await AlertSilence.list(in: try await SilencesCommand.state(options))
-            let configured = SilencesCommand.configured(options)
+            // Read once: for the store's path and for the silences written in it.
+            let loaded = options.loadConfig()
+            let stored = try await AlertSilence.list(in: try await SilencesCommand.state(options, config: loaded))
+            let configured = SilencesCommand.configured(in: loaded)
             let all = stored.map { ($0, "store") } + configured.map { ($0, "config") }
             if options.json {
                 for (silence, origin) in all {
@@ -120,13 +126,9 @@ struct SilencesCommand: AsyncParsableCommand {
         }
     }
 
-    /// The silences written in the config, read without resolving references.
-    static func configured(_ options: StoreOptions) -> [AlertSilence] {
-        guard options.store == nil || FileManager.default.fileExists(atPath: options.config) else { return [] }
-        var loader = ConfigLoader()
-        loader.resolveReferences = false
-        let loaded = loader.load(path: options.config)
-        guard let items = loaded.configuration.plugins?["alert"]?["silences"]?.items else { return [] }
+    /// The silences written in the config (read without resolving references); none without a config.
+    static func configured(in loaded: LoadedConfiguration?) -> [AlertSilence] {
+        guard let items = loaded?.configuration.plugins?["alert"]?["silences"]?.items else { return [] }
         return items.enumerated().compactMap { index, node in try? AlertSilence(json: node.json, defaultID: "config-\(index + 1)") }
     }
 }

@@ -15,16 +15,22 @@ struct StoreOptions: ParsableArguments {
     @Flag(name: .long, help: "One JSON object per line instead of a table.")
     var json = false
 
-    /// The store path: `--store`, else the config's. References in the config are resolved only for the
-    /// store path, so inspecting never needs the API key.
-    func storePath() throws -> String {
-        if let store { return store }
-        guard FileManager.default.fileExists(atPath: config) else {
-            throw ValidationError("\(config) does not exist; pass --config FILE or --store PATH")
-        }
+    /// The config file, read without resolving references, so inspecting never needs the API key; nil
+    /// when the file does not exist.
+    func loadConfig() -> LoadedConfiguration? {
+        guard FileManager.default.fileExists(atPath: config) else { return nil }
         var loader = ConfigLoader()
         loader.resolveReferences = false
-        let loaded = loader.load(path: config)
+        return loader.load(path: config)
+    }
+
+    /// The store path: `--store`, else the config's (`loaded`, from ``loadConfig()``). A reference is
+    /// resolved for the store path alone.
+    func storePath(config loaded: LoadedConfiguration?) throws -> String {
+        if let store { return store }
+        guard let loaded else {
+            throw ValidationError("\(config) does not exist; pass --config FILE or --store PATH")
+        }
         if let error = loaded.errors.first { throw ValidationError("\(error.description)\n(check-config lists every problem)") }
         let path = loaded.configuration.store.sqlite
         switch ConfigSource.reference(in: path) {
@@ -42,7 +48,12 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store (migrating it, as the bot would); an absent file is an error, not a new store.
     func open(logger: Logger) async throws -> SQLiteEventStore {
-        let path = try storePath()
+        try await open(logger: logger, config: loadConfig())
+    }
+
+    /// ``open(logger:)`` with the config the caller has read already (``loadConfig()``).
+    func open(logger: Logger, config loaded: LoadedConfiguration?) async throws -> SQLiteEventStore {
+        let path = try storePath(config: loaded)
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("no store at \(path): has the bot run with this config? (or pass --store PATH)")
         }
