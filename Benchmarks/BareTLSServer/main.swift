@@ -3,6 +3,9 @@
 // no signature check, no parsing, no store. Whatever the real listener loses against this is the cost
 // of its own work, not of Hummingbird or TLS.
 //
+// With BARE_DURABLE_FILE set, the route also appends each body to that file, group-committed, and answers
+// 202 only after the fdatasync (DurableAppend): the ceiling for any listener that acknowledges durably.
+//
 // Usage: BareTLSServer <cert.pem> <key.pem> [port] [path]
 import Foundation
 import Hummingbird
@@ -24,11 +27,21 @@ var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map {
 // Same floor as the listener (swift-nio-ssl's default minimum is TLS 1.0).
 tls.minimumTLSVersion = .tlsv12
 
+let durable: DurableAppend?
+do {
+    durable = try ProcessInfo.processInfo.environment["BARE_DURABLE_FILE"].map(DurableAppend.init(path:))
+} catch {
+    FileHandle.standardError.write(Data("BareTLSServer: \(error)\n".utf8))
+    exit(66)
+}
+
 let router = Router()
 router.post(RouterPath(path)) { request, _ -> HTTPResponse.Status in
     // Read the body as the listener does, so both pay for receiving it.
-    _ = try await request.body.collect(upTo: 1 << 20)
-    return .ok
+    let body = try await request.body.collect(upTo: 1 << 20)
+    guard let durable else { return .ok }
+    try await durable.append(body)
+    return .accepted
 }
 let app = Application(
     router: router,

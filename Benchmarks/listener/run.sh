@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Webhook listener benchmark (issue 4 §8), loopback only, one run, three servers:
 #   (a) BareTLSServer: a bare Hummingbird TLS route that reads the body and answers 200 — the ceiling;
+#   (a′) the same route appending each body to a file, group-committed, 202 after the fdatasync — the
+#        ceiling for any server that acknowledges durably (not required by the issue; it shows the room);
 #   (b) `avala-bot run`: TLS + avala signature + durable SQLite ingest, answering 202 — the real path;
 #   (c) adnanh/webhook (Debian `webhook`) with an HMAC-SHA256 rule, running /bin/true — a peer.
 # Saturation: wrk -t1 -c32 -d10s (wrk takes one of the two cores, so each server gets about one).
@@ -11,7 +13,7 @@
 #   SKIP_BUILD=1      reuse the release binaries already built
 #   KEEP_WORK=1       keep the temporary directory (certificate, configs, databases, logs)
 #   DURATION=10s      wrk duration
-#   ROUNDS=3          saturation rounds; (a) and (b) alternate, and the report gives each one's median
+#   ROUNDS=3          saturation rounds; (a), (a′) and (b) take turns, and the report gives each one's median
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -32,6 +34,7 @@ RATE_REQUESTS=30000
 PORT_A=19441
 PORT_B=19442
 PORT_C=19443
+PORT_D=19444
 WEBHOOK_PATH=/webhooks/avala
 
 WORK=$(mktemp -d /tmp/listener-bench.XXXXXX)
@@ -84,7 +87,7 @@ if [ "${#need[@]}" -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-for port in "$PORT_A" "$PORT_B" "$PORT_C"; do
+for port in "$PORT_A" "$PORT_B" "$PORT_C" "$PORT_D"; do
     if ss -ltnH "sport = :$port" | grep -q .; then die "port $port is in use"; fi
 done
 
@@ -210,7 +213,16 @@ start bare "$PORT_A" "$BARE" "$WORK/tls.crt" "$WORK/tls.key" "$PORT_A" "$WEBHOOK
 [ "$(post_once "$URL_A" check-1)" = 200 ] || die "(a) did not answer 200"
 result=$(fixed_rate bare "$URL_A" 200)
 read -r A_RATE_P50 A_RATE_P99 A_RATE_RPS <<<"$result"
-# (a) keeps running: its saturation rounds alternate with (b)'s below.
+# (a) keeps running: its saturation rounds alternate with (a′)'s and (b)'s below.
+
+# --- (a′) the bare route + a durable append ----------------------------------------------------------
+log "(a′) bare route + durable append (group commit, fdatasync)"
+URL_D="https://127.0.0.1:$PORT_D$WEBHOOK_PATH"
+DURABLE_FILE="$WORK/durable-append.bin"
+BARE_DURABLE_FILE="$DURABLE_FILE" start bare-durable "$PORT_D" "$BARE" "$WORK/tls.crt" "$WORK/tls.key" "$PORT_D" "$WEBHOOK_PATH"
+[ "$(post_once "$URL_D" check-1)" = 202 ] || die "(a′) did not answer 202"
+BODY_BYTES=$(stat -c %s "$WORK/body.json")
+[ "$(stat -c %s "$DURABLE_FILE")" = "$BODY_BYTES" ] || die "(a′) answered before the body was in its file"
 
 # --- (b) avala-bot run -------------------------------------------------------------------------------
 # The listener as configured in production, except: loopback bind, the per-IP limit lifted (every request
@@ -276,6 +288,9 @@ bot_config "$WORK/b-sat/avala-bot.sqlite" >"$WORK/b-sat/avala-bot.yaml"
 start bot-sat "$PORT_B" "$AVALA_BOT" run --config "$WORK/b-sat/avala-bot.yaml"
 [ "$(post_once "$URL_B" "check-$(openssl rand -hex 4)")" = 202 ] || die "(b) saturation instance did not answer 202"
 A_ROUNDS=()
+D_ROUNDS=()
+D_RATIO_ROUNDS=()
+D_ANSWERED=1
 B_ROUNDS=()
 RATIO_ROUNDS=()
 A_P99_ROUNDS=()
@@ -288,13 +303,18 @@ for round in $(seq 1 "$ROUNDS"); do
     read -r rps p99 _ _ <<<"$result"
     A_ROUNDS+=("$rps")
     A_P99_ROUNDS+=("$p99")
+    result=$(saturate "bare-durable-r$round" "$URL_D")
+    read -r d_rps _ d_n d_warm <<<"$result"
+    D_ROUNDS+=("$d_rps")
+    D_ANSWERED=$((D_ANSWERED + d_n + d_warm))
+    D_RATIO_ROUNDS+=("$(awk -v x="$d_rps" -v y="$rps" 'BEGIN {printf "%.1f", 100 * x / y}')")
     result=$(saturate "bot-sat-r$round" "$URL_B")
     read -r b_rps b_p99 b_n b_warm <<<"$result"
     B_ROUNDS+=("$b_rps")
     B_P99_ROUNDS+=("$b_p99")
     B_ANSWERED=$((B_ANSWERED + b_n + b_warm))
     RATIO_ROUNDS+=("$(awk -v x="$b_rps" -v y="$rps" 'BEGIN {printf "%.1f", 100 * x / y}')")
-    log "round $round: (a) $rps, (b) $b_rps requests/s"
+    log "round $round: (a) $rps, (a′) $d_rps, (b) $b_rps requests/s"
 done
 stop_last
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
@@ -309,7 +329,14 @@ B_STORED=$(count_events "$WORK/b-sat/avala-bot.sqlite")
 # B_ANSWERED counts every round's warm-up and measured requests and the one check request.
 [ "$B_STORED" -ge "$B_ANSWERED" ] || die "(b) stored $B_STORED events for $B_ANSWERED answered requests: duplicates?"
 B_PENDING=$(sqlite3 "$WORK/b-sat/avala-bot.sqlite" "SELECT count(*) FROM events WHERE status != 'done';")
+# (a′), then (a): the servers were started in that order.
 stop_last
+stop_last
+D_RPS=$(median "${D_ROUNDS[@]}")
+D_RATIO=$(median "${D_RATIO_ROUNDS[@]}")
+# Every answered request of (a′) must have its body in the file.
+D_STORED=$(($(stat -c %s "$DURABLE_FILE") / BODY_BYTES))
+[ "$D_STORED" -ge "$D_ANSWERED" ] || die "(a′) has $D_STORED bodies in its file for $D_ANSWERED answered requests"
 
 # --- (c) adnanh/webhook --------------------------------------------------------------------------------
 log "(c) adnanh/webhook with an HMAC-SHA256 rule"
@@ -347,16 +374,18 @@ fmt() { awk -v x="$1" 'BEGIN {printf "%.0f", x}'; }
 cat <<EOF
 
 Loopback, TLS 1.3, 1 KB signed JSON POST. Saturation: \`wrk -t1 -c$CONNECTIONS -d$DURATION\`, $ROUNDS rounds with
-(a) and (b) in turns, medians. Fixed rate: \`h2load --h1 -n $RATE_REQUESTS -c $RATE_CLIENTS --rps $RATE_PER_CLIENT\`.
+(a), (a′) and (b) in turns, medians. Fixed rate: \`h2load --h1 -n $RATE_REQUESTS -c $RATE_CLIENTS --rps $RATE_PER_CLIENT\`.
 
 | server | requests/s (wrk) | p99 at saturation | vs (a) | at ~1,000 requests/s: p50 / p99 |
 |---|---|---|---|---|
 | (a) bare Hummingbird TLS route, 200 | $(fmt "$A_RPS") | $A_P99 ms | 100 % | $A_RATE_P50 / $A_RATE_P99 ms ($(fmt "$A_RATE_RPS") req/s) |
+| (a′) the same route + durable append (group commit, fdatasync), 202 | $(fmt "$D_RPS") | — | $(fmt "$D_RATIO") % | — |
 | (b) \`avala-bot run\`: TLS + avala signature + SQLite ingest, 202 | $(fmt "$B_RPS") | $B_P99 ms | $(fmt "$RATIO") % | $B_RATE_P50 / $B_RATE_P99 ms ($(fmt "$B_RATE_RPS") req/s) |
 | (c) adnanh/webhook $(webhook -version | awk '{print $NF}'), HMAC rule, /bin/true | $(fmt "$C_RPS") | $C_P99 ms | $(ratio "$C_RPS" "$A_RPS") | — |
 
-Rounds, requests/s: (a) $(printf '%s ' "${A_ROUNDS[@]}" | sed 's/ $//'); (b) $(printf '%s ' "${B_ROUNDS[@]}" | sed 's/ $//');
-(b)/(a) per round $(printf '%s %% ' "${RATIO_ROUNDS[@]}" | sed 's/ $//'). (b)'s "vs (a)" is the median of the per-round ratios.
+Rounds, requests/s: (a) $(printf '%s ' "${A_ROUNDS[@]}" | sed 's/ $//'); (a′) $(printf '%s ' "${D_ROUNDS[@]}" | sed 's/ $//'); (b) $(printf '%s ' "${B_ROUNDS[@]}" | sed 's/ $//');
+(b)/(a) per round $(printf '%s %% ' "${RATIO_ROUNDS[@]}" | sed 's/ $//'); (a′)/(a) $(printf '%s %% ' "${D_RATIO_ROUNDS[@]}" | sed 's/ $//').
+"vs (a)" is the median of the per-round ratios. (a′) has $D_STORED bodies in its file for $D_ANSWERED answered requests.
 
 (b) stored $B_STORED events for $B_ANSWERED answered requests (warm-up and check included) in the saturation
 run ($B_PENDING not yet dispatched when it stopped) and $B_RATE_STORED in the fixed-rate run. Targets: (b) ≥ 60 % of (a); p99 ≤ 10 ms at 1,000 requests/s.
