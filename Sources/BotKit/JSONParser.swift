@@ -61,27 +61,17 @@ struct JSONParser {
             guard index < end else { throw error(at: index, "unexpected end of input") }
             var value: JSON
             switch base[index] {
-            case UInt8(ascii: "{"):
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = base[index] == UInt8(ascii: "{")
                 try checkDepth()
                 index += 1
                 skipWhitespace()
-                if index < end, base[index] == UInt8(ascii: "}") {
+                if index < end, base[index] == (isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) {
                     index += 1
-                    value = .object([:])
+                    value = isObject ? .object([:]) : .array([])
                 } else {
-                    frames.append(Frame(valuesStart: values.count, keysStart: keys.count, isObject: true))
-                    try parseKey()
-                    continue nextValue
-                }
-            case UInt8(ascii: "["):
-                try checkDepth()
-                index += 1
-                skipWhitespace()
-                if index < end, base[index] == UInt8(ascii: "]") {
-                    index += 1
-                    value = .array([])
-                } else {
-                    frames.append(Frame(valuesStart: values.count, keysStart: keys.count, isObject: false))
+                    frames.append(Frame(valuesStart: values.count, keysStart: keys.count, isObject: isObject))
+                    if isObject { try parseKey() }
                     continue nextValue
                 }
             case UInt8(ascii: "\""):

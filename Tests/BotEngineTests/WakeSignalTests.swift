@@ -24,10 +24,16 @@ import Testing
         #expect(elapsed >= .milliseconds(50))
     }
 
+    /// A task waiting on `signal`, returned once its wait is registered; its value is how long it waited.
+    static func waiter(on signal: WakeSignal) async -> Task<Duration, Never> {
+        let waiter = Task { await ContinuousClock().measure { await signal.wait(timeout: never) } }
+        while signal.waiterCount == 0 { await Task.yield() }
+        return waiter
+    }
+
     @Test func aWakeResumesAWaiter() async {
         let signal = WakeSignal()
-        let waiter = Task { await ContinuousClock().measure { await signal.wait(timeout: Self.never) } }
-        while signal.waiterCount == 0 { await Task.yield() }
+        let waiter = await Self.waiter(on: signal)
         signal.wake()
         #expect(await waiter.value < .seconds(10))
         #expect(signal.waiterCount == 0)
@@ -35,8 +41,7 @@ import Testing
 
     @Test func cancellingAWaiterEndsItsWait() async {
         let signal = WakeSignal()
-        let waiter = Task { await ContinuousClock().measure { await signal.wait(timeout: Self.never) } }
-        while signal.waiterCount == 0 { await Task.yield() }
+        let waiter = await Self.waiter(on: signal)
         waiter.cancel()
         #expect(await waiter.value < .seconds(10))
         #expect(signal.waiterCount == 0)

@@ -15,12 +15,15 @@ struct SilencesCommand: AsyncParsableCommand {
     )
 
     static func state(_ options: StoreOptions) async throws -> StoredPluginState {
-        try await state(options, config: options.loadConfig())
+        StoredPluginState(store: try await options.open(logger: logger), plugin: "alert")
     }
 
+    /// ``state(_:)`` with the config `list` has read already.
     static func state(_ options: StoreOptions, config: LoadedConfiguration?) async throws -> StoredPluginState {
-        StoredPluginState(store: try await options.open(logger: Logger(label: "avala-bot.silences"), config: config), plugin: "alert")
+        StoredPluginState(store: try await options.open(logger: logger, config: config), plugin: "alert")
     }
+
+    private static var logger: Logger { Logger(label: "avala-bot.silences") }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Silences from the store and the config; expired ones are marked.")

@@ -48,7 +48,8 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store (migrating it, as the bot would); an absent file is an error, not a new store.
     func open(logger: Logger) async throws -> SQLiteEventStore {
-        try await open(logger: logger, config: loadConfig())
+        // With --store the config is not needed: do not read it.
+        try await open(logger: logger, config: store == nil ? loadConfig() : nil)
     }
 
     /// ``open(logger:)`` with the config the caller has read already (``loadConfig()``).

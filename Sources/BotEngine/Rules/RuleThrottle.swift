@@ -26,8 +26,6 @@ public final class RuleThrottle: Sendable {
 
         /// `3 per 5m`
         public var description: String { "\(count) per \(ConfigDuration.format(per))" }
-
-        var seconds: Double { per.seconds }
     }
 
     private struct WindowKey: Hashable {
@@ -73,8 +71,8 @@ public final class RuleThrottle: Sendable {
                 }
             }
             let windowKey = WindowKey(rule: rule, key: key)
-            var window = state.windows[windowKey] ?? Window(per: limit.seconds, admitted: [])
-            window.per = limit.seconds
+            var window = state.windows[windowKey] ?? Window(per: limit.per.seconds, admitted: [])
+            window.per = limit.per.seconds
             window.prune(now: time)
             let admitted: Bool
             if window.admitted.contains(where: { $0.eventID == eventID }) {
@@ -95,7 +93,7 @@ public final class RuleThrottle: Sendable {
         let time = now ?? self.now()
         return state.withLock { state in
             guard var window = state.windows[WindowKey(rule: rule, key: key)] else { return limit.count > 0 }
-            window.per = limit.seconds
+            window.per = limit.per.seconds
             window.prune(now: time)
             return window.admitted.contains { $0.eventID == eventID } || window.admitted.count < limit.count
         }

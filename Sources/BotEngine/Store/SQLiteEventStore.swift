@@ -55,7 +55,7 @@ public final class SQLiteEventStore: EventStore {
         options.label = "avala-bot.store"
         options.journalMode = .wal
         options.foreignKeysEnabled = true
-        options.busyMode = .timeout(Self.timeInterval(configuration.busyTimeout))
+        options.busyMode = .timeout(configuration.busyTimeout.seconds)
         options.maximumReaderCount = max(1, configuration.maximumReaderCount)
         // Statement arguments hold event bodies, which may hold email addresses: keep them out of errors.
         options.publicStatementArguments = false
@@ -566,6 +566,4 @@ public final class SQLiteEventStore: EventStore {
         // `result` is set whenever the transaction committed.
         return result!
     }
-
-    private static func timeInterval(_ duration: Duration) -> TimeInterval { duration.seconds }
 }
