@@ -8,6 +8,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Synchronization
+import TestSupport
 import Testing
 import WebhookListener
 

@@ -1,15 +1,20 @@
-import Foundation
-import Testing
+public import Foundation
 
-/// A self-signed certificate for localhost and 127.0.0.1, made with `openssl req -x509` in a temp dir.
-struct TestCertificates: Sendable {
-    let directory: URL
-    var certificatePath: String { directory.appendingPathComponent("server.crt").path }
-    var keyPath: String { directory.appendingPathComponent("server.key").path }
-    var clientCertificatePath: String { directory.appendingPathComponent("client.crt").path }
-    var clientKeyPath: String { directory.appendingPathComponent("client.key").path }
+/// A self-signed certificate for localhost and 127.0.0.1, made with `openssl req -x509` in a temp dir,
+/// and a client certificate for mTLS.
+public struct TestCertificates: Sendable {
+    /// `openssl` exited with an error, or could not be started.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
 
-    static func make() throws -> TestCertificates {
+    public let directory: URL
+    public var certificatePath: String { directory.appendingPathComponent("server.crt").path }
+    public var keyPath: String { directory.appendingPathComponent("server.key").path }
+    public var clientCertificatePath: String { directory.appendingPathComponent("client.crt").path }
+    public var clientKeyPath: String { directory.appendingPathComponent("client.key").path }
+
+    public static func make() throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("listener-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
@@ -25,7 +30,7 @@ struct TestCertificates: Sendable {
         return certificates
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -35,8 +40,14 @@ struct TestCertificates: Sendable {
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        do {
+            try process.run()
+        } catch {
+            throw Failure(description: "cannot start /usr/bin/openssl: \(error)")
+        }
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " ")) failed")
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "openssl \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
     }
 }

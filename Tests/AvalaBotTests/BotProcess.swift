@@ -1,0 +1,138 @@
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// The built `avala-bot` binary, run as a separate process: what a test needs to kill it for real
+/// (SIGKILL ends it mid-write, which no in-process test can do) and to start it again on the same files.
+///
+/// Its output goes to a log file next to the config, so nothing blocks on a full pipe and a failing test
+/// can show what the bot said.
+final class BotProcess: Sendable {
+    /// How the process ended.
+    enum Exit: Equatable, CustomStringConvertible {
+        case status(Int32)
+        case signal(Int32)
+
+        var description: String {
+            switch self {
+            case .status(let code): "exit status \(code)"
+            case .signal(let number): "signal \(number)"
+            }
+        }
+    }
+
+    let logPath: String
+    /// The listener's bound port, read from the log once it listens.
+    let port: Int
+    private let process: Process
+    private let termination = Termination()
+
+    /// The binary `swift test` builds next to the test bundle (it builds every product of the package).
+    static func binary() throws -> URL {
+        let bundle = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        let binary = bundle.deletingLastPathComponent().appendingPathComponent("avala-bot")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path),
+            "no avala-bot binary at \(binary.path): `swift test` builds it; `swift build` does too"
+        )
+        return binary
+    }
+
+    /// Starts `avala-bot run --config configPath` and returns once its listener listens.
+    ///
+    /// - Parameter logPath: where its stdout and stderr go (appended, so a restart adds to the same file).
+    init(configPath: String, environment: [String: String], logPath: String) async throws {
+        self.logPath = logPath
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        defer { try? log.close() }
+        try log.seekToEnd()
+        let startOffset = try log.offset()
+
+        let process = Process()
+        process.executableURL = try Self.binary()
+        process.arguments = ["run", "--config", configPath]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        let termination = self.termination
+        process.terminationHandler = { ended in
+            termination.record(
+                ended.terminationReason == .uncaughtSignal ? .signal(ended.terminationStatus) : .status(ended.terminationStatus)
+            )
+        }
+        try process.run()
+
+        // Hummingbird logs the bound address once the listener accepts connections.
+        var found: Int?
+        do {
+            try await Eventually.until(timeout: .seconds(60)) {
+                if termination.exit != nil { return true }
+                let text = Self.read(logPath, from: startOffset)
+                found = text.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }
+                return found != nil
+            }
+        } catch {
+            process.terminate()
+            throw error
+        }
+        guard let found else {
+            throw Failure(description: "avala-bot ended before it listened:\n\(Self.read(logPath, from: startOffset))")
+        }
+        port = found
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits until the process has ended.
+    func waitForExit() async -> Exit {
+        await termination.wait()
+    }
+
+    /// Everything the bot has logged into `logPath` so far.
+    var log: String { Self.read(logPath, from: 0) }
+
+    private static func read(_ path: String, from offset: UInt64) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "" }
+        defer { try? handle.close() }
+        try? handle.seek(toOffset: offset)
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The exit, once `Process` reports it (on a thread of its own), and whoever waits for it.
+    private final class Termination: Sendable {
+        private let state = Mutex<(exit: Exit?, waiters: [CheckedContinuation<Exit, Never>])>((nil, []))
+
+        var exit: Exit? { state.withLock { $0.exit } }
+
+        func record(_ exit: Exit) {
+            let waiters = state.withLock { state in
+                state.exit = exit
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: exit) }
+        }
+
+        func wait() async -> Exit {
+            await withCheckedContinuation { continuation in
+                let ended = state.withLock { state in
+                    if state.exit == nil { state.waiters.append(continuation) }
+                    return state.exit
+                }
+                if let ended { continuation.resume(returning: ended) }
+            }
+        }
+    }
+}
