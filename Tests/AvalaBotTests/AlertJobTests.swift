@@ -11,14 +11,17 @@ import Testing
 /// Job 3, ops alerting, end to end: failed exports reach a fake Slack (an HTTP server in the test)
 /// through the real outbound adapter — one message per group, never a flood, and never dropped.
 @Suite struct AlertJobTests {
-    static func config(slack: String) -> String {
+    /// - Parameter groupWait: how long a group collects alerts before its first message; a test that
+    ///   needs several alerts in one message gives the dispatcher room to perform them all on a busy
+    ///   machine (1.5 s was once too short while the whole suite ran).
+    static func config(slack: String, groupWait: String = "1500ms") -> String {
         """
         pollers:
           exports: { every: 100ms }
         plugins:
           alert:
             receivers: { ops-slack: { slack: { url: "\(slack)/services/T000/B000/XXXX" } } }
-            group_wait: 1500ms
+            group_wait: \(groupWait)
             group_interval: 1m
         rules:
           - name: page-on-failed-export
@@ -69,7 +72,7 @@ import Testing
             try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
                 let bot = BotRun(harness: harness)
                 defer { bot.removeFiles() }
-                try await bot.run(Self.config(slack: url)) { assembly, _ in
+                try await bot.run(Self.config(slack: url, groupWait: "5s")) { assembly, _ in
                     for n in 1...10 { _ = try await assembly.store.ingest(Self.failed("burst-\(n)")) }
                     assembly.dispatcher.signal.wake()
                     do {
