@@ -4,14 +4,14 @@ import Testing
 
 /// PRODUCT.md's first guarantee, "a webhook answered 2xx is already on disk", checked on the real binary:
 /// signed deliveries stream in over TLS while the process is stopped — SIGKILL, which ends it mid-write,
-/// or SIGTERM, which must drain — and then a new process on the same store must recognise every delivery
+/// or SIGTERM and SIGINT, on which it must drain — and then a new process on the same store must recognise every delivery
 /// the first one answered 202 as a duplicate.
 @Suite(.serialized) struct ProcessDurabilityTests {
     /// Deliveries answered 202 before the signal is sent: enough that many are in flight around it.
     static let acceptedBeforeSignal = 100
     static let senders = 8
 
-    @Test(arguments: [SIGKILL, SIGTERM])
+    @Test(arguments: [SIGKILL, SIGTERM, SIGINT])
     func everyDeliveryAnswered202SurvivesTheProcess(signal: Int32) async throws {
         try await BotProcessFixture.with { fixture in
             try await SignedDeliveries.with(trusting: fixture.certificates.certificatePath) { deliveries in
@@ -28,7 +28,7 @@ import Testing
                 let exit = await first.waitForExit()
                 #expect(exit == (signal == SIGKILL ? .signal(SIGKILL) : .status(0)), "\(exit); log:\n\(first.log)")
                 // A stopping process may drop a connection; it must never answer anything but 202 to a new
-                // delivery (this bot drains on SIGTERM rather than answering 503).
+                // delivery (this bot drains on SIGTERM and SIGINT rather than answering 503).
                 #expect(deliveries.unexpected.isEmpty, "answers other than 202: \(deliveries.unexpected.prefix(5))")
                 let accepted = deliveries.accepted
                 try #require(accepted.count >= Self.acceptedBeforeSignal)
