@@ -4,8 +4,8 @@ import Testing
 
 /// PRODUCT.md's first guarantee, "a webhook answered 2xx is already on disk", checked on the real binary:
 /// signed deliveries stream in over TLS while the process is stopped — SIGKILL, which ends it mid-write,
-/// or SIGTERM and SIGINT, on which it must drain — and then a new process on the same store must recognise every delivery
-/// the first one answered 202 as a duplicate.
+/// or SIGTERM and SIGINT, on which it must drain — and then a new process on the same store must
+/// recognise every delivery the first one answered 202 as a duplicate.
 @Suite(.serialized) struct ProcessDurabilityTests {
     /// Deliveries answered 202 before the signal is sent: enough that many are in flight around it.
     static let acceptedBeforeSignal = 100
