@@ -77,7 +77,7 @@ final class BotProcess: Sendable {
             }
         } catch {
             process.terminate()
-            throw error
+            throw Failure(description: "avala-bot did not listen within 60 s:\n\(Self.read(logPath, from: startOffset))")
         }
         guard let found else {
             throw Failure(description: "avala-bot ended before it listened:\n\(Self.read(logPath, from: startOffset))")
@@ -85,7 +85,10 @@ final class BotProcess: Sendable {
         port = found
     }
 
-    var pid: Int32 { process.processIdentifier }
+    /// A test that fails half-way must not leave a bot running after it.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
 
     func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)
