@@ -3,8 +3,9 @@ import Metrics
 import Prometheus
 
 /// The bot's Prometheus registry and what `/metrics` serves: every swift-metrics counter and timer the
-/// modules record (deliveries by outcome, verification failures by reason, ingest latency, actions by
-/// outcome, poller API calls and cycles), plus the store's queue depth read at scrape time.
+/// modules record (deliveries by outcome, verification failures by reason, ingest latency, events stored
+/// by source and outcome, actions by outcome, poller API calls and cycles), plus the store's queue depth
+/// read at scrape time.
 struct MetricsExport: Sendable {
     let registry: PrometheusCollectorRegistry
 

@@ -24,6 +24,11 @@ import WebhookListener
         return export
     }()
 
+    /// The value of one series in a Prometheus scrape.
+    static func value(_ series: String, in scrape: String) -> Double? {
+        scrape.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.dropFirst(series.count + 1)) }
+    }
+
     static func get(_ url: String) async throws -> String {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
         return String(buffer: try await response.body.collect(upTo: 1 << 20))
@@ -89,13 +94,25 @@ import WebhookListener
                 #expect(status.contains("<td>log-joins</td><td>log.write</td><td class=\"done\">done</td>"))
                 #expect(!status.contains(harness.apiKey), "the status page never shows the key")
                 #expect(!status.contains("whsec_end_to_end_secret"))
+                // The same delivery again, as a sender's retry would bring it: a duplicate, counted as one.
+                let delivered = try #require(try await assembly.store.recentEvents(limit: 20, since: nil).first { $0.event.source == .webhook })
+                #expect(try await assembly.store.ingest(delivered.event).isNew == false)
                 let scrape = try await Self.get("http://127.0.0.1:\(port)/metrics")
                 #expect(scrape.contains("avala_bot_queue_depth"))
-                // Other suites in this process record into the same registry: assert presence, not counts.
-                #expect(scrape.contains(#"avala_bot_webhook_ingest_seconds_count{source="avala"} "#))
-                #expect(scrape.contains(#"avala_bot_webhook_deliveries_total{source="avala",outcome="accepted"}"#))
-                #expect(scrape.contains(#"avala_bot_actions_total{plugin="log",outcome="done"}"#))
-                #expect(scrape.contains(#"avala_bot_poller_cycles_total{poller="members:acme-ai",result="ok"}"#))
+                // Other suites in this process record into the same registry, so counts are at least this
+                // test's; and counters made ahead (per listener path, per store) show 0 before anything
+                // happened, so presence alone would prove nothing.
+                for series in [
+                    #"avala_bot_webhook_ingest_seconds_count{source="avala"}"#,
+                    #"avala_bot_webhook_deliveries_total{source="avala",outcome="accepted"}"#,
+                    #"avala_bot_actions_total{plugin="log",outcome="done"}"#,
+                    #"avala_bot_poller_cycles_total{poller="members:acme-ai",result="ok"}"#,
+                    #"avala_bot_events_total{source="webhook",outcome="new"}"#,
+                    #"avala_bot_events_total{source="poller",outcome="new"}"#,
+                    #"avala_bot_events_total{source="webhook",outcome="duplicate"}"#,
+                ] {
+                    #expect(Self.value(series, in: scrape) ?? 0 >= 1, "\(series) in:\n\(scrape)")
+                }
             }
             await assembly.shutdown()
             let events = try await assembly.store.recentEvents(limit: 20, since: nil)

@@ -28,6 +28,7 @@ public final class SQLiteEventStore: EventStore {
     let configuration: Configuration
     let batcher: IngestBatcher
     private let committedWrites = Mutex(0)
+    private let storedEvents = StoredEventCounters()
 
     /// Opens (or creates) the store's file, creating its parent directories.
     ///
@@ -110,7 +111,9 @@ public final class SQLiteEventStore: EventStore {
                 (key, try Self.encode(value, what: "the snapshot '\(key)'"))
             }
         )
-        return try await batcher.submit(request) { self.startIngestDrain() }.get()
+        let results = try await batcher.submit(request) { self.startIngestDrain() }.get()
+        storedEvents.record(events, results)
+        return results
     }
 
     /// Claims up to `limit` due events, oldest first, marking them running and counting the attempt.
@@ -280,7 +283,7 @@ public final class SQLiteEventStore: EventStore {
         let raised = try events.map(PreparedEvent.init)
         let countsAsAttempt = outcome.countsAsAttempt && (outcome.status == .retry || outcome.status == .dead)
         let now = Self.seconds(configuration.now())
-        return try await write { db in
+        let results = try await write { db in
             try db.execute(
                 sql: """
                     UPDATE steps SET status = ?, detail = ?, next_attempt_at = ?, attempts = attempts + ?, updated_at = ?
@@ -300,6 +303,8 @@ public final class SQLiteEventStore: EventStore {
             }
             return try Self.insert(raised, snapshots: [], now: now, in: db)
         }
+        storedEvents.record(events, results)
+        return results
     }
 
     /// `done` stamps `finishedAt` with the store's clock; `pendingUntil` makes the event pending, due then.
