@@ -1,0 +1,201 @@
+import Foundation
+import Synchronization
+
+/// The C library's extended regular expressions (`regcomp`/`regexec`), for the `regex:` patterns where
+/// they provably give the same answer as Swift's `Regex`: about six times faster per evaluation (0.1 –
+/// 0.15 µs against 0.8 – 1.0 µs for short patterns, measured on this project's machine), which is most
+/// of what a rule set with many regexes spends per event.
+///
+/// The two syntaxes differ (`\d` is a literal `d` to POSIX; `[a&&b]` is an intersection to Swift), so a
+/// pattern is compiled here only when it stays inside a small subset both read the same way — see
+/// ``compile(_:)`` — and a value is matched here only when it is printable ASCII, where a byte is a
+/// character and no newline rule applies. Everything else goes to Swift's `Regex`. Whether a match
+/// exists does not depend on POSIX choosing the longest match where Swift chooses the first.
+final class POSIXRegex: Sendable {
+    /// `regex_t` is read-only after `regcomp`, but glibc's `regexec` takes a lock inside it; the
+    /// pointer is only used under `lock` and freed once, in `deinit`.
+    private nonisolated(unsafe) let compiled: UnsafeMutablePointer<regex_t>
+    private let lock = Mutex(())
+
+    private init(compiled: UnsafeMutablePointer<regex_t>) {
+        self.compiled = compiled
+    }
+
+    deinit {
+        regfree(compiled)
+        compiled.deallocate()
+    }
+
+    /// The pattern compiled for `regexec`, or nil when it is outside the shared subset (or `regcomp`
+    /// refuses it): then only Swift's `Regex` may judge it.
+    ///
+    /// The subset, in printable ASCII: literal letters, digits, space and `-_@/:,=#%'"!<>;`; `.`; a
+    /// backslash before one of `.^$*+?()[]{}|\/-`; bracket classes of letters, digits, `_@/:,=#%'".`
+    /// and ranges within one of a-z, A-Z, 0-9 (`^` to negate first, `-` only first or last); groups
+    /// that do not start with `?`; `|` between non-empty branches; one quantifier per atom — `*`, `+`,
+    /// `?`, `{n}`, `{n,}` or `{n,m}` up to 100, never followed by `?` or `+` (lazy and possessive forms
+    /// are Swift's alone); `^` only at the start and `$` only at the end of a top-level branch.
+    static func compile(_ pattern: String) -> POSIXRegex? {
+        var parser = SubsetParser(Array(pattern.utf8))
+        guard parser.parsePattern() else { return nil }
+        let compiled = UnsafeMutablePointer<regex_t>.allocate(capacity: 1)
+        guard regcomp(compiled, pattern, REG_EXTENDED | REG_NOSUB) == 0 else {
+            compiled.deallocate()
+            return nil
+        }
+        return POSIXRegex(compiled: compiled)
+    }
+
+    /// Whether `text` holds a match, or nil when `text` is not printable ASCII (Swift's `Regex` decides).
+    func matches(_ text: String) -> Bool? {
+        guard text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
+        // `withCString` gives the NUL-terminated bytes `regexec` reads; printable ASCII holds no NUL.
+        return lock.withLock { _ in text.withCString { regexec(compiled, $0, 0, nil, 0) == 0 } }
+    }
+
+    /// Recognises the shared subset (the grammar in ``POSIXRegex/compile(_:)``) over the pattern's bytes.
+    struct SubsetParser {
+        private let bytes: [UInt8]
+        private var index = 0
+
+        init(_ bytes: [UInt8]) {
+            self.bytes = bytes
+        }
+
+        private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+        }
+
+        private static let literalPunctuation = Set(" -_@/:,=#%'\"!<>;".utf8)
+        private static let escapable = Set(#".^$*+?()[]{}|\/-"#.utf8)
+        private static let classPunctuation = Set("_@/:,=#%'\".".utf8)
+
+        mutating func parsePattern() -> Bool {
+            guard parseAlternation(topLevel: true) else { return false }
+            return index == bytes.count
+        }
+
+        private mutating func parseAlternation(topLevel: Bool) -> Bool {
+            guard parseBranch(topLevel: topLevel) else { return false }
+            while current == UInt8(ascii: "|") {
+                index += 1
+                guard parseBranch(topLevel: topLevel) else { return false }
+            }
+            return true
+        }
+
+        /// At least one quantified atom; anchors only around a top-level branch.
+        private mutating func parseBranch(topLevel: Bool) -> Bool {
+            if topLevel && current == UInt8(ascii: "^") { index += 1 }
+            var pieces = 0
+            while let byte = current, byte != UInt8(ascii: "|"), byte != UInt8(ascii: ")") {
+                if topLevel && byte == UInt8(ascii: "$") {
+                    index += 1
+                    // `$` ends the branch: the pattern ends or another branch starts.
+                    return pieces > 0 && (current == nil || current == UInt8(ascii: "|"))
+                }
+                guard parseAtom(), parseQuantifier() else { return false }
+                pieces += 1
+            }
+            return pieces > 0
+        }
+
+        private mutating func parseAtom() -> Bool {
+            guard let byte = current else { return false }
+            switch byte {
+            case UInt8(ascii: "."):
+                index += 1
+                return true
+            case UInt8(ascii: "\\"):
+                guard index + 1 < bytes.count, Self.escapable.contains(bytes[index + 1]) else { return false }
+                index += 2
+                return true
+            case UInt8(ascii: "["):
+                return parseClass()
+            case UInt8(ascii: "("):
+                index += 1
+                guard current != UInt8(ascii: "?"), parseAlternation(topLevel: false), current == UInt8(ascii: ")") else { return false }
+                index += 1
+                return true
+            default:
+                guard Self.isLetterOrDigit(byte) || Self.literalPunctuation.contains(byte) else { return false }
+                index += 1
+                return true
+            }
+        }
+
+        /// `[`, optional `^`, items, `]`: an item is a class character or a range within one of a-z,
+        /// A-Z, 0-9; `-` is literal only as the first or last item.
+        private mutating func parseClass() -> Bool {
+            index += 1
+            if current == UInt8(ascii: "^") { index += 1 }
+            var items = 0
+            while let byte = current, byte != UInt8(ascii: "]") {
+                if byte == UInt8(ascii: "-") {
+                    let last = index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "]")
+                    guard items == 0 || last else { return false }
+                    index += 1
+                    items += 1
+                    continue
+                }
+                guard Self.isLetterOrDigit(byte) || Self.classPunctuation.contains(byte) else { return false }
+                index += 1
+                if current == UInt8(ascii: "-"), index + 1 < bytes.count, bytes[index + 1] != UInt8(ascii: "]") {
+                    let upper = bytes[index + 1]
+                    guard Self.sameRangeKind(byte, upper), byte <= upper else { return false }
+                    index += 2
+                }
+                items += 1
+            }
+            guard current == UInt8(ascii: "]"), items > 0 else { return false }
+            index += 1
+            return true
+        }
+
+        private static func sameRangeKind(_ lower: UInt8, _ upper: UInt8) -> Bool {
+            for kind in [UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z")]
+            where kind.contains(lower) && kind.contains(upper) {
+                return true
+            }
+            return false
+        }
+
+        /// At most one quantifier, and nothing after it that would make it lazy, possessive or stacked.
+        private mutating func parseQuantifier() -> Bool {
+            switch current {
+            case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"):
+                index += 1
+            case UInt8(ascii: "{"):
+                index += 1
+                guard let lower = parseNumber() else { return false }
+                if current == UInt8(ascii: ",") {
+                    index += 1
+                    if current != UInt8(ascii: "}") {
+                        guard let upper = parseNumber(), lower <= upper else { return false }
+                    }
+                }
+                guard current == UInt8(ascii: "}") else { return false }
+                index += 1
+            default:
+                return true
+            }
+            guard let next = current else { return true }
+            return ![UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "{")].contains(next)
+        }
+
+        /// 0 to 100, at most three digits.
+        private mutating func parseNumber() -> Int? {
+            var value = 0
+            var digits = 0
+            while let byte = current, (0x30...0x39).contains(byte), digits < 3 {
+                value = value * 10 + Int(byte - 0x30)
+                digits += 1
+                index += 1
+            }
+            guard digits > 0, value <= 100, !(current.map { (0x30...0x39).contains($0) } ?? false) else { return nil }
+            return value
+        }
+    }
+}
