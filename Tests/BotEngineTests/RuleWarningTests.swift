@@ -88,6 +88,39 @@ import Testing
     }
 
     /// The PRODUCT.md example config compiles without a single diagnostic.
+    /// A repeated group that repeats inside can take exponential time to match; the rule still loads.
+    @Test func nestedRepetitionInARegex() throws {
+        let (rules, warnings) = try Self.warnings(
+            #"""
+            rules:
+              - name: nested
+                on: export.completed
+                where: { export.uid: { regex: "((a*)*){0,2}b" } }
+                do: [{ log: { message: a } }]
+              - name: fine
+                on: export.completed
+                where:
+                  export.uid: { regex: "^(ab|cd)+$" }
+                  export.format: { regex: '(a+)?[(b*)]+\(c*\)+' }
+                do: [{ log: { message: a } }]
+              - name: deep
+                on: export.completed
+                where: { export.uid: { regex: "^(x(y+z)?)+$" } }
+                do: [{ log: { message: a } }]
+            """#
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:4 rules[0].where.export.uid: warning: regex: '((a*)*){0,2}b' repeats a group that repeats inside; on some"
+                    + " values matching it takes exponential time and holds up every event behind it (write it without the nesting)",
+                "rules.yaml:14 rules[2].where.export.uid: warning: regex: '^(x(y+z)?)+$' repeats a group that repeats inside; on"
+                    + " some values matching it takes exponential time and holds up every event behind it (write it without the"
+                    + " nesting)",
+            ]
+        )
+        #expect(rules.matchingRules(for: RuleFixtures.event("export.completed", data: ["export": ["uid": "aab"]])).contains("nested"))
+    }
+
     @Test func productExampleIsClean() throws {
         let rules = try RuleFixtures.rules(
             """

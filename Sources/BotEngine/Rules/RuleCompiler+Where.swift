@@ -74,7 +74,16 @@ extension RuleCompiler {
                     continue
                 }
                 switch MatchOperator.compile(entry.key, entry.value) {
-                case .success(let op): operators.append(op)
+                case .success(let op):
+                    if case .regex(let regex) = op, regex.nestsRepetition {
+                        warning(
+                            entry.value.location,
+                            entryPath,
+                            "regex: '\(regex.pattern)' repeats a group that repeats inside; on some values matching it takes"
+                                + " exponential time and holds up every event behind it (write it without the nesting)"
+                        )
+                    }
+                    operators.append(op)
                 case .failure(let problem): error(entry.value.location, entryPath, problem.message)
                 }
             }

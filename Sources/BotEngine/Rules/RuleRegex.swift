@@ -39,4 +39,44 @@ final class RuleRegex: Sendable {
 
     /// Whether ``matches(_:)`` can take the faster engine for this pattern.
     var usesPOSIX: Bool { posix != nil }
+
+    /// Whether a repeated group (`*`, `+` or `{…}` after `)`) holds a repetition itself, as in `(a+)+`:
+    /// Swift's backtracking `Regex` can take exponential time on such a pattern (`((a*)*){0,2}b` took
+    /// 6 s on 18 `a`s, doubling with each one), and a match runs on the dispatcher. The rule compiler
+    /// warns about it.
+    var nestsRepetition: Bool {
+        var groups: [Bool] = []  // per open group: whether it holds a repetition
+        var bytes = Array(pattern.utf8)[...]
+        var inClass = false
+        func isRepetition(_ byte: UInt8?) -> Bool {
+            byte == UInt8(ascii: "*") || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "{")
+        }
+        while let byte = bytes.popFirst() {
+            if byte == UInt8(ascii: "\\") {
+                _ = bytes.popFirst()
+                continue
+            }
+            if inClass {
+                if byte == UInt8(ascii: "]") { inClass = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "["):
+                inClass = true
+                // A `]` right after `[` or `[^` is a member, not the end.
+                if bytes.first == UInt8(ascii: "^") { bytes.removeFirst() }
+                if bytes.first == UInt8(ascii: "]") { bytes.removeFirst() }
+            case UInt8(ascii: "("):
+                groups.append(false)
+            case UInt8(ascii: ")"):
+                guard let inner = groups.popLast() else { continue }
+                let repeated = isRepetition(bytes.first)
+                if repeated && inner { return true }
+                if repeated || inner, !groups.isEmpty { groups[groups.count - 1] = true }
+            default:
+                if isRepetition(byte), !groups.isEmpty { groups[groups.count - 1] = true }
+            }
+        }
+        return false
+    }
 }
