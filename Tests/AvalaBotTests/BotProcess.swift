@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TestSupport
 import Testing
 
@@ -26,7 +25,8 @@ final class BotProcess: Sendable {
     /// The listener's bound port, read from the log once it listens.
     let port: Int
     private let process: Process
-    private let termination = Termination()
+    /// The exit, once `Process` reports it (on a thread of its own).
+    private let termination = OneShot<Exit>()
 
     /// The binary `swift test` builds next to the test bundle (it builds every product of the package).
     static func binary() throws -> URL {
@@ -60,7 +60,7 @@ final class BotProcess: Sendable {
         self.process = process
         let termination = self.termination
         process.terminationHandler = { ended in
-            termination.record(
+            termination.set(
                 ended.terminationReason == .uncaughtSignal ? .signal(ended.terminationStatus) : .status(ended.terminationStatus)
             )
         }
@@ -70,7 +70,7 @@ final class BotProcess: Sendable {
         var found: Int?
         do {
             try await Eventually.until(timeout: .seconds(60)) {
-                if termination.exit != nil { return true }
+                if termination.value != nil { return true }
                 let text = Self.read(logPath, from: startOffset)
                 found = text.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }
                 return found != nil
@@ -111,31 +111,5 @@ final class BotProcess: Sendable {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
-    }
-
-    /// The exit, once `Process` reports it (on a thread of its own), and whoever waits for it.
-    private final class Termination: Sendable {
-        private let state = Mutex<(exit: Exit?, waiters: [CheckedContinuation<Exit, Never>])>((nil, []))
-
-        var exit: Exit? { state.withLock { $0.exit } }
-
-        func record(_ exit: Exit) {
-            let waiters = state.withLock { state in
-                state.exit = exit
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume(returning: exit) }
-        }
-
-        func wait() async -> Exit {
-            await withCheckedContinuation { continuation in
-                let ended = state.withLock { state in
-                    if state.exit == nil { state.waiters.append(continuation) }
-                    return state.exit
-                }
-                if let ended { continuation.resume(returning: ended) }
-            }
-        }
     }
 }

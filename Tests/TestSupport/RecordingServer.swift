@@ -32,7 +32,7 @@ public final class RecordingServer: Sendable {
 
     /// Serves on a free loopback port while `body` runs; `body` gets `http://127.0.0.1:PORT`.
     public func serve<T: Sendable>(_ body: @Sendable (String) async throws -> T) async throws -> T {
-        let port = PortBox()
+        let port = OneShot<Int>()
         let app = Application(
             responder: CatchAll(server: self),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -43,7 +43,7 @@ public final class RecordingServer: Sendable {
             configuration: .init(services: [app], logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() }))
         )
         return try await group.whileRunning {
-            try await body("http://127.0.0.1:\(try await port.wait())")
+            try await body("http://127.0.0.1:\(await port.wait())")
         }
     }
 
@@ -76,30 +76,5 @@ public final class RecordingServer: Sendable {
             headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(string: #"{"received": true}"#))
         )
-    }
-}
-
-/// The bound port, awaited by the test body.
-private final class PortBox: Sendable {
-    private let state = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
-
-    func set(_ port: Int) {
-        let waiters = state.withLock { state in
-            state.port = port
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
-
-    func wait() async throws -> Int {
-        await withCheckedContinuation { continuation in
-            let port: Int? = state.withLock { state in
-                if let port = state.port { return port }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let port { continuation.resume(returning: port) }
-        }
     }
 }

@@ -13,18 +13,19 @@ import Synchronization
 /// character and no newline rule applies. Everything else goes to Swift's `Regex`. Whether a match
 /// exists does not depend on POSIX choosing the longest match where Swift chooses the first.
 final class POSIXRegex: Sendable {
-    /// `regex_t` is read-only after `regcomp`, but glibc's `regexec` takes a lock inside it; the
-    /// pointer is only used under `lock` and freed once, in `deinit`.
-    private nonisolated(unsafe) let compiled: UnsafeMutablePointer<regex_t>
-    private let lock = Mutex(())
+    /// glibc's `regexec` takes a lock inside the `regex_t`; the mutex keeps to one caller at a time
+    /// anyway, and `deinit` frees it once.
+    private let compiled: Mutex<UnsafeMutablePointer<regex_t>>
 
-    private init(compiled: UnsafeMutablePointer<regex_t>) {
-        self.compiled = compiled
+    private init(compiled: sending UnsafeMutablePointer<regex_t>) {
+        self.compiled = Mutex(compiled)
     }
 
     deinit {
-        regfree(compiled)
-        compiled.deallocate()
+        compiled.withLock { compiled in
+            regfree(compiled)
+            compiled.deallocate()
+        }
     }
 
     /// The pattern compiled for `regexec`, or nil when it is outside the shared subset (or `regcomp`
@@ -51,7 +52,7 @@ final class POSIXRegex: Sendable {
     func matches(_ text: String) -> Bool? {
         guard text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
         // `withCString` gives the NUL-terminated bytes `regexec` reads; printable ASCII holds no NUL.
-        return lock.withLock { _ in text.withCString { regexec(compiled, $0, 0, nil, 0) == 0 } }
+        return compiled.withLock { compiled in text.withCString { regexec(compiled, $0, 0, nil, 0) == 0 } }
     }
 
     /// Recognises the shared subset (the grammar in ``POSIXRegex/compile(_:)``) over the pattern's bytes.
