@@ -68,6 +68,7 @@ public final class Dispatcher: Service, Sendable {
         let stopping = Shared(false)
         let inFlight = Shared(0)
         let limit = max(1, configuration.concurrency)
+        var claimFailures = RepeatedFailureLog()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping.withLock({ $0 }) && !Task.isCancelled {
@@ -89,9 +90,18 @@ public final class Dispatcher: Service, Sendable {
                             routes: { rules.routes($0) }
                         )
                     } catch {
-                        logger.error("Cannot claim events from the store", metadata: ["error": "\(error)"])
+                        logClaimFailure(error, in: &claimFailures)
                         await signal.wait(timeout: configuration.idlePoll)
                         continue
+                    }
+                    if let recovery = claimFailures.succeeded() {
+                        logger.notice(
+                            "Claiming events from the store again",
+                            metadata: [
+                                "claim.failures": "\(recovery.failures)",
+                                "claim.failing_since": "\(Event.timestamp(recovery.since))",
+                            ]
+                        )
                     }
                     let routed = claimed.routed
                     for stored in routed {
@@ -109,6 +119,26 @@ public final class Dispatcher: Service, Sendable {
         } onGracefulShutdown: {
             stopping.withLock { $0 = true }
             self.signal.wake()
+        }
+    }
+
+    /// A claim that fails keeps failing once per idle poll while the store cannot write: the first
+    /// failure and each new error are errors, the same error again a reminder once a minute.
+    private func logClaimFailure(_ error: any Error, in failures: inout RepeatedFailureLog) {
+        let text = "\(error)"
+        switch failures.failed(text, at: environment.now()) {
+        case .first:
+            logger.error("Cannot claim events from the store", metadata: ["error": "\(text)"])
+        case .reminder(let count, let since):
+            logger.error(
+                "Still cannot claim events from the store",
+                metadata: [
+                    "error": "\(text)", "claim.failures": "\(count)",
+                    "claim.failing_since": "\(Event.timestamp(since))",
+                ]
+            )
+        case .repeated(let count):
+            logger.debug("Claim failed again", metadata: ["error": "\(text)", "claim.failures": "\(count)"])
         }
     }
 

@@ -1,10 +1,17 @@
+import BotEngine
 import Foundation
 import Synchronization
 
 /// Whether the last write to the store failed, and when: `/readyz` reports not ready for a while after
-/// a failed ingest, so a load balancer stops sending deliveries that would get 503 anyway.
+/// a failed ingest, so a load balancer stops sending deliveries that would get 503 anyway. It also keeps
+/// the run of failures, so a full disk is one error in the log rather than one per delivery.
 final class StoreHealth: Sendable {
-    private let lastFailure = Mutex<Date?>(nil)
+    private struct State {
+        var lastFailure: Date?
+        var failures = RepeatedFailureLog()
+    }
+
+    private let state = Mutex(State())
     /// How long a failed write keeps the listener not ready when nothing has succeeded since.
     let holdDown: TimeInterval
 
@@ -12,12 +19,27 @@ final class StoreHealth: Sendable {
         self.holdDown = holdDown
     }
 
-    func recordFailure(now: Date = Date()) { lastFailure.withLock { $0 = now } }
-    func recordSuccess() { lastFailure.withLock { $0 = nil } }
+    /// Records a failed write; says what to log for it.
+    func recordFailure(_ error: any Error, now: Date = Date()) -> RepeatedFailureLog.Line {
+        state.withLock { state in
+            state.lastFailure = now
+            return state.failures.failed("\(error)", at: now)
+        }
+    }
+
+    /// Records a successful write: the run of failures it ends, if any.
+    func recordSuccess() -> RepeatedFailureLog.Recovery? {
+        state.withLock { state in
+            // The common case, on every delivery: nothing to reset.
+            guard state.lastFailure != nil || state.failures.failures > 0 else { return nil }
+            state.lastFailure = nil
+            return state.failures.succeeded()
+        }
+    }
 
     func isFailing(now: Date = Date()) -> Bool {
-        lastFailure.withLock { failure in
-            guard let failure else { return false }
+        state.withLock { state in
+            guard let failure = state.lastFailure else { return false }
             return now.timeIntervalSince(failure) < holdDown
         }
     }

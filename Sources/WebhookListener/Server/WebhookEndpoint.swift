@@ -74,11 +74,15 @@ struct WebhookEndpoint: Sendable {
         let result: IngestResult
         do {
             result = try await shared.store.ingest(event)
-            shared.health.recordSuccess()
         } catch {
-            shared.health.recordFailure()
-            log.logger.error("Webhook not stored: the store cannot write", metadata: ["error": "\(error)"])
+            logStoreFailure(error, now: now, logger: log.logger)
             throw WebhookRejection(.serviceUnavailable, "store unavailable", retryAfter: configuration.retryAfter)
+        }
+        if let recovery = shared.health.recordSuccess() {
+            log.logger.notice(
+                "Webhooks are stored again",
+                metadata: ["store.failures": "\(recovery.failures)", "store.failing_since": "\(Event.timestamp(recovery.since))"]
+            )
         }
         switch result {
         case .new(let eventID):
@@ -88,6 +92,24 @@ struct WebhookEndpoint: Sendable {
         case .duplicate(let existingID, _):
             log.debug("Webhook duplicate", metadata: ["event.id": "\(existingID)"])
             return ListenerJSON.response(.ok, ["duplicate": true])
+        }
+    }
+
+    /// Every delivery fails while the store cannot write: the first failure and each new error are
+    /// errors, the same error again a reminder once a minute, the rest debug lines.
+    private func logStoreFailure(_ error: any Error, now: Date, logger: Logger) {
+        switch shared.health.recordFailure(error, now: now) {
+        case .first:
+            logger.error("Webhook not stored: the store cannot write", metadata: ["error": "\(error)"])
+        case .reminder(let failures, let since):
+            logger.error(
+                "Webhooks still not stored: the store cannot write",
+                metadata: [
+                    "error": "\(error)", "store.failures": "\(failures)", "store.failing_since": "\(Event.timestamp(since))",
+                ]
+            )
+        case .repeated(let failures):
+            logger.debug("Webhook not stored: the store cannot write", metadata: ["error": "\(error)", "store.failures": "\(failures)"])
         }
     }
 
