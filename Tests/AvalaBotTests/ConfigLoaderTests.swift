@@ -98,10 +98,36 @@ import WebhookListener
         loader.resolveReferences = true
     }
 
+    /// What the listener would refuse at start, `check-config` reports first, naming the path at fault.
+    @Test func listenerSettingsTheListenerWouldRefuseAreReported() {
+        let tls = "  tls: { cert: /etc/avala-bot/tls.crt, key: /etc/avala-bot/tls.key }\n"
+        func errors(_ listener: String, environment: [String: String] = [:]) -> [String] {
+            Self.diagnostics("listener:\n" + tls + listener, environment: environment)
+        }
+        // No secret: every delivery would be 401 "invalid signature".
+        #expect(errors("").first?.contains("verify.secrets has no non-empty secret") == true)
+        #expect(errors("  verify: { secrets: [\"${WEBHOOK_SECRET}\"] }\n", environment: ["WEBHOOK_SECRET": ""]).count == 1)
+        #expect(errors("", environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]) == [])
+        #expect(errors("  verify: { scheme: none }\n") == [])
+        let secret = ["AVALA_WEBHOOK_SECRET": "s3cret"]
+        #expect(
+            errors("  verify: { scheme: standard-webhooks, secrets: [whsec_x] }\n")
+                == ["bot.yaml:2 listener: listener path '/webhooks/avala': verify.secrets[0] is not a whsec_ base64 key"]
+        )
+        #expect(errors("  allow_cidrs: [10.0.0.0/33]\n", environment: secret).first?.contains("10.0.0.0/33") == true)
+        #expect(errors("  path: /status\n", environment: secret).first?.contains("'/status' is the listener's own route") == true)
+        #expect(
+            errors("  paths: [{ path: /a }, { path: /a }]\n", environment: secret)
+                == ["bot.yaml:2 listener: listener path '/a' is configured twice"]
+        )
+        // With references left unresolved (simulate, the inspection commands) nothing is checked.
+        #expect(Self.diagnostics("listener:\n" + tls, resolve: false) == [])
+    }
+
     /// `listener.http2`: on by default with TLS, off when set so, and never on for plain HTTP (no h2c).
     @Test func http2IsOnWithTLSUnlessTurnedOff() throws {
         func http2(_ listener: String) throws -> Bool? {
-            let loaded = ConfigLoader(environment: [:]).load(yaml: "listener:\n" + listener, file: "bot.yaml")
+            let loaded = ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).load(yaml: "listener:\n" + listener, file: "bot.yaml")
             #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
             return try loaded.configuration.listener?.listenerConfiguration(defaultSecret: nil).http2
         }
@@ -178,7 +204,7 @@ import WebhookListener
               bind: "0.0.0.0:8443"
               paths:
                 - { path: /webhooks/avala, source: avala, format: avala, verify: { scheme: avala, secrets: [s1, s2], tolerance: 5m } }
-                - { path: /webhooks/bot, source: peer, format: avala-bot, verify: { scheme: standard-webhooks, secrets: [whsec_x] } }
+                - { path: /webhooks/bot, source: peer, format: avala-bot, verify: { scheme: standard-webhooks, secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw] } }
               tls: { cert: /etc/avala-bot/tls.crt, key: /etc/avala-bot/tls.key, client_ca: /etc/ca.pem, min_version: "1.3" }
               plain_http: false
               http2: true

@@ -96,10 +96,20 @@ import WebhookListener
         #expect(throws: VerificationFailure.invalidSignature) {
             try Self.verify(.avala, secrets: ["old-secret", "new-secret"], headers: headers, body: "Hello, World!")
         }
-        // No secret at all accepts nothing: a forgotten secret never means "accept all".
-        #expect(throws: VerificationFailure.invalidSignature) {
-            try Self.verify(.avala, secrets: [], headers: headers, body: "Hello, World!")
+    }
+
+    /// No usable secret is a configuration error, not a listener that answers every delivery 401 (nor
+    /// one that accepts them all); only `none` may go without.
+    @Test(arguments: [WebhookScheme.avala, .github, .standardWebhooks, .stripe])
+    func aSchemeWithoutSecretsIsRefused(scheme: WebhookScheme) throws {
+        for secrets: [WebhookSecret] in [[], [""], ["", ""]] {
+            let error = #expect(throws: WebhookListenerError.self) {
+                try SignatureVerifier(WebhookVerification(scheme: scheme, secrets: secrets))
+            }
+            #expect(error?.message.contains("verify.secrets has no non-empty secret") == true)
+            #expect(error?.message.contains("AVALA_WEBHOOK_SECRET") == true)
         }
+        _ = try SignatureVerifier(WebhookVerification(scheme: .none, secrets: []))
     }
 
     // The Standard Webhooks example (FACTS.md, checked with the PyPI package).
@@ -231,6 +241,100 @@ import WebhookListener
         }
         #expect(throws: VerificationFailure.missingTimestamp) {
             try Self.verify(.stripe, secrets: ["whsec_stripe_test"], headers: [("Stripe-Signature", "v1=\(Self.stripeMAC)")], body: Self.stripeBody)
+        }
+    }
+
+    /// A header of thousands of `v1` entries would cost one comparison each (and cost an HMAC each
+    /// before): more than ``SignatureVerifier/maxSignatures`` is refused before any is checked.
+    @Test func theNumberOfSignaturesIsCapped() throws {
+        let wrong = "v1=" + String(repeating: "ab", count: 32)
+        let eight = "t=1700000000," + Array(repeating: wrong, count: 7).joined(separator: ",") + ",v1=\(Self.stripeMAC)"
+        _ = try Self.verify(
+            .stripe,
+            secrets: ["whsec_stripe_test"],
+            headers: [("Stripe-Signature", eight)],
+            body: Self.stripeBody,
+            now: Self.stripeNow
+        )
+        #expect(throws: VerificationFailure.malformedSignature) {
+            try Self.verify(
+                .stripe,
+                secrets: ["whsec_stripe_test"],
+                headers: [("Stripe-Signature", eight + "," + wrong)],
+                body: Self.stripeBody,
+                now: Self.stripeNow
+            )
+        }
+        let nine = Array(repeating: "v1,Zm9vYmFyYmF6", count: 8).joined(separator: " ") + " " + Self.swSignature
+        #expect(throws: VerificationFailure.malformedSignature) {
+            try Self.verify(.standardWebhooks, secrets: [Self.swSecret], headers: Self.swHeaders(signature: nine), body: Self.swBody, now: Self.swNow)
+        }
+        let thousands = "t=1700000000," + Array(repeating: "v1=00", count: 5_000).joined(separator: ",")
+        #expect(throws: VerificationFailure.malformedSignature) {
+            try Self.verify(
+                .stripe,
+                secrets: ["whsec_stripe_test"],
+                headers: [("Stripe-Signature", thousands)],
+                body: Self.stripeBody,
+                now: Self.stripeNow
+            )
+        }
+    }
+
+    /// A stale delivery is refused on its timestamp alone, before any HMAC is computed: a replayed or
+    /// forged old delivery costs a comparison, not a pass over its body.
+    @Test func aStaleTimestampIsRefusedBeforeTheSignatureIsChecked() {
+        #expect(throws: VerificationFailure.timestampOutsideTolerance) {
+            try Self.verify(
+                .stripe,
+                secrets: ["whsec_stripe_test"],
+                headers: [("Stripe-Signature", "t=1700000000,v1=" + String(repeating: "ab", count: 32))],
+                body: Self.stripeBody,
+                now: Self.stripeNow.addingTimeInterval(-600)
+            )
+        }
+        #expect(throws: VerificationFailure.timestampOutsideTolerance) {
+            try Self.verify(
+                .standardWebhooks,
+                secrets: [Self.swSecret],
+                headers: Self.swHeaders(signature: "v1,Zm9vYmFyYmF6"),
+                body: Self.swBody,
+                now: Self.swNow.addingTimeInterval(600)
+            )
+        }
+    }
+
+    /// A signature that is not 32 bytes long can never be an HMAC-SHA256.
+    @Test func aSignatureOfTheWrongLengthIsMalformed() {
+        #expect(throws: VerificationFailure.malformedSignature) {
+            try Self.verify(
+                .github,
+                secrets: [Self.githubSecret],
+                headers: [("X-Hub-Signature-256", "sha256=" + Self.githubMAC.prefix(32))],
+                body: "Hello, World!"
+            )
+        }
+        #expect(throws: VerificationFailure.malformedSignature) {
+            try Self.verify(.avala, secrets: [Self.githubSecret], headers: [("X-Avala-Webhook-Signature", "00")], body: "Hello, World!")
+        }
+    }
+
+    /// Two signature headers reach the verifier joined by ", ": both are read, and two different Stripe
+    /// timestamps are refused rather than one picked.
+    @Test func repeatedSignatureHeaders() throws {
+        let headers = [
+            ("webhook-id", Self.swID), ("webhook-timestamp", Self.swTimestamp), ("webhook-signature", Self.swSignature),
+            ("webhook-signature", "v1,Zm9vYmFyYmF6"),
+        ]
+        _ = try Self.verify(.standardWebhooks, secrets: [Self.swSecret], headers: headers, body: Self.swBody, now: Self.swNow)
+        #expect(throws: VerificationFailure.malformedSignature) {
+            try Self.verify(
+                .stripe,
+                secrets: ["whsec_stripe_test"],
+                headers: [("Stripe-Signature", "t=1700000000,v1=\(Self.stripeMAC)"), ("Stripe-Signature", "t=1700000001,v1=00")],
+                body: Self.stripeBody,
+                now: Self.stripeNow
+            )
         }
     }
 

@@ -8,6 +8,7 @@ import ForwardPlugin
 import Foundation
 import InvitePlugin
 import LogPlugin
+import WebhookListener
 
 /// Everything a config file yields: the typed sections, the compiled rules, the plugins, and every
 /// diagnostic found on the way (all of them, not just the first).
@@ -93,6 +94,7 @@ struct ConfigLoader {
         diagnostics += plugins.diagnostics
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
+        diagnostics += listenerChecks(configuration, root: loaded.root)
         diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
         return LoadedConfiguration(
             file: file,
@@ -131,6 +133,22 @@ struct ConfigLoader {
             )
         }
         return diagnostics
+    }
+
+    /// What the listener would refuse when it starts (secrets that do not suit their scheme, no secret at
+    /// all, CIDRs, reserved or repeated paths), so `check-config` reports it instead of `run` failing.
+    /// Certificate files are left to `run`: they may exist only where the bot runs.
+    private func listenerChecks(_ configuration: BotConfiguration, root: ConfigNode) -> [ConfigDiagnostic] {
+        guard resolveReferences, let section = configuration.listener else { return [] }
+        let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
+        do {
+            try section.listenerConfiguration(defaultSecret: secret).validate()
+            return []
+        } catch let error as WebhookListenerError {
+            return [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", error.message)]
+        } catch {
+            return [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", "\(error)")]
+        }
     }
 
     /// `AVALA_API_KEY` and `AVALA_BASE_URL` fill what the config leaves out (`AVALA_WEBHOOK_SECRET` is

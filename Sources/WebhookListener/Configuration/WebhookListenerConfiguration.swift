@@ -70,6 +70,40 @@ public struct WebhookListenerConfiguration: Sendable {
         self.metrics = metrics
     }
 
+    /// The routes the listener serves itself: no webhook path may take one.
+    static let reservedPaths: Set<String> = ["/healthz", "/readyz", "/metrics", "/status"]
+
+    /// Checks everything that needs no file and no socket: TLS or an explicit `plain_http`, the paths,
+    /// each path's secrets for its scheme, and the CIDRs. `check-config` runs it, and the listener again
+    /// before it binds.
+    ///
+    /// - Throws: ``WebhookListenerError`` with code `invalidConfiguration`, naming the path at fault.
+    public func validate() throws(WebhookListenerError) {
+        if tls == nil, !plainHTTP {
+            throw WebhookListenerError(.invalidConfiguration, "listener needs tls {cert, key}, or plain_http: true")
+        }
+        guard !paths.isEmpty else {
+            throw WebhookListenerError(.invalidConfiguration, "listener has no paths")
+        }
+        var seen: Set<String> = []
+        for path in paths {
+            guard path.path.hasPrefix("/") else {
+                throw WebhookListenerError(.invalidConfiguration, "listener path '\(path.path)' must start with /")
+            }
+            guard !Self.reservedPaths.contains(path.path) else {
+                throw WebhookListenerError(
+                    .invalidConfiguration,
+                    "listener path '\(path.path)' is the listener's own route (\(Self.reservedPaths.sorted().joined(separator: ", ")))"
+                )
+            }
+            guard seen.insert(path.path).inserted else {
+                throw WebhookListenerError(.invalidConfiguration, "listener path '\(path.path)' is configured twice")
+            }
+            _ = try path.verifier()
+        }
+        _ = try ClientAddressResolver(allowCIDRs: allowCIDRs, trustedProxies: trustedProxies)
+    }
+
     /// Splits `listener.bind` (`0.0.0.0:8443`, `[::1]:8443`) into host and port.
     ///
     /// - Throws: ``WebhookListenerError`` with code `invalidConfiguration` when it is not `host:port`.
@@ -89,8 +123,8 @@ public struct WebhookListenerConfiguration: Sendable {
 /// - `path` (default `/webhooks/avala`).
 /// - `source` (default `avala`): the sender's name in delivery keys (`delivery:<source>:<id>`) and in
 ///   `bot.webhook.rejected_burst`.
-/// - `verification` (default scheme `avala` with no secrets — which rejects everything until secrets are
-///   given, so a forgotten secret never means "accept all").
+/// - `verification` (default scheme `avala` with no secrets — which the listener refuses to start with:
+///   a forgotten secret never means "accept all", nor a listener that answers every delivery 401).
 /// - `format` (default `avala`).
 public struct WebhookPath: Sendable {
     public var path: String
@@ -108,6 +142,17 @@ public struct WebhookPath: Sendable {
         self.source = source
         self.verification = verification
         self.format = format
+    }
+
+    /// This path's verifier.
+    ///
+    /// - Throws: ``WebhookListenerError`` when the secrets do not suit the scheme, naming the path.
+    func verifier() throws(WebhookListenerError) -> SignatureVerifier {
+        do {
+            return try SignatureVerifier(verification)
+        } catch {
+            throw WebhookListenerError(error.code, "listener path '\(path)': \(error.message)")
+        }
     }
 }
 

@@ -48,19 +48,7 @@ public final class WebhookListener: Service, Sendable {
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws(WebhookListenerError) {
-        if configuration.tls == nil, !configuration.plainHTTP {
-            throw WebhookListenerError(.invalidConfiguration, "listener needs tls {cert, key}, or plain_http: true")
-        }
-        guard !configuration.paths.isEmpty else {
-            throw WebhookListenerError(.invalidConfiguration, "listener has no paths")
-        }
-        let reserved: Set<String> = ["/healthz", "/readyz", "/metrics"]
-        var seen: Set<String> = []
-        for path in configuration.paths {
-            guard path.path.hasPrefix("/"), !reserved.contains(path.path), seen.insert(path.path).inserted else {
-                throw WebhookListenerError(.invalidConfiguration, "listener path '\(path.path)' is invalid, reserved or repeated")
-            }
-        }
+        try configuration.validate()
         self.configuration = configuration
         if let tls = configuration.tls {
             let certificate = try ReloadableCertificate(tls)
@@ -82,15 +70,9 @@ public final class WebhookListener: Service, Sendable {
             logger: logger
         )
         self.shared = shared
-        var endpoints: [WebhookEndpoint] = []
-        for path in configuration.paths {
-            do {
-                endpoints.append(WebhookEndpoint(path: path, verifier: try SignatureVerifier(path.verification), shared: shared))
-            } catch {
-                throw WebhookListenerError(error.code, "listener path '\(path.path)': \(error.message)")
-            }
+        self.endpoints = try configuration.paths.map { path throws(WebhookListenerError) in
+            WebhookEndpoint(path: path, verifier: try path.verifier(), shared: shared)
         }
-        self.endpoints = endpoints
     }
 
     /// Serves until cancelled or until graceful shutdown.

@@ -6,8 +6,9 @@ public import HTTPTypes
 /// Checks one path's deliveries against its scheme and secrets, before anything parses the body.
 ///
 /// Pure and synchronous: the clock is a parameter, so known-answer vectors can be checked at their own
-/// time. Every comparison goes through `HMAC<SHA256>.isValidAuthenticationCode`, which is constant-time,
-/// and every secret is tried, so a rotation can overlap.
+/// time. Each secret's HMAC is computed once and compared with every signature in constant time, and
+/// every secret is tried, so a rotation can overlap. What costs nothing is checked first: the number and
+/// length of the signatures, then the timestamp, and only then the HMACs.
 ///
 /// ```swift
 /// let verifier = try SignatureVerifier(WebhookVerification(scheme: .github, secrets: ["s3cret"]))
@@ -32,7 +33,8 @@ public struct SignatureVerifier: Sendable {
     let tolerance: TimeInterval
 
     /// - Throws: ``WebhookListenerError`` `invalidConfiguration` when a `standard-webhooks` secret is not
-    ///   `whsec_` followed by base64 (the message does not quote the secret).
+    ///   `whsec_` followed by base64 (the message does not quote the secret), or when a scheme other than
+    ///   `none` has no non-empty secret.
     public init(_ verification: WebhookVerification) throws(WebhookListenerError) {
         scheme = verification.scheme
         tolerance = verification.tolerance.seconds
@@ -48,6 +50,14 @@ public struct SignatureVerifier: Sendable {
             } else {
                 keys.append(SymmetricKey(data: Data(secret.value.utf8)))
             }
+        }
+        // No usable secret would answer every delivery 401 "invalid signature", which names the wrong
+        // culprit; an empty `${AVALA_WEBHOOK_SECRET}` is the usual cause.
+        if scheme != .none, keys.isEmpty {
+            throw WebhookListenerError(
+                .invalidConfiguration,
+                "verify.secrets has no non-empty secret, and scheme \(scheme.rawValue) needs one (AVALA_WEBHOOK_SECRET fills it when secrets is left out; scheme: none turns verification off)"
+            )
         }
         self.keys = keys
     }
@@ -87,15 +97,18 @@ public struct SignatureVerifier: Sendable {
         guard let timestampText = headers[Header.webhookTimestamp], let timestamp = Int64(timestampText) else {
             throw .missingTimestamp
         }
-        // Only `v1,` entries count; other versions are skipped so a sender can add new ones later.
-        let signatures = header.split(separator: " ").compactMap { entry -> Data? in
-            guard entry.hasPrefix("v1,") else { return nil }
-            return Data(base64Encoded: String(entry.dropFirst(3)))
+        // Only `v1,` entries count; other versions are skipped so a sender can add new ones later. Two
+        // `webhook-signature` headers arrive joined by ", ", so an entry may end in a comma.
+        var signatures: [Data] = []
+        for entry in header.split(separator: " ") where entry.hasPrefix("v1,") {
+            let encoded = entry.dropFirst(3).hasSuffix(",") ? entry.dropFirst(3).dropLast() : entry.dropFirst(3)
+            guard let signature = Data(base64Encoded: String(encoded)) else { continue }
+            signatures.append(signature)
         }
-        guard !signatures.isEmpty else { throw .malformedSignature }
-        let signed = Array("\(id).\(timestamp).".utf8) + body
-        guard matchesAny(signatures, signed: signed) else { throw .invalidSignature }
+        try checkCount(signatures)
+        // Before any HMAC: a stale delivery costs nothing but this comparison.
         try checkTolerance(timestamp, now: now)
+        guard matchesAny(signatures, prefix: Array("\(id).\(timestamp).".utf8), body: body) else { throw .invalidSignature }
         return VerifiedDelivery(deliveryID: id)
     }
 
@@ -108,29 +121,47 @@ public struct SignatureVerifier: Sendable {
             guard pair.count == 2 else { continue }
             let key = pair[0].trimmingCharacters(in: .whitespaces)
             if key == "t" {
-                timestamp = Int64(pair[1].trimmingCharacters(in: .whitespaces))
+                guard let value = Int64(pair[1].trimmingCharacters(in: .whitespaces)) else { throw .missingTimestamp }
+                // Two timestamps (two `Stripe-Signature` headers joined) would leave the choice to us.
+                if let timestamp, timestamp != value { throw .malformedSignature }
+                timestamp = value
             } else if key == "v1" {
                 guard let bytes = Self.decodeHex(pair[1]) else { throw .malformedSignature }
                 signatures.append(Data(bytes))
             }
         }
         guard let timestamp else { throw .missingTimestamp }
-        guard !signatures.isEmpty else { throw .malformedSignature }
-        guard matchesAny(signatures, signed: Array("\(timestamp).".utf8) + body) else { throw .invalidSignature }
+        try checkCount(signatures)
         try checkTolerance(timestamp, now: now)
+        guard matchesAny(signatures, prefix: Array("\(timestamp).".utf8), body: body) else { throw .invalidSignature }
         return VerifiedDelivery(deliveryIDInBody: true)
     }
 
     private func checkHex(_ hex: Substring, signed body: [UInt8]) throws(VerificationFailure) {
-        guard let mac = Self.decodeHex(hex) else { throw .malformedSignature }
-        guard matchesAny([Data(mac)], signed: body) else { throw .invalidSignature }
+        guard let mac = Self.decodeHex(hex), mac.count == Self.macLength else { throw .malformedSignature }
+        guard matchesAny([Data(mac)], prefix: [], body: body) else { throw .invalidSignature }
     }
 
-    private func matchesAny(_ signatures: [Data], signed: [UInt8]) -> Bool {
+    /// The most signatures one delivery may carry. A sender rotating its secret sends two or three; a
+    /// header of thousands would otherwise cost one comparison each.
+    static let maxSignatures = 8
+    /// HMAC-SHA256's length: a signature of any other length can never match.
+    static let macLength = 32
+
+    private func checkCount(_ signatures: [Data]) throws(VerificationFailure) {
+        guard !signatures.isEmpty, signatures.count <= Self.maxSignatures else { throw .malformedSignature }
+    }
+
+    /// One HMAC per secret, whatever the number of signatures, each compared in constant time with every
+    /// signature: no early exit that would time which secret or which signature matched.
+    private func matchesAny(_ signatures: [Data], prefix: [UInt8], body: [UInt8]) -> Bool {
         var matched = false
-        // Every key against every signature: no early exit that would time which key matched.
         for key in keys {
-            for signature in signatures where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signed, using: key) {
+            var hmac = HMAC<SHA256>(key: key)
+            hmac.update(data: prefix)
+            hmac.update(data: body)
+            let mac = hmac.finalize()
+            for signature in signatures where signature.count == Self.macLength && mac == signature {
                 matched = true
             }
         }
