@@ -179,6 +179,28 @@ import WebhookListener
         }
     }
 
+    /// `/metrics` and `/status` show data, so the allowlist guards them as it guards the webhook paths;
+    /// the probes stay open to whoever probes.
+    @Test func theAllowlistGuardsMetricsAndStatusButNotTheProbes() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.allowCIDRs = ["10.1.0.0/16"]
+        configuration.trustedProxies = ["127.0.0.1/32"]
+        configuration.metrics = { "avala_bot_up 1\n" }
+        configuration.status = { "<html>recent events</html>" }
+        try await ListenerHarness.with(configuration) { harness async throws in
+            for path in ["/metrics", "/status"] {
+                let refused = try await harness.get(path)
+                #expect(refused.status == 403, "\(path)")
+                #expect(!refused.body.contains("avala_bot_up") && !refused.body.contains("recent events"))
+                var request = HTTPClientRequest(url: harness.baseURL + path)
+                request.headers.add(name: "X-Forwarded-For", value: "10.1.2.3")
+                #expect(try await harness.send(request).status == 200, "\(path)")
+            }
+            #expect(try await harness.get("/healthz").status == 200)
+            #expect(try await harness.get("/readyz").status == 200)
+        }
+    }
+
     @Test func aBurstOfRejectionsRaisesOneEvent() async throws {
         var configuration = ListenerHarness.plainConfiguration()
         configuration.rejectedBurst = RejectedBurstPolicy(threshold: 3, window: .seconds(3_600))

@@ -104,13 +104,29 @@ public final class WebhookListener: Service, Sendable {
                         ).increment()
                     }
                     throw rejection
+                } catch {
+                    Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", "error")])
+                        .increment()
+                    throw error
                 }
             }
         }
         let shared = self.shared
+        // `allow_cidrs` guards what shows data: the webhook paths (in their endpoint), `/metrics` and
+        // `/status`. The probes stay open: they tell nothing, and a kubelet or load balancer probing from
+        // its own address must not see a healthy bot as down.
+        let addresses = shared.addresses
+        let onlyAllowedClients: @Sendable (Request, ListenerRequestContext) throws -> Void = { request, context in
+            let client = addresses.client(
+                peer: context.remoteAddress?.ipAddress,
+                forwardedFor: request.headers[WebhookEndpoint.forwardedFor]
+            )
+            guard addresses.isAllowed(client) else { throw WebhookRejection(.forbidden, "client not allowed") }
+        }
         router.get("/healthz") { _, _ in ListenerJSON.response(.ok, ["status": "ok"]) }
         if let metrics = configuration.metrics {
-            router.get("/metrics") { _, _ in
+            router.get("/metrics") { request, context in
+                try onlyAllowedClients(request, context)
                 let text = await metrics()
                 return Response(
                     status: .ok,
@@ -120,7 +136,8 @@ public final class WebhookListener: Service, Sendable {
             }
         }
         if let status = configuration.status {
-            router.get("/status") { _, _ in
+            router.get("/status") { request, context in
+                try onlyAllowedClients(request, context)
                 let html = await status()
                 return Response(
                     status: .ok,
