@@ -6,6 +6,7 @@ import InMemoryLogging
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 import Synchronization
 import TestSupport
@@ -222,6 +223,63 @@ import WebhookListener
                 let response = try await client.execute(request, timeout: .seconds(10))
                 #expect(response.status == .requestTimeout)
                 #expect(response.version == .http2)
+            }
+        }
+    }
+
+    /// A client that connects and never finishes its TLS handshake is disconnected after
+    /// `request_timeout`, with HTTP/2 on (whose HTTP timers start only after the handshake) or off.
+    @Test(arguments: [true, false])
+    func aHandshakeThatNeverFinishesIsCutOff(http2: Bool) async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.http2 = http2
+        configuration.requestTimeout = .milliseconds(500)
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let port = try #require(URL(string: harness.baseURL)?.port)
+            // Plain TCP: not a byte of a ClientHello is sent.
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            let opened = ContinuousClock.now
+            do {
+                try await Eventually.until(timeout: .seconds(10)) { !channel.isActive }
+            } catch {
+                // Left open, it would hold up the listener's stop as well.
+                try? await channel.close()
+                throw error
+            }
+            let open = opened.duration(to: .now)
+            #expect(open >= .milliseconds(400), "closed after \(open), before the deadline")
+            #expect(open < .seconds(5), "closed only after \(open)")
+        }
+    }
+
+    /// The deadline ends with the handshake: a connection that finished it is served, for as long as
+    /// its requests keep coming, past the handshake deadline.
+    @Test func aCompletedHandshakeIsNotCutOff() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.requestTimeout = .milliseconds(500)
+        try await Self.withClient(try Self.client(certificates)) { client in
+            try await ListenerHarness.with(configuration, client: client) { harness async throws in
+                let started = ContinuousClock.now
+                var deliveries = 0
+                // One connection (HTTP/2) carries them all, for well over the handshake deadline.
+                while started.duration(to: .now) < .milliseconds(1_500) {
+                    let body = Array(#"{"uid": "e-\#(deliveries)", "status": "exported"}"#.utf8)
+                    let answer = try await Self.post(
+                        client,
+                        harness,
+                        body: body,
+                        headers: ListenerHarness.avalaHeaders(body, delivery: "d-\(deliveries)")
+                    )
+                    #expect(answer.status == 202)
+                    deliveries += 1
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(try await harness.events().count == deliveries)
             }
         }
     }

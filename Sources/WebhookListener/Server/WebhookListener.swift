@@ -223,12 +223,26 @@ public final class WebhookListener: Service, Sendable {
         let idleTimeout = configuration.requestTimeout + .seconds(1)
         let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
         guard let tls else { return .http1(configuration: http1) }
-        guard configuration.http2 else { return try .tls(.http1(configuration: http1), tlsConfiguration: tls) }
+        // A TLS handshake gets as long as a request body: `request_timeout`.
+        let handshake = TimeAmount(configuration.requestTimeout)
+        guard configuration.http2 else {
+            return HTTPServerBuilder { responder in
+                HandshakeDeadlineChannel(
+                    base: try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tls),
+                    deadline: handshake
+                )
+            }
+        }
         let http2 = HTTP2ChannelConfiguration(
             idleTimeout: idleTimeout,
             gracefulCloseTimeout: idleTimeout,
             streamConfiguration: http1
         )
-        return try .http2Upgrade(tlsConfiguration: tls, configuration: http2)
+        return HTTPServerBuilder { responder in
+            HandshakeDeadlineChannel(
+                base: try HTTP2UpgradeChannel(tlsConfiguration: tls, configuration: http2, responder: responder),
+                deadline: handshake
+            )
+        }
     }
 }

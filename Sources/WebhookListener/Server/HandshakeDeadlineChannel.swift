@@ -1,0 +1,27 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOSSL
+
+/// A TLS server channel whose connections must finish their handshake within `deadline`: the base
+/// channel's setup, then a ``TLSHandshakeDeadline`` right behind its TLS handler.
+struct HandshakeDeadlineChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+
+    let base: Base
+    let deadline: TimeAmount
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            // The setup runs before the connection is read from, so the handshake cannot be over yet.
+            let operations = channel.pipeline.syncOperations
+            let tls = try operations.handler(type: NIOSSLServerHandler.self)
+            try operations.addHandler(TLSHandshakeDeadline(deadline: deadline), position: .after(tls))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
