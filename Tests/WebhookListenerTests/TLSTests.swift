@@ -350,6 +350,13 @@ import WebhookListener
                     #expect(throws: WebhookListenerError.self) { try harness.listener.reloadCertificates() }
                     #expect(try await trustsFirst.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
 
+                    // Half a renewal (the second certificate, still the first key) is refused too.
+                    try? FileManager.default.removeItem(atPath: served.certificatePath)
+                    try FileManager.default.copyItem(atPath: second.certificatePath, toPath: served.certificatePath)
+                    let mismatch = #expect(throws: WebhookListenerError.self) { try harness.listener.reloadCertificates() }
+                    #expect(mismatch?.message.contains("is not the key of the certificate") == true)
+                    #expect(try await trustsFirst.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
+
                     try install(second)
                     #expect(try harness.listener.reloadCertificates())
                     let secondAnswer = try await trustsSecond.execute(HTTPClientRequest(url: url), timeout: .seconds(5))

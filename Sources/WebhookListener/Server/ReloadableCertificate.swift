@@ -21,7 +21,8 @@ final class ReloadableCertificate: Sendable {
 
     var pair: Pair { current.withLock { $0 } }
 
-    /// Reads the files again; on any error the served pair stays as it was.
+    /// Reads the files again; on any error (a missing or broken file, a key that is not the
+    /// certificate's) the served pair stays as it was.
     /// - Returns: the subject of the new leaf certificate, for the log.
     @discardableResult
     func reload() throws(WebhookListenerError) -> String {
@@ -57,6 +58,19 @@ final class ReloadableCertificate: Sendable {
         } catch {
             // The key's content never goes into the message, only its path.
             throw WebhookListenerError(.tls, "cannot load listener.tls.key '\(tls.privateKeyPath)'")
+        }
+        // Only a TLS context checks that the key is the certificate's: without this, a reload between
+        // two writes (the new certificate, the old key) would be installed, and every handshake after it
+        // would fail.
+        do {
+            _ = try NIOSSLContext(
+                configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            )
+        } catch {
+            throw WebhookListenerError(
+                .tls,
+                "listener.tls.key '\(tls.privateKeyPath)' is not the key of the certificate in listener.tls.cert '\(tls.certificateChainPath)'"
+            )
         }
         return Pair(chain: chain, key: key)
     }
