@@ -33,6 +33,11 @@ import WebhookListener
             "bot.yaml:2 api.api_key: environment variable NOT_SET_ANYWHERE is not set"
         ),
         (
+            // Too many bytes to count is refused, not a crash.
+            "listener:\n  max_body: 99999999999999GiB\n",
+            "bot.yaml:2 listener.max_body: '99999999999999GiB' is not a size (write e.g. 512KiB, 1MiB, 1MB or a number of bytes)"
+        ),
+        (
             "api:\n  requests_per_minute: 0\n",
             "bot.yaml:2 api.requests_per_minute: must be at least 1, found 0"
         ),

@@ -146,6 +146,45 @@ import WebhookListener
         }
     }
 
+    /// An empty id or type counts as none: two deliveries with `"id": ""` are two events, not one and a
+    /// duplicate of the key `delivery:avala:`.
+    @Test func anEmptyIdOrTypeIsNone() async throws {
+        let configuration = ListenerHarness.plainConfiguration(format: .avalaBot)
+        try await ListenerHarness.with(configuration) { harness async throws in
+            for n in 1...2 {
+                let body = Array(#"{"type": "custom.thing", "id": "", "data": {"payload": {"n": \#(n)}}}"#.utf8)
+                let answer = try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: nil, delivery: ""))
+                #expect(answer.status == 202, "\(answer.body)")
+            }
+            let events = try await harness.events()
+            #expect(events.count == 2)
+            #expect(events.allSatisfy { $0.event.keys.isEmpty })
+            let untyped = Array(#"{"type": "", "data": {"payload": {}}}"#.utf8)
+            let answer = try await harness.post(body: untyped, headers: ListenerHarness.avalaHeaders(untyped, event: nil, delivery: "d-9"))
+            #expect(answer.status == 400)
+            #expect(answer.body.contains("no event type"))
+        }
+    }
+
+    /// `bot.*` events are the bot's own: Avala's deliveries may not claim one (by header or body), a
+    /// peer bot's (`avala-bot` format) may.
+    @Test func aBotEventTypeIsRefusedFromAvala() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let body = Array(#"{"uid": "x"}"#.utf8)
+            let byHeader = try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: "bot.roster.due", delivery: "d-1"))
+            #expect(byHeader.status == 400)
+            #expect(byHeader.body.contains("reserved for the bot's own events"))
+            let inBody = Array(#"{"event": "bot.poller.failing", "uid": "x"}"#.utf8)
+            #expect(try await harness.post(body: inBody, headers: ListenerHarness.avalaHeaders(inBody, event: nil, delivery: "d-2")).status == 400)
+            #expect(try await harness.events().isEmpty)
+        }
+        try await ListenerHarness.with(ListenerHarness.plainConfiguration(format: .avalaBot)) { harness async throws in
+            let body = Array(#"{"type": "bot.action.dead_lettered", "id": "peer-1", "data": {"action": "invite"}}"#.utf8)
+            #expect(try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: nil, delivery: nil)).status == 202)
+            #expect(try await harness.events().first?.event.type == "bot.action.dead_lettered")
+        }
+    }
+
     @Test func aClientOverItsBucketGets429() async throws {
         var configuration = ListenerHarness.plainConfiguration()
         configuration.perIP = WebhookRateLimit(ratePerSecond: 0.001, burst: 2)

@@ -26,6 +26,8 @@ struct SizeSetting: Decodable, Hashable, Sendable {
             "GB": 1_000_000_000,
         ]
         guard let factor = factors[String(text.dropFirst(digits.count))] else { return nil }
-        return value * factor
+        // Too large to count in bytes is not a size either (and must not trap).
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : bytes
     }
 }

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// `avala`: the type from the header, else the body's `event`, `event_type` or `type`; the resource and
 /// keys from ``EventNormalizer`` (the same code `simulate --type` uses). `avala-bot`: the bot's own
-/// `{type, data, id?, chain_depth?}`, with `id` as delivery id when no header named one.
+/// `{type, data, id?, chain_depth?}`, with `id` as delivery id when no header named one. Empty ids and
+/// types count as absent. `bot.*` types come only from a peer bot (`avala-bot`), never from Avala.
 enum EnvelopeDecoder {
     enum Failure: Error, Hashable, Sendable {
         case noEventType
@@ -27,17 +28,23 @@ enum EnvelopeDecoder {
         source: String,
         now: Date
     ) throws(Failure) -> Event {
-        let headerType = delivery.eventType.flatMap { $0.isEmpty ? nil : EventType(rawValue: $0) }
+        let headerType = nonEmpty(delivery.eventType).map(EventType.init(rawValue:))
         switch format {
         case .avala:
             guard let type = headerType ?? EventNormalizer.typeInBody(body) else { throw .noEventType }
-            let deliveryID = delivery.deliveryID ?? (delivery.deliveryIDInBody ? body["id"]?.stringValue : nil)
+            // `bot.*` events are the bot's own (its health, dead letters, roster schedule): Avala never
+            // sends one, and one taken from outside could start what only the bot should (a roster sync).
+            guard !type.rawValue.hasPrefix("bot.") else {
+                throw .notAnEvent("event type '\(type.rawValue)' is reserved for the bot's own events")
+            }
+            let deliveryID = nonEmpty(delivery.deliveryID) ?? (delivery.deliveryIDInBody ? nonEmpty(body["id"]?.stringValue) : nil)
             return EventNormalizer.normalize(type: type, body: body, source: source, deliveryID: deliveryID, receivedAt: now)
         case .avalaBot:
             guard case .object = body else { throw .notAnEvent("body is not an event object") }
-            guard let type = headerType ?? body["type"]?.stringValue.map(EventType.init(rawValue:)) else { throw .noEventType }
+            guard let type = headerType ?? nonEmpty(body["type"]?.stringValue).map(EventType.init(rawValue:)) else { throw .noEventType }
             guard let data = body["data"], case .object(let object) = data else { throw .notAnEvent("event has no data object") }
-            let deliveryID = delivery.deliveryID ?? body["id"]?.stringValue
+            // An empty id must not become the key `delivery:<source>:`, which every later one would share.
+            let deliveryID = nonEmpty(delivery.deliveryID) ?? nonEmpty(body["id"]?.stringValue)
             let chainDepth = max(0, body["chain_depth"]?.intValue ?? 0)
             if let kind = type.subjectKind, object[kind]?.objectValue != nil {
                 return EventNormalizer.normalize(
@@ -53,5 +60,10 @@ enum EnvelopeDecoder {
             let keys = deliveryID.map { ["delivery:\(source):\($0)"] } ?? []
             return Event(type: type, source: .webhook, origin: source, time: now, data: data, keys: keys, chainDepth: chainDepth)
         }
+    }
+
+    private static func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
     }
 }
