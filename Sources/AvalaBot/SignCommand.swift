@@ -1,4 +1,6 @@
 import ArgumentParser
+import BotEngine
+import BotKit
 import Foundation
 import WebhookListener
 
@@ -19,8 +21,12 @@ struct SignCommand: ParsableCommand {
     @Option(name: .long, help: "avala (default), standard-webhooks, github or stripe.")
     var scheme: String = "avala"
 
-    @Option(name: .long, help: "The event type header, e.g. export.completed.")
-    var event: String = "export.completed"
+    @Option(
+        name: .long,
+        help:
+            "The event type header for avala and github (default export.completed). standard-webhooks and stripe carry no event header: their body names its type."
+    )
+    var event: String?
 
     @Option(name: .long, help: "The listener URL for the curl line.")
     var url: String = "https://localhost:8443/webhooks/avala"
@@ -35,6 +41,21 @@ struct SignCommand: ParsableCommand {
         guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
             throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
         }
+        // Without an event header the listener takes the type from the body; a body without one would
+        // be answered 400, so say so here rather than print a curl line that cannot work.
+        if scheme == .standardWebhooks || scheme == .stripe {
+            if let event {
+                throw ValidationError(
+                    "--scheme \(scheme.rawValue) has no event type header, so --event cannot be sent: put \"type\": \"\(event)\" in \(file) instead"
+                )
+            }
+            let json = try? JSON.parse(Array(body))
+            guard let json, EventNormalizer.typeInBody(json) != nil else {
+                throw ValidationError(
+                    "--scheme \(scheme.rawValue) has no event type header, and \(file) names no type (an \"event\", \"event_type\" or \"type\" field): the listener would answer 400"
+                )
+            }
+        }
         let signer: WebhookSigner
         do {
             signer = try WebhookSigner(scheme: scheme, secret: secret)
@@ -43,7 +64,7 @@ struct SignCommand: ParsableCommand {
         }
         let headers = signer.headers(
             for: Array(body),
-            event: event,
+            event: event ?? "export.completed",
             deliveryID: "msg_" + UUID().uuidString.lowercased(),
             at: Date()
         )

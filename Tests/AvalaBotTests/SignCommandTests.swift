@@ -1,0 +1,93 @@
+import AsyncHTTPClient
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import TestSupport
+import Testing
+import WebhookListener
+
+@testable import AvalaBot
+
+/// `avala-bot sign`: what it prints is a delivery a listener of that scheme accepts — checked by sending
+/// it, headers and file as printed, to a real listener.
+@Suite struct SignCommandTests {
+    static let secrets: [WebhookScheme: String] = [
+        .avala: "s3cret", .github: "s3cret", .stripe: "whsec_stripe_s3cret", .standardWebhooks: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    ]
+
+    static func file(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sign-\(UUID().uuidString).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The printed `Name: value` lines, in order.
+    static func headers(_ output: String) -> [(String, String)] {
+        output.split(separator: "\n").filter { !$0.hasPrefix("curl ") }.compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), String(line[line.index(colon, offsetBy: 2)...]))
+        }
+    }
+
+    @Test(arguments: [WebhookScheme.avala, .github, .standardWebhooks, .stripe])
+    func whatItPrintsIsAccepted(scheme: WebhookScheme) async throws {
+        let secret = try #require(Self.secrets[scheme])
+        // The header-less schemes need the type in the body; the others get it from --event.
+        let body =
+            scheme == .avala || scheme == .github
+            ? #"{"uid": "e-1", "status": "exported"}"# : #"{"type": "export.completed", "uid": "e-1", "status": "exported", "id": "evt_1"}"#
+        let path = try Self.file(body)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var arguments = ["sign", "--secret", secret, "--scheme", scheme.rawValue, path]
+        if scheme == .avala || scheme == .github { arguments += ["--event", "export.completed"] }
+        let output = try await InspectCommandTests.run(arguments)
+        #expect(output.contains("curl -sS -X POST"))
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let logger = Logger(label: "sign-test") { _ in SwiftLogNoOpLogHandler() }
+        let store = try SQLiteEventStore(path: directory.appendingPathComponent("events.sqlite").path, logger: logger)
+        try await store.migrate()
+        let listener = try WebhookListener(
+            configuration: WebhookListenerConfiguration(
+                host: "127.0.0.1",
+                port: 0,
+                paths: [WebhookPath(verification: WebhookVerification(scheme: scheme, secrets: [WebhookSecret(secret)]))],
+                plainHTTP: true
+            ),
+            store: store,
+            logger: logger
+        )
+        try await ServiceGroupRunner.whileRunning(listener, logger: logger) {
+            let port = try await listener.waitUntilListening()
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/avala")
+            request.method = .POST
+            for (name, value) in Self.headers(output) { request.headers.add(name: name, value: value) }
+            request.body = .bytes(ByteBuffer(string: body))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let answer = String(buffer: try await response.body.collect(upTo: 1 << 16))
+            #expect(response.status == .accepted, "\(scheme.rawValue): \(answer)")
+        }
+        let stored = try await store.recentEvents(limit: 5, since: nil)
+        #expect(stored.map(\.event.type) == ["export.completed"])
+        try store.close()
+    }
+
+    /// The header-less schemes cannot carry `--event`, and a body naming no type would be a 400.
+    @Test(arguments: [WebhookScheme.standardWebhooks, .stripe])
+    func aSchemeWithoutAnEventHeaderNeedsTheTypeInTheBody(scheme: WebhookScheme) async throws {
+        let path = try Self.file(#"{"uid": "e-1", "status": "exported"}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let secret = try #require(Self.secrets[scheme])
+        let untyped = await InspectCommandTests.failure(["sign", "--secret", secret, "--scheme", scheme.rawValue, path])
+        #expect(untyped.contains("names no type"), "\(untyped)")
+        let withEvent = await InspectCommandTests.failure([
+            "sign", "--secret", secret, "--scheme", scheme.rawValue, "--event", "export.completed", path,
+        ])
+        #expect(withEvent.contains("has no event type header, so --event cannot be sent"), "\(withEvent)")
+    }
+}
