@@ -93,6 +93,8 @@ struct BotAssembly: Sendable {
             let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
             var listenerConfiguration = try section.listenerConfiguration(defaultSecret: secret)
             listenerConfiguration.metrics = { [store] in await metrics.render(store: store) }
+            // Two minutes of nothing but failures: long enough not to flap on one bad poll.
+            listenerConfiguration.apiProblem = { [client] in client.reachability.problem(grace: 120) }
             if section.statusPage {
                 let status = StatusPage(store: store, pollers: pollers.map(\.name), started: Date())
                 listenerConfiguration.status = { await status.render() }

@@ -29,7 +29,8 @@ import Testing
         }
         let errors = harness.logs.entries.filter { $0.level >= .error }
         #expect(errors.map { "\($0.message)" } == ["Cannot claim events from the store"], "\(harness.renderedLogs)")
-        #expect("\(errors.first?.metadata["error"] ?? "")".contains("readonly"))
+        let reason = errors.first?.metadata["error"].map { "\($0)" } ?? ""
+        #expect(reason.contains("readonly"), "\(reason)")
         let recovered = harness.logs.entries.filter { $0.message == "Claiming events from the store again" }
         #expect(recovered.count == 1)
         #expect(recovered.first?.level == .notice)

@@ -2,7 +2,9 @@ import Foundation
 import GRDB
 import InMemoryLogging
 import Logging
+import Synchronization
 import Testing
+import WebhookListener
 
 @testable import BotEngine
 
@@ -20,7 +22,8 @@ import Testing
             }
             let outage = harness.logs.entries.filter { $0.message == "Webhook not stored: the store cannot write" }
             #expect(outage.map(\.level) == [.error, .debug, .debug, .debug, .debug])
-            #expect("\(outage.first?.metadata["error"] ?? "")".contains("readonly"))
+            let reason = outage.first?.metadata["error"].map { "\($0)" } ?? ""
+            #expect(reason.contains("readonly"), "\(reason)")
             #expect(try await harness.get("/readyz").status == 503)
 
             try await harness.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
@@ -32,6 +35,47 @@ import Testing
             #expect(recovered.first?.metadata["store.failures"] == "5")
             #expect(try await harness.get("/readyz").status == 200)
             #expect(harness.logs.entries.count { $0.level >= .error } == 1)
+        }
+    }
+
+    final class Clock: Sendable {
+        let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        var now: Date { time.withLock { $0 } }
+        func advance(_ seconds: TimeInterval) { time.withLock { $0 += seconds } }
+    }
+
+    final class Flag: Sendable {
+        let value = Mutex<String?>(nil)
+    }
+
+    /// `/readyz` writes to the store itself (at most every 10 s), so an idle bot whose store cannot write
+    /// is not ready either; and it is not ready while the Avala API is unreachable.
+    @Test func readyzFindsAStoreThatCannotWriteWithoutADelivery() async throws {
+        let clock = Clock()
+        let apiProblem = Flag()
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.apiProblem = { apiProblem.value.withLock { $0 } }
+        let now: @Sendable () -> Date = { clock.now }
+        try await ListenerHarness.with(configuration, now: now) { harness async throws in
+            #expect(try await harness.get("/readyz").status == 200)
+            try await harness.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 1") }
+            // The last probe is fresh: not written again yet.
+            #expect(try await harness.get("/readyz").status == 200)
+            clock.advance(11)
+            let refused = try await harness.get("/readyz")
+            #expect(refused.status == 503)
+            #expect(refused.body.contains("store cannot write"))
+            try await harness.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
+            #expect(try await harness.get("/readyz").status == 503, "until the next probe")
+            clock.advance(11)
+            #expect(try await harness.get("/readyz").status == 200)
+
+            apiProblem.value.withLock { $0 = "Avala API not reached since 2027-01-15T08:00:00Z: GET /datasets/ answered 503" }
+            let unreachable = try await harness.get("/readyz")
+            #expect(unreachable.status == 503)
+            #expect(unreachable.body == #"{"status":"api unreachable"}"#, "the reason stays in the log")
+            apiProblem.value.withLock { $0 = nil }
+            #expect(try await harness.get("/readyz").status == 200)
         }
     }
 }

@@ -25,6 +25,8 @@ public final class AvalaClient: Sendable {
     private let http: HTTPClient
     private let limiter: RateLimiter
     private let inFlight: AsyncSemaphore
+    /// Whether the API answered lately: `/readyz` reads it.
+    public let reachability = APIReachability()
 
     public init(configuration: AvalaClientConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -148,6 +150,7 @@ public final class AvalaClient: Sendable {
                 request: request.summary
             )
         } catch {
+            reachability.record(status: nil, error: AvalaError.redact(String(describing: error), secrets))
             logger.debug(
                 "Avala request failed without a response",
                 metadata: ["avala.request": "\(request.summary)", "avala.error": "\(error)"]
@@ -159,6 +162,7 @@ public final class AvalaClient: Sendable {
             )
         }
 
+        reachability.record(status: status, error: "\(request.summary) answered \(status)")
         await observeRateLimitHeaders(headers)
         logger.debug(
             "Avala request finished",

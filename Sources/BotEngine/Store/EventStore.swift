@@ -104,6 +104,12 @@ extension EventStore {
         return claimed
     }
 
+    /// Writes one small row (the snapshot `listener.readyz`): whether the store can write at all, for
+    /// `/readyz`. A full disk or a read-only file throws.
+    public func checkWritable(now: Date) async throws {
+        _ = try await updateSnapshot("listener.readyz") { _ in .string(Event.timestamp(now)) }
+    }
+
     public func ingest(_ event: Event) async throws -> IngestResult {
         try await ingest([event], snapshots: [:])[0]
     }

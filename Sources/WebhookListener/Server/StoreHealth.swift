@@ -3,12 +3,15 @@ import Foundation
 import Synchronization
 
 /// Whether the last write to the store failed, and when: `/readyz` reports not ready for a while after
-/// a failed ingest, so a load balancer stops sending deliveries that would get 503 anyway. It also keeps
+/// a failed ingest, so a load balancer stops sending deliveries that would get 503 anyway, and after a
+/// failed write of its own (a probe at most every ``probeInterval``), so an idle bot is checked too. It also keeps
 /// the run of failures, so a full disk is one error in the log rather than one per delivery.
 final class StoreHealth: Sendable {
     private struct State {
         var lastFailure: Date?
         var failures = RepeatedFailureLog()
+        /// The last write `/readyz` made itself, and whether it worked.
+        var probe: (at: Date, writable: Bool)?
     }
 
     private let state = Mutex(State())
@@ -35,6 +38,22 @@ final class StoreHealth: Sendable {
             state.lastFailure = nil
             return state.failures.succeeded()
         }
+    }
+
+    /// How often `/readyz` writes to find out whether the store can: probes come every few seconds,
+    /// and a write each time would be all the store does on an idle bot.
+    static let probeInterval: TimeInterval = 10
+
+    /// The last probe's answer while it is fresh; nil when it is time to write again.
+    func recentProbe(now: Date = Date()) -> Bool? {
+        state.withLock { state in
+            guard let probe = state.probe, now.timeIntervalSince(probe.at) < Self.probeInterval else { return nil }
+            return probe.writable
+        }
+    }
+
+    func recordProbe(writable: Bool, now: Date = Date()) {
+        state.withLock { $0.probe = (now, writable) }
     }
 
     func isFailing(now: Date = Date()) -> Bool {

@@ -17,7 +17,8 @@ public import ServiceLifecycle
 /// get HTTP/2 or HTTP/1.1 by ALPN unless `http2` is off; plain HTTP is HTTP/1.1 only.
 ///
 /// Routes: each ``WebhookPath`` (POST), `GET /healthz` (the process is up) and `GET /readyz` (the store
-/// answers and no write failed in the last 30 s).
+/// answers, no write failed in the last 30 s, a write of its own works, and the Avala API was reached
+/// recently when ``WebhookListenerConfiguration/apiProblem`` is set).
 ///
 /// ```swift
 /// let listener = try WebhookListener(configuration: configuration, store: store, wake: wake, logger: logger)
@@ -150,6 +151,7 @@ public final class WebhookListener: Service, Sendable {
                 )
             }
         }
+        let apiProblem = configuration.apiProblem
         router.get("/readyz") { _, _ in
             do {
                 _ = try await shared.store.queueDepth()
@@ -158,6 +160,22 @@ public final class WebhookListener: Service, Sendable {
             }
             if shared.health.isFailing() {
                 return ListenerJSON.response(.serviceUnavailable, ["status": "store cannot write"])
+            }
+            // A real write: a full disk or a read-only file shows here even when no delivery comes.
+            let now = shared.now()
+            var writable = shared.health.recentProbe(now: now)
+            if writable == nil {
+                let ok = (try? await shared.store.checkWritable(now: now)) != nil
+                shared.health.recordProbe(writable: ok, now: now)
+                writable = ok
+            }
+            if writable == false {
+                return ListenerJSON.response(.serviceUnavailable, ["status": "store cannot write"])
+            }
+            // Only the verdict: the probes are open to anyone, and the reason (a request path, an
+            // error) is in the log already.
+            if apiProblem?() != nil {
+                return ListenerJSON.response(.serviceUnavailable, ["status": "api unreachable"])
             }
             return ListenerJSON.response(.ok, ["status": "ready"])
         }
