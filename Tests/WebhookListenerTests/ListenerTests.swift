@@ -6,6 +6,8 @@ import InMemoryLogging
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import Synchronization
 import Testing
 import WebhookListener
 
@@ -182,6 +184,46 @@ import WebhookListener
             let body = Array(#"{"type": "bot.action.dead_lettered", "id": "peer-1", "data": {"action": "invite"}}"#.utf8)
             #expect(try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: nil, delivery: nil)).status == 202)
             #expect(try await harness.events().first?.event.type == "bot.action.dead_lettered")
+        }
+    }
+
+    /// Collects what a raw connection receives.
+    final class Received: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let text = Mutex("")
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = unwrapInboundIn(data)
+            text.withLock { $0 += String(buffer: buffer) }
+        }
+    }
+
+    /// After a 413 the rest of an oversized body is not read to its end (over TLS every byte of it would
+    /// be decrypted): the connection is closed about 1 MiB past the limit.
+    @Test func theRestOfAnOversizedBodyIsNotRead() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.maxBody = 64 * 1024
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let port = try #require(URL(string: harness.baseURL)?.port)
+            let received = Received()
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(received) } }
+                .connect(host: "127.0.0.1", port: port).get()
+            let declared = 256 << 20
+            let head = "POST /webhooks/avala HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(declared)\r\n\r\n"
+            try await channel.writeAndFlush(ByteBuffer(string: head)).get()
+            let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+            var sent = 0
+            while sent < declared, channel.isActive {
+                do {
+                    try await channel.writeAndFlush(chunk).get()
+                } catch {
+                    break
+                }
+                sent += chunk.readableBytes
+            }
+            try? await channel.close()
+            #expect(sent < 64 << 20, "\(sent) bytes were read after the 413")
+            #expect(received.text.withLock { $0 }.hasPrefix("HTTP/1.1 413"))
         }
     }
 

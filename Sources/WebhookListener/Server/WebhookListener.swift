@@ -239,7 +239,11 @@ public final class WebhookListener: Service, Sendable {
     /// ciphers, client CA and `sslContextCallback` (certificate reload) stay as they are.
     static func serverBuilder(_ configuration: WebhookListenerConfiguration, tls: TLSConfiguration?) throws -> HTTPServerBuilder {
         let idleTimeout = configuration.requestTimeout + .seconds(1)
-        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(idleTimeout))
+        let maxBody = configuration.maxBody
+        let http1 = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestBodyCap(maxBody: maxBody)],
+            idleTimeout: TimeAmount(idleTimeout)
+        )
         guard let tls else { return .http1(configuration: http1) }
         // A TLS handshake gets as long as a request body: `request_timeout`.
         let handshake = TimeAmount(configuration.requestTimeout)
