@@ -26,7 +26,7 @@ struct ClientAddressResolver: Sendable {
         // Most deliveries come straight from the sender: nothing to parse then.
         guard let peer, let forwardedFor, !trustedProxies.isEmpty else { return peer }
         guard let peerBytes = CIDRBlock.parseAddress(peer), isTrustedProxy(peerBytes) else { return peer }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let hops = forwardedFor.split(separator: ",").map { Self.withoutPort($0.trimmingCharacters(in: .whitespaces)) }
         for hop in hops.reversed() {
             guard let bytes = CIDRBlock.parseAddress(hop) else { return peer }
             if !isTrustedProxy(bytes) { return hop }
@@ -39,6 +39,19 @@ struct ClientAddressResolver: Sendable {
         guard let allow else { return true }
         guard let client, let bytes = CIDRBlock.parseAddress(client) else { return false }
         return allow.contains { $0.contains(bytes) }
+    }
+
+    /// Some proxies write the client's port too: `203.0.113.9:51234`, `[2001:db8::1]:51234`. The client
+    /// is the address (and the per-IP limit counts addresses, not connections).
+    static func withoutPort(_ hop: String) -> String {
+        if hop.hasPrefix("["), let close = hop.firstIndex(of: "]") {
+            return String(hop[hop.index(after: hop.startIndex)..<close])
+        }
+        // One colon is an IPv4 address with a port; an IPv6 address has at least two.
+        if let colon = hop.firstIndex(of: ":"), hop[hop.index(after: colon)...].firstIndex(of: ":") == nil {
+            return String(hop[..<colon])
+        }
+        return hop
     }
 
     private func isTrustedProxy(_ address: [UInt8]) -> Bool {
