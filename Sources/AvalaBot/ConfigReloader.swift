@@ -1,3 +1,4 @@
+import AvalaAPI
 import BotEngine
 import Foundation
 import Logging
@@ -10,7 +11,8 @@ import WebhookListener
 ///
 /// The new config is checked in full first; with any error the running one stays and the log lists why.
 /// Rules and plugin settings (receivers, silences, allowed domains, …) take effect at once; the
-/// certificates are read again for the next connections. Sections that shape the running services
+/// certificates are read again for the next connections, and a listener whose verification alone
+/// changed (a rotated webhook secret) verifies with the new one from the next request. Sections that shape the running services
 /// (api, listener, pollers, store, dispatcher) are compared and, when changed, the log says a restart is
 /// needed to apply them.
 final class ConfigReloader: Service, Sendable {
@@ -49,6 +51,8 @@ final class ConfigReloader: Service, Sendable {
         var applied: Bool
         var restartNeeded: [String] = []
         var certificatesReloaded = false
+        /// The listener's secrets (or scheme, tolerance) changed and were applied without a restart.
+        var verificationReloaded = false
         var problems: [String] = []
     }
 
@@ -66,6 +70,10 @@ final class ConfigReloader: Service, Sendable {
             applied.withLock { $0 = loaded }
             outcome.applied = true
             outcome.restartNeeded = Self.sectionsNeedingRestart(previous.configuration, loaded.configuration)
+            if outcome.restartNeeded.contains("listener"), reloadVerification(from: previous.configuration, to: loaded.configuration) {
+                outcome.restartNeeded.removeAll { $0 == "listener" }
+                outcome.verificationReloaded = true
+            }
             logger.notice(
                 "Config reloaded",
                 metadata: [
@@ -93,6 +101,22 @@ final class ConfigReloader: Service, Sendable {
             logger.error("Certificate reload failed; the listener keeps its current certificate", metadata: ["error": "\(error)"])
         }
         return outcome
+    }
+
+    /// A listener whose verification alone changed (a rotated secret) takes the new one at once.
+    /// - Returns: whether it did; false leaves the change to a restart.
+    private func reloadVerification(from old: BotConfiguration, to new: BotConfiguration) -> Bool {
+        guard let listener, let oldSection = old.listener, let newSection = new.listener,
+            oldSection.replacingVerification(with: newSection) == newSection
+        else { return false }
+        let secret = loader.environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
+        do {
+            try listener.reloadVerification(try newSection.listenerConfiguration(defaultSecret: secret).paths)
+            return true
+        } catch {
+            logger.error("Webhook verification not reloaded; the listener keeps its secrets", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// The sections whose change needs a restart, compared by value: a rotated secret (the API key, a

@@ -1,10 +1,15 @@
+import AsyncHTTPClient
 import BotEngine
 import BotKit
+import Crypto
 import Foundation
 import InMemoryLogging
 import Logging
+import NIOCore
+import NIOHTTP1
 import TestSupport
 import Testing
+import WebhookListener
 
 @testable import AvalaBot
 
@@ -79,8 +84,85 @@ import Testing
         }
     }
 
-    /// A rotated secret is a change like any other: the reload says the section needs a restart (the
-    /// running bot keeps the old key until then), and names only the section.
+    /// A rotated webhook secret applies on SIGHUP without a restart: add the new one, then drop the old
+    /// one, and the listener follows each step from its next delivery. Anything else in `listener`
+    /// still needs a restart.
+    @Test func aRotatedWebhookSecretAppliesWithoutARestart() async throws {
+        try await SimulatorHarness.with { harness in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rotate-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("bot.yaml").path
+            let store = directory.appendingPathComponent("store.sqlite").path
+            @Sendable func write(secrets: [String], bind: String = "127.0.0.1:0") throws {
+                let yaml = """
+                    listener:
+                      bind: "\(bind)"
+                      plain_http: true
+                      verify: { scheme: avala, secrets: [\(secrets.map { "\"\($0)\"" }.joined(separator: ", "))] }
+                    store: { sqlite: "\(store)" }
+                    rules: []
+                    """
+                try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            let environment = [
+                "AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1",
+            ]
+            try write(secrets: ["old-secret"])
+            let loader = ConfigLoader(environment: environment)
+            let loaded = loader.load(path: path)
+            #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+            let logger = Logger(label: "rotate") { _ in SwiftLogNoOpLogHandler() }
+            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+            defer { Task { await assembly.shutdown() } }
+            let listener = try #require(assembly.listener)
+            let reloader = ConfigReloader(
+                path: path,
+                loaded: loaded,
+                loader: loader,
+                dispatcher: assembly.dispatcher,
+                listener: listener,
+                logger: logger
+            )
+            try await ServiceGroupRunner.whileRunning(listener, logger: logger) {
+                let port = try await listener.waitUntilListening()
+                var deliveries = 0
+                func deliver(signedWith secret: String) async throws -> Int {
+                    deliveries += 1
+                    let body = #"{"uid": "e-\#(deliveries)", "status": "exported"}"#
+                    let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/avala")
+                    request.method = .POST
+                    request.headers.add(name: "X-Avala-Webhook-Signature", value: mac.map { String(format: "%02x", $0) }.joined())
+                    request.headers.add(name: "X-Avala-Webhook-Event", value: "export.completed")
+                    request.headers.add(name: "X-Avala-Webhook-Delivery", value: "d-\(deliveries)")
+                    request.body = .bytes(ByteBuffer(string: body))
+                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                }
+                #expect(try await deliver(signedWith: "old-secret") == 202)
+                #expect(try await deliver(signedWith: "new-secret") == 401)
+
+                try write(secrets: ["old-secret", "new-secret"])
+                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, verificationReloaded: true))
+                #expect(try await deliver(signedWith: "new-secret") == 202)
+                #expect(try await deliver(signedWith: "old-secret") == 202)
+
+                try write(secrets: ["new-secret"])
+                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, verificationReloaded: true))
+                #expect(try await deliver(signedWith: "old-secret") == 401)
+                #expect(try await deliver(signedWith: "new-secret") == 202)
+
+                // Another bind is not a rotation: it waits for a restart, and the secrets stay.
+                try write(secrets: ["old-secret"], bind: "127.0.0.1:1")
+                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, restartNeeded: ["listener"]))
+                #expect(try await deliver(signedWith: "old-secret") == 401)
+            }
+        }
+    }
+
+    /// A rotated secret is a change of its section like any other, named by section only. For the API key
+    /// that means a restart (the running bot keeps the old key until then); a webhook secret alone the
+    /// reload then applies itself (``aRotatedWebhookSecretAppliesWithoutARestart()``).
     @Test func aChangedSecretNeedsARestart() throws {
         func loaded(key: String, secret: String, every: String = "1m") throws -> BotConfiguration {
             let yaml = """

@@ -19,6 +19,18 @@ struct ListenerSection: Decodable, Equatable, Sendable {
     /// addresses: turn it off on a listener that strangers can reach, or restrict it with `allow_cidrs`.
     var statusPage = true
 
+    /// This section with `other`'s verification (`verify`, and each path's by position): equal to
+    /// `other` exactly when verification is all that differs, which a reload applies without a restart.
+    func replacingVerification(with other: ListenerSection) -> ListenerSection {
+        var copy = self
+        copy.verify = other.verify
+        if var paths = copy.paths, let otherPaths = other.paths, paths.count == otherPaths.count {
+            for index in paths.indices { paths[index].verify = otherPaths[index].verify }
+            copy.paths = paths
+        }
+        return copy
+    }
+
     struct VerifySection: Decodable, Equatable, Sendable {
         var scheme = "avala"
         /// Default `[$AVALA_WEBHOOK_SECRET]`.

@@ -11,7 +11,8 @@ import Synchronization
 /// before its signature is checked and nothing is acknowledged before it is on disk.
 struct WebhookEndpoint: Sendable {
     let path: WebhookPath
-    let verifier: SignatureVerifier
+    /// Replaced by ``WebhookListener/reloadVerification(_:)`` (a secret rotation, on SIGHUP).
+    let verifier: VerifierSlot
     let shared: ListenerShared
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
@@ -46,7 +47,7 @@ struct WebhookEndpoint: Sendable {
         let now = shared.now()
         let delivery: VerifiedDelivery
         do {
-            delivery = try verifier.verify(headers: request.headers, body: body, now: now)
+            delivery = try verifier.current.verify(headers: request.headers, body: body, now: now)
         } catch {
             log.logger.info("Webhook rejected", metadata: ["reason": "\(error.reason)"])
             await recordRejection(reason: error.reason, now: now, logger: log.logger)

@@ -72,7 +72,7 @@ public final class WebhookListener: Service, Sendable {
         )
         self.shared = shared
         self.endpoints = try configuration.paths.map { path throws(WebhookListenerError) in
-            WebhookEndpoint(path: path, verifier: try path.verifier(), shared: shared)
+            WebhookEndpoint(path: path, verifier: VerifierSlot(try path.verifier()), shared: shared)
         }
     }
 
@@ -216,6 +216,22 @@ public final class WebhookListener: Service, Sendable {
         let subject = try certificate.reload()
         shared.logger.notice("Listener certificate reloaded", metadata: ["tls.certificate": "\(subject)"])
         return true
+    }
+
+    /// Replaces the paths' verification (scheme, secrets, tolerance) while serving, for a secret
+    /// rotation without a restart. The next request of each path verifies with its new secrets.
+    ///
+    /// - Parameter paths: the same paths as configured, in the same order; only their `verification`
+    ///   may differ. Everything is checked before anything is replaced.
+    /// - Throws: ``WebhookListenerError`` when the paths differ or a verification is invalid; then
+    ///   every path keeps what it had.
+    public func reloadVerification(_ paths: [WebhookPath]) throws(WebhookListenerError) {
+        guard paths.map(\.path) == endpoints.map(\.path.path) else {
+            throw WebhookListenerError(.invalidConfiguration, "the listener's paths changed: that needs a restart")
+        }
+        let verifiers = try paths.map { path throws(WebhookListenerError) in try path.verifier() }
+        for (endpoint, verifier) in zip(endpoints, verifiers) { endpoint.verifier.replace(with: verifier) }
+        shared.logger.notice("Webhook verification reloaded", metadata: ["listener.paths": "\(paths.count)"])
     }
 
     /// Waits until the listener is bound; returns its port (the real one when configured with port 0).
