@@ -125,6 +125,16 @@ import WebhookListener
             errors("  paths: [{ path: /a }, { path: /a }]\n", environment: secret)
                 == ["bot.yaml:2 listener: listener path '/a' is configured twice"]
         )
+        // Two senders on one source share their delivery ids' namespace: a warning, the config loads.
+        let shared = Self.diagnostics(
+            "listener:\n" + tls + "  paths: [{ path: /a }, { path: /b }, { path: /c, source: peer }]\n",
+            environment: secret
+        )
+        #expect(
+            shared == [
+                "bot.yaml:3 listener.paths: warning: /a, /b share source 'avala', so their delivery ids share one namespace (an id seen on one is a duplicate on the other): give each sender its own source"
+            ]
+        )
         // With references left unresolved (simulate, the inspection commands) nothing is checked.
         #expect(Self.diagnostics("listener:\n" + tls, resolve: false) == [])
     }

@@ -139,15 +139,33 @@ struct ConfigLoader {
     /// all, CIDRs, reserved or repeated paths), so `check-config` reports it instead of `run` failing.
     /// Certificate files are left to `run`: they may exist only where the bot runs.
     private func listenerChecks(_ configuration: BotConfiguration, root: ConfigNode) -> [ConfigDiagnostic] {
-        guard resolveReferences, let section = configuration.listener else { return [] }
+        guard let section = configuration.listener else { return [] }
+        var diagnostics: [ConfigDiagnostic] = []
+        // A delivery id is unique per sender only: two paths with one source share the key namespace,
+        // so an id seen on one path makes the other path's delivery of that id a duplicate.
+        var pathsBySource: [String: [String]] = [:]
+        for path in section.paths ?? [] where !(pathsBySource[path.source ?? "avala"] ?? []).contains(path.path) {
+            pathsBySource[path.source ?? "avala", default: []].append(path.path)
+        }
+        for (source, paths) in pathsBySource.sorted(by: { $0.key < $1.key }) where paths.count > 1 {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .warning,
+                    at: root["listener"]?["paths"]?.location,
+                    path: "listener.paths",
+                    "\(paths.joined(separator: ", ")) share source '\(source)', so their delivery ids share one namespace (an id seen on one is a duplicate on the other): give each sender its own source"
+                )
+            )
+        }
+        guard resolveReferences else { return diagnostics }
         let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
         do {
             try section.listenerConfiguration(defaultSecret: secret).validate()
-            return []
+            return diagnostics
         } catch let error as WebhookListenerError {
-            return [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", error.message)]
+            return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", error.message)]
         } catch {
-            return [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", "\(error)")]
+            return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", "\(error)")]
         }
     }
 
