@@ -36,6 +36,32 @@ import Testing
         }
     }
 
+    /// A stuck writer (a stalled disk) does not gather every caller: past `maxQueuedIngests` waiting, an
+    /// ingest is refused at once with `.busy`; the queued ones are written once the writer is free.
+    @Test func aFullQueueRefusesInsteadOfWaiting() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open { $0.maxQueuedIngests = 3 }
+            let results = try await store.holdingTheWriter { release in
+                try await withThrowingTaskGroup(of: IngestResult.self) { group in
+                    for index in 0..<3 {
+                        group.addTask { try await store.ingest(makeStoreEvent("e-\(index)", keys: ["k-\(index)"])) }
+                    }
+                    await store.batcher.waitUntilQueued(3)
+                    let refused = await #expect(throws: SQLiteEventStoreError.self) {
+                        try await store.ingest(makeStoreEvent("e-3", keys: ["k-3"]))
+                    }
+                    #expect(refused?.code == .busy)
+                    release()
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+            }
+            #expect(Set(results) == Set((0..<3).map { IngestResult.new(eventID: "e-\($0)") }))
+            // Room again: the refused one goes through when tried again.
+            #expect(try await store.ingest(makeStoreEvent("e-3", keys: ["k-3"])) == .new(eventID: "e-3"))
+            #expect(try await store.queueDepth() == 4)
+        }
+    }
+
     /// Without holding anything, concurrent callers all get through, and each event is stored once.
     @Test func concurrentIngestsAllCommit() async throws {
         try await StoreFile.with { file in

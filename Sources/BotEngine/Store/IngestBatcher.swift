@@ -16,7 +16,8 @@ import Synchronization
 /// which isolates each request in a savepoint).
 ///
 /// Waiting is not cancellable: once queued, a request is written, because the drain may already have
-/// taken it into its transaction.
+/// taken it into its transaction. The queue is bounded (`maxQueued`): past it a request is refused at
+/// once with `.busy`, so a stuck writer does not gather every caller's request in memory.
 final class IngestBatcher: Sendable {
     /// One `ingest` call, already encoded.
     struct Request: Sendable {
@@ -48,10 +49,12 @@ final class IngestBatcher: Sendable {
     }
 
     private let maxEventsPerFlush: Int
+    private let maxQueued: Int
     private let state = Mutex(State())
 
-    init(maxEventsPerFlush: Int) {
+    init(maxEventsPerFlush: Int, maxQueued: Int = .max) {
         self.maxEventsPerFlush = max(1, maxEventsPerFlush)
+        self.maxQueued = max(1, maxQueued)
     }
 
     /// Queues `request` and returns its response once a drain wrote it.
@@ -60,7 +63,9 @@ final class IngestBatcher: Sendable {
     ///   drain is on) when this request finds none running. It must not run the drain inline.
     func submit(_ request: Request, startDrain: @Sendable () -> Void) async -> Response {
         await withCheckedContinuation { continuation in
-            let (start, watchers) = state.withLock { state in
+            let (start, watchers) = state.withLock { state -> (Bool?, [CheckedContinuation<Void, Never>]) in
+                // A full queue means the writer is stuck (a stalled disk): refuse rather than hold more.
+                guard state.waiting.count < maxQueued else { return (nil, []) }
                 state.waiting.append(Waiter(request: request, continuation: continuation))
                 let count = state.waiting.count
                 var woken: [CheckedContinuation<Void, Never>] = []
@@ -71,6 +76,14 @@ final class IngestBatcher: Sendable {
                 }
                 defer { state.draining = true }
                 return (!state.draining, woken)
+            }
+            guard let start else {
+                continuation.resume(
+                    returning: .failure(
+                        SQLiteEventStoreError(code: .busy, message: "\(maxQueued) writes are already waiting for the store")
+                    )
+                )
+                return
             }
             for watcher in watchers { watcher.resume() }
             if start { startDrain() }

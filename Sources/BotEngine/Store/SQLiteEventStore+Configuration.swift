@@ -13,23 +13,29 @@ extension SQLiteEventStore {
     /// - `maximumReaderCount` (default 4): reader connections; reads never wait for the writer (WAL).
     /// - `maxEventsPerTransaction` (default 5,000): the most events one group commit writes. A single
     ///   `ingest` call larger than that is still written whole, in its own transaction.
+    /// - `maxQueuedIngests` (default 4,096): the most `ingest` calls waiting for the writer. One more is
+    ///   refused at once with `.busy` instead of queued: a stalled disk must not pile up deliveries (each
+    ///   up to `listener.max_body`) in memory; the listener answers it 503 with `Retry-After`.
     /// - `now` (default the system clock): the time stamped on `stored_at`, `finished_at` and the keys'
     ///   `first_seen`; tests inject their own.
     public struct Configuration: Sendable {
         public var busyTimeout: Duration
         public var maximumReaderCount: Int
         public var maxEventsPerTransaction: Int
+        public var maxQueuedIngests: Int
         public var now: @Sendable () -> Date
 
         public init(
             busyTimeout: Duration = .seconds(5),
             maximumReaderCount: Int = 4,
             maxEventsPerTransaction: Int = 5_000,
+            maxQueuedIngests: Int = 4_096,
             now: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.busyTimeout = busyTimeout
             self.maximumReaderCount = maximumReaderCount
             self.maxEventsPerTransaction = maxEventsPerTransaction
+            self.maxQueuedIngests = maxQueuedIngests
             self.now = now
         }
     }

@@ -43,7 +43,7 @@ public final class SQLiteEventStore: EventStore {
         logger[metadataKey: "store.path"] = "\(path)"
         self.logger = logger
         self.configuration = configuration
-        self.batcher = IngestBatcher(maxEventsPerFlush: configuration.maxEventsPerTransaction)
+        self.batcher = IngestBatcher(maxEventsPerFlush: configuration.maxEventsPerTransaction, maxQueued: configuration.maxQueuedIngests)
 
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {

@@ -31,6 +31,9 @@ public struct SQLiteEventStoreError: Error, Hashable, Sendable, CustomStringConv
         public static let corruptRow = Code("corruptRow")
         /// The database file cannot be opened or set up.
         public static let cannotOpen = Code("cannotOpen")
+        /// Too many writes are already waiting for the store (a stalled disk): this one was refused, not
+        /// queued, and can be tried again later.
+        public static let busy = Code("busy")
     }
 
     public var code: Code
