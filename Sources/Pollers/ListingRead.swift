@@ -1,4 +1,4 @@
-public import AvalaAPI
+import AvalaAPI
 import Logging
 
 /// The part of a listing one cycle read.

@@ -1,6 +1,6 @@
-public import AvalaAPI
+import AvalaAPI
 import BotEngine
-public import BotKit
+import BotKit
 import Foundation
 import Logging
 

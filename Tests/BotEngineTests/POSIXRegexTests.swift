@@ -26,16 +26,41 @@ struct POSIXRegexTests {
         #expect(!regex.usesPOSIX)
     }
 
-    @Test func valuesThatAreNotPrintableASCIIAreLeftToSwiftRegex() throws {
+    @Test func valuesWithControlsOrLineBreaksAreLeftToSwiftRegex() throws {
         let posix = try #require(POSIXRegex.compile("a.c"))
         #expect(posix.matches("abc") == true)
         #expect(posix.matches("xyz") == false)
-        for value in ["a\nc", "a\rc", "a\u{0B}c", "a\tc", "aéc", "a\u{1F600}c", "a\u{0}c", "\r\n"] {
+        for value in ["a\nc", "a\rc", "a\u{0B}c", "a\tc", "a\u{0}c", "\r\n", "aé\nc", "a\u{85}c", "a\u{2028}c", "é\u{7F}"] {
             #expect(posix.matches(value) == nil, "\(value.debugDescription)")
         }
         // And the whole matcher still answers them, through Swift's Regex.
         let regex = try RuleRegex.compile("a.c").get()
-        #expect(regex.matches("aéc"))
+        #expect(regex.matches("a\tc"))
+    }
+
+    /// A character outside ASCII is one character, whatever its bytes or scalars: `.` and a negated class
+    /// match it once, no literal or class of the subset matches it, nor the letter it starts with.
+    @Test(arguments: [
+        ("a.c", "aéc", true), ("a.c", "ae\u{301}c", true), ("a.c", "a👍🏽c", true), ("a.c", "a日本c", false),
+        ("^a[^x]c$", "aßc", true), ("^a[a-z]c$", "aéc", false), ("^e", "e\u{301}", false), ("^.$", "🇫🇷", true),
+        ("b.d", "日本 bød", true), ("^[^_]+$", "x\u{A0}y", true), ("^x y$", "x\u{A0}y", false),
+    ])
+    func aCharacterOutsideASCIIIsOneCharacter(pattern: String, value: String, expected: Bool) throws {
+        let regex = try RuleRegex.compile(pattern).get()
+        #expect(regex.usesPOSIX)
+        #expect(regex.matchesWithSwiftRegex(value) == expected, "Swift's Regex is the reference")
+        let posix = try #require(POSIXRegex.compile(pattern))
+        #expect(posix.matches(value) == expected)
+    }
+
+    /// A nested repetition that Swift's backtracking takes exponential time on (`((a*)*){0,2}b` took 6 s
+    /// on 18 `a`s) is answered by the C library even when the value holds characters outside ASCII.
+    @Test(.timeLimit(.minutes(1))) func aNestedRepetitionOnAValueOutsideASCIIStaysOffSwiftsBacktracking() throws {
+        let regex = try RuleRegex.compile("((a*)*){0,2}b").get()
+        let value = "é" + String(repeating: "a", count: 200)
+        let posix = try #require(POSIXRegex.compile("((a*)*){0,2}b"))
+        #expect(posix.matches(value) == false)
+        #expect(!regex.matches(value))
     }
 
     /// Generated patterns of the subset against generated values: the fast path must agree with Swift's
@@ -120,10 +145,15 @@ struct POSIXRegexTests {
             }
         }
 
-        /// Printable ASCII values, mostly from the characters the patterns use, 0 to 12 long.
+        /// Values mostly from the characters the patterns use, with some outside ASCII (precomposed and
+        /// decomposed accents, wide scripts, an emoji with a modifier, a flag, a no-break space), 0 to 12
+        /// characters long.
         static func value(using random: inout JSONParserTests.SplitMix64) -> String {
-            let alphabet = Array("abcXY0959 _@:.-()/[*|$^'\"Zz")
-            return String((0..<Int.random(in: 0...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! })
+            let alphabet = Array("abcXY0959 _@:.-()/[*|$^'\"Zz").map(String.init)
+            let wide = ["é", "e\u{301}", "a\u{308}", "ß", "日", "👍🏽", "🇫🇷", "\u{A0}", "Ω"]
+            return (0..<Int.random(in: 0...12, using: &random)).map { _ in
+                Int.random(in: 0..<8, using: &random) == 0 ? wide.randomElement(using: &random)! : alphabet.randomElement(using: &random)!
+            }.joined()
         }
     }
 }

@@ -1,5 +1,5 @@
 public import BotKit
-public import Logging
+import Logging
 import Synchronization
 
 /// The plugins the dispatcher can run, each instantiated with its validated config, and how their

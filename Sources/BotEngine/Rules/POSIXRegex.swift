@@ -9,8 +9,10 @@ import Synchronization
 ///
 /// The two syntaxes differ (`\d` is a literal `d` to POSIX; `[a&&b]` is an intersection to Swift), so a
 /// pattern is compiled here only when it stays inside a small subset both read the same way — see
-/// ``compile(_:)`` — and a value is matched here only when it is printable ASCII, where a byte is a
-/// character and no newline rule applies. Everything else goes to Swift's `Regex`. Whether a match
+/// ``compile(_:)`` — and a value is matched here when it holds no control character or line break: each
+/// character outside ASCII stands as one placeholder byte (see ``withPlaceholders(_:)``). Everything else
+/// goes to Swift's `Regex`. Besides speed, this keeps most values away from Swift's backtracking, which
+/// can take exponential time on a nested repetition such as `(a+)+`; glibc's matcher does not. Whether a match
 /// exists does not depend on POSIX choosing the longest match where Swift chooses the first.
 final class POSIXRegex: Sendable {
     /// glibc's `regexec` takes a lock inside the `regex_t`; the mutex keeps to one caller at a time
@@ -48,11 +50,43 @@ final class POSIXRegex: Sendable {
         return POSIXRegex(compiled: compiled)
     }
 
-    /// Whether `text` holds a match, or nil when `text` is not printable ASCII (Swift's `Regex` decides).
+    /// Whether `text` holds a match, or nil when `text` holds a control character or a line break
+    /// (Swift's `Regex` decides then).
     func matches(_ text: String) -> Bool? {
-        guard text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
-        // `withCString` gives the NUL-terminated bytes `regexec` reads; printable ASCII holds no NUL.
-        return compiled.withLock { compiled in text.withCString { regexec(compiled, $0, 0, nil, 0) == 0 } }
+        if text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) {
+            // `withCString` gives the NUL-terminated bytes `regexec` reads; printable ASCII holds no NUL.
+            return compiled.withLock { compiled in text.withCString { regexec(compiled, $0, 0, nil, 0) == 0 } }
+        }
+        guard let bytes = Self.withPlaceholders(text) else { return nil }
+        return compiled.withLock { compiled in bytes.withUnsafeBufferPointer { regexec(compiled, $0.baseAddress, 0, nil, 0) == 0 } }
+    }
+
+    /// The byte that stands for a character outside ASCII.
+    static let placeholder: CChar = 0x01
+
+    /// `text` with each character (grapheme cluster) outside printable ASCII as one ``placeholder`` byte,
+    /// NUL-terminated; nil when it holds a control character or a line break.
+    ///
+    /// Swift's `Regex` matches whole characters: `é`, `e` + U+0301 or `👍🏽` is one character, which no
+    /// literal or class of the subset (all printable ASCII) can match, while `.` and a negated class
+    /// match it once. A byte that is not printable ASCII behaves exactly so for `regexec`; a newline
+    /// would not (`.` does not match one in Swift), hence nil.
+    static func withPlaceholders(_ text: String) -> [CChar]? {
+        var bytes: [CChar] = []
+        bytes.reserveCapacity(text.utf8.count + 1)
+        for character in text {
+            if let ascii = character.asciiValue {
+                // "\r\n" is one character with the ASCII value of "\n": excluded with the other controls.
+                guard (0x20...0x7E).contains(ascii) else { return nil }
+                bytes.append(CChar(ascii))
+            } else {
+                guard !character.isNewline, !character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+                else { return nil }
+                bytes.append(placeholder)
+            }
+        }
+        bytes.append(0)
+        return bytes
     }
 
     /// Recognises the shared subset (the grammar in ``POSIXRegex/compile(_:)``) over the pattern's bytes.
