@@ -1,4 +1,4 @@
-public import BotKit
+import BotKit
 
 /// `plugins.invite.allowed_domains`: `acme.ai` allows exactly that domain, `*.acme.ai` its subdomains,
 /// and `*` any domain — written explicitly, never assumed.

@@ -1,4 +1,4 @@
-public import BotKit
+import BotKit
 import Foundation
 
 /// `plugins.invite.roster`: who should be in an organization, read from a CSV or YAML file.

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 
 extension Event {
     /// A new event id: a version 7 UUID (RFC 9562) in lowercase text, e.g.

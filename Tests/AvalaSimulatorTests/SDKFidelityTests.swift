@@ -50,7 +50,7 @@ import Testing
 
     static func runScript(baseURL: String, apiKey: String) async throws -> (status: Int32, text: String) {
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("sdk-fidelity-\(UUID().uuidString).txt")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: outputFile.path, contents: nil), "cannot create \(outputFile.path)")
         defer { try? FileManager.default.removeItem(at: outputFile) }
         let handle = try FileHandle(forWritingTo: outputFile)
         let process = Process()
