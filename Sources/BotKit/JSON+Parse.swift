@@ -12,18 +12,25 @@ extension JSON {
     /// Contiguous collections (`[UInt8]`, `ArraySlice`, `Data`, a native `String`'s or `Substring`'s
     /// `utf8`) are read in place; anything else is copied into an array first.
     ///
+    /// - Parameter maximumDepth: the deepest nesting accepted; by default JSONDecoder's 512.
     /// - Throws: ``JSONParseError`` naming the first byte at which the text stops being JSON.
-    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSON {
+    public static func parse(
+        _ bytes: some Collection<UInt8>,
+        maximumDepth: Int = JSON.maximumParseDepth
+    ) throws(JSONParseError) -> JSON {
         // `withContiguousStorageIfAvailable` rethrows as `any Error`; a `Result` carries the typed error out.
         let result = bytes.withContiguousStorageIfAvailable { buffer in
-            Result { () throws(JSONParseError) -> JSON in try JSONParser.parse(buffer) }
+            Result { () throws(JSONParseError) -> JSON in try JSONParser.parse(buffer, maximumDepth: maximumDepth) }
         }
         if let result { return try result.get() }
         let copy = Array(bytes)
         return try copy.withUnsafeBufferPointer { buffer in
-            Result { () throws(JSONParseError) -> JSON in try JSONParser.parse(buffer) }
+            Result { () throws(JSONParseError) -> JSON in try JSONParser.parse(buffer, maximumDepth: maximumDepth) }
         }.get()
     }
+
+    /// The nesting ``parse(_:maximumDepth:)`` accepts by default: JSONDecoder's own limit.
+    public static let maximumParseDepth = JSONParser.maximumDepth
 
     /// Parses one JSON text from raw memory, such as a network buffer's readable bytes.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> JSON {

@@ -10,6 +10,9 @@ struct JSONParser {
     /// JSONDecoder's own limit: a body it accepts is never refused for its depth here, and vice versa.
     static let maximumDepth = 512
 
+    /// The deepest nesting this parse accepts.
+    private let depthLimit: Int
+
     /// 10⁰ … 10²², every power of ten a Double holds exactly.
     private static let exactPowersOfTen: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -33,9 +36,10 @@ struct JSONParser {
     /// Decoded bytes of the string being unescaped, reused so each escaped string costs no extra allocation.
     private var scratch: [UInt8] = []
 
-    private init(bytes: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>) {
+    private init(bytes: UnsafeBufferPointer<UInt8>, base: UnsafePointer<UInt8>, depthLimit: Int) {
         self.bytes = bytes
         self.base = base
+        self.depthLimit = depthLimit
         self.end = bytes.count
         // Enough for a typical webhook body, so the stacks rarely regrow during a parse.
         values.reserveCapacity(32)
@@ -43,11 +47,11 @@ struct JSONParser {
         frames.reserveCapacity(16)
     }
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSON {
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int = maximumDepth) throws(JSONParseError) -> JSON {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             throw JSONParseError(offset: 0, line: 1, column: 1, message: "empty body")
         }
-        var parser = JSONParser(bytes: bytes, base: base)
+        var parser = JSONParser(bytes: bytes, base: base, depthLimit: maximumDepth)
         return try parser.parseText()
     }
 
@@ -125,7 +129,7 @@ struct JSONParser {
     }
 
     private func checkDepth() throws(JSONParseError) {
-        guard frames.count < Self.maximumDepth else { throw error(at: index, "nesting deeper than \(Self.maximumDepth)") }
+        guard frames.count < depthLimit else { throw error(at: index, "nesting deeper than \(depthLimit)") }
     }
 
     /// Reads `"key"` and the colon after it, leaving `index` at the member's value.

@@ -46,6 +46,36 @@ import Testing
         #expect(event.subject == nil)
     }
 
+    /// The `data: {id, …}` envelope names the resource's uid `id`: it is the subject and the semantic key
+    /// as `uid` would be, so the exports poller's later `export.completed:e-1` is a duplicate of it.
+    @Test func aResourceNamedByIdIsKeyedByIt() {
+        let event = EventNormalizer.normalize(
+            type: .exportCompleted,
+            body: ["event": "export.completed", "data": ["id": "e-1", "status": "completed"]],
+            source: "avala",
+            deliveryID: "d-1"
+        )
+        #expect(event.keys == ["delivery:avala:d-1", "export.completed:e-1"])
+        #expect(event.subject == Event.Subject(kind: "export", uid: "e-1"))
+        #expect(event.data["export"]?["uid"] == "e-1")
+    }
+
+    /// A key with an empty part would stand for every fact that lacks it: an empty uid names no subject,
+    /// a `dataset.updated` without its time gets no semantic key. The delivery key still applies.
+    @Test func anEmptyPartMakesNoSemanticKey() {
+        let noUID = EventNormalizer.normalize(type: .exportCompleted, body: ["uid": "", "status": "completed"], source: "avala", deliveryID: "d-2")
+        #expect(noUID.keys == ["delivery:avala:d-2"])
+        #expect(noUID.subject == nil)
+        let noTime = EventNormalizer.normalize(
+            type: .datasetUpdated,
+            body: ["event_payload": ["dataset_uid": "ds-1"]],
+            source: "agents",
+            deliveryID: "d-3"
+        )
+        #expect(noTime.keys == ["delivery:agents:d-3"])
+        #expect(noTime.subject == Event.Subject(kind: "dataset", uid: "ds-1"))
+    }
+
     @Test func theTypeCanComeFromTheBody() {
         #expect(EventNormalizer.typeInBody(["event_type": "export.failed"]) == .exportFailed)
         #expect(EventNormalizer.typeInBody(["uid": "x"]) == nil)

@@ -42,7 +42,15 @@ public enum EventNormalizer {
             export["status"] = .string(normalizeExportStatus(status))
             data["export"] = .object(export)
         }
-        let subjectUID = kind.flatMap { data[$0]?["uid"]?.stringValue }
+        // The subject's uid; a resource in the `data: {id, …}` envelope names it `id`, which becomes its
+        // `uid` (templates say `export.uid`). An empty one names nothing: no subject, no semantic key.
+        if let kind, case .object(var resource)? = data[kind], (resource["uid"]?.stringValue ?? "").isEmpty,
+            let id = resource["id"]?.stringValue, !id.isEmpty
+        {
+            resource["uid"] = .string(id)
+            data[kind] = .object(resource)
+        }
+        let subjectUID = kind.flatMap { data[$0]?["uid"]?.stringValue }.flatMap { $0.isEmpty ? nil : $0 }
         var keys: [String] = []
         if let deliveryID, !deliveryID.isEmpty { keys.append("delivery:\(source):\(deliveryID)") }
         if let kind, let uid = subjectUID, let semantic = semanticKey(type: type, kind: kind, uid: uid, data: data) {
@@ -108,7 +116,9 @@ public enum EventNormalizer {
             .resultAccepted, .resultRejected:
             return "\(type.rawValue):\(uid)"
         case .datasetUpdated:
-            let updated = data["dataset"]?["updated_at"]?.text ?? ""
+            // Without its time, one key would stand for every later update of the dataset: none then
+            // (the delivery key still applies).
+            guard let updated = data["dataset"]?["updated_at"]?.text, !updated.isEmpty else { return nil }
             return "\(type.rawValue):\(uid):\(updated)"
         default:
             return nil

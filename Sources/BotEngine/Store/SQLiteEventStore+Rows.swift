@@ -36,10 +36,15 @@ extension SQLiteEventStore {
         }
     }
 
+    /// How deep stored JSON may nest. Deeper than any input is parsed (512): the bot wraps what it
+    /// receives (a bare resource goes under its kind), and a row it wrote must always read back — one
+    /// that did not would fail every claim that reaches it.
+    static let storedJSONDepth = JSON.maximumParseDepth + 64
+
     /// - Throws: `.corruptRow`, naming `what` and the event, never the text.
     static func decode(_ text: String, what: String, eventID: String? = nil) throws -> JSON {
         do {
-            return try JSON.parse(text.utf8)
+            return try JSON.parse(text.utf8, maximumDepth: storedJSONDepth)
         } catch {
             throw SQLiteEventStoreError(code: .corruptRow, message: "\(what) is not valid JSON", eventID: eventID)
         }

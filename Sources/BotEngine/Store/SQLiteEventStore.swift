@@ -178,12 +178,27 @@ public final class SQLiteEventStore: EventStore {
                     """
             )
             for seq in done { try markDone.execute(arguments: [nowSeconds, seq]) }
-            let routed = try running.map { row in
-                try markRunning.execute(arguments: [row["seq"] as Int64])
-                var stored = try Self.storedEvent(row)
-                stored.status = .running
-                stored.attempts += 1
-                return stored
+            var routed: [StoredEvent] = []
+            var unreadable: [String] = []
+            for row in running {
+                do {
+                    var stored = try Self.storedEvent(row)
+                    try markRunning.execute(arguments: [row["seq"] as Int64])
+                    stored.status = .running
+                    stored.attempts += 1
+                    routed.append(stored)
+                } catch let error as SQLiteEventStoreError where error.code == .corruptRow {
+                    // A row that cannot be read back would fail this claim, and every later one that
+                    // reaches it: it is finished here, unprocessed, and named in the log.
+                    try markDone.execute(arguments: [nowSeconds, row["seq"] as Int64])
+                    unreadable.append(row["id"])
+                }
+            }
+            if !unreadable.isEmpty {
+                self.logger.error(
+                    "Events that cannot be read back were finished without running their rules",
+                    metadata: ["event.ids": "\(unreadable.joined(separator: ","))"]
+                )
             }
             return ClaimedEvents(routed: routed, finishedUnrouted: done.count)
         }
