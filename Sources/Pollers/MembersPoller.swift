@@ -67,7 +67,16 @@ public struct MembersPoller: Poller {
             current[member.userUID] = .object(stored)
             if let before = known.removeValue(forKey: member.userUID) {
                 let role = member.role?.rawValue ?? ""
-                if before.role != role {
+                let createdAt = ResourceJSON.timestamp(member.createdAt)
+                if !before.createdAt.isEmpty, !createdAt.isEmpty, before.createdAt != createdAt {
+                    // Another membership of the same person: they left and joined again between two
+                    // polls (or while the bot was down). Both are facts, each with its own key.
+                    var left = before.fields
+                    left["user_uid"] = .string(member.userUID)
+                    events.append(membership(.memberLeft, member: .object(left), uid: member.userUID, createdAt: before.createdAt))
+                    let body = try ResourceJSON.encode(member)
+                    events.append(membership(.memberJoined, member: body, uid: member.userUID, createdAt: createdAt))
+                } else if before.role != role {
                     let body = try ResourceJSON.encode(member)
                     events.append(roleChanged(member: body, uid: member.userUID, from: before.role, to: role, cycle: cycleNumber))
                 }

@@ -59,12 +59,16 @@ public struct ProjectsPoller: Poller {
                 return encoded
             }
             if let from = before?["status"]?.stringValue, from != status {
+                // A project without `updated_at` would give every later identical transition the same
+                // key (the second pause would be a duplicate of the first): the time the bot saw it
+                // stands in. The snapshot commits with the event, so one change is seen once.
+                let changedAt = updatedAt.isEmpty ? "seen-" + AvalaJSON.formatTimestamp(Date()) : updatedAt
                 events.append(
                     event(
                         .projectStatusChanged,
                         project.uid,
                         ["project": try projectBody(), "from": .string(from), "to": .string(status)],
-                        key: "project.status_changed:\(project.uid):\(status):\(updatedAt)"
+                        key: "project.status_changed:\(project.uid):\(status):\(changedAt)"
                     )
                 )
                 if project.status == .completed {
@@ -73,7 +77,7 @@ public struct ProjectsPoller: Poller {
                             .projectCompleted,
                             project.uid,
                             ["project": try projectBody(), "from": .string(from)],
-                            key: "project.completed:\(project.uid):\(updatedAt)"
+                            key: "project.completed:\(project.uid):\(changedAt)"
                         )
                     )
                 }

@@ -64,6 +64,36 @@ import Testing
         }
     }
 
+    /// Someone who left and joined again between two polls (or while the bot was down) is listed with
+    /// the same user uid and a new membership `created_at`: that is a `member.left` of the old
+    /// membership and a `member.joined` of the new one, not a silent update of the snapshot.
+    @Test func aRejoinBetweenTwoPollsIsALeaveAndAJoin() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context())
+            let joined = try await fixture.simulator.addMember(organization: "acme-ai", email: "back.again@acme.ai")
+            _ = try await poller.pollOnce()
+            // What the bot remembers is the membership before: same person, older created_at.
+            let earlier = "2026-01-05T09:00:00Z"
+            let snapshot = try #require(try await fixture.store.snapshot("members:acme-ai"))
+            var members = try #require(snapshot["members"]?.objectValue)
+            var remembered = try #require(members[joined.userUID]?.objectValue)
+            remembered["created_at"] = .string(earlier)
+            members[joined.userUID] = .object(remembered)
+            let rewritten: JSON = ["cycle": snapshot["cycle"] ?? 1, "members": .object(members)]
+            _ = try await fixture.store.updateSnapshot("members:acme-ai") { _ in rewritten }
+
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.stored == 2)
+            let created = AvalaJSON.formatTimestamp(try #require(joined.createdAt))
+            let left = try #require(try await fixture.events(.memberLeft).first)
+            #expect(left.keys == ["member.left:acme-ai:\(joined.userUID):\(earlier)"])
+            #expect(left.data[path: "member.email"]?.stringValue == "back.again@acme.ai")
+            let join = try #require(try await fixture.events(.memberJoined).first)
+            #expect(join.keys == ["member.joined:acme-ai:\(joined.userUID):\(created)"])
+            #expect(try await poller.pollOnce().raised == 0, "the new membership is remembered")
+        }
+    }
+
     @Test func aRestartInTheMiddleOfACycleRaisesNothingTwice() async throws {
         try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
             let first = MembersPoller(organization: "acme-ai", context: fixture.context())
