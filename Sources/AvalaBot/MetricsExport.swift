@@ -28,7 +28,9 @@ struct MetricsExport: Sendable {
                 helpText: "Events stored and not yet processed (pending or running)."
             )
         )
-        if let value = try? await store.queueDepth() { depth.set(to: Double(value)) }
+        // NaN when the store cannot be read: a dashboard shows a gap, not the last value or a 0.
+        let value = try? await store.queueDepth()
+        depth.set(to: value.map(Double.init) ?? .nan)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)

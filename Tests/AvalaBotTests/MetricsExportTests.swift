@@ -1,0 +1,22 @@
+import BotEngine
+import Foundation
+import Logging
+import Testing
+
+@testable import AvalaBot
+
+/// The queue depth is read at each scrape; a store that cannot be read shows as a gap, not as the last
+/// value (a frozen queue) or 0 (an empty one).
+@Suite struct MetricsExportTests {
+    @Test func theQueueDepthIsNaNWhenTheStoreCannotBeRead() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try SQLiteEventStore(path: path, logger: Logger(label: "metrics-test") { _ in SwiftLogNoOpLogHandler() })
+        try await store.migrate()
+        let export = MetricsExport()
+        #expect(await export.render(store: store).contains("avala_bot_queue_depth 0.0\n"))
+        try store.close()
+        let scrape = await export.render(store: store)
+        #expect(scrape.lowercased().contains("avala_bot_queue_depth nan\n"), "\(scrape)")
+    }
+}
