@@ -3,17 +3,27 @@ import Foundation
 
 /// The control surface as Swift methods: the same operations as the `/_sim/…` routes.
 extension AvalaSimulator {
-    /// A member joins an organization.
+    /// A member joins an organization; someone who was a member before keeps their user uid.
+    ///
+    /// - Parameter recordsJoinDate: false lists the membership without `created_at`, which the API may
+    ///   leave out.
     @discardableResult
     public func addMember(
         organization: String,
         email: String,
         username: String? = nil,
-        role: MemberRole = .member
+        role: MemberRole = .member,
+        recordsJoinDate: Bool = true
     )
         async throws -> OrganizationMember
     {
-        try await state.addMember(organization: organization, email: email, username: username, role: role.rawValue)
+        try await state.addMember(
+            organization: organization,
+            email: email,
+            username: username,
+            role: role.rawValue,
+            recordsJoinDate: recordsJoinDate
+        )
     }
 
     /// `count` members `user{n}@{domain}` join at once.

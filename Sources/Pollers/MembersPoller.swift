@@ -32,13 +32,37 @@ public struct MembersPoller: Poller {
     struct Known {
         var role: String
         var createdAt: String
+        /// When the bot first listed this membership, kept only when the API gave no `created_at`.
+        var seen: String
         var fields: [String: JSON]
 
         init(fields: [String: JSON]) {
             self.fields = fields
             role = fields["role"]?.stringValue ?? ""
             createdAt = fields["created_at"]?.stringValue ?? ""
+            seen = fields[Self.seenField]?.stringValue ?? ""
         }
+
+        /// The snapshot's own field, not the member's.
+        static let seenField = "seen"
+
+        /// What tells this membership from an earlier one of the same person, for its keys.
+        var membershipTag: String { createdAt.isEmpty ? seen : createdAt }
+
+        /// The remembered fields as a `member.left` body.
+        func body(uid: String) -> JSON {
+            var body = fields
+            body[Self.seenField] = nil
+            body["user_uid"] = .string(uid)
+            return .object(body)
+        }
+    }
+
+    /// The tag of a membership listed without `created_at` (optional in the API): when the bot first saw
+    /// it, with the cycle. Without one, `member.joined:<org>:<uid>:` would stand for every membership of
+    /// that person, and a rejoin within the key retention would be dropped as a duplicate.
+    static func seenTag(cycle: Int, at date: Date) -> String {
+        "seen-\(AvalaJSON.formatTimestamp(date))-c\(cycle)"
     }
 
     public func pollOnce() async throws -> PollCycle {
@@ -61,28 +85,35 @@ public struct MembersPoller: Poller {
         var events: [Event] = []
         var current: [String: JSON] = [:]
         current.reserveCapacity(listing.items.count)
+        let now = Date()
         for member in listing.items {
             // Built by hand, not through the encoder: this runs for every member of every cycle.
-            let stored = Self.remembered(member)
+            var stored = Self.remembered(member)
+            let before = known.removeValue(forKey: member.userUID)
+            let createdAt = ResourceJSON.timestamp(member.createdAt)
+            if createdAt.isEmpty {
+                let seen = before?.seen ?? ""
+                stored[Known.seenField] = .string(seen.isEmpty ? Self.seenTag(cycle: cycleNumber, at: now) : seen)
+            }
             current[member.userUID] = .object(stored)
-            if let before = known.removeValue(forKey: member.userUID) {
+            let tag = createdAt.isEmpty ? stored[Known.seenField]?.stringValue ?? "" : createdAt
+            if let before {
                 let role = member.role?.rawValue ?? ""
-                let createdAt = ResourceJSON.timestamp(member.createdAt)
                 if !before.createdAt.isEmpty, !createdAt.isEmpty, before.createdAt != createdAt {
                     // Another membership of the same person: they left and joined again between two
                     // polls (or while the bot was down). Both are facts, each with its own key.
-                    var left = before.fields
-                    left["user_uid"] = .string(member.userUID)
-                    events.append(membership(.memberLeft, member: .object(left), uid: member.userUID, createdAt: before.createdAt))
+                    events.append(
+                        membership(.memberLeft, member: before.body(uid: member.userUID), uid: member.userUID, createdAt: before.membershipTag)
+                    )
                     let body = try ResourceJSON.encode(member)
-                    events.append(membership(.memberJoined, member: body, uid: member.userUID, createdAt: createdAt))
+                    events.append(membership(.memberJoined, member: body, uid: member.userUID, createdAt: tag))
                 } else if before.role != role {
                     let body = try ResourceJSON.encode(member)
                     events.append(roleChanged(member: body, uid: member.userUID, from: before.role, to: role, cycle: cycleNumber))
                 }
             } else if !isBaseline || emitExisting {
                 let body = try ResourceJSON.encode(member)
-                events.append(membership(.memberJoined, member: body, uid: member.userUID, createdAt: ResourceJSON.timestamp(member.createdAt)))
+                events.append(membership(.memberJoined, member: body, uid: member.userUID, createdAt: tag))
             }
         }
         // What is left in `known` was not listed. A cut listing says nothing about them: keep them.
@@ -90,9 +121,7 @@ public struct MembersPoller: Poller {
             if listing.truncated {
                 current[uid] = .object(before.fields)
             } else {
-                var body = before.fields
-                body["user_uid"] = .string(uid)
-                events.append(membership(.memberLeft, member: .object(body), uid: uid, createdAt: before.createdAt))
+                events.append(membership(.memberLeft, member: before.body(uid: uid), uid: uid, createdAt: before.membershipTag))
             }
         }
 

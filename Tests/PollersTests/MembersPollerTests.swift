@@ -94,6 +94,52 @@ import Testing
         }
     }
 
+    /// Someone who leaves and is added again keeps their user uid, with a new membership: two joins and
+    /// a leave, three events, none a duplicate of another.
+    @Test func aRejoinIsANewFact() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            let first = try await fixture.simulator.addMember(organization: "acme-ai", email: "again@acme.ai")
+            #expect(try await poller.pollOnce().stored == 1)
+            try await fixture.simulator.removeMember(organization: "acme-ai", userUID: first.userUID)
+            #expect(try await poller.pollOnce().stored == 1)
+            let second = try await fixture.simulator.addMember(organization: "acme-ai", email: "again@acme.ai")
+            #expect(second.userUID == first.userUID, "the simulator keeps a returning user's uid, as Avala does")
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await fixture.count(.memberJoined) == 2)
+            #expect(try await fixture.count(.memberLeft) == 1)
+        }
+    }
+
+    /// `created_at` is optional in the API. Without it, a membership is tagged by when the bot first saw
+    /// it, so a person who leaves and comes back within the key retention is a new fact, not a
+    /// duplicate of `member.joined:<org>:<uid>:`; the leave carries the tag of the join.
+    @Test func aMembershipWithoutItsJoinDateIsTaggedByItsFirstSighting() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            let member = try await fixture.simulator.addMember(organization: "acme-ai", email: "nodate@acme.ai", recordsJoinDate: false)
+            #expect(member.createdAt == nil)
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await poller.pollOnce().raised == 0, "the tag is remembered, not made anew each cycle")
+            try await fixture.simulator.removeMember(organization: "acme-ai", userUID: member.userUID)
+            #expect(try await poller.pollOnce().stored == 1)
+            _ = try await fixture.simulator.addMember(organization: "acme-ai", email: "nodate@acme.ai", recordsJoinDate: false)
+            #expect(try await poller.pollOnce().stored == 1, "the second membership is new")
+
+            let joins = try await fixture.events(.memberJoined)
+            #expect(joins.count == 2)
+            let joinKeys = joins.flatMap(\.keys)
+            #expect(Set(joinKeys).count == 2)
+            #expect(joinKeys.allSatisfy { $0.hasPrefix("member.joined:acme-ai:\(member.userUID):seen-") })
+            let left = try #require(try await fixture.events(.memberLeft).first)
+            let leftTag = try #require(left.keys.first?.split(separator: ":", maxSplits: 3).last)
+            #expect(joinKeys.contains { $0.hasSuffix(":" + leftTag) }, "the leave names the membership it ends")
+            #expect(left.data[path: "member.seen"] == nil, "the tag is the bot's, not the member's")
+        }
+    }
+
     @Test func aRestartInTheMiddleOfACycleRaisesNothingTwice() async throws {
         try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
             let first = MembersPoller(organization: "acme-ai", context: fixture.context())

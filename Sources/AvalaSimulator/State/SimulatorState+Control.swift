@@ -8,7 +8,8 @@ extension SimulatorState {
         organization slug: String,
         email: String,
         username: String?,
-        role: String?
+        role: String?,
+        recordsJoinDate: Bool = true
     ) throws(SimulatorError)
         -> OrganizationMember
     {
@@ -23,12 +24,12 @@ extension SimulatorState {
         }
         let name = username ?? String(email.split(separator: "@")[0])
         let member = OrganizationMember(
-            userUID: newUID(),
+            userUID: formerMembers[email.lowercased()] ?? newUID(),
             username: name,
             email: email,
             fullName: name.capitalized,
             role: memberRole,
-            createdAt: Date()
+            createdAt: recordsJoinDate ? Date() : nil
         )
         organizations[index].members.append(member)
         organizations[index].organization.memberCount = organizations[index].members.count

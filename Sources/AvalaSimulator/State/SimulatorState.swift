@@ -42,6 +42,9 @@ actor SimulatorState {
 
     let configuration: SimulatorConfiguration
     var organizations: [OrganizationRecord] = []
+    /// Users who left an organization, by lowercased email: Avala's users are global, so someone added
+    /// again keeps their user uid (with a new membership `created_at`).
+    var formerMembers: [String: String] = [:]
     var projects: [ProjectRecord] = []
     var datasets: [Dataset] = []
     /// Newest first, as the API lists them.
@@ -74,6 +77,7 @@ actor SimulatorState {
     /// Back to the seed: all changes, faults, webhooks and recorded requests are dropped.
     func reset() {
         organizations = []
+        formerMembers = [:]
         projects = []
         datasets = []
         exports = []
@@ -216,7 +220,8 @@ actor SimulatorState {
         guard let position = organizations[index].members.firstIndex(where: { $0.userUID == userUID }) else {
             throw .notFound()
         }
-        organizations[index].members.remove(at: position)
+        let member = organizations[index].members.remove(at: position)
+        if let email = member.email { formerMembers[email.lowercased()] = member.userUID }
     }
 
     func changeRole(organization slug: String, userUID: String, role: String) throws(SimulatorError) -> OrganizationMember {
