@@ -65,8 +65,12 @@ public struct PollLoop<P: Poller>: Sendable {
         do {
             // A cycle stopped by shutdown commits nothing (snapshots and events are written together at
             // its end), so it is simply run again after the restart: no need to let retries hold SIGTERM up.
-            let cycle = try await cancelWhenGracefulShutdown { try await poller.pollOnce() }
-            Counter(label: "avala_bot_poller_api_calls_total", dimensions: [("poller", poller.name)]).increment(by: cycle.apiCalls)
+            // Every request the cycle sends counts, retries and those of a cycle that fails included.
+            let calls = Counter(label: "avala_bot_poller_api_calls_total", dimensions: [("poller", poller.name)])
+            let count: @Sendable () -> Void = { calls.increment() }
+            let cycle = try await AvalaClient.$onRequest.withValue(count) {
+                try await cancelWhenGracefulShutdown { try await poller.pollOnce() }
+            }
             Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "ok")]).increment()
             failures = 0
             firstFailureAt = nil

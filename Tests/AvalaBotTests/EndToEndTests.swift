@@ -107,6 +107,7 @@ import WebhookListener
                     #"avala_bot_webhook_deliveries_total{source="avala",outcome="accepted"}"#,
                     #"avala_bot_actions_total{plugin="log",outcome="done"}"#,
                     #"avala_bot_poller_cycles_total{poller="members:acme-ai",result="ok"}"#,
+                    #"avala_bot_poller_api_calls_total{poller="members:acme-ai"}"#,
                     #"avala_bot_events_total{source="webhook",outcome="new"}"#,
                     #"avala_bot_events_total{source="poller",outcome="new"}"#,
                     #"avala_bot_events_total{source="webhook",outcome="duplicate"}"#,

@@ -42,6 +42,11 @@ public final class AvalaClient: Sendable {
         self.inFlight = AsyncSemaphore(permits: configuration.maxConcurrency)
     }
 
+    /// Called once for each HTTP request the current task sends, every retry included: a caller sets it
+    /// to count its own requests (a poller's `avala_bot_poller_api_calls_total`), which a count of pages
+    /// read would miss whenever the API misbehaves.
+    @TaskLocal public static var onRequest: (@Sendable () -> Void)?
+
     /// Closes the connections. The client must not be used afterwards.
     public func shutdown() async throws {
         try await http.shutdown()
@@ -130,6 +135,7 @@ public final class AvalaClient: Sendable {
             httpRequest.body = .bytes(ByteBuffer(bytes: body))
         }
 
+        Self.onRequest?()
         let started = ContinuousClock.now
         let status: Int
         let headers: HTTPHeaders
