@@ -90,8 +90,7 @@ struct BotAssembly: Sendable {
         )
         var listener: WebhookListener?
         if let section = settings.listener {
-            let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
-            var listenerConfiguration = try section.listenerConfiguration(defaultSecret: secret)
+            var listenerConfiguration = try section.listenerConfiguration(environment: environment)
             listenerConfiguration.metrics = { [store] in await metrics.render(store: store) }
             // Two minutes of nothing but failures: long enough not to flap on one bad poll.
             listenerConfiguration.apiProblem = { [client] in client.reachability.problem(grace: 120) }

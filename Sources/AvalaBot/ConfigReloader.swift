@@ -1,4 +1,3 @@
-import AvalaAPI
 import BotEngine
 import Foundation
 import Logging
@@ -109,9 +108,8 @@ final class ConfigReloader: Service, Sendable {
         guard let listener, let oldSection = old.listener, let newSection = new.listener,
             oldSection.replacingVerification(with: newSection) == newSection
         else { return false }
-        let secret = loader.environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
         do {
-            try listener.reloadVerification(try newSection.listenerConfiguration(defaultSecret: secret).paths)
+            try listener.reloadVerification(try newSection.listenerConfiguration(environment: loader.environment).paths)
             return true
         } catch {
             logger.error("Webhook verification not reloaded; the listener keeps its secrets", metadata: ["error": "\(error)"])

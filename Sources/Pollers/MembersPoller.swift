@@ -96,7 +96,7 @@ public struct MembersPoller: Poller {
                 stored[Known.seenField] = .string(seen.isEmpty ? Self.seenTag(cycle: cycleNumber, at: now) : seen)
             }
             current[member.userUID] = .object(stored)
-            let tag = createdAt.isEmpty ? stored[Known.seenField]?.stringValue ?? "" : createdAt
+            let tag = Known(fields: stored).membershipTag
             if let before {
                 let role = member.role?.rawValue ?? ""
                 if !before.createdAt.isEmpty, !createdAt.isEmpty, before.createdAt != createdAt {

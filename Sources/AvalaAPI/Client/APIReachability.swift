@@ -43,11 +43,7 @@ public final class APIReachability: Sendable {
     public func problem(now: Date = Date(), grace: TimeInterval) -> String? {
         state.withLock { state in
             guard let since = state.failingSince, now.timeIntervalSince(since) >= grace else { return nil }
-            return "Avala API not reached since \(Self.format(since)): \(state.lastError ?? "no answer")"
+            return "Avala API not reached since \(AvalaJSON.formatTimestamp(since)): \(state.lastError ?? "no answer")"
         }
-    }
-
-    private static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle())
     }
 }

@@ -158,9 +158,8 @@ struct ConfigLoader {
             )
         }
         guard resolveReferences else { return diagnostics }
-        let secret = environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) }
         do {
-            try section.listenerConfiguration(defaultSecret: secret).validate()
+            try section.listenerConfiguration(environment: environment).validate()
             return diagnostics
         } catch let error as WebhookListenerError {
             return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", error.message)]

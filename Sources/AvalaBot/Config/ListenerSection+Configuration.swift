@@ -2,6 +2,12 @@ import AvalaAPI
 import WebhookListener
 
 extension ListenerSection {
+    /// The listener's configuration with `AVALA_WEBHOOK_SECRET` from `environment` (an empty one counts
+    /// as unset) for every path whose `verify.secrets` is left out.
+    func listenerConfiguration(environment: [String: String]) throws -> WebhookListenerConfiguration {
+        try listenerConfiguration(defaultSecret: environment["AVALA_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : SecretString($0) })
+    }
+
     /// The listener's own configuration; `defaultSecret` (`AVALA_WEBHOOK_SECRET`) serves every path whose
     /// `verify.secrets` is left out.
     func listenerConfiguration(defaultSecret: SecretString?) throws -> WebhookListenerConfiguration {

@@ -90,19 +90,11 @@ public final class Dispatcher: Service, Sendable {
                             routes: { rules.routes($0) }
                         )
                     } catch {
-                        logClaimFailure(error, in: &claimFailures)
+                        claimFailures.failed("\(error)", at: environment.now()).log(error, as: Self.claimWording, to: logger)
                         await signal.wait(timeout: configuration.idlePoll)
                         continue
                     }
-                    if let recovery = claimFailures.succeeded() {
-                        logger.notice(
-                            "Claiming events from the store again",
-                            metadata: [
-                                "claim.failures": "\(recovery.failures)",
-                                "claim.failing_since": "\(Event.timestamp(recovery.since))",
-                            ]
-                        )
-                    }
+                    claimFailures.succeeded()?.log(as: Self.claimWording, to: logger)
                     let routed = claimed.routed
                     for stored in routed {
                         inFlight.withLock { $0 += 1 }
@@ -124,23 +116,13 @@ public final class Dispatcher: Service, Sendable {
 
     /// A claim that fails keeps failing once per idle poll while the store cannot write: the first
     /// failure and each new error are errors, the same error again a reminder once a minute.
-    private func logClaimFailure(_ error: any Error, in failures: inout RepeatedFailureLog) {
-        let text = "\(error)"
-        switch failures.failed(text, at: environment.now()) {
-        case .first:
-            logger.error("Cannot claim events from the store", metadata: ["error": "\(text)"])
-        case .reminder(let count, let since):
-            logger.error(
-                "Still cannot claim events from the store",
-                metadata: [
-                    "error": "\(text)", "claim.failures": "\(count)",
-                    "claim.failing_since": "\(Event.timestamp(since))",
-                ]
-            )
-        case .repeated(let count):
-            logger.debug("Claim failed again", metadata: ["error": "\(text)", "claim.failures": "\(count)"])
-        }
-    }
+    static let claimWording = RepeatedFailureLog.Wording(
+        first: "Cannot claim events from the store",
+        still: "Still cannot claim events from the store",
+        again: "Claim failed again",
+        recovered: "Claiming events from the store again",
+        prefix: "claim"
+    )
 
     /// Waits for in-flight events up to the grace period, then cancels the rest; their intents stay
     /// journaled, so the next start resumes them.

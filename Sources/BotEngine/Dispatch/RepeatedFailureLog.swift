@@ -22,11 +22,6 @@ public struct RepeatedFailureLog: Sendable {
     public struct Recovery: Equatable, Sendable {
         public var failures: Int
         public var since: Date
-
-        public init(failures: Int, since: Date) {
-            self.failures = failures
-            self.since = since
-        }
     }
 
     public let reminderInterval: TimeInterval

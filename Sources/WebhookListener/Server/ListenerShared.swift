@@ -1,5 +1,7 @@
 import BotEngine
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Logging
 
 /// What every path of one listener shares: the store, the wake-up signal, the limits and the counters.
@@ -13,4 +15,11 @@ struct ListenerShared: Sendable {
     let health: StoreHealth
     let now: @Sendable () -> Date
     let logger: Logger
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The request's client: the peer, or whom a trusted proxy names in `X-Forwarded-For`.
+    func client(of request: Request, context: ListenerRequestContext) -> String? {
+        addresses.client(peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[Self.forwardedFor])
+    }
 }

@@ -44,16 +44,16 @@ final class StoreHealth: Sendable {
     /// and a write each time would be all the store does on an idle bot.
     static let probeInterval: TimeInterval = 10
 
-    /// The last probe's answer while it is fresh; nil when it is time to write again.
-    func recentProbe(now: Date = Date()) -> Bool? {
-        state.withLock { state in
+    /// Whether `store` can write: the last probe's answer while it is fresh, else a new probe's.
+    func probe(_ store: any EventStore, now: Date) async -> Bool {
+        let recent = state.withLock { state -> Bool? in
             guard let probe = state.probe, now.timeIntervalSince(probe.at) < Self.probeInterval else { return nil }
             return probe.writable
         }
-    }
-
-    func recordProbe(writable: Bool, now: Date = Date()) {
+        if let recent { return recent }
+        let writable = (try? await store.checkWritable(now: now)) != nil
         state.withLock { $0.probe = (now, writable) }
+        return writable
     }
 
     func isFailing(now: Date = Date()) -> Bool {

@@ -15,15 +15,10 @@ struct WebhookEndpoint: Sendable {
     let verifier: VerifierSlot
     let shared: ListenerShared
 
-    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
-
     /// The answer to one delivery; refusals are thrown as ``WebhookRejection``.
     func handle(_ request: Request, context: ListenerRequestContext) async throws -> Response {
         let configuration = shared.configuration
-        let client = shared.addresses.client(
-            peer: context.remoteAddress?.ipAddress,
-            forwardedFor: request.headers[Self.forwardedFor]
-        )
+        let client = shared.client(of: request, context: context)
         var log = DeliveryLog(base: shared.logger, source: path.source, client: client)
 
         guard shared.addresses.isAllowed(client) else {
@@ -76,15 +71,10 @@ struct WebhookEndpoint: Sendable {
         do {
             result = try await shared.store.ingest(event)
         } catch {
-            logStoreFailure(error, now: now, logger: log.logger)
+            shared.health.recordFailure(error, now: now).log(error, as: Self.storeWording, to: log.logger)
             throw WebhookRejection(.serviceUnavailable, "store unavailable", retryAfter: configuration.retryAfter)
         }
-        if let recovery = shared.health.recordSuccess() {
-            log.logger.notice(
-                "Webhooks are stored again",
-                metadata: ["store.failures": "\(recovery.failures)", "store.failing_since": "\(Event.timestamp(recovery.since))"]
-            )
-        }
+        shared.health.recordSuccess()?.log(as: Self.storeWording, to: log.logger)
         switch result {
         case .new(let eventID):
             shared.wake?.wake()
@@ -98,21 +88,13 @@ struct WebhookEndpoint: Sendable {
 
     /// Every delivery fails while the store cannot write: the first failure and each new error are
     /// errors, the same error again a reminder once a minute, the rest debug lines.
-    private func logStoreFailure(_ error: any Error, now: Date, logger: Logger) {
-        switch shared.health.recordFailure(error, now: now) {
-        case .first:
-            logger.error("Webhook not stored: the store cannot write", metadata: ["error": "\(error)"])
-        case .reminder(let failures, let since):
-            logger.error(
-                "Webhooks still not stored: the store cannot write",
-                metadata: [
-                    "error": "\(error)", "store.failures": "\(failures)", "store.failing_since": "\(Event.timestamp(since))",
-                ]
-            )
-        case .repeated(let failures):
-            logger.debug("Webhook not stored: the store cannot write", metadata: ["error": "\(error)", "store.failures": "\(failures)"])
-        }
-    }
+    static let storeWording = RepeatedFailureLog.Wording(
+        first: "Webhook not stored: the store cannot write",
+        still: "Webhooks still not stored: the store cannot write",
+        again: "Webhook not stored: the store cannot write",
+        recovered: "Webhooks are stored again",
+        prefix: "store"
+    )
 
     /// Reads at most `limit` bytes; beyond that it stops reading (413) instead of buffering the rest, and a
     /// client that has not sent the whole body within `timeout` gets 408.

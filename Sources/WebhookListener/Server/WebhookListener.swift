@@ -116,13 +116,10 @@ public final class WebhookListener: Service, Sendable {
         // `allow_cidrs` guards what shows data: the webhook paths (in their endpoint), `/metrics` and
         // `/status`. The probes stay open: they tell nothing, and a kubelet or load balancer probing from
         // its own address must not see a healthy bot as down.
-        let addresses = shared.addresses
         let onlyAllowedClients: @Sendable (Request, ListenerRequestContext) throws -> Void = { request, context in
-            let client = addresses.client(
-                peer: context.remoteAddress?.ipAddress,
-                forwardedFor: request.headers[WebhookEndpoint.forwardedFor]
-            )
-            guard addresses.isAllowed(client) else { throw WebhookRejection(.forbidden, "client not allowed") }
+            guard shared.addresses.isAllowed(shared.client(of: request, context: context)) else {
+                throw WebhookRejection(.forbidden, "client not allowed")
+            }
         }
         router.get("/healthz") { _, _ in ListenerJSON.response(.ok, ["status": "ok"]) }
         if let metrics = configuration.metrics {
@@ -162,14 +159,7 @@ public final class WebhookListener: Service, Sendable {
                 return ListenerJSON.response(.serviceUnavailable, ["status": "store cannot write"])
             }
             // A real write: a full disk or a read-only file shows here even when no delivery comes.
-            let now = shared.now()
-            var writable = shared.health.recentProbe(now: now)
-            if writable == nil {
-                let ok = (try? await shared.store.checkWritable(now: now)) != nil
-                shared.health.recordProbe(writable: ok, now: now)
-                writable = ok
-            }
-            if writable == false {
+            guard await shared.health.probe(shared.store, now: shared.now()) else {
                 return ListenerJSON.response(.serviceUnavailable, ["status": "store cannot write"])
             }
             // Only the verdict: the probes are open to anyone, and the reason (a request path, an

@@ -101,8 +101,8 @@ public struct SignatureVerifier: Sendable {
         // `webhook-signature` headers arrive joined by ", ", so an entry may end in a comma.
         var signatures: [Data] = []
         for entry in header.split(separator: " ") where entry.hasPrefix("v1,") {
-            let encoded = entry.dropFirst(3).hasSuffix(",") ? entry.dropFirst(3).dropLast() : entry.dropFirst(3)
-            guard let signature = Data(base64Encoded: String(encoded)) else { continue }
+            let encoded = entry.dropFirst(3)
+            guard let signature = Data(base64Encoded: String(encoded.hasSuffix(",") ? encoded.dropLast() : encoded)) else { continue }
             signatures.append(signature)
         }
         try checkCount(signatures)
