@@ -237,6 +237,52 @@ import Testing
         #expect(writer.drains == 2)
         #expect(writer.batchSizes == [1, 1])
     }
+
+    /// An error SQLite raises for one request (here a trigger in the store's file refuses one event id)
+    /// rolls its batch back; the others in that batch are written again on their own and commit, and only
+    /// that request's caller gets the error.
+    @Test func aDatabaseErrorInOneRequestFailsOnlyThatRequest() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            try await store.pool.write { db in
+                try db.execute(
+                    sql: """
+                        CREATE TRIGGER refuse_poison BEFORE INSERT ON events WHEN NEW.id = 'poison'
+                        BEGIN SELECT RAISE(ABORT, 'poison refused'); END
+                        """
+                )
+            }
+            let before = store.committedWriteTransactions
+            let calls: [[Event]] = [
+                [makeStoreEvent("a-1", keys: ["k-1"])],
+                [makeStoreEvent("poison", keys: ["k-2"])],
+                [makeStoreEvent("c-1", keys: ["k-2"]), makeStoreEvent("c-2", keys: ["k-3"])],
+                [makeStoreEvent("d-1", keys: ["k-4"])],
+            ]
+            let results = await store.holdingTheWriter { release in
+                await withTaskGroup(of: (Int, Result<[IngestResult], any Error>).self) { group in
+                    for (index, events) in calls.enumerated() {
+                        group.addTask { (index, await result { try await store.ingest(events) }) }
+                        await store.batcher.waitUntilQueued(1 + index)
+                    }
+                    release()
+                    return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+                }
+            }
+
+            #expect(try results[0]?.get() == [.new(eventID: "a-1")])
+            guard case .failure(let failure) = try #require(results[1]) else {
+                Issue.record("the poisoned request should have failed")
+                return
+            }
+            #expect(failure is DatabaseError)
+            #expect(try results[2]?.get() == [.new(eventID: "c-1"), .new(eventID: "c-2")], "the refused request kept no key")
+            #expect(try results[3]?.get() == [.new(eventID: "d-1")])
+            #expect(try await store.event(id: "poison") == nil)
+            #expect(try await store.queueDepth() == 4)
+            #expect(store.committedWriteTransactions - before == 3, "the batch failed whole, then each request alone")
+        }
+    }
 }
 
 extension SQLiteEventStore {

@@ -23,9 +23,12 @@ extension SQLiteEventStore {
     /// Writes one batch of `ingest` requests in one transaction: the group commit of ``IngestBatcher``.
     ///
     /// Each request runs in its own savepoint, so a request that fails on its own account (an event id
-    /// already taken) is rolled back and answered with its error while the others commit. An error of
-    /// the database itself (disk full, I/O) fails the whole batch. A request of one event needs no
-    /// savepoint: see ``insert(_:snapshots:now:in:)``.
+    /// already taken) is rolled back and answered with its error while the others commit. A request of
+    /// one event needs no savepoint: see ``insert(_:snapshots:now:in:)``.
+    ///
+    /// Any other error (one from SQLite: a constraint, a full disk, I/O) rolls the whole transaction
+    /// back. The requests are then written again, each in a transaction of its own, so an error that
+    /// belongs to one request fails only that one, and an error of the disk fails each of them.
     func flush(_ batch: [IngestBatcher.Request], in db: Database) -> [IngestBatcher.Response] {
         let now = Self.seconds(configuration.now())
         do {
@@ -64,7 +67,8 @@ extension SQLiteEventStore {
             return responses
         } catch {
             logger.debug("Ingest batch failed", metadata: ["batch.requests": "\(batch.count)", "error": "\(error)"])
-            return Array(repeating: .failure(error), count: batch.count)
+            guard batch.count > 1 else { return [.failure(error)] }
+            return batch.flatMap { flush([$0], in: db) }
         }
     }
 
