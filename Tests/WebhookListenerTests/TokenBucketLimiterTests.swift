@@ -27,6 +27,23 @@ struct TokenBucketLimiterTests {
         #expect(limiter.allow("10.0.0.2", now: at(0)))
     }
 
+    /// An IPv6 host can send from any address of its /64, so the /64 shares one bucket; an IPv4-mapped
+    /// address is its IPv4 address.
+    @Test func anIPv6NetworkOf64BitsSharesOneBucket() {
+        let limiter = TokenBucketLimiter(WebhookRateLimit(ratePerSecond: 1, burst: 1))
+        #expect(limiter.allow("2001:db8::1", now: at(0)))
+        #expect(!limiter.allow("2001:db8:0:0:ffff:1234:5678:9abc", now: at(0)))
+        #expect(!limiter.allow("2001:DB8::dead:beef%eth0", now: at(0)))
+        #expect(limiter.allow("2001:db8:0:1::1", now: at(0)), "the next /64 is another network")
+        #expect(limiter.allow("10.0.0.1", now: at(0)))
+        #expect(!limiter.allow("::ffff:10.0.0.1", now: at(0)))
+        #expect(limiter.tracked.addresses == 3)
+        #expect(TokenBucketLimiter.bucket(of: "2001:db8:0:1::1") == "2001:db8:0:1::/64")
+        #expect(TokenBucketLimiter.bucket(of: "::ffff:10.0.0.1") == "10.0.0.1")
+        #expect(TokenBucketLimiter.bucket(of: "unknown") == "unknown")
+        #expect(TokenBucketLimiter.bucket(of: "not:an:address") == "not:an:address")
+    }
+
     @Test func refilledBucketsAreForgottenWhenTheTableOutgrowsItsLimit() {
         // burst 1 at 1/s: a bucket is full again one second after its last request.
         let limiter = TokenBucketLimiter(WebhookRateLimit(ratePerSecond: 1, burst: 1), maxTracked: 10)
