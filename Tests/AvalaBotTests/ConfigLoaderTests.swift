@@ -135,8 +135,88 @@ import WebhookListener
                 "bot.yaml:3 listener.paths: warning: /a, /b share source 'avala', so their delivery ids share one namespace (an id seen on one is a duplicate on the other): give each sender its own source"
             ]
         )
-        // With references left unresolved (simulate, the inspection commands) nothing is checked.
+        // With references left unresolved (`--no-env`, simulate, the inspection commands) the default
+        // secret is taken to come from the environment.
         #expect(Self.diagnostics("listener:\n" + tls, resolve: false) == [])
+    }
+
+    /// `check-config --no-env` still checks everything written out in the listener and the API section;
+    /// only the values of references are left to the deployment.
+    @Test func noEnvChecksWhatIsWrittenOutAroundReferences() {
+        func errors(_ yaml: String) -> [String] { Self.diagnostics(yaml, resolve: false) }
+        #expect(
+            errors("listener:\n  plain_http: true\n  path: /status\n").first?.contains("'/status' is the listener's own route") == true
+        )
+        #expect(errors("listener:\n  plain_http: true\n  allow_cidrs: [10.0.0.0/33]\n").first?.contains("10.0.0.0/33") == true)
+        #expect(errors("listener:\n  bind: 0.0.0.0\n  plain_http: true\n").first?.contains("listener.bind must be host:port") == true)
+        #expect(
+            errors("api:\n  base_url: http://api.example.com\n") == ["bot.yaml:2 api.base_url: base URL must use https (got http://api.example.com)"]
+                || errors("api:\n  base_url: http://api.example.com\n").first?.hasPrefix("bot.yaml:2 api.base_url:") == true
+        )
+        // References stand for values to come, in every kind of key.
+        let references = """
+            api: { base_url: "${BASE}", api_key: "${KEY}", requests_per_minute: "${RPM}", timeout: "${TIMEOUT}" }
+            listener:
+              bind: "${BIND}"
+              plain_http: "${PLAIN}"
+              max_body: "${MAX_BODY}"
+              allow_cidrs: ["${OFFICE}", 10.0.0.0/8]
+              verify: { scheme: standard-webhooks, secrets: ["${WEBHOOK_SECRET}"], tolerance: "${TOLERANCE}" }
+            log: { level: "${LEVEL}" }
+            plugins: { export: { max_chain_depth: "${DEPTH}" } }
+            rules:
+              - { name: r, on: export.completed, enabled: "${ON}", throttle: { count: "${COUNT}", per: 1m }, do: [{ log: { message: hi } }] }
+            """
+        #expect(errors(references) == [], "\(errors(references))")
+    }
+
+    /// `${…}` may stand for any value: a number, a boolean, a duration or a size is read from the
+    /// referenced text where the key expects one, while text keys keep the value exactly (`0123`).
+    @Test func referencesMayHoldNumbersAndBooleans() throws {
+        let environment = [
+            "RPM": "60", "PLAIN": "true", "TIMEOUT": "45s", "MAX_BODY": "2MiB", "DEPTH": "5", "ON": "false", "COUNT": "3",
+            "KEY": "0123", "SECRET": "s3cret",
+        ]
+        let yaml = """
+            api: { api_key: "${KEY}", requests_per_minute: "${RPM}", timeout: "${TIMEOUT}" }
+            listener: { plain_http: "${PLAIN}", max_body: "${MAX_BODY}", verify: { secrets: ["${SECRET}"] } }
+            plugins: { export: { max_chain_depth: "${DEPTH}" } }
+            rules:
+              - { name: r, on: export.completed, enabled: "${ON}", throttle: { count: "${COUNT}", per: 1m }, do: [{ log: { message: hi } }] }
+            """
+        let loaded = ConfigLoader(environment: environment).load(yaml: yaml, file: "bot.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics.map(\.description))")
+        #expect(loaded.configuration.api.requestsPerMinute == 60)
+        #expect(loaded.configuration.api.timeout.seconds == 45)
+        #expect(loaded.configuration.api.apiKey?.revealed == "0123")
+        #expect(loaded.configuration.listener?.plainHTTP == true)
+        #expect(loaded.configuration.listener?.maxBody.bytes == 2 * 1_048_576)
+        let event = Event(id: "e", type: .exportCompleted, source: .webhook, time: Date(), data: [:])
+        #expect(loaded.rules.matchingRules(for: event) == [], "the rule is disabled by ${ON}")
+        // A value that is not what the key expects is named by its reference.
+        let wrong = ConfigLoader(environment: environment.merging(["RPM": "sixty"]) { $1 }).load(yaml: yaml, file: "bot.yaml")
+        #expect(wrong.diagnostics.map(\.description) == ["bot.yaml:1 api.requests_per_minute: expected a whole number, found the value of ${RPM}"])
+    }
+
+    /// A referenced value may be a secret: no message shows it, whichever check wrote the message.
+    @Test func referencedValuesNeverAppearInMessages() {
+        let secret = "whsec-not-base64-but-very-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+        let environment = ["SECRET": secret, "SLACK": secret, "COUNT": secret, "MODE": secret]
+        let yaml = """
+            listener: { plain_http: true, verify: { secrets: "${SECRET}" } }
+            plugins:
+              export: { request_shape: "${MODE}" }
+              alert: { receivers: { ops: { slack: { url: "${SLACK}" } } } }
+            rules:
+              - { name: r, on: export.completed, throttle: { count: "${COUNT}", per: 1m }, do: [{ log: { message: hi } }] }
+              - { name: s, on: export.completed, do: [{ invite: { organization: o, email: a@b.c, role: "${MODE}" } }] }
+            """
+        let messages = ConfigLoader(environment: environment).load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+        #expect(messages.count >= 4, "\(messages)")
+        #expect(messages.contains("bot.yaml:1 listener.verify.secrets: expected a list, found the value of ${SECRET}"), "\(messages)")
+        for message in messages {
+            #expect(!message.contains(String(secret.prefix(20))), "\(message)")
+        }
     }
 
     /// `listener.http2`: on by default with TLS, off when set so, and never on for plain HTTP (no h2c).

@@ -166,6 +166,8 @@ extension KeyedDecodingContainer {
     /// One of `choices`, or nil when absent.
     func choice(_ key: Key, _ choices: [String]) throws -> String? {
         guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        // Left unresolved by `check-config --no-env`: the default stands for the value to come.
+        if ConfigSource.reference(in: value) != nil { return nil }
         guard choices.contains(value) else {
             throw DecodingError.dataCorrupted(
                 .init(

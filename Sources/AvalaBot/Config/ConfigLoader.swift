@@ -96,6 +96,7 @@ struct ConfigLoader {
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
         diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
+        for index in diagnostics.indices { diagnostics[index].message = loaded.redacted(diagnostics[index].message) }
         return LoadedConfiguration(
             file: file,
             configuration: configuration,
@@ -157,9 +158,13 @@ struct ConfigLoader {
                 )
             )
         }
-        guard resolveReferences else { return diagnostics }
         do {
-            try section.listenerConfiguration(environment: environment).validate()
+            if resolveReferences {
+                try section.listenerConfiguration(environment: environment).validate()
+            } else {
+                // Values to come stand in for the references; everything written out is checked.
+                try section.withPlaceholdersForReferences().listenerConfiguration(defaultSecret: ListenerSection.placeholderSecret).validate()
+            }
             return diagnostics
         } catch let error as WebhookListenerError {
             return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", error.message)]
@@ -174,15 +179,21 @@ struct ConfigLoader {
         if configuration.api.apiKey == nil, let key = environment["AVALA_API_KEY"], !key.isEmpty {
             configuration.api.apiKey = SecretString(key)
         }
+        var fromEnvironment = false
         if configuration.api.baseURL == nil, let base = environment["AVALA_BASE_URL"], !base.isEmpty {
             configuration.api.baseURL = base
+            fromEnvironment = true
         }
-        guard resolveReferences, let base = configuration.api.baseURL else { return [] }
+        guard let base = configuration.api.baseURL else { return [] }
+        let node = root["api"]?["base_url"]
+        // Left unresolved by `check-config --no-env`: checked once it is resolved.
+        if node?.isUnresolvedReference == true { return [] }
         do {
             _ = try BaseURL(base, allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment))
             return []
         } catch {
-            let node = root["api"]?["base_url"]
+            // Not in the file: the user must look for the variable, not for a key.
+            if fromEnvironment { return [ConfigDiagnostic(at: nil, path: "AVALA_BASE_URL", error.message)] }
             return [ConfigDiagnostic(at: node?.location, path: "api.base_url", error.message)]
         }
     }

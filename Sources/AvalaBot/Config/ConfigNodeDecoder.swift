@@ -243,8 +243,13 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
         return text
     }
 
+    // Numbers and booleans read a reference's value as if written plainly. A reference left unresolved
+    // (`check-config --no-env`) has no value to check: it stands for 1 or false, which every check of
+    // these keys accepts, so the rest of the file is still checked.
+
     func decode(_ type: Bool.Type) throws -> Bool {
-        switch node.json {
+        if node.isUnresolvedReference { return false }
+        switch node.typedJSON {
         case .bool(let value): return value
         default: throw decoder.fail("expected true or false, found \(node.kindDescription)")
         }
@@ -253,17 +258,19 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
     func decode(_ type: String.Type) throws -> String { try scalar("text") }
 
     func decode(_ type: Double.Type) throws -> Double {
-        let text = try scalar("a number")
-        guard case .number(let value) = node.json else { throw decoder.fail("expected a number, found '\(text)'") }
+        _ = try scalar("a number")
+        if node.isUnresolvedReference { return 1 }
+        guard case .number(let value) = node.typedJSON else { throw decoder.fail("expected a number, found \(node.kindDescription)") }
         return value
     }
 
     func decode(_ type: Float.Type) throws -> Float { Float(try decode(Double.self)) }
 
     func decode(_ type: Int.Type) throws -> Int {
-        let text = try scalar("a whole number")
-        guard case .number(let value) = node.json, value.rounded() == value, abs(value) < 1e15 else {
-            throw decoder.fail("expected a whole number, found '\(text)'")
+        _ = try scalar("a whole number")
+        if node.isUnresolvedReference { return 1 }
+        guard case .number(let value) = node.typedJSON, value.rounded() == value, abs(value) < 1e15 else {
+            throw decoder.fail("expected a whole number, found \(node.kindDescription)")
         }
         return Int(value)
     }
@@ -280,17 +287,6 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try decoder.decode(T.self)
-    }
-}
-
-extension ConfigNode {
-    /// For messages: `a mapping`, `a list`, `'text'`, `nothing`.
-    var kindDescription: String {
-        switch self {
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .scalar(let text, _, _): return isNull ? "nothing" : "'\(text.prefix(60))'"
-        }
     }
 }
 

@@ -14,6 +14,24 @@ struct ConfigSource {
     struct Loaded {
         var root: ConfigNode
         var variables: Set<String>
+
+        /// Replaces every referenced value in `text` (and the start of a long one, which messages
+        /// shorten) with its reference as written: the last guard that keeps a secret out of a message
+        /// whichever check wrote it. Values shorter than 8 characters are left alone: they are not
+        /// secrets, and replacing them would garble messages that happen to contain them.
+        func redacted(_ text: String) -> String {
+            var text = text
+            for scalar in root.referenceScalars {
+                guard case .scalar(let value, .reference(let reference, resolved: true), _) = scalar, value.count >= 8 else {
+                    continue
+                }
+                // Longest first: a message may show the whole value or its first 60 or 40 characters.
+                for length in [value.count, 60, 40] where length <= value.count {
+                    text = text.replacingOccurrences(of: String(value.prefix(length)), with: reference)
+                }
+            }
+            return text
+        }
     }
 
     func load(path: String) throws(ConfigDiagnostic) -> Loaded {
@@ -54,12 +72,13 @@ struct ConfigSource {
         let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         switch node {
         case .scalar(let scalar):
-            let quoted = scalar.style != .plain && scalar.style != .any
             if let reference = Self.reference(in: scalar.string) {
                 let value = try resolve(reference, at: location, path: path, variables: &variables)
-                return .scalar(value, quoted: true, location)
+                let written = scalar.string.trimmingCharacters(in: .whitespaces)
+                return .scalar(value, .reference(written, resolved: resolveReferences), location)
             }
-            return .scalar(scalar.string, quoted: quoted, location)
+            let plain = scalar.style == .plain || scalar.style == .any
+            return .scalar(scalar.string, plain ? .plain : .quoted, location)
         case .mapping(let mapping):
             var entries: [ConfigNode.Entry] = []
             for (key, value) in mapping {
@@ -146,6 +165,17 @@ struct ConfigSource {
             return ConfigDiagnostic(at: SourceLocation(file: file, line: mark.line, column: mark.column), path: "", "not valid YAML: \(what)")
         default:
             return ConfigDiagnostic(at: SourceLocation(file: file, line: 1), path: "", "not valid YAML: \(error)")
+        }
+    }
+}
+
+extension ConfigNode {
+    /// Every scalar in the tree that came from a `${…}` reference.
+    fileprivate var referenceScalars: [ConfigNode] {
+        switch self {
+        case .scalar: return reference == nil ? [] : [self]
+        case .mapping(let entries, _): return entries.flatMap(\.value.referenceScalars)
+        case .sequence(let items, _): return items.flatMap(\.referenceScalars)
         }
     }
 }

@@ -12,6 +12,11 @@ struct DurationSetting: Decodable, Hashable, Sendable, CustomStringConvertible {
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
+        // Left unresolved by `check-config --no-env`: any duration stands for the value to come.
+        if ConfigSource.reference(in: text) != nil {
+            duration = .seconds(1)
+            return
+        }
         do {
             duration = try ConfigDuration.parse(text)
         } catch {

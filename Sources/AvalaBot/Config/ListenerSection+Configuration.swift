@@ -1,4 +1,5 @@
 import AvalaAPI
+import Foundation
 import WebhookListener
 
 extension ListenerSection {
@@ -48,5 +49,34 @@ extension ListenerSection {
             allowCIDRs: allowCIDRs,
             trustedProxies: trustedProxies ?? []
         )
+    }
+}
+
+extension ListenerSection {
+    /// A secret every scheme accepts (`whsec_` and base64), standing for one not known yet.
+    static let placeholderSecret = SecretString("whsec_" + Data("avala-bot placeholder secret....".utf8).base64EncodedString())
+
+    /// For `check-config --no-env`: this section with every `${…}` left unresolved replaced by a value
+    /// its check accepts (a secret any scheme takes, the default bind), and references among the CIDRs
+    /// left out, so that everything written out is still checked.
+    func withPlaceholdersForReferences() -> ListenerSection {
+        func isReference(_ text: String) -> Bool { ConfigSource.reference(in: text) != nil }
+        func placeholders(_ verify: VerifySection?) -> VerifySection? {
+            guard var verify else { return nil }
+            verify.secrets = verify.secrets?.map { isReference($0.revealed) ? Self.placeholderSecret : $0 }
+            return verify
+        }
+        var copy = self
+        if isReference(bind) { copy.bind = "0.0.0.0:8443" }
+        if plainHTTPToCome { copy.plainHTTP = true }
+        copy.verify = placeholders(verify)
+        copy.paths = paths?.map { path in
+            var path = path
+            path.verify = placeholders(path.verify)
+            return path
+        }
+        copy.allowCIDRs = allowCIDRs?.filter { !isReference($0) }
+        copy.trustedProxies = trustedProxies?.filter { !isReference($0) }
+        return copy
     }
 }

@@ -18,6 +18,8 @@ struct ListenerSection: Decodable, Equatable, Sendable {
     /// Serve `/status` (recent events, actions, dead letters). It shows event data such as members'
     /// addresses: turn it off on a listener that strangers can reach, or restrict it with `allow_cidrs`.
     var statusPage = true
+    /// `plain_http` was a reference `check-config --no-env` left unresolved: it may come as true.
+    var plainHTTPToCome = false
 
     /// This section with `other`'s verification (`verify`, and each path's by position): equal to
     /// `other` exactly when verification is all that differs, which a reload applies without a restart.
@@ -132,7 +134,10 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         allowCIDRs = try c.decodeIfPresent([String].self, forKey: .allowCIDRs)
         trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
         statusPage = try c.decodeIfPresent(Bool.self, forKey: .statusPage) ?? statusPage
-        if tls == nil, !plainHTTP {
+        // `plain_http` left unresolved (`check-config --no-env`): whether it will be true is not known.
+        plainHTTPToCome =
+            (try? c.decodeIfPresent(String.self, forKey: .plainHTTP)).flatMap { $0 }.map { ConfigSource.reference(in: $0) != nil } ?? false
+        if tls == nil, !plainHTTP, !plainHTTPToCome {
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: codingPathFor(c),

@@ -9,6 +9,11 @@ struct SizeSetting: Decodable, Hashable, Sendable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self).trimmingCharacters(in: .whitespaces)
+        // Left unresolved by `check-config --no-env`: any size stands for the value to come.
+        if ConfigSource.reference(in: text) != nil {
+            bytes = 1
+            return
+        }
         guard let bytes = Self.parse(text) else {
             throw DecodingError.dataCorruptedError(
                 in: container,

@@ -60,12 +60,17 @@ extension SimulatorState {
             guard let started = exports[index].startedAt, !(exports[index].export.status?.isTerminal ?? false) else {
                 continue
             }
-            let elapsed = now.timeIntervalSince(started)
-            if elapsed >= completion.timeInterval {
+            // One step per advance, and `processing` lasts its full share of the time even when the
+            // clock's ticks come late (a loaded machine): an export never jumps from requested to done.
+            if exports[index].export.status != .processing {
+                if now.timeIntervalSince(started) >= processing {
+                    exports[index].export.status = .processing
+                    exports[index].export.updatedAt = now
+                }
+            } else if let since = exports[index].export.updatedAt,
+                now.timeIntervalSince(since) >= completion.timeInterval - processing
+            {
                 finish(at: index, now: now)
-            } else if elapsed >= processing, exports[index].export.status != .processing {
-                exports[index].export.status = .processing
-                exports[index].export.updatedAt = now
             }
         }
     }

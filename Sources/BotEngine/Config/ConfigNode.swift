@@ -17,9 +17,21 @@ public indirect enum ConfigNode: Hashable, Sendable {
         }
     }
 
-    /// A scalar's text; `quoted` scalars are always strings, plain ones are typed by the YAML core
-    /// schema (null, booleans, numbers).
-    case scalar(String, quoted: Bool, SourceLocation)
+    /// How a scalar was written, which decides how it is typed and how errors may show it.
+    public enum ScalarStyle: Hashable, Sendable {
+        /// Typed by the YAML core schema: null, booleans, numbers, else text.
+        case plain
+        /// Always text.
+        case quoted
+        /// The value of a `${…}` reference, written as `reference` (`${NAME}`, `${file:/path}`). Text in
+        /// ``json`` (a secret `0123` must stay `0123`); read as a number or a boolean only where the
+        /// key expects one. Its value may be a secret, so messages name the reference, never the value.
+        /// `resolved` is false when `check-config --no-env` left the reference as written.
+        case reference(String, resolved: Bool)
+    }
+
+    /// A scalar's text and how it was written.
+    case scalar(String, ScalarStyle, SourceLocation)
     case mapping([Entry], SourceLocation)
     case sequence([ConfigNode], SourceLocation)
 
@@ -48,7 +60,7 @@ public indirect enum ConfigNode: Hashable, Sendable {
 
     /// A plain scalar that YAML reads as null (`~`, `null`, or nothing).
     public var isNull: Bool {
-        if case .scalar(let text, false, _) = self { return ["", "~", "null", "Null", "NULL"].contains(text) }
+        if case .scalar(let text, .plain, _) = self { return ["", "~", "null", "Null", "NULL"].contains(text) }
         return false
     }
 
@@ -58,11 +70,35 @@ public indirect enum ConfigNode: Hashable, Sendable {
         return nil
     }
 
-    /// The node as JSON, scalars typed by the YAML core schema.
+    /// The `${…}` reference this scalar's value came from, as written.
+    public var reference: String? {
+        if case .scalar(_, .reference(let reference, _), _) = self { return reference }
+        return nil
+    }
+
+    /// A reference `check-config --no-env` left unresolved: its value is unknown.
+    public var isUnresolvedReference: Bool {
+        if case .scalar(_, .reference(_, resolved: false), _) = self { return true }
+        return false
+    }
+
+    /// For messages: `a mapping`, `a list`, `'text'`, `nothing`, and for a reference `the value of
+    /// ${NAME}` — never a referenced value, which may be a secret.
+    public var kindDescription: String {
+        switch self {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar(let text, let style, _):
+            if case .reference(let reference, _) = style { return "the value of \(reference)" }
+            return isNull ? "nothing" : "'\(text.prefix(60))'"
+        }
+    }
+
+    /// The node as JSON, scalars typed by the YAML core schema; a reference's value is text.
     public var json: JSON {
         switch self {
-        case .scalar(let text, let quoted, _):
-            if quoted { return .string(text) }
+        case .scalar(let text, let style, _):
+            if style != .plain { return .string(text) }
             if isNull { return .null }
             switch text {
             case "true", "True", "TRUE": return .bool(true)
@@ -76,6 +112,13 @@ public indirect enum ConfigNode: Hashable, Sendable {
         case .sequence(let items, _):
             return .array(items.map(\.json))
         }
+    }
+
+    /// The node as JSON where the key expects a number or a boolean: a reference's value is then typed
+    /// as if written plainly (`${RPM}` holding `90` is the number 90).
+    public var typedJSON: JSON {
+        if case .scalar(let text, .reference, let location) = self { return ConfigNode.scalar(text, .plain, location).json }
+        return json
     }
 
     private static func number(_ text: String) -> Double? {
@@ -119,13 +162,13 @@ extension ConfigNode: Decodable {
         let unknown = SourceLocation(file: "<decoded>", line: 0, column: 0)
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
-            self = .scalar("", quoted: false, unknown)
+            self = .scalar("", .plain, unknown)
         } else if let value = try? container.decode(Bool.self) {
-            self = .scalar(value ? "true" : "false", quoted: false, unknown)
+            self = .scalar(value ? "true" : "false", .plain, unknown)
         } else if let value = try? container.decode(Double.self) {
-            self = .scalar(JSON.number(value).text, quoted: false, unknown)
+            self = .scalar(JSON.number(value).text, .plain, unknown)
         } else if let value = try? container.decode(String.self) {
-            self = .scalar(value, quoted: true, unknown)
+            self = .scalar(value, .quoted, unknown)
         } else if let value = try? container.decode([ConfigNode].self) {
             self = .sequence(value, unknown)
         } else {

@@ -75,17 +75,28 @@ public enum PluginConfigValidator {
                 )
                 continue
             }
-            if let problem = kindProblem(entry.value.json, spec) {
-                diagnostics.append(ConfigDiagnostic(at: entry.value.location, path: "\(path).\(entry.key)", problem))
+            let node = entry.value
+            // A reference's value is read as a number or a boolean where the key expects one.
+            let value = [.int, .number, .bool].contains(spec.kind) ? node.typedJSON : node.json
+            // Left unresolved by `check-config --no-env`: its value is checked once it is resolved.
+            if node.isUnresolvedReference {
+                values[entry.key] = node.json
                 continue
             }
-            values[entry.key] = entry.value.json
+            if let problem = kindProblem(value, spec, found: node.reference.map { "the value of \($0)" }) {
+                diagnostics.append(ConfigDiagnostic(at: node.location, path: "\(path).\(entry.key)", problem))
+                continue
+            }
+            values[entry.key] = value
         }
         return (PluginConfig(values), diagnostics)
     }
 
     /// Why `value` does not fit `spec`, or nil.
-    public static func kindProblem(_ value: JSON, _ spec: ParameterSpec) -> String? {
+    ///
+    /// - Parameter found: How to name the value in the message instead of showing it (a `${…}`
+    ///   reference's value may be a secret).
+    public static func kindProblem(_ value: JSON, _ spec: ParameterSpec, found: String? = nil) -> String? {
         let fits: Bool
         switch spec.kind {
         case .string, .duration: fits = value.stringValue != nil || value.numberValue != nil
@@ -96,9 +107,9 @@ public enum PluginConfigValidator {
         case .object: fits = value.objectValue != nil
         case .any: fits = true
         }
-        guard fits else { return "expected \(spec.kind.rawValue), found \(value.compactJSON.prefix(60))" }
+        guard fits else { return "expected \(spec.kind.rawValue), found \(found ?? String(value.compactJSON.prefix(60)))" }
         if !spec.choices.isEmpty, let text = value.stringValue, !spec.choices.contains(text) {
-            return "'\(text)' is not one of: \(spec.choices.joined(separator: ", "))"
+            return "\(found ?? "'\(text)'") is not one of: \(spec.choices.joined(separator: ", "))"
         }
         return nil
     }

@@ -80,8 +80,9 @@ struct RuleCompiler {
         }
         let actions = compileActions(node, path: rulePath, uses: &uses)
         var enabled = true
-        if let enabledNode = node["enabled"] {
-            if case .bool(let flag) = enabledNode.json {
+        // A reference left unresolved (`check-config --no-env`) is checked once it is resolved.
+        if let enabledNode = node["enabled"], !enabledNode.isUnresolvedReference {
+            if case .bool(let flag) = enabledNode.typedJSON {
                 enabled = flag
             } else {
                 error(enabledNode.location, "\(rulePath).enabled", "expected true or false")
@@ -173,8 +174,10 @@ struct RuleCompiler {
         }
         var count: Int?
         if let countNode = node["count"] {
-            if let value = countNode.json.intValue, value > 0 {
+            if let value = countNode.typedJSON.intValue, value > 0 {
                 count = value
+            } else if countNode.isUnresolvedReference {
+                count = 1
             } else {
                 error(countNode.location, "\(throttlePath).count", "expected a positive whole number, found \(MatchLiteral.describe(countNode.json))")
             }

@@ -18,7 +18,7 @@ enum YAMLConfigNode {
         let location = SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
         switch node {
         case .scalar(let scalar):
-            return .scalar(scalar.string, quoted: scalar.style != .plain && scalar.style != .any, location)
+            return .scalar(scalar.string, scalar.style != .plain && scalar.style != .any ? .quoted : .plain, location)
         case .mapping(let mapping):
             return .mapping(
                 try mapping.map { key, value in
