@@ -70,12 +70,25 @@ struct LineLogHandler: LogHandler {
         }
     }
 
-    /// logfmt quoting: bare when safe, else quoted with `\` escapes.
+    /// logfmt quoting: bare when safe, else quoted with `\` escapes. Control characters (a carriage
+    /// return, a terminal escape) are escaped too: values carry event data from outside, which must not
+    /// forge a log line or drive the terminal that shows it.
     static func quoted(_ value: String) -> String {
         let safe = !value.isEmpty && value.allSatisfy { $0.isLetter || $0.isNumber || "-._:/@+".contains($0) }
         if safe { return value }
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        var escaped = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}":
+                escaped += "\\u{\(String(scalar.value, radix: 16))}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
         return "\"\(escaped)\""
     }
 }

@@ -46,13 +46,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
         var enrichment = "offline: no API call was made; `project` is absent unless the event carries it"
         let environment = ProcessInfo.processInfo.environment
-        if !offline, let key = loaded.configuration.api.apiKey ?? environment["AVALA_API_KEY"].map({ SecretString($0) }),
-            !key.revealed.hasPrefix("${")
-        {
-            let base = try BaseURL(
-                loaded.configuration.api.baseURL ?? environment["AVALA_BASE_URL"] ?? BaseURL.default.description,
-                allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment)
-            )
+        if !offline, let (key, base) = try Self.apiAccess(loaded.configuration.api, environment: environment) {
             let client = AvalaClient(configuration: AvalaClientConfiguration(baseURL: base, apiKey: key, maxRetries: 1), logger: logger)
             let enricher = ProjectEnricher(client: client, logger: logger)
             let before = subject
@@ -64,5 +58,19 @@ struct SimulateCommand: AsyncParsableCommand {
                 : "project fetched from the API"
         }
         Console.line(SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment).render())
+    }
+
+    /// The API key and base URL enrichment uses, or nil without a key. The config was loaded without
+    /// resolving references, so they are resolved here as `run` would resolve them: a key written
+    /// `${AVALA_API_KEY}` or `${file:…}` is the usual case.
+    static func apiAccess(_ api: APISection, environment: [String: String]) throws -> (SecretString, BaseURL)? {
+        let references = ConfigSource(environment: environment)
+        let configuredKey = api.apiKey.flatMap { references.resolvedValue($0.revealed) }
+        guard let key = configuredKey ?? environment["AVALA_API_KEY"], !key.isEmpty else { return nil }
+        let base = try BaseURL(
+            api.baseURL.flatMap { references.resolvedValue($0) } ?? environment["AVALA_BASE_URL"] ?? BaseURL.default.description,
+            allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment)
+        )
+        return (SecretString(key), base)
     }
 }

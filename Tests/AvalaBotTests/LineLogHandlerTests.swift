@@ -22,6 +22,24 @@ import Testing
         )
     }
 
+    /// Event data in a value cannot start a line of its own (a carriage return) or reach the terminal
+    /// (an escape sequence).
+    @Test func logfmtEscapesControlCharacters() {
+        let line = LineLogHandler.render(
+            format: .logfmt,
+            time: Self.time,
+            level: .info,
+            message: "Action finished",
+            label: "avala-bot",
+            metadata: ["detail": "done\rtime=forged level=error\u{1B}[2J\tend"]
+        )
+        #expect(
+            line
+                == #"time=2026-01-01T00:00:00.000Z level=info msg="Action finished" logger=avala-bot detail="done\rtime=forged level=error\u{1b}[2J\tend""#
+        )
+        #expect(!line.unicodeScalars.contains { $0.properties.generalCategory == .control })
+    }
+
     @Test func jsonIsOneObjectPerLine() throws {
         let line = LineLogHandler.render(
             format: .json,

@@ -1,3 +1,4 @@
+import AvalaAPI
 import BotEngine
 import BotKit
 import Foundation
@@ -58,6 +59,29 @@ import Testing
         let report = SimulationReport(event: event, rules: loaded.rules, enrichment: "offline").render()
         #expect(report.contains(#"rule coco-only: where: export.format is "yolo", expected "coco""#))
         #expect(report.hasSuffix("0 of 3 rules matched; 0 actions would run. Nothing was performed."))
+    }
+
+    /// `simulate` loads the config without resolving references, but its enrichment resolves the API
+    /// key and base URL as `run` would: the shipped configs write `${AVALA_API_KEY}`.
+    @Test func enrichmentResolvesTheKeyAndBaseURLReferences() throws {
+        var loader = ConfigLoader(environment: [:])
+        loader.resolveReferences = false
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID().uuidString)")
+        try Data("avk_from_file\n".utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let yaml = "api: { api_key: \"${file:\(file.path)}\", base_url: \"${BASE}\" }\n"
+        let loaded = loader.load(yaml: yaml, file: "bot.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let access = try #require(try SimulateCommand.apiAccess(loaded.configuration.api, environment: ["BASE": "https://avala.example/api/v1"]))
+        #expect(access.0.revealed == "avk_from_file")
+        #expect(access.1.description.hasPrefix("https://avala.example"))
+        // An environment key serves when the config's reference cannot be resolved; none at all → offline.
+        let unset = ConfigLoader(environment: [:]).load(yaml: "api: { api_key: x }\n", file: "bot.yaml").configuration.api
+        #expect(try SimulateCommand.apiAccess(APISection(), environment: [:]) == nil)
+        #expect(try SimulateCommand.apiAccess(unset, environment: [:])?.0.revealed == "x")
+        var referenced = APISection()
+        referenced.apiKey = SecretString("${UNSET_KEY}")
+        #expect(try SimulateCommand.apiAccess(referenced, environment: ["AVALA_API_KEY": "avk_env"])?.0.revealed == "avk_env")
     }
 
     @Test func anEventFileNeedsTypeAndData() throws {

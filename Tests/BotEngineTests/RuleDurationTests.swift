@@ -14,11 +14,13 @@ import Testing
 
     @Test(arguments: [
         ("30", "'30' is not a duration: a bare number is ambiguous (write 30s or 30m)"),
-        ("1.5", "'1.5' is not a duration: a bare number is ambiguous (write 1.5s or 1.5m)"),
+        // Fractions are refused with a suggestion that itself parses.
+        ("1.5", "'1.5' is not a duration: write whole numbers with units, like 1500ms or 1m30s"),
         ("", "expected a duration like 30s, 5m or 1h30m, found nothing"),
         ("5x", "'5x' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"),
         ("m", "'m' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"),
-        ("1.5h", "'1.5h' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"),
+        ("1.5h", "'1.5h' is not a duration: write whole numbers with units, like 1500ms or 1m30s"),
+        ("1.5s", "'1.5s' is not a duration: write whole numbers with units, like 1500ms or 1m30s"),
         ("-5m", "'-5m' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"),
         ("30m1h", "'30m1h' is not a duration: combine units largest first, each once (like 1h30m)"),
         ("1h1h", "'1h1h' is not a duration: combine units largest first, each once (like 1h30m)"),

@@ -66,8 +66,8 @@ struct APISection: Decodable, Equatable, Sendable {
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey).map { SecretString($0) }
         requestsPerMinute = try c.positive(.requestsPerMinute) ?? requestsPerMinute
         burst = try c.positive(.burst) ?? burst
-        maxRetries = try c.decodeIfPresent(Int.self, forKey: .maxRetries) ?? maxRetries
-        timeout = try c.decodeIfPresent(DurationSetting.self, forKey: .timeout) ?? timeout
+        maxRetries = try c.nonNegative(.maxRetries) ?? maxRetries
+        timeout = try c.positiveDuration(.timeout) ?? timeout
         maxConcurrency = try c.positive(.maxConcurrency) ?? maxConcurrency
     }
 }
@@ -90,8 +90,18 @@ struct StoreSection: Decodable, Equatable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sqlite = try c.decodeIfPresent(String.self, forKey: .sqlite) ?? sqlite
         postgres = try c.decodeIfPresent(String.self, forKey: .postgres).map { SecretString($0) }
+        // Accepted silently, it would leave each replica on its own SQLite file, every one of them
+        // polling and acting: the duplicates a shared store exists to prevent.
+        if postgres != nil {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: c.codingPath + [CodingKeys.postgres],
+                    debugDescription: "a shared PostgreSQL store is not supported by this version: use store.sqlite and run one replica"
+                )
+            )
+        }
         retention = try c.decodeIfPresent(DurationSetting.self, forKey: .retention) ?? retention
-        keyRetention = try c.decodeIfPresent(DurationSetting.self, forKey: .keyRetention) ?? keyRetention
+        keyRetention = try c.positiveDuration(.keyRetention) ?? keyRetention
     }
 }
 
@@ -112,8 +122,8 @@ struct DispatcherSection: Decodable, Equatable, Sendable {
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            base = try c.decodeIfPresent(DurationSetting.self, forKey: .base) ?? base
-            max = try c.decodeIfPresent(DurationSetting.self, forKey: .max) ?? max
+            base = try c.positiveDuration(.base) ?? base
+            max = try c.positiveDuration(.max) ?? max
         }
     }
 
@@ -159,6 +169,25 @@ extension KeyedDecodingContainer {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: codingPath + [key], debugDescription: "must be at least 1, found \(value)")
             )
+        }
+        return value
+    }
+
+    /// A duration longer than zero, or nil when absent: for intervals, timeouts and windows, where zero
+    /// means a busy loop, a request that always times out, or nothing remembered.
+    func positiveDuration(_ key: Key) throws -> DurationSetting? {
+        guard let value = try decodeIfPresent(DurationSetting.self, forKey: key) else { return nil }
+        guard value.duration > .zero else {
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "must be longer than 0s"))
+        }
+        return value
+    }
+
+    /// A whole number of at least zero, or nil when absent.
+    func nonNegative(_ key: Key) throws -> Int? {
+        guard let value = try decodeIfPresent(Int.self, forKey: key) else { return nil }
+        guard value >= 0 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "must be 0 or more, found \(value)"))
         }
         return value
     }

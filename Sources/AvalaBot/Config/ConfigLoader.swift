@@ -123,6 +123,10 @@ struct ConfigLoader {
                 )
             }
         }
+        if let every = plugins?["invite"]?["roster"]?["every"], let text = every.text, (try? ConfigDuration.parse(text)) == .zero {
+            // The schedule would never be set up, and nothing would say so.
+            diagnostics.append(ConfigDiagnostic(at: every.location, path: "plugins.invite.roster.every", "must be longer than 0s"))
+        }
         if let every = plugins?["invite"]?["roster"]?["every"], rules.rules(running: "invite", action: "reconcile").isEmpty {
             diagnostics.append(
                 ConfigDiagnostic(

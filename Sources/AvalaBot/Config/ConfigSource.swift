@@ -107,6 +107,17 @@ struct ConfigSource {
         }
     }
 
+    /// `text` with a whole-scalar reference resolved (unchanged when it is none), or nil when the
+    /// reference cannot be resolved. For commands that load the config without resolving and then
+    /// need one value after all (`simulate`'s API key).
+    func resolvedValue(_ text: String) -> String? {
+        guard let reference = Self.reference(in: text) else { return text }
+        var variables: Set<String> = []
+        var source = self
+        source.resolveReferences = true
+        return try? source.resolve(reference, at: SourceLocation(file: "", line: 0), path: "", variables: &variables)
+    }
+
     enum Reference: Equatable {
         case environment(String)
         case file(String)

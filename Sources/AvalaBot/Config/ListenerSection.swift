@@ -45,7 +45,7 @@ struct ListenerSection: Decodable, Equatable, Sendable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             scheme = try c.choice(.scheme, ["avala", "standard-webhooks", "github", "stripe", "none"]) ?? scheme
             secrets = try c.decodeIfPresent([String].self, forKey: .secrets)?.map { SecretString($0) }
-            tolerance = try c.decodeIfPresent(DurationSetting.self, forKey: .tolerance) ?? tolerance
+            tolerance = try c.positiveDuration(.tolerance) ?? tolerance
         }
     }
 
@@ -101,6 +101,12 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             ratePerSecond = try c.decodeIfPresent(Double.self, forKey: .ratePerSecond) ?? ratePerSecond
+            // Zero would let each client its burst and then refuse it for good.
+            guard ratePerSecond > 0, ratePerSecond.isFinite else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: c.codingPath + [CodingKeys.ratePerSecond], debugDescription: "must be above 0, found \(ratePerSecond)")
+                )
+            }
             burst = try c.positive(.burst) ?? burst
         }
     }
@@ -129,7 +135,12 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         plainHTTP = try c.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? plainHTTP
         http2 = try c.decodeIfPresent(Bool.self, forKey: .http2)
         maxBody = try c.decodeIfPresent(SizeSetting.self, forKey: .maxBody) ?? maxBody
-        requestTimeout = try c.decodeIfPresent(DurationSetting.self, forKey: .requestTimeout) ?? requestTimeout
+        if maxBody.bytes < 1 {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: c.codingPath + [CodingKeys.maxBody], debugDescription: "must be at least 1 byte: every delivery would be 413")
+            )
+        }
+        requestTimeout = try c.positiveDuration(.requestTimeout) ?? requestTimeout
         perIP = try c.decodeIfPresent(PerIP.self, forKey: .perIP) ?? perIP
         allowCIDRs = try c.decodeIfPresent([String].self, forKey: .allowCIDRs)
         trustedProxies = try c.decodeIfPresent([String].self, forKey: .trustedProxies)
@@ -156,6 +167,15 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         if path != nil, paths != nil {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: codingPathFor(c), debugDescription: "write either path (with verify) or paths, not both")
+            )
+        }
+        // `verify` belongs to `path`: with `paths` it would be ignored, and each path verified otherwise.
+        if verify != nil, paths != nil {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: c.codingPath + [CodingKeys.verify],
+                    debugDescription: "applies to listener.path only: with paths, give each entry its own verify"
+                )
             )
         }
     }

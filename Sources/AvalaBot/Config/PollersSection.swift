@@ -17,7 +17,7 @@ struct PollersSection: Decodable, Equatable, Sendable {
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            every = try c.decodeIfPresent(DurationSetting.self, forKey: .every)
+            every = try c.positiveDuration(.every)
             maxPages = try c.positive(.maxPages) ?? maxPages
         }
     }
@@ -38,7 +38,7 @@ struct PollersSection: Decodable, Equatable, Sendable {
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            every = try c.decodeIfPresent(DurationSetting.self, forKey: .every)
+            every = try c.positiveDuration(.every)
             progressThresholds = try c.decodeIfPresent([Double].self, forKey: .progressThresholds)
             minAcceptanceRate = try c.decodeIfPresent(Double.self, forKey: .minAcceptanceRate)
             maxPages = try c.positive(.maxPages) ?? maxPages
@@ -67,9 +67,15 @@ struct PollersSection: Decodable, Equatable, Sendable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             organization = try c.decodeIfPresent(String.self, forKey: .organization)
             organizations = try c.decodeIfPresent([String].self, forKey: .organizations)
-            every = try c.decodeIfPresent(DurationSetting.self, forKey: .every)
+            every = try c.positiveDuration(.every)
             emitExisting = try c.decodeIfPresent(Bool.self, forKey: .emitExisting) ?? emitExisting
             maxPages = try c.positive(.maxPages) ?? maxPages
+            // Without one, the poller would be on in the file and watch nothing.
+            if allOrganizations.isEmpty {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: c.codingPath, debugDescription: "names no organization to watch: set organization or organizations")
+                )
+            }
         }
 
         /// `organization` and `organizations` together.
