@@ -11,9 +11,9 @@ import WebhookListener
 /// The new config is checked in full first; with any error the running one stays and the log lists why.
 /// Rules and plugin settings (receivers, silences, allowed domains, …) take effect at once; the
 /// certificates are read again for the next connections, and a listener whose verification alone
-/// changed (a rotated webhook secret) verifies with the new one from the next request. Sections that shape the running services
-/// (api, listener, pollers, store, dispatcher) are compared and, when changed, the log says a restart is
-/// needed to apply them.
+/// changed (a rotated webhook secret) verifies with the new one from the next request. Sections that
+/// shape the running services (api, listener, pollers, store, dispatcher, log, and the invite roster's
+/// schedule) are compared with what runs and, when they differ, the log says a restart is needed.
 final class ConfigReloader: Service, Sendable {
     let path: String
     let loader: ConfigLoader
@@ -21,6 +21,10 @@ final class ConfigReloader: Service, Sendable {
     let listener: WebhookListener?
     let logger: Logger
     private let applied: Mutex<LoadedConfiguration>
+    /// The sections the services run with: those of the config at start, except for what a reload
+    /// applied to them (the listener's verification). Reloads compare with this, not with the last file
+    /// loaded, so a change waiting for a restart is reported at every reload until it is undone.
+    private let running: Mutex<BotConfiguration>
 
     init(
         path: String,
@@ -36,6 +40,7 @@ final class ConfigReloader: Service, Sendable {
         self.listener = listener
         self.logger = logger
         applied = Mutex(loaded)
+        running = Mutex(loaded.configuration)
     }
 
     func run() async throws {
@@ -68,10 +73,12 @@ final class ConfigReloader: Service, Sendable {
             dispatcher.host.replace(with: loaded.plugins)
             applied.withLock { $0 = loaded }
             outcome.applied = true
-            outcome.restartNeeded = Self.sectionsNeedingRestart(previous.configuration, loaded.configuration)
-            if outcome.restartNeeded.contains("listener"), reloadVerification(from: previous.configuration, to: loaded.configuration) {
+            let current = running.withLock { $0 }
+            outcome.restartNeeded = Self.sectionsNeedingRestart(current, loaded.configuration)
+            if outcome.restartNeeded.contains("listener"), reloadVerification(from: current, to: loaded.configuration) {
                 outcome.restartNeeded.removeAll { $0 == "listener" }
                 outcome.verificationReloaded = true
+                running.withLock { $0.listener = loaded.configuration.listener }
             }
             logger.notice(
                 "Config reloaded",
@@ -126,6 +133,9 @@ final class ConfigReloader: Service, Sendable {
         if old.pollers != new.pollers { changed.append("pollers") }
         if old.store != new.store { changed.append("store") }
         if old.dispatcher != new.dispatcher { changed.append("dispatcher") }
+        if old.log != new.log { changed.append("log") }
+        // The roster's schedule is set up at start, unlike the rest of the plugins' settings.
+        if old.plugins?["invite"]?["roster"]?.json != new.plugins?["invite"]?["roster"]?.json { changed.append("plugins.invite.roster") }
         return changed
     }
 }

@@ -81,6 +81,14 @@ import WebhookListener
             #expect(refused.problems.contains { $0.contains("bot.yaml:") && $0.contains("typo") }, "\(refused.problems)")
             #expect(assembly.dispatcher.rules.current.count == 3, "the running rules stay")
             #expect(logs.entries.contains { "\($0.message)" == "Config reload refused; the running config stays" })
+
+            // The pollers still run every 1m: a later reload says so again, and undoing the change
+            // stops the warning, since what runs is compared, not the last file loaded.
+            try (Self.config(rules: one, every: "2m") + "\nstore: { sqlite: \"\(store)\" }\n").write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, restartNeeded: ["pollers"]))
+            try (Self.config(rules: one) + "\nstore: { sqlite: \"\(store)\" }\n").write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(reloader.reload() == ConfigReloader.Outcome(applied: true))
+            #expect(assembly.dispatcher.rules.current.count == 1)
         }
     }
 
@@ -182,5 +190,26 @@ import WebhookListener
         #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(key: "avk_two", secret: "whsec_one")) == ["api"])
         #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(key: "avk_one", secret: "whsec_two")) == ["listener"])
         #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(key: "avk_one", secret: "whsec_one", every: "2m")) == ["pollers"])
+    }
+
+    /// The log settings and the invite roster's schedule are set up at start: a change waits for a
+    /// restart, and the reload says so. Other plugin settings apply at once.
+    @Test func logSettingsAndTheRosterScheduleNeedARestart() throws {
+        func loaded(level: String = "info", every: String = "1h", domains: String = "acme.ai") throws -> BotConfiguration {
+            let yaml = """
+                log: { level: \(level) }
+                plugins:
+                  invite: { allowed_domains: [\(domains)], roster: { file: r.csv, organization: acme-ai, every: \(every) } }
+                rules:
+                  - { name: sync, on: bot.roster.due, do: [invite.reconcile: {}] }
+                """
+            let result = ConfigLoader(environment: [:]).load(yaml: yaml, file: "bot.yaml")
+            #expect(result.errors.isEmpty, "\(result.errors)")
+            return result.configuration
+        }
+        let running = try loaded()
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(domains: "\"*\"")).isEmpty)
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(level: "debug")) == ["log"])
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(every: "30m")) == ["plugins.invite.roster"])
     }
 }

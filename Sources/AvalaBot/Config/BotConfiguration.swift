@@ -146,7 +146,7 @@ struct DispatcherSection: Decodable, Equatable, Sendable {
 }
 
 /// `log.*`; the command line's `--log-level` and `--log-format` win.
-struct LogSection: Decodable, Sendable {
+struct LogSection: Decodable, Equatable, Sendable {
     var level = "info"
     var format = "logfmt"
 
