@@ -201,6 +201,13 @@ import WebhookListener
         #expect(errors(references) == [], "\(errors(references))")
     }
 
+    /// A bad `AVALA_BASE_URL` is named as the variable: there is no key in the file to look for.
+    @Test func aBadBaseURLFromTheEnvironmentNamesTheVariable() {
+        let messages = Self.diagnostics("log: { level: info }\n", environment: ["AVALA_BASE_URL": "http://api.example.com"])
+        #expect(messages.count == 1)
+        #expect(messages.first?.hasPrefix("AVALA_BASE_URL: ") == true, "\(messages)")
+    }
+
     /// `${…}` may stand for any value: a number, a boolean, a duration or a size is read from the
     /// referenced text where the key expects one, while text keys keep the value exactly (`0123`).
     @Test func referencesMayHoldNumbersAndBooleans() throws {
