@@ -103,10 +103,7 @@ struct CommandRunner: Sendable {
                     watcher.signal(SIGKILL)  // no-op when the child exited and we were cancelled for that
                     return false
                 }
-                guard watcher.signal(SIGTERM) else { return false }
-                try? await Task.sleep(for: killGrace)
-                watcher.signal(SIGKILL)
-                return true
+                return await watcher.stopGroup(grace: killGrace)
             }
             let termination = await watcher.termination()
             group.cancelAll()

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -6,6 +7,10 @@ import Synchronization
 /// The thread blocks in `waitid` for as long as the child lives, outside the cooperative pool. It first
 /// waits without reaping (`WNOWAIT`), then reaps and records the exit under the same lock that
 /// ``signal(_:)`` takes: so a pid is never signalled after it was reaped and could have been reused.
+///
+/// ``stopGroup(grace:)`` holds the reaping back until it is done: a child that dies of its SIGTERM
+/// stays a zombie, so its pid (the group's id) cannot be reused, and the group's SIGKILL still reaches
+/// a background process that ignored the SIGTERM.
 final class ExitWatcher: Sendable {
     enum Termination: Hashable, Sendable {
         case exit(Int32)
@@ -21,6 +26,9 @@ final class ExitWatcher: Sendable {
 
     private let pid: pid_t
     private let state = Mutex(State.running(waiter: nil))
+    /// Set by ``stopGroup(grace:)`` while the child runs: the watcher then reaps only after `reapGate`.
+    private let stopping = Mutex(false)
+    private let reapGate = DispatchSemaphore(value: 0)
 
     /// Starts watching `pid`, a child of this process that nothing else waits for.
     init(pid: pid_t) {
@@ -31,6 +39,9 @@ final class ExitWatcher: Sendable {
     private func watch() {
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
+        // Checked under the state's lock, where stopGroup sets it: either it is set now, or stopGroup
+        // will find the child reaped and send nothing.
+        if state.withLock({ _ in stopping.withLock { $0 } }) { reapGate.wait() }
         let (waiter, termination) = state.withLock { state -> (CheckedContinuation<Termination, Never>?, Termination) in
             var status: Int32 = 0
             var reaped: pid_t
@@ -55,6 +66,26 @@ final class ExitWatcher: Sendable {
             if kill(-pid, signal) != 0 { _ = kill(pid, signal) }
             return true
         }
+    }
+
+    /// Stops the child's whole process group: SIGTERM, then after `grace` SIGKILL, which reaches the
+    /// group even when the child itself died of the SIGTERM (a shell whose background worker ignores
+    /// it). The child is reaped only after that.
+    ///
+    /// - Returns: false when the child had already exited, and nothing was sent.
+    func stopGroup(grace: Duration) async -> Bool {
+        let started = state.withLock { state -> Bool in
+            guard case .running = state else { return false }
+            stopping.withLock { $0 = true }
+            if kill(-pid, SIGTERM) != 0 { _ = kill(pid, SIGTERM) }
+            return true
+        }
+        guard started else { return false }
+        try? await Task.sleep(for: grace)
+        // Not reaped yet (the watcher waits for the gate), so the group id is still this child's.
+        if kill(-pid, SIGKILL) != 0 { _ = kill(pid, SIGKILL) }
+        reapGate.signal()
+        return true
     }
 
     /// How the child ended. One caller only; not cancellable, so the child is always reaped first.

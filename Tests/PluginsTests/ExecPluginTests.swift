@@ -258,6 +258,36 @@ import Testing
         #expect(Self.isGone(pid))
     }
 
+    /// The shell dies of its SIGTERM at the timeout, but its background worker ignores SIGTERM: the
+    /// group's SIGKILL must still reach the worker, though the shell is gone by then.
+    @Test func aTimeoutKillsABackgroundWorkerThatOutlivesTheProgram() async throws {
+        let scripts = try Scripts()
+        let pidFile = scripts.path("worker")
+        var runner = CommandRunner(
+            path: try scripts.script(
+                "leader",
+                "sh -c 'trap \"\" TERM; while :; do sleep 1; done' >/dev/null 2>&1 &\necho $! > \"$PID_FILE\"\nwait"
+            ),
+            arguments: [],
+            environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile],
+            timeout: .milliseconds(300),
+            outputLimit: 1_024
+        )
+        runner.killGrace = .milliseconds(200)
+        let result = try await runner.run(stdin: Data())
+        #expect(result.ending == .timedOut(.signal(SIGTERM)))
+        let worker = try #require(
+            Int32(
+                String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
+        defer { _ = kill(worker, SIGKILL) }
+        // The SIGKILL was sent before `run` returned; its delivery is the kernel's, a moment later.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while !Self.isDeadOrZombie(worker), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(Self.isDeadOrZombie(worker), "the worker survived the timeout")
+    }
+
     @Test func outputHeldOpenByABackgroundChildIsAbandonedAfterTheGrace() async throws {
         let scripts = try Scripts()
         let pidFile = scripts.path("background")
@@ -373,5 +403,14 @@ import Testing
     /// Reaped and gone: `kill(pid, 0)` finds no such process.
     static func isGone(_ pid: Int32) -> Bool {
         kill(pid, 0) == -1 && errno == ESRCH
+    }
+
+    /// Gone, or dead and waiting for a parent that is not this process to reap it (an orphan's zombie,
+    /// when the container's first process does not reap).
+    static func isDeadOrZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 }
