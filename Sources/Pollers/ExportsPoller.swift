@@ -12,7 +12,11 @@ import Logging
 /// carry the same semantic key as the webhook for the same export, so either source alone is enough and
 /// both together fire once.
 ///
-/// Snapshot `exports`: `{watermark: {uid, created_at}, open: [uid], followed_done: [uid]}`.
+/// Snapshot `exports`: `{watermark: {uid, created_at}, open: [uid], followed_done: [uid], failing: {uid: n}}`.
+///
+/// One export that cannot be read (a 403 for a key without access to it, a body that does not decode)
+/// does not hold back the others: it is logged, kept for the next cycle, and given up after
+/// ``maxFailedReads`` cycles in a row (`failing` counts them).
 ///
 /// Without `pollers.exports` the same poller runs in *followed-only* mode: no listing, just the exports
 /// the export plugin follows, one GET each every few seconds, and only while any is still open
@@ -26,6 +30,8 @@ public struct ExportsPoller: Poller {
     static let followedWatchKey = "exports.followed_watch"
 
     static let snapshotKey = "exports"
+    /// Cycles in a row in which a watched export could not be read before it is no longer watched.
+    public static let maxFailedReads = 5
     /// Written by the export plugin: the exports it created and wants watched until terminal.
     public static let followedKey = "exports.followed"
 
@@ -52,6 +58,8 @@ public struct ExportsPoller: Poller {
         let isBaseline = previous == nil
         var open = Set(Self.uids(previous?["open"]))
         var followedDone = Set(Self.uids(previous?["followed_done"]))
+        let failedBefore = previous?["failing"]?.objectValue?.compactMapValues { $0.intValue } ?? [:]
+        var failing: [String: Int] = [:]
         let watermarkUID = previous?["watermark"]?["uid"]?.stringValue
         let watermarkDate = previous?["watermark"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
 
@@ -100,6 +108,23 @@ public struct ExportsPoller: Poller {
                 open.remove(uid)
                 followedDone.insert(uid)
                 continue
+            } catch let error as AvalaError {
+                let failures = (failedBefore[uid] ?? 0) + 1
+                let givenUp = failures >= Self.maxFailedReads
+                context.logger.warning(
+                    givenUp ? "A watched export could not be read; it is no longer watched" : "A watched export could not be read",
+                    metadata: [
+                        "poller.name": "\(name)", "export.uid": "\(uid)", "error": "\(error.message)", "failures": "\(failures)",
+                    ]
+                )
+                if givenUp {
+                    open.remove(uid)
+                    followedDone.insert(uid)
+                } else {
+                    open.insert(uid)
+                    failing[uid] = failures
+                }
+                continue
             }
             if (export.status ?? .pending).isTerminal {
                 open.remove(uid)
@@ -119,6 +144,7 @@ public struct ExportsPoller: Poller {
             "open": .array(open.sorted().map(JSON.string)),
             "followed_done": .array(followedDone.sorted().map(JSON.string)),
         ]
+        if !failing.isEmpty { snapshot["failing"] = .object(failing.mapValues { .number(Double($0)) }) }
         if let newest = listing.items.first {
             snapshot["watermark"] = ["uid": .string(newest.uid), "created_at": .string(ResourceJSON.timestamp(newest.createdAt))]
         } else {

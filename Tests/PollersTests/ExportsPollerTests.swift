@@ -114,6 +114,35 @@ import Testing
         }
     }
 
+    /// A running export the key may not read (403 on its own URL) holds back neither the listing nor
+    /// the other exports; after `maxFailedReads` cycles in a row it is no longer watched.
+    @Test func anExportThatCannotBeReadDoesNotHoldBackTheOthers() async throws {
+        try await PollerFixture.with { fixture in
+            // One export per page: the older running export is not listed past the watermark, so each
+            // cycle reads it by itself.
+            let poller = ExportsPoller(context: fixture.context(), pageSize: 1)
+            _ = try await poller.pollOnce()
+            let hidden = try await Self.startExport(fixture)
+            let visible = try await Self.startExport(fixture)
+            #expect(try await poller.pollOnce().raised == 0, "both are running and watched")
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/exports/\(hidden.uid)", method: "GET", status: 403, rate: 1))
+            try await fixture.simulator.finishExport(uid: visible.uid)
+
+            // The newest export is listed; the older one is past the watermark and read by itself.
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.stored == 1)
+            #expect(try await fixture.events(.exportCompleted).map(\.subject?.uid) == [visible.uid])
+            // Each cycle tries it again (with the seed's running exports, also read one by one) …
+            let tries = try await poller.pollOnce().apiCalls
+            for _ in 3...ExportsPoller.maxFailedReads { #expect(try await poller.pollOnce().apiCalls == tries) }
+            // … until it is given up.
+            #expect(try await poller.pollOnce().apiCalls == tries - 1)
+            #expect(
+                try await fixture.simulator.requests().filter { $0.path.hasSuffix("/exports/\(hidden.uid)/") }.count == ExportsPoller.maxFailedReads
+            )
+        }
+    }
+
     @Test func aSteadyCycleReadsOnePage() async throws {
         try await PollerFixture.with { fixture in
             for _ in 0..<5 { _ = try await Self.startExport(fixture) }
