@@ -4,8 +4,9 @@ import Logging
 import Metrics
 
 extension Dispatcher {
-    /// Runs one claimed event's actions and records how it ended. Never throws: a store failure leaves
-    /// the event running, and the next start (or `releaseRunning`) picks it up again.
+    /// Runs one claimed event's actions and records how it ended. Never throws: after a store failure the
+    /// event is handed back as pending, due after a growing delay, once the store writes again (see
+    /// ``StaleRunningEvents``); its journal says which steps still have to run.
     func process(_ stored: StoredEvent) async {
         let event = await enricher.enrich(stored.event)
         var logger = self.logger
@@ -42,12 +43,18 @@ extension Dispatcher {
                 }
             }
             try await store.finish(eventID: event.id, result: wakeAt.map(EventResult.pendingUntil) ?? .done)
+            stale.succeeded(eventID: event.id)
         } catch is CancellationError {
             logger.notice("Event processing cancelled; it resumes on the next start")
         } catch let crash as SimulatedCrash {
             logger.notice("Event processing stopped by a test hook", metadata: ["reason": "\(crash)"])
         } catch {
-            logger.error("Event processing failed in the store; it will be resumed", metadata: ["error": "\(error)"])
+            // Left running, the event would hold back every later event of its subject until a restart.
+            let due = stale.failed(eventID: event.id, at: environment.now())
+            logger.error(
+                "Event processing failed in the store; it runs again once the store writes",
+                metadata: ["error": "\(error)", "event.due": "\(Event.timestamp(due))"]
+            )
         }
     }
 
