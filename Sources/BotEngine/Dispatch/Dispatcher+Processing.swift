@@ -201,8 +201,10 @@ extension Dispatcher {
 
     /// Logs a dead letter and returns the `bot.action.dead_lettered` event to raise with it, if any.
     private func deadLettered(stepID: String, plan: PlannedAction, reason: String, event: Event, at now: Date, logger: Logger) -> [Event] {
-        if event.type.isBotEvent {
-            logger.error("Action dead-lettered while handling a bot event; no further event is raised", metadata: ["reason": "\(reason)"])
+        // Only a dead letter's own handling raises nothing more: that is what keeps the bot from looping on
+        // itself. Other bot events (a roster reconcile that keeps failing) must reach the alerts.
+        if event.type == .botActionDeadLettered {
+            logger.error("Action dead-lettered while handling a dead letter; no further event is raised", metadata: ["reason": "\(reason)"])
             return []
         }
         logger.warning("Action dead-lettered", metadata: ["reason": "\(reason)"])

@@ -11,7 +11,7 @@ import Synchronization
 /// journaled before the plugin acts and its outcome after, so after a crash a finished action is never
 /// run again and an interrupted one is run with `resuming` set. Transient failures retry with
 /// exponential backoff and full jitter; after `maxAttempts` the action is dead-lettered and a
-/// `bot.action.dead_lettered` event is raised — except for failures while handling `bot.*` events, so
+/// `bot.action.dead_lettered` event is raised — except for failures while handling such an event, so
 /// the bot cannot loop on itself. On graceful shutdown it stops claiming, lets in-flight work finish
 /// within the grace period, then cancels what is left (its intents stay journaled for the next start).
 public final class Dispatcher: Service, Sendable {
