@@ -15,6 +15,8 @@ struct BotAssembly: Sendable {
     /// Outbound HTTP for plugins (alert receivers, forward targets).
     let http: HTTPClient
     let store: SQLiteEventStore
+    /// One bot per store: held until ``shutdown()``.
+    let lock: StoreLock
     let dispatcher: Dispatcher
     let listener: WebhookListener?
     let pollers: [any Poller]
@@ -44,6 +46,15 @@ struct BotAssembly: Sendable {
         let settings = loaded.configuration
         guard let apiKey = settings.api.apiKey, !apiKey.isEmpty else {
             throw AssemblyError("AVALA_API_KEY is not set (or write api.api_key: \"${AVALA_API_KEY}\" in the config)")
+        }
+        // One bot per store: the dispatcher's start puts every running event back to pending, which must
+        // never happen to the events another bot on this store is running. Taken before anything is
+        // opened, so that a refusal leaves nothing to shut down (a client dropped unshut is fatal).
+        let lock: StoreLock
+        do {
+            lock = try StoreLock(storePath: settings.store.sqlite)
+        } catch let error as SQLiteEventStoreError {
+            throw AssemblyError(error.message)
         }
         let baseURL = try BaseURL(
             settings.api.baseURL ?? BaseURL.default.description,
@@ -116,6 +127,7 @@ struct BotAssembly: Sendable {
             client: client,
             http: http,
             store: store,
+            lock: lock,
             dispatcher: dispatcher,
             listener: listener,
             pollers: pollers,
@@ -127,6 +139,7 @@ struct BotAssembly: Sendable {
     func shutdown() async {
         try? await client.shutdown()
         try? await http.shutdown()
+        lock.release()
     }
 }
 

@@ -35,11 +35,12 @@ struct EngineHarness {
     func dispatcher(
         maxAttempts: Int = 3,
         concurrency: Int = 4,
-        environment: DispatcherEnvironment = DispatcherEnvironment(random: { 0 })
+        environment: DispatcherEnvironment = DispatcherEnvironment(random: { 0 }),
+        rules: RuleSetProvider? = nil
     ) -> Dispatcher {
         Dispatcher(
             store: store,
-            rules: RuleSetProvider(loaded.rules),
+            rules: rules ?? RuleSetProvider(loaded.rules),
             host: PluginHost(plugins: loaded.plugins, contexts: BasicContextFactory()),
             configuration: DispatcherConfiguration(
                 concurrency: concurrency,
@@ -52,6 +53,13 @@ struct EngineHarness {
             environment: environment,
             logger: logger
         )
+    }
+
+    /// Other rules, loaded as the harness's own: what a config reload (SIGHUP) would put in force.
+    static func rules(_ yaml: String) -> RuleSet {
+        var loader = ConfigLoader(environment: [:])
+        loader.plugins = testPlugins
+        return loader.load(yaml: yaml, file: "reloaded.yaml").rules
     }
 
     var renderedLogs: String {

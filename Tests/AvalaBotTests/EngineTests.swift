@@ -106,6 +106,33 @@ import Testing
         #expect(RecordingPlugin.calls("\(id)-watch").count == 1)
     }
 
+    @Test func anActionDeadLetteredWhileHandlingABotEventOtherThanADeadLetterRaisesOne() async throws {
+        let id = "roster-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: reconcile
+                    on: bot.roster.due
+                    do:
+                      - record: { id: "\(id)", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        let due = try await harness.store.ingest(
+            Event(type: .botRosterDue, source: .bot, origin: "roster", data: [:], keys: ["bot.roster.due:\(id)"])
+        )
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until {
+                try await harness.store.recentEvents(limit: 10, since: nil).contains { $0.event.type == .botActionDeadLettered }
+            }
+        }
+        let raised = try #require(try await harness.store.recentEvents(limit: 10, since: nil).first { $0.event.type == .botActionDeadLettered })
+        #expect(raised.event.data["rule"] == "reconcile")
+        #expect(raised.event.data["reason"] == "cannot ever work")
+        #expect(raised.event.data["original"]?["id"]?.stringValue == Self.id(due))
+        #expect(raised.event.data["original"]?["type"] == "bot.roster.due")
+    }
+
     @Test func aCrashAfterTheActionResumesWithoutActingTwice() async throws {
         let id = "crash-\(UUID().uuidString)"
         let harness = try await EngineHarness(

@@ -274,6 +274,21 @@ import Testing
             ]
         ),
         Case(
+            "a required parameter written empty",
+            """
+            rules:
+              - name: welcome
+                on: member.joined
+                do:
+                  - invite: { organization: acme-labelers, email: "" }
+                  - invite.resend: { organization: "  ", uid: "{{invitation.uid}}" }
+            """,
+            [
+                "rules.yaml:5 rules[0].do[0].invite.email: required parameter 'email' of invite.send is empty",
+                "rules.yaml:6 rules[0].do[1].invite.resend.organization: required parameter 'organization' of invite.resend is empty",
+            ]
+        ),
+        Case(
             "kind mismatches of literal values",
             """
             rules:

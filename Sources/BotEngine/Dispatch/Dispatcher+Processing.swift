@@ -4,16 +4,19 @@ import Logging
 import Metrics
 
 extension Dispatcher {
-    /// Runs one claimed event's actions and records how it ended. Never throws: a store failure leaves
-    /// the event running, and the next start (or `releaseRunning`) picks it up again.
+    /// Runs one claimed event's actions and records how it ended. Never throws: after a store failure the
+    /// event is handed back as pending, due after a growing delay, once the store writes again (see
+    /// ``StaleRunningEvents``); its journal says which steps still have to run.
     func process(_ stored: StoredEvent) async {
         let event = await enricher.enrich(stored.event)
         var logger = self.logger
         logger[metadataKey: "event.id"] = "\(event.id)"
         logger[metadataKey: "event.type"] = "\(event.type)"
         do {
-            let existing = Dictionary(try await store.steps(eventID: event.id).map { ($0.stepID, $0) }, uniquingKeysWith: { a, _ in a })
-            let plans = rules.current.plan(for: event, throttle: throttle, now: environment.now())
+            let journal = try await store.steps(eventID: event.id)
+            let existing = Dictionary(journal.map { ($0.stepID, $0) }, uniquingKeysWith: { a, _ in a })
+            let current = rules.current
+            let plans = current.plan(for: event, throttle: throttle, now: environment.now())
             var wakeAt: Date?
             var blockedRules: Set<String> = []
             for plan in plans where !blockedRules.contains(plan.rule) {
@@ -41,13 +44,29 @@ extension Dispatcher {
                     blockedRules.insert(plan.rule)
                 }
             }
+            let planned = Set(plans.map { Self.stepID(event: event.id, rule: $0.rule, index: $0.actionIndex) })
+            for step in journal where !step.isFinal && !planned.contains(step.stepID) {
+                // A step not due yet waits for its time: the rules may produce it again by then (an
+                // enrichment that failed this time, a config reloaded back).
+                if step.status == .retry || step.status == .deferred, let due = step.nextAttemptAt, due > environment.now() {
+                    wakeAt = min(wakeAt ?? due, due)
+                    continue
+                }
+                try await abandon(step, rules: current, event: event, logger: logger)
+            }
             try await store.finish(eventID: event.id, result: wakeAt.map(EventResult.pendingUntil) ?? .done)
+            stale.succeeded(eventID: event.id)
         } catch is CancellationError {
             logger.notice("Event processing cancelled; it resumes on the next start")
         } catch let crash as SimulatedCrash {
             logger.notice("Event processing stopped by a test hook", metadata: ["reason": "\(crash)"])
         } catch {
-            logger.error("Event processing failed in the store; it will be resumed", metadata: ["error": "\(error)"])
+            // Left running, the event would hold back every later event of its subject until a restart.
+            let due = stale.failed(eventID: event.id, at: environment.now())
+            logger.error(
+                "Event processing failed in the store; it runs again once the store writes",
+                metadata: ["error": "\(error)", "event.due": "\(Event.timestamp(due))"]
+            )
         }
     }
 
@@ -169,12 +188,7 @@ extension Dispatcher {
             result = StepOutcome(stepID: stepID, status: .dead, detail: detail, at: now)
         }
         if result.status == .dead {
-            if event.type.isBotEvent {
-                logger.error("Action dead-lettered while handling a bot event; no further event is raised", metadata: ["reason": "\(detail)"])
-            } else {
-                raised.append(Self.deadLetterEvent(stepID: stepID, plan: plan, reason: detail, original: event, at: now))
-                logger.warning("Action dead-lettered", metadata: ["reason": "\(detail)"])
-            }
+            raised = deadLettered(stepID: stepID, plan: plan, reason: detail, event: event, at: now, logger: logger)
         } else {
             logger.info("Action finished", metadata: ["outcome": "\(result.status.rawValue)", "detail": "\(detail)"])
         }
@@ -183,6 +197,49 @@ extension Dispatcher {
             .increment()
         if !raised.isEmpty { signal.wake() }
         return result
+    }
+
+    /// Logs a dead letter and returns the `bot.action.dead_lettered` event to raise with it, if any.
+    private func deadLettered(stepID: String, plan: PlannedAction, reason: String, event: Event, at now: Date, logger: Logger) -> [Event] {
+        // Only a dead letter's own handling raises nothing more: that is what keeps the bot from looping on
+        // itself. Other bot events (a roster reconcile that keeps failing) must reach the alerts.
+        if event.type == .botActionDeadLettered {
+            logger.error("Action dead-lettered while handling a dead letter; no further event is raised", metadata: ["reason": "\(reason)"])
+            return []
+        }
+        logger.warning("Action dead-lettered", metadata: ["reason": "\(reason)"])
+        return [Self.deadLetterEvent(stepID: stepID, plan: plan, reason: reason, original: event, at: now)]
+    }
+
+    /// Dead-letters a journaled step that the rules, re-checking the event, no longer produce: it would
+    /// otherwise never be looked at again, neither run nor reported.
+    private func abandon(_ step: StepRecord, rules: RuleSet, event: Event, logger eventLogger: Logger) async throws {
+        var logger = eventLogger
+        logger[metadataKey: "rule.name"] = "\(step.rule)"
+        logger[metadataKey: "plugin.name"] = "\(step.plugin)"
+        logger[metadataKey: "action.name"] = "\(step.action)"
+        let plan = PlannedAction(rule: step.rule, actionIndex: step.actionIndex, plugin: step.plugin, action: step.action, parameters: [:])
+        let why: String
+        if !rules.names.contains(step.rule) {
+            why = "rule '\(step.rule)' is no longer in the config"
+        } else if !rules.matchingRules(for: event).contains(step.rule) {
+            why = "rule '\(step.rule)' no longer matches the event"
+        } else if rules.plan(for: event).contains(where: { $0.rule == step.rule && $0.actionIndex == step.actionIndex }) {
+            why = "rule '\(step.rule)' is throttled"
+        } else {
+            why = "rule '\(step.rule)' has no action \(step.actionIndex) any more"
+        }
+        var reason = "the rule no longer produces this action for this event: \(why) (step was \(step.status.rawValue)"
+        if let detail = step.detail, !detail.isEmpty { reason += ", last: \(detail)" }
+        reason += ")"
+        let now = environment.now()
+        let raised = deadLettered(stepID: step.stepID, plan: plan, reason: reason, event: event, at: now, logger: logger)
+        // Not an attempt of the action: it did not run.
+        let outcome = StepOutcome(stepID: step.stepID, status: .dead, detail: reason, countsAsAttempt: false, at: now)
+        _ = try await store.recordOutcome(outcome, raising: raised)
+        Counter(label: "avala_bot_actions_total", dimensions: [("plugin", step.plugin), ("outcome", StepRecord.Status.dead.rawValue)])
+            .increment()
+        if !raised.isEmpty { signal.wake() }
     }
 
     static func deadLetterEvent(stepID: String, plan: PlannedAction, reason: String, original: Event, at now: Date) -> Event {

@@ -11,7 +11,7 @@ import Synchronization
 /// journaled before the plugin acts and its outcome after, so after a crash a finished action is never
 /// run again and an interrupted one is run with `resuming` set. Transient failures retry with
 /// exponential backoff and full jitter; after `maxAttempts` the action is dead-lettered and a
-/// `bot.action.dead_lettered` event is raised — except for failures while handling `bot.*` events, so
+/// `bot.action.dead_lettered` event is raised — except for failures while handling such an event, so
 /// the bot cannot loop on itself. On graceful shutdown it stops claiming, lets in-flight work finish
 /// within the grace period, then cancels what is left (its intents stay journaled for the next start).
 public final class Dispatcher: Service, Sendable {
@@ -29,6 +29,8 @@ public final class Dispatcher: Service, Sendable {
     /// Producers call `wake()` after storing an event.
     public let signal: WakeSignal
     let pluginLimits: PluginLimits
+    /// Claimed events whose handling failed in the store: handed back as pending once it writes again.
+    let stale: StaleRunningEvents
 
     public init(
         store: any EventStore,
@@ -55,6 +57,7 @@ public final class Dispatcher: Service, Sendable {
         )
         self.throttle = RuleThrottle()
         self.pluginLimits = PluginLimits(default: configuration.concurrency, limits: configuration.perPlugin)
+        self.stale = StaleRunningEvents(base: configuration.backoffBase, max: configuration.backoffMax)
     }
 
     /// Events no rule routes finished per claim, beside the routed ones: they cost one row update each.
@@ -72,6 +75,7 @@ public final class Dispatcher: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping.withLock({ $0 }) && !Task.isCancelled {
+                    await releaseStaleEvents()
                     let free = limit - inFlight.withLock { $0 }
                     guard free > 0 else {
                         // Every finishing event wakes the signal.
@@ -123,6 +127,24 @@ public final class Dispatcher: Service, Sendable {
         recovered: "Claiming events from the store again",
         prefix: "claim"
     )
+
+    /// Puts the events whose handling failed in the store back to pending, each due after its delay.
+    /// While the store still cannot write they stay in the list, tried again on the next turn of the
+    /// loop (at least once per idle poll), at debug level: the failure itself was logged as an error.
+    private func releaseStaleEvents() async {
+        for (eventID, due) in stale.unreleased {
+            do {
+                try await store.finish(eventID: eventID, result: .pendingUntil(due))
+                stale.released(eventID: eventID)
+                logger.notice(
+                    "Event handed back after a store failure; it runs again",
+                    metadata: ["event.id": "\(eventID)", "event.due": "\(Event.timestamp(due))"]
+                )
+            } catch {
+                logger.debug("Event still cannot be handed back to the store", metadata: ["event.id": "\(eventID)", "error": "\(error)"])
+            }
+        }
+    }
 
     /// Waits for in-flight events up to the grace period, then cancels the rest; their intents stay
     /// journaled, so the next start resumes them.

@@ -97,6 +97,16 @@ extension RuleCompiler {
                     "missing required parameter '\(parameterSpec.name)' of \(label)"
                 )
                 valid = false
+            } else if let given, case .scalar = given.value, case .string(let text) = given.value.json,
+                text.allSatisfy(\.isWhitespace)
+            {
+                // The dispatcher would dead-letter it on every event ("rendered empty"): say so now.
+                error(
+                    given.value.location,
+                    "\(keyPath).\(parameterSpec.name)",
+                    "required parameter '\(parameterSpec.name)' of \(label) is empty"
+                )
+                valid = false
             }
         }
         guard valid else { return nil }

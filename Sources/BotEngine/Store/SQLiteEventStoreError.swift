@@ -34,6 +34,8 @@ public struct SQLiteEventStoreError: Error, Hashable, Sendable, CustomStringConv
         /// Too many writes are already waiting for the store (a stalled disk): this one was refused, not
         /// queued, and can be tried again later.
         public static let busy = Code("busy")
+        /// Another running bot holds the store's lock (``StoreLock``).
+        public static let locked = Code("locked")
     }
 
     public var code: Code

@@ -1,0 +1,72 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One running bot per store: an exclusive lock on `<store path>.lock`, held for the bot's life.
+///
+/// A second `avala-bot run` on the same store would put the first one's running events back to pending
+/// at its start and run the same steps at the same time. SQLite's own locks cannot say "a bot runs
+/// here" — the inspection commands and their writes (`dead-letters retry`, `events replay`,
+/// `silences add`) open the same file beside the bot, and must — so the bot takes this lock besides;
+/// those commands do not. The lock is `flock(2)` on a file of its own: the kernel drops it when the
+/// process ends, however it ends, so a crash never leaves a stale lock behind.
+///
+/// ```swift
+/// let lock = try StoreLock(storePath: "./data/avala-bot.sqlite")  // throws if another bot holds it
+/// defer { lock.release() }
+/// ```
+public final class StoreLock: Sendable {
+    /// The lock file's path: the store's path plus `.lock`.
+    public let path: String
+    private let descriptor: Mutex<Int32?>
+
+    /// Takes the lock without waiting, creating the store's directory and the lock file if needed.
+    ///
+    /// - Throws: ``SQLiteEventStoreError`` `.locked` when another process (or another opening in this
+    ///   one) holds it; `.cannotOpen` when the lock file cannot be made.
+    public init(storePath: String) throws {
+        path = storePath + ".lock"
+        let directory = URL(fileURLWithPath: storePath).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot create the directory \(directory.path): \(error)")
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(fd)
+            if code == EWOULDBLOCK {
+                throw SQLiteEventStoreError(
+                    code: .locked,
+                    message:
+                        "another avala-bot is running on the store \(storePath) (it holds \(path)); stop it first, or give this one its own store.sqlite"
+                )
+            }
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot lock \(path): \(String(cString: strerror(code)))")
+        }
+        descriptor = Mutex(fd)
+    }
+
+    /// Gives the lock up; a second call does nothing.
+    public func release() {
+        descriptor.withLock { fd in
+            guard let held = fd else { return }
+            // Closing the only descriptor of the open file releases the flock.
+            close(held)
+            fd = nil
+        }
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,58 @@
+import BotEngine
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// One bot per store: a second `avala-bot run` on the same store must not start (it would hand the first
+/// one's running events back to pending and run the same steps at once), while the inspection commands,
+/// reads and writes, keep working beside the running bot.
+@Suite(.serialized) struct StoreLockTests {
+    @Test func aSecondRunOnTheSameStoreExitsNamingTheStore() async throws {
+        try await BotProcessFixture.with { fixture in
+            let first = try await fixture.start()
+            let secondLog = fixture.directory.appendingPathComponent("second.log").path
+            var secondListened = false
+            do {
+                let second = try await BotProcess(configPath: fixture.configPath, environment: fixture.environment, logPath: secondLog)
+                secondListened = true
+                second.send(SIGKILL)
+                _ = await second.waitForExit()
+            } catch {
+                // It ended before it listened: what it said is checked below.
+            }
+            let said = (try? String(contentsOfFile: secondLog, encoding: .utf8)) ?? ""
+            #expect(!secondListened, "a second bot started on the store:\n\(said)")
+            #expect(said.contains("another avala-bot is running on the store \(fixture.storePath)"), "\(said)")
+
+            // Beside the running bot: a read and a write through the store's own locking.
+            let listed = try await InspectCommandTests.run(["events", "list", "--store", fixture.storePath])
+            #expect(!listed.isEmpty)
+            let added = try await InspectCommandTests.run(
+                ["silences", "add", "--store", fixture.storePath, "--match", "event.type=export.failed", "--for", "1h"]
+            )
+            #expect(added.hasPrefix("silence "), "\(added)")
+
+            first.send(SIGTERM)
+            #expect(await first.waitForExit() == .status(0), "\(first.log)")
+            // The lock goes with the process: the next bot on the store starts.
+            let next = try await fixture.start()
+            next.send(SIGTERM)
+            #expect(await next.waitForExit() == .status(0), "\(next.log)")
+        }
+    }
+
+    @Test func theLockIsExclusiveWithinAProcessTooAndFreedOnRelease() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)/bot.sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        let lock = try StoreLock(storePath: path)
+        #expect(lock.path == path + ".lock")
+        let refused = #expect(throws: SQLiteEventStoreError.self) { try StoreLock(storePath: path) }
+        #expect(refused?.code == .locked)
+        #expect(refused?.message.contains("another avala-bot is running on the store \(path)") == true)
+        lock.release()
+        let again = try StoreLock(storePath: path)
+        again.release()
+    }
+}
