@@ -72,9 +72,42 @@ struct BotAssembly: Sendable {
             ),
             logger: logger
         )
+        let http = HTTPOutbound.makeClient()
+        do {
+            return try await build(
+                loaded,
+                client: client,
+                http: http,
+                lock: lock,
+                environment: environment,
+                metrics: metrics,
+                dispatcherEnvironment: dispatcherEnvironment,
+                logger: logger
+            )
+        } catch {
+            // A client dropped without its shutdown stops the process with a fatal error: a store that
+            // cannot open or a certificate file that is missing must end in their own message instead.
+            try? await client.shutdown()
+            try? await http.shutdown()
+            lock.release()
+            throw error
+        }
+    }
+
+    /// The rest of ``build(_:environment:metrics:dispatcherEnvironment:logger:)``, once the clients exist.
+    private static func build(
+        _ loaded: LoadedConfiguration,
+        client: AvalaClient,
+        http: HTTPClient,
+        lock: StoreLock,
+        environment: [String: String],
+        metrics: MetricsExport,
+        dispatcherEnvironment: DispatcherEnvironment,
+        logger: Logger
+    ) async throws -> BotAssembly {
+        let settings = loaded.configuration
         let store = try SQLiteEventStore(path: settings.store.sqlite, logger: logger)
         try await store.migrate()
-        let http = HTTPOutbound.makeClient()
         let dispatcher = Dispatcher(
             store: store,
             rules: RuleSetProvider(loaded.rules),
