@@ -320,6 +320,25 @@ import Testing
         #expect(after == AlertFixture.start.addingTimeInterval(300))
     }
 
+    /// A receiver asking for a pause of a year (or more than any clock holds) holds the group back no
+    /// longer than the dispatcher's longest retry delay (600 s in this context), and no value traps.
+    @Test(arguments: ["31536000", "9223372036854775807", "99999999999999999999999999"])
+    func aHugeRetryAfterHoldsTheGroupBackNoLongerThanTheLongestRetryDelay(value: String) async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503, headers: ["Retry-After": value])])
+        let fixture = try AlertFixture(http: http)
+        _ = try await fixture.send("first", key: "k1")
+        _ = try await fixture.send("second", key: "k2")
+        fixture.clock.advance(by: 30)
+        let outcome = try await fixture.send("first", key: "k1")
+        guard case .retry(let after, _) = outcome else {
+            Issue.record("expected retry, got \(outcome)")
+            return
+        }
+        let bound = fixture.clock.now.addingTimeInterval(600)
+        #expect(after == bound)
+        #expect(try await fixture.send("second", key: "k2").deferralTime == bound)
+    }
+
     @Test func a400FailsForGoodAndTheOthersStillTry() async throws {
         let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 400, body: Data("invalid_payload".utf8))])
         let fixture = try AlertFixture(http: http)

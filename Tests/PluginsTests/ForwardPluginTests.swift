@@ -98,7 +98,7 @@ import Testing
     @Test func serviceUnavailableRetriesWhenRetryAfterSays() async throws {
         let http = RecordingOutboundHTTP(responses: [
             OutboundResponse(status: 503, headers: ["retry-after": "120"], body: Data("maintenance".utf8)),
-            OutboundResponse(status: 429, headers: ["Retry-After": "Wed, 15 Oct 2025 09:00:00 GMT"]),
+            OutboundResponse(status: 429, headers: ["Retry-After": "Thu, 09 Oct 2025 09:00:00 GMT"]),
             OutboundResponse(status: 502),
         ])
         let plugin = try Self.plugin()
@@ -112,7 +112,7 @@ import Testing
         )
         let date = try await plugin.perform(Self.request, context: Self.context(http))
         let expected = try #require(
-            Calendar(identifier: .gregorian).date(from: DateComponents(timeZone: .gmt, year: 2025, month: 10, day: 15, hour: 9))
+            Calendar(identifier: .gregorian).date(from: DateComponents(timeZone: .gmt, year: 2025, month: 10, day: 9, hour: 9))
         )
         #expect(date == .retry(after: expected, reason: "warehouse (https://hooks.example.com/avala/in) answered HTTP 429"))
         let unsaid = try await plugin.perform(Self.request, context: Self.context(http))
@@ -197,5 +197,16 @@ import Testing
         #expect(throws: PluginConfigError.self) { try ForwardPlugin(config: PluginConfig()) }
         let error = try #require(throws: PluginConfigError.self) { try Self.plugin(timeout: "10") }
         #expect(error.key == "timeout")
+    }
+
+    /// A receiver asking for a pause of a year is retried at the dispatcher's longest delay (600 s here).
+    @Test func aRetryAfterOfAYearIsCutToTheLongestRetryDelay() async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503, headers: ["Retry-After": "31536000"])])
+        let outcome = try await Self.plugin().perform(Self.request, context: Self.context(http))
+        guard case .retry(let after, _) = outcome else {
+            Issue.record("expected retry, got \(outcome)")
+            return
+        }
+        #expect(after == Self.now.addingTimeInterval(600))
     }
 }

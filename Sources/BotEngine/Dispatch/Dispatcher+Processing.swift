@@ -104,7 +104,8 @@ extension Dispatcher {
                 resuming: resuming,
                 attempt: attempts,
                 state: StoredPluginState(store: store, plugin: plan.plugin),
-                now: environment.now
+                now: environment.now,
+                maxRetryDelay: configuration.backoffMax
             )
             let context = host.contexts.context(plugin: plan.plugin, request: request, base: base)
             outcome = await perform(plugin, request: request, context: context, logger: logger)
