@@ -181,7 +181,8 @@ import Testing
         #expect(blocks[1][path: "text.type"] == "mrkdwn")
         #expect(blocks[1][path: "text.text"] == "Export e-1 failed: &lt;!channel&gt; disk full")
         #expect(blocks[2][path: "elements.0.text"]?.stringValue?.hasPrefix("1 alert · rule page-on-failed-export") == true)
-        #expect(body["text"] == "Export failed: Export e-1 failed: <!channel> disk full")
+        // The fallback text notifies too: escaped like the blocks, so `<!channel>` pages no one.
+        #expect(body["text"] == "Export failed: Export e-1 failed: &lt;!channel&gt; disk full")
     }
 
     @Test func tenFailuresInTheGroupWindowMakeExactlyOneMessageListingTen() async throws {
