@@ -399,6 +399,27 @@ import Testing
 
     // MARK: Webhook and log receivers
 
+    /// A group idle past repeat_interval is forgotten, and one started again under the same key counts its
+    /// messages from 1 again: its message must still carry a new id, or a receiver that drops repeated
+    /// webhook ids (as Standard Webhooks advises) drops the new alert.
+    @Test func aGroupStartedAgainAfterBeingForgottenSendsANewMessageID() async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 204), OutboundResponse(status: 204)])
+        let fixture = try AlertFixture(http: http, receiver: ["webhook": ["url": .string(Self.hookURL), "secret": .string(Self.secret)]])
+        _ = try await fixture.send("export e-1 failed", key: "k1", receiver: "hook")
+        fixture.clock.advance(by: 30)
+        #expect(try await fixture.send("export e-1 failed", key: "k1", receiver: "hook").name == "done")
+        fixture.clock.advance(by: 5 * 3_600)
+        #expect(try await fixture.send("export e-2 failed", key: "k2", receiver: "hook").name == "deferred")
+        fixture.clock.advance(by: 30)
+        #expect(try await fixture.send("export e-2 failed", key: "k2", receiver: "hook").name == "done")
+
+        #expect(http.requests.count == 2)
+        let headerIDs = http.requests.compactMap { $0.headers["webhook-id"] }
+        let bodyIDs = try http.requests.map { try $0.decodedBody()["id"]?.stringValue }
+        #expect(headerIDs.count == 2 && headerIDs[0] != headerIDs[1], "\(headerIDs)")
+        #expect(bodyIDs == headerIDs.map(Optional.some))
+    }
+
     @Test func theWebhookReceiverSignsWithStandardWebhooks() async throws {
         let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503), OutboundResponse(status: 204)])
         let fixture = try AlertFixture(http: http, receiver: ["webhook": ["url": .string(Self.hookURL), "secret": .string(Self.secret)]])
