@@ -7,6 +7,7 @@ import BotKit
 ///
 /// ```json
 /// {"rule": "page-on-failed-export", "receiver": "ops-slack", "labels": {"event.type": "export.failed"},
+///  "instance": "5d41c0a9e3b27f10",
 ///  "pending": [GroupedAlert…], "flush_at": 1767225630000, "last_sent_at": 1767225600000, "sends": 3,
 ///  "lease": {"holder": "<idempotency key>", "until": 1767225645000},
 ///  "delivered": [{"id": "<idempotency key>", "at": 1767225600000}],
@@ -14,6 +15,8 @@ import BotKit
 ///  "group_interval": 300000, "repeat_interval": 14400000, "touched_at": 1767225600000}
 /// ```
 ///
+/// `instance` tells this group apart from an earlier one with the same key that was forgotten (a group
+/// is pruned once idle past `repeat_interval`, and a new one starts counting its messages from 1 again);
 /// `delivered` lets an action woken after another sent its alert say so instead of sending it again;
 /// `sent` is what `repeat_interval` checks; the `lease` keeps two actions woken together from both sending.
 struct AlertGroup: Hashable, Sendable {
@@ -35,6 +38,10 @@ struct AlertGroup: Hashable, Sendable {
     var rule: String
     var receiver: String
     var labels: [String: String]
+    /// Random, chosen when the group is created and kept with it: part of every message id, so that a
+    /// recreated group's first message does not reuse the id of the first message of its predecessor.
+    /// Nil for a group stored before it existed (its ids keep their old form, so a resend still matches).
+    var instance: String?
     var pending: [GroupedAlert] = []
     /// When the pending alerts are due to be sent; nil when none are pending.
     var flushAt: Int64?
@@ -48,10 +55,19 @@ struct AlertGroup: Hashable, Sendable {
     var repeatInterval: Int64
     var touchedAt: Int64
 
-    init(rule: String, receiver: String, labels: [String: String], groupInterval: Int64, repeatInterval: Int64, touchedAt: Int64) {
+    init(
+        rule: String,
+        receiver: String,
+        labels: [String: String],
+        instance: String? = nil,
+        groupInterval: Int64,
+        repeatInterval: Int64,
+        touchedAt: Int64
+    ) {
         self.rule = rule
         self.receiver = receiver
         self.labels = labels
+        self.instance = instance
         self.groupInterval = groupInterval
         self.repeatInterval = repeatInterval
         self.touchedAt = touchedAt
@@ -66,6 +82,7 @@ struct AlertGroup: Hashable, Sendable {
             rule: rule,
             receiver: receiver,
             labels: (object["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+            instance: object["instance"]?.stringValue,
             groupInterval: int(object["group_interval"]) ?? 0,
             repeatInterval: int(object["repeat_interval"]) ?? 0,
             touchedAt: int(object["touched_at"]) ?? 0
@@ -96,6 +113,7 @@ struct AlertGroup: Hashable, Sendable {
             "group_interval": .number(Double(groupInterval)), "repeat_interval": .number(Double(repeatInterval)),
             "touched_at": .number(Double(touchedAt)),
         ]
+        if let instance { object["instance"] = .string(instance) }
         if let flushAt { object["flush_at"] = .number(Double(flushAt)) }
         if let lastSentAt { object["last_sent_at"] = .number(Double(lastSentAt)) }
         if let lease { object["lease"] = ["holder": .string(lease.holder), "until": .number(Double(lease.until))] }
@@ -124,6 +142,12 @@ struct AlertGroup: Hashable, Sendable {
         if sent.count > AlertGroupBook.maxSent { sent.removeFirst(sent.count - AlertGroupBook.maxSent) }
         if let lease, lease.until <= now { self.lease = nil }
         if pending.isEmpty { flushAt = nil }
+    }
+
+    /// A new value for ``instance``: 64 random bits in hex.
+    static func newInstance() -> String {
+        let hex = String(UInt64.random(in: .min ... .max), radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// Idle, and nothing remembered that a later alert would need.

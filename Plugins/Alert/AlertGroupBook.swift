@@ -29,8 +29,9 @@ struct AlertGroupBook: Hashable, Sendable {
         case waiting(until: Int64, count: Int)
         /// Due, but another action holds the lease and is sending.
         case leased(until: Int64)
-        /// Due, and this action holds the lease: send these alerts as message number `sequence`.
-        case flush(alerts: [GroupedAlert], sequence: Int)
+        /// Due, and this action holds the lease: send these alerts as message number `sequence` of the
+        /// group `instance`.
+        case flush(alerts: [GroupedAlert], sequence: Int, instance: String?)
     }
 
     var groups: [String: AlertGroup]
@@ -76,7 +77,7 @@ struct AlertGroupBook: Hashable, Sendable {
         guard flushAt <= now else { return .waiting(until: flushAt, count: group.pending.count) }
         if let held = group.lease, held.until > now, held.holder != alert.id { return .leased(until: held.until) }
         group.lease = AlertGroup.Lease(holder: alert.id, until: now + lease)
-        return .flush(alerts: group.pending, sequence: group.sends + 1)
+        return .flush(alerts: group.pending, sequence: group.sends + 1, instance: group.instance)
     }
 
     /// Records a sent message: its alerts leave `pending` for `delivered`, their texts start

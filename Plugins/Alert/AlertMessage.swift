@@ -7,16 +7,25 @@ struct AlertMessage: Sendable {
     var rule: String
     var labels: [String: String]
     var alerts: [GroupedAlert]
-    /// Stable for one flush of one group (the group and its message sequence number), so a retried
-    /// delivery carries the same `webhook-id` and a receiver can drop the duplicate.
+    /// Stable for one flush of one group (the group, its instance and its message sequence number), so a
+    /// retried delivery carries the same `webhook-id` and a receiver can drop the duplicate; a different
+    /// message never carries it, even from a group that was forgotten and started again under the same key.
     var id: String
 
-    init(receiver: String, rule: String, labels: [String: String], alerts: [GroupedAlert], groupKey: String, sequence: Int) {
+    init(
+        receiver: String,
+        rule: String,
+        labels: [String: String],
+        alerts: [GroupedAlert],
+        groupKey: String,
+        instance: String?,
+        sequence: Int
+    ) {
         self.receiver = receiver
         self.rule = rule
         self.labels = labels
         self.alerts = alerts
-        self.id = "alert_\(AlertFingerprint.of(groupKey))_\(sequence)"
+        self.id = "alert_\(AlertFingerprint.of(groupKey))_\(instance.map { "\($0)_" } ?? "")\(sequence)"
     }
 
     /// The `webhook` receiver's body:

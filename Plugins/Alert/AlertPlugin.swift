@@ -110,6 +110,8 @@ public struct AlertPlugin: BotPlugin {
             rule: request.rule,
             receiver: receiverName,
             labels: labels,
+            // Used only if the group is new: an existing group keeps its own.
+            instance: AlertGroup.newInstance(),
             groupInterval: AlertTime.milliseconds(timings.groupInterval),
             repeatInterval: AlertTime.milliseconds(timings.repeatInterval),
             touchedAt: nowMilliseconds
@@ -149,8 +151,16 @@ public struct AlertPlugin: BotPlugin {
             // second, and this alert is then already delivered.
             let soon = min(AlertTime.date(until), context.now().addingTimeInterval(1))
             return .deferred(until: soon, reason: "another action is sending the group's message to \(receiverName)")
-        case .flush(let alerts, let sequence):
-            let message = AlertMessage(receiver: receiverName, rule: request.rule, labels: labels, alerts: alerts, groupKey: key, sequence: sequence)
+        case .flush(let alerts, let sequence, let instance):
+            let message = AlertMessage(
+                receiver: receiverName,
+                rule: request.rule,
+                labels: labels,
+                alerts: alerts,
+                groupKey: key,
+                instance: instance,
+                sequence: sequence
+            )
             return try await flush(message, via: receiver, key: key, context: context)
         }
     }

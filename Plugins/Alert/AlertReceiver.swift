@@ -140,24 +140,12 @@ enum AlertReceiver: Sendable {
         case 200..<300:
             return .delivered
         case 408, 429, 500..<600:
-            let retryAfter = Self.retryAfter(response.headers, now: context.now())
+            // Bounded: the whole group is held back until then (AlertGroupBook.release).
+            let retryAfter = RetryAfter.date(from: response.headers, now: context.now(), limit: context.maxRetryDelay)
             return .transient(retryAfter: retryAfter, reason: "\(name) answered \(response.status)\(Self.excerpt(response.body, url: url))")
         default:
             return .permanent("\(name) answered \(response.status)\(Self.excerpt(response.body, url: url))")
         }
-    }
-
-    /// `Retry-After` as seconds or an HTTP date; nil when absent or unreadable.
-    static func retryAfter(_ headers: [String: String], now: Date) -> Date? {
-        guard let value = headers.first(where: { $0.key.lowercased() == "retry-after" })?.value.trimmingCharacters(in: .whitespaces) else {
-            return nil
-        }
-        if let seconds = Int(value), seconds >= 0 { return now.addingTimeInterval(Double(seconds)) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value)
     }
 
     /// `: <first 200 characters of the body>`, or nothing for an empty body.

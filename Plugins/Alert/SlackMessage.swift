@@ -46,9 +46,10 @@ struct SlackMessage: Sendable {
         return message.alerts.count == 1 ? "Alert: \(message.rule)" : "\(message.alerts.count) alerts: \(message.rule)"
     }
 
-    /// What notifications and clients without Block Kit show.
+    /// What notifications and clients without Block Kit show. Slack reads control sequences in `text` as
+    /// it does in blocks, so the lines are escaped here too: this is the text that notifies.
     private var fallback: String {
-        let lines = message.lines
+        let lines = message.lines.map(Self.escaped)
         let text = lines.count == 1 ? lines[0] : "\(lines.count) alerts: " + lines.joined(separator: "; ")
         return Self.cut(text, to: Self.maxFallback)
     }

@@ -13,7 +13,13 @@ struct FailedExportRetry {
             return .failed("the event carries no export to retry (expected export.uid)")
         }
         let times = request.parameters["times"]?.intValue ?? 3
-        let backoff = try request.string("backoff").map { try ConfigDuration.parse($0) } ?? .seconds(60)
+        let backoff: Duration
+        do {
+            backoff = try request.string("backoff").map { text throws(ConfigDurationError) in try ConfigDuration.parse(text) } ?? .seconds(60)
+        } catch {
+            // A template that renders a bad duration renders it the same way on every attempt.
+            return .failed("backoff: \(error)")
+        }
         let follow = request.parameters["follow"]?.boolValue ?? true
         let origin = try await context.state.get("retry-origin:\(uid)")?.stringValue ?? uid
         let done = try await context.state.get("retries:\(origin)")?.intValue ?? 0

@@ -80,17 +80,17 @@ public struct ForwardPlugin: BotPlugin {
             return .retry(after: nil, reason: "could not reach \(name) (\(target.displayURL)): \(reason)")
         }
         context.logger.debug("Event forwarded", metadata: ["forward.target": "\(name)", "http.status": "\(response.status)"])
-        return Self.outcome(response, target: target, now: context.now())
+        return Self.outcome(response, target: target, now: context.now(), maxRetryDelay: context.maxRetryDelay)
     }
 
-    static func outcome(_ response: OutboundResponse, target: ForwardTarget, now: Date) -> ActionOutcome {
+    static func outcome(_ response: OutboundResponse, target: ForwardTarget, now: Date, maxRetryDelay: Duration) -> ActionOutcome {
         let status = response.status
         switch status {
         case 200..<300:
             return .done("forwarded to \(target.name) (HTTP \(status))")
         case 429, 500..<600:
             return .retry(
-                after: RetryAfter.date(from: response.headers, now: now),
+                after: RetryAfter.date(from: response.headers, now: now, limit: maxRetryDelay),
                 reason: "\(target.name) (\(target.displayURL)) answered HTTP \(status)\(excerpt(response.body))"
             )
         case 300..<400:

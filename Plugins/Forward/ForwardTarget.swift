@@ -17,7 +17,9 @@ struct ForwardTarget: Sendable {
 
     var name: String
     var url: String
-    /// `scheme://host[:port]/path`: what outcomes and logs may show, since a query can carry a token.
+    /// `scheme://host[:port]`: what outcomes and logs may show. Not the path or the query: either can
+    /// carry a token (`/hooks/T0/B0/<token>`), and outcomes reach the journal, the log, `/status` and
+    /// the dead-letter event.
     var displayURL: String
     var signer: StandardWebhooksSigner?
 
@@ -58,7 +60,6 @@ struct ForwardTarget: Sendable {
         shown.scheme = components.scheme
         shown.host = components.host
         shown.port = components.port
-        shown.percentEncodedPath = components.percentEncodedPath
         return shown.string ?? "\(components.scheme ?? "")://\(components.host ?? "")"
     }
 }

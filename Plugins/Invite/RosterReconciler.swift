@@ -4,6 +4,11 @@ import Logging
 
 /// One reconciliation of the roster with the organization: invite who is missing, report extras, and
 /// remove them only when `remove_extras: true` is written.
+///
+/// Each address is invited under the same ``InviteLock`` `invite.send` takes, and checked against the
+/// API again once the locks are held, so a rule's invitation and the roster's never both go out. An
+/// address Avala refuses for good is reported and the others go on; a transient failure stops the run,
+/// which the dispatcher retries (everything done so far is then found pending and skipped).
 struct RosterReconciler {
     let roster: Roster
     let domains: DomainGuard
@@ -15,29 +20,74 @@ struct RosterReconciler {
         } catch let problem as RosterProblem {
             return .failed(problem.description)
         }
+        if entries.isEmpty, roster.removeExtras {
+            // An empty file is more likely one caught mid-rewrite than a wish to remove everyone.
+            return .failed(
+                "roster \(roster.file) lists nobody; with remove_extras on that would remove every member of \(roster.organization) "
+                    + "but the owners, so nothing was done"
+            )
+        }
         let organization = roster.organization
-        let members = try await context.avala.members(organization: organization)
-        let memberEmails = Set(members.compactMap { $0.email?.lowercased() })
-        let pending = Set(try await context.avala.pendingInvitations(organization: organization).map { $0.email.lowercased() })
+        var members = try await context.avala.members(organization: organization)
+        var pending = Set(try await context.avala.pendingInvitations(organization: organization).map { $0.email.lowercased() })
         let listed = Set(entries.map(\.email))
 
-        var invited: [String] = []
+        var toInvite: [Roster.Entry] = []
         var refused: [String] = []
         var alreadyInvited = 0
+        let memberEmails = Self.emails(members)
         for entry in entries where !memberEmails.contains(entry.email) {
             if pending.contains(entry.email) {
                 alreadyInvited += 1
-                continue
-            }
-            guard domains.allows(entry.email) else {
+            } else if !domains.allows(entry.email) {
                 refused.append(entry.email)
-                continue
+            } else if !toInvite.contains(where: { $0.email == entry.email }) {
+                // A file that lists someone twice still sends one invitation.
+                toInvite.append(entry)
             }
-            if !context.dryRun {
-                _ = try await context.avala.invite(organization: organization, email: entry.email, role: entry.role ?? roster.role)
-            }
-            invited.append(entry.email)
         }
+
+        var invited: [String] = []
+        var busy: [String] = []
+        var failures: [String] = []
+        var locks: [InviteLock] = []
+        do {
+            if !context.dryRun, !toInvite.isEmpty {
+                for entry in toInvite {
+                    let lock = InviteLock(state: context.state, key: "lock:\(organization):\(entry.email)", owner: context.idempotencyKey)
+                    if try await lock.acquire(now: context.now()) != nil {
+                        busy.append(entry.email)
+                    } else {
+                        locks.append(lock)
+                    }
+                }
+                toInvite.removeAll { busy.contains($0.email) }
+                // What was read before the locks may be stale: an invite.send may have sent just before.
+                members = try await context.avala.members(organization: organization)
+                pending = Set(try await context.avala.pendingInvitations(organization: organization).map { $0.email.lowercased() })
+                let present = Self.emails(members).union(pending)
+                alreadyInvited += toInvite.filter { present.contains($0.email) }.count
+                toInvite.removeAll { present.contains($0.email) }
+            }
+            for entry in toInvite {
+                if !context.dryRun {
+                    do {
+                        _ = try await context.avala.invite(organization: organization, email: entry.email, role: entry.role ?? roster.role)
+                    } catch let error as ActionError where error.isPermanent {
+                        failures.append("\(entry.email): \(error.message)")
+                        continue
+                    }
+                }
+                invited.append(entry.email)
+            }
+        } catch {
+            for lock in locks { try? await lock.release() }
+            throw error
+        }
+        for lock in locks { try await lock.release() }
+
+        // Extras follow from the roster and the member list alone, so a refused invitation does not put
+        // them in doubt: they are still removed (when asked), each on its own.
         let extras = members.filter { member in
             guard let email = member.email?.lowercased() else { return false }
             return !listed.contains(email) && member.role != InviteRole.owner.rawValue
@@ -45,14 +95,20 @@ struct RosterReconciler {
         var removed: [String] = []
         if roster.removeExtras, !context.dryRun {
             for member in extras {
-                try await context.avala.removeMember(organization: organization, userUID: member.userUID)
-                removed.append(member.email ?? member.userUID)
+                let name = member.email ?? member.userUID
+                do {
+                    try await context.avala.removeMember(organization: organization, userUID: member.userUID)
+                    removed.append(name)
+                } catch let error as ActionError where error.isPermanent {
+                    failures.append("removing \(name): \(error.message)")
+                }
             }
         }
         var parts = ["roster \(roster.file) → \(organization): \(entries.count) listed"]
         let verb = context.dryRun ? "would invite" : "invited"
         parts.append("\(verb) \(invited.count)\(Self.names(invited))")
         if alreadyInvited > 0 { parts.append("\(alreadyInvited) already invited") }
+        if !busy.isEmpty { parts.append("\(busy.count) being invited by another action\(Self.names(busy))") }
         if !refused.isEmpty { parts.append("refused \(refused.count) outside allowed_domains\(Self.names(refused))") }
         if roster.removeExtras {
             parts.append(
@@ -61,9 +117,21 @@ struct RosterReconciler {
         } else if !extras.isEmpty {
             parts.append("\(extras.count) not on the roster (kept; remove_extras is off)\(Self.names(extras.map { $0.email ?? $0.userUID }))")
         }
+        if !failures.isEmpty { parts.append("Avala refused \(failures.count)\(Self.names(failures))") }
         let summary = parts.joined(separator: "; ")
-        context.logger.info("Roster reconciled", metadata: ["roster.organization": "\(organization)", "roster.invited": "\(invited.count)"])
+        context.logger.info(
+            "Roster reconciled",
+            metadata: [
+                "roster.organization": "\(organization)", "roster.invited": "\(invited.count)", "roster.refused_by_api": "\(failures.count)",
+            ]
+        )
+        // A refusal is dead-lettered with the whole summary, so it can be alerted on; what did work is in it too.
+        if !failures.isEmpty { return .failed(summary) }
         return invited.isEmpty && removed.isEmpty ? .skipped(summary) : .done(summary)
+    }
+
+    static func emails(_ members: [AvalaMember]) -> Set<String> {
+        Set(members.compactMap { $0.email?.lowercased() })
     }
 
     /// ` (a, b, c …)`: at most ten names, so an outcome stays readable.

@@ -23,6 +23,9 @@ public struct PluginContext: Sendable {
     public var http: any OutboundHTTP
     /// The time now, injectable for tests.
     public var now: @Sendable () -> Date
+    /// The longest the dispatcher waits before a retry (`dispatcher.backoff.max`): a pause a receiver
+    /// asks for is honoured up to this, never longer (see ``RetryAfter``).
+    public var maxRetryDelay: Duration
 
     public init(
         logger: Logger,
@@ -34,7 +37,8 @@ public struct PluginContext: Sendable {
         avala: any AvalaActions = NoAvalaActions(),
         state: any PluginState = MemoryPluginState(),
         http: any OutboundHTTP = NoOutboundHTTP(),
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        maxRetryDelay: Duration = .seconds(600)
     ) {
         self.logger = logger
         self.config = config
@@ -46,5 +50,6 @@ public struct PluginContext: Sendable {
         self.state = state
         self.http = http
         self.now = now
+        self.maxRetryDelay = maxRetryDelay
     }
 }

@@ -159,6 +159,15 @@ import Testing
         }
     }
 
+    /// A `Retry-After` of any length (the header is read as a Double) is left to the caller, without
+    /// being made into a Duration first, which would trap.
+    @Test(arguments: [1e15, 1e300])
+    func aHugeRetryAfterIsLeftToTheCallerWithoutTrapping(seconds: Double) async throws {
+        try await withClient { client in
+            #expect(client.retryDelay(for: error(.rateLimited, status: 429, retryAfter: seconds), request: request(.get), attempt: 0) == nil)
+        }
+    }
+
     @Test func retryAfterBeyondTheLimitIsLeftToTheCaller() async throws {
         try await withClient { client in
             let atLimit = client.retryDelay(

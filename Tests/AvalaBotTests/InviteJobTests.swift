@@ -173,4 +173,49 @@ import Testing
             )
         }
     }
+
+    /// One address Avala refuses for good does not hold up the rest of the roster: the others are invited,
+    /// the extras removed, and the refusal is reported in the dead-lettered outcome.
+    @Test func anAddressAvalaRefusesIsReportedAndTheRestOfTheRosterStillReconciles() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let roster = bot.storePath + ".roster.csv"
+            defer { try? FileManager.default.removeItem(atPath: roster) }
+            try "email\nrita@acme.ai\nsam@acme.ai\ntom@acme.ai\n".write(toFile: roster, atomically: true, encoding: .utf8)
+            let extra = try await harness.simulator.addMember(organization: "acme-labelers", email: "extra@acme.ai")
+            // The first invitation posted (rita's) is refused.
+            await harness.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-labelers/invitations/", method: "POST", status: 400, count: 1))
+            let config = """
+                plugins:
+                  invite:
+                    allowed_domains: [acme.ai]
+                    roster: { file: "\(roster)", organization: acme-labelers, remove_extras: true }
+                rules:
+                  - name: roster
+                    on: member.joined
+                    do:
+                      - invite.reconcile: {}
+                """
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "roster-1"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
+                let detail = step.detail ?? ""
+                #expect(step.status == .dead)
+                #expect(step.attempts == 1)
+                #expect(detail.contains("invited 2 (sam@acme.ai, tom@acme.ai)"), "\(detail)")
+                #expect(detail.contains("removed 1 extras (extra@acme.ai)"), "\(detail)")
+                #expect(detail.contains("Avala refused 1 (rita@acme.ai: "), "\(detail)")
+                #expect(detail.contains("HTTP 400"), "\(detail)")
+            }
+            let invitations = try await harness.simulator.allInvitations(organization: "acme-labelers")
+            #expect(invitations.filter { $0.invitedEmail == "sam@acme.ai" }.count == 1)
+            #expect(invitations.filter { $0.invitedEmail == "tom@acme.ai" }.count == 1)
+            #expect(invitations.allSatisfy { $0.invitedEmail != "rita@acme.ai" })
+            let members = try await harness.withClient { client in try await client.members(organization: "acme-labelers").collect() }
+            #expect(!members.contains { $0.userUID == extra.userUID })
+        }
+    }
 }

@@ -19,10 +19,19 @@ import Testing
     }
 
     @Test func aRequestedTimeLaterThanTheBackoffWins() {
-        let requested = now.addingTimeInterval(30)
+        let requested = now.addingTimeInterval(8)
         #expect(policy.nextAttempt(afterAttempts: 1, requested: requested, now: now, random: 1) == requested)
         let earlier = now.addingTimeInterval(0.5)
         #expect(policy.nextAttempt(afterAttempts: 2, requested: earlier, now: now, random: 1) == now.addingTimeInterval(2))
+    }
+
+    /// A server may ask for any pause; it is honoured up to `max`, so the action still runs out its
+    /// attempts and reaches its dead letter.
+    @Test(arguments: [30.0, 365 * 86_400.0, 1e300, .infinity])
+    func aRequestedTimeCountsUpToTheMaximumOnly(seconds: Double) {
+        let requested = now.addingTimeInterval(seconds)
+        #expect(policy.nextAttempt(afterAttempts: 1, requested: requested, now: now, random: 0) == now.addingTimeInterval(10))
+        #expect(policy.nextAttempt(afterAttempts: 1, requested: .distantFuture, now: now, random: 0) == now.addingTimeInterval(10))
     }
 
     @Test func attemptsRunOutAtTheMaximum() {

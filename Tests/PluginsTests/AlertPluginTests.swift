@@ -181,7 +181,8 @@ import Testing
         #expect(blocks[1][path: "text.type"] == "mrkdwn")
         #expect(blocks[1][path: "text.text"] == "Export e-1 failed: &lt;!channel&gt; disk full")
         #expect(blocks[2][path: "elements.0.text"]?.stringValue?.hasPrefix("1 alert · rule page-on-failed-export") == true)
-        #expect(body["text"] == "Export failed: Export e-1 failed: <!channel> disk full")
+        // The fallback text notifies too: escaped like the blocks, so `<!channel>` pages no one.
+        #expect(body["text"] == "Export failed: Export e-1 failed: &lt;!channel&gt; disk full")
     }
 
     @Test func tenFailuresInTheGroupWindowMakeExactlyOneMessageListingTen() async throws {
@@ -320,6 +321,25 @@ import Testing
         #expect(after == AlertFixture.start.addingTimeInterval(300))
     }
 
+    /// A receiver asking for a pause of a year (or more than any clock holds) holds the group back no
+    /// longer than the dispatcher's longest retry delay (600 s in this context), and no value traps.
+    @Test(arguments: ["31536000", "9223372036854775807", "99999999999999999999999999"])
+    func aHugeRetryAfterHoldsTheGroupBackNoLongerThanTheLongestRetryDelay(value: String) async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503, headers: ["Retry-After": value])])
+        let fixture = try AlertFixture(http: http)
+        _ = try await fixture.send("first", key: "k1")
+        _ = try await fixture.send("second", key: "k2")
+        fixture.clock.advance(by: 30)
+        let outcome = try await fixture.send("first", key: "k1")
+        guard case .retry(let after, _) = outcome else {
+            Issue.record("expected retry, got \(outcome)")
+            return
+        }
+        let bound = fixture.clock.now.addingTimeInterval(600)
+        #expect(after == bound)
+        #expect(try await fixture.send("second", key: "k2").deferralTime == bound)
+    }
+
     @Test func a400FailsForGoodAndTheOthersStillTry() async throws {
         let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 400, body: Data("invalid_payload".utf8))])
         let fixture = try AlertFixture(http: http)
@@ -378,6 +398,27 @@ import Testing
     }
 
     // MARK: Webhook and log receivers
+
+    /// A group idle past repeat_interval is forgotten, and one started again under the same key counts its
+    /// messages from 1 again: its message must still carry a new id, or a receiver that drops repeated
+    /// webhook ids (as Standard Webhooks advises) drops the new alert.
+    @Test func aGroupStartedAgainAfterBeingForgottenSendsANewMessageID() async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 204), OutboundResponse(status: 204)])
+        let fixture = try AlertFixture(http: http, receiver: ["webhook": ["url": .string(Self.hookURL), "secret": .string(Self.secret)]])
+        _ = try await fixture.send("export e-1 failed", key: "k1", receiver: "hook")
+        fixture.clock.advance(by: 30)
+        #expect(try await fixture.send("export e-1 failed", key: "k1", receiver: "hook").name == "done")
+        fixture.clock.advance(by: 5 * 3_600)
+        #expect(try await fixture.send("export e-2 failed", key: "k2", receiver: "hook").name == "deferred")
+        fixture.clock.advance(by: 30)
+        #expect(try await fixture.send("export e-2 failed", key: "k2", receiver: "hook").name == "done")
+
+        #expect(http.requests.count == 2)
+        let headerIDs = http.requests.compactMap { $0.headers["webhook-id"] }
+        let bodyIDs = try http.requests.map { try $0.decodedBody()["id"]?.stringValue }
+        #expect(headerIDs.count == 2 && headerIDs[0] != headerIDs[1], "\(headerIDs)")
+        #expect(bodyIDs == headerIDs.map(Optional.some))
+    }
 
     @Test func theWebhookReceiverSignsWithStandardWebhooks() async throws {
         let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503), OutboundResponse(status: 204)])

@@ -89,6 +89,17 @@ import Testing
         #expect(third == .skipped("export f-1 was re-exported 1 times already (times: 1); giving up"))
         #expect(avala.calls.count == 1)
     }
+
+    /// A template that renders a bad duration renders it the same on every attempt: retrying cannot help.
+    @Test func aBackoffThatIsNotADurationFailsPermanently() async throws {
+        let avala = FakeAvalaActions()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let failed: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1"], "status": "failed"]]
+        let request = Self.request(["backoff": "soon"], action: "retry_failed", data: failed)
+        let outcome = try await plugin.perform(request, context: .test(avala: avala, state: MemoryPluginState()))
+        #expect(outcome == .failed("backoff: 'soon' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"))
+        #expect(avala.calls.isEmpty)
+    }
 }
 
 /// A clock tests move by hand.

@@ -98,7 +98,7 @@ import Testing
     @Test func serviceUnavailableRetriesWhenRetryAfterSays() async throws {
         let http = RecordingOutboundHTTP(responses: [
             OutboundResponse(status: 503, headers: ["retry-after": "120"], body: Data("maintenance".utf8)),
-            OutboundResponse(status: 429, headers: ["Retry-After": "Wed, 15 Oct 2025 09:00:00 GMT"]),
+            OutboundResponse(status: 429, headers: ["Retry-After": "Thu, 09 Oct 2025 09:00:00 GMT"]),
             OutboundResponse(status: 502),
         ])
         let plugin = try Self.plugin()
@@ -107,16 +107,16 @@ import Testing
             seconds
                 == .retry(
                     after: Self.now.addingTimeInterval(120),
-                    reason: "warehouse (https://hooks.example.com/avala/in) answered HTTP 503: maintenance"
+                    reason: "warehouse (https://hooks.example.com) answered HTTP 503: maintenance"
                 )
         )
         let date = try await plugin.perform(Self.request, context: Self.context(http))
         let expected = try #require(
-            Calendar(identifier: .gregorian).date(from: DateComponents(timeZone: .gmt, year: 2025, month: 10, day: 15, hour: 9))
+            Calendar(identifier: .gregorian).date(from: DateComponents(timeZone: .gmt, year: 2025, month: 10, day: 9, hour: 9))
         )
-        #expect(date == .retry(after: expected, reason: "warehouse (https://hooks.example.com/avala/in) answered HTTP 429"))
+        #expect(date == .retry(after: expected, reason: "warehouse (https://hooks.example.com) answered HTTP 429"))
         let unsaid = try await plugin.perform(Self.request, context: Self.context(http))
-        #expect(unsaid == .retry(after: nil, reason: "warehouse (https://hooks.example.com/avala/in) answered HTTP 502"))
+        #expect(unsaid == .retry(after: nil, reason: "warehouse (https://hooks.example.com) answered HTTP 502"))
     }
 
     @Test(arguments: [404, 400, 401, 410, 301, 308])
@@ -134,7 +134,7 @@ import Testing
             outcome
                 == .retry(
                     after: nil,
-                    reason: "could not reach warehouse (https://hooks.example.com/avala/in): connection refused to https://hooks.example.com/avala/in"
+                    reason: "could not reach warehouse (https://hooks.example.com): connection refused to https://hooks.example.com"
                 )
         )
         #expect(http.requests.count == 1)
@@ -171,6 +171,27 @@ import Testing
         #expect(http.requests.count == responses.count)
     }
 
+    /// A path can hold the token (Slack-style `/hooks/T0/B0/<token>`): outcomes go to the journal, the
+    /// log, `/status` and the dead-letter event, so they show the origin only.
+    @Test func aTokenInTheURLPathAppearsInNoOutcome() async throws {
+        let url = "https://hooks.example.com:8443/hooks/T0/B0/p4th-t0ken/in"
+        let plugin = try ForwardPlugin(config: PluginConfig(["targets": ["warehouse": ["url": .string(url)]]]))
+        let responses: [Result<OutboundResponse, any Error>] = [
+            .success(OutboundResponse(status: 503)), .success(OutboundResponse(status: 404)),
+            .success(OutboundResponse(status: 301, headers: ["Location": "https://elsewhere.example.com/"])),
+            .failure(TransportError("connection reset by \(url)")),
+        ]
+        let http = RecordingOutboundHTTP(results: responses)
+        for _ in responses {
+            let outcome = try await plugin.perform(Self.request, context: Self.context(http))
+            #expect(outcome.name != "done")
+            #expect(!outcome.detail.contains("p4th-t0ken"), "\(outcome)")
+            #expect(!outcome.detail.contains("/hooks/"), "\(outcome)")
+            #expect(outcome.detail.contains("warehouse (https://hooks.example.com:8443)"), "\(outcome)")
+        }
+        #expect(http.requests.map(\.url) == Array(repeating: url, count: responses.count))
+    }
+
     /// Target configs that are wrong, and the key each error must name.
     static let badTargets: [(name: String, target: JSON, key: String)] = [
         ("no url", ["secret": .string(secret)], "targets.t.url"),
@@ -197,5 +218,16 @@ import Testing
         #expect(throws: PluginConfigError.self) { try ForwardPlugin(config: PluginConfig()) }
         let error = try #require(throws: PluginConfigError.self) { try Self.plugin(timeout: "10") }
         #expect(error.key == "timeout")
+    }
+
+    /// A receiver asking for a pause of a year is retried at the dispatcher's longest delay (600 s here).
+    @Test func aRetryAfterOfAYearIsCutToTheLongestRetryDelay() async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503, headers: ["Retry-After": "31536000"])])
+        let outcome = try await Self.plugin().perform(Self.request, context: Self.context(http))
+        guard case .retry(let after, _) = outcome else {
+            Issue.record("expected retry, got \(outcome)")
+            return
+        }
+        #expect(after == Self.now.addingTimeInterval(600))
     }
 }

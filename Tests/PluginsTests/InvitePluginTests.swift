@@ -1,5 +1,6 @@
 import BotKit
 import Foundation
+import Synchronization
 import Testing
 
 @testable import InvitePlugin
@@ -185,5 +186,51 @@ import Testing
         ])
         _ = try await removing.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
         #expect(avala.calls.last == "remove o u9")
+    }
+
+    /// A file caught mid-rewrite reads as empty (or as its header alone): with remove_extras on, that must
+    /// not read as "remove everyone".
+    @Test(arguments: ["", "email,role\n", "# roster\n\n"])
+    func anEmptyRosterIsRefusedWhenExtrasWouldBeRemoved(content: String) async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try content.write(toFile: file, atomically: true, encoding: .utf8)
+        let avala = FakeAvalaActions(members: ["o": [AvalaMember(userUID: "u1", email: "ana@acme.ai", role: "member")]])
+        let plugin = try Self.plugin([
+            "allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o", "remove_extras": true],
+        ])
+        let outcome = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
+        #expect(outcome.name == "failed")
+        #expect(outcome.detail.contains("lists nobody"), "\(outcome)")
+        #expect(avala.calls.isEmpty)
+        #expect(avala.world.withLock { $0.members["o"]?.count } == 1)
+    }
+
+    /// The roster takes the lock `invite.send` takes for an address: while another action holds it, the
+    /// roster leaves that address alone (the other action is inviting it), and releases its own locks.
+    @Test func reconcileLeavesAnAddressAnotherActionIsInviting() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "email\nbo@acme.ai\ncy@acme.ai\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        try await state.set("lock:o:bo@acme.ai", ["owner": "event-9/welcome/0", "at": .number(now.timeIntervalSince1970)])
+        let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
+        let outcome = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala, state: state, now: { now }))
+        #expect(avala.calls == ["invite o cy@acme.ai member"])
+        #expect(outcome.detail.contains("1 being invited by another action (bo@acme.ai)"), "\(outcome)")
+        #expect(try await state.get("lock:o:cy@acme.ai") == nil)
+        #expect(try await state.get("lock:o:bo@acme.ai")?["owner"]?.stringValue == "event-9/welcome/0")
+    }
+
+    @Test func anAddressListedTwiceIsInvitedOnce() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "email,role\nbo@acme.ai,admin\nBo@Acme.ai,\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let avala = FakeAvalaActions()
+        let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
+        _ = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
+        #expect(avala.calls == ["invite o bo@acme.ai admin"])
     }
 }

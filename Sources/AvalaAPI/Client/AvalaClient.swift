@@ -103,9 +103,10 @@ public final class AvalaClient: Sendable {
         guard attempt < configuration.maxRetries else { return nil }
         switch error.code {
         case .rateLimited:
-            let delay = error.retryAfter.map { Duration.seconds($0) } ?? backoff(attempt: attempt)
             // A long wait is the caller's to schedule (the dispatcher can retry later without holding a task).
-            return delay <= configuration.maxRetryAfter ? delay : nil
+            // Compared as seconds first: a `Retry-After` of any length is no Duration (it would trap).
+            guard let seconds = error.retryAfter else { return backoff(attempt: attempt) }
+            return seconds <= configuration.maxRetryAfter.seconds ? .seconds(seconds) : nil
         case .server, .transport:
             return request.mayRetryAfterFailure ? backoff(attempt: attempt) : nil
         default:

@@ -22,26 +22,28 @@ struct ScopedAvalaActions: AvalaActions {
 
     func members(organization: String) async throws -> [AvalaMember] {
         try require(.readMembers)
-        return try await client.members(organization: organization).collect().map(Self.member)
+        return try await translated { try await client.members(organization: organization).collect() }.map(Self.member)
     }
 
     func members(organization: String, email: String) async throws -> [AvalaMember] {
         try require(.readMembers)
         let wanted = email.lowercased()
-        return try await client.members(organization: organization, search: email).collect()
+        return try await translated { try await client.members(organization: organization, search: email).collect() }
             .filter { $0.email?.lowercased() == wanted }.map(Self.member)
     }
 
     func pendingInvitations(organization: String) async throws -> [AvalaInvitation] {
         try require(.readMembers)
-        return try await client.invitations(organization: organization).collect()
+        return try await translated { try await client.invitations(organization: organization).collect() }
             .filter { $0.status == nil || $0.status == .pending }
             .map { AvalaInvitation(uid: $0.uid, email: $0.invitedEmail, role: $0.role?.rawValue, status: $0.status?.rawValue) }
     }
 
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
         try require(.invite, changes: true)
-        let invitation = try await client.createInvitation(organization: organization, email: email, role: MemberRole(rawValue: role))
+        let invitation = try await translated {
+            try await client.createInvitation(organization: organization, email: email, role: MemberRole(rawValue: role))
+        }
         return AvalaInvitation(
             uid: invitation.uid,
             email: invitation.invitedEmail,
@@ -52,42 +54,45 @@ struct ScopedAvalaActions: AvalaActions {
 
     func resendInvitation(organization: String, uid: String) async throws {
         try require(.invite, changes: true)
-        try await client.resendInvitation(organization: organization, uid: uid)
+        try await translated { try await client.resendInvitation(organization: organization, uid: uid) }
     }
 
     func cancelInvitation(organization: String, uid: String) async throws {
         try require(.invite, changes: true)
-        try await client.cancelInvitation(organization: organization, uid: uid)
+        try await translated { try await client.cancelInvitation(organization: organization, uid: uid) }
     }
 
     func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
         try require(.manageTeams, changes: true)
-        _ = try await client.addTeamMember(organization: organization, team: team, userUID: userUID, role: role)
+        _ = try await translated { try await client.addTeamMember(organization: organization, team: team, userUID: userUID, role: role) }
     }
 
     func removeMember(organization: String, userUID: String) async throws {
         try require(.manageMembers, changes: true)
-        try await client.removeMember(organization: organization, userUID: userUID)
+        try await translated { try await client.removeMember(organization: organization, userUID: userUID) }
     }
 
     func exports(createdSince: Date?) async throws -> [AvalaExport] {
         try require(.readExports)
-        var found: [AvalaExport] = []
-        var pages = 0
-        for try await page in client.exports(ordering: "-created_at").pages {
-            pages += 1
-            for export in page.results {
-                if let createdSince, let created = export.createdAt, created < createdSince { return found }
-                found.append(Self.export(export))
+        let maxExportPages = self.maxExportPages
+        return try await translated {
+            var found: [AvalaExport] = []
+            var pages = 0
+            for try await page in client.exports(ordering: "-created_at").pages {
+                pages += 1
+                for export in page.results {
+                    if let createdSince, let created = export.createdAt, created < createdSince { return found }
+                    found.append(Self.export(export))
+                }
+                if pages >= maxExportPages { break }
             }
-            if pages >= maxExportPages { break }
+            return found
         }
-        return found
     }
 
     func export(uid: String) async throws -> AvalaExport {
         try require(.readExports)
-        return Self.export(try await client.export(uid: uid))
+        return Self.export(try await translated { try await client.export(uid: uid) })
     }
 
     func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport {
@@ -105,7 +110,7 @@ struct ScopedAvalaActions: AvalaActions {
         case .project:
             body = .projectScoped(project: request.projects.first ?? "", format: request.format ?? "")
         }
-        let export = try await client.createExport(body)
+        let export = try await translated { try await client.createExport(body) }
         try await recordChain(exportUID: export.uid, depth: request.chainDepth, follow: request.follow)
         return Self.export(export)
     }
@@ -117,8 +122,19 @@ struct ScopedAvalaActions: AvalaActions {
 
     func project(uid: String) async throws -> AvalaProject {
         try require(.readProjects)
-        let project = try await client.project(uid: uid)
+        let project = try await translated { try await client.project(uid: uid) }
         return AvalaProject(uid: project.uid, name: project.name, status: project.status?.rawValue)
+    }
+
+    /// Runs one client call and hands its failure on in BotKit's terms, so that the dispatcher can tell
+    /// a refusal (dead-lettered at once) from a pause the server asked for (retried after it).
+    private func translated<T>(_ call: () async throws -> T) async throws -> T {
+        do {
+            return try await call()
+        } catch let error as AvalaError {
+            guard let translated = error.actionError else { throw error }
+            throw translated
+        }
     }
 
     static func member(_ member: OrganizationMember) -> AvalaMember {

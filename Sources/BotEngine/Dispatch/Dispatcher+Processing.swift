@@ -123,7 +123,8 @@ extension Dispatcher {
                 resuming: resuming,
                 attempt: attempts,
                 state: StoredPluginState(store: store, plugin: plan.plugin),
-                now: environment.now
+                now: environment.now,
+                maxRetryDelay: configuration.backoffMax
             )
             let context = host.contexts.context(plugin: plan.plugin, request: request, base: base)
             outcome = await perform(plugin, request: request, context: context, logger: logger)
@@ -134,7 +135,9 @@ extension Dispatcher {
         return try await record(outcome, plan: plan, stepID: stepID, attempts: attempts, event: event, logger: logger)
     }
 
-    /// A thrown error is a transient failure; cancellation is passed on (the intent stays journaled).
+    /// A thrown ``ActionError`` says what kind of failure it is: permanent is dead-lettered at once,
+    /// transient is retried not before its `retryAfter`. Any other thrown error is a transient failure
+    /// retried with backoff; cancellation is passed on (the intent stays journaled).
     private func perform(
         _ plugin: any BotPlugin,
         request: ActionRequest,
@@ -149,6 +152,13 @@ extension Dispatcher {
             }
         } catch is CancellationError {
             return .retry(after: nil, reason: "cancelled")
+        } catch let error as ActionError {
+            switch error.kind {
+            case .permanent:
+                return .failed(error.message)
+            case .transient(let retryAfter):
+                return .retry(after: retryAfter.map { environment.now().addingTimeInterval($0) }, reason: error.message)
+            }
         } catch {
             return .retry(after: nil, reason: "\(error)")
         }

@@ -7,7 +7,7 @@ public import Foundation
 /// | `concurrency` | 8 | events in progress at once (each runs its actions in order) |
 /// | `perPlugin` | — | at most this many actions of one plugin at once (default: `concurrency`) |
 /// | `maxAttempts` | 8 | attempts of one action before it is dead-lettered |
-/// | `backoffBase`, `backoffMax` | 1 s, 10 min | exponential backoff with full jitter between attempts |
+/// | `backoffBase`, `backoffMax` | 1 s, 10 min | exponential backoff with full jitter between attempts; `backoffMax` also bounds a requested `Retry-After` |
 /// | `shutdownGrace` | 20 s | on SIGTERM, how long in-flight actions may finish |
 /// | `batchSize` | 32 | events claimed at once |
 /// | `idlePoll` | 1 s | how often to look for due events when nobody signals |

@@ -2,6 +2,9 @@ public import Foundation
 
 /// When a failed action runs again: exponential backoff with full jitter, or the time the failure
 /// asked for (a `Retry-After`), whichever is later; dead-lettered after the maximum attempts.
+///
+/// A requested time counts up to `max` from now (`dispatcher.backoff.max`), no further: a server that
+/// asks for a year would otherwise park the action for a year, and it would never reach its dead letter.
 public struct RetryPolicy: Sendable {
     public var maxAttempts: Int
     public var base: Duration
@@ -28,7 +31,7 @@ public struct RetryPolicy: Sendable {
         guard attempts < maxAttempts else { return nil }
         let delay = ceiling(afterAttempts: attempts) * Swift.min(Swift.max(random, 0), 1)
         let backoff = now.addingTimeInterval(delay)
-        guard let requested else { return backoff }
-        return Swift.max(backoff, requested)
+        guard let requested, !requested.timeIntervalSinceReferenceDate.isNaN else { return backoff }
+        return Swift.max(backoff, Swift.min(requested, now.addingTimeInterval(max.seconds)))
     }
 }
