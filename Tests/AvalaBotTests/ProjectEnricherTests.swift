@@ -1,0 +1,57 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// Enrichment before rules run: an export event gets its project, also when it came as Avala's webhook
+/// body, which names no project.
+@Suite struct ProjectEnricherTests {
+    /// Avala's documented export webhook body: `{uid, status, download_url, format, created_at}`.
+    static func webhookEvent(exportUID: String) -> Event {
+        EventNormalizer.normalize(
+            type: .exportCompleted,
+            body: [
+                "uid": .string(exportUID), "status": "exported", "format": "coco",
+                "download_url": "https://downloads.example/x.zip", "created_at": "2026-11-30T10:00:00Z",
+            ],
+            source: "avala",
+            deliveryID: "d-\(exportUID)"
+        )
+    }
+
+    @Test func anExportFromAvalasWebhookBodyIsReadForItsProject() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            try await harness.withClient { client in
+                let export = try await client.createExport(.sdkProject(SimulatorSeed.UID.activeProject))
+                let enricher = ProjectEnricher(client: client, logger: harness.logger)
+                let enriched = await enricher.enrich(Self.webhookEvent(exportUID: export.uid))
+                #expect(enriched.data[path: "export.projects"] == [.string(SimulatorSeed.UID.activeProject)])
+                #expect(enriched.data[path: "export.datasets"] == [])
+                #expect(enriched.data[path: "project.uid"]?.stringValue == SimulatorSeed.UID.activeProject)
+                #expect(enriched.data[path: "project.name"]?.stringValue == "prod-cars")
+
+                // A second pass (a retried action) reads neither the export nor the project again.
+                await harness.simulator.clearRequests()
+                #expect(await enricher.enrich(Self.webhookEvent(exportUID: export.uid)).data == enriched.data)
+                #expect(await harness.simulator.requests().isEmpty)
+            }
+        }
+    }
+
+    /// An export that cannot be read leaves the event as it came: rules then see no project.
+    @Test func anUnknownExportLeavesTheEventAsItCame() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client in
+                let event = Self.webhookEvent(exportUID: "00000000-0000-4000-8000-00000000dead")
+                let enriched = await ProjectEnricher(client: client, logger: harness.logger).enrich(event)
+                #expect(enriched == event)
+            }
+        }
+    }
+}
