@@ -121,6 +121,29 @@ import Testing
         #expect(later.map(\.rule) == ["page", "page", "unthrottled"])
     }
 
+    /// The throttle decides once per event and rule: an event whose steps began (the dispatcher passes
+    /// their rules as `decided`) runs again after the window without counting, so it neither takes a
+    /// newer event's place nor is throttled by it.
+    @Test func aRetryAfterTheWindowIsNeitherThrottledNorCounted() throws {
+        let rules = try RuleFixtures.rules(Self.yaml)
+        let throttle = RuleThrottle()
+        #expect(
+            rules.plan(for: Self.failed("e1", project: "p-1"), throttle: throttle, now: Self.at(0)).map(\.rule) == ["page", "page", "unthrottled"]
+        )
+        // The window has passed: e2 takes the one place.
+        #expect(
+            rules.plan(for: Self.failed("e2", project: "p-1"), throttle: throttle, now: Self.at(700)).map(\.rule) == ["page", "page", "unthrottled"]
+        )
+        // e1's retry, long after: its rule was decided when its steps began.
+        let retry = rules.plan(for: Self.failed("e1", project: "p-1"), throttle: throttle, now: Self.at(710), decided: ["page"])
+        #expect(retry.map(\.rule) == ["page", "page", "unthrottled"])
+        // And it took no place: e3 within e2's window is still throttled, e2 again is not.
+        #expect(rules.plan(for: Self.failed("e3", project: "p-1"), throttle: throttle, now: Self.at(720)).map(\.rule) == ["unthrottled"])
+        #expect(
+            rules.plan(for: Self.failed("e2", project: "p-1"), throttle: throttle, now: Self.at(730)).map(\.rule) == ["page", "page", "unthrottled"]
+        )
+    }
+
     /// Without `key`, the rule has one window.
     @Test func noKeyIsOneWindow() throws {
         let rules = try RuleFixtures.rules(

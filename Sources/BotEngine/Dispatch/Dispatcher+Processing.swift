@@ -16,7 +16,9 @@ extension Dispatcher {
             let journal = try await store.steps(eventID: event.id)
             let existing = Dictionary(journal.map { ($0.stepID, $0) }, uniquingKeysWith: { a, _ in a })
             let current = rules.current
-            let plans = current.plan(for: event, throttle: throttle, now: environment.now())
+            // A rule that already has steps for this event was admitted by its throttle when they began.
+            let decided = Set(journal.map(\.rule))
+            let plans = current.plan(for: event, throttle: throttle, now: environment.now(), decided: decided)
             var wakeAt: Date?
             var blockedRules: Set<String> = []
             for plan in plans where !blockedRules.contains(plan.rule) {

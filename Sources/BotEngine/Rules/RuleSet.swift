@@ -145,8 +145,10 @@ public struct RuleSet: Sendable {
     /// ``plan(for:)`` with the throttle applied: the dispatcher's entry point. Each throttled rule that
     /// matched is counted once for this event (a re-run of the same event is not counted again), and the
     /// actions of rules whose window is full are left out.
-    public func plan(for event: Event, throttle: RuleThrottle, now: Date? = nil) -> [PlannedAction] {
-        throttle.admit(plan(for: event), eventID: event.id, now: now)
+    ///
+    /// - Parameter decided: rules this event already ran steps of: admitted without being counted again.
+    public func plan(for event: Event, throttle: RuleThrottle, now: Date? = nil, decided: Set<String> = []) -> [PlannedAction] {
+        throttle.admit(plan(for: event), eventID: event.id, now: now, decided: decided)
     }
 
     /// Every rule's verdict on the event, for `simulate`: matched with its planned actions, or why not.

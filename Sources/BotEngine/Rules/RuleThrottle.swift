@@ -101,11 +101,16 @@ public final class RuleThrottle: Sendable {
 
     /// The planned actions whose rule the throttle admits, in order. Each throttled rule is counted once
     /// per event however many actions it has; actions of rules without a throttle always pass.
-    public func admit(_ actions: [PlannedAction], eventID: String, now: Date? = nil) -> [PlannedAction] {
+    ///
+    /// - Parameter decided: rules already admitted for this event earlier (they have journaled steps):
+    ///   they pass without being counted again, however long ago that was. The throttle decides once
+    ///   per event and rule, so a retry after the window does not take a newer event's place, nor is
+    ///   it throttled after it began.
+    public func admit(_ actions: [PlannedAction], eventID: String, now: Date? = nil, decided: Set<String> = []) -> [PlannedAction] {
         let time = now ?? self.now()
         var verdicts: [String: Bool] = [:]
         return actions.filter { action in
-            guard let throttle = action.throttle else { return true }
+            guard let throttle = action.throttle, !decided.contains(action.rule) else { return true }
             if let verdict = verdicts[action.rule] { return verdict }
             let verdict = admit(rule: action.rule, key: throttle.key, limit: throttle.limit, eventID: eventID, now: time)
             verdicts[action.rule] = verdict
