@@ -469,6 +469,29 @@ import Testing
         }
     }
 
+    /// `dead-letters retry` while the event runs again (another rule's step): the run read its steps
+    /// before, so it finishes the event as done; the store keeps it pending until the step is due.
+    @Test func aDeadLetterRetriedWhileItsEventRunsIsNotLost() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest(makeStoreEvent("e-1"))
+            try await store.recordIntent(
+                StepIntent(stepID: "e-1/r/0", eventID: "e-1", rule: "r", actionIndex: 0, plugin: "export", action: "start", at: now)
+            )
+            _ = try await store.recordOutcome(StepOutcome(stepID: "e-1/r/0", status: .dead, detail: "gone", at: now), raising: [])
+            #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["e-1"])
+
+            let later = now.addingTimeInterval(100)
+            #expect(try await store.retryDeadLetter(stepID: "e-1/r/0", now: later))
+            #expect(try await store.event(id: "e-1")?.status == .running, "left to its run")
+            try await store.finish(eventID: "e-1", result: .done)
+            let event = try #require(try await store.event(id: "e-1"))
+            #expect(event.status == .pending && event.nextAttemptAt == later && event.finishedAt == nil)
+            #expect(try await store.claim(limit: 10, now: later).map(\.event.id) == ["e-1"])
+        }
+    }
+
     // MARK: - Crash and restart
 
     /// The process dies after claiming an event and recording an intent: the next process finds the event
