@@ -206,4 +206,28 @@ import Testing
             #expect(try await full.pollOnce().raised == 0)
         }
     }
+
+    /// A server that repeats a `next` link, sends an empty page with a `next`, or a `next` that is not a
+    /// URL has not listed everyone: nobody it did not list may be reported as gone.
+    @Test(arguments: ["repeat_next", "empty_pages", "malformed_next"])
+    func aListingTheServerCutsShortRaisesNoLeavesAndWarns(_ fault: String) async throws {
+        try await PollerFixture.with { fixture in
+            try await fixture.simulator.addGeneratedMembers(organization: "acme-ai", count: 30)
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(), pageSize: 10)
+            _ = try await poller.pollOnce()
+            if let quirk = PaginationQuirk(rawValue: fault) {
+                await fixture.simulator.setPaginationQuirk(quirk)
+            } else {
+                await fixture.simulator.setNextLinkBase("http://bad host/api/v1")
+            }
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.truncated)
+            #expect(cycle.raised == 0)
+            #expect(fixture.warnings("Listing cut short by the server's paging; what was not read is kept as it was") == 1)
+            await fixture.simulator.setPaginationQuirk(nil)
+            await fixture.simulator.setNextLinkBase(nil)
+            #expect(try await poller.pollOnce().raised == 0)
+            #expect(try await fixture.count(.memberLeft) == 0)
+        }
+    }
 }
