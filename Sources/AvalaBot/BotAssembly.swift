@@ -45,6 +45,9 @@ struct BotAssembly: Sendable {
         guard let apiKey = settings.api.apiKey, !apiKey.isEmpty else {
             throw AssemblyError("AVALA_API_KEY is not set (or write api.api_key: \"${AVALA_API_KEY}\" in the config)")
         }
+        if let problem = AvalaClientConfiguration.problem(withAPIKey: apiKey.revealed) {
+            throw AssemblyError("api.api_key: \(problem)")
+        }
         let baseURL = try BaseURL(
             settings.api.baseURL ?? BaseURL.default.description,
             allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment)

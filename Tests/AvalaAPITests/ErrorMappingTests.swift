@@ -173,6 +173,22 @@ import Testing
         #expect(!error.description.contains(Self.apiKey))
     }
 
+    /// The HTTP layer prints a refused header value escaped (`"avk_…\n"`); that form, and any other
+    /// escaping of what surrounds the key, is redacted as well as the raw key.
+    @Test func aKeyIsRedactedAlsoWhenEscaped() {
+        let key = Self.apiKey + "\n"
+        let texts = [
+            #"invalidHeaderFieldValues(["\#(Self.apiKey)\n"])"#,
+            "raw: \(key) end",
+            "percent-encoded: \(Self.apiKey)%0A",
+        ]
+        for text in texts {
+            let redacted = AvalaError.redact(text, [key])
+            #expect(!redacted.contains(Self.apiKey))
+            #expect(redacted.contains("<redacted>"))
+        }
+    }
+
     @Test func echoedKeyInANonJSONBodyIsRedacted() {
         let error = map(502, "<html>upstream rejected X-Avala-Api-Key: \(Self.apiKey)</html>")
         #expect(error.body?.contains("X-Avala-Api-Key: <redacted>") == true)

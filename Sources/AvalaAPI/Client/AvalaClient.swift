@@ -25,6 +25,8 @@ public final class AvalaClient: Sendable {
     private let http: HTTPClient
     private let limiter: RateLimiter
     private let inFlight: AsyncSemaphore
+    /// Why the key cannot be sent, checked once: every request is then refused before it is built.
+    private let keyProblem: String?
     /// Whether the API answered lately: `/readyz` reads it.
     public let reachability = APIReachability()
 
@@ -40,6 +42,7 @@ public final class AvalaClient: Sendable {
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute, burst: configuration.burst)
         self.inFlight = AsyncSemaphore(permits: configuration.maxConcurrency)
+        self.keyProblem = AvalaClientConfiguration.problem(withAPIKey: configuration.apiKey.revealed)
     }
 
     /// Called once for each HTTP request the current task sends, every retry included: a caller sets it
@@ -122,6 +125,11 @@ public final class AvalaClient: Sendable {
     private var secrets: [String] { [configuration.apiKey.revealed] }
 
     private func sendOnce(_ request: AvalaRequest, attempt: Int) async throws -> [UInt8] {
+        if let keyProblem {
+            // The HTTP layer would refuse the header and quote the key in its error.
+            reachability.record(status: nil, error: keyProblem)
+            throw AvalaError(code: .invalidConfiguration, message: keyProblem, request: request.summary)
+        }
         let base = configuration.baseURL
         var url = base.origin + base.path + request.path
         if let query = request.query { url += "?" + query }
@@ -156,16 +164,14 @@ public final class AvalaClient: Sendable {
                 request: request.summary
             )
         } catch {
-            reachability.record(status: nil, error: AvalaError.redact(String(describing: error), secrets))
+            // Transport errors may quote request headers, the key among them: only redacted text leaves.
+            let message = AvalaError.redact(String(describing: error), secrets)
+            reachability.record(status: nil, error: message)
             logger.debug(
                 "Avala request failed without a response",
-                metadata: ["avala.request": "\(request.summary)", "avala.error": "\(error)"]
+                metadata: ["avala.request": "\(request.summary)", "avala.error": "\(message)"]
             )
-            throw AvalaError(
-                code: .transport,
-                message: AvalaError.redact(String(describing: error), secrets),
-                request: request.summary
-            )
+            throw AvalaError(code: .transport, message: message, request: request.summary)
         }
 
         reachability.record(status: status, error: "\(request.summary) answered \(status)")

@@ -86,10 +86,23 @@ extension AvalaError {
 
     static func redact(_ text: String, _ secrets: [String]) -> String {
         var result = text
-        for secret in secrets where secret.count >= 4 {
-            result = result.replacingOccurrences(of: secret, with: "<redacted>")
+        for secret in secrets {
+            for form in forms(of: secret) where form.count >= 4 {
+                result = result.replacingOccurrences(of: form, with: "<redacted>")
+            }
         }
         return result
+    }
+
+    /// A secret as it may appear in text: as is, escaped the way Swift and JSON print a string (a newline
+    /// becomes `\n`), and without the whitespace and control characters around it, which covers any
+    /// other escaping of those. Longest first, so a shorter form never leaves part of a longer one.
+    private static func forms(of secret: String) -> [String] {
+        let escaped = String(String(reflecting: secret).dropFirst().dropLast())
+        let core = secret.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.controlCharacters))
+        var forms: [String] = []
+        for form in [escaped, secret, core] where !forms.contains(form) { forms.append(form) }
+        return forms.sorted { $0.count > $1.count }
     }
 
     private static func flatten(_ value: JSONValue, prefix: String?) -> [String] {

@@ -177,13 +177,20 @@ struct ConfigLoader {
         if configuration.api.baseURL == nil, let base = environment["AVALA_BASE_URL"], !base.isEmpty {
             configuration.api.baseURL = base
         }
-        guard resolveReferences, let base = configuration.api.baseURL else { return [] }
+        guard resolveReferences else { return [] }
+        var diagnostics: [ConfigDiagnostic] = []
+        // The message names the problem, never the key.
+        if let key = configuration.api.apiKey, let problem = AvalaClientConfiguration.problem(withAPIKey: key.revealed) {
+            let node = root["api"]?["api_key"]
+            diagnostics.append(ConfigDiagnostic(at: node?.location, path: node == nil ? "AVALA_API_KEY" : "api.api_key", problem))
+        }
+        guard let base = configuration.api.baseURL else { return diagnostics }
         do {
             _ = try BaseURL(base, allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment))
-            return []
         } catch {
             let node = root["api"]?["base_url"]
-            return [ConfigDiagnostic(at: node?.location, path: "api.base_url", error.message)]
+            diagnostics.append(ConfigDiagnostic(at: node?.location, path: "api.base_url", error.message))
         }
+        return diagnostics
     }
 }
