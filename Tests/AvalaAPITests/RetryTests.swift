@@ -143,6 +143,23 @@ import Testing
         }
     }
 
+    /// A `Retry-After` of 1e21 seconds, or longer than any integer, once overflowed the `Duration` built
+    /// from it and crashed the process. It is read as at most a day and handed to the caller.
+    @Test(arguments: ["1e21", "123456789012345678901234567890", "86401"])
+    func aHugeRetryAfterIsBoundedAndHandedToTheCaller(_ header: String) async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", status: 429, count: 1, retryAfterHeader: header))
+            try await harness.withClient { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.export(uid: SimulatorSeed.UID.exportedExport)
+                }
+                #expect(error.code == .rateLimited)
+                #expect(error.retryAfter == AvalaError.maxRetryAfterSeconds)
+            }
+            #expect(await harness.simulator.requests().count == 1)
+        }
+    }
+
     @Test func aSlowAnswerTimesOutAndIsRetried() async throws {
         try await SimulatorHarness.with { harness in
             // The retry must answer within the timeout even on a busy machine: 300 ms once was not enough

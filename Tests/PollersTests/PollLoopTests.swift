@@ -46,6 +46,30 @@ import Testing
         }
     }
 
+    /// A server asking for a day's pause (or an overflowing number) pauses a poller at most
+    /// `maxRetryAfter`, with a warning, so repeated 429s still count as failures and raise
+    /// `bot.poller.failing` in time.
+    @Test(arguments: ["86400", "1e21"])
+    func aLongRetryAfterIsCutToTheSchedulesBound(_ header: String) async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 2))
+            var loop = PollLoop(poller: poller)
+            _ = await loop.runCycle()
+            await fixture.simulator.injectFault(
+                Fault(pathPrefix: "/organizations/acme-ai/members", status: 429, count: 2, retryAfterHeader: header)
+            )
+            var raised: [EventType] = []
+            for _ in 0..<2 {
+                let step = await loop.runCycle()
+                #expect(step.error != nil)
+                #expect(step.delay == poller.context.schedule.maxRetryAfter)
+                raised += step.raised.map { [$0] } ?? []
+            }
+            #expect(raised == [.botPollerFailing])
+            #expect(fixture.warnings("Retry-After is longer than a poller waits; waiting the longest allowed instead") == 2)
+        }
+    }
+
     @Test func anIncidentSurvivesARestart() async throws {
         try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
             await fixture.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-ai/members", status: 500, count: 2))

@@ -106,8 +106,14 @@ public final class AvalaClient: Sendable {
         guard attempt < configuration.maxRetries else { return nil }
         switch error.code {
         case .rateLimited:
-            let delay = error.retryAfter.map { Duration.seconds($0) } ?? backoff(attempt: attempt)
             // A long wait is the caller's to schedule (the dispatcher can retry later without holding a task).
+            // Compared in seconds before a Duration is built: `retryAfter` is public and Duration traps
+            // on values past about 1.7e20 s.
+            if let seconds = error.retryAfter {
+                guard seconds.isFinite, seconds <= configuration.maxRetryAfter.seconds else { return nil }
+                return .seconds(max(seconds, 0))
+            }
+            let delay = backoff(attempt: attempt)
             return delay <= configuration.maxRetryAfter ? delay : nil
         case .server, .transport:
             return request.mayRetryAfterFailure ? backoff(attempt: attempt) : nil

@@ -72,16 +72,21 @@ extension AvalaError {
         return error
     }
 
-    /// `Retry-After` in seconds; an HTTP-date is read too, although Avala sends seconds.
+    /// The longest `Retry-After` kept, in seconds (a day): a larger value is read as this one. Nobody
+    /// waits that long, and an unbounded number would overflow a `Duration` built from it.
+    public static let maxRetryAfterSeconds: Double = 86_400
+
+    /// `Retry-After` in seconds, at most ``maxRetryAfterSeconds``; an HTTP-date is read too, although
+    /// Avala sends seconds.
     static func parseRetryAfter(_ value: String) -> Double? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 { return seconds }
+        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 { return min(seconds, maxRetryAfterSeconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
-        return max(0, date.timeIntervalSinceNow)
+        return min(max(0, date.timeIntervalSinceNow), maxRetryAfterSeconds)
     }
 
     static func redact(_ text: String, _ secrets: [String]) -> String {

@@ -40,9 +40,9 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         var error: SimulatorError
         switch status {
         case 429:
-            let seconds = fault.retryAfter ?? 1
+            let seconds = fault.retryAfterHeader ?? String(fault.retryAfter ?? 1)
             error = .detail(.tooManyRequests, "Request was throttled. Expected available in \(seconds) seconds.")
-            error.headers[AvalaHeaders.retryAfter] = String(seconds)
+            error.headers[AvalaHeaders.retryAfter] = seconds
         case 300..<400:
             error = SimulatorError(status: HTTPResponse.Status(code: status), body: .object([:]))
             error.headers[.location] = fault.location ?? "https://elsewhere.invalid\(path)"

@@ -2,7 +2,8 @@
 ///
 /// A fault matches requests whose path starts with `pathPrefix` (and whose method is `method`, when set).
 /// It applies to every match, to a random share (`rate`), or to the next `count` matches. It may add
-/// latency, answer `status` (429 with `retryAfter` seconds; 3xx with `location`), or drop the connection.
+/// latency, answer `status` (429 with `retryAfter` seconds, or `retryAfterHeader` verbatim; 3xx with
+/// `location`), or drop the connection.
 public struct Fault: Codable, Hashable, Sendable {
     public var pathPrefix: String
     public var method: String?
@@ -10,6 +11,8 @@ public struct Fault: Codable, Hashable, Sendable {
     public var rate: Double?
     public var count: Int?
     public var retryAfter: Int?
+    /// The `Retry-After` text sent as is (`1e21`, an HTTP-date), instead of `retryAfter`.
+    public var retryAfterHeader: String?
     public var latencyMs: Int?
     public var drop: Bool?
     /// Handle the request (its effect happens), then cut the connection before the answer: the client
@@ -24,6 +27,7 @@ public struct Fault: Codable, Hashable, Sendable {
         rate: Double? = nil,
         count: Int? = nil,
         retryAfter: Int? = nil,
+        retryAfterHeader: String? = nil,
         latencyMs: Int? = nil,
         drop: Bool? = nil,
         dropAfterHandling: Bool? = nil,
@@ -35,6 +39,7 @@ public struct Fault: Codable, Hashable, Sendable {
         self.rate = rate
         self.count = count
         self.retryAfter = retryAfter
+        self.retryAfterHeader = retryAfterHeader
         self.latencyMs = latencyMs
         self.drop = drop
         self.dropAfterHandling = dropAfterHandling
@@ -46,6 +51,7 @@ public struct Fault: Codable, Hashable, Sendable {
         case pathPrefix = "path_prefix"
         case dropAfterHandling = "drop_after_handling"
         case retryAfter = "retry_after"
+        case retryAfterHeader = "retry_after_header"
         case latencyMs = "latency_ms"
     }
 }
