@@ -155,11 +155,16 @@ public final class AvalaClient: Sendable {
         let headers: HTTPHeaders
         let body: [UInt8]
         do {
-            let response = try await http.execute(httpRequest, timeout: .init(configuration.timeout))
-            status = Int(response.status.code)
-            headers = response.headers
-            let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
-            body = Array(buffer.readableBytesView)
+            let (http, prepared) = (self.http, httpRequest)
+            let (timeout, maxBytes) = (configuration.timeout, configuration.maxResponseBytes)
+            let answer = try await withinTimeout {
+                let response = try await http.execute(prepared, timeout: .init(timeout))
+                let buffer = try await response.body.collect(upTo: maxBytes)
+                // A cancelled read can end like a finished body: only a read that was not cancelled is whole.
+                try Task.checkCancellation()
+                return (Int(response.status.code), response.headers, Array(buffer.readableBytesView))
+            }
+            (status, headers, body) = answer
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as NIOTooManyBytesError {
