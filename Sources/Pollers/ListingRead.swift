@@ -26,7 +26,8 @@ extension PollerContext {
         stop: ((Item) -> Bool)? = nil
     ) async throws -> ListingRead<Item> {
         var read = ListingRead<Item>()
-        for try await page in listing.pages {
+        // The schedule's cap, not the client's: `max_pages` above the client's 50 must read that far.
+        for try await page in listing.limited(toPages: schedule.maxPages).pages {
             read.calls += 1
             read.items.append(contentsOf: page.results)
             if let stop, page.results.contains(where: stop) {
@@ -36,11 +37,6 @@ extension PollerContext {
             if let cut = page.cut {
                 read.truncated = true
                 read.cut = cut
-                break
-            }
-            if read.calls >= schedule.maxPages {
-                read.truncated = page.next.map { !$0.isEmpty } ?? false
-                if read.truncated { read.cut = .pageCap }
                 break
             }
         }

@@ -13,16 +13,19 @@ public struct PageSequence<Item: Decodable & Sendable>: AsyncSequence, Sendable 
 
     let client: AvalaClient
     let first: AvalaRequest
-    let maxPages: Int
+    var maxPages: Int
+    /// The caller set the cap and warns when it cuts: the cut is then logged at debug only.
+    var callerReportsCap = false
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(client: client, nextRequest: first, maxPages: maxPages)
+        Iterator(client: client, nextRequest: first, maxPages: maxPages, callerReportsCap: callerReportsCap)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
         let client: AvalaClient
         var nextRequest: AvalaRequest?
         let maxPages: Int
+        let callerReportsCap: Bool
         var fetched = 0
         var seen: Set<String> = []
 
@@ -51,7 +54,8 @@ public struct PageSequence<Item: Decodable & Sendable>: AsyncSequence, Sendable 
             var page = page
             page.cut = reason
             if reason == .pageCap {
-                client.logger.warning(
+                client.logger.log(
+                    level: callerReportsCap ? .debug : .warning,
                     "Listing stopped at the page cap",
                     metadata: ["avala.request": "\(request.summary)", "pages.max": "\(maxPages)"]
                 )
@@ -78,6 +82,15 @@ public struct Paginated<Item: Decodable & Sendable>: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(pages: pages.makeAsyncIterator())
+    }
+
+    /// The same listing, stopped after `maxPages` pages instead of the client's cap; the caller warns
+    /// when that cap cuts it (the last page's ``Page/cut`` is `.pageCap`).
+    public func limited(toPages maxPages: Int) -> Paginated<Item> {
+        var pages = self.pages
+        pages.maxPages = Swift.max(maxPages, 1)
+        pages.callerReportsCap = true
+        return Paginated(pages: pages)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
