@@ -2,6 +2,7 @@ import AvalaAPI
 import AvalaSimulator
 import BotKit
 import Pollers
+import TestSupport
 import Testing
 
 @testable import BotEngine
@@ -67,6 +68,24 @@ import Testing
             }
             #expect(raised == [.botPollerFailing])
             #expect(fixture.warnings("Retry-After is longer than a poller waits; waiting the longest allowed instead") == 2)
+        }
+    }
+
+    /// A key with a trailing newline (from a secret file) fails every cycle, and the failure reaches the
+    /// log and the `bot.poller.failing` event, which operators and chat see: the key must be in neither,
+    /// as is or escaped.
+    @Test func aKeyWithANewlineNeverReachesTheFailingEventOrTheLog() async throws {
+        let key = SimulatorHarness.testConfiguration().apiKey
+        let withNewline: @Sendable (inout AvalaClientConfiguration) -> Void = { $0.apiKey = SecretString(key + "\n") }
+        try await PollerFixture.with(client: withNewline) { fixture in
+            var loop = PollLoop(poller: MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 1)))
+            let step = await loop.runCycle()
+            #expect(step.raised == .botPollerFailing)
+            let failing = try #require(try await fixture.events(.botPollerFailing).first)
+            let error = try #require(failing.data["error"]?.stringValue)
+            #expect(error.contains("control character"))
+            #expect(!error.contains(key))
+            #expect(!fixture.harness.renderedLogs.contains(key))
         }
     }
 
