@@ -47,6 +47,9 @@ struct BotAssembly: Sendable {
         guard let apiKey = settings.api.apiKey, !apiKey.isEmpty else {
             throw AssemblyError("AVALA_API_KEY is not set (or write api.api_key: \"${AVALA_API_KEY}\" in the config)")
         }
+        if let problem = AvalaClientConfiguration.problem(withAPIKey: apiKey.revealed) {
+            throw AssemblyError("api.api_key: \(problem)")
+        }
         // One bot per store: the dispatcher's start puts every running event back to pending, which must
         // never happen to the events another bot on this store is running. Taken before anything is
         // opened, so that a refusal leaves nothing to shut down (a client dropped unshut is fatal).

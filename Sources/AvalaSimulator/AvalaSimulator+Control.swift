@@ -130,6 +130,11 @@ extension AvalaSimulator {
         await state.setNextLinkBase(base)
     }
 
+    /// Breaks paging the way a faulty server would, until set to nil or reset.
+    public func setPaginationQuirk(_ quirk: PaginationQuirk?) async {
+        await state.setPaginationQuirk(quirk)
+    }
+
     /// Webhook deliveries so far, newest first.
     public func deliveries() async -> [WebhookDelivery] {
         await state.listDeliveries()

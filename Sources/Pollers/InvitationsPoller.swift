@@ -47,10 +47,14 @@ public struct InvitationsPoller: Poller {
                 current[uid] = body
                 continue
             }
-            expiredReported.remove(uid)
             let email = body["invited_email"]?.stringValue ?? ""
             cycle.apiCalls += 1
-            let accepted = try await isMember(email: email)
+            guard let accepted = try await isMember(email: email) else {
+                // The search was cut short without an answer: decide next cycle rather than guess.
+                current[uid] = body
+                continue
+            }
+            expiredReported.remove(uid)
             var answered = body.objectValue ?? [:]
             if accepted {
                 answered["status"] = .string(InvitationStatus.accepted.rawValue)
@@ -72,15 +76,17 @@ public struct InvitationsPoller: Poller {
         return cycle
     }
 
-    /// Whether `email` is a member now, by a narrow search instead of the whole member list.
-    private func isMember(email: String) async throws -> Bool {
+    /// Whether `email` is a member now, by a narrow search instead of the whole member list; nil when the
+    /// search was cut short before finding them, which says nothing either way.
+    private func isMember(email: String) async throws -> Bool? {
         guard !email.isEmpty else { return false }
         let page = try await context.read(
             try context.client.members(organization: organization, search: email),
             poller: name,
             stop: { $0.email?.caseInsensitiveCompare(email) == .orderedSame }
         )
-        return page.reachedWatermark
+        if page.reachedWatermark { return true }
+        return page.truncated ? nil : false
     }
 
     private func event(_ type: EventType, _ uid: String, _ invitation: JSON) -> Event {

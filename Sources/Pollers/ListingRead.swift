@@ -6,14 +6,17 @@ struct ListingRead<Item: Decodable & Sendable>: Sendable {
     var items: [Item] = []
     /// Pages fetched, one request each.
     var calls = 0
-    /// The page cap stopped the listing before its end: what was not read is unknown, not absent.
+    /// The listing stopped before its end (the page cap, or a server that broke its own paging): what was
+    /// not read is unknown, not absent.
     var truncated = false
+    /// Why, when ``truncated``.
+    var cut: ListingCut?
     /// `stop` matched: everything after is already known.
     var reachedWatermark = false
 }
 
 extension PollerContext {
-    /// Reads a listing page by page up to the schedule's page cap, warning when the cap cuts it.
+    /// Reads a listing page by page up to the schedule's page cap, warning when the listing is cut short.
     ///
     /// - Parameter stop: for lists ordered newest first, true for the first already-known item; the page
     ///   holding it is the last one read.
@@ -23,27 +26,35 @@ extension PollerContext {
         stop: ((Item) -> Bool)? = nil
     ) async throws -> ListingRead<Item> {
         var read = ListingRead<Item>()
-        for try await page in listing.pages {
+        // The schedule's cap, not the client's: `max_pages` above the client's 50 must read that far.
+        for try await page in listing.limited(toPages: schedule.maxPages).pages {
             read.calls += 1
             read.items.append(contentsOf: page.results)
             if let stop, page.results.contains(where: stop) {
                 read.reachedWatermark = true
                 break
             }
-            if page.truncatedByCap {
+            if let cut = page.cut {
                 read.truncated = true
-                break
-            }
-            if read.calls >= schedule.maxPages {
-                read.truncated = page.next.map { !$0.isEmpty } ?? false
+                read.cut = cut
                 break
             }
         }
         if read.truncated {
-            logger.warning(
-                "Listing cut by the page cap; the rest is read next cycle or never",
-                metadata: ["poller.name": "\(poller)", "pages.max": "\(schedule.maxPages)", "items.count": "\(read.items.count)"]
-            )
+            if read.cut == .pageCap {
+                logger.warning(
+                    "Listing cut by the page cap; the rest is read next cycle or never",
+                    metadata: ["poller.name": "\(poller)", "pages.max": "\(schedule.maxPages)", "items.count": "\(read.items.count)"]
+                )
+            } else {
+                logger.warning(
+                    "Listing cut short by the server's paging; what was not read is kept as it was",
+                    metadata: [
+                        "poller.name": "\(poller)", "listing.cut": "\(read.cut.map(String.init(describing:)) ?? "-")",
+                        "items.count": "\(read.items.count)",
+                    ]
+                )
+            }
         }
         return read
     }

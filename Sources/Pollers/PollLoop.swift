@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// The loop every poller runs: a cycle, then a wait, until graceful shutdown.
 ///
 /// After a success the wait is the interval with jitter; after a failure it is exponential backoff, and
-/// never shorter than a 429's `Retry-After`. After ``PollSchedule/failingAfter`` consecutive failures the
+/// never shorter than a 429's `Retry-After`, up to ``PollSchedule/maxRetryAfter``. After ``PollSchedule/failingAfter`` consecutive failures the
 /// loop raises `bot.poller.failing` once; the first success after that raises `bot.poller.recovered`.
 /// The incident's start is kept in a snapshot, so a restart in the middle of an incident neither raises
 /// `failing` again nor forgets to raise `recovered`.
@@ -100,8 +100,7 @@ public struct PollLoop<P: Poller>: Sendable {
             if firstFailureAt == nil { firstFailureAt = now }
             var delay = schedule.backoff(failures: failures)
             if let avala = error as? AvalaError, avala.code == .rateLimited {
-                let retryAfter = Duration.seconds(avala.retryAfter ?? 1)
-                delay = max(delay, retryAfter)
+                delay = max(delay, retryAfterWait(avala.retryAfter ?? 1, schedule: schedule))
             }
             logger.warning(
                 "Poll failed",
@@ -119,6 +118,24 @@ public struct PollLoop<P: Poller>: Sendable {
             }
             return Step(cycle: nil, error: error, delay: delay, raised: raised)
         }
+    }
+
+    /// The pause a 429 asks for, cut to ``PollSchedule/maxRetryAfter``: a server asking for a day would
+    /// otherwise silence the poller for a day without it ever counting as failing. Compared in seconds,
+    /// because a `Duration` built from a huge value traps.
+    private func retryAfterWait(_ seconds: Double, schedule: PollSchedule) -> Duration {
+        let bound = schedule.maxRetryAfter
+        guard seconds.isFinite, seconds <= bound.seconds else {
+            logger.warning(
+                "Retry-After is longer than a poller waits; waiting the longest allowed instead",
+                metadata: [
+                    "poller.name": "\(poller.name)", "retry.after_s": "\(seconds)",
+                    "retry.delay_ms": "\(Int(bound.seconds * 1000))",
+                ]
+            )
+            return bound
+        }
+        return .seconds(max(seconds, 0))
     }
 
     /// Stores a `bot.poller.*` event with the incident snapshot; false when the store failed.

@@ -11,6 +11,7 @@ import Foundation
 /// | `backoffBase`, `backoffMax` | 1 s, 5 min | exponential backoff with full jitter after consecutive failures |
 /// | `failingAfter` | 3 | consecutive failed cycles that raise `bot.poller.failing` |
 /// | `maxPages` | 50 | `pollers.<name>.max_pages`: pages one listing reads per cycle |
+/// | `maxRetryAfter` | 5 min | the longest a 429's `Retry-After` pauses the poller; a longer one is cut to it, with a warning |
 public struct PollSchedule: Sendable, Hashable {
     public var interval: Duration
     public var jitter: Double
@@ -18,6 +19,7 @@ public struct PollSchedule: Sendable, Hashable {
     public var backoffMax: Duration
     public var failingAfter: Int
     public var maxPages: Int
+    public var maxRetryAfter: Duration
 
     public init(
         interval: Duration,
@@ -25,7 +27,8 @@ public struct PollSchedule: Sendable, Hashable {
         backoffBase: Duration = .seconds(1),
         backoffMax: Duration = .seconds(300),
         failingAfter: Int = 3,
-        maxPages: Int = 50
+        maxPages: Int = 50,
+        maxRetryAfter: Duration = .seconds(300)
     ) {
         self.interval = interval
         self.jitter = min(max(jitter, 0), 1)
@@ -33,6 +36,7 @@ public struct PollSchedule: Sendable, Hashable {
         self.backoffMax = backoffMax
         self.failingAfter = max(failingAfter, 1)
         self.maxPages = max(maxPages, 1)
+        self.maxRetryAfter = max(maxRetryAfter, .zero)
     }
 
     /// The wait before the next cycle after a success: the interval, moved by up to ±`jitter`.

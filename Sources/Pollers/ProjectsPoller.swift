@@ -9,9 +9,12 @@ import Logging
 ///
 /// Metrics cost one call per project, so they are read only for a project whose `updated_at` moved since
 /// the last cycle. A 404 on metrics turns the metrics check off for that project, with one warning: the
-/// endpoint is documented by one source only and may not exist.
+/// endpoint is documented by one source only and may not exist. Any other metrics failure but a rate
+/// limit skips that project's metrics for the cycle (one warning until they are read again) and asks
+/// again next cycle; status events are raised all the same.
 ///
-/// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics}}}`.
+/// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics,
+/// metrics_failed}}}`.
 public struct ProjectsPoller: Poller {
     public let context: PollerContext
     /// Completion percentages (0–100) that raise `project.progress` when crossed.
@@ -83,9 +86,27 @@ public struct ProjectsPoller: Poller {
                 }
             }
             let moved = before?["updated_at"]?.stringValue != updatedAt
-            guard watchesMetrics, moved, entry["metrics"]?.boolValue != false else { continue }
+            let failedBefore = entry["metrics_failed"]?.boolValue == true
+            guard watchesMetrics, moved || failedBefore, entry["metrics"]?.boolValue != false else { continue }
             cycle.apiCalls += 1
-            guard let metrics = try await context.client.projectMetrics(uid: project.uid) else {
+            let answer: ProjectMetrics?
+            do {
+                answer = try await context.client.projectMetrics(uid: project.uid)
+            } catch let error as AvalaError where error.code != .rateLimited {
+                // The endpoint is optional and per project: one project's failure (403, 5xx, a body that
+                // does not decode) must not hold back every project's status events. It is asked again
+                // next cycle; a rate limit still fails the cycle, so the loop waits as the API asked.
+                if !failedBefore {
+                    context.logger.warning(
+                        "Project metrics could not be read; its progress and quality checks wait for the next cycle",
+                        metadata: ["poller.name": "\(name)", "project.uid": "\(project.uid)", "error.message": "\(error)"]
+                    )
+                }
+                entry["metrics_failed"] = true
+                continue
+            }
+            entry["metrics_failed"] = nil
+            guard let metrics = answer else {
                 entry["metrics"] = false
                 context.logger.warning(
                     "Project has no metrics; progress and quality checks are off for it",

@@ -139,10 +139,11 @@ import Testing
     }
 
     @Test func retryAfterAsAnHTTPDate() throws {
-        // Avala sends seconds; a date is read too. One in the past means "now", one far ahead is large.
+        // Avala sends seconds; a date is read too. One in the past means "now", one far ahead is the
+        // longest wait kept.
         #expect(map(429, "", retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT").retryAfter == 0)
         let future = try #require(map(429, "", retryAfter: "Fri, 01 Jan 2100 00:00:00 GMT").retryAfter)
-        #expect(future > 365 * 24 * 3600)
+        #expect(future == AvalaError.maxRetryAfterSeconds)
     }
 
     // MARK: - Redaction
@@ -171,6 +172,22 @@ import Testing
         #expect(error.details == ["key: <redacted>"])
         #expect(!(error.body ?? "").contains(Self.apiKey))
         #expect(!error.description.contains(Self.apiKey))
+    }
+
+    /// The HTTP layer prints a refused header value escaped (`"avk_…\n"`); that form, and any other
+    /// escaping of what surrounds the key, is redacted as well as the raw key.
+    @Test func aKeyIsRedactedAlsoWhenEscaped() {
+        let key = Self.apiKey + "\n"
+        let texts = [
+            #"invalidHeaderFieldValues(["\#(Self.apiKey)\n"])"#,
+            "raw: \(key) end",
+            "percent-encoded: \(Self.apiKey)%0A",
+        ]
+        for text in texts {
+            let redacted = AvalaError.redact(text, [key])
+            #expect(!redacted.contains(Self.apiKey))
+            #expect(redacted.contains("<redacted>"))
+        }
     }
 
     @Test func echoedKeyInANonJSONBodyIsRedacted() {

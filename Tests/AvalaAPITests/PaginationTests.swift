@@ -100,4 +100,28 @@ import Testing
         }
         #expect(elsewhere.received.isEmpty)
     }
+
+    /// A server that breaks its own paging ends the listing early, and the last page read says why: a
+    /// caller must not take what it did not read for gone.
+    @Test(arguments: [ListingCut.repeatedNext, .emptyPageWithNext, .malformedNext])
+    func aListingTheServerCutsShortIsMarkedCut(_ expected: ListingCut) async throws {
+        try await SimulatorHarness.with { harness in
+            switch expected {
+            case .repeatedNext: await harness.simulator.setPaginationQuirk(.repeatNext)
+            case .emptyPageWithNext: await harness.simulator.setPaginationQuirk(.emptyPages)
+            default: await harness.simulator.setNextLinkBase("http://bad host/api/v1")
+            }
+            try await harness.withClient { client async throws in
+                var pages: [Page<DatasetItem>] = []
+                for try await page in try client.datasetItems(owner: "acme-ai", slug: "training-v2", pageSize: 100).pages {
+                    pages.append(page)
+                }
+                #expect(pages.count == (expected == .malformedNext ? 1 : 2))
+                #expect(pages.last?.cut == expected)
+                #expect(pages.dropLast().allSatisfy { $0.cut == nil })
+                #expect(harness.renderedLogs.contains("Listing stopped before its end"))
+                #expect(harness.renderedLogs.contains("listing.cut=\(expected)"))
+            }
+        }
+    }
 }

@@ -92,6 +92,28 @@ import Testing
         }
     }
 
+    /// A key read from a secret file may end in a newline. It is refused before any request is built, and
+    /// the key shows nowhere, neither as is nor escaped as the HTTP layer would print it.
+    @Test(arguments: ["\n", "\r\n", "\t", " "])
+    func aKeyThatIsNotAHeaderValueIsRefusedWithoutShowingIt(_ suffix: String) async throws {
+        try await SimulatorHarness.with { harness in
+            let key = harness.apiKey
+            try await harness.withClient({ $0.apiKey = SecretString(key + suffix) }) { client async throws in
+                let error = try await #require(throws: AvalaError.self) { try await client.datasets().collect() }
+                #expect(error.code == .invalidConfiguration)
+                #expect(!"\(error)".contains(key))
+                #expect(!String(reflecting: error).contains(key))
+                #expect(!(client.reachability.problem(grace: 0) ?? "").contains(key))
+            }
+            #expect(!harness.renderedLogs.contains(key))
+            #expect(await harness.simulator.requests().isEmpty)
+        }
+        let environment = ["AVALA_API_KEY": "avk_from_a_secret_file" + suffix]
+        let refused = try #require(throws: AvalaError.self) { try AvalaClientConfiguration.fromEnvironment(environment) }
+        #expect(refused.code == .invalidConfiguration)
+        #expect(!"\(refused)".contains("avk_from_a_secret_file"))
+    }
+
     @Test func aWrongKeyIsAnAuthenticationErrorWithoutTheKey() async throws {
         try await SimulatorHarness.with { harness in
             try await harness.withClient({ $0.apiKey = "avk_wrong_key_987654321" }) { client async throws in

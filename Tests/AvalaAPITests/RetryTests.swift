@@ -143,6 +143,23 @@ import Testing
         }
     }
 
+    /// A `Retry-After` of 1e21 seconds, or longer than any integer, once overflowed the `Duration` built
+    /// from it and crashed the process. It is read as at most a day and handed to the caller.
+    @Test(arguments: ["1e21", "123456789012345678901234567890", "86401"])
+    func aHugeRetryAfterIsBoundedAndHandedToTheCaller(_ header: String) async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", status: 429, count: 1, retryAfterHeader: header))
+            try await harness.withClient { client async throws in
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.export(uid: SimulatorSeed.UID.exportedExport)
+                }
+                #expect(error.code == .rateLimited)
+                #expect(error.retryAfter == AvalaError.maxRetryAfterSeconds)
+            }
+            #expect(await harness.simulator.requests().count == 1)
+        }
+    }
+
     @Test func aSlowAnswerTimesOutAndIsRetried() async throws {
         try await SimulatorHarness.with { harness in
             // The retry must answer within the timeout even on a busy machine: 300 ms once was not enough
@@ -152,6 +169,26 @@ import Testing
                 let export = try await client.export(uid: SimulatorSeed.UID.exportedExport)
                 #expect(export.status == .exported)
             }
+        }
+    }
+
+    /// A server that sends its head and then stalls the body: the timeout covers the body too, so the call
+    /// fails as a transport error instead of waiting for the body, after the retries its policy allows.
+    @Test func aBodyThatStallsAfterItsHeadTimesOutAndIsRetried() async throws {
+        try await SimulatorHarness.with { harness in
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", stallBodyMs: 5_000))
+            try await harness.withClient({
+                $0.timeout = .seconds(1)
+                $0.maxRetries = 1
+            }) { client async throws in
+                // Without a deadline on the body, the call would succeed once the body came, 5 s later.
+                let error = try await #require(throws: AvalaError.self) {
+                    try await client.export(uid: SimulatorSeed.UID.exportedExport)
+                }
+                #expect(error.code == .transport)
+            }
+            let statuses = await harness.simulator.requests().filter { $0.path.hasPrefix("/api/v1/exports/") }.map(\.status)
+            #expect(statuses == [200, 200])
         }
     }
 

@@ -279,7 +279,8 @@ import WebhookListener
             yaml: "api:\n  api_key: ${KEY}\nstore:\n  sqlite: \"${file:\(file.path)}\"\n",
             file: "bot.yaml"
         )
-        #expect(loaded.diagnostics.isEmpty)
+        // The value stays one scalar; the only finding is that a key with a newline cannot be sent.
+        #expect(loaded.diagnostics.map(\.description) == ["bot.yaml:2 api.api_key: \(Self.keyWithControlCharacter)"])
         #expect(loaded.configuration.api.apiKey?.revealed == "a: b\nc: d")
         // One trailing newline is removed; the rest is kept verbatim.
         #expect(loaded.configuration.store.sqlite == "line-one\nline-two: injected")
@@ -319,6 +320,23 @@ import WebhookListener
         let loaded = loader.load(path: root.appendingPathComponent("config/examples/\(file)").path)
         #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics.map(\.description))")
         #expect(loaded.rules.count >= 3)
+    }
+
+    /// A key with a control character (an env var filled from a secret file with its newline) cannot be
+    /// sent as a header: check-config says so without quoting the key.
+    static let keyWithControlCharacter =
+        "the API key contains a control character (often a trailing newline from a secret file); remove it"
+
+    @Test func aKeyThatIsNotAHeaderValueIsReportedWithoutTheKey() {
+        #expect(
+            Self.diagnostics("api:\n  api_key: ${KEY}\n", environment: ["KEY": "avk_from_secret_file\n"])
+                == ["bot.yaml:2 api.api_key: \(Self.keyWithControlCharacter)"]
+        )
+        #expect(Self.diagnostics("store: { sqlite: /tmp/x.sqlite }\n", environment: ["AVALA_API_KEY": "avk_from_secret_file\n"]).count == 1)
+        #expect(
+            Self.diagnostics("api:\n  api_key: \" avk_from_secret_file\"\n")
+                == ["bot.yaml:2 api.api_key: the API key begins or ends with a space; remove it"]
+        )
     }
 
     @Test func secretsNeverPrint() {

@@ -192,6 +192,23 @@ import Testing
         }
     }
 
+    /// `max_pages` above the client's own cap of 50 is what limits the listing: 73 one-member pages are
+    /// all read under a cap of 80, and a cap of 60 cuts at 60 and says so.
+    @Test func aPageCapAboveFiftyIsTheOneThatApplies() async throws {
+        try await PollerFixture.with { fixture in
+            try await fixture.simulator.addGeneratedMembers(organization: "acme-ai", count: 70)
+            let whole = try await MembersPoller(organization: "acme-ai", context: fixture.context(maxPages: 80), pageSize: 1).pollOnce()
+            #expect(whole.apiCalls == 73)
+            #expect(!whole.truncated)
+            let cut = try await MembersPoller(organization: "acme-ai", context: fixture.context(maxPages: 60), pageSize: 1).pollOnce()
+            #expect(cut.apiCalls == 60)
+            #expect(cut.truncated)
+            #expect(fixture.warnings("Listing cut by the page cap; the rest is read next cycle or never") == 1)
+            // The poller's warning is the one: the client's own note of the cap stays at debug.
+            #expect(fixture.warnings("Listing stopped at the page cap") == 0)
+        }
+    }
+
     @Test func aListingCutByThePageCapRaisesNoLeavesAndWarns() async throws {
         try await PollerFixture.with { fixture in
             try await fixture.simulator.addGeneratedMembers(organization: "acme-ai", count: 30)
@@ -204,6 +221,30 @@ import Testing
             #expect(cycle.raised == 0)
             #expect(fixture.warnings("Listing cut by the page cap; the rest is read next cycle or never") == 1)
             #expect(try await full.pollOnce().raised == 0)
+        }
+    }
+
+    /// A server that repeats a `next` link, sends an empty page with a `next`, or a `next` that is not a
+    /// URL has not listed everyone: nobody it did not list may be reported as gone.
+    @Test(arguments: ["repeat_next", "empty_pages", "malformed_next"])
+    func aListingTheServerCutsShortRaisesNoLeavesAndWarns(_ fault: String) async throws {
+        try await PollerFixture.with { fixture in
+            try await fixture.simulator.addGeneratedMembers(organization: "acme-ai", count: 30)
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(), pageSize: 10)
+            _ = try await poller.pollOnce()
+            if let quirk = PaginationQuirk(rawValue: fault) {
+                await fixture.simulator.setPaginationQuirk(quirk)
+            } else {
+                await fixture.simulator.setNextLinkBase("http://bad host/api/v1")
+            }
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.truncated)
+            #expect(cycle.raised == 0)
+            #expect(fixture.warnings("Listing cut short by the server's paging; what was not read is kept as it was") == 1)
+            await fixture.simulator.setPaginationQuirk(nil)
+            await fixture.simulator.setNextLinkBase(nil)
+            #expect(try await poller.pollOnce().raised == 0)
+            #expect(try await fixture.count(.memberLeft) == 0)
         }
     }
 }

@@ -2,6 +2,7 @@ import AvalaAPI
 import AvalaSimulator
 import BotKit
 import Pollers
+import TestSupport
 import Testing
 
 @testable import BotEngine
@@ -43,6 +44,48 @@ import Testing
             let since = try #require(failing.first?.data["since"]?.stringValue)
             #expect(failing.first?.keys == ["bot.poller.failing:members:acme-ai:\(since)"])
             #expect(back.first?.keys == ["bot.poller.recovered:members:acme-ai:\(since)"])
+        }
+    }
+
+    /// A server asking for a day's pause (or an overflowing number) pauses a poller at most
+    /// `maxRetryAfter`, with a warning, so repeated 429s still count as failures and raise
+    /// `bot.poller.failing` in time.
+    @Test(arguments: ["86400", "1e21"])
+    func aLongRetryAfterIsCutToTheSchedulesBound(_ header: String) async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 2))
+            var loop = PollLoop(poller: poller)
+            _ = await loop.runCycle()
+            await fixture.simulator.injectFault(
+                Fault(pathPrefix: "/organizations/acme-ai/members", status: 429, count: 2, retryAfterHeader: header)
+            )
+            var raised: [EventType] = []
+            for _ in 0..<2 {
+                let step = await loop.runCycle()
+                #expect(step.error != nil)
+                #expect(step.delay == poller.context.schedule.maxRetryAfter)
+                raised += step.raised.map { [$0] } ?? []
+            }
+            #expect(raised == [.botPollerFailing])
+            #expect(fixture.warnings("Retry-After is longer than a poller waits; waiting the longest allowed instead") == 2)
+        }
+    }
+
+    /// A key with a trailing newline (from a secret file) fails every cycle, and the failure reaches the
+    /// log and the `bot.poller.failing` event, which operators and chat see: the key must be in neither,
+    /// as is or escaped.
+    @Test func aKeyWithANewlineNeverReachesTheFailingEventOrTheLog() async throws {
+        let key = SimulatorHarness.testConfiguration().apiKey
+        let withNewline: @Sendable (inout AvalaClientConfiguration) -> Void = { $0.apiKey = SecretString(key + "\n") }
+        try await PollerFixture.with(client: withNewline) { fixture in
+            var loop = PollLoop(poller: MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 1)))
+            let step = await loop.runCycle()
+            #expect(step.raised == .botPollerFailing)
+            let failing = try #require(try await fixture.events(.botPollerFailing).first)
+            let error = try #require(failing.data["error"]?.stringValue)
+            #expect(error.contains("control character"))
+            #expect(!error.contains(key))
+            #expect(!fixture.harness.renderedLogs.contains(key))
         }
     }
 

@@ -75,4 +75,33 @@ import Testing
             #expect(try await fixture.count(.projectStatusChanged) == 2)
         }
     }
+
+    /// The metrics endpoint is optional: a project whose metrics fail (403 here) skips its checks for the
+    /// cycle with one warning, while every project's status events still fire.
+    @Test func aMetricsFailureForOneProjectDoesNotHoldBackTheOthers() async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let low = ProjectMetrics(totalTasks: 100, completedTasks: 10, acceptanceRate: 0.9)
+            let high = ProjectMetrics(totalTasks: 100, completedTasks: 60, acceptanceRate: 0.9)
+            let forbidden = try await fixture.simulator.createProject(name: "metrics-forbidden", metrics: low)
+            let healthy = try await fixture.simulator.createProject(name: "metrics-ok", metrics: low)
+            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50])
+            _ = try await poller.pollOnce()
+
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/projects/\(forbidden.uid)/metrics", status: 403))
+            try await fixture.simulator.updateProject(uid: forbidden.uid, status: .paused, metrics: high)
+            try await fixture.simulator.updateProject(uid: healthy.uid, status: .paused, metrics: high)
+            #expect(try await poller.pollOnce().stored == 3)
+            #expect(Set(try await fixture.events(.projectStatusChanged).compactMap(\.subject?.uid)) == [forbidden.uid, healthy.uid])
+            #expect(try await fixture.events(.projectProgress).compactMap(\.subject?.uid) == [healthy.uid])
+
+            // Still refused: asked again, warned once.
+            #expect(try await poller.pollOnce().raised == 0)
+            let warning = "Project metrics could not be read; its progress and quality checks wait for the next cycle"
+            #expect(fixture.warnings(warning) == 1)
+
+            await fixture.simulator.clearFaults()
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await fixture.events(.projectProgress).compactMap(\.subject?.uid) == [healthy.uid, forbidden.uid])
+        }
+    }
 }

@@ -25,6 +25,8 @@ public final class AvalaClient: Sendable {
     private let http: HTTPClient
     private let limiter: RateLimiter
     private let inFlight: AsyncSemaphore
+    /// Why the key cannot be sent, checked once: every request is then refused before it is built.
+    private let keyProblem: String?
     /// Whether the API answered lately: `/readyz` reads it.
     public let reachability = APIReachability()
 
@@ -40,6 +42,7 @@ public final class AvalaClient: Sendable {
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute, burst: configuration.burst)
         self.inFlight = AsyncSemaphore(permits: configuration.maxConcurrency)
+        self.keyProblem = AvalaClientConfiguration.problem(withAPIKey: configuration.apiKey.revealed)
     }
 
     /// Called once for each HTTP request the current task sends, every retry included: a caller sets it
@@ -104,9 +107,14 @@ public final class AvalaClient: Sendable {
         switch error.code {
         case .rateLimited:
             // A long wait is the caller's to schedule (the dispatcher can retry later without holding a task).
-            // Compared as seconds first: a `Retry-After` of any length is no Duration (it would trap).
-            guard let seconds = error.retryAfter else { return backoff(attempt: attempt) }
-            return seconds <= configuration.maxRetryAfter.seconds ? .seconds(seconds) : nil
+            // Compared in seconds before a Duration is built: `retryAfter` is public and Duration traps
+            // on values past about 1.7e20 s.
+            if let seconds = error.retryAfter {
+                guard seconds.isFinite, seconds <= configuration.maxRetryAfter.seconds else { return nil }
+                return .seconds(max(seconds, 0))
+            }
+            let delay = backoff(attempt: attempt)
+            return delay <= configuration.maxRetryAfter ? delay : nil
         case .server, .transport:
             return request.mayRetryAfterFailure ? backoff(attempt: attempt) : nil
         default:
@@ -123,6 +131,11 @@ public final class AvalaClient: Sendable {
     private var secrets: [String] { [configuration.apiKey.revealed] }
 
     private func sendOnce(_ request: AvalaRequest, attempt: Int) async throws -> [UInt8] {
+        if let keyProblem {
+            // The HTTP layer would refuse the header and quote the key in its error.
+            reachability.record(status: nil, error: keyProblem)
+            throw AvalaError(code: .invalidConfiguration, message: keyProblem, request: request.summary)
+        }
         let base = configuration.baseURL
         var url = base.origin + base.path + request.path
         if let query = request.query { url += "?" + query }
@@ -142,11 +155,16 @@ public final class AvalaClient: Sendable {
         let headers: HTTPHeaders
         let body: [UInt8]
         do {
-            let response = try await http.execute(httpRequest, timeout: .init(configuration.timeout))
-            status = Int(response.status.code)
-            headers = response.headers
-            let buffer = try await response.body.collect(upTo: configuration.maxResponseBytes)
-            body = Array(buffer.readableBytesView)
+            let (http, prepared) = (self.http, httpRequest)
+            let (timeout, maxBytes) = (configuration.timeout, configuration.maxResponseBytes)
+            let answer = try await withinTimeout {
+                let response = try await http.execute(prepared, timeout: .init(timeout))
+                let buffer = try await response.body.collect(upTo: maxBytes)
+                // A cancelled read can end like a finished body: only a read that was not cancelled is whole.
+                try Task.checkCancellation()
+                return (Int(response.status.code), response.headers, Array(buffer.readableBytesView))
+            }
+            (status, headers, body) = answer
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as NIOTooManyBytesError {
@@ -157,16 +175,14 @@ public final class AvalaClient: Sendable {
                 request: request.summary
             )
         } catch {
-            reachability.record(status: nil, error: AvalaError.redact(String(describing: error), secrets))
+            // Transport errors may quote request headers, the key among them: only redacted text leaves.
+            let message = AvalaError.redact(String(describing: error), secrets)
+            reachability.record(status: nil, error: message)
             logger.debug(
                 "Avala request failed without a response",
-                metadata: ["avala.request": "\(request.summary)", "avala.error": "\(error)"]
+                metadata: ["avala.request": "\(request.summary)", "avala.error": "\(message)"]
             )
-            throw AvalaError(
-                code: .transport,
-                message: AvalaError.redact(String(describing: error), secrets),
-                request: request.summary
-            )
+            throw AvalaError(code: .transport, message: message, request: request.summary)
         }
 
         reachability.record(status: status, error: "\(request.summary) answered \(status)")

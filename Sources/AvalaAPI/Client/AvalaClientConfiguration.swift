@@ -6,7 +6,7 @@ import Logging
 /// | key | default | meaning |
 /// |---|---|---|
 /// | `baseURL` | `https://api.avala.ai/api/v1` | checked by ``BaseURL`` |
-/// | `apiKey` | — | sent as `X-Avala-Api-Key`, nowhere else |
+/// | `apiKey` | — | sent as `X-Avala-Api-Key`, nowhere else; a key with control characters or outer spaces is refused |
 /// | `requestsPerMinute` | 90 | shared client budget (Avala documents 100/min per user) |
 /// | `burst` | 20 | token-bucket burst |
 /// | `maxRetries` | 5 | per call, for retryable failures |
@@ -61,15 +61,32 @@ public struct AvalaClientConfiguration: Sendable {
         self.userAgent = userAgent
     }
 
+    /// Why `key` cannot be sent as the `X-Avala-Api-Key` header, or nil when it can.
+    ///
+    /// A key read from a secret file often ends in a newline; the HTTP layer would refuse the header and
+    /// print the key, escaped, in its error. The reason names the problem only, never the key.
+    public static func problem(withAPIKey key: String) -> String? {
+        if key.isEmpty { return "the API key is empty" }
+        if key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "the API key contains a control character (often a trailing newline from a secret file); remove it"
+        }
+        if key.first == " " || key.last == " " {
+            return "the API key begins or ends with a space; remove it"
+        }
+        return nil
+    }
+
     /// A configuration from `AVALA_API_KEY`, `AVALA_BASE_URL` and `AVALA_ALLOW_INSECURE_BASE_URL`.
     ///
-    /// - Throws: ``AvalaError`` `.invalidConfiguration` when the key is missing or the base URL is refused.
+    /// - Throws: ``AvalaError`` `.invalidConfiguration` when the key is missing or not a valid header value,
+    ///   or the base URL is refused.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(AvalaError) -> AvalaClientConfiguration {
         guard let key = environment["AVALA_API_KEY"], !key.isEmpty else {
             throw .invalidConfiguration("AVALA_API_KEY is not set")
         }
+        if let problem = problem(withAPIKey: key) { throw .invalidConfiguration("AVALA_API_KEY: \(problem)") }
         let base =
             try environment["AVALA_BASE_URL"].map { (text) throws(AvalaError) -> BaseURL in
                 try BaseURL(text, allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment))

@@ -72,24 +72,42 @@ extension AvalaError {
         return error
     }
 
-    /// `Retry-After` in seconds; an HTTP-date is read too, although Avala sends seconds.
+    /// The longest `Retry-After` kept, in seconds (a day): a larger value is read as this one. Nobody
+    /// waits that long, and an unbounded number would overflow a `Duration` built from it.
+    public static let maxRetryAfterSeconds: Double = 86_400
+
+    /// `Retry-After` in seconds, at most ``maxRetryAfterSeconds``; an HTTP-date is read too, although
+    /// Avala sends seconds.
     static func parseRetryAfter(_ value: String) -> Double? {
         let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 { return seconds }
+        if let seconds = Double(trimmed), seconds.isFinite, seconds >= 0 { return min(seconds, maxRetryAfterSeconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = formatter.date(from: trimmed) else { return nil }
-        return max(0, date.timeIntervalSinceNow)
+        return min(max(0, date.timeIntervalSinceNow), maxRetryAfterSeconds)
     }
 
     static func redact(_ text: String, _ secrets: [String]) -> String {
         var result = text
-        for secret in secrets where secret.count >= 4 {
-            result = result.replacingOccurrences(of: secret, with: "<redacted>")
+        for secret in secrets {
+            for form in forms(of: secret) where form.count >= 4 {
+                result = result.replacingOccurrences(of: form, with: "<redacted>")
+            }
         }
         return result
+    }
+
+    /// A secret as it may appear in text: as is, escaped the way Swift and JSON print a string (a newline
+    /// becomes `\n`), and without the whitespace and control characters around it, which covers any
+    /// other escaping of those. Longest first, so a shorter form never leaves part of a longer one.
+    private static func forms(of secret: String) -> [String] {
+        let escaped = String(String(reflecting: secret).dropFirst().dropLast())
+        let core = secret.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(.controlCharacters))
+        var forms: [String] = []
+        for form in [escaped, secret, core] where !forms.contains(form) { forms.append(form) }
+        return forms.sorted { $0.count > $1.count }
     }
 
     private static func flatten(_ value: JSONValue, prefix: String?) -> [String] {

@@ -9,8 +9,10 @@ public struct Page<Element: Decodable & Sendable>: Decodable, Sendable {
     public var previous: String?
     /// Total count, on page-number endpoints.
     public var count: Int?
+    /// Set on the last page read when the listing stopped although the server had more (or may have).
+    public var cut: ListingCut?
     /// True when this is the last page the page cap allowed although the server had more.
-    public var truncatedByCap: Bool = false
+    public var truncatedByCap: Bool { cut == .pageCap }
 
     public init(results: [Element], next: String? = nil, previous: String? = nil, count: Int? = nil) {
         self.results = results

@@ -6,43 +6,64 @@ import Logging
 /// Follows the server's `next` link, whether it carries a `cursor` or a `page` number, but only to the
 /// configured scheme, host and port: a `next` that points anywhere else has its query string re-issued
 /// against the original path instead, so the API key never leaves for another host. Stops when `next` is
-/// null, a page is empty, or `maxPages` pages were read (the last page then has `truncatedByCap`).
+/// null; stops early, marking the last page's ``Page/cut``, when `maxPages` pages were read, a page is
+/// empty but has a `next`, or `next` is malformed or one already followed.
 public struct PageSequence<Item: Decodable & Sendable>: AsyncSequence, Sendable {
     public typealias Element = Page<Item>
 
     let client: AvalaClient
     let first: AvalaRequest
-    let maxPages: Int
+    var maxPages: Int
+    /// The caller set the cap and warns when it cuts: the cut is then logged at debug only.
+    var callerReportsCap = false
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(client: client, nextRequest: first, maxPages: maxPages)
+        Iterator(client: client, nextRequest: first, maxPages: maxPages, callerReportsCap: callerReportsCap)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
         let client: AvalaClient
         var nextRequest: AvalaRequest?
         let maxPages: Int
+        let callerReportsCap: Bool
         var fetched = 0
         var seen: Set<String> = []
 
         public mutating func next() async throws -> Page<Item>? {
             guard let request = nextRequest else { return nil }
             nextRequest = nil
-            var page = try await client.send(request, as: Page<Item>.self)
+            let page = try await client.send(request, as: Page<Item>.self)
             fetched += 1
             seen.insert(request.path + "?" + (request.query ?? ""))
-            guard let next = page.next, !next.isEmpty, !page.results.isEmpty else { return page }
-            guard fetched < maxPages else {
-                page.truncatedByCap = true
-                client.logger.warning(
+            guard let next = page.next, !next.isEmpty else { return page }
+            // Each case below ends the listing early. Saying so on the page matters: a caller that took
+            // the listing for complete would treat every item it did not read as gone.
+            guard !page.results.isEmpty else { return cut(page, .emptyPageWithNext, request: request) }
+            guard fetched < maxPages else { return cut(page, .pageCap, request: request) }
+            guard let following = client.followingRequest(after: request, next: next) else {
+                return cut(page, .malformedNext, request: request)
+            }
+            guard !seen.contains(following.path + "?" + (following.query ?? "")) else {
+                return cut(page, .repeatedNext, request: request)
+            }
+            nextRequest = following
+            return page
+        }
+
+        private func cut(_ page: Page<Item>, _ reason: ListingCut, request: AvalaRequest) -> Page<Item> {
+            var page = page
+            page.cut = reason
+            if reason == .pageCap {
+                client.logger.log(
+                    level: callerReportsCap ? .debug : .warning,
                     "Listing stopped at the page cap",
                     metadata: ["avala.request": "\(request.summary)", "pages.max": "\(maxPages)"]
                 )
-                return page
-            }
-            let following = client.followingRequest(after: request, next: next)
-            if let following, !seen.contains(following.path + "?" + (following.query ?? "")) {
-                nextRequest = following
+            } else {
+                client.logger.warning(
+                    "Listing stopped before its end",
+                    metadata: ["avala.request": "\(request.summary)", "listing.cut": "\(reason)", "pages.read": "\(fetched)"]
+                )
             }
             return page
         }
@@ -61,6 +82,15 @@ public struct Paginated<Item: Decodable & Sendable>: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator {
         Iterator(pages: pages.makeAsyncIterator())
+    }
+
+    /// The same listing, stopped after `maxPages` pages instead of the client's cap; the caller warns
+    /// when that cap cuts it (the last page's ``Page/cut`` is `.pageCap`).
+    public func limited(toPages maxPages: Int) -> Paginated<Item> {
+        var pages = self.pages
+        pages.maxPages = Swift.max(maxPages, 1)
+        pages.callerReportsCap = true
+        return Paginated(pages: pages)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
@@ -95,10 +125,8 @@ extension AvalaClient {
     /// The request for a `next` link: verbatim when it is on the configured origin and under the base
     /// path, otherwise its query string against the original path.
     func followingRequest(after request: AvalaRequest, next: String) -> AvalaRequest? {
-        guard let components = URLComponents(string: next) else {
-            logger.warning("Ignoring a malformed next link", metadata: ["avala.request": "\(request.summary)"])
-            return nil
-        }
+        // The caller marks the listing cut and logs why; the link itself is not logged (it is server text).
+        guard let components = URLComponents(string: next) else { return nil }
         let base = configuration.baseURL
         let query = components.percentEncodedQuery
         if components.scheme == nil && components.host == nil {

@@ -188,17 +188,29 @@ struct ConfigLoader {
             configuration.api.baseURL = base
             fromEnvironment = true
         }
-        guard let base = configuration.api.baseURL else { return [] }
+        var diagnostics: [ConfigDiagnostic] = []
+        // The message names the problem, never the key. A reference left unresolved is checked later.
+        let keyNode = root["api"]?["api_key"]
+        if keyNode?.isUnresolvedReference != true, let key = configuration.api.apiKey,
+            let problem = AvalaClientConfiguration.problem(withAPIKey: key.revealed)
+        {
+            let node = keyNode
+            diagnostics.append(ConfigDiagnostic(at: node?.location, path: node == nil ? "AVALA_API_KEY" : "api.api_key", problem))
+        }
+        guard let base = configuration.api.baseURL else { return diagnostics }
         let node = root["api"]?["base_url"]
         // Left unresolved by `check-config --no-env`: checked once it is resolved.
-        if node?.isUnresolvedReference == true { return [] }
+        if node?.isUnresolvedReference == true { return diagnostics }
         do {
             _ = try BaseURL(base, allowInsecureHTTP: BaseURL.insecureAllowed(environment: environment))
-            return []
         } catch {
             // Not in the file: the user must look for the variable, not for a key.
-            if fromEnvironment { return [ConfigDiagnostic(at: nil, path: "AVALA_BASE_URL", error.message)] }
-            return [ConfigDiagnostic(at: node?.location, path: "api.base_url", error.message)]
+            if fromEnvironment {
+                diagnostics.append(ConfigDiagnostic(at: nil, path: "AVALA_BASE_URL", error.message))
+            } else {
+                diagnostics.append(ConfigDiagnostic(at: node?.location, path: "api.base_url", error.message))
+            }
         }
+        return diagnostics
     }
 }

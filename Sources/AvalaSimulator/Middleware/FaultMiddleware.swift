@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Applies injected faults: added latency, an error status (429 with `Retry-After`, a 3xx with a
+/// Applies injected faults: added latency, a body that stalls after its head, an error status (429 with `Retry-After`, a 3xx with a
 /// `Location`), or a dropped connection.
 struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
     let state: SimulatorState
@@ -19,6 +19,16 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         if let latency = fault.latencyMs, latency > 0 {
             try await Task.sleep(for: .milliseconds(latency))
+        }
+        if let stall = fault.stallBodyMs, stall > 0 {
+            // The head goes out at once (a closure body is written after it); the body waits.
+            var response = try await next(request, context)
+            let answer = response.body
+            response.body = ResponseBody(contentLength: answer.contentLength) { writer in
+                try await Task.sleep(for: .milliseconds(stall))
+                try await answer.write(writer)
+            }
+            return response
         }
         if fault.dropAfterHandling == true {
             _ = try await next(request, context)
@@ -40,9 +50,9 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
         var error: SimulatorError
         switch status {
         case 429:
-            let seconds = fault.retryAfter ?? 1
+            let seconds = fault.retryAfterHeader ?? String(fault.retryAfter ?? 1)
             error = .detail(.tooManyRequests, "Request was throttled. Expected available in \(seconds) seconds.")
-            error.headers[AvalaHeaders.retryAfter] = String(seconds)
+            error.headers[AvalaHeaders.retryAfter] = seconds
         case 300..<400:
             error = SimulatorError(status: HTTPResponse.Status(code: status), body: .object([:]))
             error.headers[.location] = fault.location ?? "https://elsewhere.invalid\(path)"

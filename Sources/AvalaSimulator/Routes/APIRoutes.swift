@@ -17,7 +17,7 @@ struct APIRoutes {
     }
 
     func paginator() async -> Paginator {
-        Paginator(linkBase: await links())
+        Paginator(linkBase: await links(), quirk: await state.currentPaginationQuirk())
     }
 }
 

@@ -129,6 +129,19 @@ struct ControlRoutes {
             await state.setNextLinkBase(try body.string("base"))
             return SimulatorResponse.noContent()
         }
+        control.put("pagination-quirk") { request, _ in
+            var request = request
+            let body = try await SimulatorResponse.object(&request)
+            var quirk: PaginationQuirk?
+            if let name = try body.string("quirk") {
+                guard let known = PaginationQuirk(rawValue: name) else {
+                    throw SimulatorError.invalid("quirk", "Use repeat_next, empty_pages or null.")
+                }
+                quirk = known
+            }
+            await state.setPaginationQuirk(quirk)
+            return SimulatorResponse.noContent()
+        }
         control.post("reset") { _, _ in
             await state.reset()
             return SimulatorResponse.noContent()

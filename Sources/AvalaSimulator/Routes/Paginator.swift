@@ -16,6 +16,8 @@ struct Paginator {
 
     /// Everything up to the API root, e.g. `http://127.0.0.1:8787/api/v1`.
     let linkBase: String
+    /// A test's way to break paging; nil pages correctly.
+    var quirk: PaginationQuirk?
     static let defaultLimit = 100
     static let maxLimit = 1_000
 
@@ -24,10 +26,12 @@ struct Paginator {
         let requestedLimit = query.get("limit").flatMap { Int($0) }.map { min(max($0, 1), Self.maxLimit) }
         let offset: Int
         let limit: Int
+        var ownCursor: String?
         switch style {
         case .cursor:
             if let cursor = query.get("cursor"), !cursor.isEmpty {
                 guard let position = Self.decodeCursor(cursor) else { throw .detail(.notFound, "Invalid cursor") }
+                ownCursor = cursor
                 offset = position.offset
                 limit = requestedLimit ?? position.limit
             } else {
@@ -42,19 +46,22 @@ struct Paginator {
             }
             offset = (number - 1) * limit
         }
-        let slice = offset < items.count ? Array(items[offset..<min(items.count, offset + limit)]) : []
+        var slice = offset < items.count ? Array(items[offset..<min(items.count, offset + limit)]) : []
         let end = offset + slice.count
+        if quirk == .emptyPages, offset > 0 { slice = [] }
         var next: String?
         var previous: String?
         switch style {
         case .cursor:
             if end < items.count { next = link(request, replacing: "cursor", with: Self.encodeCursor(offset: end, limit: limit)) }
+            if quirk == .repeatNext, end < items.count, let ownCursor { next = link(request, replacing: "cursor", with: ownCursor) }
             if offset > 0 {
                 previous = link(request, replacing: "cursor", with: Self.encodeCursor(offset: max(0, offset - limit), limit: limit))
             }
         case .pageNumber:
             let number = offset / limit + 1
             if end < items.count { next = link(request, replacing: "page", with: String(number + 1)) }
+            if quirk == .repeatNext, end < items.count, number > 1 { next = link(request, replacing: "page", with: String(number)) }
             if number > 1 { previous = link(request, replacing: "page", with: String(number - 1)) }
         }
         var count: Int?

@@ -2,7 +2,8 @@
 ///
 /// A fault matches requests whose path starts with `pathPrefix` (and whose method is `method`, when set).
 /// It applies to every match, to a random share (`rate`), or to the next `count` matches. It may add
-/// latency, answer `status` (429 with `retryAfter` seconds; 3xx with `location`), or drop the connection.
+/// latency, stall the body after the head (`stallBodyMs`), answer `status` (429 with `retryAfter` seconds, or `retryAfterHeader` verbatim; 3xx with
+/// `location`), or drop the connection.
 public struct Fault: Codable, Hashable, Sendable {
     public var pathPrefix: String
     public var method: String?
@@ -10,7 +11,11 @@ public struct Fault: Codable, Hashable, Sendable {
     public var rate: Double?
     public var count: Int?
     public var retryAfter: Int?
+    /// The `Retry-After` text sent as is (`1e21`, an HTTP-date), instead of `retryAfter`.
+    public var retryAfterHeader: String?
     public var latencyMs: Int?
+    /// Send the answer's head at once and its body only after this many milliseconds.
+    public var stallBodyMs: Int?
     public var drop: Bool?
     /// Handle the request (its effect happens), then cut the connection before the answer: the client
     /// cannot know whether it worked — the case idempotent retries must survive.
@@ -24,7 +29,9 @@ public struct Fault: Codable, Hashable, Sendable {
         rate: Double? = nil,
         count: Int? = nil,
         retryAfter: Int? = nil,
+        retryAfterHeader: String? = nil,
         latencyMs: Int? = nil,
+        stallBodyMs: Int? = nil,
         drop: Bool? = nil,
         dropAfterHandling: Bool? = nil,
         location: String? = nil
@@ -35,7 +42,9 @@ public struct Fault: Codable, Hashable, Sendable {
         self.rate = rate
         self.count = count
         self.retryAfter = retryAfter
+        self.retryAfterHeader = retryAfterHeader
         self.latencyMs = latencyMs
+        self.stallBodyMs = stallBodyMs
         self.drop = drop
         self.dropAfterHandling = dropAfterHandling
         self.location = location
@@ -46,7 +55,9 @@ public struct Fault: Codable, Hashable, Sendable {
         case pathPrefix = "path_prefix"
         case dropAfterHandling = "drop_after_handling"
         case retryAfter = "retry_after"
+        case retryAfterHeader = "retry_after_header"
         case latencyMs = "latency_ms"
+        case stallBodyMs = "stall_body_ms"
     }
 }
 

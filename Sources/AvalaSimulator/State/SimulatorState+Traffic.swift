@@ -79,6 +79,14 @@ extension SimulatorState {
     func currentNextLinkBase() -> String? {
         nextLinkBase
     }
+
+    func setPaginationQuirk(_ quirk: PaginationQuirk?) {
+        paginationQuirk = quirk
+    }
+
+    func currentPaginationQuirk() -> PaginationQuirk? {
+        paginationQuirk
+    }
 }
 
 /// Whether a request fits the key's budget, with the `X-RateLimit-*` values to send.

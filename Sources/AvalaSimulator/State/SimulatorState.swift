@@ -62,6 +62,7 @@ actor SimulatorState {
     /// When set, `next` links are written against this base instead of the simulator's own (for tests of
     /// a `next` that points to another host).
     var nextLinkBase: String?
+    var paginationQuirk: PaginationQuirk?
     var sequence = 0
 
     init(configuration: SimulatorConfiguration) {
@@ -88,6 +89,7 @@ actor SimulatorState {
         recorded = []
         rateWindows = [:]
         nextLinkBase = nil
+        paginationQuirk = nil
         let seeded = Self.seeded(configuration.seed)
         organizations = seeded.organizations
         projects = seeded.projects
