@@ -10,7 +10,12 @@ import Logging
 /// member (one `members?search=` call per disappearance), otherwise it expired or was cancelled. One
 /// still listed with `is_expired: true` has expired.
 ///
-/// Snapshot `invitations:<org>`: `{invitations: {uid: invitation}, expired: [uid]}`.
+/// An invitation missing from one listing may only have moved between two pages while they were read
+/// (the listing is paged by position, and an acceptance shifts what follows it). So one that is gone and
+/// whose address is no member is kept for one more cycle, and reported expired only when it is missing
+/// from that listing too.
+///
+/// Snapshot `invitations:<org>`: `{invitations: {uid: invitation}, expired: [uid], missing: [uid]}`.
 public struct InvitationsPoller: Poller {
     public let organization: String
     public let context: PollerContext
@@ -30,6 +35,8 @@ public struct InvitationsPoller: Poller {
 
         var known = previous?["invitations"]?.objectValue ?? [:]
         var expiredReported = Set(previous?["expired"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        let missingBefore = Set(previous?["missing"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        var missing: Set<String> = []
         var current: [String: JSON] = [:]
         var events: [Event] = []
         for invitation in listing.items {
@@ -54,6 +61,12 @@ public struct InvitationsPoller: Poller {
                 current[uid] = body
                 continue
             }
+            if !accepted, !missingBefore.contains(uid) {
+                // Missing once: perhaps only moved between pages. Decided by the next listing.
+                current[uid] = body
+                missing.insert(uid)
+                continue
+            }
             expiredReported.remove(uid)
             var answered = body.objectValue ?? [:]
             if accepted {
@@ -68,9 +81,11 @@ public struct InvitationsPoller: Poller {
             }
         }
         expiredReported.formIntersection(current.keys)
-        let snapshot: JSON = [
+        var state: [String: JSON] = [
             "invitations": .object(current), "expired": .array(expiredReported.sorted().map(JSON.string)),
         ]
+        if !missing.isEmpty { state["missing"] = .array(missing.sorted().map(JSON.string)) }
+        let snapshot = JSON.object(state)
         cycle.raised = events.count
         cycle.stored = try await context.commit(events, snapshots: [snapshotKey: snapshot])
         return cycle
