@@ -88,7 +88,8 @@ public struct ForwardPlugin: BotPlugin {
         switch status {
         case 200..<300:
             return .done("forwarded to \(target.name) (HTTP \(status))")
-        case 429, 500..<600:
+        // 408: the receiver timed out reading the request, which a later attempt may not.
+        case 408, 429, 500..<600:
             return .retry(
                 after: RetryAfter.date(from: response.headers, now: now, limit: maxRetryDelay),
                 reason: "\(target.name) (\(target.displayURL)) answered HTTP \(status)\(excerpt(response.body))"

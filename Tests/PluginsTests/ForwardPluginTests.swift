@@ -127,6 +127,14 @@ import Testing
         #expect(outcome.detail.contains("HTTP \(status)"))
     }
 
+    /// A request timeout on the receiver's side is worth another attempt, as for the alert receivers.
+    @Test func aRequestTimeoutRetries() async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 408)])
+        let outcome = try await Self.plugin().perform(Self.request, context: Self.context(http))
+        #expect(outcome.name == "retry")
+        #expect(outcome.detail.contains("HTTP 408"))
+    }
+
     @Test func aTransportErrorRetries() async throws {
         let http = RecordingOutboundHTTP(results: [.failure(TransportError("connection refused to \(Self.url)"))])
         let outcome = try await Self.plugin().perform(Self.request, context: Self.context(http))
