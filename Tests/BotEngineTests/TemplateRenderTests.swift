@@ -158,4 +158,21 @@ import Testing
         #expect(ok.parameters["email"] == "dave@acme.ai")
         #expect(ok.requiredFailure == nil)
     }
+
+    /// Only blanks left around a missing path count as empty too.
+    @Test func requiredParameterRenderedBlank() throws {
+        let rules = try RuleFixtures.rules(
+            """
+            rules:
+              - name: welcome
+                on: member.joined
+                do:
+                  - invite: { organization: acme-labelers, email: " {{member.email}} ", role: member }
+            """
+        )
+        let joined = RuleFixtures.event(.memberJoined, data: ["organization": "acme-ai", "member": ["user_uid": "u-1"]])
+        let action = try #require(rules.plan(for: joined).first)
+        #expect(action.parameters["email"] == "  ")
+        #expect(action.requiredFailure == "required parameter 'email' rendered empty (missing: member.email)")
+    }
 }

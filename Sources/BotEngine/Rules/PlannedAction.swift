@@ -72,7 +72,8 @@ public struct PlannedAction: Hashable, Sendable {
             let value = parameters[spec.name]
             switch value {
             case nil, .null?: break
-            case .string(let text)? where text.isEmpty: break
+            // Blank counts as empty: a template that rendered only the spaces around a missing path.
+            case .string(let text)? where text.allSatisfy(\.isWhitespace): break
             default: continue
             }
             return (spec.name, missingPathsByParameter[spec.name] ?? [])
