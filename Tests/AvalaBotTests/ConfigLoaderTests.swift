@@ -59,6 +59,10 @@ import WebhookListener
             "plugins:\n  invite: { allowed_domains: [acme.ai], roster: { file: r.csv, organization: o, every: 0s } }\nrules:\n  - { name: r, on: bot.roster.due, do: [invite.reconcile: {}] }\n",
             "bot.yaml:2 plugins.invite.roster.every: must be longer than 0s"
         ),
+        (
+            "pollers:\n  invitations:\n",
+            "bot.yaml:2 pollers.invitations: names no organization to watch: set organization or organizations"
+        ),
         // Settings that would be accepted and then do nothing.
         (
             "pollers:\n  members: { every: 1m }\n",
@@ -199,6 +203,15 @@ import WebhookListener
               - { name: r, on: export.completed, enabled: "${ON}", throttle: { count: "${COUNT}", per: 1m }, do: [{ log: { message: hi } }] }
             """
         #expect(errors(references) == [], "\(errors(references))")
+    }
+
+    /// A poller section written with no value is on with its defaults, like `{}`; only an absent one is off.
+    @Test func aPollerWrittenWithNoValueIsOnWithItsDefaults() {
+        let loaded = ConfigLoader(environment: [:]).load(yaml: "pollers:\n  exports:\n  projects: {}\n", file: "bot.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        #expect(loaded.configuration.pollers.exports != nil)
+        #expect(loaded.configuration.pollers.projects != nil)
+        #expect(loaded.configuration.pollers.deliveries == nil)
     }
 
     /// A bad `AVALA_BASE_URL` is named as the variable: there is no key in the file to look for.

@@ -15,6 +15,8 @@ struct PollersSection: Decodable, Equatable, Sendable {
             case maxPages = "max_pages"
         }
 
+        init() {}
+
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             every = try c.positiveDuration(.every)
@@ -35,6 +37,8 @@ struct PollersSection: Decodable, Equatable, Sendable {
             case
                 maxPages = "max_pages"
         }
+
+        init() {}
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -88,10 +92,21 @@ struct PollersSection: Decodable, Equatable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        exports = try c.decodeIfPresent(Poller.self, forKey: .exports)
-        projects = try c.decodeIfPresent(ProjectsPoller.self, forKey: .projects)
-        members = try c.decodeIfPresent(OrganizationsPoller.self, forKey: .members)
-        invitations = try c.decodeIfPresent(OrganizationsPoller.self, forKey: .invitations)
-        deliveries = try c.decodeIfPresent(Poller.self, forKey: .deliveries)
+        // A section written with no value (`exports:`) is on with its defaults, as `exports: {}` is: only an
+        // absent section turns a poller off.
+        exports = try c.decodeIfPresent(Poller.self, forKey: .exports) ?? (c.contains(.exports) ? Poller() : nil)
+        projects = try c.decodeIfPresent(ProjectsPoller.self, forKey: .projects) ?? (c.contains(.projects) ? ProjectsPoller() : nil)
+        members = try Self.organizations(c, .members)
+        invitations = try Self.organizations(c, .invitations)
+        deliveries = try c.decodeIfPresent(Poller.self, forKey: .deliveries) ?? (c.contains(.deliveries) ? Poller() : nil)
+    }
+
+    /// `members` or `invitations`; written with no value, it names no organization, which is an error.
+    private static func organizations(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> OrganizationsPoller? {
+        if let section = try c.decodeIfPresent(OrganizationsPoller.self, forKey: key) { return section }
+        guard c.contains(key) else { return nil }
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: c.codingPath + [key], debugDescription: "names no organization to watch: set organization or organizations")
+        )
     }
 }
