@@ -11,6 +11,8 @@ public protocol AvalaActions: Sendable {
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation
     func resendInvitation(organization: String, uid: String) async throws
     func cancelInvitation(organization: String, uid: String) async throws
+    /// The members of a team (every page), so that adding someone can first check they are not in it.
+    func teamMembers(organization: String, team: String) async throws -> [AvalaMember]
     func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws
     func removeMember(organization: String, userUID: String) async throws
     func exports(createdSince: Date?) async throws -> [AvalaExport]
@@ -142,6 +144,7 @@ public struct NoAvalaActions: AvalaActions {
     }
     public func resendInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite) }
     public func cancelInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite) }
+    public func teamMembers(organization: String, team: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers) }
     public func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
         throw ScopeError(.manageTeams)
     }

@@ -62,6 +62,13 @@ struct ScopedAvalaActions: AvalaActions {
         try await translated { try await client.cancelInvitation(organization: organization, uid: uid) }
     }
 
+    func teamMembers(organization: String, team: String) async throws -> [AvalaMember] {
+        try require(.readMembers)
+        return try await translated { try await client.teamMembers(organization: organization, team: team).collect() }.map { member in
+            AvalaMember(userUID: member.userUID, email: member.email, username: member.username, role: member.role)
+        }
+    }
+
     func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
         try require(.manageTeams, changes: true)
         _ = try await translated { try await client.addTeamMember(organization: organization, team: team, userUID: userUID, role: role) }
