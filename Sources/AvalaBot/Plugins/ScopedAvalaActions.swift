@@ -15,9 +15,10 @@ struct ScopedAvalaActions: AvalaActions {
     /// How far back `exports(createdSince:)` pages at most (newest first).
     var maxExportPages = 5
 
+    /// Both refusals are permanent: neither an undeclared scope nor a dry run changes between attempts.
     private func require(_ scope: AvalaScope, changes: Bool = false) throws {
-        guard scopes.contains(scope) else { throw ScopeError(scope) }
-        if changes, dryRun { throw DryRunRefusal(scope: scope) }
+        guard scopes.contains(scope) else { throw ScopeError(scope).actionError }
+        if changes, dryRun { throw ActionError.permanent(DryRunRefusal(scope: scope).description) }
     }
 
     func members(organization: String) async throws -> [AvalaMember] {
