@@ -164,7 +164,18 @@ public struct InvitePlugin: BotPlugin {
         let verb = request.action == "resend" ? "resend" : "cancel"
         if context.dryRun { return .done("would \(verb) invitation \(invitation.uid) of \(email) to \(organization)") }
         if request.action == "resend" { return try await resend(invitation, email: email, organization: organization, context: context) }
-        try await context.avala.cancelInvitation(organization: organization, uid: invitation.uid)
+        do {
+            try await context.avala.cancelInvitation(organization: organization, uid: invitation.uid)
+        } catch let error as ActionError where error.isPermanent {
+            // The client sends a cancel again after a lost answer, and Avala refuses to cancel what is no
+            // longer pending: if it is gone, what this action was for holds.
+            let still = try await context.avala.pendingInvitations(organization: organization)
+            guard !still.contains(where: { $0.uid == invitation.uid }) else { throw error }
+            return .skipped(
+                "invitation \(invitation.uid) of \(email) is no longer pending "
+                    + "(cancelled by a request whose answer was lost, or accepted meanwhile)"
+            )
+        }
         return .done("cancelled invitation \(invitation.uid) of \(email)")
     }
 

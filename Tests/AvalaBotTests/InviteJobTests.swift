@@ -290,4 +290,35 @@ import Testing
             #expect(await Self.posts(harness, endingWith: resend) == 1)
         }
     }
+
+    /// Avala cancels the invitation but the answer never arrives; the client sends the cancel again and
+    /// Avala refuses it (the invitation is no longer pending). What the action was for holds: it is not
+    /// dead-lettered.
+    @Test func aLostAnswerToCancelIsNotADeadLetter() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                plugins:
+                  invite: { allowed_domains: [acme.ai] }
+                rules:
+                  - name: withdraw-dave
+                    on: member.joined
+                    do:
+                      - invite.cancel: { organization: acme-ai, email: dave@acme.ai }
+                """
+            let cancel = "/organizations/acme-ai/invitations/\(SimulatorSeed.UID.pendingInvitation)/cancel/"
+            await harness.simulator.injectFault(Fault(pathPrefix: cancel, method: "POST", count: 1, dropAfterHandling: true))
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "cancel-1"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
+                #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
+                #expect(step.detail?.contains("is no longer pending") == true, "\(step.detail ?? "")")
+            }
+            let invitations = try await harness.simulator.allInvitations(organization: "acme-ai")
+            #expect(invitations.first { $0.uid == SimulatorSeed.UID.pendingInvitation }?.status == .cancelled)
+        }
+    }
 }
