@@ -30,8 +30,9 @@ struct AlertGroupBook: Hashable, Sendable {
         /// Due, but another action holds the lease and is sending.
         case leased(until: Int64)
         /// Due, and this action holds the lease: send these alerts as message number `sequence` of the
-        /// group `instance`.
-        case flush(alerts: [GroupedAlert], sequence: Int, instance: String?)
+        /// group `instance`. `silenced` alerts were waiting too, but a silence begun since they joined
+        /// holds them back: they left the group, and their own actions report the silence.
+        case flush(alerts: [GroupedAlert], silenced: Int, sequence: Int, instance: String?)
     }
 
     var groups: [String: AlertGroup]
@@ -43,12 +44,14 @@ struct AlertGroupBook: Hashable, Sendable {
     var json: JSON { .object(groups.mapValues(\.json)) }
 
     /// Adds `alert` to its group unless it was delivered or repeats, and takes the group's lease when the
-    /// group is due and no one else holds it.
+    /// group is due and no one else holds it. A flush leaves out (and takes out of the group) the waiting
+    /// alerts that one of `silences`, those in force now, matches.
     mutating func register(
         _ alert: GroupedAlert,
         key: String,
         template: AlertGroup,
         timings: AlertTimings,
+        silences: [AlertSilence] = [],
         now: Int64,
         leaseFor lease: Int64
     ) -> Registration {
@@ -77,7 +80,14 @@ struct AlertGroupBook: Hashable, Sendable {
         guard flushAt <= now else { return .waiting(until: flushAt, count: group.pending.count) }
         if let held = group.lease, held.until > now, held.holder != alert.id { return .leased(until: held.until) }
         group.lease = AlertGroup.Lease(holder: alert.id, until: now + lease)
-        return .flush(alerts: group.pending, sequence: group.sends + 1, instance: group.instance)
+        // The sender's own alert passed the silence check just before; the others joined earlier, maybe
+        // before a silence that now holds them back.
+        let silenced = group.pending.filter { $0.id != alert.id && $0.isSilenced(by: silences) }
+        if !silenced.isEmpty {
+            let ids = Set(silenced.map(\.id))
+            group.pending.removeAll { ids.contains($0.id) }
+        }
+        return .flush(alerts: group.pending, silenced: silenced.count, sequence: group.sends + 1, instance: group.instance)
     }
 
     /// Records a sent message: its alerts leave `pending` for `delivered`, their texts start

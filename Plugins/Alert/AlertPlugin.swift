@@ -19,7 +19,9 @@ import Foundation
 /// values) in the plugin state and returns ``ActionOutcome/deferred(until:reason:)`` until the group is
 /// due (`group_wait` for a new group, `group_interval` after its last message). The first action to wake
 /// at the due time takes a short lease on the group, sends one message listing every waiting alert and
-/// marks them delivered; the others wake to find theirs delivered. A failed send releases the lease and
+/// marks them delivered; the others wake to find theirs delivered. Waiting alerts that a silence begun
+/// since they joined now matches are taken out of the group instead: each alert keeps its event's scope
+/// for that check, and their own actions wake to report the silence. A failed send releases the lease and
 /// leaves the alerts waiting, so no alert is dropped without a retry or a dead letter to show for it.
 public struct AlertPlugin: BotPlugin {
     public static let name = "alert"
@@ -82,10 +84,17 @@ public struct AlertPlugin: BotPlugin {
         let now = context.now()
         let nowMilliseconds = AlertTime.milliseconds(now)
 
-        if let silence = try await activeSilence(matching: scope, state: context.state, now: now) {
+        // An alert another action's message already carried was sent: a silence begun since then must
+        // not make the journal say otherwise.
+        let id = context.idempotencyKey
+        let stored = AlertGroupBook(json: try await context.state.get(AlertGroupBook.stateKey))
+        if let delivered = stored.groups[key]?.delivered.last(where: { $0.id == id }) {
+            return .done("delivered in a group message to \(receiverName) at \(AlertTime.text(AlertTime.date(delivered.at)))")
+        }
+        let silences = try await activeSilences(state: context.state, now: now)
+        if let silence = silences.first(where: { $0.matches(scope) }) {
             // An alert that joined its group before the silence began must not go out with the group.
             if !context.dryRun {
-                let id = context.idempotencyKey
                 try await context.state.update(AlertGroupBook.stateKey) { current in
                     guard current != nil else { return nil }
                     var book = AlertGroupBook(json: current)
@@ -98,12 +107,13 @@ public struct AlertPlugin: BotPlugin {
         if context.dryRun { return .done("would alert \(receiverName): \(text)") }
 
         let alert = GroupedAlert(
-            id: context.idempotencyKey,
+            id: id,
             text: text,
             title: request.string("title"),
             rule: request.rule,
             eventID: request.event.id,
             event: receiver.sendsEvents ? request.event.fileForm : nil,
+            scope: scope,
             at: nowMilliseconds
         )
         let template = AlertGroup(
@@ -120,7 +130,15 @@ public struct AlertPlugin: BotPlugin {
         let lease = AlertTime.milliseconds(Self.lease)
         try await context.state.update(AlertGroupBook.stateKey) { current in
             var book = AlertGroupBook(json: current)
-            decision.value = book.register(alert, key: key, template: template, timings: timings, now: nowMilliseconds, leaseFor: lease)
+            decision.value = book.register(
+                alert,
+                key: key,
+                template: template,
+                timings: timings,
+                silences: silences,
+                now: nowMilliseconds,
+                leaseFor: lease
+            )
             return book.json
         }
         guard let registration = decision.value else { return .retry(after: nil, reason: "the alert group state was not updated") }
@@ -151,7 +169,7 @@ public struct AlertPlugin: BotPlugin {
             // second, and this alert is then already delivered.
             let soon = min(AlertTime.date(until), context.now().addingTimeInterval(1))
             return .deferred(until: soon, reason: "another action is sending the group's message to \(receiverName)")
-        case .flush(let alerts, let sequence, let instance):
+        case .flush(let alerts, let silenced, let sequence, let instance):
             let message = AlertMessage(
                 receiver: receiverName,
                 rule: request.rule,
@@ -161,12 +179,19 @@ public struct AlertPlugin: BotPlugin {
                 instance: instance,
                 sequence: sequence
             )
-            return try await flush(message, via: receiver, key: key, context: context)
+            return try await flush(message, via: receiver, key: key, silenced: silenced, context: context)
         }
     }
 
     /// Sends the group's message under the lease this action holds, then records how it went.
-    private func flush(_ message: AlertMessage, via receiver: AlertReceiver, key: String, context: PluginContext) async throws -> ActionOutcome {
+    /// `silenced` alerts were left out of the message for a silence; the outcome says so.
+    private func flush(
+        _ message: AlertMessage,
+        via receiver: AlertReceiver,
+        key: String,
+        silenced: Int,
+        context: PluginContext
+    ) async throws -> ActionOutcome {
         let delivery = await receiver.deliver(message, context: context)
         let holder = context.idempotencyKey
         let now = AlertTime.milliseconds(context.now())
@@ -178,7 +203,8 @@ public struct AlertPlugin: BotPlugin {
                 book.markDelivered(alerts, key: key, holder: holder, now: now)
                 return book.json
             }
-            return .done("sent \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") to \(message.receiver) in one message")
+            let leftOut = silenced == 0 ? "" : "; \(silenced) silenced \(silenced == 1 ? "alert" : "alerts") left out"
+            return .done("sent \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") to \(message.receiver) in one message\(leftOut)")
         case .transient(let retryAfter, let reason):
             let notBefore = retryAfter.map(AlertTime.milliseconds)
             try await context.state.update(AlertGroupBook.stateKey) { current in
@@ -199,10 +225,10 @@ public struct AlertPlugin: BotPlugin {
         }
     }
 
-    /// The first silence, from the config or from state, in force now and matching the event.
-    private func activeSilence(matching scope: JSON, state: any PluginState, now: Date) async throws -> AlertSilence? {
+    /// The silences, from the config and from state, in force now.
+    private func activeSilences(state: any PluginState, now: Date) async throws -> [AlertSilence] {
         let stored = AlertSilence.decode(try await state.get(AlertSilence.stateKey))
-        return (configuration.silences + stored).first { $0.isActive(at: now) && $0.matches(scope) }
+        return (configuration.silences + stored).filter { $0.isActive(at: now) }
     }
 
     /// `group_by` as paths: a list (or one path written alone); nil when it is something else.

@@ -163,12 +163,45 @@ public struct InvitePlugin: BotPlugin {
         }
         let verb = request.action == "resend" ? "resend" : "cancel"
         if context.dryRun { return .done("would \(verb) invitation \(invitation.uid) of \(email) to \(organization)") }
-        if request.action == "resend" {
-            try await context.avala.resendInvitation(organization: organization, uid: invitation.uid)
-            return .done("resent invitation \(invitation.uid) to \(email)")
+        if request.action == "resend" { return try await resend(invitation, email: email, organization: organization, context: context) }
+        do {
+            try await context.avala.cancelInvitation(organization: organization, uid: invitation.uid)
+        } catch let error as ActionError where error.isPermanent {
+            // The client sends a cancel again after a lost answer, and Avala refuses to cancel what is no
+            // longer pending: if it is gone, what this action was for holds.
+            let still = try await context.avala.pendingInvitations(organization: organization)
+            guard !still.contains(where: { $0.uid == invitation.uid }) else { throw error }
+            return .skipped(
+                "invitation \(invitation.uid) of \(email) is no longer pending "
+                    + "(cancelled by a request whose answer was lost, or accepted meanwhile)"
+            )
         }
-        try await context.avala.cancelInvitation(organization: organization, uid: invitation.uid)
         return .done("cancelled invitation \(invitation.uid) of \(email)")
+    }
+
+    /// Sends the invitation's email again, at most once per action: a resend leaves nothing in the API to
+    /// check afterwards, so the intent is saved first, and a later run of the same action that finds it
+    /// (its answer was lost, or the bot stopped before journaling) does not send a second email. A refusal
+    /// (a 4xx, or a pause asked for with `Retry-After`) proves nothing was sent and clears the intent, so
+    /// the retry or a dead-letter retry sends it.
+    private func resend(_ invitation: AvalaInvitation, email: String, organization: String, context: PluginContext) async throws -> ActionOutcome {
+        let intentKey = "resend:\(context.idempotencyKey)"
+        if let intent = try await context.state.get(intentKey), intent["uid"]?.stringValue == invitation.uid {
+            try await context.state.remove(intentKey)
+            return .skipped(
+                "an earlier attempt asked Avala to resend invitation \(invitation.uid) to \(email) and got no answer; "
+                    + "not sent again, so \(email) gets one email at most"
+            )
+        }
+        try await context.state.set(intentKey, ["uid": .string(invitation.uid), "at": .number(context.now().timeIntervalSince1970)])
+        do {
+            try await context.avala.resendInvitation(organization: organization, uid: invitation.uid)
+        } catch let error as ActionError where Self.wasRefused(error) {
+            try await context.state.remove(intentKey)
+            throw error
+        }
+        try await context.state.remove(intentKey)
+        return .done("resent invitation \(invitation.uid) to \(email)")
     }
 
     private func addToTeam(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
@@ -180,10 +213,38 @@ public struct InvitePlugin: BotPlugin {
             team = try await context.state.get("team:\(organization):\(email)")?.stringValue
         }
         guard let team else { return .skipped("no team to add \(email ?? user) to: none given and no invite named one") }
-        if context.dryRun { return .done("would add \(email ?? user) to team \(team) of \(organization)") }
-        try await context.avala.addTeamMember(organization: organization, team: team, userUID: user, role: request.string("role"))
+        let who = email ?? user
+        // Checked first: after a lost answer the person is already in the team, and adding them again is
+        // refused (a permanent failure for something that was done).
+        if try await isInTeam(user, team: team, organization: organization, context: context) {
+            if !context.dryRun, let email { try await context.state.remove("team:\(organization):\(email)") }
+            let note = context.resuming || context.attempt > 0 ? " (added by an earlier attempt)" : ""
+            return .skipped("\(who) is already in team \(team) of \(organization)\(note)")
+        }
+        if context.dryRun { return .done("would add \(who) to team \(team) of \(organization)") }
+        do {
+            try await context.avala.addTeamMember(organization: organization, team: team, userUID: user, role: request.string("role"))
+        } catch let error as ActionError where error.isPermanent {
+            // Refused because someone else (another action, a person) added them in between: what this
+            // action was for holds, so it is not a failure.
+            guard try await isInTeam(user, team: team, organization: organization, context: context) else { throw error }
+            if let email { try await context.state.remove("team:\(organization):\(email)") }
+            return .skipped("\(who) is already in team \(team) of \(organization) (added while this action ran)")
+        }
         if let email { try await context.state.remove("team:\(organization):\(email)") }
-        return .done("added \(email ?? user) to team \(team) of \(organization)")
+        return .done("added \(who) to team \(team) of \(organization)")
+    }
+
+    /// Whether Avala answered `error` without acting: a refusal, or a pause it asked for.
+    private static func wasRefused(_ error: ActionError) -> Bool {
+        switch error.kind {
+        case .permanent: true
+        case .transient(let retryAfter): retryAfter != nil
+        }
+    }
+
+    private func isInTeam(_ user: String, team: String, organization: String, context: PluginContext) async throws -> Bool {
+        try await context.avala.teamMembers(organization: organization, team: team).contains { $0.userUID == user }
     }
 
     private func reconcile(context: PluginContext) async throws -> ActionOutcome {

@@ -11,6 +11,8 @@ public protocol AvalaActions: Sendable {
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation
     func resendInvitation(organization: String, uid: String) async throws
     func cancelInvitation(organization: String, uid: String) async throws
+    /// The members of a team (every page), so that adding someone can first check they are not in it.
+    func teamMembers(organization: String, team: String) async throws -> [AvalaMember]
     func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws
     func removeMember(organization: String, userUID: String) async throws
     func exports(createdSince: Date?) async throws -> [AvalaExport]
@@ -131,24 +133,26 @@ public struct AvalaProject: Hashable, Sendable {
     }
 }
 
-/// The actions of a plugin that declared no Avala scope: every call is refused.
+/// The actions of a plugin that declared no Avala scope: every call is refused, for good (see
+/// ``ScopeError/actionError``).
 public struct NoAvalaActions: AvalaActions {
     public init() {}
-    public func members(organization: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers) }
-    public func members(organization: String, email: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers) }
-    public func pendingInvitations(organization: String) async throws -> [AvalaInvitation] { throw ScopeError(.readMembers) }
+    public func members(organization: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers).actionError }
+    public func members(organization: String, email: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers).actionError }
+    public func pendingInvitations(organization: String) async throws -> [AvalaInvitation] { throw ScopeError(.readMembers).actionError }
     public func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
-        throw ScopeError(.invite)
+        throw ScopeError(.invite).actionError
     }
-    public func resendInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite) }
-    public func cancelInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite) }
+    public func resendInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite).actionError }
+    public func cancelInvitation(organization: String, uid: String) async throws { throw ScopeError(.invite).actionError }
+    public func teamMembers(organization: String, team: String) async throws -> [AvalaMember] { throw ScopeError(.readMembers).actionError }
     public func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
-        throw ScopeError(.manageTeams)
+        throw ScopeError(.manageTeams).actionError
     }
-    public func removeMember(organization: String, userUID: String) async throws { throw ScopeError(.manageMembers) }
-    public func exports(createdSince: Date?) async throws -> [AvalaExport] { throw ScopeError(.readExports) }
-    public func export(uid: String) async throws -> AvalaExport { throw ScopeError(.readExports) }
-    public func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport { throw ScopeError(.createExports) }
-    public func recordChain(exportUID: String, depth: Int, follow: Bool) async throws { throw ScopeError(.createExports) }
-    public func project(uid: String) async throws -> AvalaProject { throw ScopeError(.readProjects) }
+    public func removeMember(organization: String, userUID: String) async throws { throw ScopeError(.manageMembers).actionError }
+    public func exports(createdSince: Date?) async throws -> [AvalaExport] { throw ScopeError(.readExports).actionError }
+    public func export(uid: String) async throws -> AvalaExport { throw ScopeError(.readExports).actionError }
+    public func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport { throw ScopeError(.createExports).actionError }
+    public func recordChain(exportUID: String, depth: Int, follow: Bool) async throws { throw ScopeError(.createExports).actionError }
+    public func project(uid: String) async throws -> AvalaProject { throw ScopeError(.readProjects).actionError }
 }

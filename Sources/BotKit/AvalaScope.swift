@@ -15,4 +15,8 @@ public struct ScopeError: Error, Hashable, Sendable, CustomStringConvertible {
     public var scope: AvalaScope
     public init(_ scope: AvalaScope) { self.scope = scope }
     public var description: String { "this plugin did not declare the Avala scope '\(scope.rawValue)'" }
+
+    /// As the adapters throw it: permanent, since only a new build of the plugin can declare the scope,
+    /// and retrying would fail the same way every time.
+    public var actionError: ActionError { .permanent(description) }
 }

@@ -79,7 +79,7 @@ struct EngineHarness {
 
 /// A plugin for engine tests: it records every call in a shared ledger (its "API"), and behaves as the
 /// `mode` parameter says: `ok`, `fail` (throws), `retry`, `permanent`, `flaky` (throws until the
-/// `succeed_after`-th call), `slow` (takes `delay_ms`).
+/// `succeed_after`-th call), `slow` (takes `delay_ms`), `avala` (calls Avala without a declared scope).
 struct RecordingPlugin: BotPlugin {
     static let name = "record"
     static let actions = [
@@ -126,6 +126,10 @@ struct RecordingPlugin: BotPlugin {
         case "fail": throw TestFailure(message: "boom \(count)")
         case "retry": return .retry(after: nil, reason: "try again (\(count))")
         case "permanent": return .failed("cannot ever work")
+        case "avala":
+            // This plugin declared no Avala scope: its context refuses the call.
+            _ = try await context.avala.members(organization: "acme-ai")
+            return .done("read the members of acme-ai")
         case "flaky":
             let needed = request.parameters["succeed_after"]?.intValue ?? 2
             if count <= needed { throw TestFailure(message: "flaky \(count)") }

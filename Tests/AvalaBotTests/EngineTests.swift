@@ -106,6 +106,30 @@ import Testing
         #expect(RecordingPlugin.calls("\(id)-watch").count == 1)
     }
 
+    /// Calling Avala outside the plugin's declared scopes fails the same way on every attempt: it is
+    /// dead-lettered after one, with the refusal as its reason, instead of being retried.
+    @Test func anUndeclaredAvalaScopeIsDeadLetteredAfterOneAttempt() async throws {
+        let id = "scope-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: reads-members
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)", mode: avala }
+                """
+        )
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest(Self.event(uid: "e-scope"))
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(maxAttempts: 3), logger: harness.logger) {
+            try await harness.until { try await !harness.store.deadLetters(limit: 10).isEmpty }
+        }
+        let dead = try #require(try await harness.store.deadLetters(limit: 10).first)
+        #expect(dead.attempts == 1)
+        #expect(dead.detail == "this plugin did not declare the Avala scope 'read_members'")
+        #expect(RecordingPlugin.calls(id).count == 1)
+    }
+
     @Test func anActionDeadLetteredWhileHandlingABotEventOtherThanADeadLetterRaisesOne() async throws {
         let id = "roster-\(UUID().uuidString)"
         let harness = try await EngineHarness(

@@ -125,4 +125,49 @@ import Testing
             #expect(try await Self.exports(harness).count == before + 1)
         }
     }
+
+    /// Avala refuses the export, so the action is dead-lettered; by the time someone retries it, another
+    /// export of the same project and format exists. The refusal proved nothing was created: the retry
+    /// starts a new export instead of adopting that one.
+    @Test func aDeadLetterRetryAfterARefusalDoesNotAdoptAnotherExport() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                rules:
+                  - name: reexport
+                    on: export.completed
+                    do:
+                      - export: { project: "{{export.projects.0}}", format: yolo }
+                """
+            let project = SimulatorSeed.UID.activeProject
+            let before = try await Self.exports(harness).count
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", status: 400, count: 1))
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportCompleted,
+                        body: ["uid": "x-1", "status": "exported", "format": "coco", "projects": [.string(project)]],
+                        source: "test",
+                        deliveryID: "refused-1"
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").first?.isFinal == true }
+                let dead = try #require(try await BotRun.steps(assembly.store, plugin: "export").first)
+                #expect(dead.status == .dead, "\(dead.status): \(dead.detail ?? "")")
+
+                let theirs = try await harness.withClient { client in
+                    try await client.createExport(.documented(name: "someone else's", format: "yolo", projects: [project]))
+                }
+                #expect(try await assembly.store.retryDeadLetter(stepID: dead.stepID, now: Date()))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").first?.status == .done }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "export").first)
+                #expect(step.detail?.hasPrefix("started export") == true, "\(step.detail ?? "")")
+                #expect(step.detail?.contains(theirs.uid) == false, "\(step.detail ?? "")")
+            }
+            #expect(try await Self.exports(harness).count == before + 2)
+        }
+    }
 }

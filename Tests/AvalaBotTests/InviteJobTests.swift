@@ -218,4 +218,107 @@ import Testing
             #expect(!members.contains { $0.userUID == extra.userUID })
         }
     }
+
+    static func posts(_ harness: SimulatorHarness, endingWith suffix: String) async -> Int {
+        await harness.simulator.requests().filter { $0.method == "POST" && $0.path.hasSuffix(suffix) }.count
+    }
+
+    /// Avala adds carol to the team but the answer never arrives: the retry finds her in the team and is
+    /// content, instead of adding her again and being refused (a dead letter for something that was done).
+    @Test func aLostAnswerToAddToTeamLeavesOneMembershipAndNoDeadLetter() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let members = try await harness.withClient { client in try await client.members(organization: "acme-ai").collect() }
+            let carol = try #require(members.first { $0.email == "carol@acme.ai" }?.userUID)
+            let config = """
+                plugins:
+                  invite: { allowed_domains: [acme.ai] }
+                rules:
+                  - name: onto-reviewers
+                    on: member.joined
+                    do:
+                      - invite.add_to_team: { organization: acme-ai, user: "{{member.user_uid}}", team: reviewers }
+                """
+            await harness.simulator.injectFault(
+                Fault(pathPrefix: "/organizations/acme-ai/teams/reviewers/members/", method: "POST", count: 1, dropAfterHandling: true)
+            )
+            try await bot.run(config) { assembly, _ in
+                let joined = EventNormalizer.normalize(
+                    type: .memberJoined,
+                    body: ["organization": "acme-ai", "member": ["user_uid": .string(carol), "email": "carol@acme.ai", "role": "member"]],
+                    source: "test",
+                    deliveryID: "team-1"
+                )
+                _ = try await assembly.store.ingest(joined)
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
+                #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
+                #expect(step.detail == "\(carol) is already in team reviewers of acme-ai (added by an earlier attempt)", "\(step.detail ?? "")")
+            }
+            let team = try await harness.withClient { client in try await client.teamMembers(organization: "acme-ai", team: "reviewers").collect() }
+            #expect(team.map(\.userUID) == [carol])
+            #expect(await Self.posts(harness, endingWith: "/teams/reviewers/members/") == 1)
+        }
+    }
+
+    /// Avala resends the invitation but the answer never arrives: the retry does not send a second email.
+    @Test func aLostAnswerToResendDoesNotSendASecondEmail() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                plugins:
+                  invite: { allowed_domains: [acme.ai] }
+                rules:
+                  - name: nudge-dave
+                    on: member.joined
+                    do:
+                      - invite.resend: { organization: acme-ai, email: dave@acme.ai }
+                """
+            let resend = "/organizations/acme-ai/invitations/\(SimulatorSeed.UID.pendingInvitation)/resend/"
+            await harness.simulator.injectFault(Fault(pathPrefix: resend, method: "POST", count: 1, dropAfterHandling: true))
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "resend-1"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
+                #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
+                #expect(step.detail?.contains("got no answer; not sent again") == true, "\(step.detail ?? "")")
+            }
+            #expect(await Self.posts(harness, endingWith: resend) == 1)
+        }
+    }
+
+    /// Avala cancels the invitation but the answer never arrives; the client sends the cancel again and
+    /// Avala refuses it (the invitation is no longer pending). What the action was for holds: it is not
+    /// dead-lettered.
+    @Test func aLostAnswerToCancelIsNotADeadLetter() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                plugins:
+                  invite: { allowed_domains: [acme.ai] }
+                rules:
+                  - name: withdraw-dave
+                    on: member.joined
+                    do:
+                      - invite.cancel: { organization: acme-ai, email: dave@acme.ai }
+                """
+            let cancel = "/organizations/acme-ai/invitations/\(SimulatorSeed.UID.pendingInvitation)/cancel/"
+            await harness.simulator.injectFault(Fault(pathPrefix: cancel, method: "POST", count: 1, dropAfterHandling: true))
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "cancel-1"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
+                #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
+                #expect(step.detail?.contains("is no longer pending") == true, "\(step.detail ?? "")")
+            }
+            let invitations = try await harness.simulator.allInvitations(organization: "acme-ai")
+            #expect(invitations.first { $0.uid == SimulatorSeed.UID.pendingInvitation }?.status == .cancelled)
+        }
+    }
 }

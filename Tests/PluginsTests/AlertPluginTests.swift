@@ -155,6 +155,58 @@ import Testing
         #expect(!silence.matches(["export": ["uid": "e-1"]]))
     }
 
+    /// A silence added while an alert waits in its group keeps that alert out of the group's message,
+    /// even though the message is flushed by another action whose own alert is not silenced.
+    @Test func aSilenceAddedWhileAnAlertWaitsKeepsItOutOfTheGroupsMessage() async throws {
+        let fixture = try AlertFixture()
+        let staging = Event.exportFailure("e-1", project: "staging-x")
+        let prod = Event.exportFailure("e-2", project: "prod-cats")
+        #expect(try await fixture.send("staging export failed", key: "k1", event: staging).name == "deferred")
+        fixture.clock.advance(by: 5)
+        #expect(try await fixture.send("prod export failed", key: "k2", event: prod).name == "deferred")
+        fixture.clock.advance(by: 5)
+        try await AlertSilence.add(
+            AlertSilence(matchers: ["project.name": "staging-*"], until: AlertFixture.start.addingTimeInterval(3_600), comment: "staging rebuild"),
+            to: fixture.state,
+            now: fixture.clock.now
+        )
+
+        fixture.clock.advance(by: 20)
+        let flushed = try await fixture.send("prod export failed", key: "k2", event: prod)
+        #expect(flushed == .done("sent 1 alert to ops-slack in one message; 1 silenced alert left out"))
+        let request = try #require(fixture.http.requests.soleElement)
+        let sections = try request.decodedBody()["blocks"]?.arrayValue?.filter { $0["type"] == "section" }.compactMap {
+            $0[path: "text.text"]?.stringValue
+        }
+        #expect(sections == ["prod export failed"])
+
+        // The held-back alert's own action says why, truthfully: it was not sent.
+        let held = try await fixture.send("staging export failed", key: "k1", event: staging)
+        #expect(held.name == "skipped" && held.detail.contains("(staging rebuild)"))
+        #expect(fixture.http.requests.count == 1)
+    }
+
+    /// An alert another action's message carried was sent: a silence added afterwards must not make its
+    /// own action's journal say it was silenced.
+    @Test func anAlertSentBeforeASilenceBeganIsJournaledAsDelivered() async throws {
+        let fixture = try AlertFixture()
+        let staging = Event.exportFailure("e-1", project: "staging-x")
+        let prod = Event.exportFailure("e-2", project: "prod-cats")
+        _ = try await fixture.send("staging export failed", key: "k1", event: staging)
+        _ = try await fixture.send("prod export failed", key: "k2", event: prod)
+        fixture.clock.advance(by: 30)
+        #expect(try await fixture.send("prod export failed", key: "k2", event: prod) == .done("sent 2 alerts to ops-slack in one message"))
+        try await AlertSilence.add(
+            AlertSilence(matchers: ["project.name": "staging-*"], until: AlertFixture.start.addingTimeInterval(3_600)),
+            to: fixture.state,
+            now: fixture.clock.now
+        )
+
+        fixture.clock.advance(by: 1)
+        let late = try await fixture.send("staging export failed", key: "k1", event: staging)
+        #expect(late == .done("delivered in a group message to ops-slack at 2026-01-01T00:00:30.000Z"))
+    }
+
     // MARK: Grouping
 
     @Test func groupWaitDefersThenOneSlackMessageInBlockKit() async throws {

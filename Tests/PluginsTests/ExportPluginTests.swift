@@ -71,6 +71,53 @@ import Testing
         #expect(try await state.get("intent:event-1/rule/0") == nil)
     }
 
+    /// Another export of the same project and format made an hour later is someone else's: the retry
+    /// adopts the one its own lost request created.
+    @Test func aRetryAdoptsItsOwnExportNotALaterOneOfTheSameProjectAndFormat() async throws {
+        let avala = FakeAvalaActions()
+        avala.loseNextCreateAnswer.withLock { $0 = true }
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo"])
+        await #expect(throws: FakeAvalaActions.FakeLostAnswer.self) {
+            try await plugin.perform(request, context: .test(avala: avala, state: state, now: { Date() }))
+        }
+        avala.world.withLock {
+            $0.exports.append(
+                AvalaExport(uid: "theirs", status: "requested", format: "yolo", projects: ["p1"], createdAt: Date().addingTimeInterval(3_600))
+            )
+        }
+        let again = try await plugin.perform(
+            request,
+            context: .test(avala: avala, state: state, attempt: 1, now: { Date().addingTimeInterval(7_200) })
+        )
+        #expect(again == .done("adopted export exp-1 of project p1, created by an earlier attempt (chain depth 1)"))
+    }
+
+    /// The intent of a request that never reached Avala, found a day later (a dead-letter retry): a newer
+    /// export of the same project and format is not this action's, and a new one is started.
+    @Test func anIntentFoundADayLaterDoesNotAdoptANewerExport() async throws {
+        let avala = FakeAvalaActions()
+        avala.loseNextCreateAnswer.withLock { $0 = true }
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo"])
+        await #expect(throws: FakeAvalaActions.FakeLostAnswer.self) {
+            try await plugin.perform(request, context: .test(avala: avala, state: state, now: { Date() }))
+        }
+        let later = Date().addingTimeInterval(86_400)
+        avala.world.withLock { world in
+            // The request timed out before Avala saw it: nothing of this action's exists.
+            world.exports.removeAll { $0.uid == "exp-1" }
+            world.exports.append(
+                AvalaExport(uid: "theirs", status: "requested", format: "yolo", projects: ["p1"], createdAt: later.addingTimeInterval(-600))
+            )
+        }
+        let again = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: { later }))
+        #expect(again.name == "done" && again.detail.hasPrefix("started export exp-2 of project p1"), "\(again)")
+        #expect(avala.calls.count == 2)
+    }
+
     @Test func retryFailedWaitsItsBackoffThenReExportsUpToTimes() async throws {
         let avala = FakeAvalaActions()
         let state = MemoryPluginState()

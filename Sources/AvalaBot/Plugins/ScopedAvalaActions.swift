@@ -15,9 +15,10 @@ struct ScopedAvalaActions: AvalaActions {
     /// How far back `exports(createdSince:)` pages at most (newest first).
     var maxExportPages = 5
 
+    /// Both refusals are permanent: neither an undeclared scope nor a dry run changes between attempts.
     private func require(_ scope: AvalaScope, changes: Bool = false) throws {
-        guard scopes.contains(scope) else { throw ScopeError(scope) }
-        if changes, dryRun { throw DryRunRefusal(scope: scope) }
+        guard scopes.contains(scope) else { throw ScopeError(scope).actionError }
+        if changes, dryRun { throw ActionError.permanent(DryRunRefusal(scope: scope).description) }
     }
 
     func members(organization: String) async throws -> [AvalaMember] {
@@ -60,6 +61,13 @@ struct ScopedAvalaActions: AvalaActions {
     func cancelInvitation(organization: String, uid: String) async throws {
         try require(.invite, changes: true)
         try await translated { try await client.cancelInvitation(organization: organization, uid: uid) }
+    }
+
+    func teamMembers(organization: String, team: String) async throws -> [AvalaMember] {
+        try require(.readMembers)
+        return try await translated { try await client.teamMembers(organization: organization, team: team).collect() }.map { member in
+            AvalaMember(userUID: member.userUID, email: member.email, username: member.username, role: member.role)
+        }
     }
 
     func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {

@@ -60,6 +60,14 @@ final class FakeAvalaActions: AvalaActions {
         }
     }
 
+    func teamMembers(organization: String, team: String) async throws -> [AvalaMember] {
+        world.withLock { world in
+            world.calls.filter { $0.hasPrefix("team \(organization) \(team) ") }.map {
+                AvalaMember(userUID: String($0.split(separator: " ").last ?? ""), email: nil)
+            }
+        }
+    }
+
     func addTeamMember(organization: String, team: String, userUID: String, role: String?) async throws {
         world.withLock { $0.calls.append("team \(organization) \(team) \(userUID)") }
     }
