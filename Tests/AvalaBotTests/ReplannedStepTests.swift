@@ -65,4 +65,48 @@ import Testing
         #expect(raised.event.data["reason"]?.stringValue == step.detail)
         #expect(raised.event.data["original"]?["id"]?.stringValue == eventID)
     }
+
+    /// A rule that does not match on one pass (its `where` reads enriched data, and the API was down)
+    /// but matches again later: the step waits with backoff instead of being dead-lettered, and runs
+    /// once the rule produces it again.
+    @Test func aStepWhoseRuleStopsMatchingForAWhileWaitsAndRunsAgain() async throws {
+        let id = "comeback-\(UUID().uuidString)"
+        func rules(_ format: String) -> String {
+            """
+            rules:
+              - name: coco-only
+                on: export.completed
+                where: { "export.format": \(format) }
+                do:
+                  - record: { id: "\(id)", mode: flaky, succeed_after: 1 }
+            """
+        }
+        let harness = try await EngineHarness(rules: rules("coco"))
+        defer { harness.removeFiles() }
+        let matching = harness.loaded.rules
+        let notMatching = EngineHarness.rules(rules("yolo"))
+        let provider = RuleSetProvider(matching)
+        let firstFailure = CrashSwitch()
+        let dispatcher = harness.dispatcher(
+            maxAttempts: 5,
+            environment: DispatcherEnvironment(
+                random: { 0 },
+                afterPerform: { _ in if firstFailure.trip() { provider.replace(with: notMatching) } }
+            ),
+            rules: provider
+        )
+        let result = try await harness.store.ingest(EngineTests.event(uid: "e-comeback"))
+        let eventID = EngineTests.id(result)
+        try await ServiceGroupRunner.whileRunning(dispatcher, logger: harness.logger) {
+            // The failed call, then at least one pass on which the rule did not match.
+            try await harness.until { (try await harness.store.steps(eventID: eventID).first?.attempts ?? 0) >= 2 }
+            provider.replace(with: matching)
+            try await harness.until { try await harness.store.event(id: eventID)?.status == .done }
+        }
+        let step = try #require(try await harness.store.steps(eventID: eventID).first)
+        #expect(step.status == .done)
+        #expect(RecordingPlugin.calls(id).count == 2)
+        #expect(try await harness.store.deadLetters(limit: 10).isEmpty)
+        #expect(try await !harness.store.recentEvents(limit: 10, since: nil).contains { $0.event.type == .botActionDeadLettered })
+    }
 }

@@ -54,7 +54,9 @@ extension Dispatcher {
                     wakeAt = min(wakeAt ?? due, due)
                     continue
                 }
-                try await abandon(step, rules: current, event: event, logger: logger)
+                if let next = try await abandon(step, rules: current, event: event, logger: logger) {
+                    wakeAt = min(wakeAt ?? next, next)
+                }
             }
             try await store.finish(eventID: event.id, result: wakeAt.map(EventResult.pendingUntil) ?? .done)
             stale.succeeded(eventID: event.id)
@@ -223,28 +225,48 @@ extension Dispatcher {
         return [Self.deadLetterEvent(stepID: stepID, plan: plan, reason: reason, original: event, at: now)]
     }
 
-    /// Dead-letters a journaled step that the rules, re-checking the event, no longer produce: it would
+    /// Handles a journaled step that the rules, re-checking the event, no longer produce: it would
     /// otherwise never be looked at again, neither run nor reported.
-    private func abandon(_ step: StepRecord, rules: RuleSet, event: Event, logger eventLogger: Logger) async throws {
+    ///
+    /// A rule that is gone, or has no such action any more, will not produce it again: dead-lettered at
+    /// once. A rule that no longer matches or is throttled may match again: the event's enrichment can
+    /// have failed this time (the API down), which must not turn a retry into a dead letter. Such a step
+    /// waits with backoff, counting attempts, and is dead-lettered once they run out.
+    ///
+    /// - Returns: when to look at the step again, or nil once it is dead-lettered.
+    private func abandon(_ step: StepRecord, rules: RuleSet, event: Event, logger eventLogger: Logger) async throws -> Date? {
         var logger = eventLogger
         logger[metadataKey: "rule.name"] = "\(step.rule)"
         logger[metadataKey: "plugin.name"] = "\(step.plugin)"
         logger[metadataKey: "action.name"] = "\(step.action)"
         let plan = PlannedAction(rule: step.rule, actionIndex: step.actionIndex, plugin: step.plugin, action: step.action, parameters: [:])
         let why: String
+        var mayComeBack = false
         if !rules.names.contains(step.rule) {
             why = "rule '\(step.rule)' is no longer in the config"
         } else if !rules.matchingRules(for: event).contains(step.rule) {
             why = "rule '\(step.rule)' no longer matches the event"
+            mayComeBack = true
         } else if rules.plan(for: event).contains(where: { $0.rule == step.rule && $0.actionIndex == step.actionIndex }) {
             why = "rule '\(step.rule)' is throttled"
+            mayComeBack = true
         } else {
             why = "rule '\(step.rule)' has no action \(step.actionIndex) any more"
+        }
+        let now = environment.now()
+        if mayComeBack, let next = policy.nextAttempt(afterAttempts: step.attempts + 1, requested: nil, now: now, random: environment.random()) {
+            logger.info(
+                "Action waits: its rule does not produce it for this event now",
+                metadata: ["reason": "\(why)", "step.next_attempt": "\(Event.timestamp(next))"]
+            )
+            // The step keeps its last outcome's detail; the attempt counts, so this ends.
+            let waiting = StepOutcome(stepID: step.stepID, status: .retry, detail: step.detail ?? "", nextAttemptAt: next, at: now)
+            _ = try await store.recordOutcome(waiting, raising: [])
+            return next
         }
         var reason = "the rule no longer produces this action for this event: \(why) (step was \(step.status.rawValue)"
         if let detail = step.detail, !detail.isEmpty { reason += ", last: \(detail)" }
         reason += ")"
-        let now = environment.now()
         let raised = deadLettered(stepID: step.stepID, plan: plan, reason: reason, event: event, at: now, logger: logger)
         // Not an attempt of the action: it did not run.
         let outcome = StepOutcome(stepID: step.stepID, status: .dead, detail: reason, countsAsAttempt: false, at: now)
@@ -252,6 +274,7 @@ extension Dispatcher {
         Counter(label: "avala_bot_actions_total", dimensions: [("plugin", step.plugin), ("outcome", StepRecord.Status.dead.rawValue)])
             .increment()
         if !raised.isEmpty { signal.wake() }
+        return nil
     }
 
     static func deadLetterEvent(stepID: String, plan: PlannedAction, reason: String, original: Event, at now: Date) -> Event {
