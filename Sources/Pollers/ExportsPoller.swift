@@ -16,7 +16,8 @@ import Logging
 ///
 /// One export that cannot be read (a 403 for a key without access to it, a body that does not decode)
 /// does not hold back the others: it is logged, kept for the next cycle, and given up after
-/// ``maxFailedReads`` cycles in a row (`failing` counts them).
+/// ``maxFailedReads`` cycles in a row (`failing` counts them). A rate limit, a 5xx or no answer fails
+/// the cycle instead: an outage gives up no export.
 ///
 /// Without `pollers.exports` the same poller runs in *followed-only* mode: no listing, just the exports
 /// the export plugin follows, one GET each every few seconds, and only while any is still open
@@ -32,6 +33,11 @@ public struct ExportsPoller: Poller {
     static let snapshotKey = "exports"
     /// Cycles in a row in which a watched export could not be read before it is no longer watched.
     public static let maxFailedReads = 5
+    /// Answers about one export that another cycle would give again (no access to it, a body that does
+    /// not decode). Anything else — a rate limit, a 5xx, no answer, a key refused — fails the cycle, so
+    /// the poll loop backs off (honouring `Retry-After`) and reports a failing poller, and no export is
+    /// given up for an outage.
+    static let refusesThisExportOnly: Set<AvalaError.Code> = [.forbidden, .decoding, .validation, .http, .invalidRequest]
     /// Written by the export plugin: the exports it created and wants watched until terminal.
     public static let followedKey = "exports.followed"
 
@@ -108,7 +114,7 @@ public struct ExportsPoller: Poller {
                 open.remove(uid)
                 followedDone.insert(uid)
                 continue
-            } catch let error as AvalaError {
+            } catch let error as AvalaError where Self.refusesThisExportOnly.contains(error.code) {
                 let failures = (failedBefore[uid] ?? 0) + 1
                 let givenUp = failures >= Self.maxFailedReads
                 context.logger.warning(

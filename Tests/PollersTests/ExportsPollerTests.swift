@@ -143,6 +143,26 @@ import Testing
         }
     }
 
+    /// An outage (5xx on an export's own URL, after the client's retries) fails the cycle, so the loop
+    /// backs off and reports it; the export stays watched however long it lasts.
+    @Test func anOutageFailsTheCycleAndGivesUpNoExport() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context(), pageSize: 1)
+            _ = try await poller.pollOnce()
+            let older = try await Self.startExport(fixture)
+            _ = try await Self.startExport(fixture)
+            _ = try await poller.pollOnce()
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/exports/\(older.uid)", method: "GET", status: 503, rate: 1))
+            for _ in 0...ExportsPoller.maxFailedReads {
+                await #expect(throws: AvalaError.self) { try await poller.pollOnce() }
+            }
+            await fixture.simulator.clearFaults()
+            try await fixture.simulator.finishExport(uid: older.uid)
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await fixture.events(.exportCompleted).map(\.subject?.uid) == [older.uid])
+        }
+    }
+
     @Test func aSteadyCycleReadsOnePage() async throws {
         try await PollerFixture.with { fixture in
             for _ in 0..<5 { _ = try await Self.startExport(fixture) }
