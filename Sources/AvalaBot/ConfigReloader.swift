@@ -1,4 +1,5 @@
 import BotEngine
+import BotKit
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -75,10 +76,11 @@ final class ConfigReloader: Service, Sendable {
             outcome.applied = true
             let current = running.withLock { $0 }
             outcome.restartNeeded = Self.sectionsNeedingRestart(current, loaded.configuration)
-            if outcome.restartNeeded.contains("listener"), reloadVerification(from: current, to: loaded.configuration) {
-                outcome.restartNeeded.removeAll { $0 == "listener" }
+            if outcome.restartNeeded.contains("listener"), let verified = reloadVerification(from: current, to: loaded.configuration) {
                 outcome.verificationReloaded = true
-                running.withLock { $0.listener = loaded.configuration.listener }
+                running.withLock { $0.listener = verified }
+                // Whatever else changed in `listener` still waits for a restart.
+                if verified == loaded.configuration.listener { outcome.restartNeeded.removeAll { $0 == "listener" } }
             }
             logger.notice(
                 "Config reloaded",
@@ -109,18 +111,20 @@ final class ConfigReloader: Service, Sendable {
         return outcome
     }
 
-    /// A listener whose verification alone changed (a rotated secret) takes the new one at once.
-    /// - Returns: whether it did; false leaves the change to a restart.
-    private func reloadVerification(from old: BotConfiguration, to new: BotConfiguration) -> Bool {
-        guard let listener, let oldSection = old.listener, let newSection = new.listener,
-            oldSection.replacingVerification(with: newSection) == newSection
-        else { return false }
+    /// A listener whose verification changed (a rotated secret) takes the new one at once, for the paths
+    /// it serves, even when other listener settings changed too and wait for a restart: a rotation must
+    /// not wait behind an unrelated change.
+    /// - Returns: the running section with the new verification, or nil when there was none to apply.
+    private func reloadVerification(from old: BotConfiguration, to new: BotConfiguration) -> ListenerSection? {
+        guard let listener, let oldSection = old.listener, let newSection = new.listener else { return nil }
+        let verified = oldSection.replacingVerification(with: newSection)
+        guard verified != oldSection else { return nil }
         do {
-            try listener.reloadVerification(try newSection.listenerConfiguration(environment: loader.environment).paths)
-            return true
+            try listener.reloadVerification(try verified.listenerConfiguration(environment: loader.environment).paths)
+            return verified
         } catch {
             logger.error("Webhook verification not reloaded; the listener keeps its secrets", metadata: ["error": "\(error)"])
-            return false
+            return nil
         }
     }
 
@@ -134,8 +138,12 @@ final class ConfigReloader: Service, Sendable {
         if old.store != new.store { changed.append("store") }
         if old.dispatcher != new.dispatcher { changed.append("dispatcher") }
         if old.log != new.log { changed.append("log") }
-        // The roster's schedule is set up at start, unlike the rest of the plugins' settings.
-        if old.plugins?["invite"]?["roster"]?.json != new.plugins?["invite"]?["roster"]?.json { changed.append("plugins.invite.roster") }
+        // The roster's schedule (what `bot.roster.due` carries, and how often) is set up at start; the rest
+        // of the roster's settings (role, remove_extras) reach the plugin at once, like all plugin settings.
+        func schedule(_ configuration: BotConfiguration) -> [JSON?] {
+            ["every", "organization", "file"].map { configuration.plugins?["invite"]?["roster"]?[$0]?.json }
+        }
+        if schedule(old) != schedule(new) { changed.append("plugins.invite.roster") }
         return changed
     }
 }

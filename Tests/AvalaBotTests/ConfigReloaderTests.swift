@@ -160,9 +160,13 @@ import WebhookListener
                 #expect(try await deliver(signedWith: "old-secret") == 401)
                 #expect(try await deliver(signedWith: "new-secret") == 202)
 
-                // Another bind is not a rotation: it waits for a restart, and the secrets stay.
-                try write(secrets: ["old-secret"], bind: "127.0.0.1:1")
+                // Another bind waits for a restart; it does not hold back a rotation made with it or later.
+                try write(secrets: ["new-secret"], bind: "127.0.0.1:1")
                 #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, restartNeeded: ["listener"]))
+                #expect(try await deliver(signedWith: "new-secret") == 202)
+                try write(secrets: ["new-secret", "third-secret"], bind: "127.0.0.1:1")
+                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, restartNeeded: ["listener"], verificationReloaded: true))
+                #expect(try await deliver(signedWith: "third-secret") == 202)
                 #expect(try await deliver(signedWith: "old-secret") == 401)
             }
         }
@@ -195,11 +199,18 @@ import WebhookListener
     /// The log settings and the invite roster's schedule are set up at start: a change waits for a
     /// restart, and the reload says so. Other plugin settings apply at once.
     @Test func logSettingsAndTheRosterScheduleNeedARestart() throws {
-        func loaded(level: String = "info", every: String = "1h", domains: String = "acme.ai") throws -> BotConfiguration {
+        func loaded(
+            level: String = "info",
+            every: String = "1h",
+            domains: String = "acme.ai",
+            extras: Bool = false
+        ) throws
+            -> BotConfiguration
+        {
             let yaml = """
                 log: { level: \(level) }
                 plugins:
-                  invite: { allowed_domains: [\(domains)], roster: { file: r.csv, organization: acme-ai, every: \(every) } }
+                  invite: { allowed_domains: [\(domains)], roster: { file: r.csv, organization: acme-ai, every: \(every), remove_extras: \(extras) } }
                 rules:
                   - { name: sync, on: bot.roster.due, do: [invite.reconcile: {}] }
                 """
@@ -211,5 +222,7 @@ import WebhookListener
         #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(domains: "\"*\"")).isEmpty)
         #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(level: "debug")) == ["log"])
         #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(every: "30m")) == ["plugins.invite.roster"])
+        // What the plugin reads itself applies at once.
+        #expect(ConfigReloader.sectionsNeedingRestart(running, try loaded(extras: true)).isEmpty)
     }
 }
