@@ -182,15 +182,15 @@ public struct InvitePlugin: BotPlugin {
     /// Sends the invitation's email again, at most once per action: a resend leaves nothing in the API to
     /// check afterwards, so the intent is saved first, and a later run of the same action that finds it
     /// (its answer was lost, or the bot stopped before journaling) does not send a second email. A refusal
-    /// (a 4xx, or a pause asked for with `Retry-After`) proves nothing was sent and clears the intent, so
-    /// the retry or a dead-letter retry sends it.
+    /// (a 4xx, a 429, a 503 from the gateway, or a pause asked for with `Retry-After`) proves nothing was
+    /// sent and clears the intent, so the retry or a dead-letter retry sends it.
     private func resend(_ invitation: AvalaInvitation, email: String, organization: String, context: PluginContext) async throws -> ActionOutcome {
         let intentKey = "resend:\(context.idempotencyKey)"
         if let intent = try await context.state.get(intentKey), intent["uid"]?.stringValue == invitation.uid {
             try await context.state.remove(intentKey)
             return .skipped(
-                "an earlier attempt asked Avala to resend invitation \(invitation.uid) to \(email) and got no answer; "
-                    + "not sent again, so \(email) gets one email at most"
+                "an earlier attempt asked Avala to resend invitation \(invitation.uid) to \(email) and cannot know whether it "
+                    + "was sent (no answer, or an error after Avala took the request); not sent again, so \(email) gets one email at most"
             )
         }
         try await context.state.set(intentKey, ["uid": .string(invitation.uid), "at": .number(context.now().timeIntervalSince1970)])
@@ -235,11 +235,12 @@ public struct InvitePlugin: BotPlugin {
         return .done("added \(who) to team \(team) of \(organization)")
     }
 
-    /// Whether Avala answered `error` without acting: a refusal, or a pause it asked for.
+    /// Whether Avala answered `error` without acting: a refusal, a pause it asked for, or an answer that
+    /// says the request had no effect (a 429, a 503 from its gateway).
     private static func wasRefused(_ error: ActionError) -> Bool {
         switch error.kind {
         case .permanent: true
-        case .transient(let retryAfter): retryAfter != nil
+        case .transient(let retryAfter): retryAfter != nil || error.hadNoEffect
         }
     }
 

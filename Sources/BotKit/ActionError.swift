@@ -23,10 +23,15 @@ public struct ActionError: Error, Hashable, Sendable, CustomStringConvertible {
     public var kind: Kind
     /// What went wrong, for the journal and the dead-letter reason: never a secret.
     public var message: String
+    /// The request certainly had no effect (a 429, or a gateway that says the service did not take it),
+    /// so a plugin guarding against a repeat may send it again. False when that is not known (a 500, a
+    /// connection lost after the request went out); always true for a permanent refusal.
+    public var hadNoEffect: Bool
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, hadNoEffect: Bool = false) {
         self.kind = kind
         self.message = message
+        self.hadNoEffect = hadNoEffect || kind == .permanent
     }
 
     public static func permanent(_ message: String) -> ActionError {
@@ -34,8 +39,8 @@ public struct ActionError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     /// - Parameter retryAfter: seconds; a negative or non-finite value counts as not given.
-    public static func transient(_ message: String, retryAfter: TimeInterval? = nil) -> ActionError {
-        ActionError(.transient(retryAfter: retryAfter.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }), message)
+    public static func transient(_ message: String, retryAfter: TimeInterval? = nil, hadNoEffect: Bool = false) -> ActionError {
+        ActionError(.transient(retryAfter: retryAfter.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }), message, hadNoEffect: hadNoEffect)
     }
 
     public var isPermanent: Bool { kind == .permanent }

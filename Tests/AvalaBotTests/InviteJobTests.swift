@@ -285,9 +285,36 @@ import Testing
                 try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
                 let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
                 #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
-                #expect(step.detail?.contains("got no answer; not sent again") == true, "\(step.detail ?? "")")
+                #expect(step.detail?.contains("cannot know whether it was sent") == true, "\(step.detail ?? "")")
             }
             #expect(await Self.posts(harness, endingWith: resend) == 1)
+        }
+    }
+
+    /// A 503 from Avala's gateway says the resend had no effect: the retry sends it, once.
+    @Test func aResendRefusedByTheGatewayIsSentOnTheRetry() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                plugins:
+                  invite: { allowed_domains: [acme.ai] }
+                rules:
+                  - name: nudge-dave
+                    on: member.joined
+                    do:
+                      - invite.resend: { organization: acme-ai, email: dave@acme.ai }
+                """
+            let resend = "/organizations/acme-ai/invitations/\(SimulatorSeed.UID.pendingInvitation)/resend/"
+            await harness.simulator.injectFault(Fault(pathPrefix: resend, method: "POST", status: 503, count: 1))
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "resend-503"))
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
+                #expect(step.status == .done, "\(step.status): \(step.detail ?? "")")
+            }
+            #expect(await Self.posts(harness, endingWith: resend) == 2)
         }
     }
 

@@ -9,7 +9,11 @@ extension AvalaError {
     /// The client has already retried what it may within a call; what reaches here is for the dispatcher,
     /// including a 429 whose `Retry-After` was too long to wait inside the call.
     var actionError: ActionError? {
-        if isTransient { return .transient(description, retryAfter: retryAfter) }
+        if isTransient {
+            // A 429 was refused, and a 502/503/504 comes from before the service took the request.
+            let hadNoEffect = code == .rateLimited || [502, 503, 504].contains(status ?? 0)
+            return .transient(description, retryAfter: retryAfter, hadNoEffect: hadNoEffect)
+        }
         if let status, (400..<500).contains(status) { return .permanent(description) }
         switch code {
         case .redirect, .invalidRequest, .invalidConfiguration: return .permanent(description)
