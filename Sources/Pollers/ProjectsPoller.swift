@@ -1,7 +1,7 @@
 import AvalaAPI
 import BotEngine
 import BotKit
-import Foundation
+public import Foundation
 import Logging
 
 /// Watches projects: `project.status_changed` and `project.completed` from the status per uid, and where
@@ -10,11 +10,11 @@ import Logging
 /// Metrics cost one call per project, so they are read only for a project whose `updated_at` moved since
 /// the last cycle. A 404 on metrics turns the metrics check off for that project, with one warning: the
 /// endpoint is documented by one source only and may not exist. Any other metrics failure but a rate
-/// limit skips that project's metrics for the cycle (one warning until they are read again) and asks
-/// again next cycle; status events are raised all the same.
+/// limit skips that project's metrics (one warning until they are read again) and asks again after
+/// 1 minute, then 2, 4 … up to an hour; status events are raised all the same.
 ///
 /// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics,
-/// metrics_failed}}}`.
+/// metrics_failed (failures in a row), metrics_retry_at (Unix seconds)}}}`.
 public struct ProjectsPoller: Poller {
     public let context: PollerContext
     /// Completion percentages (0–100) that raise `project.progress` when crossed.
@@ -22,11 +22,20 @@ public struct ProjectsPoller: Poller {
     /// `acceptance_rate` (0–1) below which `project.quality_dropped` is raised.
     public let minAcceptanceRate: Double?
     public let pageSize: Int
+    /// The clock for when to ask again for metrics that failed; tests move it.
+    let now: @Sendable () -> Date
     public var name: String { "projects" }
 
     static let snapshotKey = "projects"
 
-    public init(context: PollerContext, progressThresholds: [Double] = [], minAcceptanceRate: Double? = nil, pageSize: Int = 100) {
+    public init(
+        context: PollerContext,
+        progressThresholds: [Double] = [],
+        minAcceptanceRate: Double? = nil,
+        pageSize: Int = 100,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.now = now
         self.context = context
         self.progressThresholds = progressThresholds.sorted()
         self.minAcceptanceRate = minAcceptanceRate
@@ -86,8 +95,12 @@ public struct ProjectsPoller: Poller {
                 }
             }
             let moved = before?["updated_at"]?.stringValue != updatedAt
-            let failedBefore = entry["metrics_failed"]?.boolValue == true
+            let failures = entry["metrics_failed"]?.intValue ?? (entry["metrics_failed"]?.boolValue == true ? 1 : 0)
+            let failedBefore = failures > 0
             guard watchesMetrics, moved || failedBefore, entry["metrics"]?.boolValue != false else { continue }
+            // After a failure, asked again later and later (1, 2, 4 … 60 minutes): a key without access to
+            // metrics must not spend the shared request budget on every project every cycle.
+            if failedBefore, let retryAt = entry["metrics_retry_at"]?.numberValue, now().timeIntervalSince1970 < retryAt { continue }
             cycle.apiCalls += 1
             let answer: ProjectMetrics?
             do {
@@ -96,16 +109,19 @@ public struct ProjectsPoller: Poller {
                 // The endpoint is optional and per project: one project's failure (403, 5xx, a body that
                 // does not decode) must not hold back every project's status events. It is asked again
                 // next cycle; a rate limit still fails the cycle, so the loop waits as the API asked.
+                let wait = min(3_600, 60 * pow(2, Double(min(failures, 6))))
                 if !failedBefore {
                     context.logger.warning(
-                        "Project metrics could not be read; its progress and quality checks wait for the next cycle",
+                        "Project metrics could not be read; its progress and quality checks wait until they can",
                         metadata: ["poller.name": "\(name)", "project.uid": "\(project.uid)", "error.message": "\(error)"]
                     )
                 }
-                entry["metrics_failed"] = true
+                entry["metrics_failed"] = .number(Double(failures + 1))
+                entry["metrics_retry_at"] = .number(now().timeIntervalSince1970 + wait)
                 continue
             }
             entry["metrics_failed"] = nil
+            entry["metrics_retry_at"] = nil
             guard let metrics = answer else {
                 entry["metrics"] = false
                 context.logger.warning(

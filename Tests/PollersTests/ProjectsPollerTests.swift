@@ -2,7 +2,9 @@ import AvalaAPI
 import AvalaSimulator
 import BotEngine
 import BotKit
+import Foundation
 import Pollers
+import Synchronization
 import Testing
 
 @Suite struct ProjectsPollerTests {
@@ -84,7 +86,8 @@ import Testing
             let high = ProjectMetrics(totalTasks: 100, completedTasks: 60, acceptanceRate: 0.9)
             let forbidden = try await fixture.simulator.createProject(name: "metrics-forbidden", metrics: low)
             let healthy = try await fixture.simulator.createProject(name: "metrics-ok", metrics: low)
-            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50])
+            let clock = Mutex(Date())
+            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50], now: { clock.withLock { $0 } })
             _ = try await poller.pollOnce()
 
             await fixture.simulator.injectFault(Fault(pathPrefix: "/projects/\(forbidden.uid)/metrics", status: 403))
@@ -94,12 +97,18 @@ import Testing
             #expect(Set(try await fixture.events(.projectStatusChanged).compactMap(\.subject?.uid)) == [forbidden.uid, healthy.uid])
             #expect(try await fixture.events(.projectProgress).compactMap(\.subject?.uid) == [healthy.uid])
 
-            // Still refused: asked again, warned once.
-            #expect(try await poller.pollOnce().raised == 0)
-            let warning = "Project metrics could not be read; its progress and quality checks wait for the next cycle"
+            // Not asked again within the minute: one listing call only.
+            #expect(try await poller.pollOnce().apiCalls == 1)
+            // Still refused a minute later: asked again, warned once, then left for two minutes.
+            clock.withLock { $0 += 61 }
+            #expect(try await poller.pollOnce().apiCalls == 2)
+            let warning = "Project metrics could not be read; its progress and quality checks wait until they can"
             #expect(fixture.warnings(warning) == 1)
+            clock.withLock { $0 += 61 }
+            #expect(try await poller.pollOnce().apiCalls == 1)
 
             await fixture.simulator.clearFaults()
+            clock.withLock { $0 += 61 }
             #expect(try await poller.pollOnce().stored == 1)
             #expect(try await fixture.events(.projectProgress).compactMap(\.subject?.uid) == [healthy.uid, forbidden.uid])
         }
