@@ -18,7 +18,12 @@ extension Dispatcher {
             let current = rules.current
             // A rule that already has steps for this event was admitted by its throttle when they began.
             let decided = Set(journal.map(\.rule))
-            let plans = current.plan(for: event, throttle: throttle, now: environment.now(), decided: decided)
+            let (plans, throttled) = current.planWithThrottle(for: event, throttle: throttle, now: environment.now(), decided: decided)
+            // Journaled as skipped, so the rule counts as decided for this event: run again later (another
+            // rule's retry), the event is not admitted then, late, in a newer event's place.
+            for plan in throttled {
+                try await skipThrottled(plan, stepID: Self.stepID(event: event.id, rule: plan.rule, index: plan.actionIndex), event: event)
+            }
             var wakeAt: Date?
             var blockedRules: Set<String> = []
             for plan in plans where !blockedRules.contains(plan.rule) {
@@ -72,6 +77,25 @@ extension Dispatcher {
                 metadata: ["error": "\(error)", "event.due": "\(Event.timestamp(due))"]
             )
         }
+    }
+
+    /// Journals a throttled action as skipped, without running it.
+    private func skipThrottled(_ plan: PlannedAction, stepID: String, event: Event) async throws {
+        let now = environment.now()
+        try await store.recordIntent(
+            StepIntent(
+                stepID: stepID,
+                eventID: event.id,
+                rule: plan.rule,
+                actionIndex: plan.actionIndex,
+                plugin: plan.plugin,
+                action: plan.action,
+                at: now
+            )
+        )
+        let limit = plan.throttle.map { " (\($0.limit)\($0.key.isEmpty ? "" : " for key '\($0.key)'"))" } ?? ""
+        let outcome = StepOutcome(stepID: stepID, status: .skipped, detail: "throttled\(limit)", countsAsAttempt: false, at: now)
+        _ = try await store.recordOutcome(outcome, raising: [])
     }
 
     /// The idempotency key of one action: the same for every retry and after a crash.

@@ -151,6 +151,18 @@ public struct RuleSet: Sendable {
         throttle.admit(plan(for: event), eventID: event.id, now: now, decided: decided)
     }
 
+    /// ``plan(for:throttle:now:decided:)``, with the actions the throttle held back.
+    public func planWithThrottle(
+        for event: Event,
+        throttle: RuleThrottle,
+        now: Date? = nil,
+        decided: Set<String> = []
+    )
+        -> (admitted: [PlannedAction], throttled: [PlannedAction])
+    {
+        throttle.partition(plan(for: event), eventID: event.id, now: now, decided: decided)
+    }
+
     /// Every rule's verdict on the event, for `simulate`: matched with its planned actions, or why not.
     ///
     /// - Parameters:

@@ -107,14 +107,33 @@ public final class RuleThrottle: Sendable {
     ///   per event and rule, so a retry after the window does not take a newer event's place, nor is
     ///   it throttled after it began.
     public func admit(_ actions: [PlannedAction], eventID: String, now: Date? = nil, decided: Set<String> = []) -> [PlannedAction] {
+        partition(actions, eventID: eventID, now: now, decided: decided).admitted
+    }
+
+    /// ``admit(_:eventID:now:decided:)``, also returning the actions it held back, so that the decision
+    /// can be journaled and is not taken again when the event runs again later.
+    public func partition(
+        _ actions: [PlannedAction],
+        eventID: String,
+        now: Date? = nil,
+        decided: Set<String> = []
+    )
+        -> (admitted: [PlannedAction], throttled: [PlannedAction])
+    {
         let time = now ?? self.now()
         var verdicts: [String: Bool] = [:]
-        return actions.filter { action in
-            guard let throttle = action.throttle, !decided.contains(action.rule) else { return true }
-            if let verdict = verdicts[action.rule] { return verdict }
-            let verdict = admit(rule: action.rule, key: throttle.key, limit: throttle.limit, eventID: eventID, now: time)
+        var admitted: [PlannedAction] = []
+        var throttled: [PlannedAction] = []
+        for action in actions {
+            guard let throttle = action.throttle, !decided.contains(action.rule) else {
+                admitted.append(action)
+                continue
+            }
+            let verdict =
+                verdicts[action.rule] ?? admit(rule: action.rule, key: throttle.key, limit: throttle.limit, eventID: eventID, now: time)
             verdicts[action.rule] = verdict
-            return verdict
+            if verdict { admitted.append(action) } else { throttled.append(action) }
         }
+        return (admitted, throttled)
     }
 }

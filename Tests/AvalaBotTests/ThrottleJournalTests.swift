@@ -1,0 +1,42 @@
+import BotEngine
+import BotKit
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// A throttle decides once per event and rule, and the decision is journaled: a throttled action is a
+/// skipped step, so the event run again later (another rule's retry, a restart with empty windows) does
+/// not run it late, in a newer event's place.
+@Suite struct ThrottleJournalTests {
+    @Test func aThrottledActionIsJournaledAsSkippedAndNeverRunsLater() async throws {
+        let id = "throttled-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: page-once
+                    on: export.completed
+                    throttle: { count: 1, per: 1h }
+                    do:
+                      - record: { id: "\(id)" }
+                """
+        )
+        defer { harness.removeFiles() }
+        let first = EngineTests.id(try await harness.store.ingest(EngineTests.event(uid: "e-first")))
+        let second = EngineTests.id(try await harness.store.ingest(EngineTests.event(uid: "e-second")))
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until {
+                let statuses = [try await harness.store.event(id: first)?.status, try await harness.store.event(id: second)?.status]
+                return statuses == [.done, .done]
+            }
+        }
+        #expect(RecordingPlugin.calls(id).count == 1)
+        let ran = try #require(try await harness.store.steps(eventID: first).first)
+        #expect(ran.status == .done)
+        let held = try #require(try await harness.store.steps(eventID: second).first)
+        #expect(held.status == .skipped)
+        #expect(held.detail == "throttled (1 per 1h)")
+        #expect(held.attempts == 0)
+    }
+}
