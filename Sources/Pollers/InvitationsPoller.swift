@@ -51,7 +51,9 @@ public struct InvitationsPoller: Poller {
         }
         for (uid, body) in known.sorted(by: { $0.key < $1.key }) {
             if listing.truncated {
+                // Not read this time: neither missing nor back, so a mark from before carries over.
                 current[uid] = body
+                if missingBefore.contains(uid) { missing.insert(uid) }
                 continue
             }
             let email = body["invited_email"]?.stringValue ?? ""
@@ -59,6 +61,7 @@ public struct InvitationsPoller: Poller {
             guard let accepted = try await isMember(email: email) else {
                 // The search was cut short without an answer: decide next cycle rather than guess.
                 current[uid] = body
+                if missingBefore.contains(uid) { missing.insert(uid) }
                 continue
             }
             if !accepted, !missingBefore.contains(uid) {

@@ -59,4 +59,31 @@ import Testing
             #expect(try await fixture.store.snapshot(key)?["missing"] == nil)
         }
     }
+
+    /// A cut listing reads too little to say whether a missing invitation is back: its mark carries over,
+    /// and the next full listing that misses it reports it.
+    @Test func aCutListingKeepsTheMissingMark() async throws {
+        try await PollerFixture.with { fixture in
+            // Three pages (the simulator's 100 per page): a server quirk can then cut the listing.
+            for index in 0..<201 { _ = try await fixture.client.createInvitation(organization: "acme-ai", email: "p\(index)@acme.ai") }
+            let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            let key = "invitations:acme-ai"
+            _ = try await fixture.store.updateSnapshot(key) { previous in
+                guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
+                invitations["ghost"] = ["uid": "ghost", "invited_email": "ghost@acme.ai", "status": "pending"]
+                state["invitations"] = .object(invitations)
+                state["missing"] = ["ghost"]
+                return .object(state)
+            }
+            await fixture.simulator.setPaginationQuirk(.emptyPages)
+            let cut = try await poller.pollOnce()
+            #expect(cut.truncated)
+            #expect(cut.raised == 0)
+            #expect(try await fixture.store.snapshot(key)?["missing"] == ["ghost"])
+            await fixture.simulator.setPaginationQuirk(nil)
+            #expect(try await poller.pollOnce().stored == 1, "missing from the last full listing and this one")
+            #expect(try await fixture.events(.invitationExpired).map(\.subject?.uid) == ["ghost"])
+        }
+    }
 }
