@@ -39,10 +39,26 @@ final class ExitWatcher: Sendable {
     private func watch() {
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
-        // Checked under the state's lock, where stopGroup sets it: either it is set now, or stopGroup
-        // will find the child reaped and send nothing.
-        if state.withLock({ _ in stopping.withLock { $0 } }) { reapGate.wait() }
-        let (waiter, termination) = state.withLock { state -> (CheckedContinuation<Termination, Never>?, Termination) in
+        // `stopping` is checked in the same critical section as the reap, and stopGroup sets it under the
+        // same lock: either it was set before (and the reap waits for the group's SIGKILL), or the child
+        // is reaped first and stopGroup finds it exited and sends nothing.
+        var gateOpened = false
+        var reaped: (waiter: CheckedContinuation<Termination, Never>?, termination: Termination)?
+        while reaped == nil {
+            reaped = reap(unlessStopping: !gateOpened)
+            if reaped == nil {
+                reapGate.wait()
+                gateOpened = true
+            }
+        }
+        if let reaped { reaped.waiter?.resume(returning: reaped.termination) }
+    }
+
+    /// Reaps the exited child and records how it ended, or does nothing (nil) when `unlessStopping` and a
+    /// group stop is under way.
+    private func reap(unlessStopping: Bool) -> (waiter: CheckedContinuation<Termination, Never>?, termination: Termination)? {
+        state.withLock { state -> (CheckedContinuation<Termination, Never>?, Termination)? in
+            if unlessStopping, stopping.withLock({ $0 }) { return nil }
             var status: Int32 = 0
             var reaped: pid_t
             repeat { reaped = waitpid(pid, &status, 0) } while reaped < 0 && errno == EINTR
@@ -54,7 +70,6 @@ final class ExitWatcher: Sendable {
             state = .exited(termination)
             return (waiter, termination)
         }
-        waiter?.resume(returning: termination)
     }
 
     /// Sends `signal` to the child's process group, so a script's own children go too; false when the
