@@ -23,19 +23,19 @@ struct ScopedAvalaActions: AvalaActions {
 
     func members(organization: String) async throws -> [AvalaMember] {
         try require(.readMembers)
-        return try await translated { try await client.members(organization: organization).collect() }.map(Self.member)
+        return try await translated { try await Self.whole(client.members(organization: organization), listing: "members") }.map(Self.member)
     }
 
     func members(organization: String, email: String) async throws -> [AvalaMember] {
         try require(.readMembers)
         let wanted = email.lowercased()
-        return try await translated { try await client.members(organization: organization, search: email).collect() }
+        return try await translated { try await Self.whole(client.members(organization: organization, search: email), listing: "members") }
             .filter { $0.email?.lowercased() == wanted }.map(Self.member)
     }
 
     func pendingInvitations(organization: String) async throws -> [AvalaInvitation] {
         try require(.readMembers)
-        return try await translated { try await client.invitations(organization: organization).collect() }
+        return try await translated { try await Self.whole(client.invitations(organization: organization), listing: "invitations") }
             .filter { $0.status == nil || $0.status == .pending }
             .map { AvalaInvitation(uid: $0.uid, email: $0.invitedEmail, role: $0.role?.rawValue, status: $0.status?.rawValue) }
     }
@@ -65,7 +65,8 @@ struct ScopedAvalaActions: AvalaActions {
 
     func teamMembers(organization: String, team: String) async throws -> [AvalaMember] {
         try require(.readMembers)
-        return try await translated { try await client.teamMembers(organization: organization, team: team).collect() }.map { member in
+        return try await translated { try await Self.whole(client.teamMembers(organization: organization, team: team), listing: "team members") }.map
+        { member in
             AvalaMember(userUID: member.userUID, email: member.email, username: member.username, role: member.role)
         }
     }
@@ -136,6 +137,21 @@ struct ScopedAvalaActions: AvalaActions {
 
     /// Runs one client call and hands its failure on in BotKit's terms, so that the dispatcher can tell
     /// a refusal (dead-lettered at once) from a pause the server asked for (retried after it).
+    /// Every item of a listing, or a transient failure when the server cut it short (a repeated or
+    /// malformed `next` link, an empty page that still has one): a plugin deciding on what it reads
+    /// (is this address a member, is this invitation pending) must not decide on part of it. The page
+    /// cap is not such a cut: the client logs it, and what was read is what the plugin can know.
+    static func whole<Item>(_ listing: Paginated<Item>, listing what: String) async throws -> [Item] {
+        var items: [Item] = []
+        for try await page in listing.pages {
+            items += page.results
+            if let cut = page.cut, cut != .pageCap {
+                throw ActionError.transient("Avala's \(what) listing stopped before its end (\(cut)); tried again later")
+            }
+        }
+        return items
+    }
+
     private func translated<T>(_ call: () async throws -> T) async throws -> T {
         do {
             return try await call()
