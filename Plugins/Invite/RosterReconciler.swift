@@ -51,6 +51,8 @@ struct RosterReconciler {
         var busy: [String] = []
         var failures: [String] = []
         var locks: [InviteLock] = []
+        var lockByEmail: [String: InviteLock] = [:]
+        var renewedAt = context.now()
         do {
             if !context.dryRun, !toInvite.isEmpty {
                 for entry in toInvite {
@@ -59,6 +61,7 @@ struct RosterReconciler {
                         busy.append(entry.email)
                     } else {
                         locks.append(lock)
+                        lockByEmail[entry.email] = lock
                     }
                 }
                 toInvite.removeAll { busy.contains($0.email) }
@@ -71,6 +74,17 @@ struct RosterReconciler {
             }
             for entry in toInvite {
                 if !context.dryRun {
+                    // A long roster outlasts a lease (each invitation waits for the request budget): the
+                    // remaining leases are renewed well before they expire, so no invite.send takes one
+                    // over meanwhile. One that was lost anyway is left to whoever holds it.
+                    if let ttl = locks.first?.ttl, context.now().timeIntervalSince(renewedAt) > ttl / 3 {
+                        renewedAt = context.now()
+                        for (email, lock) in lockByEmail where try await lock.acquire(now: renewedAt) != nil {
+                            lockByEmail[email] = nil
+                            busy.append(email)
+                        }
+                    }
+                    guard lockByEmail[entry.email] != nil else { continue }
                     do {
                         _ = try await context.avala.invite(organization: organization, email: entry.email, role: entry.role ?? roster.role)
                     } catch let error as ActionError where error.isPermanent {

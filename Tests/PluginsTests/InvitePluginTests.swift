@@ -224,6 +224,40 @@ import Testing
         #expect(try await state.get("lock:o:bo@acme.ai")?["owner"]?.stringValue == "event-9/welcome/0")
     }
 
+    /// A roster that takes longer than a lease (each invitation waits for the request budget) renews
+    /// its leases: an invite.send for the last address, midway, finds it held and leaves it.
+    @Test func aLongReconcileKeepsItsLeases() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "email\naa@acme.ai\nbb@acme.ai\ncc@acme.ai\ndd@acme.ai\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        // Every look at the clock is 30 s later, and each invitation takes 50 s: the roster spans minutes.
+        let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        let now: @Sendable () -> Date = {
+            clock.withLock {
+                $0 += 30
+                return $0
+            }
+        }
+        let competitor = Mutex<[String: String?]>([:])
+        avala.beforeInvite.withLock {
+            $0 = { email in
+                // Each invitation waits for the request budget.
+                clock.withLock { $0 += 50 }
+                guard email == "cc@acme.ai" else { return }
+                let other = InviteLock(state: state, key: "lock:o:dd@acme.ai", owner: "event-9/welcome/0")
+                let holder = try? await other.acquire(now: clock.withLock { $0 })
+                competitor.withLock { $0["dd@acme.ai"] = holder }
+            }
+        }
+        let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
+        _ = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala, state: state, now: now))
+        #expect(avala.calls.count == 4)
+        let holder = competitor.withLock { $0["dd@acme.ai"] }
+        #expect(holder == .some("event-1/rule/0"), "the reconcile still held dd@acme.ai's lease")
+    }
+
     @Test func anAddressListedTwiceIsInvitedOnce() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: file) }

@@ -17,6 +17,8 @@ final class FakeAvalaActions: AvalaActions {
     let world = Mutex(World())
     /// Thrown by the next createExport, after the export was made (a lost answer).
     let loseNextCreateAnswer = Mutex(false)
+    /// Runs before each invitation is made, with its address: what another action does meanwhile.
+    let beforeInvite = Mutex<(@Sendable (String) async -> Void)?>(nil)
 
     init(members: [String: [AvalaMember]] = [:], invitations: [String: [AvalaInvitation]] = [:], exports: [AvalaExport] = []) {
         world.withLock {
@@ -41,7 +43,8 @@ final class FakeAvalaActions: AvalaActions {
     }
 
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
-        world.withLock { world in
+        if let hook = beforeInvite.withLock({ $0 }) { await hook(email) }
+        return world.withLock { world in
             let invitation = AvalaInvitation(uid: "inv-\(world.calls.count)", email: email, role: role, status: "pending")
             world.invitations[organization, default: []].append(invitation)
             world.calls.append("invite \(organization) \(email) \(role)")
