@@ -265,34 +265,24 @@ import Testing
 
     /// Avala resends the invitation but the answer never arrives: the retry does not send a second email.
     @Test func aLostAnswerToResendDoesNotSendASecondEmail() async throws {
-        try await SimulatorHarness.with { harness in
-            let bot = BotRun(harness: harness)
-            defer { bot.removeFiles() }
-            let config = """
-                plugins:
-                  invite: { allowed_domains: [acme.ai] }
-                rules:
-                  - name: nudge-dave
-                    on: member.joined
-                    do:
-                      - invite.resend: { organization: acme-ai, email: dave@acme.ai }
-                """
-            let resend = "/organizations/acme-ai/invitations/\(SimulatorSeed.UID.pendingInvitation)/resend/"
-            await harness.simulator.injectFault(Fault(pathPrefix: resend, method: "POST", count: 1, dropAfterHandling: true))
-            try await bot.run(config) { assembly, _ in
-                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "resend-1"))
-                assembly.dispatcher.signal.wake()
-                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
-                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
-                #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
-                #expect(step.detail?.contains("cannot know whether it was sent") == true, "\(step.detail ?? "")")
-            }
-            #expect(await Self.posts(harness, endingWith: resend) == 1)
-        }
+        let (step, posts) = try await Self.resendToDave(with: Fault(pathPrefix: Self.resendPath, method: "POST", count: 1, dropAfterHandling: true))
+        #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
+        #expect(step.detail?.contains("cannot know whether it was sent") == true, "\(step.detail ?? "")")
+        #expect(posts == 1)
     }
 
     /// A 503 from Avala's gateway says the resend had no effect: the retry sends it, once.
     @Test func aResendRefusedByTheGatewayIsSentOnTheRetry() async throws {
+        let (step, posts) = try await Self.resendToDave(with: Fault(pathPrefix: Self.resendPath, method: "POST", status: 503, count: 1))
+        #expect(step.status == .done, "\(step.status): \(step.detail ?? "")")
+        #expect(posts == 2)
+    }
+
+    static let resendPath = "/organizations/acme-ai/invitations/\(SimulatorSeed.UID.pendingInvitation)/resend/"
+
+    /// Runs a rule that resends dave's pending invitation, with `fault` on the resend: the step as it
+    /// ended, and how many resends Avala received.
+    static func resendToDave(with fault: Fault) async throws -> (step: StepRecord, posts: Int) {
         try await SimulatorHarness.with { harness in
             let bot = BotRun(harness: harness)
             defer { bot.removeFiles() }
@@ -305,16 +295,14 @@ import Testing
                     do:
                       - invite.resend: { organization: acme-ai, email: dave@acme.ai }
                 """
-            let resend = "/organizations/acme-ai/invitations/\(SimulatorSeed.UID.pendingInvitation)/resend/"
-            await harness.simulator.injectFault(Fault(pathPrefix: resend, method: "POST", status: 503, count: 1))
-            try await bot.run(config) { assembly, _ in
-                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "resend-503"))
+            await harness.simulator.injectFault(fault)
+            let step = try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(Self.joined(email: "nina@acme.ai", key: "resend-1"))
                 assembly.dispatcher.signal.wake()
                 try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "invite").first?.isFinal == true }
-                let step = try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
-                #expect(step.status == .done, "\(step.status): \(step.detail ?? "")")
+                return try #require(try await BotRun.steps(assembly.store, plugin: "invite").first)
             }
-            #expect(await Self.posts(harness, endingWith: resend) == 2)
+            return (step, await Self.posts(harness, endingWith: resendPath))
         }
     }
 

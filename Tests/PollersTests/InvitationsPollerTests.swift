@@ -43,13 +43,7 @@ import Testing
             _ = try await poller.pollOnce()
             // As if the last listing had missed `listed`, and had known `ghost`, which the API no longer lists.
             let key = "invitations:acme-ai"
-            _ = try await fixture.store.updateSnapshot(key) { previous in
-                guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
-                invitations["ghost"] = ["uid": "ghost", "invited_email": "ghost@acme.ai", "status": "pending"]
-                state["invitations"] = .object(invitations)
-                state["missing"] = [.string(listed.uid)]
-                return .object(state)
-            }
+            try await Self.rememberGhost(in: fixture, missing: [listed.uid])
             #expect(try await poller.pollOnce().raised == 0, "ghost is missing once; listed is listed again")
             #expect(try await fixture.store.snapshot(key)?["missing"] == [.string("ghost")])
             #expect(try await poller.pollOnce().stored == 1)
@@ -69,13 +63,7 @@ import Testing
             let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
             _ = try await poller.pollOnce()
             let key = "invitations:acme-ai"
-            _ = try await fixture.store.updateSnapshot(key) { previous in
-                guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
-                invitations["ghost"] = ["uid": "ghost", "invited_email": "ghost@acme.ai", "status": "pending"]
-                state["invitations"] = .object(invitations)
-                state["missing"] = ["ghost"]
-                return .object(state)
-            }
+            try await Self.rememberGhost(in: fixture, missing: ["ghost"])
             await fixture.simulator.setPaginationQuirk(.emptyPages)
             let cut = try await poller.pollOnce()
             #expect(cut.truncated)
@@ -84,6 +72,18 @@ import Testing
             await fixture.simulator.setPaginationQuirk(nil)
             #expect(try await poller.pollOnce().stored == 1, "missing from the last full listing and this one")
             #expect(try await fixture.events(.invitationExpired).map(\.subject?.uid) == ["ghost"])
+        }
+    }
+
+    /// Writes into acme-ai's snapshot a pending invitation `ghost` the API does not list, and which
+    /// invitations the last listing missed.
+    static func rememberGhost(in fixture: PollerFixture, missing: [String]) async throws {
+        _ = try await fixture.store.updateSnapshot("invitations:acme-ai") { previous in
+            guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
+            invitations["ghost"] = ["uid": "ghost", "invited_email": "ghost@acme.ai", "status": "pending"]
+            state["invitations"] = .object(invitations)
+            state["missing"] = .array(missing.map(JSON.string))
+            return .object(state)
         }
     }
 }

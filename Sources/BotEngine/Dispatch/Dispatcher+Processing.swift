@@ -82,17 +82,7 @@ extension Dispatcher {
     /// Journals a throttled action as skipped, without running it.
     private func skipThrottled(_ plan: PlannedAction, stepID: String, event: Event) async throws {
         let now = environment.now()
-        try await store.recordIntent(
-            StepIntent(
-                stepID: stepID,
-                eventID: event.id,
-                rule: plan.rule,
-                actionIndex: plan.actionIndex,
-                plugin: plan.plugin,
-                action: plan.action,
-                at: now
-            )
-        )
+        try await store.recordIntent(plan.intent(stepID: stepID, eventID: event.id, at: now))
         let limit = plan.throttle.map { " (\($0.limit)\($0.key.isEmpty ? "" : " for key '\($0.key)'"))" } ?? ""
         let outcome = StepOutcome(stepID: stepID, status: .skipped, detail: "throttled\(limit)", countsAsAttempt: false, at: now)
         _ = try await store.recordOutcome(outcome, raising: [])
@@ -118,17 +108,7 @@ extension Dispatcher {
         let attempts = previous?.attempts ?? 0
         let resuming = previous?.status == .running
         let now = environment.now()
-        try await store.recordIntent(
-            StepIntent(
-                stepID: stepID,
-                eventID: event.id,
-                rule: plan.rule,
-                actionIndex: plan.actionIndex,
-                plugin: plan.plugin,
-                action: plan.action,
-                at: now
-            )
-        )
+        try await store.recordIntent(plan.intent(stepID: stepID, eventID: event.id, at: now))
 
         let outcome: ActionOutcome
         if let empty = plan.emptyRequiredParameter {

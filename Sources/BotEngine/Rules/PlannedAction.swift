@@ -1,4 +1,5 @@
 public import BotKit
+import Foundation
 
 /// One `do:` action of a rule that matched an event, with its parameters rendered: what the dispatcher
 /// runs (after the throttle admits the rule) and what `simulate` prints.
@@ -92,5 +93,12 @@ public struct PlannedAction: Hashable, Sendable {
     /// The request handed to the plugin.
     public func request(for event: Event) -> ActionRequest {
         ActionRequest(action: action, parameters: parameters, event: event, rule: rule, missingPaths: missingPaths)
+    }
+}
+
+extension PlannedAction {
+    /// The journal entry recorded before this action runs (or is skipped) for one event.
+    func intent(stepID: String, eventID: String, at: Date) -> StepIntent {
+        StepIntent(stepID: stepID, eventID: eventID, rule: rule, actionIndex: actionIndex, plugin: plugin, action: action, at: at)
     }
 }
