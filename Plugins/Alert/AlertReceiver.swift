@@ -133,6 +133,9 @@ enum AlertReceiver: Sendable {
         let response: OutboundResponse
         do {
             response = try await context.http.send(OutboundRequest(method: "POST", url: url, headers: headers, body: body, timeout: Self.timeout))
+        } catch let error as ActionError where error.isPermanent {
+            // Refused before sending (a dry run, a URL that is not http): no later attempt goes out either.
+            return .permanent("\(name) not sent: \(Self.redacting(url, in: error.message))")
         } catch {
             return .transient(retryAfter: nil, reason: "\(name) unreachable: \(Self.redacting(url, in: "\(error)"))")
         }

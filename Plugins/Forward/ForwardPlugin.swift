@@ -74,6 +74,10 @@ public struct ForwardPlugin: BotPlugin {
             response = try await context.http.send(OutboundRequest(method: "POST", url: target.url, headers: headers, body: body, timeout: timeout))
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as ActionError where error.isPermanent {
+            // Refused before sending (a dry run, a URL that is not http): no later attempt goes out either.
+            let reason = error.message.replacingOccurrences(of: target.url, with: target.displayURL)
+            return .failed("not forwarded to \(name) (\(target.displayURL)): \(reason)")
         } catch {
             // The client's error may quote the URL, query and all.
             let reason = "\(error)".replacingOccurrences(of: target.url, with: target.displayURL)

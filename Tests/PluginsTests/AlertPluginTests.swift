@@ -421,6 +421,17 @@ import Testing
         #expect(pending?.count == 1)
     }
 
+    @Test func aRefusalBeforeSendingFailsAtOnce() async throws {
+        // What the bot's outbound HTTP throws for a dry run or a URL that is not http(s): no later attempt
+        // would be sent either, so the action fails instead of retrying.
+        let http = RecordingOutboundHTTP { _ in throw ActionError.permanent("dry run: no outbound request was sent") }
+        let fixture = try AlertFixture(http: http)
+        _ = try await fixture.send("first", key: "k1")
+        fixture.clock.advance(by: 30)
+        let outcome = try await fixture.send("first", key: "k1")
+        #expect(outcome == .failed("slack receiver 'ops-slack' not sent: dry run: no outbound request was sent"))
+    }
+
     @Test func twoActionsRacingTheFlushSendOneMessage() async throws {
         // The first sender is held inside its request until the other action has returned (or, were the
         // lease broken, until a second request arrives), so both really are in flight at once.

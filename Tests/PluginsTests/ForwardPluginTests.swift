@@ -148,6 +148,13 @@ import Testing
         #expect(http.requests.count == 1)
     }
 
+    @Test func aRefusalBeforeSendingFailsAtOnce() async throws {
+        // What the bot's outbound HTTP throws for a dry run or a URL that is not http(s).
+        let http = RecordingOutboundHTTP(results: [.failure(ActionError.permanent("refused to send to \(Self.url)"))])
+        let outcome = try await Self.plugin().perform(Self.request, context: Self.context(http))
+        #expect(outcome == .failed("not forwarded to warehouse (https://hooks.example.com): refused to send to https://hooks.example.com"))
+    }
+
     @Test func dryRunSendsNothing() async throws {
         let http = RecordingOutboundHTTP()
         let outcome = try await Self.plugin().perform(Self.request, context: Self.context(http, dryRun: true))

@@ -7,6 +7,9 @@ import NIOHTTP1
 /// Outbound HTTP for plugins that declared it (alert receivers, forward targets), over one shared
 /// AsyncHTTPClient: no redirects followed (a receiver URL must not bounce a signed body elsewhere), the
 /// request's own timeout, and a bounded answer. In a dry run every request is refused.
+///
+/// Both refusals are permanent (``ActionError/permanent(_:)``): neither a dry run nor a URL's scheme
+/// changes between attempts, so the action is dead-lettered at once instead of retried.
 struct HTTPOutbound: OutboundHTTP {
     let client: HTTPClient
     let dryRun: Bool
@@ -20,9 +23,9 @@ struct HTTPOutbound: OutboundHTTP {
     }
 
     func send(_ request: OutboundRequest) async throws -> OutboundResponse {
-        if dryRun { throw OutboundDryRunRefusal() }
+        if dryRun { throw ActionError.permanent(OutboundDryRunRefusal().description) }
         guard let url = URL(string: request.url), let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http" else {
-            throw OutboundURLRefusal(url: request.url)
+            throw ActionError.permanent(OutboundURLRefusal(url: request.url).description)
         }
         var http = HTTPClientRequest(url: request.url)
         http.method = HTTPMethod(rawValue: request.method)

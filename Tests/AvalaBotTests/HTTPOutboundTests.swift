@@ -1,0 +1,49 @@
+import AsyncHTTPClient
+import BotKit
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// The outbound HTTP that alert receivers and forward targets send through: what it refuses before
+/// sending is refused for good, so the dispatcher dead-letters the action instead of retrying it.
+@Suite struct HTTPOutboundTests {
+    @Test func aDryRunAndANonHTTPURLAreRefusedForGoodWithoutARequest() async throws {
+        let server = RecordingServer()
+        let client = HTTPOutbound.makeClient()
+        do {
+            try await server.serve { base in
+                let dryRun = HTTPOutbound(client: client, dryRun: true)
+                let refusal = try await Self.refusal(dryRun, url: base + "/hook")
+                #expect(refusal?.isPermanent == true)
+                #expect(refusal?.message == "dry run: no outbound request was sent")
+
+                let live = HTTPOutbound(client: client, dryRun: false)
+                let scheme = try await Self.refusal(live, url: "ftp://files.example.test/drop/s3cr3t-path")
+                #expect(scheme?.isPermanent == true)
+                #expect(scheme?.message == "refused to send to ftp://files.example.test: only http and https URLs are allowed")
+
+                // The same client does send when nothing forbids it: the refusals above are not the
+                // client failing.
+                let sent = try await live.send(OutboundRequest(method: "POST", url: base + "/hook", body: Data("{}".utf8)))
+                #expect(sent.status == 200)
+            }
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        #expect(server.received.map(\.path) == ["/hook"])
+    }
+
+    /// The `ActionError` that `send` threw, or nil when it sent.
+    private static func refusal(_ http: HTTPOutbound, url: String) async throws -> ActionError? {
+        do {
+            _ = try await http.send(OutboundRequest(method: "POST", url: url, body: Data("{}".utf8)))
+            return nil
+        } catch let error as ActionError {
+            return error
+        }
+    }
+}
