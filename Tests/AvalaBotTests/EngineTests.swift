@@ -213,9 +213,11 @@ import Testing
                 """
         )
         defer { harness.removeFiles() }
+        // The plugin's overlap record is shared by every test in the process: the subject must be this test's own.
+        let same = "same-\(UUID().uuidString)"
         for n in 0..<6 {
             _ = try await harness.store.ingest(
-                Self.event(uid: "same", keys: ["delivery:avala:\(n)"], data: ["export": ["uid": "same", "n": .number(Double(n))]])
+                Self.event(uid: same, keys: ["delivery:avala:\(n)"], data: ["export": ["uid": .string(same), "n": .number(Double(n))]])
             )
             _ = try await harness.store.ingest(Self.event(uid: "other-\(n)", keys: ["delivery:avala:o\(n)"]))
         }
@@ -224,8 +226,8 @@ import Testing
                 try await harness.store.recentEvents(limit: 20, since: nil).allSatisfy { $0.status == .done }
             }
         }
-        #expect(RecordingPlugin.calls("\(id)-same").count == 6)
-        #expect(!RecordingPlugin.overlaps.withLock { $0.contains("export:same") })
+        #expect(RecordingPlugin.calls("\(id)-\(same)").count == 6)
+        #expect(!RecordingPlugin.overlaps.withLock { $0.contains("export:\(same)") })
     }
 
     @Test func gracefulShutdownLetsInFlightWorkFinish() async throws {
