@@ -12,7 +12,12 @@ import Logging
 /// carry the same semantic key as the webhook for the same export, so either source alone is enough and
 /// both together fire once.
 ///
-/// Snapshot `exports`: `{watermark: {uid, created_at}, open: [uid], followed_done: [uid], failing: {uid: n}}`.
+/// Snapshot `exports`: `{watermark: {uid, created_at}, open: [uid], followed_done: [uid], failing: {uid: n},
+/// backlog: {next, floor: {uid, created_at}}}`.
+///
+/// A listing that the page cap cuts before the watermark leaves a *backlog*: the `next` link where the
+/// rest begins and the watermark it must reach (`floor`). Later cycles read on from there with the pages
+/// their own listing left to spare, so a burst of exports larger than the cap is caught up on, not lost.
 ///
 /// One export that cannot be read (a 403 for a key without access to it, a body that does not decode)
 /// does not hold back the others: it is logged, kept for the next cycle, and given up after
@@ -70,9 +75,6 @@ public struct ExportsPoller: Poller {
         let watermarkDate = previous?["watermark"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
 
         // Newest first: the first known export (or an older one, if it was deleted) ends what is new.
-        func atWatermark(_ export: Export) -> Bool {
-            Self.isAtWatermark(export, uid: watermarkUID, date: watermarkDate)
-        }
         var stop: ((Export) -> Bool)?
         if let watermarkUID { stop = { Self.isAtWatermark($0, uid: watermarkUID, date: watermarkDate) } }
         let listing: ListingRead<Export> = try await context.read(
@@ -84,21 +86,55 @@ public struct ExportsPoller: Poller {
 
         var terminal: [Export] = []
         var listed = Set<String>()
-        var pastWatermark = false
-        for export in listing.items {
-            listed.insert(export.uid)
-            pastWatermark = pastWatermark || atWatermark(export)
-            let status = export.status ?? .pending
-            if pastWatermark {
-                // Already handled in an earlier cycle, unless it was still running then.
-                guard open.contains(export.uid), status.isTerminal else { continue }
-                open.remove(export.uid)
-                terminal.append(export)
-            } else if status.isTerminal {
-                // The baseline stays silent about history, but not about exports the bot itself created.
-                if !isBaseline || followed.contains(export.uid) { terminal.append(export) }
+        /// Sorts one stretch of the listing, newest first, that ends where `isKnown` first holds.
+        func take(_ items: [Export], isKnown: (Export) -> Bool) {
+            var pastKnown = false
+            for export in items {
+                listed.insert(export.uid)
+                pastKnown = pastKnown || isKnown(export)
+                let status = export.status ?? .pending
+                if pastKnown {
+                    // Already handled in an earlier cycle, unless it was still running then.
+                    guard open.contains(export.uid), status.isTerminal else { continue }
+                    open.remove(export.uid)
+                    terminal.append(export)
+                } else if status.isTerminal {
+                    // The baseline stays silent about history, but not about exports the bot itself created.
+                    if !isBaseline || followed.contains(export.uid) { terminal.append(export) }
+                } else {
+                    open.insert(export.uid)
+                }
+            }
+        }
+        take(listing.items) { stop?($0) ?? false }
+
+        // What a listing cut short left unread between its last page and the watermark before it: a cut
+        // by the page cap is read on from its `next` link in later cycles, in the pages they have to
+        // spare, down to that watermark (the backlog's floor). Moving the watermark past it would lose
+        // every export there that finished meanwhile.
+        var backlog = previous?["backlog"]?.objectValue
+        var keepWatermark = false
+        if watermarkUID != nil, listing.truncated, !listing.reachedWatermark {
+            if let next = listing.next {
+                // A backlog older still is kept inside the new one: reading on from this cut down to the
+                // oldest floor passes through it (what was read already is known by its key).
+                backlog = ["next": .string(next), "floor": backlog?["floor"] ?? previous?["watermark"] ?? .null]
             } else {
-                open.insert(export.uid)
+                // The server broke its own paging: read the same stretch again next cycle.
+                keepWatermark = true
+            }
+        } else if let stored = backlog {
+            let spare = context.schedule.maxPages - listing.calls
+            if spare > 0 {
+                let read = try await readBacklog(stored, maxPages: spare)
+                cycle.apiCalls += read.calls
+                cycle.truncated = cycle.truncated || read.listing?.truncated == true
+                if let stretch = read.listing {
+                    let floorUID = stored["floor"]?["uid"]?.stringValue
+                    let floorDate = stored["floor"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
+                    take(stretch.items) { Self.isAtWatermark($0, uid: floorUID, date: floorDate) }
+                }
+                backlog = read.remaining
             }
         }
 
@@ -151,14 +187,57 @@ public struct ExportsPoller: Poller {
             "followed_done": .array(followedDone.sorted().map(JSON.string)),
         ]
         if !failing.isEmpty { snapshot["failing"] = .object(failing.mapValues { .number(Double($0)) }) }
-        if let newest = listing.items.first {
+        if let newest = listing.items.first, !keepWatermark {
             snapshot["watermark"] = ["uid": .string(newest.uid), "created_at": .string(ResourceJSON.timestamp(newest.createdAt))]
         } else {
             snapshot["watermark"] = previous?["watermark"] ?? .null
         }
+        if let backlog { snapshot["backlog"] = .object(backlog) }
         cycle.raised = events.count
         cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: .object(snapshot)])
         return cycle
+    }
+
+    /// Reads on in a backlog (`{next, floor}`) for at most `maxPages` pages.
+    ///
+    /// - Returns: the stretch read (nil when nothing could be), the requests sent, and what is left of the
+    ///   backlog: nil once it reached its floor or the listing's end, or when its link is no longer
+    ///   followed (an unusable link, or a cursor the server no longer takes); the same backlog when the
+    ///   server broke its paging; a later `next` when the page cap cut it again.
+    func readBacklog(
+        _ backlog: [String: JSON],
+        maxPages: Int
+    ) async throws
+        -> (listing: ListingRead<Export>?, calls: Int, remaining: [String: JSON]?)
+    {
+        guard let next = backlog["next"]?.stringValue, let continuation = context.client.exports(continuing: next) else {
+            context.logger.warning(
+                "The rest of a cut exports listing cannot be read on; its exports are left to webhooks",
+                metadata: ["poller.name": "\(name)"]
+            )
+            return (nil, 0, nil)
+        }
+        let floorUID = backlog["floor"]?["uid"]?.stringValue
+        let floorDate = backlog["floor"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
+        let read: ListingRead<Export>
+        do {
+            read = try await context.read(continuation, poller: name, maxPages: maxPages) {
+                Self.isAtWatermark($0, uid: floorUID, date: floorDate)
+            }
+        } catch let error as AvalaError where error.code == .notFound {
+            // DRF answers 404 to a cursor it does not take: a link that worked once will not again.
+            context.logger.warning(
+                "The rest of a cut exports listing cannot be read on; its exports are left to webhooks",
+                metadata: ["poller.name": "\(name)", "error": "\(error.message)"]
+            )
+            return (nil, 1, nil)
+        }
+        var remaining: [String: JSON]?
+        if read.truncated, !read.reachedWatermark {
+            remaining = backlog
+            if let later = read.next { remaining?["next"] = .string(later) }
+        }
+        return (read, read.calls, remaining)
     }
 
     /// Followed-only mode: one GET per followed export that is not terminal yet.

@@ -13,6 +13,8 @@ struct ListingRead<Item: Decodable & Sendable>: Sendable {
     var cut: ListingCut?
     /// `stop` matched: everything after is already known.
     var reachedWatermark = false
+    /// The last page's `next` link when the page cap cut the listing: where the rest begins.
+    var next: String?
 }
 
 extension PollerContext {
@@ -20,14 +22,17 @@ extension PollerContext {
     ///
     /// - Parameter stop: for lists ordered newest first, true for the first already-known item; the page
     ///   holding it is the last one read.
+    /// - Parameter maxPages: fewer pages than the schedule's cap, when the cycle already spent some.
     func read<Item: Decodable & Sendable>(
         _ listing: Paginated<Item>,
         poller: String,
+        maxPages: Int? = nil,
         stop: ((Item) -> Bool)? = nil
     ) async throws -> ListingRead<Item> {
         var read = ListingRead<Item>()
+        let cap = maxPages ?? schedule.maxPages
         // The schedule's cap, not the client's: `max_pages` above the client's 50 must read that far.
-        for try await page in listing.limited(toPages: schedule.maxPages).pages {
+        for try await page in listing.limited(toPages: cap).pages {
             read.calls += 1
             read.items.append(contentsOf: page.results)
             if let stop, page.results.contains(where: stop) {
@@ -37,6 +42,7 @@ extension PollerContext {
             if let cut = page.cut {
                 read.truncated = true
                 read.cut = cut
+                if cut == .pageCap { read.next = page.next }
                 break
             }
         }
@@ -44,7 +50,7 @@ extension PollerContext {
             if read.cut == .pageCap {
                 logger.warning(
                     "Listing cut by the page cap; the rest is read next cycle or never",
-                    metadata: ["poller.name": "\(poller)", "pages.max": "\(schedule.maxPages)", "items.count": "\(read.items.count)"]
+                    metadata: ["poller.name": "\(poller)", "pages.max": "\(cap)", "items.count": "\(read.items.count)"]
                 )
             } else {
                 logger.warning(

@@ -4,6 +4,7 @@ import BotEngine
 import BotKit
 import Foundation
 import Pollers
+import TestSupport
 import Testing
 
 @Suite struct ExportsPollerTests {
@@ -159,6 +160,81 @@ import Testing
             try await fixture.simulator.finishExport(uid: older.uid)
             #expect(try await poller.pollOnce().stored == 1)
             #expect(try await fixture.events(.exportCompleted).map(\.subject?.uid) == [older.uid])
+        }
+    }
+
+    @Test func aBurstLargerThanThePageCapIsCaughtUpOnInLaterCycles() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context(maxPages: 2), pageSize: 2)
+            _ = try await poller.pollOnce()
+            var burst: [String] = []
+            for _ in 0..<7 {
+                let export = try await Self.startExport(fixture)
+                try await fixture.simulator.finishExport(uid: export.uid)
+                burst.append(export.uid)
+            }
+            // Two pages of two: the four newest, and a backlog of the rest.
+            let cut = try await poller.pollOnce()
+            #expect(cut.truncated)
+            #expect(cut.stored == 4)
+            let backlog = try await fixture.store.snapshot("exports")?["backlog"]
+            #expect(backlog?["next"]?.stringValue != nil)
+
+            // Each later cycle reads its own first page, then one page on in the backlog.
+            #expect(try await Self.listingPages(fixture) { try await poller.pollOnce().stored } == (2, 2))
+            #expect(try await Self.listingPages(fixture) { try await poller.pollOnce().stored } == (2, 1))
+            let completed = try await fixture.events(.exportCompleted).compactMap(\.subject?.uid)
+            #expect(completed.count == 7)
+            #expect(Set(completed) == Set(burst))
+            #expect(try await fixture.store.snapshot("exports")?["backlog"] == nil)
+
+            // Caught up: one page again, and nothing raised twice.
+            #expect(try await Self.listingPages(fixture) { try await poller.pollOnce().raised } == (1, 0))
+        }
+    }
+
+    /// Pages of `GET /exports/` that `cycle` requested, and what it returned.
+    static func listingPages(_ fixture: PollerFixture, _ cycle: () async throws -> Int) async throws -> (pages: Int, result: Int) {
+        await fixture.simulator.clearRequests()
+        let result = try await cycle()
+        return (await fixture.simulator.requests().count { $0.path.hasSuffix("/exports/") }, result)
+    }
+
+    @Test func aListingTheServerCutsShortKeepsTheWatermarkForTheNextCycle() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context(), pageSize: 2)
+            _ = try await poller.pollOnce()
+            var burst: [String] = []
+            for _ in 0..<5 {
+                let export = try await Self.startExport(fixture)
+                try await fixture.simulator.finishExport(uid: export.uid)
+                burst.append(export.uid)
+            }
+            // The second page comes back empty with a `next`: only the first two are read.
+            await fixture.simulator.setPaginationQuirk(.emptyPages)
+            let cut = try await poller.pollOnce()
+            #expect(cut.truncated)
+            #expect(cut.stored == 2)
+            await fixture.simulator.setPaginationQuirk(nil)
+            #expect(try await poller.pollOnce().stored == 3)
+            #expect(Set(try await fixture.events(.exportCompleted).compactMap(\.subject?.uid)) == Set(burst))
+        }
+    }
+
+    @Test func aBacklogWhoseCursorIsRefusedIsDroppedWithAWarning() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = ExportsPoller(context: fixture.context(), pageSize: 2)
+            _ = try await poller.pollOnce()
+            var snapshot = try #require(try await fixture.store.snapshot("exports")?.objectValue)
+            snapshot["backlog"] = ["next": .string(fixture.harness.baseURL + "/exports/?cursor=not-a-cursor"), "floor": .null]
+            _ = try await fixture.store.ingest([], snapshots: ["exports": .object(snapshot)])
+
+            let export = try await Self.startExport(fixture)
+            try await fixture.simulator.finishExport(uid: export.uid)
+            let cycle = try await poller.pollOnce()
+            #expect(cycle.stored == 1)
+            #expect(fixture.warnings("The rest of a cut exports listing cannot be read on; its exports are left to webhooks") == 1)
+            #expect(try await fixture.store.snapshot("exports")?["backlog"] == nil)
         }
     }
 

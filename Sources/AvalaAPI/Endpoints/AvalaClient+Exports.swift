@@ -43,6 +43,14 @@ extension AvalaClient {
         )
     }
 
+    /// `GET /exports/` from where an earlier listing stopped: `next` is the link of the last page read
+    /// then (``Page/next``), checked like any `next` link. Nil when the link cannot be followed.
+    public func exports(continuing next: String) -> Paginated<Export>? {
+        let first = AvalaRequest(.get, Self.path("exports"))
+        guard let request = followingRequest(after: first, next: next) else { return nil }
+        return paginate(request)
+    }
+
     static func json(_ object: [String: JSONValue]) throws -> Data {
         try AvalaJSON.makeEncoder().encode(object)
     }
