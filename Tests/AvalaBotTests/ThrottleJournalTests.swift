@@ -1,6 +1,8 @@
 import BotEngine
 import BotKit
 import Foundation
+import InMemoryLogging
+import Logging
 import TestSupport
 import Testing
 
@@ -39,5 +41,48 @@ import Testing
         let held = try #require(steps.first { $0.status == .skipped })
         #expect(held.detail == "throttled (1 per 1h)")
         #expect(held.attempts == 0)
+    }
+
+    @Test func aRestartedDispatcherKeepsTheWindowsItsJournalRecorded() async throws {
+        let id = "restart-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: once-per-export
+                    on: export.completed
+                    throttle: { count: 1, per: 1h, key: "{{export.uid}}" }
+                    do:
+                      - record: { id: "\(id)-{{export.uid}}-{{export.n}}" }
+                """
+        )
+        defer { harness.removeFiles() }
+        func ingest(_ uid: String, _ n: Int) async throws -> String {
+            let data: JSON = ["export": ["uid": .string(uid), "n": .number(Double(n))]]
+            return EngineTests.id(try await harness.store.ingest(EngineTests.event(uid: uid, keys: ["delivery:avala:\(uid)-\(n)"], data: data)))
+        }
+        func runUntilDone(_ ids: [String]) async throws {
+            // A new dispatcher each time, with a throttle of its own: what a restarted process has.
+            try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+                try await harness.until {
+                    var statuses: [StoredEvent.Status?] = []
+                    for id in ids { statuses.append(try await harness.store.event(id: id)?.status) }
+                    return statuses.allSatisfy { $0 == .done }
+                }
+            }
+        }
+        let first = try await ingest("e-a", 1)
+        try await runUntilDone([first])
+        #expect(RecordingPlugin.calls("\(id)-e-a-1").count == 1)
+
+        let again = try await ingest("e-a", 2)
+        let other = try await ingest("e-b", 1)
+        try await runUntilDone([again, other])
+        // e-a's window still holds its first event; e-b's window is its own.
+        #expect(RecordingPlugin.calls("\(id)-e-a-2").isEmpty)
+        #expect(RecordingPlugin.calls("\(id)-e-b-1").count == 1)
+        let held = try await harness.store.steps(eventID: again)
+        #expect(held.map(\.status) == [.skipped])
+        #expect(held.first?.detail == "throttled (1 per 1h for key 'e-a')")
+        #expect(harness.logs.entries.contains { $0.message == "Throttle windows refilled from the journal" })
     }
 }

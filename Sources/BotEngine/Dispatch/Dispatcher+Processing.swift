@@ -82,7 +82,7 @@ extension Dispatcher {
     /// Journals a throttled action as skipped, without running it.
     private func skipThrottled(_ plan: PlannedAction, stepID: String, event: Event) async throws {
         let now = environment.now()
-        try await store.recordIntent(plan.intent(stepID: stepID, eventID: event.id, at: now))
+        try await store.recordIntent(plan.intent(stepID: stepID, eventID: event.id, at: now, admitted: false))
         let limit = plan.throttle.map { " (\($0.limit)\($0.key.isEmpty ? "" : " for key '\($0.key)'"))" } ?? ""
         let outcome = StepOutcome(stepID: stepID, status: .skipped, detail: "throttled\(limit)", countsAsAttempt: false, at: now)
         _ = try await store.recordOutcome(outcome, raising: [])

@@ -68,6 +68,7 @@ public final class Dispatcher: Service, Sendable {
         if released > 0 {
             logger.notice("Resuming events left running by a previous run", metadata: ["events.count": "\(released)"])
         }
+        await restoreThrottleWindows()
         let stopping = Shared(false)
         let inFlight = Shared(0)
         let limit = max(1, configuration.concurrency)
@@ -115,6 +116,24 @@ public final class Dispatcher: Service, Sendable {
         } onGracefulShutdown: {
             stopping.withLock { $0 = true }
             self.signal.wake()
+        }
+    }
+
+    /// Refills the throttle's windows from the journal, so that a restart lets no more through than the
+    /// limits allow. A journal that cannot be read leaves them empty, as before there was a journal of
+    /// them: throttles are a courtesy to receivers, not worth refusing to start over.
+    func restoreThrottleWindows() async {
+        let limits = rules.current.throttleLimits
+        guard let longest = limits.values.map(\.per).max() else { return }
+        let now = environment.now()
+        do {
+            let admissions = try await store.throttleAdmissions(since: now.addingTimeInterval(-longest.seconds))
+            let restored = throttle.restore(admissions, limits: limits, now: now)
+            if restored > 0 {
+                logger.info("Throttle windows refilled from the journal", metadata: ["admissions.count": "\(restored)"])
+            }
+        } catch {
+            logger.warning("Cannot read throttle admissions from the journal; throttle windows start empty", metadata: ["error": "\(error)"])
         }
     }
 

@@ -98,7 +98,17 @@ public struct PlannedAction: Hashable, Sendable {
 
 extension PlannedAction {
     /// The journal entry recorded before this action runs (or is skipped) for one event.
-    func intent(stepID: String, eventID: String, at: Date) -> StepIntent {
-        StepIntent(stepID: stepID, eventID: eventID, rule: rule, actionIndex: actionIndex, plugin: plugin, action: action, at: at)
+    /// - Parameter admitted: the throttle admitted the rule (false for a step journaled as throttled).
+    func intent(stepID: String, eventID: String, at: Date, admitted: Bool = true) -> StepIntent {
+        StepIntent(
+            stepID: stepID,
+            eventID: eventID,
+            rule: rule,
+            actionIndex: actionIndex,
+            plugin: plugin,
+            action: action,
+            at: at,
+            throttleKey: admitted ? throttle?.key : nil
+        )
     }
 }

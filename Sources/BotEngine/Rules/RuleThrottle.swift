@@ -5,6 +5,8 @@ import Synchronization
 /// The state of every rule's `throttle`: at most `count` matches per `per` window for each rendered key.
 ///
 /// Sliding windows, kept in memory: for each rule and key, the events admitted during the last `per`.
+/// The journal records each admission with its step (``StepIntent/throttleKey``), and a dispatcher that
+/// starts refills the windows from it (``restore(_:limits:now:)``), so a restart does not reopen them.
 /// An event admitted before is admitted again while its admission is inside the window, so a retry or a
 /// re-run of the same event (and the several actions of one rule) never counts twice. ``RuleSet``
 /// never touches this state: the dispatcher admits what it is about to run, and `simulate` only asks.
@@ -85,6 +87,26 @@ public final class RuleThrottle: Sendable {
             }
             state.windows[windowKey] = window
             return admitted
+        }
+    }
+
+    /// Counts admissions made before (by an earlier run, as the journal kept them) in the windows of the
+    /// rules that still have a throttle, unless they are past their window at `now`.
+    /// - Returns: how many were counted.
+    @discardableResult
+    public func restore(_ admissions: [ThrottleAdmission], limits: [String: Limit], now: Date) -> Int {
+        state.withLock { state in
+            var restored = 0
+            for admission in admissions.sorted(by: { $0.at < $1.at }) {
+                guard let limit = limits[admission.rule], now.timeIntervalSince(admission.at) < limit.per.seconds else { continue }
+                let windowKey = WindowKey(rule: admission.rule, key: admission.key)
+                var window = state.windows[windowKey] ?? Window(per: limit.per.seconds, admitted: [])
+                guard !window.admitted.contains(where: { $0.eventID == admission.eventID }) else { continue }
+                window.admitted.append((admission.eventID, admission.at))
+                state.windows[windowKey] = window
+                restored += 1
+            }
+            return restored
         }
     }
 

@@ -61,6 +61,10 @@ public protocol EventStore: Sendable {
     /// Dead-lettered steps, newest first.
     func deadLetters(limit: Int) async throws -> [StepRecord]
 
+    /// What rules' throttles admitted at or after `since`: one per rule, key and event, from the steps
+    /// that recorded a throttle key (``StepIntent/throttleKey``).
+    func throttleAdmissions(since: Date) async throws -> [ThrottleAdmission]
+
     /// Puts a dead-lettered step back to be run again under its original key, and its event back to
     /// pending now. Returns false when there is no such dead letter.
     func retryDeadLetter(stepID: String, now: Date) async throws -> Bool
@@ -166,8 +170,20 @@ public struct StepIntent: Hashable, Sendable {
     public var plugin: String
     public var action: String
     public var at: Date
+    /// The rendered throttle key when the rule's throttle admitted the event for this step; nil for a
+    /// rule without a throttle, and for a step the throttle held back. Kept from the step's first intent.
+    public var throttleKey: String?
 
-    public init(stepID: String, eventID: String, rule: String, actionIndex: Int, plugin: String, action: String, at: Date) {
+    public init(
+        stepID: String,
+        eventID: String,
+        rule: String,
+        actionIndex: Int,
+        plugin: String,
+        action: String,
+        at: Date,
+        throttleKey: String? = nil
+    ) {
         self.stepID = stepID
         self.eventID = eventID
         self.rule = rule
@@ -175,6 +191,7 @@ public struct StepIntent: Hashable, Sendable {
         self.plugin = plugin
         self.action = action
         self.at = at
+        self.throttleKey = throttleKey
     }
 }
 

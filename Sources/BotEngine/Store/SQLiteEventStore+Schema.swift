@@ -89,6 +89,18 @@ extension SQLiteEventStore {
                     """
             )
         }
+        migrator.registerMigration("v2: throttle admissions in the journal") { db in
+            // Set when a step is first written for a rule its throttle admitted, never updated: a restarted
+            // dispatcher refills its throttle windows from them. Steps are pruned with their events, so a
+            // window longer than store.retention is refilled only as far back as events are kept.
+            try db.execute(
+                sql: """
+                    ALTER TABLE steps ADD COLUMN throttle_key TEXT;
+                    ALTER TABLE steps ADD COLUMN admitted_at REAL;
+                    CREATE INDEX steps_admitted ON steps(admitted_at) WHERE throttle_key IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -274,10 +274,13 @@ public final class SQLiteEventStore: EventStore {
                 sql: """
                     INSERT INTO steps (
                         step_id, event_id, rule, action_index, plugin, action, status, attempts, next_attempt_at, detail,
-                        intent_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'running', 0, NULL, NULL, ?, ?)
+                        intent_at, updated_at, throttle_key, admitted_at)
+                    VALUES (?, ?, ?, ?, ?, ?, 'running', 0, NULL, NULL, ?, ?, ?, ?)
                     """,
-                arguments: [step.stepID, step.eventID, step.rule, step.actionIndex, step.plugin, step.action, at, at]
+                arguments: [
+                    step.stepID, step.eventID, step.rule, step.actionIndex, step.plugin, step.action, at, at, step.throttleKey,
+                    step.throttleKey == nil ? nil : at,
+                ]
             )
         }
     }
@@ -398,6 +401,24 @@ public final class SQLiteEventStore: EventStore {
                 arguments: [limit]
             )
             .map(Self.stepRecord)
+        }
+    }
+
+    public func throttleAdmissions(since: Date) async throws -> [ThrottleAdmission] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT rule, throttle_key, event_id, MIN(admitted_at) AS at FROM steps
+                    WHERE throttle_key IS NOT NULL AND admitted_at >= ?
+                    GROUP BY rule, throttle_key, event_id
+                    ORDER BY at
+                    """,
+                arguments: [Self.seconds(since)]
+            )
+            .map { row in
+                ThrottleAdmission(rule: row["rule"], key: row["throttle_key"], eventID: row["event_id"], at: Self.date(row["at"] as Double))
+            }
         }
     }
 
