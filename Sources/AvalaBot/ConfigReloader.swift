@@ -11,10 +11,11 @@ import WebhookListener
 ///
 /// The new config is checked in full first; with any error the running one stays and the log lists why.
 /// Rules and plugin settings (receivers, silences, allowed domains, …) take effect at once; the
-/// certificates are read again for the next connections, and a listener whose verification alone
-/// changed (a rotated webhook secret) verifies with the new one from the next request. Sections that
-/// shape the running services (api, listener, pollers, store, dispatcher, log, and the invite roster's
-/// schedule) are compared with what runs and, when they differ, the log says a restart is needed.
+/// certificates and the client CA bundle are read again (from the paths the listener started with) for
+/// the next connections, and a listener whose verification alone changed (a rotated webhook secret)
+/// verifies with the new one from the next request. Sections that shape the running services (api,
+/// listener, pollers, store, dispatcher, log, and the invite roster's schedule) are compared with what
+/// runs and, when they differ, the log says a restart is needed.
 final class ConfigReloader: Service, Sendable {
     let path: String
     let loader: ConfigLoader
@@ -56,6 +57,8 @@ final class ConfigReloader: Service, Sendable {
         var applied: Bool
         var restartNeeded: [String] = []
         var certificatesReloaded = false
+        /// The client CA bundle (`listener.tls.client_ca`, mTLS) was read again and verifies new connections.
+        var clientCAReloaded = false
         /// The listener's secrets (or scheme, tolerance) changed and were applied without a restart.
         var verificationReloaded = false
         var problems: [String] = []
@@ -95,6 +98,25 @@ final class ConfigReloader: Service, Sendable {
                     metadata: ["config.sections": "\(outcome.restartNeeded.joined(separator: ","))"]
                 )
             }
+            // The listener re-reads its TLS files from the paths it started with, the client CA as well as
+            // the certificate and key: a new `client_ca` path (or mTLS turned on or off) waits for a
+            // restart like the rest of `listener`. Following the new path alone would leave the listener
+            // partly on the new config, which the restart report above cannot describe, and turning mTLS
+            // off must never be a side effect of a reload. Named here because, until the restart, the
+            // file at the old path is what every reload reads.
+            if listener != nil, let runningSection = current.listener, let configuredSection = loaded.configuration.listener,
+                runningSection.tls?.clientCA != configuredSection.tls?.clientCA
+            {
+                let runningClientCA = runningSection.tls?.clientCA
+                let configuredClientCA = configuredSection.tls?.clientCA
+                logger.warning(
+                    "listener.tls.client_ca changed; clients are verified against the bundle at the running path until a restart",
+                    metadata: [
+                        "tls.client_ca.running": "\(runningClientCA ?? "none (mTLS off)")",
+                        "tls.client_ca.configured": "\(configuredClientCA ?? "none (mTLS off)")",
+                    ]
+                )
+            }
         } else {
             outcome.problems = loaded.errors.map(\.description)
             logger.error(
@@ -107,6 +129,16 @@ final class ConfigReloader: Service, Sendable {
         } catch {
             outcome.problems.append("\(error)")
             logger.error("Certificate reload failed; the listener keeps its current certificate", metadata: ["error": "\(error)"])
+        }
+        // Apart from the certificate: a broken certificate must not hold back a new bundle, nor the reverse.
+        do {
+            outcome.clientCAReloaded = try listener?.reloadClientCA() ?? false
+        } catch {
+            outcome.problems.append("\(error)")
+            logger.error(
+                "Client CA reload failed; the listener keeps verifying clients against its current bundle",
+                metadata: ["error": "\(error)"]
+            )
         }
         return outcome
     }

@@ -19,7 +19,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Needs AVALA_API_KEY (or api.api_key). SIGTERM and SIGINT drain in-flight work, then stop. SIGHUP reloads \
             the config (only if the new one is valid: otherwise the running one stays and the log says why) and \
-            the listener's certificates.
+            the listener's certificates and client CA bundle.
             """
     )
 

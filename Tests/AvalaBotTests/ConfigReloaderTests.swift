@@ -7,6 +7,7 @@ import InMemoryLogging
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import TestSupport
 import Testing
 import WebhookListener
@@ -168,6 +169,124 @@ import WebhookListener
                 #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, restartNeeded: ["listener"], verificationReloaded: true))
                 #expect(try await deliver(signedWith: "third-secret") == 202)
                 #expect(try await deliver(signedWith: "old-secret") == 401)
+            }
+        }
+    }
+
+    /// SIGHUP's reload reads the mTLS client CA bundle again, from the path the listener started with:
+    /// CA-2's client is accepted once the bundle holds CA-2, CA-1's is refused. A new `client_ca` path
+    /// waits for a restart and says so; a bundle that cannot be used is a reported problem, and the
+    /// bundle in force stays.
+    @Test func theClientCABundleIsReloadedFromItsPath() async throws {
+        try await SimulatorHarness.with { harness in
+            let certificates = try TestCertificates.make()
+            defer { certificates.remove() }
+            let one = try certificates.makeClientAuthority("one")
+            let two = try certificates.makeClientAuthority("two")
+            let directory = certificates.directory
+            let path = directory.appendingPathComponent("bot.yaml").path
+            let bundle = directory.appendingPathComponent("client-ca.pem").path
+            let otherBundle = directory.appendingPathComponent("other-ca.pem").path
+            @Sendable func write(clientCA: String) throws {
+                let yaml = """
+                    listener:
+                      bind: "127.0.0.1:0"
+                      tls: { cert: "\(certificates.certificatePath)", key: "\(certificates.keyPath)", client_ca: "\(clientCA)" }
+                      verify: { scheme: avala, secrets: ["s3cret"] }
+                    store: { sqlite: "\(directory.appendingPathComponent("store.sqlite").path)" }
+                    rules: []
+                    """
+                try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            @Sendable func copy(_ from: String, to: String) throws {
+                try? FileManager.default.removeItem(atPath: to)
+                try FileManager.default.copyItem(atPath: from, toPath: to)
+            }
+            try copy(one.caPath, to: bundle)
+            try write(clientCA: bundle)
+            let environment = [
+                "AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1",
+            ]
+            let loader = ConfigLoader(environment: environment)
+            let loaded = loader.load(path: path)
+            #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+            var handler = InMemoryLogHandler()
+            handler.logLevel = .info
+            let logs = handler
+            let logger = Logger(label: "client-ca") { _ in handler }
+            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+            defer { Task { await assembly.shutdown() } }
+            let listener = try #require(assembly.listener)
+            let reloader = ConfigReloader(
+                path: path,
+                loaded: loaded,
+                loader: loader,
+                dispatcher: assembly.dispatcher,
+                listener: listener,
+                logger: logger
+            )
+            try await ServiceGroupRunner.whileRunning(listener, logger: logger) {
+                let port = try await listener.waitUntilListening()
+                /// `GET /healthz` over a new connection, presenting the client certificate `authority` signed.
+                @Sendable func health(presenting authority: TestCertificates.ClientAuthority) async throws -> Int {
+                    var tls = TLSConfiguration.makeClientConfiguration()
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certificates.certificatePath))
+                    tls.certificateChain = try NIOSSLCertificate.fromPEMFile(authority.clientCertificatePath).map { .certificate($0) }
+                    tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: authority.clientKeyPath, format: .pem))
+                    var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+                    // A refused handshake must fail now, not after retrying until the deadline.
+                    configuration.connectionPool.retryConnectionEstablishment = false
+                    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+                    do {
+                        let response = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(port)/healthz"), timeout: .seconds(5))
+                        _ = try await response.body.collect(upTo: 1 << 16)
+                        try await client.shutdown()
+                        return Int(response.status.code)
+                    } catch {
+                        try? await client.shutdown()
+                        throw error
+                    }
+                }
+                #expect(try await health(presenting: one) == 200)
+                await #expect(throws: (any Error).self) { _ = try await health(presenting: two) }
+
+                try copy(two.caPath, to: bundle)
+                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, certificatesReloaded: true, clientCAReloaded: true))
+                #expect(try await health(presenting: two) == 200)
+                await #expect(throws: (any Error).self) { _ = try await health(presenting: one) }
+
+                // Another path (with CA-1 in it) waits for a restart, and the log names the key; meanwhile
+                // the file at the running path (CA-2) is what is read.
+                try copy(one.caPath, to: otherBundle)
+                try write(clientCA: otherBundle)
+                #expect(
+                    reloader.reload()
+                        == ConfigReloader.Outcome(applied: true, restartNeeded: ["listener"], certificatesReloaded: true, clientCAReloaded: true)
+                )
+                let pathWarning = logs.entries.first { "\($0.message)".hasPrefix("listener.tls.client_ca changed") }
+                #expect(pathWarning?.level == .warning)
+                #expect(pathWarning?.metadata["tls.client_ca.running"] == "\(bundle)")
+                #expect(pathWarning?.metadata["tls.client_ca.configured"] == "\(otherBundle)")
+                #expect(try await health(presenting: two) == 200)
+                await #expect(throws: (any Error).self) { _ = try await health(presenting: one) }
+
+                // A broken bundle at the running path: reported, and CA-2 stays in force.
+                try write(clientCA: bundle)
+                try "not a certificate".write(toFile: bundle, atomically: true, encoding: .utf8)
+                let refused = reloader.reload()
+                #expect(refused.applied)
+                #expect(refused.certificatesReloaded)
+                #expect(!refused.clientCAReloaded)
+                #expect(refused.problems.count == 1)
+                #expect(refused.problems.first?.contains("listener.tls.client_ca '\(bundle)'") == true, "\(refused.problems)")
+                #expect(
+                    logs.entries.contains {
+                        $0.level == .error
+                            && "\($0.message)" == "Client CA reload failed; the listener keeps verifying clients against its current bundle"
+                    }
+                )
+                #expect(try await health(presenting: two) == 200)
+                await #expect(throws: (any Error).self) { _ = try await health(presenting: one) }
             }
         }
     }

@@ -1,7 +1,7 @@
 public import Foundation
 
 /// A self-signed certificate for localhost and 127.0.0.1, made with `openssl req -x509` in a temp dir,
-/// and a client certificate for mTLS.
+/// and a client certificate for mTLS (self-signed too; ``makeClientAuthority(_:)`` makes one signed by a CA).
 public struct TestCertificates: Sendable {
     /// `openssl` exited with an error, or could not be started.
     public struct Failure: Error, CustomStringConvertible {
@@ -28,6 +28,39 @@ public struct TestCertificates: Sendable {
             "-subj", "/CN=avala-sender", "-keyout", certificates.clientKeyPath, "-out", certificates.clientCertificatePath,
         ])
         return certificates
+    }
+
+    /// A CA and a client certificate it signed, for mTLS: ``caPath`` is a bundle for `listener.tls.client_ca`.
+    public struct ClientAuthority: Sendable {
+        public let caPath: String
+        public let clientCertificatePath: String
+        public let clientKeyPath: String
+    }
+
+    /// A new CA named `name` in ``directory``, and a client certificate (`CN=<name>-client`, for client
+    /// authentication only) signed by it.
+    public func makeClientAuthority(_ name: String) throws -> ClientAuthority {
+        func path(_ file: String) -> String { directory.appendingPathComponent("\(name)-\(file)").path }
+        let authority = ClientAuthority(
+            caPath: path("ca.crt"),
+            clientCertificatePath: path("client.crt"),
+            clientKeyPath: path("client.key")
+        )
+        try Self.run([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "-subj", "/CN=\(name)-ca", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path("ca.key"), "-out", authority.caPath,
+        ])
+        try Self.run([
+            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-subj", "/CN=\(name)-client", "-keyout", authority.clientKeyPath, "-out", path("client.csr"),
+        ])
+        try "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
+        try Self.run([
+            "x509", "-req", "-in", path("client.csr"), "-CA", authority.caPath, "-CAkey", path("ca.key"),
+            "-CAcreateserial", "-days", "2", "-extfile", path("client.ext"), "-out", authority.clientCertificatePath,
+        ])
+        return authority
     }
 
     public func remove() {

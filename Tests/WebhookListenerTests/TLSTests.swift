@@ -30,6 +30,7 @@ import WebhookListener
         _ certificates: TestCertificates,
         maximumVersion: TLSVersion? = nil,
         clientCertificate: Bool = false,
+        presenting authority: TestCertificates.ClientAuthority? = nil,
         httpVersion: HTTPClient.Configuration.HTTPVersion = .automatic
     ) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -41,6 +42,10 @@ import WebhookListener
         if clientCertificate {
             tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificates.clientCertificatePath).map { .certificate($0) }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: certificates.clientKeyPath, format: .pem))
+        }
+        if let authority {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(authority.clientCertificatePath).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: authority.clientKeyPath, format: .pem))
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.httpVersion = httpVersion

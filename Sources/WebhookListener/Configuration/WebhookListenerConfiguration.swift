@@ -192,7 +192,8 @@ public struct WebhookTLS: Sendable {
 
     public var certificateChainPath: String
     public var privateKeyPath: String
-    /// Set → every client must present a certificate that chains to one in this PEM bundle.
+    /// Set → every client must present a certificate that chains to one in this PEM bundle. Read again
+    /// from this path by ``WebhookListener/reloadClientCA()`` (SIGHUP).
     public var clientCAPath: String?
     public var minimumVersion: MinimumVersion
 

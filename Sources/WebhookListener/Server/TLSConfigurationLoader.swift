@@ -16,7 +16,10 @@ enum TLSConfigurationLoader {
     static let closeNotifyWait: TimeAmount = .milliseconds(500)
 
     /// The server configuration; the certificate and key come from `certificate` at each handshake.
-    static func load(_ tls: WebhookTLS, certificate: ReloadableCertificate) throws(WebhookListenerError) -> TLSConfiguration {
+    ///
+    /// - Parameter clientCA: the roots of `listener.tls.client_ca` (``clientCA(_:)``); with them, every
+    ///   client must present a certificate that chains to one of them.
+    static func load(_ tls: WebhookTLS, certificate: ReloadableCertificate, clientCA: [NIOSSLCertificate]?) -> TLSConfiguration {
         let pair = certificate.pair
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: pair.chain.map { .certificate($0) },
@@ -29,17 +32,30 @@ enum TLSConfigurationLoader {
         // then waits this long for the client's; many clients never send one, and the default 5 s held
         // up every stop (and reload of the process) by that much.
         configuration.shutdownTimeout = Self.closeNotifyWait
-        if let clientCAPath = tls.clientCAPath {
-            let roots: [NIOSSLCertificate]
-            do {
-                roots = try NIOSSLCertificate.fromPEMFile(clientCAPath)
-            } catch {
-                throw WebhookListenerError(.tls, "cannot load listener.tls.client_ca '\(clientCAPath)': \(error)")
-            }
+        if let clientCA {
             // A client certificate is required and must chain to the bundle; clients have no host name to check.
             configuration.certificateVerification = .noHostnameVerification
-            configuration.trustRoots = .certificates(roots)
+            configuration.trustRoots = .certificates(clientCA)
         }
         return configuration
+    }
+
+    /// The certificates of the client CA bundle at `path` (`listener.tls.client_ca`).
+    ///
+    /// - Throws: ``WebhookListenerError`` when the file is missing, holds no certificate (a bundle that
+    ///   would refuse every client), or one that does not parse (a file cut short included).
+    static func clientCA(_ path: String) throws(WebhookListenerError) -> [NIOSSLCertificate] {
+        let roots: [NIOSSLCertificate]
+        do {
+            roots = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw WebhookListenerError(.tls, "cannot load listener.tls.client_ca '\(path)': \(error)")
+        }
+        // swift-nio-ssl throws for a file without a certificate today; were it ever to return none, the
+        // empty bundle would refuse every client.
+        guard !roots.isEmpty else {
+            throw WebhookListenerError(.tls, "listener.tls.client_ca '\(path)' holds no certificate")
+        }
+        return roots
     }
 }

@@ -31,8 +31,7 @@ public final class WebhookListener: Service, Sendable {
     public let configuration: WebhookListenerConfiguration
     private let shared: ListenerShared
     private let endpoints: [WebhookEndpoint]
-    private let tls: TLSConfiguration?
-    private let certificate: ReloadableCertificate?
+    private let tls: ListenerTLS?
     private let bound = BoundPort()
 
     /// Validates everything that can be checked before binding: verification secrets, CIDRs, TLS files.
@@ -51,14 +50,7 @@ public final class WebhookListener: Service, Sendable {
     ) throws(WebhookListenerError) {
         try configuration.validate()
         self.configuration = configuration
-        if let tls = configuration.tls {
-            let certificate = try ReloadableCertificate(tls)
-            self.certificate = certificate
-            self.tls = try TLSConfigurationLoader.load(tls, certificate: certificate)
-        } else {
-            self.tls = nil
-            self.certificate = nil
-        }
+        self.tls = try configuration.tls.map { tls throws(WebhookListenerError) in try ListenerTLS(tls) }
         let shared = ListenerShared(
             configuration: configuration,
             store: store,
@@ -202,9 +194,26 @@ public final class WebhookListener: Service, Sendable {
     /// - Returns: false when the listener serves plain HTTP (nothing to reload).
     @discardableResult
     public func reloadCertificates() throws(WebhookListenerError) -> Bool {
-        guard let certificate else { return false }
-        let subject = try certificate.reload()
+        guard let tls else { return false }
+        let subject = try tls.certificate.reload()
         shared.logger.notice("Listener certificate reloaded", metadata: ["tls.certificate": "\(subject)"])
+        return true
+    }
+
+    /// Reads the client CA bundle (`listener.tls.client_ca`) again (SIGHUP), from the path the listener
+    /// started with: the connections accepted from then on must present a client certificate that chains
+    /// to the new bundle; open ones stay, and the socket stays bound. On an error the old bundle stays in
+    /// force, so the listener never serves without verifying its clients.
+    ///
+    /// - Returns: false when mTLS is off (nothing to reload).
+    /// - Throws: ``WebhookListenerError`` naming the file that cannot be used.
+    @discardableResult
+    public func reloadClientCA() throws(WebhookListenerError) -> Bool {
+        guard let tls, let count = try tls.reloadClientCA() else { return false }
+        shared.logger.notice(
+            "Listener client CA bundle reloaded",
+            metadata: ["tls.client_ca": "\(tls.settings.clientCAPath ?? "")", "tls.client_ca.certificates": "\(count)"]
+        )
         return true
     }
 
@@ -241,9 +250,10 @@ public final class WebhookListener: Service, Sendable {
     /// stream and an HTTP/2 connection without open streams are closed after `request_timeout` + 1 s without
     /// input: the second lets the 408 out first (at exactly `request_timeout` the idle close raced it, and over
     /// HTTP/2 a lost race is a bare RST_STREAM instead of an answer).
-    /// `http2Upgrade` sets the ALPN protocols (h2, http/1.1) on a copy of `tls`; its minimum version,
-    /// ciphers, client CA and `sslContextCallback` (certificate reload) stay as they are.
-    static func serverBuilder(_ configuration: WebhookListenerConfiguration, tls: TLSConfiguration?) throws -> HTTPServerBuilder {
+    /// `http2Upgrade` sets the ALPN protocols (h2, http/1.1) on a copy of the TLS configuration; its minimum
+    /// version, ciphers, client CA and `sslContextCallback` (certificate reload) stay as they are. The TLS
+    /// channel is made by ``ListenerTLS``, which makes it again when the client CA bundle is reloaded.
+    static func serverBuilder(_ configuration: WebhookListenerConfiguration, tls: ListenerTLS?) throws -> HTTPServerBuilder {
         let idleTimeout = configuration.requestTimeout + .seconds(1)
         let maxBody = configuration.maxBody
         let http1 = HTTP1Channel.Configuration(
@@ -256,7 +266,7 @@ public final class WebhookListener: Service, Sendable {
         guard configuration.http2 else {
             return HTTPServerBuilder { responder in
                 HandshakeDeadlineChannel(
-                    base: try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tls),
+                    base: try tls.channel { try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: $0) },
                     deadline: handshake
                 )
             }
@@ -268,7 +278,7 @@ public final class WebhookListener: Service, Sendable {
         )
         return HTTPServerBuilder { responder in
             HandshakeDeadlineChannel(
-                base: try HTTP2UpgradeChannel(tlsConfiguration: tls, configuration: http2, responder: responder),
+                base: try tls.channel { try HTTP2UpgradeChannel(tlsConfiguration: $0, configuration: http2, responder: responder) },
                 deadline: handshake
             )
         }
