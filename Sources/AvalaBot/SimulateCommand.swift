@@ -14,7 +14,9 @@ struct SimulateCommand: AsyncParsableCommand {
         discussion: """
             The event file is {"type": "export.completed", "data": {"export": {…}}} (only type and data are \
             required), or a raw Avala webhook body with --type TYPE, normalized exactly as the listener would. \
-            Read-only enrichment (an export's project) is fetched when an API key is configured; never with --offline.
+            Each matched action's plugin is asked what it would do, in a dry run: its own checks answer (allowed \
+            domains, chain depth, configured receivers and targets). Read-only calls (an export's project, whether \
+            someone is already a member) are made when an API key is configured; never with --offline.
             """
     )
 
@@ -46,18 +48,28 @@ struct SimulateCommand: AsyncParsableCommand {
 
         var enrichment = "offline: no API call was made; `project` is absent unless the event carries it"
         let environment = ProcessInfo.processInfo.environment
+        var client: AvalaClient?
         if !offline, let (key, base) = try Self.apiAccess(loaded.configuration.api, environment: environment) {
-            let client = AvalaClient(configuration: AvalaClientConfiguration(baseURL: base, apiKey: key, maxRetries: 1), logger: logger)
+            client = AvalaClient(configuration: AvalaClientConfiguration(baseURL: base, apiKey: key, maxRetries: 1), logger: logger)
+        }
+        if let client {
             let enricher = ProjectEnricher(client: client, logger: logger)
             let before = subject
             subject = await enricher.enrich(subject)
-            try? await client.shutdown()
             enrichment =
                 subject == before
                 ? "nothing to add, or the API did not answer (see the log); `project` is absent unless the event carries it"
                 : "project fetched from the API"
         }
-        Console.line(SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment).render())
+        var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment)
+        let preview = PluginPreview(plugins: loaded.plugins, client: client, logger: logger)
+        for explanation in report.explanations where explanation.matched {
+            for action in explanation.actions {
+                report.verdicts[SimulationReport.key(action)] = await preview.verdict(for: action, event: subject)
+            }
+        }
+        try? await client?.shutdown()
+        Console.line(report.render())
     }
 
     /// The API key and base URL enrichment uses, or nil without a key. The config was loaded without

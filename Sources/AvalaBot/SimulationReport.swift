@@ -1,21 +1,34 @@
 import BotEngine
 import BotKit
 
-/// `simulate`'s answer, as text: the event, every rule matched or why not, and each action that would
-/// run with its rendered parameters.
+/// `simulate`'s answer, as text: the event, every rule matched or why not, and each action with its
+/// rendered parameters and what its plugin says it would do (``PluginPreview``).
 struct SimulationReport {
     let event: Event
     let rules: RuleSet
     let enrichment: String
+    /// What the rules make of the event.
+    let explanations: [RuleExplanation]
+    /// The plugins' answers, by ``key(_:)``; an action without one is counted as one that would run.
+    var verdicts: [String: PluginPreview.Verdict] = [:]
+
+    init(event: Event, rules: RuleSet, enrichment: String) {
+        self.event = event
+        self.rules = rules
+        self.enrichment = enrichment
+        explanations = rules.explain(event)
+    }
+
+    static func key(_ action: PlannedAction) -> String { "\(action.rule)/\(action.actionIndex)" }
 
     func render() -> String {
         var lines: [String] = []
         let subject = event.subject.map { " about \($0.kind) \($0.uid)" } ?? ""
         lines.append("Event \(event.type)\(subject) (chain depth \(event.chainDepth))")
         lines.append("Enrichment: \(enrichment)")
-        let explanations = rules.explain(event)
         if explanations.isEmpty { lines.append("No rules are configured.") }
         var actionCount = 0
+        var runCount = 0
         for explanation in explanations {
             lines.append("rule \(explanation.rule): \(explanation.reason)")
             guard explanation.matched else { continue }
@@ -26,17 +39,26 @@ struct SimulationReport {
                 let name = action.action == main ? action.plugin : "\(action.plugin).\(action.action)"
                 let parameters = action.parameters.keys.sorted().map { "\($0)=\(action.parameters[$0]!.compactJSON)" }
                 lines.append("  \(action.actionIndex + 1). \(name) \(parameters.joined(separator: " "))")
-                if let failure = action.requiredFailure {
-                    lines.append("     would fail: \(failure)")
-                } else if !action.missingPaths.isEmpty {
+                if !action.missingPaths.isEmpty, action.requiredFailure == nil {
                     lines.append("     rendered empty: \(action.missingPaths.joined(separator: ", "))")
+                }
+                if let verdict = verdicts[Self.key(action)] {
+                    lines.append("     \(verdict.text)")
+                    if verdict.kind == .wouldRun || verdict.kind == .unknown { runCount += 1 }
+                } else if let failure = action.requiredFailure {
+                    lines.append("     would fail: \(failure)")
+                } else {
+                    runCount += 1
                 }
             }
         }
         let matched = explanations.filter(\.matched).count
+        let actions = "\(actionCount) action\(actionCount == 1 ? "" : "s")"
         lines.append(
             "\(matched) of \(explanations.count) rule\(explanations.count == 1 ? "" : "s") matched; "
-                + "\(actionCount) action\(actionCount == 1 ? "" : "s") would run. Nothing was performed."
+                + (runCount == actionCount
+                    ? "\(actions) would run. Nothing was performed."
+                    : "\(runCount) of \(actions) would run. Nothing was performed.")
         )
         return lines.joined(separator: "\n")
     }

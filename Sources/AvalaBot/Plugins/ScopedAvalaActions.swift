@@ -9,7 +9,9 @@ import Logging
 /// nothing). The key stays inside the client.
 struct ScopedAvalaActions: AvalaActions {
     let client: AvalaClient
-    let store: any EventStore
+    /// Where created exports' chain depths are recorded. Nil only for `simulate`'s dry run, which never
+    /// gets that far: a dry run refuses the change first.
+    let store: (any EventStore)?
     let scopes: Set<AvalaScope>
     let dryRun: Bool
     /// How far back `exports(createdSince:)` pages at most (newest first).
@@ -126,6 +128,7 @@ struct ScopedAvalaActions: AvalaActions {
 
     func recordChain(exportUID: String, depth: Int, follow: Bool) async throws {
         try require(.createExports, changes: true)
+        guard let store else { throw ActionError.permanent("no event store to record the export's chain depth in") }
         try await ExportChain(store: store).record(exportUID: exportUID, depth: depth, follow: follow)
     }
 

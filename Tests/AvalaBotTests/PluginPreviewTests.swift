@@ -1,0 +1,82 @@
+import AvalaAPI
+import AvalaSimulator
+import BotEngine
+import BotKit
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// `simulate` asks each matched action's plugin, in a dry run, what it would do: the plugin's own
+/// checks answer instead of every matched action being reported as one that would run.
+@Suite struct PluginPreviewTests {
+    static let config = """
+        plugins:
+          invite: { allowed_domains: [acme.ai] }
+          export: { max_chain_depth: 2 }
+        rules:
+          - name: welcome
+            on: member.joined
+            do:
+              - invite: { organization: acme-labelers, email: "{{member.email}}" }
+          - name: chain
+            on: member.joined
+            do:
+              - export: { project: p-1, format: yolo }
+              - log: { message: "joined {{member.email}}" }
+        """
+
+    static func joined(_ email: String, chainDepth: Int = 0) -> Event {
+        Event(
+            type: .memberJoined,
+            source: .poller,
+            subject: .init(kind: "member", uid: "u-1"),
+            data: ["organization": "acme-ai", "member": ["user_uid": "u-1", "email": .string(email)]],
+            chainDepth: chainDepth
+        )
+    }
+
+    static func report(_ event: Event, client: AvalaClient?) async -> String {
+        let loaded = ConfigLoader(environment: [:]).load(yaml: config, file: "avala-bot.yaml")
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        var report = SimulationReport(event: event, rules: loaded.rules, enrichment: client == nil ? "offline" : "online")
+        let preview = PluginPreview(plugins: loaded.plugins, client: client, logger: Logger(label: "preview") { _ in SwiftLogNoOpLogHandler() })
+        for explanation in report.explanations where explanation.matched {
+            for action in explanation.actions {
+                report.verdicts[SimulationReport.key(action)] = await preview.verdict(for: action, event: event)
+            }
+        }
+        return report.render()
+    }
+
+    @Test func offlineThePluginsOwnChecksAnswerWithoutAvala() async throws {
+        let report = await Self.report(Self.joined("eve@evil.test", chainDepth: 2), client: nil)
+        #expect(report.contains("     would fail: refused: eve@evil.test is outside plugins.invite.allowed_domains (acme.ai)"))
+        #expect(report.contains("     would be skipped: "))
+        #expect(report.contains("chain depth 2"))
+        #expect(report.contains("     would log: joined eve@evil.test"))
+        #expect(report.hasSuffix("2 of 2 rules matched; 1 of 3 actions would run. Nothing was performed."))
+
+        // An address the domains allow: the invite's next check reads Avala, which offline cannot.
+        let allowed = await Self.report(Self.joined("new.person@acme.ai"), client: nil)
+        #expect(allowed.contains("     not checked: the plugin reads Avala first, and no API call is made offline"))
+        #expect(allowed.contains("     would export"))
+        #expect(allowed.hasSuffix("2 of 2 rules matched; 3 actions would run. Nothing was performed."))
+    }
+
+    @Test func onlineTheInviteChecksWhoIsAlreadyAMemberAndChangesNothing() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client in
+                let member = await Self.report(Self.joined("lena@acme.ai"), client: client)
+                #expect(member.contains("     would be skipped: lena@acme.ai is already a member of acme-labelers (owner)"))
+                let newcomer = await Self.report(Self.joined("new.person@acme.ai"), client: client)
+                #expect(newcomer.contains("     would invite new.person@acme.ai to acme-labelers as member"))
+            }
+            // Reads only: no invitation, no export.
+            let methods = Set(await harness.simulator.requests().map(\.method))
+            #expect(methods == ["GET"])
+        }
+    }
+}
