@@ -24,7 +24,9 @@ import Testing
 
     @Test func aBatchKeepsToItsOwnWidthAndOrder() async throws {
         try await SimulatorHarness.with { harness in
-            await harness.simulator.injectFault(Fault(pathPrefix: "/datasets/", latencyMs: 300))
+            // Three rounds of one second: with 300 ms, a loaded machine (helpers building beside the
+            // suite) started the third request of a round after the first had ended.
+            await harness.simulator.injectFault(Fault(pathPrefix: "/datasets/", latencyMs: 1_000))
             try await harness.withClient({ $0.maxConcurrency = 16 }) { client async throws in
                 let datasets = try await client.datasets().collect()
                 _ = await harness.simulator.maxConcurrentRequests()

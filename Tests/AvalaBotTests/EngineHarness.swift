@@ -68,7 +68,7 @@ struct EngineHarness {
     }
 
     /// Waits until `condition` holds, checking the store as it goes; fails after `timeout`.
-    func until(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    func until(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
         try await Eventually.until(timeout: timeout, condition)
     }
 
