@@ -40,7 +40,7 @@ struct StatusPage: Sendable {
                     "time": InspectFormat.time(stored.storedAt), "type": stored.event.type.rawValue,
                     "subject": stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "",
                     "from": "\(stored.event.source.rawValue) \(stored.event.origin)", "status": stored.status.rawValue,
-                    "depth": stored.event.chainDepth, "actions": steps.count,
+                    "depth": stored.event.chainDepth, "actions": steps.count, "id": stored.event.id,
                 ]
             }
             context["actions"] = Array(actions.sorted { ($0["time"] as? String ?? "") > ($1["time"] as? String ?? "") }.prefix(limit))
@@ -52,8 +52,8 @@ struct StatusPage: Sendable {
             var health: [[String: Any]] = []
             for name in pollers {
                 let snapshot = try await store.snapshot(PollerHealth.snapshotKey(poller: name))
-                let since = snapshot?["failing_since"]?.stringValue
-                health.append(["name": name, "state": since == nil ? "ok" : "failing since \(since ?? "")", "failing": since != nil])
+                let since = snapshot?["failing_since"]?.stringValue.map(Self.shownTime)
+                health.append(["name": name, "state": since.map { "failing since \($0)" } ?? "ok", "failing": since != nil])
             }
             context["pollers"] = health
             let failing = health.filter { $0["failing"] as? Bool == true }.count
@@ -72,6 +72,15 @@ struct StatusPage: Sendable {
             "status": step.status.rawValue, "attempts": step.attempts, "step": step.stepID,
             "detail": detail.count > 240 ? String(detail.prefix(240)) + "…" : detail, "event": event?.type.rawValue ?? "",
         ]
+    }
+
+    /// A stored timestamp as the page shows every other time: to the second. Text that does not parse is
+    /// shown as it is.
+    static func shownTime(_ text: String) -> String {
+        let date =
+            (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle(includingFractionalSeconds: false).parse(text))
+        return date.map(InspectFormat.time) ?? text
     }
 
     static func duration(_ seconds: TimeInterval) -> String {

@@ -52,9 +52,9 @@ enum StatusTemplate {
         </table>
 
         <h2>Recent events</h2>
-        <table><tr><th>stored</th><th>type</th><th>subject</th><th>from</th><th>chain depth</th><th>actions</th><th>status</th></tr>
-        {{#events}}<tr><td>{{time}}</td><td>{{type}}</td><td>{{subject}}</td><td>{{from}}</td><td>{{depth}}</td><td>{{actions}}</td><td class="{{status}}">{{status}}</td></tr>{{/events}}
-        {{^events}}<tr><td colspan="7" class="empty">no events yet</td></tr>{{/events}}
+        <table><tr><th>stored</th><th>type</th><th>subject</th><th>from</th><th>chain depth</th><th>actions</th><th>status</th><th>id (for <code>avala-bot events show</code>)</th></tr>
+        {{#events}}<tr><td>{{time}}</td><td>{{type}}</td><td>{{subject}}</td><td>{{from}}</td><td>{{depth}}</td><td>{{actions}}</td><td class="{{status}}">{{status}}</td><td><code>{{id}}</code></td></tr>{{/events}}
+        {{^events}}<tr><td colspan="8" class="empty">no events yet</td></tr>{{/events}}
         </table>
         </body>
         </html>
