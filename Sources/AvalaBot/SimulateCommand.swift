@@ -46,19 +46,25 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         var subject = try EventFile.read(path: event, type: type.map { EventType(rawValue: $0) })
 
-        var enrichment = "offline: no API call was made; `project` is absent unless the event carries it"
         let environment = ProcessInfo.processInfo.environment
         var client: AvalaClient?
         if !offline, let (key, base) = try Self.apiAccess(loaded.configuration.api, environment: environment) {
             client = AvalaClient(configuration: AvalaClientConfiguration(baseURL: base, apiKey: key, maxRetries: 1), logger: logger)
         }
-        if let client {
+        var enrichment =
+            offline
+            ? "offline: no API call was made; `project` is absent unless the event carries it"
+            : "no API key (api.api_key or AVALA_API_KEY), so no API call was made; `project` is absent unless the event carries it"
+        if subject.data["export"]?.objectValue == nil {
+            // Only an export's project is fetched (PRODUCT.md, Bodies): nothing is missing for other events.
+            enrichment = "none: only export events get their project from the API"
+        } else if let client {
             let enricher = ProjectEnricher(client: client, logger: logger)
             let before = subject
             subject = await enricher.enrich(subject)
             enrichment =
                 subject == before
-                ? "nothing to add, or the API did not answer (see the log); `project` is absent unless the event carries it"
+                ? "nothing to add, or the API did not answer (its warning is above); `project` is absent unless the event carries it"
                 : "project fetched from the API"
         }
         var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment)
