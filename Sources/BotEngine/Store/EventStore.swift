@@ -45,6 +45,10 @@ public protocol EventStore: Sendable {
     /// rule routes — are finished (`done`) in the same write instead of being returned, at most
     /// `unroutedLimit` of them per call. They run no action, so they cost a share of one write, not a write
     /// of their own; most webhooks of a busy organization are such events.
+    ///
+    /// An event that was claimed before is returned whatever its type: its journal may hold steps still to
+    /// end (a retry, a deferral), and with no rule left for its type (a reload removed it) the dispatcher
+    /// must still dead-letter them with the reason, not leave them waiting under a finished event.
     func claim(
         limit: Int,
         now: Date,
@@ -94,7 +98,8 @@ extension EventStore {
     ) async throws -> ClaimedEvents {
         var claimed = ClaimedEvents()
         for stored in try await claim(limit: limit, now: now) {
-            if routes(stored.event.type) {
+            // `attempts` counts this claim too: more than one means the event was claimed before.
+            if routes(stored.event.type) || stored.attempts > 1 {
                 claimed.routed.append(stored)
             } else {
                 try await finish(eventID: stored.event.id, result: .done)

@@ -127,6 +127,7 @@ public final class SQLiteEventStore: EventStore {
 
     /// One write: the due events in `seq` order, each either marked running and read back (routed, up
     /// to `limit`) or marked done (unrouted, up to `unroutedLimit`), with the attempt counted either way.
+    /// An event claimed before counts as routed whatever its type: see the protocol.
     /// The subject rule of ``claim(limit:now:)`` holds for both: an unrouted event finished here had no
     /// earlier unfinished event about its subject. Unrouted rows are never decoded.
     public func claim(
@@ -161,7 +162,9 @@ public final class SQLiteEventStore: EventStore {
             var running: [Row] = []
             var done: [Int64] = []
             while let row = try rows.next() {
-                if routes(EventType(rawValue: row["type"])) {
+                // An event claimed before may have journaled steps that must still end (run, or be
+                // dead-lettered with a reason), even once a reload leaves no rule for its type.
+                if routes(EventType(rawValue: row["type"])) || (row["attempts"] as Int) > 0 {
                     if running.count < limit { running.append(row.copy()) }
                 } else if done.count < unroutedLimit {
                     done.append(row["seq"])
