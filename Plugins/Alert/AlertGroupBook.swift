@@ -135,6 +135,30 @@ struct AlertGroupBook: Hashable, Sendable {
         groups[key] = group
     }
 
+    /// Takes the alert of an action that the dispatcher will not run (for now) out of the group it waits
+    /// in, and gives back the lease the action holds, if any: its own action can no longer send it, and a
+    /// message that another action flushes must not carry it. The action's id is enough to find it (an id
+    /// waits in one group at most); the group key would need the action's parameters, which the dispatcher
+    /// does not hand over then.
+    ///
+    /// - Returns: whether the alert was waiting or its action held a lease.
+    mutating func abandon(_ id: String, now: Int64) -> Bool {
+        var changed = false
+        for key in Array(groups.keys) {
+            guard var group = groups[key] else { continue }
+            let waiting = group.pending.contains { $0.id == id }
+            let holding = group.lease?.holder == id
+            guard waiting || holding else { continue }
+            group.pending.removeAll { $0.id == id }
+            if holding { group.lease = nil }
+            if group.pending.isEmpty { group.flushAt = nil }
+            group.touchedAt = now
+            groups[key] = group
+            changed = true
+        }
+        return changed
+    }
+
     /// Prunes every group, forgets groups with nothing left to remember, and keeps at most ``maxGroups``
     /// by dropping the least recently used idle ones (a group with waiting alerts is never dropped).
     mutating func prune(now: Int64) {

@@ -1,5 +1,6 @@
 public import BotKit
 import Foundation
+import Logging
 
 /// `alert`: tells a Slack channel, an HTTP endpoint or the log that something happened, grouped and
 /// de-duplicated the way Alertmanager does it, and held back by silences.
@@ -23,6 +24,9 @@ import Foundation
 /// since they joined now matches are taken out of the group instead: each alert keeps its event's scope
 /// for that check, and their own actions wake to report the silence. A failed send releases the lease and
 /// leaves the alerts waiting, so no alert is dropped without a retry or a dead letter to show for it.
+/// An action the dispatcher gives up on without asking the plugin (see
+/// ``abandoned(action:reason:context:)``) takes its alert out of its group: an alert goes out only while
+/// its own action may still run.
 public struct AlertPlugin: BotPlugin {
     public static let name = "alert"
     public static let actions = [
@@ -180,6 +184,27 @@ public struct AlertPlugin: BotPlugin {
                 sequence: sequence
             )
             return try await flush(message, via: receiver, key: key, silenced: silenced, context: context)
+        }
+    }
+
+    /// The dispatcher will not run this action (for now): it was dead-lettered without sending (its rule
+    /// is gone or no longer matches, its attempts ran out), or it waits until its rule produces it again.
+    /// Its alert leaves its group, so that the group's next message, flushed by another action, does not
+    /// carry an alert for an action the journal shows as not done, nor for a rule the user removed. Should
+    /// the action run again, ``perform(_:context:)`` adds it back.
+    public func abandoned(action: String, reason: String, context: PluginContext) async throws {
+        if context.dryRun { return }
+        let id = context.idempotencyKey
+        let now = AlertTime.milliseconds(context.now())
+        let withdrawn = UpdateResult(false)
+        try await context.state.update(AlertGroupBook.stateKey) { current in
+            guard current != nil else { return nil }
+            var book = AlertGroupBook(json: current)
+            withdrawn.value = book.abandon(id, now: now)
+            return book.json
+        }
+        if withdrawn.value {
+            context.logger.info("Alert taken out of its group: its action will not run", metadata: ["reason": "\(reason)"])
         }
     }
 
