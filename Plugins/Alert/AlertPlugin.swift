@@ -188,7 +188,8 @@ public struct AlertPlugin: BotPlugin {
     }
 
     /// The dispatcher will not run this action (for now): it was dead-lettered without sending (its rule
-    /// is gone or no longer matches, its attempts ran out), or it waits until its rule produces it again.
+    /// is gone or no longer matches, its attempts ran out), a reload gave its place in the rule to another
+    /// action, or it waits until its rule produces it again.
     /// Its alert leaves its group, so that the group's next message, flushed by another action, does not
     /// carry an alert for an action the journal shows as not done, nor for a rule the user removed. Should
     /// the action run again, ``perform(_:context:)`` adds it back.

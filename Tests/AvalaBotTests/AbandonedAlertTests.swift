@@ -199,6 +199,49 @@ import Testing
         #expect(texts.last == [senderText])
     }
 
+    /// A reload inserts a `log` action before the alert: the deferred step's place in the rule (its
+    /// step id) now belongs to the log action, and the alert runs again as the rule's second action. The
+    /// alert of the first version must not go out beside the second's.
+    @Test func anAlertWhosePlaceInItsRuleAReloadGaveToAnotherActionIsLeftOutOfItsGroupsMessage() async throws {
+        let clock = ManualClock(Self.start)
+        let harness = try await EngineHarness(rules: Self.config(), now: { clock.now })
+        defer { harness.removeFiles() }
+        let rules = RuleSetProvider(harness.loaded.rules)
+        let dispatcher = harness.dispatcher(environment: DispatcherEnvironment(now: { clock.now }, random: { 1 }), rules: rules)
+        let event = EngineTests.id(try await harness.store.ingest(Self.failed("e-1")))
+        try await ServiceGroupRunner.whileRunning(dispatcher, logger: harness.logger) {
+            try await harness.until { try await Self.step(event, harness)?.status == .deferred }
+            let reloaded = EngineHarness.configuration(
+                """
+                plugins:
+                  alert:
+                    receivers: { ops: { log: {} } }
+                    group_wait: 30s
+                    group_interval: 5m
+                rules:
+                  - name: page-on-failed-export
+                    on: export.failed
+                    do:
+                      - log: { message: "export {{export.uid}} failed" }
+                      - alert: { receiver: ops, text: "Export {{export.uid}} failed (v2)", group_by: [event.type] }
+                """
+            )
+            rules.replace(with: reloaded.rules)
+            dispatcher.host.replace(with: reloaded.plugins)
+            clock.advance(by: 30)
+            dispatcher.signal.wake()
+            try await harness.until { try await harness.store.steps(eventID: event).count == 2 }
+            clock.advance(by: 30)
+            dispatcher.signal.wake()
+            try await harness.until { try await harness.store.event(id: event)?.status == .done }
+        }
+
+        #expect(Self.groupMessages(harness) == [["Export e-1 failed (v2)"]])
+        let steps = try await harness.store.steps(eventID: event)
+        #expect(steps.map { "\($0.plugin).\($0.action) \($0.status.rawValue)" } == ["log.write done", "alert.send done"])
+        #expect(steps.first?.detail == "logged: export e-1 failed")
+    }
+
     static func step(_ eventID: String, _ harness: EngineHarness) async throws -> StepRecord? {
         try await harness.store.steps(eventID: eventID).first
     }

@@ -60,9 +60,14 @@ struct EngineHarness {
 
     /// Other rules, loaded as the harness's own: what a config reload (SIGHUP) would put in force.
     static func rules(_ yaml: String) -> RuleSet {
+        configuration(yaml).rules
+    }
+
+    /// A whole config, loaded as a reload (SIGHUP) would: its rules and the plugins they use.
+    static func configuration(_ yaml: String) -> LoadedConfiguration {
         var loader = ConfigLoader(environment: [:])
         loader.plugins = testPlugins
-        return loader.load(yaml: yaml, file: "reloaded.yaml").rules
+        return loader.load(yaml: yaml, file: "reloaded.yaml")
     }
 
     var renderedLogs: String {

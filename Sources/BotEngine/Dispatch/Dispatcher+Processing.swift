@@ -33,6 +33,21 @@ extension Dispatcher {
                     if previous.status == .dead { blockedRules.insert(plan.rule) }
                     continue
                 }
+                if let previous, previous.plugin != plan.plugin || previous.action != plan.action {
+                    // A reload put another action at this place of the rule: the journaled one will not
+                    // run again, and the step id now names the new one.
+                    var replacedLogger = logger
+                    replacedLogger[metadataKey: "rule.name"] = "\(plan.rule)"
+                    replacedLogger[metadataKey: "plugin.name"] = "\(previous.plugin)"
+                    replacedLogger[metadataKey: "action.name"] = "\(previous.action)"
+                    try await tellAbandoned(
+                        plugin: previous.plugin,
+                        action: previous.action,
+                        stepID: stepID,
+                        reason: "rule '\(plan.rule)' now has \(plan.plugin).\(plan.action) as action \(plan.actionIndex)",
+                        logger: replacedLogger
+                    )
+                }
                 if let previous, previous.status == .retry || previous.status == .deferred,
                     let due = previous.nextAttemptAt, due > environment.now()
                 {

@@ -31,7 +31,8 @@ public protocol EventStore: Sendable {
     /// The journal of one event: its steps so far.
     func steps(eventID: String) async throws -> [StepRecord]
 
-    /// Before a plugin acts: creates the step if new and records the intent (status `running`).
+    /// Before a plugin acts: creates the step if new and records the intent (status `running`), with the
+    /// intent's plugin and action (a reload can put another action at an existing step's place).
     func recordIntent(_ step: StepIntent) async throws
 
     /// After a plugin acted: the step's outcome, in one transaction with the step's new state; and, when

@@ -240,7 +240,8 @@ public final class SQLiteEventStore: EventStore {
 
     /// Creates the step (`running`, no attempts, intent at `step.at`) or, when it exists, sets it
     /// `running` with the new intent time and clears its `nextAttemptAt`; its attempts and last detail
-    /// stay.
+    /// stay. Its plugin and action become the intent's: a reload can put another action at the step's
+    /// place in its rule, and the journal must name what runs.
     ///
     /// - Throws: `.unknownEvent` when the event is not stored; `.stepConflict` when the step id belongs to
     ///   another event.
@@ -258,10 +259,11 @@ public final class SQLiteEventStore: EventStore {
                 }
                 try db.execute(
                     sql: """
-                        UPDATE steps SET status = 'running', intent_at = ?, next_attempt_at = NULL, updated_at = ?
+                        UPDATE steps SET status = 'running', plugin = ?, action = ?, intent_at = ?, next_attempt_at = NULL,
+                            updated_at = ?
                         WHERE step_id = ?
                         """,
-                    arguments: [at, at, step.stepID]
+                    arguments: [step.plugin, step.action, at, at, step.stepID]
                 )
                 return
             }
