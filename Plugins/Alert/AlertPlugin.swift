@@ -22,8 +22,9 @@ import Logging
 /// at the due time takes a short lease on the group, sends one message listing every waiting alert and
 /// marks them delivered; the others wake to find theirs delivered. Waiting alerts that a silence begun
 /// since they joined now matches are taken out of the group instead: each alert keeps its event's scope
-/// for that check, and their own actions wake to report the silence. A failed send releases the lease and
-/// leaves the alerts waiting, so no alert is dropped without a retry or a dead letter to show for it.
+/// for that check, and their own actions wake to report the silence. A failed send leaves the alerts
+/// waiting, so no alert is dropped without a retry or a dead letter to show for it; after a failure for
+/// now the sender keeps the lease until it runs out or the sender's action runs again.
 /// An action the dispatcher gives up on without asking the plugin (see
 /// ``abandoned(action:reason:context:)``) takes its alert out of its group: an alert goes out only while
 /// its own action may still run.
@@ -235,7 +236,7 @@ public struct AlertPlugin: BotPlugin {
             let notBefore = retryAfter.map(AlertTime.milliseconds)
             try await context.state.update(AlertGroupBook.stateKey) { current in
                 var book = AlertGroupBook(json: current)
-                book.release(key: key, holder: holder, notBefore: notBefore, now: now)
+                book.release(key: key, holder: holder, notBefore: notBefore, keepingLease: true, now: now)
                 return book.json
             }
             return .retry(after: retryAfter, reason: "\(reason); \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") still waiting")

@@ -575,6 +575,27 @@ import Testing
         #expect(sent == .done("sent 1 alert to ops-slack in one message"))
     }
 
+    /// A sender whose send failed for now keeps the group's lease: should the dispatcher give up on its
+    /// action (its attempts ran out), the group's next message, sent by another action, leaves its alert
+    /// out. Released at the failure, the lease would let the other action send both in between.
+    @Test func aSenderWhoseSendFailedKeepsTheLeaseUntilItsActionIsGivenUpOn() async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503)])
+        let fixture = try AlertFixture(http: http)
+        _ = try await fixture.send("first", key: "k1")
+        _ = try await fixture.send("second", key: "k2")
+        fixture.clock.advance(by: 30)
+        let failed = try await fixture.send("first", key: "k1")
+        #expect(failed.name == "retry")
+        let waiting = try await fixture.send("second", key: "k2")
+        #expect(waiting.name == "deferred")
+
+        try await fixture.abandon(key: "k1")
+        let sent = try await fixture.send("second", key: "k2")
+        #expect(sent == .done("sent 1 alert to ops-slack in one message"))
+        let sections = try http.requests.last?.decodedBody()["blocks"]?.arrayValue?.filter { $0["type"] == "section" }
+        #expect(sections?.map { $0[path: "text.text"] } == ["second"])
+    }
+
     /// A dry run changes no state, this included; the same call for real does.
     @Test func aDryRunAbandonChangesNothing() async throws {
         let fixture = try AlertFixture()
