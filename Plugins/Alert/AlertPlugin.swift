@@ -24,10 +24,9 @@ import Logging
 /// since they joined now matches are taken out of the group instead: each alert keeps its event's scope
 /// for that check, and their own actions wake to report the silence. A failed send leaves the alerts
 /// waiting, so no alert is dropped without a retry or a dead letter to show for it; after a failure for
-/// now the sender keeps the lease until it runs out or the sender's action runs again.
-/// An action the dispatcher gives up on without asking the plugin (see
-/// ``abandoned(action:reason:context:)``) takes its alert out of its group: an alert goes out only while
-/// its own action may still run.
+/// now the sender keeps the lease until it runs out or the sender's action runs again. An action the
+/// dispatcher gives up on without asking the plugin (see ``abandoned(action:reason:context:)``) takes its
+/// alert out of its group: an alert goes out only while its own action may still run.
 public struct AlertPlugin: BotPlugin {
     public static let name = "alert"
     public static let actions = [
@@ -190,10 +189,10 @@ public struct AlertPlugin: BotPlugin {
 
     /// The dispatcher will not run this action (for now): it was dead-lettered without sending (its rule
     /// is gone or no longer matches, its attempts ran out), a reload gave its place in the rule to another
-    /// action, or it waits until its rule produces it again.
-    /// Its alert leaves its group, so that the group's next message, flushed by another action, does not
-    /// carry an alert for an action the journal shows as not done, nor for a rule the user removed. Should
-    /// the action run again, ``perform(_:context:)`` adds it back.
+    /// action, or it waits until its rule produces it again. Its alert leaves its group, so that the
+    /// group's next message, flushed by another action, does not carry an alert for an action the journal
+    /// shows as not done, nor for a rule the user removed. Should the action run again,
+    /// ``perform(_:context:)`` adds it back.
     public func abandoned(action: String, reason: String, context: PluginContext) async throws {
         if context.dryRun { return }
         let id = context.idempotencyKey

@@ -34,8 +34,9 @@ public protocol BotPlugin: Sendable {
     /// The dispatcher stopped running one of the plugin's actions without `perform` having said so: the
     /// action is dead-lettered (its attempts ran out, a required parameter now renders empty, its rule or
     /// its place in the rule is gone after a reload), a reload gave its place in the rule to another
-    /// plugin's action, or it waits because its rule does not produce it for its event any more. Let go of whatever is kept for it in `state`; `perform` is called again for it
-    /// only if it runs again (its rule produces it again, `dead-letters retry`).
+    /// action, or it waits because its rule does not produce it for its event any more. Let go of
+    /// whatever is kept for it in `state`; `perform` is called again for it only if it runs again (its
+    /// rule produces it again, `dead-letters retry`).
     ///
     /// `context.idempotencyKey` names the action, as it did in `perform`. The context has no Avala actions
     /// and no outbound HTTP: this is bookkeeping, and an action given up on must not act. The call comes
