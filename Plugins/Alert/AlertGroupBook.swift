@@ -110,12 +110,25 @@ struct AlertGroupBook: Hashable, Sendable {
         groups[key] = group
     }
 
-    /// Gives the lease back after a failed send. `notBefore` (a receiver's `Retry-After`) holds the whole
-    /// group back, so that the other waiting actions do not hammer a receiver that asked for a pause;
-    /// `withdrawing` takes one alert out (its action failed for good and is dead-lettered).
-    mutating func release(key: String, holder: String, notBefore: Int64?, withdrawing: String? = nil, now: Int64) {
+    /// Records a failed send. `notBefore` (a receiver's `Retry-After`) holds the whole group back, so that
+    /// the other waiting actions do not hammer a receiver that asked for a pause; `withdrawing` takes one
+    /// alert out (its action failed for good and is dead-lettered).
+    ///
+    /// A failure for good gives the lease back. A failure for now (`keepingLease`) leaves it with the
+    /// sender until it runs out: the sender's action is retried and sends for the group again, or the
+    /// dispatcher gives up on it, and ``abandon(_:now:)`` then gives the lease back and takes its alert out
+    /// in one change. Given back here, the lease would let another action send the group's message, this
+    /// alert included, between the failure and the dispatcher's dead letter.
+    mutating func release(
+        key: String,
+        holder: String,
+        notBefore: Int64?,
+        withdrawing: String? = nil,
+        keepingLease: Bool = false,
+        now: Int64
+    ) {
         guard var group = groups[key] else { return }
-        if group.lease?.holder == holder { group.lease = nil }
+        if !keepingLease, group.lease?.holder == holder { group.lease = nil }
         if let withdrawing { group.pending.removeAll { $0.id == withdrawing } }
         if group.pending.isEmpty {
             group.flushAt = nil
@@ -133,6 +146,30 @@ struct AlertGroupBook: Hashable, Sendable {
         if group.pending.isEmpty { group.flushAt = nil }
         group.touchedAt = now
         groups[key] = group
+    }
+
+    /// Takes the alert of an action that the dispatcher will not run (for now) out of the group it waits
+    /// in, and gives back the lease the action holds, if any: its own action can no longer send it, and a
+    /// message that another action flushes must not carry it. The action's id is enough to find it (an id
+    /// waits in one group at most); the group key would need the action's parameters, which the dispatcher
+    /// does not hand over then.
+    ///
+    /// - Returns: whether the alert was waiting or its action held a lease.
+    mutating func abandon(_ id: String, now: Int64) -> Bool {
+        var changed = false
+        for key in Array(groups.keys) {
+            guard var group = groups[key] else { continue }
+            let waiting = group.pending.contains { $0.id == id }
+            let holding = group.lease?.holder == id
+            guard waiting || holding else { continue }
+            group.pending.removeAll { $0.id == id }
+            if holding { group.lease = nil }
+            if group.pending.isEmpty { group.flushAt = nil }
+            group.touchedAt = now
+            groups[key] = group
+            changed = true
+        }
+        return changed
     }
 
     /// Prunes every group, forgets groups with nothing left to remember, and keeps at most ``maxGroups``

@@ -1,5 +1,6 @@
 public import BotKit
 import Foundation
+import Logging
 
 /// `alert`: tells a Slack channel, an HTTP endpoint or the log that something happened, grouped and
 /// de-duplicated the way Alertmanager does it, and held back by silences.
@@ -21,8 +22,11 @@ import Foundation
 /// at the due time takes a short lease on the group, sends one message listing every waiting alert and
 /// marks them delivered; the others wake to find theirs delivered. Waiting alerts that a silence begun
 /// since they joined now matches are taken out of the group instead: each alert keeps its event's scope
-/// for that check, and their own actions wake to report the silence. A failed send releases the lease and
-/// leaves the alerts waiting, so no alert is dropped without a retry or a dead letter to show for it.
+/// for that check, and their own actions wake to report the silence. A failed send leaves the alerts
+/// waiting, so no alert is dropped without a retry or a dead letter to show for it; after a failure for
+/// now the sender keeps the lease until it runs out or the sender's action runs again. An action the
+/// dispatcher gives up on without asking the plugin (see ``abandoned(action:reason:context:)``) takes its
+/// alert out of its group: an alert goes out only while its own action may still run.
 public struct AlertPlugin: BotPlugin {
     public static let name = "alert"
     public static let actions = [
@@ -183,6 +187,28 @@ public struct AlertPlugin: BotPlugin {
         }
     }
 
+    /// The dispatcher will not run this action (for now): it was dead-lettered without sending (its rule
+    /// is gone or no longer matches, its attempts ran out), a reload gave its place in the rule to another
+    /// action, or it waits until its rule produces it again. Its alert leaves its group, so that the
+    /// group's next message, flushed by another action, does not carry an alert for an action the journal
+    /// shows as not done, nor for a rule the user removed. Should the action run again,
+    /// ``perform(_:context:)`` adds it back.
+    public func abandoned(action: String, reason: String, context: PluginContext) async throws {
+        if context.dryRun { return }
+        let id = context.idempotencyKey
+        let now = AlertTime.milliseconds(context.now())
+        let withdrawn = UpdateResult(false)
+        try await context.state.update(AlertGroupBook.stateKey) { current in
+            guard current != nil else { return nil }
+            var book = AlertGroupBook(json: current)
+            withdrawn.value = book.abandon(id, now: now)
+            return book.json
+        }
+        if withdrawn.value {
+            context.logger.info("Alert taken out of its group: its action will not run", metadata: ["reason": "\(reason)"])
+        }
+    }
+
     /// Sends the group's message under the lease this action holds, then records how it went.
     /// `silenced` alerts were left out of the message for a silence; the outcome says so.
     private func flush(
@@ -209,7 +235,7 @@ public struct AlertPlugin: BotPlugin {
             let notBefore = retryAfter.map(AlertTime.milliseconds)
             try await context.state.update(AlertGroupBook.stateKey) { current in
                 var book = AlertGroupBook(json: current)
-                book.release(key: key, holder: holder, notBefore: notBefore, now: now)
+                book.release(key: key, holder: holder, notBefore: notBefore, keepingLease: true, now: now)
                 return book.json
             }
             return .retry(after: retryAfter, reason: "\(reason); \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") still waiting")

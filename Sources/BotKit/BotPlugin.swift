@@ -31,10 +31,42 @@ public protocol BotPlugin: Sendable {
     /// Runs one action. Throwing counts as a transient failure (retried); return `.failed` for a
     /// permanent one.
     func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome
+    /// The dispatcher stopped running one of the plugin's actions without `perform` having said so: the
+    /// action is dead-lettered (its attempts ran out, a required parameter now renders empty, its rule or
+    /// its place in the rule is gone after a reload), a reload gave its place in the rule to another
+    /// action, or it waits because its rule does not produce it for its event any more. Let go of
+    /// whatever is kept for it in `state`; `perform` is called again for it only if it runs again (its
+    /// rule produces it again, `dead-letters retry`).
+    ///
+    /// `context.idempotencyKey` names the action, as it did in `perform`. The context has no Avala actions
+    /// and no outbound HTTP: this is bookkeeping, and an action given up on must not act. The call comes
+    /// before the dispatcher journals the action's new state, so after a crash it comes again: it must be
+    /// idempotent. The default does nothing. A `.failed` that `perform` returned is not reported here.
+    ///
+    /// ```swift
+    /// func abandoned(action: String, reason: String, context: PluginContext) async throws {
+    ///     // What waits to be sent together is kept by idempotency key: this one must not go out.
+    ///     let key = context.idempotencyKey
+    ///     try await context.state.update("waiting") { current in
+    ///         guard var waiting = current?.objectValue else { return current }
+    ///         waiting[key] = nil
+    ///         return .object(waiting)
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - action: The action's name (`send`), as in ``ActionRequest/action``.
+    ///   - reason: Why the dispatcher stopped, for the plugin's log.
+    /// - Throws: Any error is logged; it does not hold the action back.
+    func abandoned(action: String, reason: String, context: PluginContext) async throws
 }
 
 extension BotPlugin {
     public static var usesOutboundHTTP: Bool { false }
+
+    /// Nothing kept per action, nothing to let go of.
+    public func abandoned(action: String, reason: String, context: PluginContext) async throws {}
 
     /// The action written as `plugin:` alone.
     public static var mainAction: ActionSpec? { actions.first(where: \.isMain) }

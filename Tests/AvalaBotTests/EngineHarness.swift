@@ -19,7 +19,9 @@ struct EngineHarness {
 
     static let testPlugins: [any BotPlugin.Type] = ConfigLoader.availablePlugins + [RecordingPlugin.self]
 
-    init(rules yaml: String, path: String? = nil) async throws {
+    /// - Parameter now: the store's clock (`stored_at`, `finished_at`); a test that moves the dispatcher's
+    ///   clock by hand gives the store the same one, so that events it stores are due on that clock.
+    init(rules yaml: String, path: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString).sqlite").path
         var handler = InMemoryLogHandler()
         handler.logLevel = .trace
@@ -28,7 +30,7 @@ struct EngineHarness {
         var loader = ConfigLoader(environment: [:])
         loader.plugins = Self.testPlugins
         loaded = loader.load(yaml: yaml, file: "rules.yaml")
-        store = try SQLiteEventStore(path: self.path, logger: logger)
+        store = try SQLiteEventStore(path: self.path, logger: logger, configuration: SQLiteEventStore.Configuration(now: now))
         try await store.migrate()
     }
 
@@ -36,12 +38,13 @@ struct EngineHarness {
         maxAttempts: Int = 3,
         concurrency: Int = 4,
         environment: DispatcherEnvironment = DispatcherEnvironment(random: { 0 }),
-        rules: RuleSetProvider? = nil
+        rules: RuleSetProvider? = nil,
+        contexts: any PluginContextFactory = BasicContextFactory()
     ) -> Dispatcher {
         Dispatcher(
             store: store,
             rules: rules ?? RuleSetProvider(loaded.rules),
-            host: PluginHost(plugins: loaded.plugins, contexts: BasicContextFactory()),
+            host: PluginHost(plugins: loaded.plugins, contexts: contexts),
             configuration: DispatcherConfiguration(
                 concurrency: concurrency,
                 maxAttempts: maxAttempts,
@@ -57,9 +60,14 @@ struct EngineHarness {
 
     /// Other rules, loaded as the harness's own: what a config reload (SIGHUP) would put in force.
     static func rules(_ yaml: String) -> RuleSet {
+        configuration(yaml).rules
+    }
+
+    /// A whole config, loaded as a reload (SIGHUP) would: its rules and the plugins they use.
+    static func configuration(_ yaml: String) -> LoadedConfiguration {
         var loader = ConfigLoader(environment: [:])
         loader.plugins = testPlugins
-        return loader.load(yaml: yaml, file: "reloaded.yaml").rules
+        return loader.load(yaml: yaml, file: "reloaded.yaml")
     }
 
     var renderedLogs: String {

@@ -66,6 +66,57 @@ import Testing
         #expect(raised.event.data["original"]?["id"]?.stringValue == eventID)
     }
 
+    /// A reload that leaves no rule for the event's type at all: the event is still handled again rather
+    /// than finished as unrouted, so its step ends dead-lettered with the reason instead of waiting forever
+    /// under a finished event.
+    @Test func aStepWhoseEventNoRuleRoutesAnyMoreIsDeadLettered() async throws {
+        let id = "unrouted-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: coco-only
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)", mode: retry }
+                """
+        )
+        defer { harness.removeFiles() }
+        let reloaded = EngineHarness.rules(
+            """
+            rules:
+              - name: failures-only
+                on: export.failed
+                do:
+                  - record: { id: "\(id)-failures" }
+            """
+        )
+        let rules = RuleSetProvider(harness.loaded.rules)
+        let reload = CrashSwitch()
+        let dispatcher = harness.dispatcher(
+            maxAttempts: 5,
+            environment: DispatcherEnvironment(
+                random: { 0 },
+                afterPerform: { _ in if reload.trip() { rules.replace(with: reloaded) } }
+            ),
+            rules: rules
+        )
+        let result = try await harness.store.ingest(EngineTests.event(uid: "e-unrouted"))
+        let eventID = EngineTests.id(result)
+        try await ServiceGroupRunner.whileRunning(dispatcher, logger: harness.logger) {
+            try await harness.until { try await harness.store.event(id: eventID)?.status == .done }
+        }
+        #expect(RecordingPlugin.calls(id).count == 1)
+        let steps = try await harness.store.steps(eventID: eventID)
+        let step = try #require(steps.first)
+        #expect(step.status == .dead)
+        #expect(
+            step.detail
+                == "the rule no longer produces this action for this event: rule 'coco-only' is no longer in the config (step was retry, last: try again (1))"
+        )
+        let deadLetters = try await harness.store.deadLetters(limit: 10)
+        #expect(deadLetters.map(\.stepID) == [step.stepID])
+    }
+
     /// A rule that does not match on one pass (its `where` reads enriched data, and the API was down)
     /// but matches again later: the step waits with backoff instead of being dead-lettered, and runs
     /// once the rule produces it again.

@@ -25,11 +25,13 @@ import Testing
         )
         defer { harness.removeFiles() }
         let store = harness.store
+        // A subject of its own: RecordingPlugin counts calls in flight per subject across all tests, and
+        // EngineTests checks that `export:same` never has two at once.
         let first = try await store.ingest(
-            EngineTests.event(uid: "same", keys: ["delivery:avala:1"], data: ["export": ["uid": "same", "n": "1"]])
+            EngineTests.event(uid: "outage", keys: ["delivery:avala:1"], data: ["export": ["uid": "outage", "n": "1"]])
         )
         let second = try await store.ingest(
-            EngineTests.event(uid: "same", keys: ["delivery:avala:2"], data: ["export": ["uid": "same", "n": "2"]])
+            EngineTests.event(uid: "outage", keys: ["delivery:avala:2"], data: ["export": ["uid": "outage", "n": "2"]])
         )
         let outage = CrashSwitch()
         // The plugin has acted; then the store's one writer refuses every write (a real SQLite failure),

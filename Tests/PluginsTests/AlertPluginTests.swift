@@ -539,6 +539,89 @@ import Testing
 
     // MARK: Dry run
 
+    // MARK: Actions the dispatcher gives up on
+
+    /// The dispatcher dead-letters an action without running it (a reload removed its rule): its alert
+    /// leaves the group, and the message the other action flushes carries only that action's own. Run
+    /// again (`dead-letters retry`), the action adds its alert back.
+    @Test func anAbandonedActionsAlertLeavesItsGroupUntilTheActionRunsAgain() async throws {
+        let fixture = try AlertFixture()
+        _ = try await fixture.send("first", key: "k1")
+        _ = try await fixture.send("second", key: "k2")
+        try await fixture.abandon(key: "k1")
+        fixture.clock.advance(by: 30)
+        let flushed = try await fixture.send("second", key: "k2")
+        #expect(flushed == .done("sent 1 alert to ops-slack in one message"))
+        let sections = try fixture.http.requests.last?.decodedBody()["blocks"]?.arrayValue?.filter { $0["type"] == "section" }
+        #expect(sections?.map { $0[path: "text.text"] } == ["second"])
+
+        let again = try await fixture.send("first", key: "k1")
+        #expect(again.deferralTime == fixture.clock.now.addingTimeInterval(300))
+        fixture.clock.advance(by: 300)
+        let resent = try await fixture.send("first", key: "k1")
+        #expect(resent == .done("sent 1 alert to ops-slack in one message"))
+        #expect(fixture.http.requests.count == 2)
+    }
+
+    /// An action that held its group's lease when it stopped (a crash mid-send) and is then given up on
+    /// gives the lease back: the group's other action sends now instead of waiting the lease out.
+    @Test func anAbandonedActionGivesBackTheLeaseItHeld() async throws {
+        let fixture = try AlertFixture()
+        _ = try await fixture.send("first", key: "k1")
+        _ = try await fixture.send("second", key: "k2")
+        fixture.clock.advance(by: 30)
+        // The state as k1 left it: its lease taken, its message not recorded.
+        let until = JSON.number(fixture.clock.now.timeIntervalSince1970 * 1_000 + 30_000)
+        try await fixture.state.update("groups") { current in
+            guard var groups = current?.objectValue, let key = groups.keys.first, var group = groups[key]?.objectValue else { return current }
+            group["lease"] = ["holder": "k1", "until": until]
+            groups[key] = .object(group)
+            return .object(groups)
+        }
+        let held = try await fixture.send("second", key: "k2")
+        #expect(held.name == "deferred")
+
+        try await fixture.abandon(key: "k1")
+        let sent = try await fixture.send("second", key: "k2")
+        #expect(sent == .done("sent 1 alert to ops-slack in one message"))
+    }
+
+    /// A sender whose send failed for now keeps the group's lease: should the dispatcher give up on its
+    /// action (its attempts ran out), the group's next message, sent by another action, leaves its alert
+    /// out. Released at the failure, the lease would let the other action send both in between.
+    @Test func aSenderWhoseSendFailedKeepsTheLeaseUntilItsActionIsGivenUpOn() async throws {
+        let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 503)])
+        let fixture = try AlertFixture(http: http)
+        _ = try await fixture.send("first", key: "k1")
+        _ = try await fixture.send("second", key: "k2")
+        fixture.clock.advance(by: 30)
+        let failed = try await fixture.send("first", key: "k1")
+        #expect(failed.name == "retry")
+        let waiting = try await fixture.send("second", key: "k2")
+        #expect(waiting.name == "deferred")
+
+        try await fixture.abandon(key: "k1")
+        let sent = try await fixture.send("second", key: "k2")
+        #expect(sent == .done("sent 1 alert to ops-slack in one message"))
+        let sections = try http.requests.last?.decodedBody()["blocks"]?.arrayValue?.filter { $0["type"] == "section" }
+        #expect(sections?.map { $0[path: "text.text"] } == ["second"])
+    }
+
+    /// A dry run changes no state, this included; the same call for real does.
+    @Test func aDryRunAbandonChangesNothing() async throws {
+        let fixture = try AlertFixture()
+        _ = try await fixture.send("first", key: "k1")
+        let before = try await fixture.state.get("groups")
+        try await fixture.abandon(key: "k1", dryRun: true)
+        let afterDryRun = try await fixture.state.get("groups")
+        #expect(before != nil)
+        #expect(afterDryRun == before)
+
+        try await fixture.abandon(key: "k1")
+        let after = try await fixture.state.get("groups")
+        #expect(after != before)
+    }
+
     @Test func aDryRunDecidesAndChangesNothing() async throws {
         let fixture = try AlertFixture(extra: [
             "silences": [["matchers": ["export.uid": "e-2"], "until": "2027-01-01T00:00:00Z", "comment": "known"]]
@@ -605,6 +688,19 @@ private struct AlertFixture {
 }
 
 extension AlertFixture {
+    /// What the dispatcher does when it gives up on the action `key` without running it.
+    func abandon(key: String, dryRun: Bool = false) async throws {
+        let context = PluginContext(
+            logger: logger,
+            config: PluginConfig(),
+            dryRun: dryRun,
+            idempotencyKey: key,
+            state: state,
+            now: { [clock] in clock.now }
+        )
+        try await plugin.abandoned(action: "send", reason: "rule 'page-on-failed-export' is no longer in the config", context: context)
+    }
+
     /// Sends, then opens `gate` whatever came of it, so a sender held at the gate can finish.
     func sendThenOpen(_ gate: AlertSendGate, _ text: String, key: String) async throws -> ActionOutcome {
         defer { gate.open() }

@@ -33,6 +33,21 @@ extension Dispatcher {
                     if previous.status == .dead { blockedRules.insert(plan.rule) }
                     continue
                 }
+                if let previous, previous.plugin != plan.plugin || previous.action != plan.action {
+                    // A reload put another action at this place of the rule: the journaled one will not
+                    // run again, and the step id now names the new one.
+                    var replacedLogger = logger
+                    replacedLogger[metadataKey: "rule.name"] = "\(plan.rule)"
+                    replacedLogger[metadataKey: "plugin.name"] = "\(previous.plugin)"
+                    replacedLogger[metadataKey: "action.name"] = "\(previous.action)"
+                    try await tellAbandoned(
+                        plugin: previous.plugin,
+                        action: previous.action,
+                        stepID: stepID,
+                        reason: "rule '\(plan.rule)' now has \(plan.plugin).\(plan.action) as action \(plan.actionIndex)",
+                        logger: replacedLogger
+                    )
+                }
                 if let previous, previous.status == .retry || previous.status == .deferred,
                     let due = previous.nextAttemptAt, due > environment.now()
                 {
@@ -111,6 +126,7 @@ extension Dispatcher {
         try await store.recordIntent(plan.intent(stepID: stepID, eventID: event.id, at: now))
 
         let outcome: ActionOutcome
+        var performed = false
         if let empty = plan.emptyRequiredParameter {
             outcome = .failed(
                 "required parameter '\(empty.name)' rendered empty\(empty.paths.isEmpty ? "" : " (missing: \(empty.paths.joined(separator: ", ")))")"
@@ -136,11 +152,12 @@ extension Dispatcher {
             )
             let context = host.contexts.context(plugin: plan.plugin, request: request, base: base)
             outcome = await perform(plugin, request: request, context: context, logger: logger)
+            performed = true
             try environment.afterPerform(stepID)
         } else {
             outcome = .failed("plugin '\(plan.plugin)' is not loaded")
         }
-        return try await record(outcome, plan: plan, stepID: stepID, attempts: attempts, event: event, logger: logger)
+        return try await record(outcome, performed: performed, plan: plan, stepID: stepID, attempts: attempts, event: event, logger: logger)
     }
 
     /// A thrown ``ActionError`` says what kind of failure it is: permanent is dead-lettered at once,
@@ -172,8 +189,11 @@ extension Dispatcher {
         }
     }
 
+    /// - Parameter performed: whether `outcome` is the plugin's own answer, rather than the dispatcher's
+    ///   (a required parameter rendered empty, the plugin not loaded).
     private func record(
         _ outcome: ActionOutcome,
+        performed: Bool,
         plan: PlannedAction,
         stepID: String,
         attempts: Int,
@@ -206,6 +226,13 @@ extension Dispatcher {
             result = StepOutcome(stepID: stepID, status: .dead, detail: detail, at: now)
         }
         if result.status == .dead {
+            // A plugin that answered `.failed` knows its action ends here. One whose `.retry` used up the
+            // attempts, or that was not asked this time, may still hold something for it.
+            var pluginEndedIt = false
+            if case .failed = outcome { pluginEndedIt = performed }
+            if !pluginEndedIt {
+                try await tellAbandoned(plugin: plan.plugin, action: plan.action, stepID: stepID, reason: detail, logger: logger)
+            }
             raised = deadLettered(stepID: stepID, plan: plan, reason: detail, event: event, at: now, logger: logger)
         } else {
             logger.info("Action finished", metadata: ["outcome": "\(result.status.rawValue)", "detail": "\(detail)"])
@@ -263,6 +290,9 @@ extension Dispatcher {
                 "Action waits: its rule does not produce it for this event now",
                 metadata: ["reason": "\(why)", "step.next_attempt": "\(Event.timestamp(next))"]
             )
+            // Until the rule produces it again, the action must not take effect through the plugin's
+            // state either (an alert waiting in its group would go out with another action's message).
+            try await tellAbandoned(plugin: step.plugin, action: step.action, stepID: step.stepID, reason: why, logger: logger)
             // The step keeps its last outcome's detail; the attempt counts, so this ends.
             let waiting = StepOutcome(stepID: step.stepID, status: .retry, detail: step.detail ?? "", nextAttemptAt: next, at: now)
             _ = try await store.recordOutcome(waiting, raising: [])
@@ -271,6 +301,7 @@ extension Dispatcher {
         var reason = "the rule no longer produces this action for this event: \(why) (step was \(step.status.rawValue)"
         if let detail = step.detail, !detail.isEmpty { reason += ", last: \(detail)" }
         reason += ")"
+        try await tellAbandoned(plugin: step.plugin, action: step.action, stepID: step.stepID, reason: reason, logger: logger)
         let raised = deadLettered(stepID: step.stepID, plan: plan, reason: reason, event: event, at: now, logger: logger)
         // Not an attempt of the action: it did not run.
         let outcome = StepOutcome(stepID: step.stepID, status: .dead, detail: reason, countsAsAttempt: false, at: now)
@@ -279,6 +310,41 @@ extension Dispatcher {
             .increment()
         if !raised.isEmpty { signal.wake() }
         return nil
+    }
+
+    /// Tells a plugin that the dispatcher stopped running one of its steps without `perform` having said
+    /// so (``BotPlugin/abandoned(action:reason:context:)``), so that it lets go of what it keeps for the
+    /// step: an alert waiting in its group would otherwise still go out with the group's next message,
+    /// flushed by another action, while the journal shows this one dead-lettered.
+    ///
+    /// Called before the step's new state is journaled, so that a crash in between tells the plugin again
+    /// on the next pass. A plugin's failure is logged and does not hold the step back: a dead letter must
+    /// not wait for a plugin's bookkeeping. A plugin that is not loaded (a reload took it out) cannot be
+    /// told: its state stays as it was.
+    func tellAbandoned(plugin name: String, action: String, stepID: String, reason: String, logger: Logger) async throws {
+        guard let plugin = host.plugins[name] else { return }
+        // No Avala actions and no outbound HTTP (the defaults): letting go is bookkeeping, not an action.
+        let context = PluginContext(
+            logger: logger,
+            config: PluginConfig(),
+            dryRun: configuration.dryRun,
+            idempotencyKey: stepID,
+            state: StoredPluginState(store: store, plugin: name),
+            now: environment.now,
+            maxRetryDelay: configuration.backoffMax
+        )
+        do {
+            try await pluginLimits.withPermit(plugin: type(of: plugin).name) {
+                try await plugin.abandoned(action: action, reason: reason, context: context)
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.error(
+                "Plugin could not let go of an action it will not run; what it kept for it may still take effect",
+                metadata: ["reason": "\(reason)", "error": "\(error)"]
+            )
+        }
     }
 
     static func deadLetterEvent(stepID: String, plan: PlannedAction, reason: String, original: Event, at now: Date) -> Event {

@@ -31,7 +31,8 @@ public protocol EventStore: Sendable {
     /// The journal of one event: its steps so far.
     func steps(eventID: String) async throws -> [StepRecord]
 
-    /// Before a plugin acts: creates the step if new and records the intent (status `running`).
+    /// Before a plugin acts: creates the step if new and records the intent (status `running`), with the
+    /// intent's plugin and action (a reload can put another action at an existing step's place).
     func recordIntent(_ step: StepIntent) async throws
 
     /// After a plugin acted: the step's outcome, in one transaction with the step's new state; and, when
@@ -45,6 +46,10 @@ public protocol EventStore: Sendable {
     /// rule routes — are finished (`done`) in the same write instead of being returned, at most
     /// `unroutedLimit` of them per call. They run no action, so they cost a share of one write, not a write
     /// of their own; most webhooks of a busy organization are such events.
+    ///
+    /// An event that was claimed before is returned whatever its type: its journal may hold steps still to
+    /// end (a retry, a deferral), and with no rule left for its type (a reload removed it) the dispatcher
+    /// must still dead-letter them with the reason, not leave them waiting under a finished event.
     func claim(
         limit: Int,
         now: Date,
@@ -98,7 +103,8 @@ extension EventStore {
     ) async throws -> ClaimedEvents {
         var claimed = ClaimedEvents()
         for stored in try await claim(limit: limit, now: now) {
-            if routes(stored.event.type) {
+            // `attempts` counts this claim too: more than one means the event was claimed before.
+            if routes(stored.event.type) || stored.attempts > 1 {
                 claimed.routed.append(stored)
             } else {
                 try await finish(eventID: stored.event.id, result: .done)

@@ -127,6 +127,7 @@ public final class SQLiteEventStore: EventStore {
 
     /// One write: the due events in `seq` order, each either marked running and read back (routed, up
     /// to `limit`) or marked done (unrouted, up to `unroutedLimit`), with the attempt counted either way.
+    /// An event claimed before counts as routed whatever its type: see the protocol.
     /// The subject rule of ``claim(limit:now:)`` holds for both: an unrouted event finished here had no
     /// earlier unfinished event about its subject. Unrouted rows are never decoded.
     public func claim(
@@ -161,7 +162,9 @@ public final class SQLiteEventStore: EventStore {
             var running: [Row] = []
             var done: [Int64] = []
             while let row = try rows.next() {
-                if routes(EventType(rawValue: row["type"])) {
+                // An event claimed before may have journaled steps that must still end (run, or be
+                // dead-lettered with a reason), even once a reload leaves no rule for its type.
+                if routes(EventType(rawValue: row["type"])) || (row["attempts"] as Int) > 0 {
                     if running.count < limit { running.append(row.copy()) }
                 } else if done.count < unroutedLimit {
                     done.append(row["seq"])
@@ -237,7 +240,8 @@ public final class SQLiteEventStore: EventStore {
 
     /// Creates the step (`running`, no attempts, intent at `step.at`) or, when it exists, sets it
     /// `running` with the new intent time and clears its `nextAttemptAt`; its attempts and last detail
-    /// stay.
+    /// stay. Its plugin and action become the intent's: a reload can put another action at the step's
+    /// place in its rule, and the journal must name what runs.
     ///
     /// - Throws: `.unknownEvent` when the event is not stored; `.stepConflict` when the step id belongs to
     ///   another event.
@@ -255,10 +259,11 @@ public final class SQLiteEventStore: EventStore {
                 }
                 try db.execute(
                     sql: """
-                        UPDATE steps SET status = 'running', intent_at = ?, next_attempt_at = NULL, updated_at = ?
+                        UPDATE steps SET status = 'running', plugin = ?, action = ?, intent_at = ?, next_attempt_at = NULL,
+                            updated_at = ?
                         WHERE step_id = ?
                         """,
-                    arguments: [at, at, step.stepID]
+                    arguments: [step.plugin, step.action, at, at, step.stepID]
                 )
                 return
             }
