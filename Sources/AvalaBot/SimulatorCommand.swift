@@ -33,6 +33,12 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Requests per minute per key before 429.")
     var requestsPerMinute: Int = 600
 
+    @Option(
+        name: .customLong("trust-ca"),
+        help: "A PEM file of CA certificates to trust when delivering webhooks over https (a self-signed listener). Repeatable."
+    )
+    var trustCA: [String] = []
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -42,13 +48,7 @@ struct SimulatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.bootstrap(label: "avala-simulator")
-        let configuration = SimulatorConfiguration(
-            port: port,
-            apiKey: apiKey ?? SimulatorConfiguration.randomKey(),
-            requestsPerMinute: requestsPerMinute,
-            defaultWebhookSecret: webhookSecret,
-            seed: try loadSeed()
-        )
+        let configuration = try simulatorConfiguration()
         let simulator = AvalaSimulator(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -68,6 +68,32 @@ struct SimulatorCommand: AsyncParsableCommand {
             )
             try await tasks.waitForAll()
         }
+    }
+
+    /// What the options ask for, with the seed and CA files read.
+    func simulatorConfiguration() throws -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(
+            port: port,
+            apiKey: apiKey ?? SimulatorConfiguration.randomKey(),
+            requestsPerMinute: requestsPerMinute,
+            defaultWebhookSecret: webhookSecret,
+            seed: try loadSeed()
+        )
+        configuration.webhookTrustRootsPEM = try trustCA.map(Self.certificatesPEM)
+        return configuration
+    }
+
+    /// The file's text, once it is known to hold at least one PEM certificate: a wrong file is refused
+    /// at start, not found out at the first delivery.
+    static func certificatesPEM(path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--trust-ca \(path): cannot read the file")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        guard text.contains("-----BEGIN CERTIFICATE-----") else {
+            throw ValidationError("--trust-ca \(path): no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")
+        }
+        return text
     }
 
     /// The seed file, or the built-in seed; a bad file names the field that is wrong.
