@@ -37,7 +37,9 @@ enum EnvelopeDecoder {
             guard !type.rawValue.hasPrefix("bot.") else {
                 throw .notAnEvent("event type '\(type.rawValue)' is reserved for the bot's own events")
             }
-            let deliveryID = nonEmpty(delivery.deliveryID) ?? (delivery.deliveryIDInBody ? nonEmpty(body["id"]?.stringValue) : nil)
+            let deliveryID =
+                nonEmpty(delivery.deliveryID)
+                ?? (delivery.deliveryIDInBody ? nonEmpty(body["id"]?.stringValue) ?? delivery.signedRequestID : nil)
             return EventNormalizer.normalize(type: type, body: body, source: source, deliveryID: deliveryID, receivedAt: now)
         case .avalaBot:
             guard case .object = body else { throw .notAnEvent("body is not an event object") }

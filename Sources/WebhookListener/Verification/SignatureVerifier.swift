@@ -133,8 +133,8 @@ public struct SignatureVerifier: Sendable {
         guard let timestamp else { throw .missingTimestamp }
         try checkCount(signatures)
         try checkTolerance(timestamp, now: now)
-        guard matchesAny(signatures, prefix: Array("\(timestamp).".utf8), body: body) else { throw .invalidSignature }
-        return VerifiedDelivery(deliveryIDInBody: true)
+        guard let matched = firstMatch(signatures, prefix: Array("\(timestamp).".utf8), body: body) else { throw .invalidSignature }
+        return VerifiedDelivery(deliveryIDInBody: true, signedRequestID: "t\(timestamp)-\(Self.hex(matched.prefix(16)))")
     }
 
     private func checkHex(_ hex: Substring, signed body: [UInt8]) throws(VerificationFailure) {
@@ -152,20 +152,30 @@ public struct SignatureVerifier: Sendable {
         guard !signatures.isEmpty, signatures.count <= Self.maxSignatures else { throw .malformedSignature }
     }
 
-    /// One HMAC per secret, whatever the number of signatures, each compared in constant time with every
-    /// signature: no early exit that would time which secret or which signature matched.
-    private func matchesAny(_ signatures: [Data], prefix: [UInt8], body: [UInt8]) -> Bool {
-        var matched = false
+    /// The first of `signatures` that one of the keys made. One HMAC per secret, whatever the number of
+    /// signatures, each compared in constant time with every signature: no early exit that would time
+    /// which secret or which signature matched.
+    private func firstMatch(_ signatures: [Data], prefix: [UInt8], body: [UInt8]) -> Data? {
+        var found: Data?
         for key in keys {
             var hmac = HMAC<SHA256>(key: key)
             hmac.update(data: prefix)
             hmac.update(data: body)
             let mac = hmac.finalize()
-            for signature in signatures where signature.count == Self.macLength && mac == signature {
-                matched = true
+            for signature in signatures where signature.count == Self.macLength && mac == signature && found == nil {
+                found = signature
             }
         }
-        return matched
+        return found
+    }
+
+    /// Lowercase hex, two digits a byte.
+    static func hex(_ bytes: Data) -> String {
+        bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+    }
+
+    private func matchesAny(_ signatures: [Data], prefix: [UInt8], body: [UInt8]) -> Bool {
+        firstMatch(signatures, prefix: prefix, body: body) != nil
     }
 
     private func checkTolerance(_ timestamp: Int64, now: Date) throws(VerificationFailure) {
