@@ -92,10 +92,14 @@ struct ConfigLoader {
             used: rules.usedPlugins
         )
         diagnostics += plugins.diagnostics
+        diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins)
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
         diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
+        // Two checks may see one fault (the rule compiler and its plugin, a bad duration): say it once.
+        var seen: Set<ConfigDiagnostic> = []
+        diagnostics = diagnostics.filter { seen.insert($0).inserted }
         for index in diagnostics.indices { diagnostics[index].message = loaded.redacted(diagnostics[index].message) }
         return LoadedConfiguration(
             file: file,
