@@ -22,6 +22,8 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         var loader = ConfigLoader()
         loader.resolveReferences = !noEnvironment
+        // With its environment, check what `run` would need from it: the TLS files.
+        loader.checkDeployment = !noEnvironment
         let loaded = loader.load(path: config)
         for diagnostic in loaded.diagnostics { Console.line(diagnostic.description) }
         if noEnvironment, !loaded.variables.isEmpty {

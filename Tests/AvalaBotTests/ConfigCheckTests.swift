@@ -1,6 +1,7 @@
 import BotEngine
 import BotKit
 import Foundation
+import TestSupport
 import Testing
 
 @testable import AvalaBot
@@ -8,9 +9,10 @@ import Testing
 /// What a user walkthrough found `check-config` let through, or reported badly: each finding names the
 /// file, line and key path, and one run reports all of them.
 @Suite struct ConfigCheckTests {
-    static func diagnostics(_ yaml: String, environment: [String: String] = [:], resolve: Bool = true) -> [String] {
+    static func diagnostics(_ yaml: String, environment: [String: String] = [:], resolve: Bool = true, deployment: Bool = false) -> [String] {
         var loader = ConfigLoader(environment: environment)
         loader.resolveReferences = resolve
+        loader.checkDeployment = deployment
         return loader.load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
     }
 
@@ -36,5 +38,44 @@ import Testing
                 "bot.yaml:8 rules[2].do[1].forward.target: unknown target 'nope2'; configured: peer",
             ]
         )
+    }
+
+    /// With its environment, `check-config` reads the listener's files as `run` would, and says what is
+    /// wrong with each at its key.
+    @Test func theListenerTLSFilesAreReadWithTheEnvironment() throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let environment = ["AVALA_API_KEY": "avk_test", "AVALA_WEBHOOK_SECRET": "s3cret"]
+        func errors(cert: String, key: String, clientCA: String? = nil) -> [String] {
+            let ca = clientCA.map { ", client_ca: \"\($0)\"" } ?? ""
+            return Self.diagnostics(
+                "listener:\n  bind: 127.0.0.1:0\n  tls: { cert: \"\(cert)\", key: \"\(key)\"\(ca) }\n",
+                environment: environment,
+                deployment: true
+            )
+        }
+        let cert = certificates.certificatePath
+        let key = certificates.keyPath
+        let missing = certificates.directory.appendingPathComponent("missing.crt").path
+        #expect(errors(cert: cert, key: key, clientCA: certificates.clientCertificatePath) == [])
+        #expect(errors(cert: missing, key: key) == ["bot.yaml:3 listener.tls.cert: '\(missing)': no such file"])
+        #expect(
+            errors(cert: key, key: key) == [
+                "bot.yaml:3 listener.tls.cert: '\(key)' is not a PEM certificate (it holds a private key: is it listener.tls.key's file?)"
+            ]
+        )
+        #expect(
+            errors(cert: cert, key: cert) == [
+                "bot.yaml:3 listener.tls.key: '\(cert)' is not a PEM private key (it holds a certificate: is it listener.tls.cert's file?)"
+            ]
+        )
+        #expect(
+            errors(cert: cert, key: certificates.clientKeyPath) == [
+                "bot.yaml:3 listener.tls.key: '\(certificates.clientKeyPath)' is not the key of the certificate in listener.tls.cert '\(cert)'"
+            ]
+        )
+        #expect(errors(cert: cert, key: key, clientCA: missing) == ["bot.yaml:3 listener.tls.client_ca: '\(missing)': no such file"])
+        // Without its environment the paths may be the deployment's: they are not read.
+        #expect(Self.diagnostics("listener:\n  tls: { cert: \"\(missing)\", key: \"\(missing)\" }\n", resolve: false) == [])
     }
 }

@@ -37,6 +37,10 @@ struct ConfigLoader {
     var plugins: [any BotPlugin.Type] = ConfigLoader.availablePlugins
     /// `--no-env`: leave `${…}` unresolved and only list the variables.
     var resolveReferences = true
+    /// Check what exists only where the bot runs: the listener's certificate files (`check-config` with
+    /// its environment). Off for reloads (the listener re-reads its files itself), `--no-env` (the paths
+    /// may be the deployment's) and tests of the file alone.
+    var checkDeployment = false
 
     func load(path: String) -> LoadedConfiguration {
         let source = ConfigSource(environment: environment, resolveReferences: resolveReferences)
@@ -146,7 +150,7 @@ struct ConfigLoader {
 
     /// What the listener would refuse when it starts (secrets that do not suit their scheme, no secret at
     /// all, CIDRs, reserved or repeated paths), so `check-config` reports it instead of `run` failing.
-    /// Certificate files are left to `run`: they may exist only where the bot runs.
+    /// Certificate files are read only with ``checkDeployment``: they may exist only where the bot runs.
     private func listenerChecks(_ configuration: BotConfiguration, root: ConfigNode) -> [ConfigDiagnostic] {
         guard let section = configuration.listener else { return [] }
         var diagnostics: [ConfigDiagnostic] = []
@@ -168,7 +172,17 @@ struct ConfigLoader {
         }
         do {
             if resolveReferences {
-                try section.listenerConfiguration(environment: environment).validate()
+                let listener = try section.listenerConfiguration(environment: environment)
+                try listener.validate()
+                if checkDeployment, let tls = listener.tls {
+                    let node = root["listener"]
+                    for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
+                        let keyNode = node?["tls"]?[problem.key] ?? node?["tls"]
+                        diagnostics.append(
+                            ConfigDiagnostic(at: keyNode?.location ?? node?.location, path: "listener.tls.\(problem.key)", problem.message)
+                        )
+                    }
+                }
             } else {
                 // Values to come stand in for the references; everything written out is checked.
                 try section.withPlaceholdersForReferences().listenerConfiguration(defaultSecret: ListenerSection.placeholderSecret).validate()
