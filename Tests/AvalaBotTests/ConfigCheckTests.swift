@@ -78,4 +78,41 @@ import Testing
         // Without its environment the paths may be the deployment's: they are not read.
         #expect(Self.diagnostics("listener:\n  tls: { cert: \"\(missing)\", key: \"\(missing)\" }\n", resolve: false) == [])
     }
+
+    /// One run reports every error, not only the first: across sections, within one, and in the listener.
+    @Test func everyErrorIsReportedInOneRun() {
+        #expect(
+            Self.diagnostics("pollers:\n  exports: { every: 5x }\ndispatcher:\n  max_attempts: 0\n  concurrency: 0\n") == [
+                "bot.yaml:2 pollers.exports.every: '5x' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)",
+                "bot.yaml:4 dispatcher.max_attempts: must be at least 1, found 0",
+                "bot.yaml:5 dispatcher.concurrency: must be at least 1, found 0",
+            ]
+        )
+        #expect(
+            Self.diagnostics("api:\n  burts: 3\n  timeot: 1s\n") == [
+                "bot.yaml:2 api.burts: unknown key 'burts' (did you mean 'burst'?)",
+                "bot.yaml:3 api.timeot: unknown key 'timeot' (did you mean 'timeout'?)",
+            ]
+        )
+        // Every reference the environment cannot resolve, not only the first.
+        #expect(
+            Self.diagnostics("api:\n  api_key: \"${UNSET_ONE}\"\nstore:\n  sqlite: \"${UNSET_TWO}\"\n") == [
+                "bot.yaml:2 api.api_key: environment variable UNSET_ONE is not set",
+                "bot.yaml:4 store.sqlite: environment variable UNSET_TWO is not set",
+            ]
+        )
+        let listener = """
+            listener:
+              plain_http: true
+              paths:
+                - { path: wh1, source: one, verify: { scheme: none } }
+                - { path: wh2, source: two, verify: { scheme: none } }
+              allow_cidrs: [10.0.0.0/8, 10.0.0.0/33]
+            """
+        let messages = Self.diagnostics(listener)
+        #expect(messages.count == 3, "\(messages)")
+        for (message, path) in zip(messages, ["wh1", "wh2", "10.0.0.0/33"]) {
+            #expect(message.hasPrefix("bot.yaml:2 listener: ") && message.contains(path), "\(messages)")
+        }
+    }
 }

@@ -76,17 +76,15 @@ struct ConfigLoader {
     }
 
     private func check(_ loaded: ConfigSource.Loaded, file: String) -> LoadedConfiguration {
-        var diagnostics: [ConfigDiagnostic] = []
-        var configuration = BotConfiguration()
-        do {
-            configuration = try ConfigNodeDecoder.decode(BotConfiguration.self, from: loaded.root)
-        } catch let diagnostic as ConfigDiagnostic {
-            diagnostics.append(diagnostic)
+        var diagnostics = loaded.unresolved
+        // Every key that fails is reported and keeps its default, so one run lists all of them.
+        let (decoded, decodingDiagnostics) = ConfigNodeDecoder.decodeCollectingErrors(BotConfiguration.self, from: loaded.root)
+        diagnostics += decodingDiagnostics
+        var configuration = decoded ?? BotConfiguration()
+        if decoded == nil {
             // The rules are still checked, so one run reports problems in both.
             configuration.rules = loaded.root["rules"]
             configuration.plugins = loaded.root["plugins"]
-        } catch {
-            diagnostics.append(ConfigDiagnostic(at: loaded.root.location, path: "", "\(error)"))
         }
         let (rules, ruleDiagnostics) = RuleSet.compile(configuration.rules, plugins: plugins)
         diagnostics += ruleDiagnostics
@@ -170,29 +168,32 @@ struct ConfigLoader {
                 )
             )
         }
+        // Values to come stand in for the references; everything written out is checked. (A reference
+        // the environment could not resolve is reported already, and left unresolved.)
+        let checked = section.withPlaceholdersForReferences()
+        let node = root["listener"]
+        let listener: WebhookListenerConfiguration
         do {
-            if resolveReferences {
-                let listener = try section.listenerConfiguration(environment: environment)
-                try listener.validate()
-                if checkDeployment, let tls = listener.tls {
-                    let node = root["listener"]
-                    for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
-                        let keyNode = node?["tls"]?[problem.key] ?? node?["tls"]
-                        diagnostics.append(
-                            ConfigDiagnostic(at: keyNode?.location ?? node?.location, path: "listener.tls.\(problem.key)", problem.message)
-                        )
-                    }
-                }
-            } else {
-                // Values to come stand in for the references; everything written out is checked.
-                try section.withPlaceholdersForReferences().listenerConfiguration(defaultSecret: ListenerSection.placeholderSecret).validate()
-            }
-            return diagnostics
+            listener =
+                resolveReferences
+                ? try checked.listenerConfiguration(environment: environment)
+                : try checked.listenerConfiguration(defaultSecret: ListenerSection.placeholderSecret)
         } catch let error as WebhookListenerError {
-            return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", error.message)]
+            return diagnostics + [ConfigDiagnostic(at: node?.location, path: "listener", error.message)]
         } catch {
-            return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", "\(error)")]
+            return diagnostics + [ConfigDiagnostic(at: node?.location, path: "listener", "\(error)")]
         }
+        // Every problem, not the first; neither tls nor plain_http is reported by the section's decoding.
+        for problem in listener.problems() where !problem.key.isEmpty {
+            diagnostics.append(ConfigDiagnostic(at: node?.location, path: "listener", problem.error.message))
+        }
+        if checkDeployment, resolveReferences, let tls = listener.tls {
+            for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
+                let keyNode = node?["tls"]?[problem.key] ?? node?["tls"]
+                diagnostics.append(ConfigDiagnostic(at: keyNode?.location ?? node?.location, path: "listener.tls.\(problem.key)", problem.message))
+            }
+        }
+        return diagnostics
     }
 
     /// `AVALA_API_KEY` and `AVALA_BASE_URL` fill what the config leaves out (`AVALA_WEBHOOK_SECRET` is
