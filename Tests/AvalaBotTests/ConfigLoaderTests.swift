@@ -154,13 +154,13 @@ import WebhookListener
         let secret = ["AVALA_WEBHOOK_SECRET": "s3cret"]
         #expect(
             errors("  verify: { scheme: standard-webhooks, secrets: [whsec_x] }\n")
-                == ["bot.yaml:2 listener: listener path '/webhooks/avala': verify.secrets[0] is not a whsec_ base64 key"]
+                == ["bot.yaml:3 listener.verify: listener path '/webhooks/avala': verify.secrets[0] is not a whsec_ base64 key"]
         )
         #expect(errors("  allow_cidrs: [10.0.0.0/33]\n", environment: secret).first?.contains("10.0.0.0/33") == true)
         #expect(errors("  path: /status\n", environment: secret).first?.contains("'/status' is the listener's own route") == true)
         #expect(
             errors("  paths: [{ path: /a }, { path: /a }]\n", environment: secret)
-                == ["bot.yaml:2 listener: listener path '/a' is configured twice"]
+                == ["bot.yaml:3 listener.paths[1].path: listener path '/a' is configured twice"]
         )
         // Two senders on one source share their delivery ids' namespace: a warning, the config loads.
         let shared = Self.diagnostics(

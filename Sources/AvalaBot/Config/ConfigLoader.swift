@@ -91,7 +91,8 @@ struct ConfigLoader {
         let plugins = PluginConfigValidator.load(
             configuration.plugins,
             available: plugins,
-            used: rules.usedPlugins
+            used: rules.usedPlugins,
+            usedAt: Self.firstUses(in: configuration.rules)
         )
         diagnostics += plugins.diagnostics
         diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins)
@@ -111,6 +112,19 @@ struct ConfigLoader {
             diagnostics: diagnostics,
             variables: loaded.variables
         )
+    }
+
+    /// Where a `do:` entry first names each plugin (`rules[2].do[0].invite`).
+    static func firstUses(in rules: ConfigNode?) -> [String: (location: SourceLocation, path: String)] {
+        var uses: [String: (location: SourceLocation, path: String)] = [:]
+        for (ruleIndex, rule) in (rules?.items ?? []).enumerated() {
+            for (actionIndex, item) in (rule["do"]?.items ?? []).enumerated() {
+                guard let entry = item.entries?.first else { continue }
+                let plugin = String(entry.key.split(separator: ".", maxSplits: 1).first ?? "")
+                if uses[plugin] == nil { uses[plugin] = (entry.keyLocation, "rules[\(ruleIndex)].do[\(actionIndex)].\(entry.key)") }
+            }
+        }
+        return uses
     }
 
     /// What neither a plugin's settings nor a rule shows alone: settings that rules contradict or leave
@@ -170,8 +184,14 @@ struct ConfigLoader {
         }
         // Values to come stand in for the references; everything written out is checked. (A reference
         // the environment could not resolve is reported already, and left unresolved.)
-        let checked = section.withPlaceholdersForReferences()
+        var checked = section.withPlaceholdersForReferences()
         let node = root["listener"]
+        do {
+            _ = try WebhookListenerConfiguration.parseBind(checked.bind)
+        } catch {
+            diagnostics.append(ConfigDiagnostic(at: node?["bind"]?.location ?? node?.location, path: "listener.bind", error.message))
+            checked.bind = "0.0.0.0:8443"
+        }
         let listener: WebhookListenerConfiguration
         do {
             listener =
@@ -185,7 +205,12 @@ struct ConfigLoader {
         }
         // Every problem, not the first; neither tls nor plain_http is reported by the section's decoding.
         for problem in listener.problems() where !problem.key.isEmpty {
-            diagnostics.append(ConfigDiagnostic(at: node?.location, path: "listener", problem.error.message))
+            // `listener.path` and `listener.verify` are the shorthand of one `paths` entry.
+            var key = problem.key
+            if section.paths == nil, key.hasPrefix("paths[0].") { key = String(key.dropFirst("paths[0].".count)) }
+            diagnostics.append(
+                ConfigDiagnostic(at: Self.node(at: key, in: node)?.location ?? node?.location, path: "listener.\(key)", problem.error.message)
+            )
         }
         if checkDeployment, resolveReferences, let tls = listener.tls {
             for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
@@ -194,6 +219,24 @@ struct ConfigLoader {
             }
         }
         return diagnostics
+    }
+
+    /// The deepest node that `key` (`paths[1].verify`) reaches below `node`.
+    static func node(at key: String, in node: ConfigNode?) -> ConfigNode? {
+        var current = node
+        for component in key.split(separator: ".") {
+            var parts = component.split(separator: "[", omittingEmptySubsequences: false)
+            let name = String(parts.removeFirst())
+            if !name.isEmpty {
+                guard let next = current?[name] else { return current }
+                current = next
+            }
+            for part in parts {
+                guard let index = Int(part.dropLast()), let items = current?.items, items.indices.contains(index) else { return current }
+                current = items[index]
+            }
+        }
+        return current
     }
 
     /// `AVALA_API_KEY` and `AVALA_BASE_URL` fill what the config leaves out (`AVALA_WEBHOOK_SECRET` is

@@ -10,7 +10,14 @@ public enum PluginConfigValidator {
         public var diagnostics: [ConfigDiagnostic]
     }
 
-    public static func load(_ section: ConfigNode?, available: [any BotPlugin.Type], used: Set<String>) -> Result {
+    /// - Parameter usedAt: where a rule first names each plugin: a plugin without a section of its own
+    ///   is reported there, since there is no key of it to point at.
+    public static func load(
+        _ section: ConfigNode?,
+        available: [any BotPlugin.Type],
+        used: Set<String>,
+        usedAt: [String: (location: SourceLocation, path: String)] = [:]
+    ) -> Result {
         var diagnostics: [ConfigDiagnostic] = []
         let byName = Dictionary(available.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var configs: [String: (PluginConfig, ConfigNode?)] = [:]
@@ -49,6 +56,16 @@ public enum PluginConfigValidator {
                 // reference, which is checked once it is resolved, not here.
                 if let text = target?.text, text.hasPrefix("${"), text.hasSuffix("}") { continue }
                 let location = target?.location ?? node?[error.key]?.location ?? node?.location
+                if node == nil, let use = usedAt[name] {
+                    diagnostics.append(
+                        ConfigDiagnostic(
+                            at: use.location,
+                            path: "plugins.\(name).\(error.key)",
+                            "\(error.message); \(use.path) uses \(name), and the config has no plugins.\(name) section"
+                        )
+                    )
+                    continue
+                }
                 diagnostics.append(ConfigDiagnostic(at: location, path: "plugins.\(name).\(error.key)", error.message))
             } catch {
                 diagnostics.append(ConfigDiagnostic(at: node?.location, path: "plugins.\(name)", "\(error)"))
