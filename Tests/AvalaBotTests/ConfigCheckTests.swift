@@ -1,3 +1,4 @@
+import ArgumentParser
 import BotEngine
 import BotKit
 import Foundation
@@ -146,5 +147,41 @@ import Testing
                     "bot.yaml:5 plugins.invite.allowed_domains: required by the invite plugin: list the domains it may invite (or [\"*\"] for any); rules[0].do[0].invite uses invite, and the config has no plugins.invite section"
                 ]
         )
+    }
+
+    /// `run` needs an API key: with its environment, `check-config` says so instead of OK; without it,
+    /// the key is among what a deployment must provide.
+    @Test func aMissingAPIKeyIsAnErrorWithTheEnvironmentAndListedWithout() throws {
+        #expect(
+            Self.diagnostics("log: { level: info }\n", deployment: true)
+                == ["AVALA_API_KEY: is not set, and api.api_key is not in the config: set one of them"]
+        )
+        #expect(Self.diagnostics("log: { level: info }\n", environment: ["AVALA_API_KEY": "avk_test"], deployment: true) == [])
+        #expect(Self.diagnostics("api: { api_key: avk_in_file }\n", deployment: true) == [])
+
+        var loader = ConfigLoader(environment: [:])
+        loader.resolveReferences = false
+        let loaded = loader.load(
+            yaml:
+                "store: { sqlite: \"${file:/run/secrets/db}\" }\nlistener:\n  plain_http: true\n  paths: [{ path: /a }, { path: /b, verify: { scheme: none } }]\n",
+            file: "bot.yaml"
+        )
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        #expect(loaded.implicitVariables == ["AVALA_API_KEY", "AVALA_WEBHOOK_SECRET"])
+        #expect(loaded.referencedFiles == ["/run/secrets/db"])
+        let configured = loader.load(
+            yaml: "api: { api_key: \"${KEY}\" }\nlistener: { plain_http: true, verify: { secrets: [s] } }\n",
+            file: "bot.yaml"
+        )
+        #expect(configured.implicitVariables == [])
+
+        // As printed by `check-config --no-env`.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("needs-\(UUID().uuidString).yaml")
+        try "store: { sqlite: \"${file:/run/secrets/db}\" }\nlistener: { plain_http: true }\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let capture = Console.Capture()
+        try Console.$capture.withValue(capture) { try CheckConfigCommand.parse(["--config", file.path, "--no-env"]).run() }
+        #expect(capture.text.contains("Environment variables this config needs: AVALA_API_KEY, AVALA_WEBHOOK_SECRET"), "\(capture.text)")
+        #expect(capture.text.contains("Files this config reads (${file:…}): /run/secrets/db"), "\(capture.text)")
     }
 }

@@ -20,6 +20,11 @@ struct LoadedConfiguration: Sendable {
     var diagnostics: [ConfigDiagnostic]
     /// Environment variables the file refers to with `${NAME}`.
     var variables: Set<String>
+    /// What a deployment must provide besides the file's own `${NAME}`s: `AVALA_API_KEY` without
+    /// `api.api_key`, `AVALA_WEBHOOK_SECRET` for a listener path without `verify.secrets`.
+    var implicitVariables: Set<String> = []
+    /// The files the config takes values from (`${file:/run/secrets/key}`).
+    var referencedFiles: Set<String> = []
 
     var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
     var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
@@ -37,9 +42,9 @@ struct ConfigLoader {
     var plugins: [any BotPlugin.Type] = ConfigLoader.availablePlugins
     /// `--no-env`: leave `${…}` unresolved and only list the variables.
     var resolveReferences = true
-    /// Check what exists only where the bot runs: the listener's certificate files (`check-config` with
-    /// its environment). Off for reloads (the listener re-reads its files itself), `--no-env` (the paths
-    /// may be the deployment's) and tests of the file alone.
+    /// Check what exists only where the bot runs: the listener's certificate files and an API key
+    /// (`check-config` with its environment). Off for reloads (the listener re-reads its files itself),
+    /// `--no-env` (the paths may be the deployment's) and tests of the file alone.
     var checkDeployment = false
 
     func load(path: String) -> LoadedConfiguration {
@@ -99,6 +104,12 @@ struct ConfigLoader {
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
+        if checkDeployment, resolveReferences, configuration.api.apiKey == nil {
+            // `run` would stop at once: no call to Avala can be made without a key.
+            diagnostics.append(
+                ConfigDiagnostic(at: nil, path: "AVALA_API_KEY", "is not set, and api.api_key is not in the config: set one of them")
+            )
+        }
         diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
         // Two checks may see one fault (the rule compiler and its plugin, a bad duration): say it once.
         var seen: Set<ConfigDiagnostic> = []
@@ -110,8 +121,32 @@ struct ConfigLoader {
             rules: rules,
             plugins: plugins.plugins,
             diagnostics: diagnostics,
-            variables: loaded.variables
+            variables: loaded.variables,
+            implicitVariables: Self.implicitVariables(configuration),
+            referencedFiles: Set(Self.fileReferences(in: loaded.root))
         )
+    }
+
+    /// The environment defaults the config relies on (CONFIG.md, "Environment defaults").
+    static func implicitVariables(_ configuration: BotConfiguration) -> Set<String> {
+        var variables: Set<String> = []
+        if configuration.api.apiKey == nil { variables.insert("AVALA_API_KEY") }
+        if let listener = configuration.listener {
+            let verifications = listener.paths.map { $0.map(\.verify) } ?? [listener.verify]
+            if verifications.contains(where: { $0?.scheme != "none" && $0?.secrets == nil }) { variables.insert("AVALA_WEBHOOK_SECRET") }
+        }
+        return variables
+    }
+
+    /// The paths of every `${file:…}` in the tree.
+    static func fileReferences(in node: ConfigNode) -> [String] {
+        switch node {
+        case .scalar:
+            guard let written = node.reference, written.hasPrefix("${file:"), written.hasSuffix("}") else { return [] }
+            return [String(written.dropFirst(7).dropLast())]
+        case .mapping(let entries, _): return entries.flatMap { fileReferences(in: $0.value) }
+        case .sequence(let items, _): return items.flatMap { fileReferences(in: $0) }
+        }
     }
 
     /// Where a `do:` entry first names each plugin (`rules[2].do[0].invite`).
