@@ -42,7 +42,7 @@ struct CheckConfigCommand: ParsableCommand {
         }
         let rules = loaded.rules.count
         Console.line(
-            "\(config): OK — \(rules) rule\(rules == 1 ? "" : "s"), plugins: \(loaded.plugins.keys.sorted().joined(separator: ", ").ifEmpty("none"))"
+            "\(config): OK — \(rules) rule\(rules == 1 ? "" : "s"), plugins: \(loaded.pluginNames.joined(separator: ", ").ifEmpty("none"))"
                 + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")
         )
     }

@@ -184,4 +184,34 @@ import Testing
         #expect(capture.text.contains("Environment variables this config needs: AVALA_API_KEY, AVALA_WEBHOOK_SECRET"), "\(capture.text)")
         #expect(capture.text.contains("Files this config reads (${file:…}): /run/secrets/db"), "\(capture.text)")
     }
+
+    /// `--no-env` leaves the receivers' URLs as references, and still checks the names rules use.
+    @Test func literalNamesAreCheckedWithReferencesLeftUnresolved() {
+        let yaml = """
+            plugins:
+              alert: { receivers: { ops: { slack: { url: "${SLACK_URL}" } }, pager: { webhook: { url: "${PAGER_URL}", secret: "${PAGER_SECRET}" } } } }
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: opz, text: hi } }, { alert: { receiver: "${RECEIVER}", text: hi } }] }
+            """
+        #expect(
+            Self.diagnostics(yaml, resolve: false) == ["bot.yaml:4 rules[0].do[0].alert.receiver: unknown receiver 'opz'; configured: ops, pager"]
+        )
+    }
+
+    /// `check-config --no-env`'s summary and variable list, as printed.
+    @Test func noEnvPrintsThePluginsAndWhatADeploymentMustProvide() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        func output(_ file: String) throws -> String {
+            let capture = Console.Capture()
+            try Console.$capture.withValue(capture) {
+                try CheckConfigCommand.parse(["--config", root.appendingPathComponent(file).path, "--no-env"]).run()
+            }
+            return capture.text
+        }
+        let alerting = try output("config/examples/ops-alerting.yaml")
+        #expect(alerting.contains("Environment variables this config needs: AVALA_API_KEY, ONCALL_SECRET, ONCALL_WEBHOOK_URL, SLACK_WEBHOOK_URL"))
+        #expect(alerting.hasSuffix("ops-alerting.yaml: OK — 5 rules, plugins: alert"), "\(alerting)")
+        let demo = try output("config/demo.yaml")
+        #expect(demo.contains("plugins: alert, export, invite, log"), "\(demo)")
+    }
 }

@@ -27,6 +27,13 @@ struct LoadedConfiguration: Sendable {
     var referencedFiles: Set<String> = []
 
     var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
+
+    /// The plugins the config uses or configures, sorted: those built, and those a rule names or a
+    /// section configures (a plugin whose config holds an unresolved `${…}` may not be built).
+    var pluginNames: [String] {
+        let configured = configuration.plugins?.entries?.map(\.key) ?? []
+        return Set(plugins.keys).union(rules.usedPlugins).union(configured).sorted()
+    }
     var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
 }
 
