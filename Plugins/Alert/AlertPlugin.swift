@@ -63,9 +63,18 @@ public struct AlertPlugin: BotPlugin {
     }
 
     /// A receiver named without a template must be configured: a typo would otherwise dead-letter every alert.
+    /// Timings written out are checked as the section's are.
     public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] {
-        guard let name = parameters["receiver"]?.stringValue, !name.isEmpty, configuration.receivers[name] == nil else { return [] }
-        return [ParameterProblem("receiver", Self.unknownReceiver(name, known: configuration.receivers.keys.sorted()))]
+        var problems: [ParameterProblem] = []
+        if let name = parameters["receiver"]?.stringValue, !name.isEmpty, configuration.receivers[name] == nil {
+            problems.append(ParameterProblem("receiver", Self.unknownReceiver(name, known: configuration.receivers.keys.sorted())))
+        }
+        do {
+            _ = try configuration.timings.overridden(by: parameters)
+        } catch {
+            problems.append(ParameterProblem(error.key, error.message))
+        }
+        return problems
     }
 
     /// Said the same at load and when an action runs.

@@ -214,4 +214,56 @@ import Testing
         let demo = try output("config/demo.yaml")
         #expect(demo.contains("plugins: alert, export, invite, log"), "\(demo)")
     }
+
+    /// Alert timings written in an action are held to the section's rules.
+    @Test func anActionsAlertIntervalsMustBeLongerThanZero() {
+        let yaml = """
+            plugins:
+              alert: { receivers: { ops: { log: {} } } }
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: ops, text: hi, group_interval: 0s } }] }
+            """
+        #expect(Self.diagnostics(yaml) == ["bot.yaml:4 rules[0].do[0].alert.group_interval: must be longer than 0s"])
+    }
+
+    /// Values that load but cannot work, each named by its key.
+    @Test(arguments: [
+        (
+            "plugins:\n  alert: { group_interval: 0s }\n",
+            "bot.yaml:2 plugins.alert.group_interval: must be longer than 0s"
+        ),
+        (
+            "plugins:\n  alert: { repeat_interval: 0s }\n",
+            "bot.yaml:2 plugins.alert.repeat_interval: must be longer than 0s"
+        ),
+        (
+            "dispatcher:\n  backoff: { base: 5s, max: 1s }\n",
+            "bot.yaml:2 dispatcher.backoff.base: 5s is longer than max 1s: base must not exceed max"
+        ),
+        (
+            "pollers:\n  projects: { progress_thresholds: [50, 150, -3] }\n",
+            "bot.yaml:2 pollers.projects.progress_thresholds[1]: must be a percent from 0 to 100, found 150"
+        ),
+        (
+            "listener:\n  tls: { cert: a.crt, key: a.key }\n  plain_http: true\n",
+            "bot.yaml:3 listener.plain_http: plain_http: true and tls cannot go together: remove tls to serve plain HTTP behind a proxy, or plain_http to serve TLS"
+        ),
+        (
+            "pollers:\n  members: { organization: acme, organizations: [acme-labelers] }\n",
+            "bot.yaml:2 pollers.members.organizations: write either organization or organizations, not both"
+        ),
+    ])
+    func valuesThatCannotWorkAreErrors(yaml: String, expected: String) {
+        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).first == expected)
+    }
+
+    /// Every threshold out of range is named, not only the first.
+    @Test func everyThresholdOutOfRangeIsNamed() {
+        #expect(
+            Self.diagnostics("pollers:\n  projects: { progress_thresholds: [50, 150, -3] }\n") == [
+                "bot.yaml:2 pollers.projects.progress_thresholds[1]: must be a percent from 0 to 100, found 150",
+                "bot.yaml:2 pollers.projects.progress_thresholds[2]: must be a percent from 0 to 100, found -3",
+            ]
+        )
+    }
 }

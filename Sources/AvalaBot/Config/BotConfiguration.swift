@@ -126,6 +126,17 @@ struct DispatcherSection: Decodable, Equatable, Sendable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             base = try c.positiveDuration(.base) ?? base
             max = try c.positiveDuration(.max) ?? max
+            // Every wait is capped at max: a longer base would make the backoff a fixed wait.
+            if base.duration > max.duration {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.base],
+                            debugDescription: "\(base) is longer than max \(max): base must not exceed max"
+                        )
+                    )
+                )
+            }
         }
     }
 

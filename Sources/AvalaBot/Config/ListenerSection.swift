@@ -162,6 +162,18 @@ struct ListenerSection: Decodable, Equatable, Sendable {
                 )
             )
         }
+        // Which one is meant cannot be told: serving plain HTTP would drop the certificate silently.
+        if tls != nil, plainHTTP {
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: c.codingPath + [CodingKeys.plainHTTP],
+                        debugDescription:
+                            "plain_http: true and tls cannot go together: remove tls to serve plain HTTP behind a proxy, or plain_http to serve TLS"
+                    )
+                )
+            )
+        }
         if tls == nil, !c.contains(.tls), http2 == true {
             try c.report(
                 DecodingError.dataCorrupted(

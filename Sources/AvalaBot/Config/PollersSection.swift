@@ -53,6 +53,19 @@ struct PollersSection: Decodable, Equatable, Sendable {
                     )
                 )
             }
+            // A percent outside 0–100 is never crossed: the event it stands for would never be raised.
+            for (index, threshold) in (progressThresholds ?? []).enumerated() where !(0...100).contains(threshold) {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.progressThresholds, NodeKey(index: index)],
+                            debugDescription:
+                                "must be a percent from 0 to 100, found \(threshold.rounded() == threshold && abs(threshold) < 1e15 ? String(Int(threshold)) : String(threshold))"
+                        )
+                    )
+                )
+            }
+            progressThresholds = progressThresholds?.filter { (0...100).contains($0) }
         }
     }
 
@@ -76,6 +89,17 @@ struct PollersSection: Decodable, Equatable, Sendable {
             every = try c.positiveDuration(.every)
             emitExisting = try c.decodeIfPresent(Bool.self, forKey: .emitExisting) ?? emitExisting
             maxPages = try c.positive(.maxPages) ?? maxPages
+            // Both would leave a reader unsure which is watched; CONFIG.md offers one or the other.
+            if organization != nil, organizations != nil {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.organizations],
+                            debugDescription: "write either organization or organizations, not both"
+                        )
+                    )
+                )
+            }
             // A key that failed to read has been reported; saying it names nothing would repeat that.
             let unread = [CodingKeys.organization, .organizations].contains { key in
                 c.contains(key) && (try? c.decodeNil(forKey: key)) == false
