@@ -25,6 +25,9 @@ struct LoadedConfiguration: Sendable {
     var implicitVariables: Set<String> = []
     /// The files the config takes values from (`${file:/run/secrets/key}`).
     var referencedFiles: Set<String> = []
+    /// The located tree the sections were read from (references resolved): a reload names the keys
+    /// that changed from it.
+    var root: ConfigNode?
 
     var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
 
@@ -130,7 +133,8 @@ struct ConfigLoader {
             diagnostics: diagnostics,
             variables: loaded.variables,
             implicitVariables: Self.implicitVariables(configuration),
-            referencedFiles: Set(Self.fileReferences(in: loaded.root))
+            referencedFiles: Set(Self.fileReferences(in: loaded.root)),
+            root: loaded.root
         )
     }
 
