@@ -32,6 +32,7 @@ struct AlertConfiguration: Sendable {
             timings.groupWait = try config.duration("group_wait") ?? timings.groupWait
             timings.groupInterval = try config.duration("group_interval") ?? timings.groupInterval
             timings.repeatInterval = try config.duration("repeat_interval") ?? timings.repeatInterval
+            try timings.checkIntervals()
         } catch let error as PluginConfigError {
             throw error
         } catch {

@@ -66,12 +66,31 @@ public struct AlertPlugin: BotPlugin {
         configuration = try AlertConfiguration(config)
     }
 
+    /// A receiver named without a template must be configured: a typo would otherwise dead-letter every alert.
+    /// Timings written out are checked as the section's are.
+    public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] {
+        var problems: [ParameterProblem] = []
+        if let name = parameters["receiver"]?.stringValue, !name.isEmpty, configuration.receivers[name] == nil {
+            problems.append(ParameterProblem("receiver", Self.unknownReceiver(name, known: configuration.receivers.keys.sorted())))
+        }
+        do {
+            _ = try configuration.timings.overridden(by: parameters)
+        } catch {
+            problems.append(ParameterProblem(error.key, error.message))
+        }
+        return problems
+    }
+
+    /// Said the same at load and when an action runs.
+    static func unknownReceiver(_ name: String, known: [String]) -> String {
+        let hint = known.isEmpty ? "no receivers are configured under plugins.alert.receivers" : "configured: \(known.joined(separator: ", "))"
+        return "unknown receiver '\(name)'; \(hint)"
+    }
+
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
         guard let receiverName = request.string("receiver") else { return .failed("receiver rendered empty") }
         guard let receiver = configuration.receivers[receiverName] else {
-            let known = configuration.receivers.keys.sorted()
-            let hint = known.isEmpty ? "no receivers are configured under plugins.alert.receivers" : "configured: \(known.joined(separator: ", "))"
-            return .failed("unknown receiver '\(receiverName)'; \(hint)")
+            return .failed(Self.unknownReceiver(receiverName, known: configuration.receivers.keys.sorted()))
         }
         guard let text = request.string("text") else { return .failed("text rendered empty") }
         let timings: AlertTimings

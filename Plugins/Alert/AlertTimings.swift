@@ -29,6 +29,15 @@ struct AlertTimings: Hashable, Sendable {
             default: timings.repeatInterval = duration
             }
         }
+        try timings.checkIntervals()
         return timings
+    }
+
+    /// `group_wait` may be 0s (send at once), but an interval of 0s would let a group send a message
+    /// for every alert, and the same alert again at once: the flood grouping exists to prevent.
+    /// - Throws: ``PluginConfigError`` naming the interval.
+    func checkIntervals() throws(PluginConfigError) {
+        if groupInterval <= .zero { throw PluginConfigError(key: "group_interval", "must be longer than 0s") }
+        if repeatInterval <= .zero { throw PluginConfigError(key: "repeat_interval", "must be longer than 0s") }
     }
 }

@@ -70,11 +70,20 @@ public struct ExecPlugin: BotPlugin {
         guard maxOutput > 0 else { throw PluginConfigError(key: "max_output", "must be at least 1 byte") }
     }
 
+    /// A command named without a template must be configured: a typo would otherwise dead-letter every run.
+    public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] {
+        guard let name = parameters["command"]?.stringValue, !name.isEmpty, commands[name] == nil else { return [] }
+        return [ParameterProblem("command", unknownCommand(name))]
+    }
+
+    /// Said the same at load and when an action runs.
+    func unknownCommand(_ name: String) -> String {
+        "unknown command '\(name)'; configured: \(commands.keys.sorted().joined(separator: ", "))"
+    }
+
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
         guard let name = request.string("command") else { return .failed("command rendered empty") }
-        guard let command = commands[name] else {
-            return .failed("unknown command '\(name)'; configured: \(commands.keys.sorted().joined(separator: ", "))")
-        }
+        guard let command = commands[name] else { return .failed(unknownCommand(name)) }
         let extra = Self.arguments(request.parameters["args"])
         if context.dryRun {
             return .done(extra.isEmpty ? "would run \(name)" : "would run \(name) with arguments: \(extra.joined(separator: " "))")

@@ -58,11 +58,20 @@ public struct ForwardPlugin: BotPlugin {
         guard timeout > .zero else { throw PluginConfigError(key: "timeout", "must be longer than 0s") }
     }
 
+    /// A target named without a template must be configured: a typo would otherwise dead-letter every event.
+    public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] {
+        guard let name = parameters["target"]?.stringValue, !name.isEmpty, targets[name] == nil else { return [] }
+        return [ParameterProblem("target", unknownTarget(name))]
+    }
+
+    /// Said the same at load and when an action runs.
+    func unknownTarget(_ name: String) -> String {
+        "unknown target '\(name)'; configured: \(targets.keys.sorted().joined(separator: ", "))"
+    }
+
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
         guard let name = request.string("target") else { return .failed("target rendered empty") }
-        guard let target = targets[name] else {
-            return .failed("unknown target '\(name)'; configured: \(targets.keys.sorted().joined(separator: ", "))")
-        }
+        guard let target = targets[name] else { return .failed(unknownTarget(name)) }
         if context.dryRun { return .done("would forward to \(name)") }
         let body = try request.event.fileData()
         var headers = ["Content-Type": "application/json", "User-Agent": "avala-bot"]

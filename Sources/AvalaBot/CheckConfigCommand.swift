@@ -22,10 +22,17 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         var loader = ConfigLoader()
         loader.resolveReferences = !noEnvironment
+        // With its environment, check what `run` would need from it: the API key, the TLS files.
+        loader.checkDeployment = !noEnvironment
         let loaded = loader.load(path: config)
         for diagnostic in loaded.diagnostics { Console.line(diagnostic.description) }
-        if noEnvironment, !loaded.variables.isEmpty {
-            Console.line("Environment variables this config needs: \(loaded.variables.sorted().joined(separator: ", "))")
+        if noEnvironment {
+            // The defaults a deployment must provide count as much as the file's own references.
+            let variables = loaded.variables.union(loaded.implicitVariables)
+            if !variables.isEmpty { Console.line("Environment variables this config needs: \(variables.sorted().joined(separator: ", "))") }
+            if !loaded.referencedFiles.isEmpty {
+                Console.line("Files this config reads (${file:…}): \(loaded.referencedFiles.sorted().joined(separator: ", "))")
+            }
         }
         let errors = loaded.errors.count
         let warnings = loaded.warnings.count
@@ -35,7 +42,7 @@ struct CheckConfigCommand: ParsableCommand {
         }
         let rules = loaded.rules.count
         Console.line(
-            "\(config): OK — \(rules) rule\(rules == 1 ? "" : "s"), plugins: \(loaded.plugins.keys.sorted().joined(separator: ", ").ifEmpty("none"))"
+            "\(config): OK — \(rules) rule\(rules == 1 ? "" : "s"), plugins: \(loaded.pluginNames.joined(separator: ", ").ifEmpty("none"))"
                 + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")
         )
     }

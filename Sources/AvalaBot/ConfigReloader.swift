@@ -27,6 +27,8 @@ final class ConfigReloader: Service, Sendable {
     /// applied to them (the listener's verification). Reloads compare with this, not with the last file
     /// loaded, so a change waiting for a restart is reported at every reload until it is undone.
     private let running: Mutex<BotConfiguration>
+    /// The file's tree the running sections were read from, to name the keys a restart would apply.
+    private let runningRoot: ConfigNode?
 
     init(
         path: String,
@@ -43,6 +45,7 @@ final class ConfigReloader: Service, Sendable {
         self.logger = logger
         applied = Mutex(loaded)
         running = Mutex(loaded.configuration)
+        runningRoot = loaded.root
     }
 
     func run() async throws {
@@ -56,6 +59,9 @@ final class ConfigReloader: Service, Sendable {
     struct Outcome: Equatable, Sendable {
         var applied: Bool
         var restartNeeded: [String] = []
+        /// The keys behind ``restartNeeded`` (`listener.max_body`); a section whose change is not in the
+        /// file (an environment default) is named by itself.
+        var restartNeededKeys: [String] = []
         var certificatesReloaded = false
         /// The client CA bundle (`listener.tls.client_ca`, mTLS) was read again and verifies new connections.
         var clientCAReloaded = false
@@ -69,6 +75,8 @@ final class ConfigReloader: Service, Sendable {
         var outcome = Outcome(applied: false)
         let loaded = loader.load(path: path)
         if loaded.errors.isEmpty {
+            // As at start: what loads but is likely a mistake (a template path the events never carry).
+            for warning in loaded.warnings { logger.warning("Config warning", metadata: ["config.problem": "\(warning)"]) }
             let previous = applied.withLock { $0 }
             // Plugins first, keeping the old ones until the new rules are in, so no rule ever names a
             // plugin that is not loaded.
@@ -93,9 +101,20 @@ final class ConfigReloader: Service, Sendable {
                 ]
             )
             if !outcome.restartNeeded.isEmpty {
+                outcome.restartNeededKeys = Self.changedKeys(
+                    in: outcome.restartNeeded,
+                    from: runningRoot,
+                    to: loaded.root,
+                    // Verification is never waiting for a restart: a reload applies it (above, or at an
+                    // earlier reload, which the running tree does not show), or logs why it could not.
+                    skippingVerification: true
+                )
                 logger.warning(
                     "These config sections changed but apply only after a restart",
-                    metadata: ["config.sections": "\(outcome.restartNeeded.joined(separator: ","))"]
+                    metadata: [
+                        "config.sections": "\(outcome.restartNeeded.joined(separator: ","))",
+                        "config.keys": "\(outcome.restartNeededKeys.joined(separator: ","))",
+                    ]
                 )
             }
             // The listener re-reads its TLS files from the paths it started with, the client CA as well as
@@ -157,6 +176,32 @@ final class ConfigReloader: Service, Sendable {
         } catch {
             logger.error("Webhook verification not reloaded; the listener keeps its secrets", metadata: ["error": "\(error)"])
             return nil
+        }
+    }
+
+    /// The keys under `sections` whose values differ between the two trees, as key paths
+    /// (`listener.max_body`, `listener.paths[1].path`); never the values, which may be secrets. A section
+    /// that changed without a key of the file changing (an environment default) is named by itself.
+    static func changedKeys(in sections: [String], from old: ConfigNode?, to new: ConfigNode?, skippingVerification: Bool = false) -> [String] {
+        func node(_ root: ConfigNode?, _ section: String) -> JSON? {
+            section.split(separator: ".").reduce(root) { current, key in current?[String(key)] }?.json
+        }
+        func diff(_ old: JSON?, _ new: JSON?, _ path: String) -> [String] {
+            if old == new { return [] }
+            if case .object(let before)? = old, case .object(let after)? = new {
+                return Set(before.keys).union(after.keys).sorted().flatMap { diff(before[$0], after[$0], "\(path).\($0)") }
+            }
+            if case .array(let before)? = old, case .array(let after)? = new, before.count == after.count {
+                return before.indices.flatMap { diff(before[$0], after[$0], "\(path)[\($0)]") }
+            }
+            return [path]
+        }
+        return sections.flatMap { section in
+            var keys = diff(node(old, section), node(new, section), section)
+            if skippingVerification, section == "listener" {
+                keys.removeAll { key in key.hasPrefix("listener.verify") || key.contains(".verify.") || key.hasSuffix(".verify") }
+            }
+            return keys.isEmpty ? [section] : keys
         }
     }
 

@@ -28,6 +28,10 @@ public protocol BotPlugin: Sendable {
     static var usesOutboundHTTP: Bool { get }
     /// - Throws: ``PluginConfigError`` naming the key that is wrong.
     init(config: PluginConfig) throws
+    /// What is wrong with an action's literal parameters given this plugin's config (a receiver that
+    /// is not configured): `check-config` reports each with the parameter's line. Has a no-op default;
+    /// see ``BotPlugin/literalParameterProblems(action:parameters:)``.
+    func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem]
     /// Runs one action. Throwing counts as a transient failure (retried); return `.failed` for a
     /// permanent one.
     func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome

@@ -132,7 +132,7 @@ import WebhookListener
             case .missing: try FileManager.default.removeItem(atPath: authorities.bundlePath)
             }
             let error = #expect(throws: WebhookListenerError.self) { try harness.listener.reloadClientCA() }
-            #expect(error?.message.contains("listener.tls.client_ca '\(authorities.bundlePath)'") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("listener.tls.client_ca: '\(authorities.bundlePath)'") == true, "\(String(describing: error))")
 
             #expect(try await Self.healthOfNewClient(authorities, presenting: authorities.one, url: url) == .ok)
             await #expect(throws: (any Error).self, "CA-2 was never in force") {

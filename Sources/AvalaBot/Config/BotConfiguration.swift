@@ -93,10 +93,12 @@ struct StoreSection: Decodable, Equatable, Sendable {
         // Accepted silently, it would leave each replica on its own SQLite file, every one of them
         // polling and acting: the duplicates a shared store exists to prevent.
         if postgres != nil {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: c.codingPath + [CodingKeys.postgres],
-                    debugDescription: "a shared PostgreSQL store is not supported by this version: use store.sqlite and run one replica"
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: c.codingPath + [CodingKeys.postgres],
+                        debugDescription: "a shared PostgreSQL store is not supported by this version: use store.sqlite and run one replica"
+                    )
                 )
             )
         }
@@ -124,6 +126,17 @@ struct DispatcherSection: Decodable, Equatable, Sendable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             base = try c.positiveDuration(.base) ?? base
             max = try c.positiveDuration(.max) ?? max
+            // Every wait is capped at max: a longer base would make the backoff a fixed wait.
+            if base.duration > max.duration {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.base],
+                            debugDescription: "\(base) is longer than max \(max): base must not exceed max"
+                        )
+                    )
+                )
+            }
         }
     }
 
@@ -164,47 +177,55 @@ struct LogSection: Decodable, Equatable, Sendable {
 extension KeyedDecodingContainer {
     /// A whole number above zero, or nil when absent.
     func positive(_ key: Key) throws -> Int? {
-        guard let value = try decodeIfPresent(Int.self, forKey: key) else { return nil }
-        guard value > 0 else {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: codingPath + [key], debugDescription: "must be at least 1, found \(value)")
-            )
+        try collecting {
+            guard let value = try decodeIfPresent(Int.self, forKey: key) else { return nil }
+            guard value > 0 else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: codingPath + [key], debugDescription: "must be at least 1, found \(value)")
+                )
+            }
+            return value
         }
-        return value
     }
 
     /// A duration longer than zero, or nil when absent: for intervals, timeouts and windows, where zero
     /// means a busy loop, a request that always times out, or nothing remembered.
     func positiveDuration(_ key: Key) throws -> DurationSetting? {
-        guard let value = try decodeIfPresent(DurationSetting.self, forKey: key) else { return nil }
-        guard value.duration > .zero else {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "must be longer than 0s"))
+        try collecting {
+            guard let value = try decodeIfPresent(DurationSetting.self, forKey: key) else { return nil }
+            guard value.duration > .zero else {
+                throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "must be longer than 0s"))
+            }
+            return value
         }
-        return value
     }
 
     /// A whole number of at least zero, or nil when absent.
     func nonNegative(_ key: Key) throws -> Int? {
-        guard let value = try decodeIfPresent(Int.self, forKey: key) else { return nil }
-        guard value >= 0 else {
-            throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "must be 0 or more, found \(value)"))
+        try collecting {
+            guard let value = try decodeIfPresent(Int.self, forKey: key) else { return nil }
+            guard value >= 0 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [key], debugDescription: "must be 0 or more, found \(value)"))
+            }
+            return value
         }
-        return value
     }
 
     /// One of `choices`, or nil when absent.
     func choice(_ key: Key, _ choices: [String]) throws -> String? {
-        guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
-        // Left unresolved by `check-config --no-env`: the default stands for the value to come.
-        if ConfigSource.reference(in: value) != nil { return nil }
-        guard choices.contains(value) else {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: codingPath + [key],
-                    debugDescription: "'\(value)' is not one of: \(choices.joined(separator: ", "))"
+        try collecting {
+            guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
+            // Left unresolved by `check-config --no-env`: the default stands for the value to come.
+            if ConfigSource.reference(in: value) != nil { return nil }
+            guard choices.contains(value) else {
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: codingPath + [key],
+                        debugDescription: "'\(value)' is not one of: \(choices.joined(separator: ", "))"
+                    )
                 )
-            )
+            }
+            return value
         }
-        return value
     }
 }

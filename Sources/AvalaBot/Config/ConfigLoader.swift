@@ -20,8 +20,23 @@ struct LoadedConfiguration: Sendable {
     var diagnostics: [ConfigDiagnostic]
     /// Environment variables the file refers to with `${NAME}`.
     var variables: Set<String>
+    /// What a deployment must provide besides the file's own `${NAME}`s: `AVALA_API_KEY` without
+    /// `api.api_key`, `AVALA_WEBHOOK_SECRET` for a listener path without `verify.secrets`.
+    var implicitVariables: Set<String> = []
+    /// The files the config takes values from (`${file:/run/secrets/key}`).
+    var referencedFiles: Set<String> = []
+    /// The located tree the sections were read from (references resolved): a reload names the keys
+    /// that changed from it.
+    var root: ConfigNode?
 
     var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
+
+    /// The plugins the config uses or configures, sorted: those built, and those a rule names or a
+    /// section configures (a plugin whose config holds an unresolved `${…}` may not be built).
+    var pluginNames: [String] {
+        let configured = configuration.plugins?.entries?.map(\.key) ?? []
+        return Set(plugins.keys).union(rules.usedPlugins).union(configured).sorted()
+    }
     var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
 }
 
@@ -37,6 +52,10 @@ struct ConfigLoader {
     var plugins: [any BotPlugin.Type] = ConfigLoader.availablePlugins
     /// `--no-env`: leave `${…}` unresolved and only list the variables.
     var resolveReferences = true
+    /// Check what exists only where the bot runs: the listener's certificate files and an API key
+    /// (`check-config` with its environment). Off for reloads (the listener re-reads its files itself),
+    /// `--no-env` (the paths may be the deployment's) and tests of the file alone.
+    var checkDeployment = false
 
     func load(path: String) -> LoadedConfiguration {
         let source = ConfigSource(environment: environment, resolveReferences: resolveReferences)
@@ -72,30 +91,39 @@ struct ConfigLoader {
     }
 
     private func check(_ loaded: ConfigSource.Loaded, file: String) -> LoadedConfiguration {
-        var diagnostics: [ConfigDiagnostic] = []
-        var configuration = BotConfiguration()
-        do {
-            configuration = try ConfigNodeDecoder.decode(BotConfiguration.self, from: loaded.root)
-        } catch let diagnostic as ConfigDiagnostic {
-            diagnostics.append(diagnostic)
+        var diagnostics = loaded.unresolved
+        // Every key that fails is reported and keeps its default, so one run lists all of them.
+        let (decoded, decodingDiagnostics) = ConfigNodeDecoder.decodeCollectingErrors(BotConfiguration.self, from: loaded.root)
+        diagnostics += decodingDiagnostics
+        var configuration = decoded ?? BotConfiguration()
+        if decoded == nil {
             // The rules are still checked, so one run reports problems in both.
             configuration.rules = loaded.root["rules"]
             configuration.plugins = loaded.root["plugins"]
-        } catch {
-            diagnostics.append(ConfigDiagnostic(at: loaded.root.location, path: "", "\(error)"))
         }
         let (rules, ruleDiagnostics) = RuleSet.compile(configuration.rules, plugins: plugins)
         diagnostics += ruleDiagnostics
         let plugins = PluginConfigValidator.load(
             configuration.plugins,
             available: plugins,
-            used: rules.usedPlugins
+            used: rules.usedPlugins,
+            usedAt: Self.firstUses(in: configuration.rules)
         )
         diagnostics += plugins.diagnostics
+        diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins)
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
+        if checkDeployment, resolveReferences, configuration.api.apiKey == nil {
+            // `run` would stop at once: no call to Avala can be made without a key.
+            diagnostics.append(
+                ConfigDiagnostic(at: nil, path: "AVALA_API_KEY", "is not set, and api.api_key is not in the config: set one of them")
+            )
+        }
         diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
+        // Two checks may see one fault (the rule compiler and its plugin, a bad duration): say it once.
+        var seen: Set<ConfigDiagnostic> = []
+        diagnostics = diagnostics.filter { seen.insert($0).inserted }
         for index in diagnostics.indices { diagnostics[index].message = loaded.redacted(diagnostics[index].message) }
         return LoadedConfiguration(
             file: file,
@@ -103,8 +131,46 @@ struct ConfigLoader {
             rules: rules,
             plugins: plugins.plugins,
             diagnostics: diagnostics,
-            variables: loaded.variables
+            variables: loaded.variables,
+            implicitVariables: Self.implicitVariables(configuration),
+            referencedFiles: Set(Self.fileReferences(in: loaded.root)),
+            root: loaded.root
         )
+    }
+
+    /// The environment defaults the config relies on (CONFIG.md, "Environment defaults").
+    static func implicitVariables(_ configuration: BotConfiguration) -> Set<String> {
+        var variables: Set<String> = []
+        if configuration.api.apiKey == nil { variables.insert("AVALA_API_KEY") }
+        if let listener = configuration.listener {
+            let verifications = listener.paths.map { $0.map(\.verify) } ?? [listener.verify]
+            if verifications.contains(where: { $0?.scheme != "none" && $0?.secrets == nil }) { variables.insert("AVALA_WEBHOOK_SECRET") }
+        }
+        return variables
+    }
+
+    /// The paths of every `${file:…}` in the tree.
+    static func fileReferences(in node: ConfigNode) -> [String] {
+        switch node {
+        case .scalar:
+            guard let written = node.reference, written.hasPrefix("${file:"), written.hasSuffix("}") else { return [] }
+            return [String(written.dropFirst(7).dropLast())]
+        case .mapping(let entries, _): return entries.flatMap { fileReferences(in: $0.value) }
+        case .sequence(let items, _): return items.flatMap { fileReferences(in: $0) }
+        }
+    }
+
+    /// Where a `do:` entry first names each plugin (`rules[2].do[0].invite`).
+    static func firstUses(in rules: ConfigNode?) -> [String: (location: SourceLocation, path: String)] {
+        var uses: [String: (location: SourceLocation, path: String)] = [:]
+        for (ruleIndex, rule) in (rules?.items ?? []).enumerated() {
+            for (actionIndex, item) in (rule["do"]?.items ?? []).enumerated() {
+                guard let entry = item.entries?.first else { continue }
+                let plugin = String(entry.key.split(separator: ".", maxSplits: 1).first ?? "")
+                if uses[plugin] == nil { uses[plugin] = (entry.keyLocation, "rules[\(ruleIndex)].do[\(actionIndex)].\(entry.key)") }
+            }
+        }
+        return uses
     }
 
     /// What neither a plugin's settings nor a rule shows alone: settings that rules contradict or leave
@@ -142,7 +208,7 @@ struct ConfigLoader {
 
     /// What the listener would refuse when it starts (secrets that do not suit their scheme, no secret at
     /// all, CIDRs, reserved or repeated paths), so `check-config` reports it instead of `run` failing.
-    /// Certificate files are left to `run`: they may exist only where the bot runs.
+    /// Certificate files are read only with ``checkDeployment``: they may exist only where the bot runs.
     private func listenerChecks(_ configuration: BotConfiguration, root: ConfigNode) -> [ConfigDiagnostic] {
         guard let section = configuration.listener else { return [] }
         var diagnostics: [ConfigDiagnostic] = []
@@ -162,19 +228,61 @@ struct ConfigLoader {
                 )
             )
         }
+        // Values to come stand in for the references; everything written out is checked. (A reference
+        // the environment could not resolve is reported already, and left unresolved.)
+        var checked = section.withPlaceholdersForReferences()
+        let node = root["listener"]
         do {
-            if resolveReferences {
-                try section.listenerConfiguration(environment: environment).validate()
-            } else {
-                // Values to come stand in for the references; everything written out is checked.
-                try section.withPlaceholdersForReferences().listenerConfiguration(defaultSecret: ListenerSection.placeholderSecret).validate()
-            }
-            return diagnostics
-        } catch let error as WebhookListenerError {
-            return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", error.message)]
+            _ = try WebhookListenerConfiguration.parseBind(checked.bind)
         } catch {
-            return diagnostics + [ConfigDiagnostic(at: root["listener"]?.location, path: "listener", "\(error)")]
+            diagnostics.append(ConfigDiagnostic(at: node?["bind"]?.location ?? node?.location, path: "listener.bind", error.message))
+            checked.bind = "0.0.0.0:8443"
         }
+        let listener: WebhookListenerConfiguration
+        do {
+            listener =
+                resolveReferences
+                ? try checked.listenerConfiguration(environment: environment)
+                : try checked.listenerConfiguration(defaultSecret: ListenerSection.placeholderSecret)
+        } catch let error as WebhookListenerError {
+            return diagnostics + [ConfigDiagnostic(at: node?.location, path: "listener", error.message)]
+        } catch {
+            return diagnostics + [ConfigDiagnostic(at: node?.location, path: "listener", "\(error)")]
+        }
+        // Every problem, not the first; neither tls nor plain_http is reported by the section's decoding.
+        for problem in listener.problems() where !problem.key.isEmpty {
+            // `listener.path` and `listener.verify` are the shorthand of one `paths` entry.
+            var key = problem.key
+            if section.paths == nil, key.hasPrefix("paths[0].") { key = String(key.dropFirst("paths[0].".count)) }
+            diagnostics.append(
+                ConfigDiagnostic(at: Self.node(at: key, in: node)?.location ?? node?.location, path: "listener.\(key)", problem.error.message)
+            )
+        }
+        if checkDeployment, resolveReferences, let tls = listener.tls {
+            for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
+                let keyNode = node?["tls"]?[problem.key] ?? node?["tls"]
+                diagnostics.append(ConfigDiagnostic(at: keyNode?.location ?? node?.location, path: "listener.tls.\(problem.key)", problem.message))
+            }
+        }
+        return diagnostics
+    }
+
+    /// The deepest node that `key` (`paths[1].verify`) reaches below `node`.
+    static func node(at key: String, in node: ConfigNode?) -> ConfigNode? {
+        var current = node
+        for component in key.split(separator: ".") {
+            var parts = component.split(separator: "[", omittingEmptySubsequences: false)
+            let name = String(parts.removeFirst())
+            if !name.isEmpty {
+                guard let next = current?[name] else { return current }
+                current = next
+            }
+            for part in parts {
+                guard let index = Int(part.dropLast()), let items = current?.items, items.indices.contains(index) else { return current }
+                current = items[index]
+            }
+        }
+        return current
     }
 
     /// `AVALA_API_KEY` and `AVALA_BASE_URL` fill what the config leaves out (`AVALA_WEBHOOK_SECRET` is

@@ -19,6 +19,22 @@ enum ConfigNodeDecoder {
         }
     }
 
+    /// Decodes going on past errors: a key that fails is reported and left at its default, so one run
+    /// reports every error in the file, not only the first.
+    ///
+    /// - Returns: the value (nil when the root itself could not be decoded) and every error, in the
+    ///   order found.
+    static func decodeCollectingErrors<T: Decodable>(_ type: T.Type, from node: ConfigNode) -> (T?, [ConfigDiagnostic]) {
+        let sink = DiagnosticSink(root: node)
+        do {
+            let value = try T(from: NodeDecoder(node: node, codingPath: [], sink: sink))
+            return (value, sink.diagnostics)
+        } catch {
+            sink.record(error)
+            return (nil, sink.diagnostics)
+        }
+    }
+
     /// A decoding error thrown by a custom `init(from:)`, located by walking its coding path.
     static func diagnostic(for error: DecodingError, root: ConfigNode) -> ConfigDiagnostic {
         switch error {
@@ -74,9 +90,50 @@ struct NodeKey: CodingKey {
     init?(intValue: Int) { self.init(index: intValue) }
 }
 
-private struct NodeDecoder: Decoder {
+/// Where a decoder that goes on past errors keeps them. Used by one decoding on one thread: the
+/// decoders of one ``ConfigNodeDecoder/decodeCollectingErrors(_:from:)`` call share it.
+final class DiagnosticSink {
+    let root: ConfigNode
+    private(set) var diagnostics: [ConfigDiagnostic] = []
+
+    init(root: ConfigNode) { self.root = root }
+
+    func record(_ error: any Error) {
+        let diagnostic: ConfigDiagnostic
+        switch error {
+        case let found as ConfigDiagnostic: diagnostic = found
+        case let decoding as DecodingError: diagnostic = ConfigNodeDecoder.diagnostic(for: decoding, root: root)
+        default: diagnostic = ConfigDiagnostic(at: root.location, path: "", "\(error)")
+        }
+        // A value read twice (a probe, then the real read) must not be reported twice.
+        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Runs `read`; when it throws, a decoder that goes on past errors records the error and answers nil
+    /// (the key keeps its default), any other rethrows.
+    func collecting<T>(_ read: () throws -> T?) throws -> T? {
+        do {
+            return try read()
+        } catch {
+            try report(error)
+            return nil
+        }
+    }
+
+    /// Records `error` when the decoder goes on past errors, else throws it: for checks across keys,
+    /// made after they are read.
+    func report(_ error: any Error) throws {
+        guard let decoder = try? superDecoder() as? NodeDecoder, let sink = decoder.sink else { throw error }
+        sink.record(error)
+    }
+}
+
+struct NodeDecoder: Decoder {
     let node: ConfigNode
     let codingPath: [any CodingKey]
+    var sink: DiagnosticSink?
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     var path: String { ConfigNodeDecoder.render(codingPath) }
@@ -93,22 +150,32 @@ private struct NodeDecoder: Decoder {
             let names = Set(known.allCasesStrings)
             for entry in entries where !names.contains(entry.key) {
                 let suggestion = Suggestion.closest(to: entry.key, in: names).map { " (did you mean '\($0)'?)" } ?? ""
-                throw ConfigDiagnostic(
-                    at: entry.keyLocation,
-                    path: ConfigNodeDecoder.render(codingPath + [NodeKey(entry.key)]),
-                    "unknown key '\(entry.key)'\(suggestion)"
+                try report(
+                    ConfigDiagnostic(
+                        at: entry.keyLocation,
+                        path: ConfigNodeDecoder.render(codingPath + [NodeKey(entry.key)]),
+                        "unknown key '\(entry.key)'\(suggestion)"
+                    )
                 )
             }
         }
         var seen: Set<String> = []
         for entry in entries where !seen.insert(entry.key).inserted {
-            throw ConfigDiagnostic(
-                at: entry.keyLocation,
-                path: ConfigNodeDecoder.render(codingPath + [NodeKey(entry.key)]),
-                "key '\(entry.key)' is written twice"
+            try report(
+                ConfigDiagnostic(
+                    at: entry.keyLocation,
+                    path: ConfigNodeDecoder.render(codingPath + [NodeKey(entry.key)]),
+                    "key '\(entry.key)' is written twice"
+                )
             )
         }
         return KeyedDecodingContainer(KeyedNodeContainer<Key>(decoder: self, entries: entries))
+    }
+
+    /// Records `error` when going on past errors, else throws it.
+    func report(_ error: ConfigDiagnostic) throws {
+        guard let sink else { throw error }
+        sink.record(error)
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -130,7 +197,7 @@ private struct NodeDecoder: Decoder {
     }
 
     func child(_ node: ConfigNode, _ key: any CodingKey) -> NodeDecoder {
-        NodeDecoder(node: node, codingPath: codingPath + [key])
+        NodeDecoder(node: node, codingPath: codingPath + [key], sink: sink)
     }
 }
 
@@ -163,7 +230,14 @@ private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let entry = entries.first(where: { $0.key == key.stringValue }), !entry.value.isNull else { return nil }
-        return try decoder.child(entry.value, key).decode(T.self)
+        do {
+            return try decoder.child(entry.value, key).decode(T.self)
+        } catch {
+            // Going on past errors: the key keeps its default, and its siblings are still read.
+            guard let sink = decoder.sink else { throw error }
+            sink.record(error)
+            return nil
+        }
     }
 
     func nestedContainer<NestedKey: CodingKey>(

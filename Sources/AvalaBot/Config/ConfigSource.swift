@@ -14,6 +14,9 @@ struct ConfigSource {
     struct Loaded {
         var root: ConfigNode
         var variables: Set<String>
+        /// References that could not be resolved (an unset variable, an unreadable file): each is left
+        /// unresolved in the tree, as `--no-env` leaves them, so the rest of the file is still checked.
+        var unresolved: [ConfigDiagnostic] = []
 
         /// Replaces every referenced value in `text` (and the start of a long one, which messages
         /// shorten) with its reference as written: the last guard that keeps a secret out of a message
@@ -57,15 +60,17 @@ struct ConfigSource {
             return Loaded(root: .mapping([], SourceLocation(file: file, line: 1)), variables: [])
         }
         var variables: Set<String> = []
-        let root = try convert(node, file: file, path: "", variables: &variables)
-        return Loaded(root: root, variables: variables)
+        var unresolved: [ConfigDiagnostic] = []
+        let root = try convert(node, file: file, path: "", variables: &variables, unresolved: &unresolved)
+        return Loaded(root: root, variables: variables, unresolved: unresolved)
     }
 
     private func convert(
         _ node: Node,
         file: String,
         path: String,
-        variables: inout Set<String>
+        variables: inout Set<String>,
+        unresolved: inout [ConfigDiagnostic]
     ) throws(ConfigDiagnostic)
         -> ConfigNode
     {
@@ -73,9 +78,15 @@ struct ConfigSource {
         switch node {
         case .scalar(let scalar):
             if let reference = Self.reference(in: scalar.string) {
-                let value = try resolve(reference, at: location, path: path, variables: &variables)
                 let written = scalar.string.trimmingCharacters(in: .whitespaces)
-                return .scalar(value, .reference(written, resolved: resolveReferences), location)
+                do {
+                    let value = try resolve(reference, at: location, path: path, variables: &variables)
+                    return .scalar(value, .reference(written, resolved: resolveReferences), location)
+                } catch {
+                    // Reported, and the rest of the file is still checked (every unset variable too).
+                    unresolved.append(error)
+                    return .scalar(written, .reference(written, resolved: false), location)
+                }
             }
             let plain = scalar.style == .plain || scalar.style == .any
             return .scalar(scalar.string, plain ? .plain : .quoted, location)
@@ -91,7 +102,7 @@ struct ConfigSource {
                     ConfigNode.Entry(
                         key: keyScalar.string,
                         keyLocation: keyLocation,
-                        value: try convert(value, file: file, path: childPath, variables: &variables)
+                        value: try convert(value, file: file, path: childPath, variables: &variables, unresolved: &unresolved)
                     )
                 )
             }
@@ -99,7 +110,7 @@ struct ConfigSource {
         case .sequence(let sequence):
             var items: [ConfigNode] = []
             for (index, item) in sequence.enumerated() {
-                items.append(try convert(item, file: file, path: "\(path)[\(index)]", variables: &variables))
+                items.append(try convert(item, file: file, path: "\(path)[\(index)]", variables: &variables, unresolved: &unresolved))
             }
             return .sequence(items, location)
         case .alias:

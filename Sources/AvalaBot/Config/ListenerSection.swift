@@ -136,9 +136,12 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         http2 = try c.decodeIfPresent(Bool.self, forKey: .http2)
         maxBody = try c.decodeIfPresent(SizeSetting.self, forKey: .maxBody) ?? maxBody
         if maxBody.bytes < 1 {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: c.codingPath + [CodingKeys.maxBody], debugDescription: "must be at least 1 byte: every delivery would be 413")
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(codingPath: c.codingPath + [CodingKeys.maxBody], debugDescription: "must be at least 1 byte: every delivery would be 413")
+                )
             )
+            maxBody = SizeSetting(bytes: 1_048_576)
         }
         requestTimeout = try c.positiveDuration(.requestTimeout) ?? requestTimeout
         perIP = try c.decodeIfPresent(PerIP.self, forKey: .perIP) ?? perIP
@@ -148,33 +151,54 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         // `plain_http` left unresolved (`check-config --no-env`): whether it will be true is not known.
         plainHTTPToCome =
             (try? c.decodeIfPresent(String.self, forKey: .plainHTTP)).flatMap { $0 }.map { ConfigSource.reference(in: $0) != nil } ?? false
-        if tls == nil, !plainHTTP, !plainHTTPToCome {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: codingPathFor(c),
-                    debugDescription: "needs tls {cert, key}, or plain_http: true behind a terminating proxy"
+        // A `tls` written but unreadable has been reported already (going on past errors).
+        if tls == nil, !c.contains(.tls), !plainHTTP, !plainHTTPToCome {
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: codingPathFor(c),
+                        debugDescription: "needs tls {cert, key}, or plain_http: true behind a terminating proxy"
+                    )
                 )
             )
         }
-        if tls == nil, http2 == true {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: codingPathFor(c),
-                    debugDescription: "http2 needs tls: HTTP/2 is offered by ALPN only, not over plain HTTP (h2c)"
+        // Which one is meant cannot be told: serving plain HTTP would drop the certificate silently.
+        if tls != nil, plainHTTP {
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: c.codingPath + [CodingKeys.plainHTTP],
+                        debugDescription:
+                            "plain_http: true and tls cannot go together: remove tls to serve plain HTTP behind a proxy, or plain_http to serve TLS"
+                    )
+                )
+            )
+        }
+        if tls == nil, !c.contains(.tls), http2 == true {
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: codingPathFor(c),
+                        debugDescription: "http2 needs tls: HTTP/2 is offered by ALPN only, not over plain HTTP (h2c)"
+                    )
                 )
             )
         }
         if path != nil, paths != nil {
-            throw DecodingError.dataCorrupted(
-                .init(codingPath: codingPathFor(c), debugDescription: "write either path (with verify) or paths, not both")
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(codingPath: codingPathFor(c), debugDescription: "write either path (with verify) or paths, not both")
+                )
             )
         }
         // `verify` belongs to `path`: with `paths` it would be ignored, and each path verified otherwise.
         if verify != nil, paths != nil {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: c.codingPath + [CodingKeys.verify],
-                    debugDescription: "applies to listener.path only: with paths, give each entry its own verify"
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: c.codingPath + [CodingKeys.verify],
+                        debugDescription: "applies to listener.path only: with paths, give each entry its own verify"
+                    )
                 )
             )
         }

@@ -47,10 +47,25 @@ struct PollersSection: Decodable, Equatable, Sendable {
             minAcceptanceRate = try c.decodeIfPresent(Double.self, forKey: .minAcceptanceRate)
             maxPages = try c.positive(.maxPages) ?? maxPages
             if let rate = minAcceptanceRate, !(0...1).contains(rate) {
-                throw DecodingError.dataCorrupted(
-                    .init(codingPath: c.codingPath + [CodingKeys.minAcceptanceRate], debugDescription: "must be between 0 and 1")
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(codingPath: c.codingPath + [CodingKeys.minAcceptanceRate], debugDescription: "must be between 0 and 1")
+                    )
                 )
             }
+            // A percent outside 0–100 is never crossed: the event it stands for would never be raised.
+            for (index, threshold) in (progressThresholds ?? []).enumerated() where !(0...100).contains(threshold) {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.progressThresholds, NodeKey(index: index)],
+                            debugDescription:
+                                "must be a percent from 0 to 100, found \(threshold.rounded() == threshold && abs(threshold) < 1e15 ? String(Int(threshold)) : String(threshold))"
+                        )
+                    )
+                )
+            }
+            progressThresholds = progressThresholds?.filter { (0...100).contains($0) }
         }
     }
 
@@ -74,10 +89,28 @@ struct PollersSection: Decodable, Equatable, Sendable {
             every = try c.positiveDuration(.every)
             emitExisting = try c.decodeIfPresent(Bool.self, forKey: .emitExisting) ?? emitExisting
             maxPages = try c.positive(.maxPages) ?? maxPages
+            // Both would leave a reader unsure which is watched; CONFIG.md offers one or the other.
+            if organization != nil, organizations != nil {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.organizations],
+                            debugDescription: "write either organization or organizations, not both"
+                        )
+                    )
+                )
+            }
+            // A key that failed to read has been reported; saying it names nothing would repeat that.
+            let unread = [CodingKeys.organization, .organizations].contains { key in
+                c.contains(key) && (try? c.decodeNil(forKey: key)) == false
+                    && (key == .organization ? organization == nil : organizations == nil)
+            }
             // Without one, the poller would be on in the file and watch nothing.
-            if allOrganizations.isEmpty {
-                throw DecodingError.dataCorrupted(
-                    .init(codingPath: c.codingPath, debugDescription: "names no organization to watch: set organization or organizations")
+            if allOrganizations.isEmpty, !unread {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(codingPath: c.codingPath, debugDescription: "names no organization to watch: set organization or organizations")
+                    )
                 )
             }
         }
@@ -104,7 +137,8 @@ struct PollersSection: Decodable, Equatable, Sendable {
     /// `members` or `invitations`; written with no value, it names no organization, which is an error.
     private static func organizations(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> OrganizationsPoller? {
         if let section = try c.decodeIfPresent(OrganizationsPoller.self, forKey: key) { return section }
-        guard c.contains(key) else { return nil }
+        // A section that is written but failed to read has been reported (going on past errors).
+        guard c.contains(key), try c.decodeNil(forKey: key) else { return nil }
         throw DecodingError.dataCorrupted(
             .init(codingPath: c.codingPath + [key], debugDescription: "names no organization to watch: set organization or organizations")
         )

@@ -10,7 +10,14 @@ public enum PluginConfigValidator {
         public var diagnostics: [ConfigDiagnostic]
     }
 
-    public static func load(_ section: ConfigNode?, available: [any BotPlugin.Type], used: Set<String>) -> Result {
+    /// - Parameter usedAt: where a rule first names each plugin: a plugin without a section of its own
+    ///   is reported there, since there is no key of it to point at.
+    public static func load(
+        _ section: ConfigNode?,
+        available: [any BotPlugin.Type],
+        used: Set<String>,
+        usedAt: [String: (location: SourceLocation, path: String)] = [:]
+    ) -> Result {
         var diagnostics: [ConfigDiagnostic] = []
         let byName = Dictionary(available.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var configs: [String: (PluginConfig, ConfigNode?)] = [:]
@@ -40,21 +47,82 @@ public enum PluginConfigValidator {
         var plugins: [String: any BotPlugin] = [:]
         for name in Set(configs.keys).union(used).sorted() {
             guard let type = byName[name] else { continue }
-            let (config, node) = configs[name] ?? (PluginConfig(), nil)
-            do {
-                plugins[name] = try type.init(config: config)
-            } catch let error as PluginConfigError {
-                let target = error.key.split(separator: ".").reduce(node) { current, key in current?[String(key)] }
-                // `check-config --no-env` leaves `${…}` as written: a URL or secret key then holds the
-                // reference, which is checked once it is resolved, not here.
-                if let text = target?.text, text.hasPrefix("${"), text.hasSuffix("}") { continue }
-                let location = target?.location ?? node?[error.key]?.location ?? node?.location
-                diagnostics.append(ConfigDiagnostic(at: location, path: "plugins.\(name).\(error.key)", error.message))
-            } catch {
-                diagnostics.append(ConfigDiagnostic(at: node?.location, path: "plugins.\(name)", "\(error)"))
+            var (config, node) = configs[name] ?? (PluginConfig(), nil)
+            // Placeholders already tried, by key: see below.
+            var tried: [String: Int] = [:]
+            while true {
+                do {
+                    plugins[name] = try type.init(config: config)
+                    break
+                } catch let error as PluginConfigError {
+                    let target = error.key.split(separator: ".").reduce(node) { current, key in current?[String(key)] }
+                    // `check-config --no-env` leaves `${…}` as written: a URL or secret key then holds the
+                    // reference, which is checked once it is resolved, not here. A value its key accepts
+                    // stands in for it, so that the plugin is still built and its rules' parameters
+                    // checked against the rest of its config (a receiver's name).
+                    if let text = target?.text, text.hasPrefix("${"), text.hasSuffix("}") {
+                        let attempt = tried[error.key, default: 0]
+                        guard attempt < placeholders.count, let replaced = replacing(error.key, in: config, with: placeholders[attempt]) else {
+                            break
+                        }
+                        tried[error.key] = attempt + 1
+                        config = replaced
+                        continue
+                    }
+                    report(error, plugin: name, node: node, target: target, usedAt: usedAt, into: &diagnostics)
+                    break
+                } catch {
+                    diagnostics.append(ConfigDiagnostic(at: node?.location, path: "plugins.\(name)", "\(error)"))
+                    break
+                }
             }
         }
         return Result(plugins: plugins, diagnostics: diagnostics)
+    }
+
+    /// Values that stand for a `${…}` left unresolved, tried in turn until the plugin accepts one: a
+    /// URL, a Standard Webhooks secret, a number, a duration, a flag.
+    static let placeholders: [JSON] = [
+        .string("https://placeholder.invalid/"), .string("whsec_YXZhbGEtYm90IHBsYWNlaG9sZGVyIHNlY3JldC4uLi4="), .number(1), .string("1s"),
+        .bool(true),
+    ]
+
+    /// `config` with the value at the dotted `key` (`receivers.ops.slack.url`) replaced; nil when there
+    /// is no such value.
+    static func replacing(_ key: String, in config: PluginConfig, with value: JSON) -> PluginConfig? {
+        func replace(_ json: JSON, _ path: ArraySlice<Substring>) -> JSON? {
+            guard let first = path.first else { return value }
+            guard case .object(var object) = json, let child = object[String(first)], let replaced = replace(child, path.dropFirst()) else {
+                return nil
+            }
+            object[String(first)] = replaced
+            return .object(object)
+        }
+        let path = key.split(separator: ".")[...]
+        guard let replaced = replace(.object(config.values), path), case .object(let values) = replaced else { return nil }
+        return PluginConfig(values)
+    }
+
+    private static func report(
+        _ error: PluginConfigError,
+        plugin name: String,
+        node: ConfigNode?,
+        target: ConfigNode?,
+        usedAt: [String: (location: SourceLocation, path: String)],
+        into diagnostics: inout [ConfigDiagnostic]
+    ) {
+        let location = target?.location ?? node?[error.key]?.location ?? node?.location
+        if node == nil, let use = usedAt[name] {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    at: use.location,
+                    path: "plugins.\(name).\(error.key)",
+                    "\(error.message); \(use.path) uses \(name), and the config has no plugins.\(name) section"
+                )
+            )
+            return
+        }
+        diagnostics.append(ConfigDiagnostic(at: location, path: "plugins.\(name).\(error.key)", error.message))
     }
 
     /// Keys against specs: unknown keys, kinds and choices.

@@ -81,31 +81,66 @@ public struct WebhookListenerConfiguration: Sendable {
     /// each path's secrets for its scheme, and the CIDRs. `check-config` runs it, and the listener again
     /// before it binds.
     ///
-    /// - Throws: ``WebhookListenerError`` with code `invalidConfiguration`, naming the path at fault.
+    /// - Throws: ``WebhookListenerError`` with code `invalidConfiguration`, naming the path at fault: the
+    ///   first of ``problems()``.
     public func validate() throws(WebhookListenerError) {
-        if tls == nil, !plainHTTP {
-            throw WebhookListenerError(.invalidConfiguration, "listener needs tls {cert, key}, or plain_http: true")
+        if let first = problems().first { throw first.error }
+    }
+
+    /// One thing ``validate()`` refuses, with the key it is about.
+    public struct Problem: Sendable {
+        /// Below `listener`, as the paths are given here (`paths[1].path`, `paths[0].verify`,
+        /// `allow_cidrs[2]`); empty for the section as a whole.
+        public var key: String
+        public var error: WebhookListenerError
+    }
+
+    /// Everything ``validate()`` refuses, not just the first, so `check-config` reports them all.
+    public func problems() -> [Problem] {
+        var problems: [Problem] = []
+        func refuse(_ key: String, _ message: String) {
+            problems.append(Problem(key: key, error: WebhookListenerError(.invalidConfiguration, message)))
         }
-        guard !paths.isEmpty else {
-            throw WebhookListenerError(.invalidConfiguration, "listener has no paths")
+        if tls == nil, !plainHTTP {
+            refuse("", "listener needs tls {cert, key}, or plain_http: true")
+        }
+        if paths.isEmpty {
+            refuse("paths", "listener has no paths")
         }
         var seen: Set<String> = []
-        for path in paths {
-            guard path.path.hasPrefix("/") else {
-                throw WebhookListenerError(.invalidConfiguration, "listener path '\(path.path)' must start with /")
-            }
-            guard !Self.reservedPaths.contains(path.path) else {
-                throw WebhookListenerError(
-                    .invalidConfiguration,
+        for (index, path) in paths.enumerated() {
+            if !path.path.hasPrefix("/") {
+                refuse("paths[\(index)].path", "listener path '\(path.path)' must start with /")
+            } else if Self.reservedPaths.contains(path.path) {
+                refuse(
+                    "paths[\(index)].path",
                     "listener path '\(path.path)' is the listener's own route (\(Self.reservedPaths.sorted().joined(separator: ", ")))"
                 )
+            } else if !seen.insert(path.path).inserted {
+                refuse("paths[\(index)].path", "listener path '\(path.path)' is configured twice")
             }
-            guard seen.insert(path.path).inserted else {
-                throw WebhookListenerError(.invalidConfiguration, "listener path '\(path.path)' is configured twice")
+            do {
+                _ = try path.verifier()
+            } catch {
+                problems.append(Problem(key: "paths[\(index)].verify", error: error))
             }
-            _ = try path.verifier()
         }
-        _ = try ClientAddressResolver(allowCIDRs: allowCIDRs, trustedProxies: trustedProxies)
+        // One by one, so that each bad entry is named by its index.
+        for (index, cidr) in (allowCIDRs ?? []).enumerated() {
+            do {
+                _ = try ClientAddressResolver(allowCIDRs: [cidr], trustedProxies: [])
+            } catch {
+                problems.append(Problem(key: "allow_cidrs[\(index)]", error: error))
+            }
+        }
+        for (index, cidr) in trustedProxies.enumerated() {
+            do {
+                _ = try ClientAddressResolver(allowCIDRs: nil, trustedProxies: [cidr])
+            } catch {
+                problems.append(Problem(key: "trusted_proxies[\(index)]", error: error))
+            }
+        }
+        return problems
     }
 
     /// Splits `listener.bind` (`0.0.0.0:8443`, `[::1]:8443`) into host and port.

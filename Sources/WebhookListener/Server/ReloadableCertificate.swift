@@ -42,35 +42,22 @@ final class ReloadableCertificate: Sendable {
         }
     }
 
+    /// The same checks and messages as `check-config` (``WebhookTLS/fileProblems()``), so `run` names
+    /// the key and what is wrong with its file.
     static func load(_ tls: WebhookTLS) throws(WebhookListenerError) -> Pair {
         let chain: [NIOSSLCertificate]
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(tls.certificateChainPath)
-        } catch {
-            throw WebhookListenerError(.tls, "cannot load listener.tls.cert '\(tls.certificateChainPath)': \(error)")
-        }
-        guard !chain.isEmpty else {
-            throw WebhookListenerError(.tls, "listener.tls.cert '\(tls.certificateChainPath)' holds no certificate")
-        }
         let key: NIOSSLPrivateKey
         do {
-            key = try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)
+            chain = try WebhookTLS.certificates(at: tls.certificateChainPath, key: "cert")
+            key = try WebhookTLS.privateKey(at: tls.privateKeyPath)
         } catch {
-            // The key's content never goes into the message, only its path.
-            throw WebhookListenerError(.tls, "cannot load listener.tls.key '\(tls.privateKeyPath)'")
+            throw WebhookListenerError(.tls, error.description)
         }
         // Only a TLS context checks that the key is the certificate's: without this, a reload between
         // two writes (the new certificate, the old key) would be installed, and every handshake after it
         // would fail.
-        do {
-            _ = try NIOSSLContext(
-                configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-            )
-        } catch {
-            throw WebhookListenerError(
-                .tls,
-                "listener.tls.key '\(tls.privateKeyPath)' is not the key of the certificate in listener.tls.cert '\(tls.certificateChainPath)'"
-            )
+        if let problem = WebhookTLS.mismatch(chain: chain, key: key, certificatePath: tls.certificateChainPath, keyPath: tls.privateKeyPath) {
+            throw WebhookListenerError(.tls, problem.description)
         }
         return Pair(chain: chain, key: key)
     }

@@ -47,9 +47,9 @@ enum TLSConfigurationLoader {
     static func clientCA(_ path: String) throws(WebhookListenerError) -> [NIOSSLCertificate] {
         let roots: [NIOSSLCertificate]
         do {
-            roots = try NIOSSLCertificate.fromPEMFile(path)
+            roots = try WebhookTLS.certificates(at: path, key: "client_ca")
         } catch {
-            throw WebhookListenerError(.tls, "cannot load listener.tls.client_ca '\(path)': \(error)")
+            throw WebhookListenerError(.tls, error.description)
         }
         // swift-nio-ssl throws for a file without a certificate today; were it ever to return none, the
         // empty bundle would refuse every client.

@@ -1,0 +1,98 @@
+import Foundation
+import NIOSSL
+
+extension WebhookTLS {
+    /// One of `listener.tls`'s files that the listener could not use: `key` is `cert`, `key` or
+    /// `client_ca`; `message` says what is wrong with the file, never what is in it.
+    public struct FileProblem: Hashable, Sendable, CustomStringConvertible {
+        public var key: String
+        public var message: String
+
+        public var description: String { "listener.tls.\(key): \(message)" }
+    }
+
+    /// Reads the certificate chain, the key and the client CA bundle as the listener will, and says what
+    /// is wrong with each: `check-config` reports these with the key's line instead of `run` failing.
+    ///
+    /// - Returns: every problem found; empty when the listener could load them all.
+    public func fileProblems() -> [FileProblem] {
+        var problems: [FileProblem] = []
+        var chain: [NIOSSLCertificate]?
+        var key: NIOSSLPrivateKey?
+        do {
+            chain = try Self.certificates(at: certificateChainPath, key: "cert")
+        } catch {
+            problems.append(error)
+        }
+        do {
+            key = try Self.privateKey(at: privateKeyPath)
+        } catch {
+            problems.append(error)
+        }
+        if let chain, let key, let problem = Self.mismatch(chain: chain, key: key, certificatePath: certificateChainPath, keyPath: privateKeyPath) {
+            problems.append(problem)
+        }
+        if let clientCAPath {
+            do {
+                _ = try Self.certificates(at: clientCAPath, key: "client_ca")
+            } catch {
+                problems.append(error)
+            }
+        }
+        return problems
+    }
+
+    /// The PEM certificates in the file at `path`, for `listener.tls.<key>`.
+    static func certificates(at path: String, key: String) throws(FileProblem) -> [NIOSSLCertificate] {
+        let content = try Self.read(path, key: key)
+        let certificates = try? NIOSSLCertificate.fromPEMBytes(Array(content))
+        guard let certificates, !certificates.isEmpty else {
+            let hint = Self.holds("PRIVATE KEY", in: content) ? " (it holds a private key: is it listener.tls.key's file?)" : ""
+            throw FileProblem(key: key, message: "'\(path)' is not a PEM certificate\(hint)")
+        }
+        return certificates
+    }
+
+    /// The PEM private key in the file at `path` (`listener.tls.key`).
+    static func privateKey(at path: String) throws(FileProblem) -> NIOSSLPrivateKey {
+        let content = try Self.read(path, key: "key")
+        guard let key = try? NIOSSLPrivateKey(bytes: Array(content), format: .pem) else {
+            let hint = Self.holds("CERTIFICATE", in: content) ? " (it holds a certificate: is it listener.tls.cert's file?)" : ""
+            throw FileProblem(key: "key", message: "'\(path)' is not a PEM private key\(hint)")
+        }
+        return key
+    }
+
+    /// Whether the key is the certificate's: only a TLS context checks it.
+    static func mismatch(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, certificatePath: String, keyPath: String) -> FileProblem? {
+        do {
+            _ = try NIOSSLContext(
+                configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            )
+            return nil
+        } catch {
+            return FileProblem(key: "key", message: "'\(keyPath)' is not the key of the certificate in listener.tls.cert '\(certificatePath)'")
+        }
+    }
+
+    private static func read(_ path: String, key: String) throws(FileProblem) -> Data {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw FileProblem(key: key, message: "'\(path)': no such file")
+        }
+        guard !isDirectory.boolValue else { throw FileProblem(key: key, message: "'\(path)' is a directory, not a PEM file") }
+        guard files.isReadableFile(atPath: path), let content = files.contents(atPath: path) else {
+            throw FileProblem(key: key, message: "'\(path)' is not readable by this user")
+        }
+        return content
+    }
+
+    /// Whether a PEM block of `label` is in the file (`-----BEGIN … PRIVATE KEY-----`).
+    private static func holds(_ label: String, in content: Data) -> Bool {
+        guard let text = String(data: content, encoding: .utf8) else { return false }
+        return text.split(separator: "\n").contains { $0.hasPrefix("-----BEGIN ") && $0.contains("\(label)-----") }
+    }
+}
+
+extension WebhookTLS.FileProblem: Error {}

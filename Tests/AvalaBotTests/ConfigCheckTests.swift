@@ -1,0 +1,269 @@
+import ArgumentParser
+import BotEngine
+import BotKit
+import Foundation
+import TestSupport
+import Testing
+
+@testable import AvalaBot
+
+/// What a user walkthrough found `check-config` let through, or reported badly: each finding names the
+/// file, line and key path, and one run reports all of them.
+@Suite struct ConfigCheckTests {
+    static func diagnostics(_ yaml: String, environment: [String: String] = [:], resolve: Bool = true, deployment: Bool = false) -> [String] {
+        var loader = ConfigLoader(environment: environment)
+        loader.resolveReferences = resolve
+        loader.checkDeployment = deployment
+        return loader.load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+    }
+
+    static let namedThings = """
+        plugins:
+          alert: { receivers: { journal: { log: {} } } }
+          exec: { commands: { notify: { path: /bin/sh } } }
+          forward: { targets: { peer: { url: "https://peer.example" } } }
+        rules:
+          - { name: a, on: export.failed, do: [{ alert: { receiver: nope, text: hi } }] }
+          - { name: b, on: export.failed, do: [{ exec: { command: nope } }] }
+          - { name: c, on: export.failed, do: [{ log: { message: hi } }, { forward: { target: nope2 } }] }
+          - { name: d, on: export.failed, do: [{ alert: { receiver: "{{export.uid}}", text: hi } }, { exec: { command: notify } }] }
+        """
+
+    /// A typo in a receiver, command or target name must not silently disable a rule: it is an error at
+    /// the parameter's line. A templated name is known only when the action runs.
+    @Test func literalNamesTheirPluginDoesNotConfigureAreErrors() {
+        #expect(
+            Self.diagnostics(Self.namedThings) == [
+                "bot.yaml:6 rules[0].do[0].alert.receiver: unknown receiver 'nope'; configured: journal",
+                "bot.yaml:7 rules[1].do[0].exec.command: unknown command 'nope'; configured: notify",
+                "bot.yaml:8 rules[2].do[1].forward.target: unknown target 'nope2'; configured: peer",
+            ]
+        )
+    }
+
+    /// With its environment, `check-config` reads the listener's files as `run` would, and says what is
+    /// wrong with each at its key.
+    @Test func theListenerTLSFilesAreReadWithTheEnvironment() throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let environment = ["AVALA_API_KEY": "avk_test", "AVALA_WEBHOOK_SECRET": "s3cret"]
+        func errors(cert: String, key: String, clientCA: String? = nil) -> [String] {
+            let ca = clientCA.map { ", client_ca: \"\($0)\"" } ?? ""
+            return Self.diagnostics(
+                "listener:\n  bind: 127.0.0.1:0\n  tls: { cert: \"\(cert)\", key: \"\(key)\"\(ca) }\n",
+                environment: environment,
+                deployment: true
+            )
+        }
+        let cert = certificates.certificatePath
+        let key = certificates.keyPath
+        let missing = certificates.directory.appendingPathComponent("missing.crt").path
+        #expect(errors(cert: cert, key: key, clientCA: certificates.clientCertificatePath) == [])
+        #expect(errors(cert: missing, key: key) == ["bot.yaml:3 listener.tls.cert: '\(missing)': no such file"])
+        #expect(
+            errors(cert: key, key: key) == [
+                "bot.yaml:3 listener.tls.cert: '\(key)' is not a PEM certificate (it holds a private key: is it listener.tls.key's file?)"
+            ]
+        )
+        #expect(
+            errors(cert: cert, key: cert) == [
+                "bot.yaml:3 listener.tls.key: '\(cert)' is not a PEM private key (it holds a certificate: is it listener.tls.cert's file?)"
+            ]
+        )
+        #expect(
+            errors(cert: cert, key: certificates.clientKeyPath) == [
+                "bot.yaml:3 listener.tls.key: '\(certificates.clientKeyPath)' is not the key of the certificate in listener.tls.cert '\(cert)'"
+            ]
+        )
+        #expect(errors(cert: cert, key: key, clientCA: missing) == ["bot.yaml:3 listener.tls.client_ca: '\(missing)': no such file"])
+        // Without its environment the paths may be the deployment's: they are not read.
+        #expect(Self.diagnostics("listener:\n  tls: { cert: \"\(missing)\", key: \"\(missing)\" }\n", resolve: false) == [])
+    }
+
+    /// One run reports every error, not only the first: across sections, within one, and in the listener.
+    @Test func everyErrorIsReportedInOneRun() {
+        #expect(
+            Self.diagnostics("pollers:\n  exports: { every: 5x }\ndispatcher:\n  max_attempts: 0\n  concurrency: 0\n") == [
+                "bot.yaml:2 pollers.exports.every: '5x' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)",
+                "bot.yaml:4 dispatcher.max_attempts: must be at least 1, found 0",
+                "bot.yaml:5 dispatcher.concurrency: must be at least 1, found 0",
+            ]
+        )
+        #expect(
+            Self.diagnostics("api:\n  burts: 3\n  timeot: 1s\n") == [
+                "bot.yaml:2 api.burts: unknown key 'burts' (did you mean 'burst'?)",
+                "bot.yaml:3 api.timeot: unknown key 'timeot' (did you mean 'timeout'?)",
+            ]
+        )
+        // Every reference the environment cannot resolve, not only the first.
+        #expect(
+            Self.diagnostics("api:\n  api_key: \"${UNSET_ONE}\"\nstore:\n  sqlite: \"${UNSET_TWO}\"\n") == [
+                "bot.yaml:2 api.api_key: environment variable UNSET_ONE is not set",
+                "bot.yaml:4 store.sqlite: environment variable UNSET_TWO is not set",
+            ]
+        )
+        let listener = """
+            listener:
+              plain_http: true
+              paths:
+                - { path: wh1, source: one, verify: { scheme: none } }
+                - { path: wh2, source: two, verify: { scheme: none } }
+              allow_cidrs: [10.0.0.0/8, 10.0.0.0/33]
+            """
+        let messages = Self.diagnostics(listener)
+        #expect(messages.count == 3, "\(messages)")
+        #expect(
+            messages.prefix(2) == [
+                "bot.yaml:4 listener.paths[0].path: listener path 'wh1' must start with /",
+                "bot.yaml:5 listener.paths[1].path: listener path 'wh2' must start with /",
+            ]
+        )
+        #expect(messages.last?.hasPrefix("bot.yaml:6 listener.allow_cidrs[1]: ") == true, "\(messages)")
+        #expect(messages.last?.contains("10.0.0.0/33") == true)
+    }
+
+    /// Each finding is at the line of the key it is about.
+    @Test func findingsAreAtTheirKeysLine() {
+        #expect(
+            Self.diagnostics(
+                "listener:\n  plain_http: true\n  paths:\n    - { path: /wh1, source: one, verify: { scheme: none } }\n    - { path: wh2, source: two, verify: { scheme: none } }\n"
+            )
+                == ["bot.yaml:5 listener.paths[1].path: listener path 'wh2' must start with /"]
+        )
+        #expect(
+            Self.diagnostics("listener:\n  plain_http: true\n  path: wh\n  verify: { scheme: none }\n")
+                == ["bot.yaml:3 listener.path: listener path 'wh' must start with /"]
+        )
+        #expect(
+            Self.diagnostics("listener:\n  plain_http: true\n  verify: { scheme: none }\n  bind: 0.0.0.0\n")
+                == ["bot.yaml:4 listener.bind: listener.bind must be host:port, got '0.0.0.0'"]
+        )
+        // No section to point at: the rule that needs one is named.
+        #expect(
+            Self.diagnostics(
+                "rules:\n  - name: invite\n    on: member.joined\n    do:\n      - invite: { organization: o, email: \"{{member.email}}\" }\n"
+            )
+                == [
+                    "bot.yaml:5 plugins.invite.allowed_domains: required by the invite plugin: list the domains it may invite (or [\"*\"] for any); rules[0].do[0].invite uses invite, and the config has no plugins.invite section"
+                ]
+        )
+    }
+
+    /// `run` needs an API key: with its environment, `check-config` says so instead of OK; without it,
+    /// the key is among what a deployment must provide.
+    @Test func aMissingAPIKeyIsAnErrorWithTheEnvironmentAndListedWithout() throws {
+        #expect(
+            Self.diagnostics("log: { level: info }\n", deployment: true)
+                == ["AVALA_API_KEY: is not set, and api.api_key is not in the config: set one of them"]
+        )
+        #expect(Self.diagnostics("log: { level: info }\n", environment: ["AVALA_API_KEY": "avk_test"], deployment: true) == [])
+        #expect(Self.diagnostics("api: { api_key: avk_in_file }\n", deployment: true) == [])
+
+        var loader = ConfigLoader(environment: [:])
+        loader.resolveReferences = false
+        let loaded = loader.load(
+            yaml:
+                "store: { sqlite: \"${file:/run/secrets/db}\" }\nlistener:\n  plain_http: true\n  paths: [{ path: /a }, { path: /b, verify: { scheme: none } }]\n",
+            file: "bot.yaml"
+        )
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        #expect(loaded.implicitVariables == ["AVALA_API_KEY", "AVALA_WEBHOOK_SECRET"])
+        #expect(loaded.referencedFiles == ["/run/secrets/db"])
+        let configured = loader.load(
+            yaml: "api: { api_key: \"${KEY}\" }\nlistener: { plain_http: true, verify: { secrets: [s] } }\n",
+            file: "bot.yaml"
+        )
+        #expect(configured.implicitVariables == [])
+
+        // As printed by `check-config --no-env`.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("needs-\(UUID().uuidString).yaml")
+        try "store: { sqlite: \"${file:/run/secrets/db}\" }\nlistener: { plain_http: true }\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let capture = Console.Capture()
+        try Console.$capture.withValue(capture) { try CheckConfigCommand.parse(["--config", file.path, "--no-env"]).run() }
+        #expect(capture.text.contains("Environment variables this config needs: AVALA_API_KEY, AVALA_WEBHOOK_SECRET"), "\(capture.text)")
+        #expect(capture.text.contains("Files this config reads (${file:…}): /run/secrets/db"), "\(capture.text)")
+    }
+
+    /// `--no-env` leaves the receivers' URLs as references, and still checks the names rules use.
+    @Test func literalNamesAreCheckedWithReferencesLeftUnresolved() {
+        let yaml = """
+            plugins:
+              alert: { receivers: { ops: { slack: { url: "${SLACK_URL}" } }, pager: { webhook: { url: "${PAGER_URL}", secret: "${PAGER_SECRET}" } } } }
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: opz, text: hi } }, { alert: { receiver: "${RECEIVER}", text: hi } }] }
+            """
+        #expect(
+            Self.diagnostics(yaml, resolve: false) == ["bot.yaml:4 rules[0].do[0].alert.receiver: unknown receiver 'opz'; configured: ops, pager"]
+        )
+    }
+
+    /// `check-config --no-env`'s summary and variable list, as printed.
+    @Test func noEnvPrintsThePluginsAndWhatADeploymentMustProvide() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        func output(_ file: String) throws -> String {
+            let capture = Console.Capture()
+            try Console.$capture.withValue(capture) {
+                try CheckConfigCommand.parse(["--config", root.appendingPathComponent(file).path, "--no-env"]).run()
+            }
+            return capture.text
+        }
+        let alerting = try output("config/examples/ops-alerting.yaml")
+        #expect(alerting.contains("Environment variables this config needs: AVALA_API_KEY, ONCALL_SECRET, ONCALL_WEBHOOK_URL, SLACK_WEBHOOK_URL"))
+        #expect(alerting.hasSuffix("ops-alerting.yaml: OK — 5 rules, plugins: alert"), "\(alerting)")
+        let demo = try output("config/demo.yaml")
+        #expect(demo.contains("plugins: alert, export, invite, log"), "\(demo)")
+    }
+
+    /// Alert timings written in an action are held to the section's rules.
+    @Test func anActionsAlertIntervalsMustBeLongerThanZero() {
+        let yaml = """
+            plugins:
+              alert: { receivers: { ops: { log: {} } } }
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: ops, text: hi, group_interval: 0s } }] }
+            """
+        #expect(Self.diagnostics(yaml) == ["bot.yaml:4 rules[0].do[0].alert.group_interval: must be longer than 0s"])
+    }
+
+    /// Values that load but cannot work, each named by its key.
+    @Test(arguments: [
+        (
+            "plugins:\n  alert: { group_interval: 0s }\n",
+            "bot.yaml:2 plugins.alert.group_interval: must be longer than 0s"
+        ),
+        (
+            "plugins:\n  alert: { repeat_interval: 0s }\n",
+            "bot.yaml:2 plugins.alert.repeat_interval: must be longer than 0s"
+        ),
+        (
+            "dispatcher:\n  backoff: { base: 5s, max: 1s }\n",
+            "bot.yaml:2 dispatcher.backoff.base: 5s is longer than max 1s: base must not exceed max"
+        ),
+        (
+            "pollers:\n  projects: { progress_thresholds: [50, 150, -3] }\n",
+            "bot.yaml:2 pollers.projects.progress_thresholds[1]: must be a percent from 0 to 100, found 150"
+        ),
+        (
+            "listener:\n  tls: { cert: a.crt, key: a.key }\n  plain_http: true\n",
+            "bot.yaml:3 listener.plain_http: plain_http: true and tls cannot go together: remove tls to serve plain HTTP behind a proxy, or plain_http to serve TLS"
+        ),
+        (
+            "pollers:\n  members: { organization: acme, organizations: [acme-labelers] }\n",
+            "bot.yaml:2 pollers.members.organizations: write either organization or organizations, not both"
+        ),
+    ])
+    func valuesThatCannotWorkAreErrors(yaml: String, expected: String) {
+        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).first == expected)
+    }
+
+    /// Every threshold out of range is named, not only the first.
+    @Test func everyThresholdOutOfRangeIsNamed() {
+        #expect(
+            Self.diagnostics("pollers:\n  projects: { progress_thresholds: [50, 150, -3] }\n") == [
+                "bot.yaml:2 pollers.projects.progress_thresholds[1]: must be a percent from 0 to 100, found 150",
+                "bot.yaml:2 pollers.projects.progress_thresholds[2]: must be a percent from 0 to 100, found -3",
+            ]
+        )
+    }
+}

@@ -1,0 +1,39 @@
+import BotEngine
+import Foundation
+import Logging
+import TestSupport
+import Testing
+import WebhookListener
+
+/// `run` names the key and what is wrong with its file, as `check-config` does, not swift-nio-ssl's
+/// error case.
+@Suite struct TLSFileMessageTests {
+    @Test func aListenerThatCannotLoadItsFilesSaysWhichKeyAndWhy() throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let logger = Logger(label: "test")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("listener-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteEventStore(path: path, logger: logger)
+        defer { try? store.close() }
+        func failure(cert: String, key: String) -> String? {
+            var configuration = ListenerHarness.plainConfiguration()
+            configuration.plainHTTP = false
+            configuration.tls = WebhookTLS(certificateChainPath: cert, privateKeyPath: key)
+            let error = #expect(throws: WebhookListenerError.self) {
+                try WebhookListener(configuration: configuration, store: store, logger: logger)
+            }
+            return error?.description
+        }
+        let missing = certificates.directory.appendingPathComponent("missing.crt").path
+        #expect(failure(cert: missing, key: certificates.keyPath) == "tls: listener.tls.cert: '\(missing)': no such file")
+        #expect(
+            failure(cert: certificates.keyPath, key: certificates.keyPath)
+                == "tls: listener.tls.cert: '\(certificates.keyPath)' is not a PEM certificate (it holds a private key: is it listener.tls.key's file?)"
+        )
+        #expect(
+            failure(cert: certificates.certificatePath, key: certificates.certificatePath)
+                == "tls: listener.tls.key: '\(certificates.certificatePath)' is not a PEM private key (it holds a certificate: is it listener.tls.cert's file?)"
+        )
+    }
+}
