@@ -23,7 +23,13 @@ import Testing
         #expect(text.contains("member.joined dana@acme.ai in acme-ai [poller members:acme-ai]"))
         #expect(text.contains("welcome-to-labelers → invite: done — invited dana@acme.ai to acme-labelers as member"))
         #expect(text.contains("yolo-after-coco → export: done — started export"))
-        #expect(text.contains("(yolo) [webhook avala, chain depth 1]"), "the YOLO export's completion came by TLS webhook, at depth 1")
+        #expect(text.contains("(coco) [webhook avala]"), "the COCO export's completion came by TLS webhook")
+        // The followed export is watched too: on a loaded machine the watcher may see it finish before the
+        // webhook arrives, and the webhook is then a duplicate. Either way it carries depth 1.
+        #expect(
+            text.contains("(yolo) [webhook avala, chain depth 1]") || text.contains("(yolo) [poller exports, chain depth 1]"),
+            "the YOLO export's completion arrived once, at depth 1"
+        )
         #expect(text.contains("announce-yolo → log: done — logged: YOLO export"))
         #expect(text.contains("of prod-cars is ready (chain depth 1)"))
         #expect(text.contains("#ops got: Alert: page-on-failed-export"))
