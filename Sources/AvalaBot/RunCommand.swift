@@ -46,16 +46,12 @@ struct RunCommand: AsyncParsableCommand {
         for warning in loaded.warnings { logger.warning("Config warning", metadata: ["config.problem": "\(warning)"]) }
         guard loaded.errors.isEmpty else {
             for error in loaded.errors { Console.line(error.description) }
-            throw ValidationError("the config has errors; `avala-bot check-config --config \(config)` lists them")
+            throw CommandFailure("the config has errors; `avala-bot check-config --config \(config)` lists them")
         }
-        let assembly: BotAssembly
-        do {
-            let metrics = MetricsExport()
-            metrics.bootstrap()
-            assembly = try await BotAssembly.build(loaded, metrics: metrics, logger: logger)
-        } catch let error as AssemblyError {
-            throw ValidationError(error.description)
-        }
+        let metrics = MetricsExport()
+        metrics.bootstrap()
+        // An `AssemblyError` (no key, the store in use) is a run-time failure, not a bad command line.
+        let assembly = try await BotAssembly.build(loaded, metrics: metrics, logger: logger)
         let reloader = ConfigReloader(
             path: config,
             loaded: loaded,

@@ -35,8 +35,11 @@ struct SignCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        guard let body = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("cannot read \(file)")
+        let body: Data
+        do {
+            body = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw CommandFailure("cannot read \(file): \(Self.reason(error))")
         }
         guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
             throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
@@ -51,7 +54,7 @@ struct SignCommand: ParsableCommand {
             }
             let json = try? JSON.parse(Array(body))
             guard let json, EventNormalizer.typeInBody(json) != nil else {
-                throw ValidationError(
+                throw CommandFailure(
                     "--scheme \(scheme.rawValue) has no event type header, and \(file) names no type (an \"event\", \"event_type\" or \"type\" field): the listener would answer 400"
                 )
             }
@@ -71,5 +74,19 @@ struct SignCommand: ParsableCommand {
         for (name, value) in headers { Console.line("\(name): \(value)") }
         let flags = headers.map { "-H '\($0.0): \($0.1)'" }.joined(separator: " ")
         Console.line("curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary @\(file) \(url)")
+    }
+
+    /// Why a file could not be read, in a few words rather than Foundation's "The operation could not be
+    /// completed" sentence.
+    static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain, let text = strerror(Int32(code)) {
+            return String(cString: text).lowercased()
+        }
+        switch (error as? CocoaError)?.code {
+        case .fileReadNoSuchFile?, .fileNoSuchFile?: return "no such file"
+        case .fileReadNoPermission?: return "permission denied"
+        default: return error.localizedDescription
+        }
     }
 }

@@ -76,9 +76,9 @@ struct SimulatorCommand: AsyncParsableCommand {
         do {
             return try SimulatorSeed.load(contentsOf: URL(fileURLWithPath: seed))
         } catch let error as DecodingError {
-            throw ValidationError("--seed \(seed): \(AvalaClient.describe(decodingError: error))")
+            throw CommandFailure("--seed \(seed): \(AvalaClient.describe(decodingError: error))")
         } catch {
-            throw ValidationError("--seed \(seed): \(error.localizedDescription)")
+            throw CommandFailure("--seed \(seed): \(error.localizedDescription)")
         }
     }
 }

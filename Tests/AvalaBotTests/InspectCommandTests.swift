@@ -80,7 +80,7 @@ import Testing
         #expect(copies.count == 1)
         #expect(copies.first?.status == .pending)
         #expect(await Self.failure(["events", "replay", "--store", harness.path]) == "name event ids, or --since DURATION")
-        #expect(await Self.failure(["events", "show", "--store", harness.path, "nope"]) == "no event nope in the store")
+        #expect(await Self.failure(["events", "show", "--store", harness.path, "nope"]) == "no event nope in the store; `events list` shows them")
         #expect(await Self.failure(["events", "list", "--store", "/nonexistent/x.sqlite"]).hasPrefix("no store at /nonexistent/x.sqlite"))
     }
 

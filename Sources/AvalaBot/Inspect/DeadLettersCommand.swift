@@ -63,7 +63,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 }
             }
             if !missing.isEmpty {
-                throw ValidationError("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
+                throw CommandFailure("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
             }
             if ids.isEmpty { Console.line("(no dead letters)") }
         }

@@ -50,7 +50,7 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
-            guard let stored = try await store.event(id: id) else { throw ValidationError("no event \(id) in the store") }
+            guard let stored = try await store.event(id: id) else { throw CommandFailure("no event \(id) in the store; `events list` shows them") }
             var object = InspectFormat.json(stored).objectValue ?? [:]
             object["actions"] = .array(try await store.steps(eventID: id).sorted { $0.stepID < $1.stepID }.map(InspectFormat.json))
             let encoder = JSONEncoder()
@@ -84,7 +84,9 @@ struct EventsCommand: AsyncParsableCommand {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
             var originals: [StoredEvent] = []
             for id in ids {
-                guard let stored = try await store.event(id: id) else { throw ValidationError("no event \(id) in the store") }
+                guard let stored = try await store.event(id: id) else {
+                    throw CommandFailure("no event \(id) in the store; `events list` shows them")
+                }
                 originals.append(stored)
             }
             if since != nil {

@@ -123,7 +123,7 @@ struct SilencesCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard try await AlertSilence.expire(id: id, in: try await SilencesCommand.state(options), now: Date()) else {
-                throw ValidationError("no stored silence \(id); `silences list` shows them")
+                throw CommandFailure("no stored silence \(id); `silences list` shows them")
             }
             Console.line("silence \(id) expired")
         }
