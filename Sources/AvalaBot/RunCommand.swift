@@ -52,6 +52,12 @@ struct RunCommand: AsyncParsableCommand {
         metrics.bootstrap()
         // An `AssemblyError` (no key, the store in use) is a run-time failure, not a bad command line.
         let assembly = try await BotAssembly.build(loaded, metrics: metrics, logger: logger)
+        do {
+            try await Self.checkListenerAddress(assembly.listener)
+        } catch {
+            await assembly.shutdown()
+            throw error
+        }
         let reloader = ConfigReloader(
             path: config,
             loaded: loaded,
@@ -81,5 +87,22 @@ struct RunCommand: AsyncParsableCommand {
             throw error
         }
         await assembly.shutdown()
+    }
+
+    /// Binds the listener's address once and lets it go, before anything starts: a port in use then ends
+    /// the start with one line naming `listener.bind`, instead of after the pollers have started (and
+    /// been stopped again). The listener reports a bind it loses later in the same words.
+    private static func checkListenerAddress(_ listener: WebhookListener?) async throws {
+        guard let configuration = listener?.configuration, configuration.port != 0 else { return }
+        do {
+            // SO_REUSEADDR, as the listener binds: a socket closed a moment ago does not count as in use.
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+            try await channel.close()
+        } catch {
+            throw WebhookListenerError.bindFailure(error, setting: "listener.bind", host: configuration.host, port: configuration.port) ?? error
+        }
     }
 }

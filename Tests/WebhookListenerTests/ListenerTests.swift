@@ -122,6 +122,23 @@ import WebhookListener
         }
     }
 
+    /// A port another listener holds: the error names `listener.bind` and the address, in words, not
+    /// NIO's `bind(descriptor:ptr:bytes:)` and an errno.
+    @Test func aPortInUseNamesListenerBindAndTheAddress() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let port = try await harness.listener.waitUntilListening()
+            var configuration = ListenerHarness.plainConfiguration()
+            configuration.port = port
+            let second = try WebhookListener(
+                configuration: configuration,
+                store: harness.store,
+                logger: Logger(label: "second") { _ in SwiftLogNoOpLogHandler() }
+            )
+            let error = await #expect(throws: WebhookListenerError.self) { try await second.run() }
+            #expect(error.map { "\($0)" } == "listener.bind 127.0.0.1:\(port): address already in use")
+        }
+    }
+
     @Test func theTypeComesFromTheBodyWhenNoHeaderNamesIt() async throws {
         try await ListenerHarness.with { harness async throws in
             let body = Array(#"{"event": "dataset.created", "data": {"uid": "ds-1", "name": "New"}}"#.utf8)

@@ -182,8 +182,13 @@ public final class WebhookListener: Service, Sendable {
         do {
             try await app.run()
         } catch {
-            bound.resolve(.failure(error))
-            throw error
+            // Failing before it listened, a socket error is the bind's.
+            let failure =
+                bound.current == nil
+                ? WebhookListenerError.bindFailure(error, setting: "listener.bind", host: configuration.host, port: configuration.port) ?? error
+                : error
+            bound.resolve(.failure(failure))
+            throw failure
         }
         bound.resolve(.failure(CancellationError()))
     }
