@@ -122,6 +122,20 @@ import WebhookListener
         }
     }
 
+    /// An Avala payload is an object: a signed array, string or number is refused with a short reason
+    /// and stores nothing, in both formats.
+    @Test(arguments: [WebhookFormat.avala, .avalaBot], ["[1,2,3]", #""text""#, "42"])
+    func aBodyThatIsNotAnObjectIs400(format: WebhookFormat, text: String) async throws {
+        try await ListenerHarness.with(ListenerHarness.plainConfiguration(format: format)) { harness async throws in
+            let body = Array(text.utf8)
+            let answer = try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: "dataset.created"))
+            #expect(answer.status == 400, "\(answer.body)")
+            let reason = try #require(answer.json?["error"] as? String)
+            #expect(reason.hasPrefix("expected a JSON object, got "), "\(reason)")
+            #expect(try await harness.events().isEmpty)
+        }
+    }
+
     /// A port another listener holds: the error names `listener.bind` and the address, in words, not
     /// NIO's `bind(descriptor:ptr:bytes:)` and an errno.
     @Test func aPortInUseNamesListenerBindAndTheAddress() async throws {
