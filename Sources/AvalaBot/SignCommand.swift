@@ -15,8 +15,11 @@ struct SignCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The webhook secret (for standard-webhooks: whsec_…).")
-    var secret: String
+    @Option(name: .long, help: "The webhook secret (for standard-webhooks: whsec_…). --secret-file keeps it off the command line.")
+    var secret: String?
+
+    @Option(name: .long, help: "A file holding the webhook secret (one trailing newline is ignored), instead of --secret.")
+    var secretFile: String?
 
     @Option(name: .long, help: "avala (default), standard-webhooks, github or stripe.")
     var scheme: String = "avala"
@@ -34,6 +37,20 @@ struct SignCommand: ParsableCommand {
     @Argument(help: "The JSON file to send.")
     var file: String
 
+    func validate() throws {
+        if (secret == nil) == (secretFile == nil) { throw ValidationError("give --secret or --secret-file (one of them)") }
+        // An empty secret signs with an empty key: anyone could forge what the listener would accept.
+        if secret?.isEmpty == true { throw ValidationError("--secret must not be empty") }
+        guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
+            throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
+        }
+        if let event, scheme == .standardWebhooks || scheme == .stripe {
+            throw ValidationError(
+                "--scheme \(scheme.rawValue) has no event type header, so --event cannot be sent: put \"type\": \"\(event)\" in \(file) instead"
+            )
+        }
+    }
+
     func run() throws {
         let body: Data
         do {
@@ -47,11 +64,6 @@ struct SignCommand: ParsableCommand {
         // Without an event header the listener takes the type from the body; a body without one would
         // be answered 400, so say so here rather than print a curl line that cannot work.
         if scheme == .standardWebhooks || scheme == .stripe {
-            if let event {
-                throw ValidationError(
-                    "--scheme \(scheme.rawValue) has no event type header, so --event cannot be sent: put \"type\": \"\(event)\" in \(file) instead"
-                )
-            }
             let json = try? JSON.parse(Array(body))
             guard let json, EventNormalizer.typeInBody(json) != nil else {
                 throw CommandFailure(
@@ -59,11 +71,13 @@ struct SignCommand: ParsableCommand {
                 )
             }
         }
+        let (secret, origin) = try readSecret()
         let signer: WebhookSigner
-        do {
+        do throws(WebhookListenerError) {
             signer = try WebhookSigner(scheme: scheme, secret: secret)
         } catch {
-            throw ValidationError("\(error)")
+            // The message names what is wrong with the secret, never the secret itself.
+            throw CommandFailure("\(origin): \(error.message)")
         }
         let headers = signer.headers(
             for: Array(body),
@@ -74,6 +88,23 @@ struct SignCommand: ParsableCommand {
         for (name, value) in headers { Console.line("\(name): \(value)") }
         let flags = headers.map { "-H '\($0.0): \($0.1)'" }.joined(separator: " ")
         Console.line("curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary @\(file) \(url)")
+    }
+
+    /// The secret and where it came from (for messages): `--secret`, or `--secret-file`'s contents
+    /// without the trailing newline an editor or `echo` adds.
+    private func readSecret() throws -> (secret: String, origin: String) {
+        guard let secretFile else { return (secret ?? "", "--secret") }
+        let text: String
+        do {
+            text = try String(contentsOf: URL(fileURLWithPath: secretFile), encoding: .utf8)
+        } catch {
+            throw CommandFailure("--secret-file \(secretFile): cannot read it: \(Self.reason(error))")
+        }
+        var secret = text
+        // "\r\n" is one Character in Swift, so either ending goes with one removeLast().
+        if secret.hasSuffix("\r\n") || secret.hasSuffix("\n") { secret.removeLast() }
+        guard !secret.isEmpty else { throw CommandFailure("--secret-file \(secretFile): the file is empty") }
+        return (secret, "--secret-file \(secretFile)")
     }
 
     /// Why a file could not be read, in a few words rather than Foundation's "The operation could not be
