@@ -136,6 +136,18 @@ import WebhookListener
         }
     }
 
+    /// A webhook path takes POST only, and says so: 405 with `Allow: POST`, not a 404 that reads as a
+    /// wrong path.
+    @Test func otherMethodsOnAWebhookPathAre405WithAllow() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let answer = try await harness.get("/webhooks/avala")
+            #expect(answer.status == 405)
+            #expect(answer.headers["Allow"] == ["POST"])
+            #expect(try await harness.get("/webhooks/elsewhere").status == 404)
+            #expect(try await harness.events().isEmpty)
+        }
+    }
+
     /// A port another listener holds: the error names `listener.bind` and the address, in words, not
     /// NIO's `bind(descriptor:ptr:bytes:)` and an errno.
     @Test func aPortInUseNamesListenerBindAndTheAddress() async throws {

@@ -16,7 +16,7 @@ public import ServiceLifecycle
 /// configuration says so), verifies every delivery, stores it, and only then answers 202. Over TLS, clients
 /// get HTTP/2 or HTTP/1.1 by ALPN unless `http2` is off; plain HTTP is HTTP/1.1 only.
 ///
-/// Routes: each ``WebhookPath`` (POST), `GET /healthz` (the process is up) and `GET /readyz` (the store
+/// Routes: each ``WebhookPath`` (POST; other methods get 405 with `Allow: POST`), `GET /healthz` (the process is up) and `GET /readyz` (the store
 /// answers, no write failed in the last 30 s, a write of its own works, and the Avala API was reached
 /// recently when ``WebhookListenerConfiguration/apiProblem`` is set).
 ///
@@ -101,6 +101,15 @@ public final class WebhookListener: Service, Sendable {
                     Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", "error")])
                         .increment()
                     throw error
+                }
+            }
+            // A webhook path exists: a GET from a browser or a probe pointed at it must say which method it
+            // takes (RFC 9110 §15.5.6), not 404, which reads as a wrong path. It tells nothing else.
+            for method in [HTTPRequest.Method.get, .head, .put, .patch, .delete] {
+                router.on(RouterPath(endpoint.path.path), method: method) { _, _ in
+                    var response = ListenerJSON.response(.methodNotAllowed, ["error": "only POST is accepted here"])
+                    response.headers[.allow] = "POST"
+                    return response
                 }
             }
         }
