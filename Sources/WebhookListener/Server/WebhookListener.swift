@@ -28,6 +28,14 @@ public import ServiceLifecycle
 /// let port = try await listener.waitUntilListening()
 /// ```
 public final class WebhookListener: Service, Sendable {
+    /// The `# HELP` text of the metrics the listener records (swift-metrics carries none; `/metrics` adds it).
+    public static let metricsHelp = [
+        "avala_bot_webhook_deliveries_total":
+            "Webhook deliveries answered, by listener source and outcome (accepted, duplicate, rejected_<status>, error).",
+        "avala_bot_webhook_verification_failures_total": "Webhook deliveries refused with 401, by listener source and reason.",
+        "avala_bot_webhook_ingest_seconds": "Time to verify and store a webhook delivery before answering it, by listener source.",
+    ]
+
     public let configuration: WebhookListenerConfiguration
     private let shared: ListenerShared
     private let endpoints: [WebhookEndpoint]
