@@ -72,6 +72,14 @@ import Testing
         Self.expectRunTimeFailure(result, "cannot read /nonexistent/body.json: no such file")
     }
 
+    /// `run` where there is no config: one line naming the path and the flag, nothing from Foundation.
+    @Test func runWithoutAConfigFileNamesThePathAndTheFlag() async throws {
+        let result = try await CommandProcess.run(["run"], environment: ["AVALA_API_KEY": "test-key"])
+        Self.expectRunTimeFailure(result, "no config file at config/avala-bot.yaml: pass --config PATH")
+        #expect(!result.errors.contains("could not be completed"), "\(result.errors)")
+        #expect(result.output.isEmpty, "\(result.output)")
+    }
+
     /// A bad command line still gets the usage text and 64, so the two stay apart.
     @Test func aBadCommandLineIsStillAUsageError() async throws {
         let result = try await CommandProcess.run(["events", "replay", "--store", "/nonexistent/x.sqlite"])
