@@ -47,6 +47,9 @@ struct DemoRun {
                 return
             }
             // Cancelled, the play stops where it is and cleans up; with --keep-running it ends normally.
+            // What the cancelled servers log on the way down ("Waiting on child channel:
+            // CancellationError()") is not news to someone who just pressed Ctrl-C: muted.
+            gate.mute()
             tasks.cancelAll()
             do {
                 while try await tasks.next() != nil {}
@@ -186,7 +189,14 @@ struct DemoRun {
                 timeline: timeline,
                 deadline: .now + timeout
             )
-            let results = try await scenario.play()
+            let results: DemoScenario.Results
+            do {
+                results = try await scenario.play()
+            } catch {
+                // The failure names the job; the bot's stopping after it only adds cancellation noise.
+                gate.mute()
+                throw error
+            }
             // Let the last actions finish so the summary counts them.
             for _ in 0..<50 where try await assembly.store.queueDepth() > 0 { try await Task.sleep(for: .milliseconds(100)) }
             try await observer.look()
