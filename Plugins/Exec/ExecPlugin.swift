@@ -50,8 +50,10 @@ public struct ExecPlugin: BotPlugin {
     static let defaultMaxOutput = 65_536
     /// Exit status asking for a retry (sysexits.h `EX_TEMPFAIL`).
     static let temporaryFailure: Int32 = 75
-    /// At most this much of each stream goes into an outcome, which is journaled and shown on /status.
-    static let detailTail = 1_024
+    /// At most this many characters of a stream go into an outcome, which is journaled, logged ("Action
+    /// finished") and shown on /status: a program that echoes its input would otherwise put the whole
+    /// event there, member emails included. The full output is the program's to log where it belongs.
+    static let excerptLimit = 200
 
     let commands: [String: ExecCommand]
     let maxOutput: Int
@@ -107,15 +109,15 @@ public struct ExecPlugin: BotPlugin {
             metadata: [
                 "exec.command": "\(name)", "exec.ending": "\(result.ending)",
                 "exec.stdout.bytes": "\(result.stdout.total)", "exec.stderr.bytes": "\(result.stderr.total)",
-                "exec.stderr": "\(String(decoding: result.stderr.tail, as: UTF8.self))",
+                "exec.stderr": "\(Self.excerpt(result.stderr))",
             ]
         )
         return Self.outcome(name: name, timeout: command.timeout, result: result)
     }
 
     static func outcome(name: String, timeout: Duration, result: CommandRunner.Result) -> ActionOutcome {
-        let stdout = tail(result.stdout)
-        let stderr = tail(result.stderr)
+        let stdout = excerpt(result.stdout)
+        let stderr = excerpt(result.stderr)
         switch result.ending {
         case .exited(.exit(0)):
             return .done("ran \(name)" + (stdout.isEmpty ? "" : ": \(stdout)"))
@@ -133,11 +135,19 @@ public struct ExecPlugin: BotPlugin {
         }
     }
 
-    /// The last ``detailTail`` bytes of a stream as trimmed text, marked when cut.
-    static func tail(_ output: OutputDrain.Output) -> String {
-        let bytes = output.tail.suffix(detailTail)
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return output.total > bytes.count && !text.isEmpty ? "…" + text : text
+    /// The end of a stream as trimmed text, at most ``excerptLimit`` characters: all of a short output,
+    /// else "…" and its last lines (the last line's end when that alone is too long).
+    static func excerpt(_ output: OutputDrain.Output) -> String {
+        let text = String(decoding: output.tail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if output.total <= output.tail.count, text.count <= excerptLimit { return text }
+        guard !text.isEmpty else { return "" }
+        var excerpt = text.suffix(excerptLimit - 1)
+        // Start at a line's start when one falls inside, rather than half-way through a line.
+        if let newline = excerpt.firstIndex(where: \.isNewline) {
+            let rest = excerpt[excerpt.index(after: newline)...].drop { $0.isWhitespace }
+            if !rest.isEmpty { excerpt = rest }
+        }
+        return "…" + excerpt
     }
 
     /// The `args` parameter: a rendered list, or one rendered value standing for a single argument.

@@ -34,7 +34,7 @@ struct BotAssembly: Sendable {
         return services
     }
 
-    /// - Throws: a `ValidationError`-style message when the key is missing or the base URL is refused,
+    /// - Throws: an ``AssemblyError`` when the key is missing or the store is in use, an `AvalaError` when the base URL is refused,
     ///   or the listener's configuration error.
     static func build(
         _ loaded: LoadedConfiguration,

@@ -1,11 +1,13 @@
 import BotEngine
 import Metrics
+import Pollers
 import Prometheus
+import WebhookListener
 
 /// The bot's Prometheus registry and what `/metrics` serves: every swift-metrics counter and timer the
 /// modules record (deliveries by outcome, verification failures by reason, ingest latency, events stored
 /// by source and outcome, actions by outcome, poller API calls and cycles), plus the store's queue depth
-/// read at scrape time.
+/// read at scrape time. Every metric has its `# HELP` line.
 struct MetricsExport: Sendable {
     let registry: PrometheusCollectorRegistry
 
@@ -33,6 +35,26 @@ struct MetricsExport: Sendable {
         depth.set(to: value.map(Double.init) ?? .nan)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
-        return String(decoding: buffer, as: UTF8.self)
+        return Self.addingHelp(to: String(decoding: buffer, as: UTF8.self))
+    }
+
+    /// Each metric's `# HELP` text, declared by the module that records it.
+    static let help = WebhookListener.metricsHelp.merging(PollerMetrics.help) { first, _ in first }
+        .merging(SQLiteEventStore.metricsHelp) { first, _ in first }
+        .merging(Dispatcher.metricsHelp) { first, _ in first }
+
+    /// swift-metrics' counters and timers carry no help text, so the registry emits only their `# TYPE`:
+    /// a `# HELP` line goes before each one this export knows.
+    static func addingHelp(to scrape: String) -> String {
+        var lines: [String] = []
+        for line in scrape.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("# TYPE "), let name = line.dropFirst("# TYPE ".count).split(separator: " ").first.map(String.init),
+                lines.last?.hasPrefix("# HELP \(name) ") != true, let text = help[name]
+            {
+                lines.append("# HELP \(name) \(text)")
+            }
+            lines.append(String(line))
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -38,6 +38,13 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = Self.tasksOnEventLoops
+        // The usual first mistake (running from elsewhere than the checkout, or before writing a config):
+        // one line saying what to do, instead of Foundation's "could not be completed" and a second error.
+        guard FileManager.default.fileExists(atPath: config) else {
+            throw CommandFailure(
+                "no config file at \(config): pass --config PATH (config/avala-bot.yaml and config/examples/ are starting points)"
+            )
+        }
         let loaded = ConfigLoader().load(path: config)
         let logger = logging.bootstrap(
             label: "avala-bot",
@@ -46,15 +53,17 @@ struct RunCommand: AsyncParsableCommand {
         for warning in loaded.warnings { logger.warning("Config warning", metadata: ["config.problem": "\(warning)"]) }
         guard loaded.errors.isEmpty else {
             for error in loaded.errors { Console.line(error.description) }
-            throw ValidationError("the config has errors; `avala-bot check-config --config \(config)` lists them")
+            throw CommandFailure("the config has errors; `avala-bot check-config --config \(config)` lists them")
         }
-        let assembly: BotAssembly
+        let metrics = MetricsExport()
+        metrics.bootstrap()
+        // An `AssemblyError` (no key, the store in use) is a run-time failure, not a bad command line.
+        let assembly = try await BotAssembly.build(loaded, metrics: metrics, logger: logger)
         do {
-            let metrics = MetricsExport()
-            metrics.bootstrap()
-            assembly = try await BotAssembly.build(loaded, metrics: metrics, logger: logger)
-        } catch let error as AssemblyError {
-            throw ValidationError(error.description)
+            try await Self.checkListenerAddress(assembly.listener)
+        } catch {
+            await assembly.shutdown()
+            throw error
         }
         let reloader = ConfigReloader(
             path: config,
@@ -85,5 +94,22 @@ struct RunCommand: AsyncParsableCommand {
             throw error
         }
         await assembly.shutdown()
+    }
+
+    /// Binds the listener's address once and lets it go, before anything starts: a port in use then ends
+    /// the start with one line naming `listener.bind`, instead of after the pollers have started (and
+    /// been stopped again). The listener reports a bind it loses later in the same words.
+    private static func checkListenerAddress(_ listener: WebhookListener?) async throws {
+        guard let configuration = listener?.configuration, configuration.port != 0 else { return }
+        do {
+            // SO_REUSEADDR, as the listener binds: a socket closed a moment ago does not count as in use.
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .bind(host: configuration.host, port: configuration.port)
+                .get()
+            try await channel.close()
+        } catch {
+            throw WebhookListenerError.bindFailure(error, setting: "listener.bind", host: configuration.host, port: configuration.port) ?? error
+        }
     }
 }

@@ -15,8 +15,11 @@ struct SignCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The webhook secret (for standard-webhooks: whsec_…).")
-    var secret: String
+    @Option(name: .long, help: "The webhook secret (for standard-webhooks: whsec_…). --secret-file keeps it off the command line.")
+    var secret: String?
+
+    @Option(name: .long, help: "A file holding the webhook secret (one trailing newline is ignored), instead of --secret.")
+    var secretFile: String?
 
     @Option(name: .long, help: "avala (default), standard-webhooks, github or stripe.")
     var scheme: String = "avala"
@@ -34,9 +37,26 @@ struct SignCommand: ParsableCommand {
     @Argument(help: "The JSON file to send.")
     var file: String
 
+    func validate() throws {
+        if (secret == nil) == (secretFile == nil) { throw ValidationError("give --secret or --secret-file (one of them)") }
+        // An empty secret signs with an empty key: anyone could forge what the listener would accept.
+        if secret?.isEmpty == true { throw ValidationError("--secret must not be empty") }
+        guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
+            throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
+        }
+        if let event, scheme == .standardWebhooks || scheme == .stripe {
+            throw ValidationError(
+                "--scheme \(scheme.rawValue) has no event type header, so --event cannot be sent: put \"type\": \"\(event)\" in \(file) instead"
+            )
+        }
+    }
+
     func run() throws {
-        guard let body = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("cannot read \(file)")
+        let body: Data
+        do {
+            body = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            throw CommandFailure("cannot read \(file): \(Self.reason(error))")
         }
         guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
             throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
@@ -44,23 +64,20 @@ struct SignCommand: ParsableCommand {
         // Without an event header the listener takes the type from the body; a body without one would
         // be answered 400, so say so here rather than print a curl line that cannot work.
         if scheme == .standardWebhooks || scheme == .stripe {
-            if let event {
-                throw ValidationError(
-                    "--scheme \(scheme.rawValue) has no event type header, so --event cannot be sent: put \"type\": \"\(event)\" in \(file) instead"
-                )
-            }
             let json = try? JSON.parse(Array(body))
             guard let json, EventNormalizer.typeInBody(json) != nil else {
-                throw ValidationError(
+                throw CommandFailure(
                     "--scheme \(scheme.rawValue) has no event type header, and \(file) names no type (an \"event\", \"event_type\" or \"type\" field): the listener would answer 400"
                 )
             }
         }
+        let (secret, origin) = try readSecret()
         let signer: WebhookSigner
-        do {
+        do throws(WebhookListenerError) {
             signer = try WebhookSigner(scheme: scheme, secret: secret)
         } catch {
-            throw ValidationError("\(error)")
+            // The message names what is wrong with the secret, never the secret itself.
+            throw CommandFailure("\(origin): \(error.message)")
         }
         let headers = signer.headers(
             for: Array(body),
@@ -71,5 +88,36 @@ struct SignCommand: ParsableCommand {
         for (name, value) in headers { Console.line("\(name): \(value)") }
         let flags = headers.map { "-H '\($0.0): \($0.1)'" }.joined(separator: " ")
         Console.line("curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary @\(file) \(url)")
+    }
+
+    /// The secret and where it came from (for messages): `--secret`, or `--secret-file`'s contents
+    /// without the trailing newline an editor or `echo` adds.
+    private func readSecret() throws -> (secret: String, origin: String) {
+        guard let secretFile else { return (secret ?? "", "--secret") }
+        let text: String
+        do {
+            text = try String(contentsOf: URL(fileURLWithPath: secretFile), encoding: .utf8)
+        } catch {
+            throw CommandFailure("--secret-file \(secretFile): cannot read it: \(Self.reason(error))")
+        }
+        var secret = text
+        // "\r\n" is one Character in Swift, so either ending goes with one removeLast().
+        if secret.hasSuffix("\r\n") || secret.hasSuffix("\n") { secret.removeLast() }
+        guard !secret.isEmpty else { throw CommandFailure("--secret-file \(secretFile): the file is empty") }
+        return (secret, "--secret-file \(secretFile)")
+    }
+
+    /// Why a file could not be read, in a few words rather than Foundation's "The operation could not be
+    /// completed" sentence.
+    static func reason(_ error: any Error) -> String {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+        if let code = underlying?.code, underlying?.domain == NSPOSIXErrorDomain, let text = strerror(Int32(code)) {
+            return String(cString: text).lowercased()
+        }
+        switch (error as? CocoaError)?.code {
+        case .fileReadNoSuchFile?, .fileNoSuchFile?: return "no such file"
+        case .fileReadNoPermission?: return "permission denied"
+        default: return error.localizedDescription
+        }
     }
 }

@@ -42,7 +42,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let loaded = loader.load(path: config)
         if !loaded.errors.isEmpty {
             for diagnostic in loaded.errors { Console.line(diagnostic.description) }
-            throw ValidationError("the config has errors; run `avala-bot check-config --config \(config)`")
+            throw CommandFailure("the config has errors; run `avala-bot check-config --config \(config)`")
         }
         var subject = try EventFile.read(path: event, type: type.map { EventType(rawValue: $0) })
 

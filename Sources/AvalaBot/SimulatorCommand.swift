@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import UnixSignals
+import WebhookListener
 
 /// `avala-bot simulator`: the Avala simulator on its own, for curl, the official SDK or a bot under development.
 struct SimulatorCommand: AsyncParsableCommand {
@@ -55,7 +56,15 @@ struct SimulatorCommand: AsyncParsableCommand {
         )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            let base = try await simulator.waitUntilRunning()
+            let base: String
+            do {
+                base = try await simulator.waitUntilRunning()
+            } catch {
+                guard let failure = WebhookListenerError.bindFailure(error, setting: "--port", host: configuration.host, port: port) else {
+                    throw error
+                }
+                throw CommandFailure(failure.message)
+            }
             Console.line(
                 """
                 Avala simulator listening on \(base)
@@ -102,9 +111,9 @@ struct SimulatorCommand: AsyncParsableCommand {
         do {
             return try SimulatorSeed.load(contentsOf: URL(fileURLWithPath: seed))
         } catch let error as DecodingError {
-            throw ValidationError("--seed \(seed): \(AvalaClient.describe(decodingError: error))")
+            throw CommandFailure("--seed \(seed): \(AvalaClient.describe(decodingError: error))")
         } catch {
-            throw ValidationError("--seed \(seed): \(error.localizedDescription)")
+            throw CommandFailure("--seed \(seed): \(error.localizedDescription)")
         }
     }
 }

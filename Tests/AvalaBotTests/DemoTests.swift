@@ -38,6 +38,62 @@ import Testing
         #expect(logs.entries.filter { $0.level >= .error }.isEmpty, "\(logs.entries.map { "\($0.message)" })")
     }
 
+    /// The demo config with job 1's rule made to match no one: the scenario waits for an invitation that
+    /// never comes, so the demo can only end by its timeout or a signal.
+    static func stuckConfig(in directory: URL) throws -> String {
+        let yaml = DemoConfig.yaml.replacingOccurrences(of: #"glob: "*@acme.ai""#, with: #"glob: "*@nowhere.invalid""#)
+        try #require(yaml != DemoConfig.yaml, "the demo config no longer has job 1's glob")
+        let path = directory.appendingPathComponent("stuck-demo.yaml").path
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The temporary directory the demo said it made its CA and TLS key in.
+    static func workspace(in output: String) throws -> String {
+        let match = try #require(output.firstMatch(of: /certificate in (\S+)/), "\(output)")
+        return String(match.1)
+    }
+
+    @Test func aDemoPastItsTimeoutNamesTheJobAndCleansUp() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try Self.stuckConfig(in: directory)
+        let demo = try CommandProcess(["demo", "--config", config, "--timeout", "2"], in: directory)
+        let exit = await demo.waitForExit()
+        let said = demo.output + demo.errors
+        #expect(exit == .status(1), "\(said)")
+        #expect(demo.errors.contains("Error: job 1 of 3 (auto-invite) did not finish: timed out waiting for"), "\(said)")
+        #expect(!said.contains("Fatal error"), "\(said)")
+        #expect(!said.contains("Usage:"), "\(said)")
+        #expect(!demo.errors.contains("level=error"), "\(said)")
+        let workspace = try Self.workspace(in: demo.output)
+        #expect(!FileManager.default.fileExists(atPath: workspace), "the CA and TLS key were left in \(workspace)")
+    }
+
+    /// A signal during setup (before the bot runs) and one while a job waits end the same clean way.
+    @Test(arguments: [(SIGINT, "Generated a CA"), (SIGINT, "Job 1 —"), (SIGTERM, "Job 1 —")])
+    func aSignalStopsTheDemoCleanly(signal: Int32, after line: String) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = try Self.stuckConfig(in: directory)
+        let demo = try CommandProcess(["demo", "--config", config, "--timeout", "300"], in: directory)
+        try await demo.waitForOutput(containing: line)
+        demo.send(signal)
+        let exit = await demo.waitForExit()
+        let said = demo.output + demo.errors
+        #expect(exit == .status(1), "\(said)")
+        #expect(demo.errors.contains("Error: stopped by \(signal == SIGINT ? "SIGINT" : "SIGTERM")"), "\(said)")
+        if line.hasPrefix("Job 1") {
+            #expect(demo.errors.contains("job 1 of 3 (auto-invite) did not finish"), "\(said)")
+        }
+        // Stopping is what was asked for: the servers' cancellation is not logged as errors.
+        #expect(!demo.errors.contains("level=error"), "\(said)")
+        #expect(!said.contains("Fatal error"), "\(said)")
+        let workspace = try Self.workspace(in: demo.output)
+        #expect(!FileManager.default.fileExists(atPath: workspace), "the CA and TLS key were left in \(workspace)")
+    }
+
     @Test func theBuiltInDemoConfigIsTheFile() throws {
         let file = try String(contentsOf: Self.root.appendingPathComponent("config/demo.yaml"), encoding: .utf8)
         #expect(file == DemoConfig.yaml + "\n")

@@ -99,6 +99,12 @@ import WebhookListener
                 #expect(try await assembly.store.ingest(delivered.event).isNew == false)
                 let scrape = try await Self.get("http://127.0.0.1:\(port)/metrics")
                 #expect(scrape.contains("avala_bot_queue_depth"))
+                // Every metric says what it measures: each `# TYPE` line follows its own `# HELP` line.
+                let lines = scrape.split(separator: "\n")
+                for (index, line) in lines.enumerated() where line.hasPrefix("# TYPE ") {
+                    let name = line.split(separator: " ")[2]
+                    #expect(index > 0 && lines[index - 1].hasPrefix("# HELP \(name) "), "no # HELP for \(name)")
+                }
                 // Other suites in this process record into the same registry, so counts are at least this
                 // test's; and counters made ahead (per listener path, per store) show 0 before anything
                 // happened, so presence alone would prove nothing.

@@ -80,7 +80,7 @@ import Testing
         #expect(copies.count == 1)
         #expect(copies.first?.status == .pending)
         #expect(await Self.failure(["events", "replay", "--store", harness.path]) == "name event ids, or --since DURATION")
-        #expect(await Self.failure(["events", "show", "--store", harness.path, "nope"]) == "no event nope in the store")
+        #expect(await Self.failure(["events", "show", "--store", harness.path, "nope"]) == "no event nope in the store; `events list` shows them")
         #expect(await Self.failure(["events", "list", "--store", "/nonexistent/x.sqlite"]).hasPrefix("no store at /nonexistent/x.sqlite"))
     }
 
@@ -106,6 +106,55 @@ import Testing
         #expect(retried == "queued \(step.stepID) again")
         #expect(try await harness.store.deadLetters(limit: 5).isEmpty)
         #expect(await Self.failure(["dead-letters", "retry", "--store", harness.path, "nope"]).hasPrefix("not dead-lettered (or unknown): nope"))
+    }
+
+    /// Each output line of a `--json` command, parsed: every line must be one JSON object.
+    static func objects(_ output: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> [[String: JSON]] {
+        try output.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            try #require(try? JSON.parse(Array(line.utf8)).objectValue, "not one JSON object: \(line)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// `--json` is "one JSON object per line" for every command that has it, the writing ones included.
+    @Test func everyJSONFlagPrintsOneObjectPerLine() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: doomed
+                    on: export.completed
+                    do:
+                      - record: { id: "dl-\(UUID().uuidString)", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        guard case .new(let id) = try await harness.store.ingest(Self.event("e-7")) else { throw InspectError("not stored") }
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 1 }
+        }
+        let step = try #require(try await harness.store.deadLetters(limit: 5).first)
+
+        let shown = try Self.objects(try await Self.run(["events", "show", "--store", harness.path, "--json", id]))
+        #expect(shown.count == 1)
+        #expect(shown.first?["id"]?.stringValue == id)
+        #expect(shown.first?["actions"]?.arrayValue?.count == 1)
+
+        let replayed = try Self.objects(try await Self.run(["events", "replay", "--store", harness.path, "--json", id]))
+        #expect(replayed.count == 1)
+        #expect(replayed.first?["replay_of"]?.stringValue == id)
+        #expect(replayed.first?["type"]?.stringValue == "export.completed")
+
+        let retried = try Self.objects(try await Self.run(["dead-letters", "retry", "--store", harness.path, "--json", step.stepID]))
+        #expect(retried.map { $0["step"]?.stringValue } == [step.stepID])
+        #expect(retried.first?["status"]?.stringValue == "queued")
+
+        let added = try Self.objects(
+            try await Self.run(["silences", "add", "--store", harness.path, "--json", "--match", "event.type=export.failed", "--for", "1h"])
+        )
+        let silence = try #require(added.first?["id"]?.stringValue)
+        #expect(added.count == 1)
+        #expect(added.first?["active"] == true)
+        let expired = try Self.objects(try await Self.run(["silences", "expire", "--store", harness.path, "--json", silence]))
+        #expect(expired.first?["id"]?.stringValue == silence)
     }
 
     @Test func silencesAreAddedListedAndExpired() async throws {

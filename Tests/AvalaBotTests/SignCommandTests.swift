@@ -32,8 +32,10 @@ import WebhookListener
         }
     }
 
-    @Test(arguments: [WebhookScheme.avala, .github, .standardWebhooks, .stripe])
-    func whatItPrintsIsAccepted(scheme: WebhookScheme) async throws {
+    /// With `--secret-file`, the secret is read from a file (its trailing newline ignored) and what is
+    /// printed is just as accepted, without the secret in it.
+    @Test(arguments: [WebhookScheme.avala, .github, .standardWebhooks, .stripe], [false, true])
+    func whatItPrintsIsAccepted(scheme: WebhookScheme, secretInFile: Bool) async throws {
         let secret = try #require(Self.secrets[scheme])
         // The header-less schemes need the type in the body; the others get it from --event.
         let body =
@@ -41,10 +43,13 @@ import WebhookListener
             ? #"{"uid": "e-1", "status": "exported"}"# : #"{"type": "export.completed", "uid": "e-1", "status": "exported", "id": "evt_1"}"#
         let path = try Self.file(body)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var arguments = ["sign", "--secret", secret, "--scheme", scheme.rawValue, path]
+        let secretFile = try Self.file(secret + "\n")
+        defer { try? FileManager.default.removeItem(atPath: secretFile) }
+        var arguments = ["sign"] + (secretInFile ? ["--secret-file", secretFile] : ["--secret", secret]) + ["--scheme", scheme.rawValue, path]
         if scheme == .avala || scheme == .github { arguments += ["--event", "export.completed"] }
         let output = try await InspectCommandTests.run(arguments)
         #expect(output.contains("curl -sS -X POST"))
+        #expect(!output.contains(secret))
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sign-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -89,5 +94,24 @@ import WebhookListener
             "sign", "--secret", secret, "--scheme", scheme.rawValue, "--event", "export.completed", path,
         ])
         #expect(withEvent.contains("has no event type header, so --event cannot be sent"), "\(withEvent)")
+    }
+
+    /// A secret that cannot sign anything is refused with what is wrong with it, never the secret itself
+    /// and never an error code's name.
+    @Test func anEmptyOrMalformedSecretIsRefusedClearly() async throws {
+        let path = try Self.file(#"{"type": "export.completed", "uid": "e-1"}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(await InspectCommandTests.failure(["sign", "--secret", "", path]) == "--secret must not be empty")
+        #expect(await InspectCommandTests.failure(["sign", path]) == "give --secret or --secret-file (one of them)")
+
+        let malformed = await InspectCommandTests.failure(["sign", "--secret", "whsec_!!!", "--scheme", "standard-webhooks", path])
+        #expect(malformed == "--secret: a standard-webhooks secret is whsec_ followed by base64")
+        #expect(!malformed.contains("invalidConfiguration") && !malformed.contains("!!!"))
+
+        let empty = try Self.file("\n")
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        #expect(await InspectCommandTests.failure(["sign", "--secret-file", empty, path]) == "--secret-file \(empty): the file is empty")
+        let missing = await InspectCommandTests.failure(["sign", "--secret-file", "/nonexistent/secret", path])
+        #expect(missing.hasPrefix("--secret-file /nonexistent/secret: cannot read it: no such file"), "\(missing)")
     }
 }

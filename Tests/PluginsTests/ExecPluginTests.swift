@@ -74,6 +74,35 @@ import Testing
         #expect(outcome == .done("ran hello: hello from the script"))
     }
 
+    /// A program that echoes its input puts the whole event (member emails and all) on stdout: the
+    /// outcome, journaled, logged and shown on /status, keeps only a short excerpt of its end.
+    @Test func theOutcomeKeepsAShortExcerptOfTheOutput() async throws {
+        let scripts = try Scripts()
+        let emails = (1...50).map { JSON.string("member\($0)@acme.ai") }
+        let event = Event(
+            id: "ev-2",
+            type: "member.joined",
+            source: .poller,
+            subject: .init(kind: "member", uid: "m-1"),
+            data: ["member": ["email": "member1@acme.ai"], "members": .array(emails)]
+        )
+        let plugin = try Self.plugin([
+            "echo": ["path": .string(try scripts.script("echo", "cat")), "env": Self.path],
+            "sync": ["path": .string(try scripts.script("sync", "cat\necho\necho 'synced 50 members'")), "env": Self.path],
+        ])
+        let echoed = try await plugin.perform(Self.request("echo", event: event), context: Self.context())
+        guard case .done(let detail) = echoed else {
+            Issue.record("expected done, got \(echoed)")
+            return
+        }
+        #expect(detail.hasPrefix("ran echo: …"))
+        #expect(detail.count <= "ran echo: ".count + 200, "\(detail.count) characters")
+        #expect(!detail.contains("member1@acme.ai"))
+
+        let synced = try await plugin.perform(Self.request("sync", event: event), context: Self.context())
+        #expect(synced == .done("ran sync: …synced 50 members"))
+    }
+
     @Test func exitSeventyFiveAsksForARetry() async throws {
         let scripts = try Scripts()
         let plugin = try Self.plugin(["busy": ["path": .string(try scripts.script("busy", "echo 'receiver busy' >&2\nexit 75"))]])

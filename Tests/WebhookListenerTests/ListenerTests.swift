@@ -122,6 +122,49 @@ import WebhookListener
         }
     }
 
+    /// An Avala payload is an object: a signed array, string or number is refused with a short reason
+    /// and stores nothing, in both formats.
+    @Test(arguments: [WebhookFormat.avala, .avalaBot], ["[1,2,3]", #""text""#, "42"])
+    func aBodyThatIsNotAnObjectIs400(format: WebhookFormat, text: String) async throws {
+        try await ListenerHarness.with(ListenerHarness.plainConfiguration(format: format)) { harness async throws in
+            let body = Array(text.utf8)
+            let answer = try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: "dataset.created"))
+            #expect(answer.status == 400, "\(answer.body)")
+            let reason = try #require(answer.json?["error"] as? String)
+            #expect(reason.hasPrefix("expected a JSON object, got "), "\(reason)")
+            #expect(try await harness.events().isEmpty)
+        }
+    }
+
+    /// A webhook path takes POST only, and says so: 405 with `Allow: POST`, not a 404 that reads as a
+    /// wrong path.
+    @Test func otherMethodsOnAWebhookPathAre405WithAllow() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let answer = try await harness.get("/webhooks/avala")
+            #expect(answer.status == 405)
+            #expect(answer.headers["Allow"] == ["POST"])
+            #expect(try await harness.get("/webhooks/elsewhere").status == 404)
+            #expect(try await harness.events().isEmpty)
+        }
+    }
+
+    /// A port another listener holds: the error names `listener.bind` and the address, in words, not
+    /// NIO's `bind(descriptor:ptr:bytes:)` and an errno.
+    @Test func aPortInUseNamesListenerBindAndTheAddress() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let port = try await harness.listener.waitUntilListening()
+            var configuration = ListenerHarness.plainConfiguration()
+            configuration.port = port
+            let second = try WebhookListener(
+                configuration: configuration,
+                store: harness.store,
+                logger: Logger(label: "second") { _ in SwiftLogNoOpLogHandler() }
+            )
+            let error = await #expect(throws: WebhookListenerError.self) { try await second.run() }
+            #expect(error.map { "\($0)" } == "listener.bind 127.0.0.1:\(port): address already in use")
+        }
+    }
+
     @Test func theTypeComesFromTheBodyWhenNoHeaderNamesIt() async throws {
         try await ListenerHarness.with { harness async throws in
             let body = Array(#"{"event": "dataset.created", "data": {"uid": "ds-1", "name": "New"}}"#.utf8)

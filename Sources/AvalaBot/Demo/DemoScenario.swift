@@ -23,10 +23,24 @@ struct DemoScenario {
 
     func play() async throws -> Results {
         var results = Results()
-        results.invitation = try await autoInvite()
-        results.chain = try await chainedExports()
-        results.alert = try await alerting()
+        results.invitation = try await job(1, "auto-invite") { try await autoInvite() }
+        results.chain = try await job(2, "chained exports") { try await chainedExports() }
+        results.alert = try await job(3, "ops alerting") { try await alerting() }
         return results
+    }
+
+    /// Runs one job; when it times out or the demo is stopped, the failure names the job that did not
+    /// finish, so the operator knows how far the demo got.
+    private func job(_ number: Int, _ name: String, _ body: () async throws -> String) async throws -> String {
+        do {
+            return try await body()
+        } catch {
+            let job = "job \(number) of 3 (\(name)) did not finish"
+            // Stopped from outside (a signal): whatever the cancellation surfaced as, that is the story.
+            if Task.isCancelled { throw DemoFailure(job) }
+            if let failure = error as? DemoFailure { throw DemoFailure("\(job): \(failure)") }
+            throw DemoFailure("\(job): \(error)")
+        }
     }
 
     private func autoInvite() async throws -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BotEngine
+import BotKit
 import Foundation
 import Logging
 
@@ -57,15 +58,15 @@ struct DeadLettersCommand: AsyncParsableCommand {
             var missing: [String] = []
             for id in ids {
                 if try await store.retryDeadLetter(stepID: id, now: Date()) {
-                    Console.line("queued \(id) again")
+                    Console.line(options.json ? InspectFormat.jsonLine(["step": .string(id), "status": "queued"]) : "queued \(id) again")
                 } else {
                     missing.append(id)
                 }
             }
             if !missing.isEmpty {
-                throw ValidationError("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
+                throw CommandFailure("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
             }
-            if ids.isEmpty { Console.line("(no dead letters)") }
+            if ids.isEmpty, !options.json { Console.line("(no dead letters)") }
         }
     }
 }

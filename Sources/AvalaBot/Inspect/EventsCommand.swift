@@ -42,7 +42,9 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One event as JSON, with its keys, status and every action's journal.")
+        static let configuration = CommandConfiguration(
+            abstract: "One event as JSON, with its keys, status and every action's journal (indented; --json: on one line)."
+        )
 
         @OptionGroup var options: StoreOptions
         @Argument(help: "The event id (from `events list`).")
@@ -50,9 +52,14 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
-            guard let stored = try await store.event(id: id) else { throw ValidationError("no event \(id) in the store") }
+            guard let stored = try await store.event(id: id) else { throw CommandFailure("no event \(id) in the store; `events list` shows them") }
             var object = InspectFormat.json(stored).objectValue ?? [:]
             object["actions"] = .array(try await store.steps(eventID: id).sorted { $0.stepID < $1.stepID }.map(InspectFormat.json))
+            if options.json {
+                Console.line(InspectFormat.jsonLine(.object(object)))
+                return
+            }
+            // For people: indented, since an event with its journal is too long to read on one line.
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             Console.line(String(decoding: try encoder.encode(JSON.object(object)), as: UTF8.self))
@@ -84,7 +91,9 @@ struct EventsCommand: AsyncParsableCommand {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
             var originals: [StoredEvent] = []
             for id in ids {
-                guard let stored = try await store.event(id: id) else { throw ValidationError("no event \(id) in the store") }
+                guard let stored = try await store.event(id: id) else {
+                    throw CommandFailure("no event \(id) in the store; `events list` shows them")
+                }
                 originals.append(stored)
             }
             if since != nil {
@@ -94,7 +103,14 @@ struct EventsCommand: AsyncParsableCommand {
             let copies = originals.map { EventsCommand.replay(of: $0.event, at: now) }
             let results = try await store.ingest(copies)
             for (copy, result) in zip(copies, results) {
-                if case .new(let id) = result {
+                guard case .new(let id) = result else { continue }
+                if options.json {
+                    Console.line(
+                        InspectFormat.jsonLine([
+                            "replay_of": .string(copy.replayOf ?? ""), "id": .string(id), "type": .string(copy.type.rawValue),
+                        ])
+                    )
+                } else {
                     Console.line("replayed \(copy.replayOf ?? "?") as \(id) (\(copy.type.rawValue))")
                 }
             }

@@ -110,7 +110,14 @@ struct SilencesCommand: AsyncParsableCommand {
                 to: try await SilencesCommand.state(options),
                 now: now
             )
-            Console.line("silence \(silence.id) until \(InspectFormat.time(silence.until))")
+            if options.json {
+                var object = silence.json.objectValue ?? [:]
+                object["origin"] = "store"
+                object["active"] = .bool(silence.isActive(at: now))
+                Console.line(InspectFormat.jsonLine(.object(object)))
+            } else {
+                Console.line("silence \(silence.id) until \(InspectFormat.time(silence.until))")
+            }
         }
     }
 
@@ -123,9 +130,9 @@ struct SilencesCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard try await AlertSilence.expire(id: id, in: try await SilencesCommand.state(options), now: Date()) else {
-                throw ValidationError("no stored silence \(id); `silences list` shows them")
+                throw CommandFailure("no stored silence \(id); `silences list` shows them")
             }
-            Console.line("silence \(id) expired")
+            Console.line(options.json ? InspectFormat.jsonLine(["id": .string(id), "expired": true]) : "silence \(id) expired")
         }
     }
 

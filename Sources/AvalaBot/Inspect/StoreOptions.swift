@@ -29,20 +29,20 @@ struct StoreOptions: ParsableArguments {
     func storePath(config loaded: LoadedConfiguration?) throws -> String {
         if let store { return store }
         guard let loaded else {
-            throw ValidationError("\(config) does not exist; pass --config FILE or --store PATH")
+            throw CommandFailure("\(config) does not exist; pass --config FILE or --store PATH")
         }
-        if let error = loaded.errors.first { throw ValidationError("\(error.description)\n(check-config lists every problem)") }
+        if let error = loaded.errors.first { throw CommandFailure("\(error.description)\n(check-config lists every problem)") }
         let path = loaded.configuration.store.sqlite
         switch ConfigSource.reference(in: path) {
         case nil:
             return path
         case .environment(let name):
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
-                throw ValidationError("store.sqlite is ${\(name)}, which is not set; set it or pass --store PATH")
+                throw CommandFailure("store.sqlite is ${\(name)}, which is not set; set it or pass --store PATH")
             }
             return value
         case .file:
-            throw ValidationError("store.sqlite is a ${file:…} reference; pass --store PATH")
+            throw CommandFailure("store.sqlite is a ${file:…} reference; pass --store PATH")
         }
     }
 
@@ -56,9 +56,13 @@ struct StoreOptions: ParsableArguments {
     func open(logger: Logger, config loaded: LoadedConfiguration?) async throws -> SQLiteEventStore {
         let path = try storePath(config: loaded)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw ValidationError("no store at \(path): has the bot run with this config? (or pass --store PATH)")
+            throw CommandFailure("no store at \(path): has the bot run with this config? (or pass --store PATH)")
         }
-        let store = try SQLiteEventStore(path: path, logger: logger)
+        // What these commands print is their answer: the store's info lines ("Event store opened") on
+        // standard error would only stand between it and an `Error:` line. Warnings still show.
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let store = try SQLiteEventStore(path: path, logger: quiet)
         try await store.migrate()
         return store
     }

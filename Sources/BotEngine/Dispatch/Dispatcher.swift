@@ -15,6 +15,11 @@ import Synchronization
 /// the bot cannot loop on itself. On graceful shutdown it stops claiming, lets in-flight work finish
 /// within the grace period, then cancels what is left (its intents stay journaled for the next start).
 public final class Dispatcher: Service, Sendable {
+    /// The `# HELP` text of the metrics the dispatcher records (swift-metrics carries none; `/metrics` adds it).
+    public static let metricsHelp = [
+        "avala_bot_actions_total": "Action runs ended, by plugin and outcome (done, skipped, deferred, retry, dead)."
+    ]
+
     let store: any EventStore
     /// The rules in force; a config reload replaces them.
     public let rules: RuleSetProvider

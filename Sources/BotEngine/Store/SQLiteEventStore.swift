@@ -22,6 +22,11 @@ import Synchronization
 /// commands) may open the same file at the same time: writes then wait up to the configured busy timeout
 /// for each other.
 public final class SQLiteEventStore: EventStore {
+    /// The `# HELP` text of the metrics the store records (swift-metrics carries none; `/metrics` adds it).
+    public static let metricsHelp = [
+        "avala_bot_events_total": "Events the store was asked to keep, by source (webhook, poller, bot) and outcome (new, duplicate)."
+    ]
+
     /// Internal so that tests can reach under the protocol (hold the writer, read pragmas).
     let pool: DatabasePool
     let logger: Logger

@@ -7,6 +7,8 @@ public struct WebhookListenerError: Error, CustomStringConvertible, Sendable {
         public static let invalidConfiguration = Code(name: "invalidConfiguration")
         /// The certificate, key or CA bundle could not be loaded.
         public static let tls = Code(name: "tls")
+        /// The listener's address could not be bound (in use, not this machine's, a privileged port).
+        public static let bind = Code(name: "bind")
     }
 
     public let code: Code
@@ -17,5 +19,7 @@ public struct WebhookListenerError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
-    public var description: String { "\(code): \(message)" }
+    /// The message alone: it names the key or file already, and a code's name (`invalidConfiguration`)
+    /// means nothing to an operator.
+    public var description: String { message }
 }

@@ -31,6 +31,9 @@ enum EnvelopeDecoder {
         let headerType = nonEmpty(delivery.eventType).map(EventType.init(rawValue:))
         switch format {
         case .avala:
+            // Every Avala payload is an object: anything else would be stored as `data.<kind> = [1,2,3]`
+            // with no subject, and its rules would see an event with nothing in it.
+            guard case .object = body else { throw .notAnEvent("expected a JSON object, got \(Self.kind(of: body))") }
             guard let type = headerType ?? EventNormalizer.typeInBody(body) else { throw .noEventType }
             // `bot.*` events are the bot's own (its health, dead letters, roster schedule): Avala never
             // sends one, and one taken from outside could start what only the bot should (a roster sync).
@@ -42,7 +45,7 @@ enum EnvelopeDecoder {
                 ?? (delivery.deliveryIDInBody ? nonEmpty(body["id"]?.stringValue) ?? delivery.signedRequestID : nil)
             return EventNormalizer.normalize(type: type, body: body, source: source, deliveryID: deliveryID, receivedAt: now)
         case .avalaBot:
-            guard case .object = body else { throw .notAnEvent("body is not an event object") }
+            guard case .object = body else { throw .notAnEvent("expected a JSON object, got \(Self.kind(of: body))") }
             guard let type = headerType ?? nonEmpty(body["type"]?.stringValue).map(EventType.init(rawValue:)) else { throw .noEventType }
             guard let data = body["data"], case .object(let object) = data else { throw .notAnEvent("event has no data object") }
             // An empty id must not become the key `delivery:<source>:`, which every later one would share.
@@ -61,6 +64,18 @@ enum EnvelopeDecoder {
             // Already in the bot's form: kept as it is, so an unknown type's `payload` is not wrapped twice.
             let keys = deliveryID.map { ["delivery:\(source):\($0)"] } ?? []
             return Event(type: type, source: .webhook, origin: source, time: now, data: data, keys: keys, chainDepth: chainDepth)
+        }
+    }
+
+    /// What a body is, for a rejection's reason.
+    private static func kind(of body: JSON) -> String {
+        switch body {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
         }
     }
 

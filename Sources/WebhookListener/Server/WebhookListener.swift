@@ -16,7 +16,7 @@ public import ServiceLifecycle
 /// configuration says so), verifies every delivery, stores it, and only then answers 202. Over TLS, clients
 /// get HTTP/2 or HTTP/1.1 by ALPN unless `http2` is off; plain HTTP is HTTP/1.1 only.
 ///
-/// Routes: each ``WebhookPath`` (POST), `GET /healthz` (the process is up) and `GET /readyz` (the store
+/// Routes: each ``WebhookPath`` (POST; other methods get 405 with `Allow: POST`), `GET /healthz` (the process is up) and `GET /readyz` (the store
 /// answers, no write failed in the last 30 s, a write of its own works, and the Avala API was reached
 /// recently when ``WebhookListenerConfiguration/apiProblem`` is set).
 ///
@@ -28,6 +28,14 @@ public import ServiceLifecycle
 /// let port = try await listener.waitUntilListening()
 /// ```
 public final class WebhookListener: Service, Sendable {
+    /// The `# HELP` text of the metrics the listener records (swift-metrics carries none; `/metrics` adds it).
+    public static let metricsHelp = [
+        "avala_bot_webhook_deliveries_total":
+            "Webhook deliveries answered, by listener source and outcome (accepted, duplicate, rejected_<status>, error).",
+        "avala_bot_webhook_verification_failures_total": "Webhook deliveries refused with 401, by listener source and reason.",
+        "avala_bot_webhook_ingest_seconds": "Time to verify and store a webhook delivery before answering it, by listener source.",
+    ]
+
     public let configuration: WebhookListenerConfiguration
     private let shared: ListenerShared
     private let endpoints: [WebhookEndpoint]
@@ -101,6 +109,15 @@ public final class WebhookListener: Service, Sendable {
                     Counter(label: "avala_bot_webhook_deliveries_total", dimensions: [("source", source), ("outcome", "error")])
                         .increment()
                     throw error
+                }
+            }
+            // A webhook path exists: a GET from a browser or a probe pointed at it must say which method it
+            // takes (RFC 9110 §15.5.6), not 404, which reads as a wrong path. It tells nothing else.
+            for method in [HTTPRequest.Method.get, .head, .put, .patch, .delete] {
+                router.on(RouterPath(endpoint.path.path), method: method) { _, _ in
+                    var response = ListenerJSON.response(.methodNotAllowed, ["error": "only POST is accepted here"])
+                    response.headers[.allow] = "POST"
+                    return response
                 }
             }
         }
@@ -182,8 +199,13 @@ public final class WebhookListener: Service, Sendable {
         do {
             try await app.run()
         } catch {
-            bound.resolve(.failure(error))
-            throw error
+            // Failing before it listened, a socket error is the bind's.
+            let failure =
+                bound.current == nil
+                ? WebhookListenerError.bindFailure(error, setting: "listener.bind", host: configuration.host, port: configuration.port) ?? error
+                : error
+            bound.resolve(.failure(failure))
+            throw failure
         }
         bound.resolve(.failure(CancellationError()))
     }

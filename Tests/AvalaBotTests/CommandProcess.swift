@@ -1,0 +1,107 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// One `avala-bot` command run as a separate process, as from a shell: what a test needs to see its real
+/// exit status and what it printed where (argument-parser's usage text, a fatal error's backtrace) and to
+/// send it a signal.
+///
+/// Standard output and standard error each go to a file in ``directory`` (its working directory too), so
+/// nothing blocks on a full pipe.
+final class CommandProcess: Sendable {
+    let directory: URL
+    private let process: Process
+    private let termination = OneShot<BotProcess.Exit>()
+    private var outputPath: String { directory.appendingPathComponent("stdout.txt").path }
+    private var errorPath: String { directory.appendingPathComponent("stderr.txt").path }
+
+    /// Starts `avala-bot arguments…` in `directory` (created when missing).
+    init(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stdout.txt").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stderr.txt").path, contents: nil)
+        let output = try FileHandle(forWritingTo: directory.appendingPathComponent("stdout.txt"))
+        let errors = try FileHandle(forWritingTo: directory.appendingPathComponent("stderr.txt"))
+        defer {
+            try? output.close()
+            try? errors.close()
+        }
+        let process = Process()
+        process.executableURL = try BotProcess.binary()
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        let termination = self.termination
+        process.terminationHandler = { ended in
+            termination.set(
+                ended.terminationReason == .uncaughtSignal ? .signal(ended.terminationStatus) : .status(ended.terminationStatus)
+            )
+        }
+        try process.run()
+    }
+
+    /// What a command that ran to its end did.
+    struct Result {
+        var exit: BotProcess.Exit
+        var output: String
+        var errors: String
+    }
+
+    /// Runs `avala-bot arguments…` to its end in a fresh temporary directory, which is removed after; a
+    /// command still running after `timeout` (one that should have failed and started instead) is killed
+    /// and fails the test.
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(60)) async throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("command-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let command = try CommandProcess(arguments, environment: environment, in: directory)
+        do {
+            try await Eventually.until(timeout: timeout) { command.termination.value != nil }
+        } catch {
+            command.send(SIGKILL)
+            throw BotProcess.Failure(
+                description: "avala-bot \(arguments.joined(separator: " ")) still ran after \(timeout):\n\(command.output)\n\(command.errors)"
+            )
+        }
+        return Result(exit: await command.waitForExit(), output: command.output, errors: command.errors)
+    }
+
+    /// A test that fails half-way must not leave a process running after it.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    func waitForExit() async -> BotProcess.Exit {
+        await termination.wait()
+    }
+
+    /// Waits until standard output contains `text`; fails (showing both outputs) when the process ends
+    /// first or `timeout` passes.
+    func waitForOutput(containing text: String, timeout: Duration = .seconds(60)) async throws {
+        do {
+            try await Eventually.until(timeout: timeout) { output.contains(text) || termination.value != nil }
+        } catch {
+            throw BotProcess.Failure(description: "no '\(text)' within \(timeout):\n\(output)\n\(errors)")
+        }
+        guard output.contains(text) else {
+            throw BotProcess.Failure(description: "ended (\(termination.value.map(\.description) ?? "?")) before '\(text)':\n\(output)\n\(errors)")
+        }
+    }
+
+    /// Standard output so far.
+    var output: String { Self.read(outputPath) }
+    /// Standard error so far.
+    var errors: String { Self.read(errorPath) }
+
+    private static func read(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+}
