@@ -26,14 +26,14 @@ import WebhookListener
             return error?.description
         }
         let missing = certificates.directory.appendingPathComponent("missing.crt").path
-        #expect(failure(cert: missing, key: certificates.keyPath) == "tls: listener.tls.cert: '\(missing)': no such file")
+        #expect(failure(cert: missing, key: certificates.keyPath) == "listener.tls.cert: '\(missing)': no such file")
         #expect(
             failure(cert: certificates.keyPath, key: certificates.keyPath)
-                == "tls: listener.tls.cert: '\(certificates.keyPath)' is not a PEM certificate (it holds a private key: is it listener.tls.key's file?)"
+                == "listener.tls.cert: '\(certificates.keyPath)' is not a PEM certificate (it holds a private key: is it listener.tls.key's file?)"
         )
         #expect(
             failure(cert: certificates.certificatePath, key: certificates.certificatePath)
-                == "tls: listener.tls.key: '\(certificates.certificatePath)' is not a PEM private key (it holds a certificate: is it listener.tls.cert's file?)"
+                == "listener.tls.key: '\(certificates.certificatePath)' is not a PEM private key (it holds a certificate: is it listener.tls.cert's file?)"
         )
     }
 }
