@@ -74,7 +74,9 @@ struct RunCommand: AsyncParsableCommand {
         )
         let group = ServiceGroup(
             configuration: .init(
-                services: assembly.services + [reloader],
+                services: assembly.services + [
+                    reloader, ShutdownNotice(logger: logger, grace: loaded.configuration.dispatcher.shutdownGrace.duration),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -83,10 +85,14 @@ struct RunCommand: AsyncParsableCommand {
             "avala-bot running",
             metadata: [
                 "config": "\(config)", "rules.count": "\(loaded.rules.count)",
-                "store": "\(loaded.configuration.store.sqlite)", "pollers.count": "\(assembly.pollers.count)",
+                "store": "\(loaded.configuration.store.sqlite)",
+                // By name: `exports.followed` is the watcher of followed exports, which runs without a
+                // `pollers` section too.
+                "pollers": "\(assembly.pollers.map(\.name).joined(separator: ","))",
                 "listener": "\(assembly.listener == nil ? "off" : "on")",
             ]
         )
+        let started = ContinuousClock.now
         do {
             try await group.run()
         } catch {
@@ -94,6 +100,7 @@ struct RunCommand: AsyncParsableCommand {
             throw error
         }
         await assembly.shutdown()
+        logger.notice("avala-bot stopped", metadata: ["uptime": "\(ContinuousClock.now - started)"])
     }
 
     /// Binds the listener's address once and lets it go, before anything starts: a port in use then ends

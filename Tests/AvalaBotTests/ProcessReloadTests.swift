@@ -53,6 +53,9 @@ import Testing
             bot.send(SIGTERM)
             let exit = await bot.waitForExit()
             #expect(exit == .status(0), "\(exit); log:\n\(bot.log)")
+            // The stop is announced when it begins and when it is over.
+            #expect(bot.log.contains("avala-bot stopping: no new work is taken; in-flight actions may finish"), "\(bot.log)")
+            #expect(bot.log.contains("avala-bot stopped"))
         }
     }
 }
