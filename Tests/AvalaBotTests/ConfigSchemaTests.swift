@@ -187,6 +187,20 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"))
+    func aProgressThresholdOutsideAPercentIsRejectedByTheSchemaAsByTheBot() throws {
+        try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
+        let yaml = "pollers:\n  projects: { progress_thresholds: [50, 150] }\n"
+        let bot = ConfigLoader(environment: [:], resolveReferences: false).load(yaml: yaml, file: "thresholds.yaml")
+        #expect(bot.errors.contains { $0.path.contains("progress_thresholds") }, "\(bot.errors)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("thresholds-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        let output = try Self.validate([file])
+        #expect(output.status == 1, "\(output.text)")
+        #expect(output.text.contains("progress_thresholds"), "\(output.text)")
+    }
+
     // MARK: - Helpers
 
     static func schema() throws -> [String: Any] {
