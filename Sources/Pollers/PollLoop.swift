@@ -72,6 +72,8 @@ public struct PollLoop<P: Poller>: Sendable {
                 try await cancelWhenGracefulShutdown { try await poller.pollOnce() }
             }
             Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "ok")]).increment()
+            // Failures short of an incident were shown on /status: that is over now.
+            if failures > 0, incidentStart == nil { await recordFailures(nil) }
             failures = 0
             firstFailureAt = nil
             logger.debug(
@@ -116,6 +118,7 @@ public struct PollLoop<P: Poller>: Sendable {
                     raised = .botPollerFailing
                 }
             }
+            if incidentStart == nil { await recordFailures(error) }
             return Step(cycle: nil, error: error, delay: delay, raised: raised)
         }
     }
@@ -165,6 +168,23 @@ public struct PollLoop<P: Poller>: Sendable {
                 metadata: ["poller.name": "\(poller.name)", "event.type": "\(type)", "error.message": "\(error)"]
             )
             return false
+        }
+    }
+
+    /// Keeps the failures in a row that are not an incident yet (fewer than `failing_after`) in the health
+    /// snapshot, for the status page: `{failures, last_error}`, or nothing once a cycle succeeds. Not
+    /// written while an incident is open, whose snapshot holds `failing_since`. A store that cannot write
+    /// costs only this display.
+    private func recordFailures(_ error: (any Error)?) async {
+        let failures = self.failures
+        let health: JSON? = error.map { error in
+            let text = "\(error)"
+            return ["failures": .number(Double(failures)), "last_error": .string(text.count > 200 ? String(text.prefix(200)) + "…" : text)]
+        }
+        do {
+            _ = try await poller.context.store.updateSnapshot(healthKey) { _ in health }
+        } catch {
+            logger.debug("Could not store poller health", metadata: ["poller.name": "\(poller.name)", "error.message": "\(error)"])
         }
     }
 

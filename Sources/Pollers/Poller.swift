@@ -37,6 +37,7 @@ extension Poller {
 
 /// Where a poller's health lives in the store: the poll loop writes it, the status page reads it.
 public enum PollerHealth {
-    /// The snapshot holding `{failing_since}` while the poller's incident is open.
+    /// The snapshot holding `{failing_since}` while the poller's incident is open, and `{failures,
+    /// last_error}` while cycles fail in a row short of one.
     public static func snapshotKey(poller name: String) -> String { "poller.health:\(name)" }
 }

@@ -47,7 +47,12 @@ import WebhookListener
             try await harness.until { try await harness.store.queueDepth() == 0 }
         }
         _ = try await harness.store.updateSnapshot("poller.health:members:acme-ai") { _ in ["failing_since": "2026-11-30T10:00:00.000Z"] }
-        let page = StatusPage(store: harness.store, pollers: ["exports", "members:acme-ai"], started: Date(timeIntervalSince1970: 0))
+        _ = try await harness.store.updateSnapshot("poller.health:projects") { _ in ["failures": 2, "last_error": "HTTP 503"] }
+        let page = StatusPage(
+            store: harness.store,
+            pollers: ["exports", "members:acme-ai", "projects"],
+            started: Date(timeIntervalSince1970: 0)
+        )
         let html = await page.render(now: Date(timeIntervalSince1970: 3_725))
 
         #expect(html.hasPrefix("<!doctype html>"))
@@ -66,6 +71,8 @@ import WebhookListener
         #expect(html.contains("<b class=\"dead\">1</b>dead letters"))
         #expect(html.contains("<tr><td>exports</td><td class=\"done\">ok</td></tr>"))
         #expect(html.contains("<tr><td>members:acme-ai</td><td class=\"failing\">failing since 2026-11-30T10:00:00Z</td></tr>"))
+        #expect(html.contains("<tr><td>projects</td><td class=\"retry\">retrying after 2 failed cycles in a row: HTTP 503</td></tr>"))
+        #expect(html.contains("<b class=\"dead\">1</b>pollers failing"), "a poller that is retrying is not counted as failing")
     }
 
     @Test func theStatusPageCanBeTurnedOff() async throws {

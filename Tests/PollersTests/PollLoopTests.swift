@@ -47,6 +47,29 @@ import Testing
         }
     }
 
+    @Test func failuresShortOfAnIncidentAreKeptForTheStatusPageUntilACycleSucceeds() async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 3))
+            let key = PollerHealth.snapshotKey(poller: poller.name)
+            var loop = PollLoop(poller: poller)
+            _ = await loop.runCycle()
+            #expect(try await fixture.store.snapshot(key) == nil)
+
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-ai/members", status: 503, count: 2))
+            for expected in 1...2 {
+                let step = await loop.runCycle()
+                #expect(step.error != nil && step.raised == nil)
+                let health = try await fixture.store.snapshot(key)
+                #expect(health?["failures"]?.intValue == expected)
+                #expect(health?["failing_since"] == nil)
+                #expect(health?["last_error"]?.stringValue?.contains("503") == true, "\(String(describing: health))")
+            }
+            let recovered = await loop.runCycle()
+            #expect(recovered.error == nil && recovered.raised == nil)
+            #expect(try await fixture.store.snapshot(key) == nil)
+        }
+    }
+
     /// A server asking for a day's pause (or an overflowing number) pauses a poller at most
     /// `maxRetryAfter`, with a warning, so repeated 429s still count as failures and raise
     /// `bot.poller.failing` in time.

@@ -53,7 +53,14 @@ struct StatusPage: Sendable {
             for name in pollers {
                 let snapshot = try await store.snapshot(PollerHealth.snapshotKey(poller: name))
                 let since = snapshot?["failing_since"]?.stringValue.map(Self.shownTime)
-                health.append(["name": name, "state": since.map { "failing since \($0)" } ?? "ok", "failing": since != nil])
+                let failures = snapshot?["failures"]?.intValue ?? 0
+                var state = since.map { "failing since \($0)" } ?? "ok"
+                if since == nil, failures > 0 {
+                    // Not failing yet (that takes `failing_after` cycles in a row), but not fine either.
+                    let last = snapshot?["last_error"]?.stringValue.map { ": \($0)" } ?? ""
+                    state = "retrying after \(failures) failed cycle\(failures == 1 ? "" : "s") in a row\(last)"
+                }
+                health.append(["name": name, "state": state, "failing": since != nil, "retrying": since == nil && failures > 0])
             }
             context["pollers"] = health
             let failing = health.filter { $0["failing"] as? Bool == true }.count

@@ -35,7 +35,7 @@ enum StatusTemplate {
 
         <h2>Pollers</h2>
         <table><tr><th>poller</th><th>health</th></tr>
-        {{#pollers}}<tr><td>{{name}}</td><td class="{{#failing}}failing{{/failing}}{{^failing}}done{{/failing}}">{{state}}</td></tr>{{/pollers}}
+        {{#pollers}}<tr><td>{{name}}</td><td class="{{#failing}}failing{{/failing}}{{#retrying}}retry{{/retrying}}{{^failing}}{{^retrying}}done{{/retrying}}{{/failing}}">{{state}}</td></tr>{{/pollers}}
         {{^pollers}}<tr><td colspan="2" class="empty">no pollers configured</td></tr>{{/pollers}}
         </table>
 
