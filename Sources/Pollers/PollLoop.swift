@@ -30,6 +30,9 @@ public struct PollLoop<P: Poller>: Sendable {
     public private(set) var incidentStart: Date?
     private var firstFailureAt: Date?
     private var restored = false
+    /// The health snapshot holds failures a previous process recorded (``recordFailures(_:)``): the first
+    /// success clears them even though this process has counted none.
+    private var failuresRecorded = false
 
     public init(poller: P) {
         self.poller = poller
@@ -73,7 +76,7 @@ public struct PollLoop<P: Poller>: Sendable {
             }
             Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "ok")]).increment()
             // Failures short of an incident were shown on /status: that is over now.
-            if failures > 0, incidentStart == nil { await recordFailures(nil) }
+            if failures > 0 || failuresRecorded, incidentStart == nil { await recordFailures(nil) }
             failures = 0
             firstFailureAt = nil
             logger.debug(
@@ -175,7 +178,7 @@ public struct PollLoop<P: Poller>: Sendable {
     /// snapshot, for the status page: `{failures, last_error}`, or nothing once a cycle succeeds. Not
     /// written while an incident is open, whose snapshot holds `failing_since`. A store that cannot write
     /// costs only this display.
-    private func recordFailures(_ error: (any Error)?) async {
+    private mutating func recordFailures(_ error: (any Error)?) async {
         let failures = self.failures
         let health: JSON? = error.map { error in
             let text = "\(error)"
@@ -183,6 +186,7 @@ public struct PollLoop<P: Poller>: Sendable {
         }
         do {
             _ = try await poller.context.store.updateSnapshot(healthKey) { _ in health }
+            failuresRecorded = health != nil
         } catch {
             logger.debug("Could not store poller health", metadata: ["poller.name": "\(poller.name)", "error.message": "\(error)"])
         }
@@ -194,6 +198,7 @@ public struct PollLoop<P: Poller>: Sendable {
         do {
             let health = try await poller.context.store.snapshot(healthKey)
             restored = true
+            failuresRecorded = health?["failures"] != nil
             if let text = health?["failing_since"]?.stringValue, let since = AvalaJSON.parseTimestamp(text) {
                 incidentStart = since
                 firstFailureAt = since

@@ -67,6 +67,14 @@ import Testing
             let recovered = await loop.runCycle()
             #expect(recovered.error == nil && recovered.raised == nil)
             #expect(try await fixture.store.snapshot(key) == nil)
+
+            // Failures a previous process recorded are cleared by this one's first success.
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-ai/members", status: 503, count: 1))
+            _ = await loop.runCycle()
+            #expect(try await fixture.store.snapshot(key)?["failures"]?.intValue == 1)
+            var restarted = PollLoop(poller: poller)
+            #expect(await restarted.runCycle().error == nil)
+            #expect(try await fixture.store.snapshot(key) == nil)
         }
     }
 
