@@ -51,9 +51,8 @@ struct PluginPreview {
             case .failed(let reason): return Verdict(kind: .failed, text: "would fail: \(reason)")
             case .deferred(_, let reason), .retry(_, let reason): return Verdict(kind: .waits, text: "would wait: \(reason)")
             }
-        } catch let error as ActionError where client == nil && !type.avalaScopes.isEmpty {
+        } catch is ActionError where client == nil && !type.avalaScopes.isEmpty {
             // Offline, the context has no Avala: the refusal is of this dry run, not of the action.
-            _ = error
             return Verdict(kind: .unknown, text: "not checked: the plugin reads Avala first, and no API call is made offline")
         } catch let error as ActionError where error.isPermanent {
             return Verdict(kind: .failed, text: "would fail: \(error.message)")

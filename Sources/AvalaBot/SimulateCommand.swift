@@ -68,12 +68,7 @@ struct SimulateCommand: AsyncParsableCommand {
                 : "project fetched from the API"
         }
         var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment)
-        let preview = PluginPreview(plugins: loaded.plugins, client: client, logger: logger)
-        for explanation in report.explanations where explanation.matched {
-            for action in explanation.actions {
-                report.verdicts[SimulationReport.key(action)] = await preview.verdict(for: action, event: subject)
-            }
-        }
+        await report.ask(PluginPreview(plugins: loaded.plugins, client: client, logger: logger))
         try? await client?.shutdown()
         Console.line(report.render())
     }

@@ -21,6 +21,15 @@ struct SimulationReport {
 
     static func key(_ action: PlannedAction) -> String { "\(action.rule)/\(action.actionIndex)" }
 
+    /// Asks the plugin of every matched action what it would do (``verdicts``).
+    mutating func ask(_ preview: PluginPreview) async {
+        for explanation in explanations where explanation.matched {
+            for action in explanation.actions {
+                verdicts[Self.key(action)] = await preview.verdict(for: action, event: event)
+            }
+        }
+    }
+
     func render() -> String {
         var lines: [String] = []
         let subject = event.subject.map { " about \($0.kind) \($0.uid)" } ?? ""

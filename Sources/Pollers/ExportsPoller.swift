@@ -72,11 +72,9 @@ public struct ExportsPoller: Poller {
         let failedBefore = previous?["failing"]?.objectValue?.compactMapValues { $0.intValue } ?? [:]
         var failing: [String: Int] = [:]
         let watermarkUID = previous?["watermark"]?["uid"]?.stringValue
-        let watermarkDate = previous?["watermark"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
 
         // Newest first: the first known export (or an older one, if it was deleted) ends what is new.
-        var stop: ((Export) -> Bool)?
-        if let watermarkUID { stop = { Self.isAtWatermark($0, uid: watermarkUID, date: watermarkDate) } }
+        let stop = watermarkUID == nil ? nil : Self.isAtMark(previous?["watermark"])
         let listing: ListingRead<Export> = try await context.read(
             context.client.exports(pageSize: pageSize),
             poller: name,
@@ -126,14 +124,11 @@ public struct ExportsPoller: Poller {
         } else if let stored = backlog {
             let spare = context.schedule.maxPages - listing.calls
             if spare > 0 {
-                let read = try await readBacklog(stored, maxPages: spare)
+                let atFloor = Self.isAtMark(stored["floor"])
+                let read = try await readBacklog(stored, atFloor: atFloor, maxPages: spare)
                 cycle.apiCalls += read.calls
                 cycle.truncated = cycle.truncated || read.listing?.truncated == true
-                if let stretch = read.listing {
-                    let floorUID = stored["floor"]?["uid"]?.stringValue
-                    let floorDate = stored["floor"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
-                    take(stretch.items) { Self.isAtWatermark($0, uid: floorUID, date: floorDate) }
-                }
+                if let stretch = read.listing { take(stretch.items, isKnown: atFloor) }
                 backlog = read.remaining
             }
         }
@@ -198,7 +193,7 @@ public struct ExportsPoller: Poller {
         return cycle
     }
 
-    /// Reads on in a backlog (`{next, floor}`) for at most `maxPages` pages.
+    /// Reads on in a backlog (`{next, floor}`) for at most `maxPages` pages, until `atFloor` holds.
     ///
     /// - Returns: the stretch read (nil when nothing could be), the requests sent, and what is left of the
     ///   backlog: nil once it reached its floor or the listing's end, or when its link is no longer
@@ -206,6 +201,7 @@ public struct ExportsPoller: Poller {
     ///   server broke its paging; a later `next` when the page cap cut it again.
     func readBacklog(
         _ backlog: [String: JSON],
+        atFloor: @escaping (Export) -> Bool,
         maxPages: Int
     ) async throws
         -> (listing: ListingRead<Export>?, calls: Int, remaining: [String: JSON]?)
@@ -217,13 +213,9 @@ public struct ExportsPoller: Poller {
             )
             return (nil, 0, nil)
         }
-        let floorUID = backlog["floor"]?["uid"]?.stringValue
-        let floorDate = backlog["floor"]?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
         let read: ListingRead<Export>
         do {
-            read = try await context.read(continuation, poller: name, maxPages: maxPages) {
-                Self.isAtWatermark($0, uid: floorUID, date: floorDate)
-            }
+            read = try await context.read(continuation, poller: name, maxPages: maxPages, stop: atFloor)
         } catch let error as AvalaError where error.code == .notFound {
             // DRF answers 404 to a cursor it does not take: a link that worked once will not again.
             context.logger.warning(
@@ -288,10 +280,16 @@ public struct ExportsPoller: Poller {
         )
     }
 
-    static func isAtWatermark(_ export: Export, uid: String?, date: Date?) -> Bool {
-        if export.uid == uid { return true }
-        if let date, let created = export.createdAt { return created < date }
-        return false
+    /// Whether an export is at or past a stored mark (`{uid, created_at}`: the watermark or a backlog's
+    /// floor), reading newest first; the mark is parsed once.
+    static func isAtMark(_ mark: JSON?) -> (Export) -> Bool {
+        let uid = mark?["uid"]?.stringValue
+        let date = mark?["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
+        return { export in
+            if export.uid == uid { return true }
+            if let date, let created = export.createdAt { return created < date }
+            return false
+        }
     }
 
     static func uids(_ json: JSON?) -> [String] {

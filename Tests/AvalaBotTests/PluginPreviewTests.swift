@@ -42,12 +42,7 @@ import Testing
         let loaded = ConfigLoader(environment: [:]).load(yaml: config, file: "avala-bot.yaml")
         #expect(loaded.errors.isEmpty, "\(loaded.errors)")
         var report = SimulationReport(event: event, rules: loaded.rules, enrichment: client == nil ? "offline" : "online")
-        let preview = PluginPreview(plugins: loaded.plugins, client: client, logger: Logger(label: "preview") { _ in SwiftLogNoOpLogHandler() })
-        for explanation in report.explanations where explanation.matched {
-            for action in explanation.actions {
-                report.verdicts[SimulationReport.key(action)] = await preview.verdict(for: action, event: event)
-            }
-        }
+        await report.ask(PluginPreview(plugins: loaded.plugins, client: client, logger: Logger(label: "preview") { _ in SwiftLogNoOpLogHandler() }))
         return report.render()
     }
 

@@ -170,8 +170,8 @@ public struct SignatureVerifier: Sendable {
     }
 
     /// Lowercase hex, two digits a byte.
-    static func hex(_ bytes: Data) -> String {
-        bytes.map { byte in String(byte, radix: 16).count == 1 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     private func matchesAny(_ signatures: [Data], prefix: [UInt8], body: [UInt8]) -> Bool {

@@ -36,7 +36,7 @@ public struct WebhookSigner: Sendable {
         switch scheme {
         case .avala:
             return [
-                ("X-Avala-Webhook-Signature", hex(mac(body))), ("X-Avala-Webhook-Event", event),
+                ("X-Avala-Webhook-Signature", SignatureVerifier.hex(mac(body))), ("X-Avala-Webhook-Event", event),
                 ("X-Avala-Webhook-Delivery", deliveryID),
             ]
         case .standardWebhooks:
@@ -47,10 +47,10 @@ public struct WebhookSigner: Sendable {
             ]
         case .github:
             return [
-                ("X-Hub-Signature-256", "sha256=" + hex(mac(body))), ("X-GitHub-Event", event), ("X-GitHub-Delivery", deliveryID),
+                ("X-Hub-Signature-256", "sha256=" + SignatureVerifier.hex(mac(body))), ("X-GitHub-Event", event), ("X-GitHub-Delivery", deliveryID),
             ]
         case .stripe:
-            return [("Stripe-Signature", "t=\(timestamp),v1=" + hex(mac(Array("\(timestamp).".utf8) + body)))]
+            return [("Stripe-Signature", "t=\(timestamp),v1=" + SignatureVerifier.hex(mac(Array("\(timestamp).".utf8) + body)))]
         case .none:
             return []
         }
@@ -58,9 +58,5 @@ public struct WebhookSigner: Sendable {
 
     private func mac(_ bytes: [UInt8]) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
-    }
-
-    private func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 }
