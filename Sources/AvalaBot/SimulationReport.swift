@@ -5,7 +5,6 @@ import BotKit
 /// rendered parameters and what its plugin says it would do (``PluginPreview``).
 struct SimulationReport {
     let event: Event
-    let rules: RuleSet
     let enrichment: String
     /// What the rules make of the event.
     let explanations: [RuleExplanation]
@@ -14,7 +13,6 @@ struct SimulationReport {
 
     init(event: Event, rules: RuleSet, enrichment: String) {
         self.event = event
-        self.rules = rules
         self.enrichment = enrichment
         explanations = rules.explain(event)
     }

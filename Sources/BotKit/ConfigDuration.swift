@@ -19,16 +19,13 @@ public enum ConfigDuration {
     public static func parse(_ text: String) throws(ConfigDurationError) -> Duration {
         let trimmed = text.trimmingWhitespace
         guard !trimmed.isEmpty else { throw ConfigDurationError("expected a duration like 30s, 5m or 1h30m, found nothing") }
-        if trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") || $0 == UInt8(ascii: ".") }) {
-            // Suggest only what parses: whole numbers take a unit as they are; a fraction is written
-            // in a smaller unit or in combined units (1.5 → 1500ms or 1m30s), which is not a guess to make.
-            guard trimmed.contains(".") else {
-                throw ConfigDurationError("'\(trimmed)' is not a duration: a bare number is ambiguous (write \(trimmed)s or \(trimmed)m)")
-            }
-            throw ConfigDurationError("'\(trimmed)' is not a duration: write whole numbers with units, like 1500ms or 1m30s")
-        }
+        // Suggest only what parses: whole numbers take a unit as they are; a fraction is written in a
+        // smaller unit or in combined units (1.5 → 1500ms or 1m30s), which is not a guess to make.
         if trimmed.contains(".") {
             throw ConfigDurationError("'\(trimmed)' is not a duration: write whole numbers with units, like 1500ms or 1m30s")
+        }
+        if trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            throw ConfigDurationError("'\(trimmed)' is not a duration: a bare number is ambiguous (write \(trimmed)s or \(trimmed)m)")
         }
         let bad = ConfigDurationError("'\(trimmed)' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)")
         var total: Int64 = 0

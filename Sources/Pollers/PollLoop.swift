@@ -76,7 +76,7 @@ public struct PollLoop<P: Poller>: Sendable {
             }
             Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "ok")]).increment()
             // Failures short of an incident were shown on /status: that is over now.
-            if failures > 0 || failuresRecorded, incidentStart == nil { await recordFailures(nil) }
+            if failuresRecorded, incidentStart == nil { await recordFailures(nil) }
             failures = 0
             firstFailureAt = nil
             logger.debug(

@@ -60,7 +60,7 @@ public enum PluginConfigValidator {
                     // reference, which is checked once it is resolved, not here. A value its key accepts
                     // stands in for it, so that the plugin is still built and its rules' parameters
                     // checked against the rest of its config (a receiver's name).
-                    if let text = target?.text, text.hasPrefix("${"), text.hasSuffix("}") {
+                    if target?.isUnresolvedReference == true {
                         let attempt = tried[error.key, default: 0]
                         guard attempt < placeholders.count, let replaced = replacing(error.key, in: config, with: placeholders[attempt]) else {
                             break

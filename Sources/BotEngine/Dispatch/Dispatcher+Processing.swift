@@ -260,7 +260,7 @@ extension Dispatcher {
     /// otherwise never be looked at again, neither run nor reported.
     ///
     /// A rule that is gone, or has no such action any more, will not produce it again: dead-lettered at
-    /// once. A rule that no longer matches or is throttled may match again: the event's enrichment can
+    /// once. A rule that no longer matches may match again: the event's enrichment can
     /// have failed this time (the API down), which must not turn a retry into a dead letter. Such a step
     /// waits with backoff, counting attempts, and is dead-lettered once they run out.
     ///
@@ -278,10 +278,8 @@ extension Dispatcher {
         } else if !rules.matchingRules(for: event).contains(step.rule) {
             why = "rule '\(step.rule)' no longer matches the event"
             mayComeBack = true
-        } else if rules.plan(for: event).contains(where: { $0.rule == step.rule && $0.actionIndex == step.actionIndex }) {
-            why = "rule '\(step.rule)' is throttled"
-            mayComeBack = true
         } else {
+            // A throttle cannot be why: a rule with journaled steps passes its throttle for this event.
             why = "rule '\(step.rule)' has no action \(step.actionIndex) any more"
         }
         let now = environment.now()

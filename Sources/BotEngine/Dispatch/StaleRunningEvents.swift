@@ -17,12 +17,11 @@ final class StaleRunningEvents: Sendable {
     }
 
     private let state = Mutex(State())
-    private let base: Duration
-    private let max: Duration
+    /// The dispatcher's backoff, attempts unlimited: only its delays are used.
+    private let backoff: RetryPolicy
 
     init(base: Duration, max: Duration) {
-        self.base = base
-        self.max = max
+        backoff = RetryPolicy(maxAttempts: .max, base: base, max: max)
     }
 
     /// Records a store failure while handling the event; returns when the event is due again.
@@ -30,9 +29,7 @@ final class StaleRunningEvents: Sendable {
         state.withLock { state in
             let failures = state.failures[eventID, default: 0] + 1
             state.failures[eventID] = failures
-            let exponent = Double(Swift.min(failures - 1, 60))
-            let delay = Swift.min(max.seconds, base.seconds * pow(2, exponent))
-            let due = now.addingTimeInterval(delay)
+            let due = now.addingTimeInterval(backoff.ceiling(afterAttempts: failures))
             state.unreleased[eventID] = due
             return due
         }

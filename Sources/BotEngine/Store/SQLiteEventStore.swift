@@ -341,28 +341,28 @@ public final class SQLiteEventStore: EventStore {
     public func finish(eventID: String, result: EventResult) async throws {
         let now = Self.seconds(configuration.now())
         try await write { db in
-            // A step put back to retry while the event ran (`dead-letters retry` leaves a running event
-            // to its run, which read its steps before) keeps the event pending until that step is due.
-            let waiting = try Double.fetchOne(
-                db,
-                sql: "SELECT MIN(next_attempt_at) FROM steps WHERE event_id = ? AND status IN ('retry', 'deferred')",
-                arguments: [eventID]
-            )
-            switch (result, waiting) {
-            case (.done, let due?):
+            var pendingUntil: Double?
+            switch result {
+            case .done:
+                // A step put back to retry while the event ran (`dead-letters retry` leaves a running event
+                // to its run, which read its steps before) keeps the event pending until that step is due.
+                pendingUntil = try Double.fetchOne(
+                    db,
+                    sql: "SELECT MIN(next_attempt_at) FROM steps WHERE event_id = ? AND status IN ('retry', 'deferred')",
+                    arguments: [eventID]
+                )
+            case .pendingUntil(let due):
+                pendingUntil = Self.seconds(due)
+            }
+            if let due = pendingUntil {
                 try db.execute(
                     sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL WHERE id = ?",
                     arguments: [due, eventID]
                 )
-            case (.done, nil):
+            } else {
                 try db.execute(
                     sql: "UPDATE events SET status = 'done', finished_at = ?, next_attempt_at = NULL WHERE id = ?",
                     arguments: [now, eventID]
-                )
-            case (.pendingUntil(let due), _):
-                try db.execute(
-                    sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL WHERE id = ?",
-                    arguments: [Self.seconds(due), eventID]
                 )
             }
             guard db.changesCount == 1 else {
