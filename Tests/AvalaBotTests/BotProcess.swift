@@ -50,21 +50,9 @@ final class BotProcess: Sendable {
         try log.seekToEnd()
         let startOffset = try log.offset()
 
-        let process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = ["run", "--config", configPath]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        self.process = process
         let termination = self.termination
-        process.terminationHandler = { ended in
-            termination.set(
-                ended.terminationReason == .uncaughtSignal ? .signal(ended.terminationStatus) : .status(ended.terminationStatus)
-            )
-        }
-        try process.run()
+        let process = try Self.launch(["run", "--config", configPath], environment: environment, output: log, errors: log, termination: termination)
+        self.process = process
 
         // Hummingbird logs the bound address once the listener accepts connections.
         var found: Int?
@@ -83,6 +71,33 @@ final class BotProcess: Sendable {
             throw Failure(description: "avala-bot ended before it listened:\n\(Self.read(logPath, from: startOffset))")
         }
         port = found
+    }
+
+    /// Starts the avala-bot binary with `arguments` and the test's environment plus `environment`, with no
+    /// input; its exit is reported to `termination`.
+    static func launch(
+        _ arguments: [String],
+        environment: [String: String],
+        output: FileHandle,
+        errors: FileHandle,
+        in directory: URL? = nil,
+        termination: OneShot<Exit>
+    ) throws -> Process {
+        let process = Process()
+        process.executableURL = try binary()
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        process.terminationHandler = { ended in
+            termination.set(
+                ended.terminationReason == .uncaughtSignal ? .signal(ended.terminationStatus) : .status(ended.terminationStatus)
+            )
+        }
+        try process.run()
+        return process
     }
 
     /// A test that fails half-way must not leave a bot running after it.

@@ -12,37 +12,24 @@ final class CommandProcess: Sendable {
     let directory: URL
     private let process: Process
     private let termination = OneShot<BotProcess.Exit>()
-    private var outputPath: String { directory.appendingPathComponent("stdout.txt").path }
-    private var errorPath: String { directory.appendingPathComponent("stderr.txt").path }
+    private let outputPath: String
+    private let errorPath: String
 
     /// Starts `avala-bot arguments…` in `directory` (created when missing).
     init(_ arguments: [String], environment: [String: String] = [:], in directory: URL) throws {
         self.directory = directory
+        outputPath = directory.appendingPathComponent("stdout.txt").path
+        errorPath = directory.appendingPathComponent("stderr.txt").path
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stdout.txt").path, contents: nil)
-        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("stderr.txt").path, contents: nil)
-        let output = try FileHandle(forWritingTo: directory.appendingPathComponent("stdout.txt"))
-        let errors = try FileHandle(forWritingTo: directory.appendingPathComponent("stderr.txt"))
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         defer {
             try? output.close()
             try? errors.close()
         }
-        let process = Process()
-        process.executableURL = try BotProcess.binary()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        self.process = process
-        let termination = self.termination
-        process.terminationHandler = { ended in
-            termination.set(
-                ended.terminationReason == .uncaughtSignal ? .signal(ended.terminationStatus) : .status(ended.terminationStatus)
-            )
-        }
-        try process.run()
+        process = try BotProcess.launch(arguments, environment: environment, output: output, errors: errors, in: directory, termination: termination)
     }
 
     /// What a command that ran to its end did.
