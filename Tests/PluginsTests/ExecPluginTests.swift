@@ -240,19 +240,21 @@ import Testing
         #expect(outcome == .done("ran quick"))
     }
 
+    /// The timeouts below are seconds, not milliseconds, so that the script has written its pid before
+    /// it is stopped even when a loaded machine takes a while to start a shell.
     @Test func aTimeoutStopsTheProgramAndRetries() async throws {
         let scripts = try Scripts()
         let pidFile = scripts.path("pid")
         let plugin = try Self.plugin([
             "slow": [
                 "path": .string(try scripts.script("slow", "echo $$ > \"$PID_FILE\"\necho 'working' >&2\nsleep 30")),
-                "env": ["PATH": "/usr/bin:/bin", "PID_FILE": .string(pidFile)], "timeout": "200ms",
+                "env": ["PATH": "/usr/bin:/bin", "PID_FILE": .string(pidFile)], "timeout": "2s",
             ]
         ])
         let started = ContinuousClock.now
         let outcome = try await plugin.perform(Self.request("slow"), context: Self.context())
         #expect(ContinuousClock.now - started < Self.wellBeforeTheSleepEnds)
-        #expect(outcome == .retry(after: nil, reason: "slow timed out after 200ms and was stopped: working"))
+        #expect(outcome == .retry(after: nil, reason: "slow timed out after 2s and was stopped: working"))
         let pid = try #require(
             Int32(
                 String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -268,7 +270,7 @@ import Testing
             path: try scripts.script("stubborn", "trap '' TERM\necho $$ > \"$PID_FILE\"\nsleep 30"),
             arguments: [],
             environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile],
-            timeout: .milliseconds(200),
+            timeout: .seconds(2),
             outputLimit: 1_024
         )
         runner.killGrace = .milliseconds(200)
@@ -299,7 +301,7 @@ import Testing
             ),
             arguments: [],
             environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile],
-            timeout: .milliseconds(300),
+            timeout: .seconds(2),
             outputLimit: 1_024
         )
         runner.killGrace = .milliseconds(200)

@@ -243,10 +243,12 @@ import WebhookListener
         configuration.requestTimeout = .milliseconds(500)
         try await ListenerHarness.with(configuration) { harness async throws in
             let port = try #require(URL(string: harness.baseURL)?.port)
+            // Taken before the connect: the listener's deadline starts when it accepts, which may be well
+            // before this task runs again after the connect on a loaded machine.
+            let opened = ContinuousClock.now
             // Plain TCP: not a byte of a ClientHello is sent.
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(host: "127.0.0.1", port: port).get()
-            let opened = ContinuousClock.now
             do {
                 try await Eventually.until(timeout: .seconds(10)) { !channel.isActive }
             } catch {
