@@ -118,6 +118,11 @@ import Testing
             #expect(Self.matches(duration, text) == parses, "duration '\(text)': the bot \(parses ? "accepts" : "refuses") it")
         }
         #expect(!Self.matches(duration, ""), "an empty duration")
+        let positive = try Self.pattern(in: Self.node(at: "/$defs/positiveDuration", in: schema))
+        for text in ["1ms", "30s", "0d1ms", "1h0m", "10s", "0s", "0ms", "0h0m", "00s", "0d0h0m0s0ms", "30", "1.5h", ""] {
+            let longer = ((try? ConfigDuration.parse(text)) ?? .zero) > .zero
+            #expect(Self.matches(positive, text) == longer, "duration '\(text)': the bot \(longer ? "accepts" : "refuses") it as an interval")
+        }
         let size = try Self.pattern(in: Self.node(at: "/$defs/size", in: schema))
         for text in ["512KiB", "1MiB", "1MB", "2GiB", "10KB", "64B", "1048576", "1mb", "1.5MiB", "MiB", "1 MiB", "1TiB", ""] {
             let parses = SizeSetting.parse(text) != nil
@@ -187,18 +192,47 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"))
-    func aProgressThresholdOutsideAPercentIsRejectedByTheSchemaAsByTheBot() throws {
+    /// Configs every key of which is known but a value is out of range, and the key path both the bot and
+    /// the schema must name.
+    static let outOfRangeConfigs: [(yaml: String, path: String)] = [
+        ("pollers:\n  projects: { progress_thresholds: [50, 150] }\n", "pollers.projects.progress_thresholds"),
+        ("pollers:\n  exports: { every: 0s }\n", "pollers.exports.every"),
+        ("dispatcher:\n  backoff: { base: 0ms }\n", "dispatcher.backoff.base"),
+        ("plugins:\n  alert: { receivers: { l: { log: {} } }, repeat_interval: 0h0m }\n", "plugins.alert.repeat_interval"),
+        ("rules:\n  - { name: a, on: export.failed, throttle: { count: 1, per: 0s }, do: [ { log: { message: x } } ] }\n", "rules[0].throttle.per"),
+        ("listener:\n  plain_http: true\n  tls: { cert: a.crt, key: a.key }\n", "listener"),
+        ("pollers:\n  members: { organization: a, organizations: [b] }\n", "pollers.members"),
+    ]
+
+    @Test(
+        .enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"),
+        arguments: outOfRangeConfigs.indices
+    )
+    func aValueOutOfRangeIsRejectedByTheSchemaAsByTheBot(_ index: Int) throws {
         try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
-        let yaml = "pollers:\n  projects: { progress_thresholds: [50, 150] }\n"
-        let bot = ConfigLoader(environment: [:], resolveReferences: false).load(yaml: yaml, file: "thresholds.yaml")
-        #expect(bot.errors.contains { $0.path.contains("progress_thresholds") }, "\(bot.errors)")
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("thresholds-\(UUID().uuidString).yaml").path
+        let (yaml, path) = Self.outOfRangeConfigs[index]
+        let bot = ConfigLoader(environment: [:], resolveReferences: false).load(yaml: yaml, file: "range.yaml")
+        #expect(bot.errors.contains { $0.path.hasPrefix(path) }, "the bot accepts \(yaml): \(bot.errors)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("range-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
         let output = try Self.validate([file])
-        #expect(output.status == 1, "\(output.text)")
-        #expect(output.text.contains("progress_thresholds"), "\(output.text)")
+        #expect(output.status == 1, "the schema accepts \(yaml)\n\(output.text)")
+        #expect(output.text.contains("FAIL \(file): \(path)"), "\(output.text)")
+    }
+
+    /// A group_wait of 0s is allowed (send at once), while the intervals after it must be longer.
+    @Test(.enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"))
+    func aZeroGroupWaitIsAcceptedByTheSchemaAsByTheBot() throws {
+        try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
+        let yaml = "plugins:\n  alert: { receivers: { l: { log: {} } }, group_wait: 0s }\n"
+        let bot = ConfigLoader(environment: [:], resolveReferences: false).load(yaml: yaml, file: "wait.yaml")
+        #expect(!bot.errors.contains { $0.path.contains("group_wait") }, "\(bot.errors)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("wait-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try yaml.write(toFile: file, atomically: true, encoding: .utf8)
+        let output = try Self.validate([file])
+        #expect(!output.text.contains("group_wait"), "\(output.text)")
     }
 
     // MARK: - Helpers

@@ -77,6 +77,13 @@ def pointer(path):
     return text or "(root)"
 
 
+def message(error):
+    """A `not` rule's own message is its description: jsonschema's would print the whole instance and rule."""
+    if error.validator == "not" and isinstance(error.schema, dict) and "description" in error.schema:
+        return error.schema["description"]
+    return error.message
+
+
 def main(argv):
     if len(argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -103,7 +110,7 @@ def main(argv):
             continue
         status = 1
         for error in errors:
-            print(f"FAIL {path}: {pointer(error.absolute_path)}: {error.message}")
+            print(f"FAIL {path}: {pointer(error.absolute_path)}: {message(error)}")
     return status
 
 
