@@ -213,6 +213,13 @@ import Testing
         #expect(alerting.hasSuffix("ops-alerting.yaml: OK — 5 rules, plugins: alert"), "\(alerting)")
         let demo = try output("config/demo.yaml")
         #expect(demo.contains("plugins: alert, export, invite, log"), "\(demo)")
+        // What users copy must not teach a path that never resolves.
+        for file in ["config/avala-bot.yaml", "config/demo.yaml"]
+            + ["onboarding", "chained-exports", "ops-alerting"].map({ "config/examples/\($0).yaml" })
+        {
+            let text = try output(file)
+            #expect(!text.contains("warning"), "\(file):\n\(text)")
+        }
     }
 
     /// Alert timings written in an action are held to the section's rules.

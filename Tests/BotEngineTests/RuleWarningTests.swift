@@ -71,6 +71,43 @@ import Testing
         #expect(rules.names == ["exports", "members"])
     }
 
+    /// The resources the bot builds itself have known fields: a misspelt one is named, with a suggestion
+    /// or the fields there are. Resources a webhook may bring (an export) are not checked below their key.
+    @Test func fieldsOfBuiltResources() throws {
+        let (rules, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: expired
+                on: invitation.expired
+                do: [{ log: { message: "{{invitation.email}} {{invitation.invited_email}} {{invitation.is_expird}}" } }]
+              - name: deliveries
+                on: webhook.delivery_failed
+                where: { delivery.target_url: { exists: true }, delivery.payload.anything: 1 }
+                do: [{ log: { message: "{{delivery.event_type}}" } }]
+              - name: members
+                on: [member.joined, member.left]
+                do: [{ log: { message: "{{member.mail}} {{member.email}} {{organization}}" } }]
+              - name: exports
+                on: export.completed
+                do: [{ log: { message: "{{export.anything_avala_sends}} {{project.whatever}}" } }]
+              - name: mixed
+                on: [invitation.expired, export.completed]
+                do: [{ log: { message: "{{invitation.nope}}" } }]
+            """
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:4 rules[0].do[0].log.message: warning: template path 'invitation.email': the invitation of invitation.expired events has no field 'email' (its fields: created_at, expires_at, invited_by_username, invited_email, is_expired, organization_name, organization_slug, role, status, uid)",
+                "rules.yaml:4 rules[0].do[0].log.message: warning: template path 'invitation.is_expird': the invitation of invitation.expired events has no field 'is_expird' (did you mean 'is_expired'?)",
+                "rules.yaml:7 rules[1].where.delivery.target_url: warning: path 'delivery.target_url': the delivery of webhook.delivery_failed events has no field 'target_url' (its fields: attempts, created_at, event_type, next_retry_at, payload, response_body, response_body_sha256, response_body_size, response_preview, response_status, status, subscription, uid, updated_at)",
+                "rules.yaml:11 rules[2].do[0].log.message: warning: template path 'member.mail': the member of member.joined, member.left events has no field 'mail' (did you mean 'email'?)",
+                // Only an invitation.expired event has an invitation: its fields decide.
+                "rules.yaml:17 rules[4].do[0].log.message: warning: template path 'invitation.nope': the invitation of invitation.expired events has no field 'nope' (did you mean 'role'?)",
+            ]
+        )
+        #expect(rules.names == ["expired", "deliveries", "members", "exports", "mixed"])
+    }
+
     /// One unknown type among a rule's types means anything may arrive: no path warning at all.
     @Test func noPathWarningsForUnknownTypes() throws {
         let (_, warnings) = try Self.warnings(

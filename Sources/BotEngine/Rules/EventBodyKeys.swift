@@ -27,4 +27,33 @@ enum EventBodyKeys {
     static func keys(for type: EventType) -> [String]? {
         table[type]
     }
+
+    /// The fields of the resources the bot builds itself: a poller's body is an API model encoded (only
+    /// the model's fields survive its decoding), and a bot event's is written by the dispatcher. So a
+    /// misspelt field there (`invitation.email` for `invited_email`) can never resolve, as surely as a
+    /// misspelt key. Resources a webhook brings (an export, a task) may carry fields no model lists and
+    /// are not checked. AvalaBotTests holds the lists to the models.
+    static let memberFields = ["user_uid", "username", "email", "full_name", "role", "created_at", "last_active_at"]
+    static let invitationFields = [
+        "uid", "invited_email", "organization_name", "organization_slug", "invited_by_username", "role", "status", "expires_at",
+        "is_expired", "created_at",
+    ]
+    static let deliveryFields = [
+        "uid", "subscription", "event_type", "payload", "response_status", "response_body", "response_body_size",
+        "response_body_sha256", "response_preview", "attempts", "next_retry_at", "status", "created_at", "updated_at",
+    ]
+    static let metricsFields = ["total_tasks", "completed_tasks", "acceptance_rate"]
+
+    private static let fieldTable: [EventType: [String: [String]]] = [
+        .memberJoined: ["member": memberFields], .memberLeft: ["member": memberFields], .memberRoleChanged: ["member": memberFields],
+        .invitationAccepted: ["invitation": invitationFields], .invitationExpired: ["invitation": invitationFields],
+        .webhookDeliveryFailed: ["delivery": deliveryFields],
+        .projectProgress: ["metrics": metricsFields], .projectQualityDropped: ["metrics": metricsFields],
+        .botActionDeadLettered: ["action": ["plugin", "action", "index"], "original": ["id", "type"]],
+    ]
+
+    /// The fields an event of this type carries under `key`; nil when they are not known for certain.
+    static func fields(of key: String, for type: EventType) -> [String]? {
+        fieldTable[type]?[key]
+    }
 }

@@ -230,6 +230,7 @@ struct RuleCompiler {
     private mutating func checkCarried(_ uses: [PathUse], on patterns: [EventPattern]) {
         var carried: Set<String>? = ["event"]
         var typeNames: [String] = []
+        var allTypes: [EventType] = []
         for pattern in patterns {
             let types: [EventType]
             switch pattern {
@@ -243,6 +244,7 @@ struct RuleCompiler {
             }
             carried?.formUnion(bodies.compactMap { $0 }.joined())
             typeNames.append(pattern.description)
+            allTypes += types
         }
         for use in uses {
             let components = use.path.components
@@ -257,7 +259,11 @@ struct RuleCompiler {
                 }
                 continue
             }
-            guard let carried, !carried.contains(components[0]) else { continue }
+            guard let carried else { continue }
+            if carried.contains(components[0]) {
+                checkField(use, of: components, in: allTypes)
+                continue
+            }
             let sorted = carried.sorted()
             let hint = Self.didYouMean(components[0], in: sorted)
             warning(
@@ -267,5 +273,26 @@ struct RuleCompiler {
                     + (hint.isEmpty ? " (they carry: \(sorted.joined(separator: ", ")))" : hint)
             )
         }
+    }
+
+    /// Warns about `key.field` where every type that carries `key` is known to have no such field.
+    private mutating func checkField(_ use: PathUse, of components: [String], in types: [EventType]) {
+        guard components.count > 1 else { return }
+        var fields: Set<String> = []
+        var carriers: [String] = []
+        for type in types where EventBodyKeys.keys(for: type)?.contains(components[0]) == true {
+            guard let known = EventBodyKeys.fields(of: components[0], for: type) else { return }
+            fields.formUnion(known)
+            carriers.append(type.rawValue)
+        }
+        guard !fields.isEmpty, !fields.contains(components[1]) else { return }
+        let sorted = fields.sorted()
+        let hint = Self.didYouMean(components[1], in: sorted)
+        warning(
+            use.location,
+            use.diagnosticPath,
+            "\(use.kind) '\(use.path)': the \(components[0]) of \(carriers.joined(separator: ", ")) events has no field '\(components[1])'"
+                + (hint.isEmpty ? " (its fields: \(sorted.joined(separator: ", ")))" : hint)
+        )
     }
 }
