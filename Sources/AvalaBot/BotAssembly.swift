@@ -140,7 +140,7 @@ struct BotAssembly: Sendable {
             var listenerConfiguration = try section.listenerConfiguration(environment: environment)
             listenerConfiguration.metrics = { [store] in await metrics.render(store: store) }
             // Two minutes of nothing but failures: long enough not to flap on one bad poll.
-            listenerConfiguration.apiProblem = { [client] in client.reachability.problem(grace: 120) }
+            listenerConfiguration.apiProblem = { [client] in client.reachability.verdict(grace: 120) }
             if section.statusPage {
                 let status = StatusPage(store: store, pollers: pollers.map(\.name), started: Date())
                 listenerConfiguration.status = { await status.render() }

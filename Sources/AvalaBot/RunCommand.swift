@@ -85,6 +85,8 @@ struct RunCommand: AsyncParsableCommand {
             "avala-bot running",
             metadata: [
                 "config": "\(config)", "rules.count": "\(loaded.rules.count)",
+                // Which Avala: api.base_url in the config wins over AVALA_BASE_URL.
+                "api.base_url": "\(assembly.client.configuration.baseURL)",
                 "store": "\(loaded.configuration.store.sqlite)",
                 // By name: `exports.followed` is the watcher of followed exports, which runs without a
                 // `pollers` section too.

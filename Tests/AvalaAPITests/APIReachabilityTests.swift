@@ -27,6 +27,9 @@ import Testing
                     await #expect(throws: AvalaError.self) { _ = try await client.dataset(uid: SimulatorSeed.UID.trainingDataset) }
                     let problem = try #require(client.reachability.problem(grace: 0))
                     #expect(problem.contains("answered \(status)"), "\(problem)")
+                    // What /readyz says: a refused key is not an outage that waiting would end.
+                    #expect(client.reachability.verdict(grace: 0) == (status == 401 ? "api refuses the key" : "api unreachable"))
+                    #expect(client.reachability.verdict(grace: 3_600) == nil)
                     // Within the grace it is not reported yet.
                     #expect(client.reachability.problem(grace: 3_600) == nil)
                     #expect(!problem.contains(client.configuration.apiKey.revealed))
@@ -34,6 +37,7 @@ import Testing
                     await harness.simulator.clearFaults()
                     _ = try await client.dataset(uid: SimulatorSeed.UID.trainingDataset)
                     #expect(client.reachability.problem(grace: 0) == nil, "reached again")
+                    #expect(client.reachability.verdict(grace: 0) == nil)
                 }
             }
         }
@@ -46,6 +50,7 @@ import Testing
                 await #expect(throws: AvalaError.self) { _ = try await client.dataset(uid: SimulatorSeed.UID.trainingDataset) }
                 #expect(client.reachability.lastReached == nil)
                 #expect(client.reachability.problem(grace: 0)?.contains("Avala API not reached since") == true)
+                #expect(client.reachability.verdict(grace: 0) == "api unreachable")
             }
         }
     }

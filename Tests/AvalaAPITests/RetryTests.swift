@@ -126,7 +126,9 @@ import Testing
                 #expect(export.status == .failed)
                 #expect(export.error == "Export worker ran out of memory")
             }
-            #expect(harness.renderedLogs.contains("Retrying Avala request"))
+            let retry = harness.renderedLogs.split(separator: "\n").first { $0.contains("Retrying Avala request") }
+            // The cause, not only the code "transport".
+            #expect(retry?.contains("error.message=") == true, "\(harness.renderedLogs)")
             #expect(await harness.simulator.requests().count == 2)
         }
     }

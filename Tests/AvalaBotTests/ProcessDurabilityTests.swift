@@ -50,6 +50,8 @@ import Testing
                 second.send(SIGTERM)
                 let secondExit = await second.waitForExit()
                 #expect(secondExit == .status(0), "\(secondExit); log:\n\(second.log)")
+                // Which Avala it talks to, from AVALA_BASE_URL here, is in its first line.
+                #expect(second.log.contains("api.base_url=\(fixture.environment["AVALA_BASE_URL"] ?? "?")"), "\(second.log)")
             }
         }
     }

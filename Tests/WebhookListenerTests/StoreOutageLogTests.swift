@@ -70,12 +70,22 @@ import WebhookListener
             clock.advance(11)
             #expect(try await harness.get("/readyz").status == 200)
 
-            apiProblem.value.withLock { $0 = "Avala API not reached since 2027-01-15T08:00:00Z: GET /datasets/ answered 503" }
+            apiProblem.value.withLock { $0 = "api refuses the key" }
             let unreachable = try await harness.get("/readyz")
             #expect(unreachable.status == 503)
-            #expect(unreachable.body == #"{"status":"api unreachable"}"#, "the reason stays in the log")
+            #expect(unreachable.body == #"{"status":"api refuses the key"}"#)
+            // A readiness probe that routes webhooks leaves the API out: they can still be stored.
+            #expect(try await harness.get("/readyz?exclude=api").status == 200)
+            let misspelt = try await harness.get("/readyz?exclude=apis")
+            #expect(misspelt.status == 400, "a probe that excludes nothing it meant to must not pass silently")
+            #expect(misspelt.body == #"{"status":"only api can be excluded"}"#)
             apiProblem.value.withLock { $0 = nil }
             #expect(try await harness.get("/readyz").status == 200)
+            // The store's checks are never left out.
+            try await harness.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 1") }
+            clock.advance(11)
+            #expect(try await harness.get("/readyz?exclude=api").status == 503)
+            try await harness.store.pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA query_only = 0") }
         }
     }
 }

@@ -12,6 +12,8 @@ public final class APIReachability: Sendable {
         /// The first failure since the API was last reached, with its description.
         var failingSince: Date?
         var lastError: String?
+        /// The last failure was the API refusing the key (401, 403), not a failure to answer.
+        var refused = false
     }
 
     private let state = Mutex(State())
@@ -20,16 +22,19 @@ public final class APIReachability: Sendable {
 
     /// Records an answer (`status`) or a transport failure (`status` nil).
     func record(status: Int?, error: @autoclosure () -> String, at now: Date = Date()) {
-        let reached = status.map { !(500...599).contains($0) && $0 != 401 && $0 != 403 } ?? false
+        let refused = status == 401 || status == 403
+        let reached = status.map { !(500...599).contains($0) && !refused } ?? false
         let description = reached ? nil : error()
         state.withLock { state in
             if reached {
                 state.lastReached = now
                 state.failingSince = nil
                 state.lastError = nil
+                state.refused = false
             } else {
                 if state.failingSince == nil { state.failingSince = now }
                 state.lastError = description
+                state.refused = refused
             }
         }
     }
@@ -44,6 +49,16 @@ public final class APIReachability: Sendable {
         state.withLock { state in
             guard let since = state.failingSince, now.timeIntervalSince(since) >= grace else { return nil }
             return "Avala API not reached since \(AvalaJSON.formatTimestamp(since)): \(state.lastError ?? "no answer")"
+        }
+    }
+
+    /// The same condition as ``problem(now:grace:)``, as a verdict that names no request and no error,
+    /// for an endpoint anyone may read: `api refuses the key` when the API's last answer was a 401 or
+    /// 403 (the key is wrong or revoked: waiting will not help), else `api unreachable`.
+    public func verdict(now: Date = Date(), grace: TimeInterval) -> String? {
+        state.withLock { state in
+            guard let since = state.failingSince, now.timeIntervalSince(since) >= grace else { return nil }
+            return state.refused ? "api refuses the key" : "api unreachable"
         }
     }
 }

@@ -92,6 +92,9 @@ public final class AvalaClient: Sendable {
                     "Retrying Avala request",
                     metadata: [
                         "avala.request": "\(request.summary)", "avala.error": "\(error.code)",
+                        // The cause (refused, timed out, a name that does not resolve): the code alone
+                        // says only "transport".
+                        "error.message": "\(error.message)",
                         "avala.status": "\(error.status.map(String.init) ?? "-")", "retry.attempt": "\(attempt)",
                         "retry.delay_ms": "\(Int(delay.seconds * 1000))",
                     ]

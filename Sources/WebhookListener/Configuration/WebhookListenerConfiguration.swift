@@ -16,7 +16,7 @@
 /// | `retryAfter` | seconds | 5 | the `Retry-After` of a 503 when the store cannot write |
 /// | `serverName` | string | `avala-bot` | the `Server` header |
 /// | `metrics`, `status` | closures | nil | what `/metrics` and `/status` render; nil: no such route |
-/// | `apiProblem` | closure | nil | why the Avala API counts as unreachable; `/readyz` answers 503 with it |
+/// | `apiProblem` | closure | nil | a short verdict when the Avala API counts as not reached; `/readyz` answers 503 with it |
 public struct WebhookListenerConfiguration: Sendable {
     public var host: String
     public var port: Int
@@ -37,7 +37,8 @@ public struct WebhookListenerConfiguration: Sendable {
     public var metrics: (@Sendable () async -> String)?
     /// Renders the HTML for `GET /status`; nil: no such route.
     public var status: (@Sendable () async -> String)?
-    /// Why the Avala API counts as unreachable, for `GET /readyz`; nil (or a nil answer): no such check.
+    /// A short verdict when the Avala API counts as not reached (`api unreachable`), which `GET /readyz`
+    /// answers with, so it must name no request or error; nil (or a nil answer): no such check.
     public var apiProblem: (@Sendable () -> String?)?
 
     public init(

@@ -18,7 +18,7 @@ public import ServiceLifecycle
 ///
 /// Routes: each ``WebhookPath`` (POST; other methods get 405 with `Allow: POST`), `GET /healthz` (the process is up) and `GET /readyz` (the store
 /// answers, no write failed in the last 30 s, a write of its own works, and the Avala API was reached
-/// recently when ``WebhookListenerConfiguration/apiProblem`` is set).
+/// recently when ``WebhookListenerConfiguration/apiProblem`` is set; `?exclude=api` leaves that out).
 ///
 /// ```swift
 /// let listener = try WebhookListener(configuration: configuration, store: store, wake: wake, logger: logger)
@@ -158,7 +158,16 @@ public final class WebhookListener: Service, Sendable {
             }
         }
         let apiProblem = configuration.apiProblem
-        router.get("/readyz") { _, _ in
+        router.get("/readyz") { request, _ in
+            // `?exclude=api`, as Kubernetes' own /readyz takes it: a readiness probe that takes the bot
+            // out of a Service must not do so for an API outage, while webhooks can still be stored.
+            var checksAPI = true
+            for excluded in request.uri.queryParameters.getAll("exclude").flatMap({ $0.split(separator: ",") }) {
+                guard excluded == "api" else {
+                    return ListenerJSON.response(.badRequest, ["status": "only api can be excluded"])
+                }
+                checksAPI = false
+            }
             do {
                 _ = try await shared.store.queueDepth()
             } catch {
@@ -173,8 +182,8 @@ public final class WebhookListener: Service, Sendable {
             }
             // Only the verdict: the probes are open to anyone, and the reason (a request path, an
             // error) is in the log already.
-            if apiProblem?() != nil {
-                return ListenerJSON.response(.serviceUnavailable, ["status": "api unreachable"])
+            if checksAPI, let verdict = apiProblem?() {
+                return ListenerJSON.response(.serviceUnavailable, ["status": .string(verdict)])
             }
             return ListenerJSON.response(.ok, ["status": "ready"])
         }
