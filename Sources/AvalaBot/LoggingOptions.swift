@@ -3,10 +3,17 @@ public import Logging
 
 /// `--log-level`, shared by every command that logs.
 struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical (default: log.level, else info).")
+    @Option(
+        name: .long,
+        help: "trace, debug, info, notice, warning, error or critical (default: the config's log.level where the command reads a config, else info)."
+    )
     var logLevel: Logger.Level?
 
-    @Option(name: .long, help: "logfmt or json: one structured line per entry on standard error (default: log.format, else logfmt).")
+    @Option(
+        name: .long,
+        help:
+            "logfmt or json: one structured line per entry on standard error (default: the config's log.format where the command reads a config, else logfmt)."
+    )
     var logFormat: LineLogHandler.Format?
 
     /// Bootstraps swift-log once for the process and returns the root logger; a flag wins over the
