@@ -17,9 +17,19 @@ enum ChildProcess {
         var isBusy = false
     }
 
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time: the
+    /// header declares it only for `_GNU_SOURCE`, which Swift's Glibc module is not built with. Without
+    /// it (an older C library), programs inherit what the bot has open without close-on-exec.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "posix_spawn_file_actions_addclosefrom_np") else {
+            return nil
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Starts `path` with `arguments` and exactly `environment`, its stdin, stdout and stderr on the
-    /// given descriptors, in a process group of its own (so a timeout can stop everything it started),
-    /// with every signal at its default action and none blocked.
+    /// given descriptors and no other, in a process group of its own (so a timeout can stop everything it
+    /// started), with every signal at its default action and none blocked.
     static func spawn(
         path: String,
         arguments: [String],
@@ -35,6 +45,11 @@ enum ChildProcess {
         for (descriptor, target) in [(stdin, Int32(0)), (stdout, 1), (stderr, 2)] {
             posix_spawn_file_actions_adddup2(&actions, descriptor, target)
         }
+        // Then nothing else: a descriptor some library opened without close-on-exec (a file being
+        // written, another program's pipe in the instant before its flag is set) must not reach the
+        // program. It could read what it was never given, hold another program's output open, or keep a
+        // file being written busy so that it cannot be run (ETXTBSY).
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

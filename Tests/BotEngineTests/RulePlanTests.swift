@@ -26,7 +26,7 @@ import Testing
             where: { "member.email": { glob: "*@acme.ai" } }
             do:
               - invite: { organization: acme-labelers, email: "{{member.email}}" }
-              - invite.resend: { organization: acme-labelers, uid: "{{member.invitation}}" }
+              - invite.resend: { organization: acme-labelers, uid: "{{member.username}}" }
           - name: everything
             on: "*"
             where: { "event.chain_depth": { gte: 1 } }
@@ -68,7 +68,7 @@ import Testing
         let rules = try RuleFixtures.rules(Self.yaml)
         let joined = RuleFixtures.event(
             .memberJoined,
-            data: ["organization": "acme-ai", "member": ["email": "dave@acme.ai", "invitation": "inv-9"]]
+            data: ["organization": "acme-ai", "member": ["email": "dave@acme.ai", "username": "inv-9"]]
         )
         let planned = rules.plan(for: joined)
         #expect(planned.map(\.action) == ["send", "resend"])

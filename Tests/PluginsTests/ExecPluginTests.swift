@@ -25,7 +25,15 @@ import Testing
         /// Writes an executable `#!/bin/sh` script and returns its path.
         func script(_ name: String, _ body: String, mode: Int = 0o755) throws -> String {
             let url = directory.appendingPathComponent(name)
-            try Data("#!/bin/sh\n\(body)\n".utf8).write(to: url)
+            // Written through a close-on-exec descriptor: tests run in parallel, and a program another test
+            // starts at this moment must not inherit it, or this script could not run (ETXTBSY) while that
+            // program lives.
+            let descriptor = open(url.path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+            let bytes = Array("#!/bin/sh\n\(body)\n".utf8)
+            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            close(descriptor)
+            guard written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: url.path)
             return url.path
         }
@@ -261,6 +269,29 @@ import Testing
             )
         )
         #expect(Self.isGone(pid))
+    }
+
+    /// A descriptor the bot holds without close-on-exec (here a file opened by hand, at 200) does not
+    /// reach the program: only its stdin, stdout and stderr do.
+    @Test func aProgramInheritsOnlyItsStandardDescriptors() async throws {
+        let scripts = try Scripts()
+        let held = open(scripts.path("held"), O_CREAT | O_WRONLY, 0o600)
+        try #require(held >= 0)
+        defer { close(held) }
+        let leaky = fcntl(held, F_DUPFD, 200)
+        try #require(leaky >= 200)
+        defer { close(leaky) }
+        #expect(fcntl(leaky, F_GETFD) & FD_CLOEXEC == 0, "the test's descriptor must be inheritable")
+        let runner = CommandRunner(
+            path: try scripts.script("look", "if [ -e /proc/self/fd/\(leaky) ]; then echo inherited; else echo clean; fi"),
+            arguments: [],
+            environment: ["PATH": "/usr/bin:/bin"],
+            timeout: .seconds(10),
+            outputLimit: 1_024
+        )
+        let result = try await runner.run(stdin: Data())
+        #expect(result.ending == .exited(.exit(0)))
+        #expect(String(decoding: result.stdout.tail, as: UTF8.self) == "clean\n")
     }
 
     @Test func aProgramIgnoringSIGTERMIsKilled() async throws {
