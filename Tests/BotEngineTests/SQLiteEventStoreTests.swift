@@ -424,6 +424,14 @@ import Testing
             again.id = "bot-2"
             #expect(try await store.recordOutcome(dead, raising: [again]) == [.duplicate(existingID: "bot-1", key: "bot.action.dead_lettered:s-1")])
 
+            // Retried by hand and dead again: a new event under the same key, so that alerts hear of it.
+            #expect(EventType.deadLetterKey(stepID: "s-1") == "bot.action.dead_lettered:s-1")
+            #expect(try await store.retryDeadLetter(stepID: "s-1", now: now))
+            var third = deadLettered
+            third.id = "bot-3"
+            #expect(try await store.recordOutcome(dead, raising: [third]) == [.new(eventID: "bot-3")])
+            #expect(try await store.event(id: "bot-1") != nil, "the first dead letter's event stays")
+
             // A raised event that cannot be stored undoes the step's outcome too.
             try await store.recordIntent(
                 StepIntent(stepID: "s-2", eventID: "e-1", rule: "r", actionIndex: 1, plugin: "export", action: "start", at: now)

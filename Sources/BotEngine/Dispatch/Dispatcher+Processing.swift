@@ -357,7 +357,7 @@ extension Dispatcher {
                 "rule": .string(plan.rule), "reason": .string(reason),
                 "original": ["id": .string(original.id), "type": .string(original.type.rawValue)],
             ],
-            keys: ["\(EventType.botActionDeadLettered.rawValue):\(stepID)"]
+            keys: [EventType.deadLetterKey(stepID: stepID)]
         )
     }
 }

@@ -434,6 +434,8 @@ public final class SQLiteEventStore: EventStore {
 
     /// The step goes to `retry` with its attempts reset to 0, due `now`; its event goes back to pending,
     /// due `now`, unless it is running (that run then decides what follows, seeing the step to retry).
+    /// The key of the step's `bot.action.dead_lettered` event is forgotten: failing again is news that
+    /// alerts on dead letters must hear, not a duplicate of the first failure.
     public func retryDeadLetter(stepID: String, now: Date) async throws -> Bool {
         let at = Self.seconds(now)
         let eventID: String? = try await write { db in
@@ -448,6 +450,7 @@ public final class SQLiteEventStore: EventStore {
                 sql: "UPDATE steps SET status = 'retry', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE step_id = ?",
                 arguments: [at, at, stepID]
             )
+            try db.execute(sql: "DELETE FROM event_keys WHERE key = ?", arguments: [EventType.deadLetterKey(stepID: stepID)])
             try db.execute(
                 sql: """
                     UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL
