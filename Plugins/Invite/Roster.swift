@@ -64,7 +64,12 @@ struct Roster: Sendable {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RosterProblem(description: "\(file): cannot read the roster file")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        return try Self.parse(String(decoding: data, as: UTF8.self), file: file)
+    }
+
+    /// The people in a roster file's `text`, read as YAML or CSV by the file's extension.
+    /// - Throws: ``RosterProblem`` naming the file and line.
+    static func parse(_ text: String, file: String) throws -> [Entry] {
         let lower = file.lowercased()
         return try lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") ? Self.parseYAML(text, file: file) : Self.parseCSV(text, file: file)
     }
