@@ -27,7 +27,8 @@ import Logging
 /// `AVALA_BOT_RULE`, `AVALA_BOT_IDEMPOTENCY_KEY` (the same on every retry: use it to act once) and
 /// `AVALA_BOT_ATTEMPT` (0 on the first run). Exit 0 is done, exit 75 (`EX_TEMPFAIL`) asks for a retry,
 /// any other exit or a signal fails the action; a program still running at its timeout is stopped
-/// (SIGTERM, then SIGKILL) and retried.
+/// (SIGTERM, then SIGKILL) and retried. The outcome keeps an excerpt of the output, with every value the
+/// config took from a `${…}` reference (a token in `env` or `args`) replaced by `[redacted]`.
 public struct ExecPlugin: BotPlugin {
     public static let name = "exec"
     public static let actions = [
@@ -57,6 +58,8 @@ public struct ExecPlugin: BotPlugin {
 
     let commands: [String: ExecCommand]
     let maxOutput: Int
+    /// The config's `${…}` values (env, args), kept out of the output excerpts.
+    let redactor: OutputRedactor
 
     public init(config: PluginConfig) throws {
         guard let section = config["commands"], section != .null else {
@@ -70,6 +73,7 @@ public struct ExecPlugin: BotPlugin {
         }
         maxOutput = try config.int("max_output") ?? Self.defaultMaxOutput
         guard maxOutput > 0 else { throw PluginConfigError(key: "max_output", "must be at least 1 byte") }
+        redactor = OutputRedactor(config.referencedValues)
     }
 
     /// A command named without a template must be configured: a typo would otherwise dead-letter every run.
@@ -109,15 +113,15 @@ public struct ExecPlugin: BotPlugin {
             metadata: [
                 "exec.command": "\(name)", "exec.ending": "\(result.ending)",
                 "exec.stdout.bytes": "\(result.stdout.total)", "exec.stderr.bytes": "\(result.stderr.total)",
-                "exec.stderr": "\(Self.excerpt(result.stderr))",
+                "exec.stderr": "\(Self.excerpt(result.stderr, redactor: redactor))",
             ]
         )
-        return Self.outcome(name: name, timeout: command.timeout, result: result)
+        return Self.outcome(name: name, timeout: command.timeout, result: result, redactor: redactor)
     }
 
-    static func outcome(name: String, timeout: Duration, result: CommandRunner.Result) -> ActionOutcome {
-        let stdout = excerpt(result.stdout)
-        let stderr = excerpt(result.stderr)
+    static func outcome(name: String, timeout: Duration, result: CommandRunner.Result, redactor: OutputRedactor) -> ActionOutcome {
+        let stdout = excerpt(result.stdout, redactor: redactor)
+        let stderr = excerpt(result.stderr, redactor: redactor)
         switch result.ending {
         case .exited(.exit(0)):
             return .done("ran \(name)" + (stdout.isEmpty ? "" : ": \(stdout)"))
@@ -136,9 +140,11 @@ public struct ExecPlugin: BotPlugin {
     }
 
     /// The end of a stream as trimmed text, at most ``excerptLimit`` characters: all of a short output,
-    /// else "…" and its last lines (the last line's end when that alone is too long).
-    static func excerpt(_ output: OutputDrain.Output) -> String {
-        let text = String(decoding: output.tail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    /// else "…" and its last lines (the last line's end when that alone is too long). Referenced config
+    /// values are taken out first, so that a cut cannot leave part of one.
+    static func excerpt(_ output: OutputDrain.Output, redactor: OutputRedactor) -> String {
+        let tail = String(decoding: output.tail, as: UTF8.self)
+        let text = redactor.redact(tail, cutAtStart: output.total > output.tail.count).trimmingCharacters(in: .whitespacesAndNewlines)
         if output.total <= output.tail.count, text.count <= excerptLimit { return text }
         guard !text.isEmpty else { return "" }
         var excerpt = text.suffix(excerptLimit - 1)

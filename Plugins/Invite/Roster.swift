@@ -3,8 +3,9 @@ import Foundation
 
 /// `plugins.invite.roster`: who should be in an organization, read from a CSV or YAML file.
 ///
-/// CSV: a header naming `email` (and optionally `role`), one person per line. YAML: a list whose items are
-/// an address or `{email, role}`:
+/// CSV (RFC 4180, as spreadsheets export it: quoted fields, `""`, CRLF, a byte order mark; see
+/// ``CSVRecord``): a header naming `email` (and optionally `role`), one person per record; `#` lines are
+/// comments. YAML: a list whose items are an address or `{email, role}`:
 /// ```yaml
 /// - ana@acme.ai
 /// - email: bo@acme.ai
@@ -63,30 +64,38 @@ struct Roster: Sendable {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw RosterProblem(description: "\(file): cannot read the roster file")
         }
-        let text = String(decoding: data, as: UTF8.self)
+        return try Self.parse(String(decoding: data, as: UTF8.self), file: file)
+    }
+
+    /// The people in a roster file's `text`, read as YAML or CSV by the file's extension.
+    /// - Throws: ``RosterProblem`` naming the file and line.
+    static func parse(_ text: String, file: String) throws -> [Entry] {
         let lower = file.lowercased()
         return try lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") ? Self.parseYAML(text, file: file) : Self.parseCSV(text, file: file)
     }
 
     static func parseCSV(_ text: String, file: String) throws -> [Entry] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }.enumerated()
-            .filter { !$0.element.isEmpty && !$0.element.hasPrefix("#") }
-            .map { (line: $0.offset + 1, text: $0.element) }
-        guard let header = lines.first else { return [] }
-        let columns = header.text.split(separator: ",").map { String($0).trimmingWhitespace.lowercased() }
+        var records: [CSVRecord]
+        do {
+            records = try CSVRecord.parse(text)
+        } catch {
+            throw RosterProblem(description: "\(file):\(error.line): \(error.reason)")
+        }
+        guard let header = records.first else { return [] }
+        let columns = header.fields.map { $0.lowercased() }
         guard let emailColumn = columns.firstIndex(of: "email") else {
             throw RosterProblem(description: "\(file):\(header.line): the first line must name the columns, one of them 'email'")
         }
         let roleColumn = columns.firstIndex(of: "role")
-        lines.removeFirst()
-        return try lines.map { line in
-            let fields = line.text.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }
-            guard fields.indices.contains(emailColumn) else { throw RosterProblem(description: "\(file):\(line.line): no email column") }
+        records.removeFirst()
+        return try records.map { record in
+            let fields = record.fields
+            guard fields.indices.contains(emailColumn) else { throw RosterProblem(description: "\(file):\(record.line): no email column") }
             return try entry(
                 email: fields[emailColumn],
                 role: roleColumn.flatMap { fields.indices.contains($0) ? fields[$0] : nil },
                 file: file,
-                line: line.line
+                line: record.line
             )
         }
     }

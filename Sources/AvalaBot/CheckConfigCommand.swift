@@ -22,7 +22,7 @@ struct CheckConfigCommand: ParsableCommand {
     func run() throws {
         var loader = ConfigLoader()
         loader.resolveReferences = !noEnvironment
-        // With its environment, check what `run` would need from it: the API key, the TLS files.
+        // With its environment, check what `run` would need from it: the API key, the TLS files, the roster.
         loader.checkDeployment = !noEnvironment
         let loaded = loader.load(path: config)
         for diagnostic in loaded.diagnostics { Console.line(diagnostic.description) }
@@ -32,6 +32,10 @@ struct CheckConfigCommand: ParsableCommand {
             if !variables.isEmpty { Console.line("Environment variables this config needs: \(variables.sorted().joined(separator: ", "))") }
             if !loaded.referencedFiles.isEmpty {
                 Console.line("Files this config reads (${file:…}): \(loaded.referencedFiles.sorted().joined(separator: ", "))")
+            }
+            if !loaded.deploymentFiles.isEmpty {
+                let files = loaded.deploymentFiles.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }
+                Console.line("Files a deployment must provide: \(files.joined(separator: ", "))")
             }
         }
         let errors = loaded.errors.count

@@ -1,9 +1,14 @@
 /// A plugin's own config (`plugins.<name>`), already checked against its declared `configKeys`.
 public struct PluginConfig: Hashable, Sendable {
     public var values: [String: JSON]
+    /// Every value in ``values`` that the config file took from a `${NAME}` or `${file:…}` reference:
+    /// often a secret, so a plugin that shows text it does not control (a program's output) takes these
+    /// out of it first. Literal values are not here.
+    public var referencedValues: Set<String>
 
-    public init(_ values: [String: JSON] = [:]) {
+    public init(_ values: [String: JSON] = [:], referencedValues: Set<String> = []) {
         self.values = values
+        self.referencedValues = referencedValues
     }
 
     public subscript(key: String) -> JSON? { values[key] }

@@ -71,15 +71,21 @@ public struct InvitationsPoller: Poller {
                 continue
             }
             expiredReported.remove(uid)
+            // The body is the last listing's entry with the bot's conclusion written over it: `status` and
+            // `is_expired` must agree, or a rule on either would miss the event.
             var answered = body.objectValue ?? [:]
             if accepted {
                 answered["status"] = .string(InvitationStatus.accepted.rawValue)
+                answered["is_expired"] = .bool(false)
                 events.append(event(.invitationAccepted, uid, .object(answered)))
             } else {
-                // Expired or cancelled: the API no longer says which, and both mean nobody joined.
-                if answered["status"]?.stringValue == InvitationStatus.pending.rawValue {
+                // Expired or cancelled: the API no longer says which, and both mean nobody joined. A status
+                // that already says which is kept.
+                let status = answered["status"]?.stringValue.map(InvitationStatus.init(rawValue:))
+                if status != .expired, status != .cancelled {
                     answered["status"] = .string(InvitationStatus.expired.rawValue)
                 }
+                answered["is_expired"] = .bool(true)
                 events.append(event(.invitationExpired, uid, .object(answered)))
             }
         }

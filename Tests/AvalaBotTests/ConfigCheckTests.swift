@@ -185,6 +185,43 @@ import Testing
         #expect(capture.text.contains("Files this config reads (${file:…}): /run/secrets/db"), "\(capture.text)")
     }
 
+    /// The roster is read only when a reconcile is due, hours after a deploy: with its environment,
+    /// `check-config` reads it as the reconcile would and says what is wrong at its key; without, the file
+    /// is among what a deployment must provide.
+    @Test func theRosterFileIsReadWithTheEnvironmentAndListedWithout() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roster-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let good = directory.appendingPathComponent("roster.csv").path
+        try "email,role\n\"ana@acme.ai\",admin\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let broken = directory.appendingPathComponent("broken.csv").path
+        try "email\nana@acme.ai\n\"bo@acme.ai\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        let missing = directory.appendingPathComponent("missing.csv").path
+        func yaml(_ file: String) -> String {
+            "plugins:\n  invite:\n    allowed_domains: [acme.ai]\n    roster: { organization: o,\n      file: \"\(file)\" }\n"
+        }
+        func errors(_ file: String, deployment: Bool = true) -> [String] {
+            Self.diagnostics(yaml(file), environment: ["AVALA_API_KEY": "avk_test"], deployment: deployment)
+        }
+        #expect(errors(good) == [])
+        #expect(errors(missing) == ["bot.yaml:5 plugins.invite.roster.file: '\(missing)': no such file"])
+        #expect(errors(directory.path) == ["bot.yaml:5 plugins.invite.roster.file: '\(directory.path)' is a directory, not a roster file"])
+        #expect(
+            errors(broken) == ["bot.yaml:5 plugins.invite.roster.file: \(broken):3: a quoted field is never closed (its closing \" is missing)"]
+        )
+        // Reloads and checks of the file alone do not look for it: it may exist only where the bot runs.
+        #expect(errors(missing, deployment: false) == [])
+
+        let file = directory.appendingPathComponent("bot.yaml")
+        try yaml("/etc/avala-bot/roster.csv").write(to: file, atomically: true, encoding: .utf8)
+        let capture = Console.Capture()
+        try Console.$capture.withValue(capture) { try CheckConfigCommand.parse(["--config", file.path, "--no-env"]).run() }
+        #expect(
+            capture.text.contains("Files a deployment must provide: /etc/avala-bot/roster.csv (plugins.invite.roster.file)"),
+            "\(capture.text)"
+        )
+    }
+
     /// `--no-env` leaves the receivers' URLs as references, and still checks the names rules use.
     @Test func literalNamesAreCheckedWithReferencesLeftUnresolved() {
         let yaml = """

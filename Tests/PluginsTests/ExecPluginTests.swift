@@ -111,6 +111,29 @@ import Testing
         #expect(synced == .done("ran sync: …synced 50 members"))
     }
 
+    /// A value the config took from a `${…}` reference is taken out of the output before the excerpt is
+    /// cut: neither the excerpt's limit nor `max_output` may leave a piece of it.
+    @Test func referencedValuesAreRedactedBeforeTheExcerptIsCut() async throws {
+        let scripts = try Scripts()
+        let secret = "mltok-SECRET-123"
+        func plugin(_ body: String, maxOutput: Int? = nil) throws -> ExecPlugin {
+            var values: [String: JSON] = ["commands": ["leak": ["path": .string(try scripts.script("leak-\(UUID().uuidString)", body))]]]
+            if let maxOutput { values["max_output"] = .number(Double(maxOutput)) }
+            return try ExecPlugin(config: PluginConfig(values, referencedValues: [secret, "on"]))
+        }
+        // The value straddles the excerpt's start: cut first, its end would be kept.
+        let filler = String(repeating: "x", count: 190)
+        let long = try await plugin("printf '\(secret)\(filler)'").perform(Self.request("leak"), context: Self.context())
+        #expect(!long.detail.contains("ECRET") && !long.detail.contains("-123"), "\(long)")
+        #expect(long.detail.hasSuffix("redacted]\(filler)"), "\(long)")
+        // max_output keeps the last 15 bytes, `k-SECRET-123 ok`: the start of the tail is a value's end.
+        let cut = try await plugin("printf 'token: \(secret) ok'", maxOutput: 15).perform(Self.request("leak"), context: Self.context())
+        #expect(cut == .done("ran leak: …[redacted] ok"))
+        // A value too short to be a secret is not taken out of every word it is in.
+        let short = try await plugin("echo 'turned on'").perform(Self.request("leak"), context: Self.context())
+        #expect(short == .done("ran leak: turned on"))
+    }
+
     @Test func exitSeventyFiveAsksForARetry() async throws {
         let scripts = try Scripts()
         let plugin = try Self.plugin(["busy": ["path": .string(try scripts.script("busy", "echo 'receiver busy' >&2\nexit 75"))]])

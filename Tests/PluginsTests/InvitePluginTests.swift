@@ -158,6 +158,44 @@ import Testing
         #expect(error?.description == "r.yaml:2: 'nope' is not an email address")
     }
 
+    /// A roster exported from a spreadsheet is RFC 4180 CSV: a byte order mark, CRLF line ends, quoted
+    /// fields with `""` and commas inside, a record spanning lines. The quotes are not part of an address.
+    @Test func rosterCSVIsReadAsSpreadsheetsWriteIt() throws {
+        let text =
+            "\u{FEFF}Email,Role,Name\r\n# a comment\r\n\"quoted@acme.ai\",member,\"Doe, Ana\"\r\n \"Bo@Acme.ai\" , \"admin\" ,\"Bo \"\"the\"\" Boss\"\r\n"
+            + "\r\ncy@acme.ai,,\"two\r\nlines\"\r\ndee@acme.ai,\"\",\"\"\r\n"
+        let records = try CSVRecord.parse(text)
+        #expect(records.map(\.line) == [1, 3, 4, 6, 8])
+        #expect(records[1].fields == ["quoted@acme.ai", "member", "Doe, Ana"])
+        #expect(records[2].fields == ["Bo@Acme.ai", "admin", "Bo \"the\" Boss"])
+        #expect(records[3].fields == ["cy@acme.ai", "", "two\r\nlines"])
+        let entries = try Roster.parseCSV(text, file: "r.csv")
+        #expect(
+            entries == [
+                .init(email: "quoted@acme.ai", role: "member"), .init(email: "bo@acme.ai", role: "admin"), .init(email: "cy@acme.ai"),
+                .init(email: "dee@acme.ai"),
+            ]
+        )
+        // A quote that is never closed would swallow the rest of the file: an error at its line.
+        let open = #expect(throws: RosterProblem.self) {
+            try Roster.parseCSV("email,role\r\nana@acme.ai,\r\n\"bo@acme.ai,admin\r\ncy@acme.ai,\r\n", file: "r.csv")
+        }
+        #expect(open?.description == "r.csv:3: a quoted field is never closed (its closing \" is missing)")
+        let after = #expect(throws: RosterProblem.self) { try Roster.parseCSV("email\n\"bo@acme.ai\"x\n", file: "r.csv") }
+        #expect(after?.description == "r.csv:2: text after a quoted field's closing quote")
+    }
+
+    /// The walkthrough's case: a quoted address is invited, not refused as outside `allowed_domains`.
+    @Test func aQuotedRosterAddressIsInvited() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "\"email\",\"role\"\r\n\"quoted@acme.ai\",\"\"\r\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let avala = FakeAvalaActions()
+        let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
+        let outcome = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
+        #expect(avala.calls == ["invite o quoted@acme.ai member"], "\(outcome)")
+    }
+
     @Test func rosterReconcileInvitesTheMissingAndReportsExtras() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
         defer { try? FileManager.default.removeItem(atPath: file) }

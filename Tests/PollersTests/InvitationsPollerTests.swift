@@ -33,6 +33,60 @@ import Testing
         }
     }
 
+    /// A disappeared invitation's body is its last listing entry with the bot's conclusion written over
+    /// it: `status` and `is_expired` agree, so a rule on either matches. (`is_expired: false` under
+    /// `status: expired` made `where: {invitation.is_expired: true}` never match.)
+    @Test func aDisappearedInvitationsBodySaysWhatTheBotConcluded() async throws {
+        try await PollerFixture.with { fixture in
+            let joiner = try await fixture.client.createInvitation(organization: "acme-ai", email: "joiner@acme.ai")
+            let sleeper = try await fixture.client.createInvitation(organization: "acme-ai", email: "sleeper@acme.ai")
+            let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            // As if the last listing had shown the joiner's invitation past its expiry, just before they joined.
+            _ = try await fixture.store.updateSnapshot("invitations:acme-ai") { previous in
+                guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"],
+                    case .object(var entry)? = invitations[joiner.uid]
+                else { return previous }
+                entry["is_expired"] = true
+                invitations[joiner.uid] = .object(entry)
+                state["invitations"] = .object(invitations)
+                return .object(state)
+            }
+            try await fixture.simulator.acceptInvitation(uid: joiner.uid)
+            try await fixture.simulator.expireInvitation(uid: sleeper.uid)
+            _ = try await poller.pollOnce()
+            _ = try await poller.pollOnce()
+
+            let accept = try #require(try await fixture.events(.invitationAccepted).first)
+            #expect(accept.data[path: "invitation.status"] == "accepted")
+            #expect(accept.data[path: "invitation.is_expired"] == false)
+            let expiry = try #require(try await fixture.events(.invitationExpired).first)
+            #expect(expiry.subject?.uid == sleeper.uid)
+            #expect(expiry.data[path: "invitation.status"] == "expired")
+            #expect(expiry.data[path: "invitation.is_expired"] == true)
+        }
+    }
+
+    /// A cancelled invitation the snapshot knows as such keeps `cancelled`, and is expired all the same.
+    @Test func aKnownCancelledStatusIsKept() async throws {
+        try await PollerFixture.with { fixture in
+            _ = try await fixture.client.createInvitation(organization: "acme-ai", email: "listed@acme.ai")
+            let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            _ = try await fixture.store.updateSnapshot("invitations:acme-ai") { previous in
+                guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
+                invitations["gone"] = ["uid": "gone", "invited_email": "gone@acme.ai", "status": "cancelled", "is_expired": false]
+                state["invitations"] = .object(invitations)
+                state["missing"] = ["gone"]
+                return .object(state)
+            }
+            _ = try await poller.pollOnce()
+            let expiry = try #require(try await fixture.events(.invitationExpired).first)
+            #expect(expiry.data[path: "invitation.status"] == "cancelled")
+            #expect(expiry.data[path: "invitation.is_expired"] == true)
+        }
+    }
+
     /// The listing is paged by position: an invitation can be missing from one listing only because an
     /// acceptance moved it between two pages while they were read. It is reported expired only when the
     /// next listing misses it too; one listed again is forgotten as missing.

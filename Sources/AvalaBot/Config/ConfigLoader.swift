@@ -25,6 +25,9 @@ struct LoadedConfiguration: Sendable {
     var implicitVariables: Set<String> = []
     /// The files the config takes values from (`${file:/run/secrets/key}`).
     var referencedFiles: Set<String> = []
+    /// Files the bot reads where it runs, by key path (`plugins.invite.roster.file`): `check-config
+    /// --no-env` lists them, as it cannot read them.
+    var deploymentFiles: [String: String] = [:]
     /// The located tree the sections were read from (references resolved): a reload names the keys
     /// that changed from it.
     var root: ConfigNode?
@@ -114,6 +117,7 @@ struct ConfigLoader {
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
+        diagnostics += rosterFileChecks(root: loaded.root)
         if checkDeployment, resolveReferences, configuration.api.apiKey == nil {
             // `run` would stop at once: no call to Avala can be made without a key.
             diagnostics.append(
@@ -134,6 +138,7 @@ struct ConfigLoader {
             variables: loaded.variables,
             implicitVariables: Self.implicitVariables(configuration),
             referencedFiles: Set(Self.fileReferences(in: loaded.root)),
+            deploymentFiles: Self.deploymentFiles(in: loaded.root),
             root: loaded.root
         )
     }
@@ -147,6 +152,21 @@ struct ConfigLoader {
             if verifications.contains(where: { $0?.scheme != "none" && $0?.secrets == nil }) { variables.insert("AVALA_WEBHOOK_SECRET") }
         }
         return variables
+    }
+
+    /// The files the bot reads where it runs, other than `${file:…}`s, by key path: the roster.
+    static func deploymentFiles(in root: ConfigNode) -> [String: String] {
+        guard let path = root["plugins"]?["invite"]?["roster"]?["file"]?.text else { return [:] }
+        return ["plugins.invite.roster.file": path]
+    }
+
+    /// The roster file, read as the reconcile will (with ``checkDeployment``: it may exist only where the
+    /// bot runs). Without this a missing file showed up only as the first scheduled reconcile's dead letter.
+    private func rosterFileChecks(root: ConfigNode) -> [ConfigDiagnostic] {
+        guard checkDeployment, resolveReferences, let node = root["plugins"]?["invite"]?["roster"]?["file"], !node.isUnresolvedReference,
+            let path = node.text, !path.isEmpty, let problem = InvitePlugin.rosterFileProblem(atPath: path)
+        else { return [] }
+        return [ConfigDiagnostic(at: node.location, path: "plugins.invite.roster.file", problem)]
     }
 
     /// The paths of every `${file:…}` in the tree.

@@ -100,7 +100,7 @@ public enum PluginConfigValidator {
         }
         let path = key.split(separator: ".")[...]
         guard let replaced = replace(.object(config.values), path), case .object(let values) = replaced else { return nil }
-        return PluginConfig(values)
+        return PluginConfig(values, referencedValues: config.referencedValues)
     }
 
     private static func report(
@@ -133,6 +133,7 @@ public enum PluginConfigValidator {
         }
         var diagnostics: [ConfigDiagnostic] = []
         var values: [String: JSON] = [:]
+        var referencedValues: Set<String> = []
         let byName = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in entries {
             guard let spec = byName[entry.key] else {
@@ -156,8 +157,19 @@ public enum PluginConfigValidator {
                 continue
             }
             values[entry.key] = value
+            referencedValues.formUnion(resolvedReferences(in: node))
         }
-        return (PluginConfig(values), diagnostics)
+        return (PluginConfig(values, referencedValues: referencedValues), diagnostics)
+    }
+
+    /// The values of the resolved `${…}` references at or below `node`.
+    static func resolvedReferences(in node: ConfigNode) -> [String] {
+        switch node {
+        case .scalar(let value, .reference(_, resolved: true), _): [value]
+        case .scalar: []
+        case .mapping(let entries, _): entries.flatMap { resolvedReferences(in: $0.value) }
+        case .sequence(let items, _): items.flatMap { resolvedReferences(in: $0) }
+        }
     }
 
     /// Why `value` does not fit `spec`, or nil.
