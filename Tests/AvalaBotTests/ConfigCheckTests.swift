@@ -248,6 +248,13 @@ import Testing
         let alerting = try output("config/examples/ops-alerting.yaml")
         #expect(alerting.contains("Environment variables this config needs: AVALA_API_KEY, ONCALL_SECRET, ONCALL_WEBHOOK_URL, SLACK_WEBHOOK_URL"))
         #expect(alerting.hasSuffix("ops-alerting.yaml: OK — 5 rules, plugins: alert"), "\(alerting)")
+        let chained = try output("config/examples/chained-exports.yaml")
+        #expect(
+            chained.contains(
+                "Files a deployment must provide: /etc/avala-bot/tls.crt (listener.tls.cert), /etc/avala-bot/tls.key (listener.tls.key)"
+            ),
+            "\(chained)"
+        )
         let demo = try output("config/demo.yaml")
         #expect(demo.contains("plugins: alert, export, invite, log"), "\(demo)")
         // What users copy must not teach a path that never resolves.

@@ -154,10 +154,17 @@ struct ConfigLoader {
         return variables
     }
 
-    /// The files the bot reads where it runs, other than `${file:…}`s, by key path: the roster.
+    /// The files the bot reads where it runs, other than `${file:…}`s, by key path: the listener's TLS
+    /// files and the roster. A path written as a reference is left to the variables' list.
     static func deploymentFiles(in root: ConfigNode) -> [String: String] {
-        guard let path = root["plugins"]?["invite"]?["roster"]?["file"]?.text else { return [:] }
-        return ["plugins.invite.roster.file": path]
+        var files: [String: String] = [:]
+        func add(_ node: ConfigNode?, _ path: String) {
+            guard let node, !node.isUnresolvedReference, let text = node.text, !text.isEmpty else { return }
+            files[path] = text
+        }
+        for key in ["cert", "key", "client_ca"] { add(root["listener"]?["tls"]?[key], "listener.tls.\(key)") }
+        add(root["plugins"]?["invite"]?["roster"]?["file"], "plugins.invite.roster.file")
+        return files
     }
 
     /// The roster file, read as the reconcile will (with ``checkDeployment``: it may exist only where the
