@@ -108,6 +108,66 @@ import Testing
         #expect(await Self.failure(["dead-letters", "retry", "--store", harness.path, "nope"]).hasPrefix("not dead-lettered (or unknown): nope"))
     }
 
+    @Test func aDeadLetterCanBeDiscardedForGood() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: doomed
+                    on: export.completed
+                    do:
+                      - record: { id: "dl-\(UUID().uuidString)", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        guard case .new(let id) = try await harness.store.ingest(Self.event("e-8")) else { throw InspectError("not stored") }
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 1 }
+        }
+        let step = try #require(try await harness.store.deadLetters(limit: 5).first)
+        #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path]) == "name step ids, or --all")
+        let discarded = try await Self.run(["dead-letters", "discard", "--store", harness.path, "--all"])
+        #expect(discarded == "discarded \(step.stepID)")
+        #expect(try await harness.store.deadLetters(limit: 5).isEmpty)
+        let shown = try await Self.run(["events", "show", "--store", harness.path, "--json", id])
+        #expect(shown.contains(#""status":"skipped""#))
+        #expect(shown.contains("discarded from the dead letters; it had failed: "))
+        #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path, step.stepID]).hasPrefix("not dead-lettered"))
+    }
+
+    /// `--since` selects replays too; each points at the first event, so replaying both would run the
+    /// first event's actions twice more. One copy per original, and what was skipped is said.
+    @Test func aBulkReplayRunsEachOriginalOnce() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: note
+                    on: export.completed
+                    do:
+                      - log: { message: "export {{export.uid}}" }
+                """
+        )
+        defer { harness.removeFiles() }
+        guard case .new(let original) = try await harness.store.ingest(Self.event("e-5")) else { throw InspectError("not stored") }
+        guard case .new(let other) = try await harness.store.ingest(Self.event("e-6")) else { throw InspectError("not stored") }
+        let first = try await Self.run(["events", "replay", "--store", harness.path, original])
+        let replayID = try #require(first.split(separator: " ").dropFirst(3).first.map(String.init))
+
+        // Asked for the replay: the copy says both what was asked for and the original it repeats.
+        let again = try await Self.run(["events", "replay", "--store", harness.path, "--json", replayID])
+        let line = try #require(try Self.objects(again).first)
+        #expect(line["event"]?.stringValue == replayID)
+        #expect(line["replay_of"]?.stringValue == original)
+
+        let bulk = try await Self.run(["events", "replay", "--store", harness.path, "--since", "1h"])
+        let lines = bulk.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("replayed ") }.count == 2, "\(bulk)")
+        #expect(lines.contains { $0.hasPrefix("replayed \(original) as ") })
+        #expect(lines.contains { $0.hasPrefix("replayed \(other) as ") })
+        #expect(lines.filter { $0.hasPrefix("skipped ") && $0.contains("it is \(original) again") }.count == 2, "\(bulk)")
+        let copies = try await harness.store.recentEvents(limit: 50, since: nil).filter { $0.event.replayOf == original }
+        #expect(copies.count == 3, "one by id, one of the replay, one from the bulk replay")
+    }
+
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.
     static func objects(_ output: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> [[String: JSON]] {
         try output.split(separator: "\n", omittingEmptySubsequences: false).map { line in

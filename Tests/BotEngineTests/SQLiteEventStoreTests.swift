@@ -637,7 +637,7 @@ import Testing
             try await store.recordIntent(
                 StepIntent(stepID: "s-old", eventID: "old-done", rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
             )
-            _ = try await store.recordOutcome(StepOutcome(stepID: "s-old", status: .dead, detail: "x", at: now), raising: [])
+            _ = try await store.recordOutcome(StepOutcome(stepID: "s-old", status: .done, detail: "x", at: now), raising: [])
             _ = try await store.claim(limit: 10, now: now)
             try await store.finish(eventID: "old-done", result: .done)
             try await store.finish(eventID: "pending", result: .pendingUntil(now.addingTimeInterval(3600)))
@@ -649,7 +649,6 @@ import Testing
             #expect(result == PruneResult(events: 1, keys: 2))
             #expect(try await store.event(id: "old-done") == nil)
             #expect(try await store.steps(eventID: "old-done").isEmpty)
-            #expect(try await store.deadLetters(limit: 10).isEmpty)
             #expect(try await store.event(id: "new-done")?.status == .done)
             #expect(try await store.event(id: "pending")?.status == .pending)
 
@@ -660,6 +659,44 @@ import Testing
 
             let none = try await store.prune(doneBefore: now, keysBefore: now)
             #expect(none == PruneResult(events: 0, keys: 0))
+        }
+    }
+
+    /// The dead-letter list is where failures wait for an operator: retention never empties it. A dead
+    /// letter's event stays until the step is retried (and the event done again) or discarded.
+    @Test func pruningKeepsDeadLettersUntilTheyAreRetriedOrDiscarded() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([makeStoreEvent("kept", keys: ["k-1"]), makeStoreEvent("dropped", keys: ["k-2"])])
+            for (step, event) in [("s-dead", "kept"), ("s-gone", "dropped")] {
+                try await store.recordIntent(
+                    StepIntent(stepID: step, eventID: event, rule: "r", actionIndex: 0, plugin: "log", action: "write", at: now)
+                )
+                _ = try await store.recordOutcome(StepOutcome(stepID: step, status: .dead, detail: "HTTP 500 at /x", at: now), raising: [])
+            }
+            _ = try await store.claim(limit: 10, now: now)
+            try await store.finish(eventID: "kept", result: .done)
+            try await store.finish(eventID: "dropped", result: .done)
+
+            let later = now.addingTimeInterval(30 * 86_400)
+            #expect(try await store.prune(doneBefore: later, keysBefore: now) == PruneResult(events: 0, keys: 0))
+            #expect(try await store.deadLetters(limit: 10).map(\.stepID).sorted() == ["s-dead", "s-gone"])
+            #expect(try await store.event(id: "kept")?.status == .done)
+
+            #expect(try await store.discardDeadLetter(stepID: "s-gone", now: later))
+            #expect(try await store.discardDeadLetter(stepID: "s-gone", now: later) == false, "no longer dead")
+            #expect(try await store.discardDeadLetter(stepID: "missing", now: later) == false)
+            let discarded = try #require(try await store.steps(eventID: "dropped").first)
+            #expect(discarded.status == .skipped)
+            #expect(discarded.detail == "discarded from the dead letters; it had failed: HTTP 500 at /x")
+            #expect(try await store.event(id: "dropped")?.status == .done, "discarding does not run the event again")
+
+            #expect(try await store.prune(doneBefore: later, keysBefore: now) == PruneResult(events: 1, keys: 0))
+            #expect(try await store.event(id: "dropped") == nil)
+            #expect(try await store.steps(eventID: "dropped").isEmpty)
+            #expect(try await store.deadLetters(limit: 10).map(\.stepID) == ["s-dead"])
+            #expect(try await store.steps(eventID: "kept").count == 1)
         }
     }
 

@@ -37,4 +37,14 @@ import Testing
             #expect(try await store.event(id: "open") != nil)
         }
     }
+
+    /// A short retention is honoured within a quarter of itself, not at the next hourly pass; a long one
+    /// is still pruned hourly, and a pass is never more often than once a minute.
+    @Test func passesComeOftenEnoughForTheRetention() {
+        let day = Duration.seconds(86_400)
+        #expect(StoreMaintenance.interval(retention: .seconds(7 * 86_400), keyRetention: day * 30) == .seconds(3_600))
+        #expect(StoreMaintenance.interval(retention: .seconds(600), keyRetention: day * 30) == .seconds(150))
+        #expect(StoreMaintenance.interval(retention: day * 7, keyRetention: .seconds(1_200)) == .seconds(300))
+        #expect(StoreMaintenance.interval(retention: .zero, keyRetention: day * 30) == .seconds(60))
+    }
 }

@@ -141,6 +141,7 @@ final class BrokenStore: EventStore, Sendable {
     func deadLetters(limit: Int) async throws -> [StepRecord] { try await base.deadLetters(limit: limit) }
     func throttleAdmissions(since: Date) async throws -> [ThrottleAdmission] { try await base.throttleAdmissions(since: since) }
     func retryDeadLetter(stepID: String, now: Date) async throws -> Bool { try await base.retryDeadLetter(stepID: stepID, now: now) }
+    func discardDeadLetter(stepID: String, now: Date) async throws -> Bool { try await base.discardDeadLetter(stepID: stepID, now: now) }
     func snapshot(_ key: String) async throws -> JSON? { try await base.snapshot(key) }
     func updateSnapshot(_ key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON? { throw WriteFailed() }
     func updatePluginState(plugin: String, key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON? {

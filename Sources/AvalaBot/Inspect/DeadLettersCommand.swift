@@ -4,13 +4,15 @@ import BotKit
 import Foundation
 import Logging
 
-/// `avala-bot dead-letters list | retry`: actions that gave up, and re-running them under their original
-/// idempotency key (so a plugin that acted before still sees its journal and the API's state).
+/// `avala-bot dead-letters list | retry | discard`: actions that gave up; re-running them under their
+/// original idempotency key (so a plugin that acted before still sees its journal and the API's state), or
+/// giving up on them for good. A dead letter stays until one of the two: retention does not prune it.
 struct DeadLettersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dead-letters",
-        abstract: "List dead-lettered actions and retry them.",
-        subcommands: [List.self, Retry.self]
+        abstract: "List dead-lettered actions, retry them, or discard them.",
+        discussion: "Dead letters are kept until they are retried or discarded; store.retention does not prune them.",
+        subcommands: [List.self, Retry.self, Discard.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -52,21 +54,63 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
-            var ids = steps
-            if all { ids += try await store.deadLetters(limit: 100_000).map(\.stepID) }
-            var missing: [String] = []
-            for id in ids {
-                if try await store.retryDeadLetter(stepID: id, now: Date()) {
-                    Console.line(options.json ? InspectFormat.jsonLine(["step": .string(id), "status": "queued"]) : "queued \(id) again")
-                } else {
-                    missing.append(id)
-                }
+            try await DeadLettersCommand.each(steps, all: all, options: options, status: "queued") { step in
+                "queued \(step) again"
+            } act: { store, step in
+                try await store.retryDeadLetter(stepID: step, now: Date())
             }
-            if !missing.isEmpty {
-                throw CommandFailure("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
-            }
-            if ids.isEmpty, !options.json { Console.line("(no dead letters)") }
         }
+    }
+
+    struct Discard: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give up on dead-lettered actions for good: they are marked skipped, with why they had failed.",
+            discussion: "Their events are then pruned after store.retention like any other; `events show` keeps the reason until then."
+        )
+
+        @OptionGroup var options: StoreOptions
+        @Argument(help: "Step ids (from `dead-letters list`).")
+        var steps: [String] = []
+        @Flag(name: .long, help: "Every dead letter.")
+        var all = false
+
+        func validate() throws {
+            if steps.isEmpty, !all { throw ValidationError("name step ids, or --all") }
+        }
+
+        func run() async throws {
+            try await DeadLettersCommand.each(steps, all: all, options: options, status: "discarded") { step in
+                "discarded \(step)"
+            } act: { store, step in
+                try await store.discardDeadLetter(stepID: step, now: Date())
+            }
+        }
+    }
+
+    /// Applies `act` to the named steps (and every dead letter with `all`), one line each; the steps that
+    /// were not dead letters are named together at the end, as the command's failure.
+    static func each(
+        _ steps: [String],
+        all: Bool,
+        options: StoreOptions,
+        status: String,
+        said: (String) -> String,
+        act: (SQLiteEventStore, String) async throws -> Bool
+    ) async throws {
+        let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
+        var ids = steps
+        if all { ids += try await store.deadLetters(limit: 100_000).map(\.stepID) }
+        var missing: [String] = []
+        for id in ids {
+            if try await act(store, id) {
+                Console.line(options.json ? InspectFormat.jsonLine(["step": .string(id), "status": .string(status)]) : said(id))
+            } else {
+                missing.append(id)
+            }
+        }
+        if !missing.isEmpty {
+            throw CommandFailure("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
+        }
+        if ids.isEmpty, !options.json { Console.line("(no dead letters)") }
     }
 }

@@ -99,22 +99,58 @@ struct EventsCommand: AsyncParsableCommand {
             if since != nil {
                 originals += try await EventsCommand.select(store: store, since: since, type: type, limit: 10_000).reversed()
             }
+            let (chosen, skipped) = EventsCommand.onePerOriginal(originals.map(\.event))
+            for event in skipped {
+                let root = event.replayOf ?? event.id
+                Console.line(
+                    options.json
+                        ? InspectFormat.jsonLine(["skipped": .string(event.id), "replay_of": .string(root)])
+                        : "skipped \(event.id): it is \(root) again, which is replayed once"
+                )
+            }
             let now = Date()
-            let copies = originals.map { EventsCommand.replay(of: $0.event, at: now) }
+            let copies = chosen.map { EventsCommand.replay(of: $0, at: now) }
             let results = try await store.ingest(copies)
-            for (copy, result) in zip(copies, results) {
+            for (asked, (copy, result)) in zip(chosen, zip(copies, results)) {
                 guard case .new(let id) = result else { continue }
+                let root = copy.replayOf ?? asked.id
                 if options.json {
                     Console.line(
                         InspectFormat.jsonLine([
-                            "replay_of": .string(copy.replayOf ?? ""), "id": .string(id), "type": .string(copy.type.rawValue),
+                            "event": .string(asked.id), "replay_of": .string(root), "id": .string(id), "type": .string(copy.type.rawValue),
                         ])
                     )
                 } else {
-                    Console.line("replayed \(copy.replayOf ?? "?") as \(id) (\(copy.type.rawValue))")
+                    let of = root == asked.id ? "" : ", a replay of \(root)"
+                    Console.line("replayed \(asked.id) as \(id) (\(copy.type.rawValue)\(of))")
                 }
             }
         }
+    }
+
+    /// One event per original: a replay and its original (or two replays of one original) would run the
+    /// same actions twice over, since every replay points at the first event (`replay_of`). The first
+    /// met is kept — an original selected with its own replays is replayed from itself.
+    static func onePerOriginal(_ events: [Event]) -> (chosen: [Event], skipped: [Event]) {
+        var roots: [String: Int] = [:]
+        var chosen: [Event] = []
+        var skipped: [Event] = []
+        for event in events {
+            let root = event.replayOf ?? event.id
+            if let index = roots[root] {
+                // The original itself beats a replay of it that came first.
+                if event.replayOf == nil, chosen[index].replayOf != nil {
+                    skipped.append(chosen[index])
+                    chosen[index] = event
+                } else if chosen[index].id != event.id {
+                    skipped.append(event)
+                }
+                continue
+            }
+            roots[root] = chosen.count
+            chosen.append(event)
+        }
+        return (chosen, skipped)
     }
 
     /// A copy that is a new event: new id, `replay_of`, and one fresh key (the original's keys would make

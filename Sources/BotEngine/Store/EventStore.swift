@@ -74,6 +74,10 @@ public protocol EventStore: Sendable {
     /// pending now. Returns false when there is no such dead letter.
     func retryDeadLetter(stepID: String, now: Date) async throws -> Bool
 
+    /// Gives up on a dead-lettered step for good: it is marked skipped, with why it had failed, and no
+    /// longer keeps its event from being pruned. Returns false when there is no such dead letter.
+    func discardDeadLetter(stepID: String, now: Date) async throws -> Bool
+
     /// A poller's snapshot, or nil.
     func snapshot(_ key: String) async throws -> JSON?
     /// Reads, transforms and writes one snapshot atomically; `transform` returning nil removes it.
@@ -85,8 +89,8 @@ public protocol EventStore: Sendable {
     /// Reads, transforms and writes one key atomically; `transform` returning nil removes it.
     func updatePluginState(plugin: String, key: String, _ transform: @escaping @Sendable (JSON?) throws -> JSON?) async throws -> JSON?
 
-    /// Removes done events finished before `doneBefore` (with their steps) and dedup keys first seen
-    /// before `keysBefore`.
+    /// Removes done events finished before `doneBefore` (with their steps) unless they hold a dead
+    /// letter, and dedup keys first seen before `keysBefore`.
     func prune(doneBefore: Date, keysBefore: Date) async throws -> PruneResult
 
     /// Pending and running events, for the `/metrics` queue depth.

@@ -465,6 +465,33 @@ public final class SQLiteEventStore: EventStore {
         return true
     }
 
+    /// The step becomes `skipped`, its detail saying it was discarded and why it had failed, so its event
+    /// is no longer held back from pruning and the step never runs again.
+    public func discardDeadLetter(stepID: String, now: Date) async throws -> Bool {
+        let at = Self.seconds(now)
+        let eventID: String? = try await write { db in
+            guard
+                let eventID = try String.fetchOne(
+                    db,
+                    sql: "SELECT event_id FROM steps WHERE step_id = ? AND status = 'dead'",
+                    arguments: [stepID]
+                )
+            else { return nil }
+            try db.execute(
+                sql: """
+                    UPDATE steps SET status = 'skipped', next_attempt_at = NULL, updated_at = ?,
+                        detail = 'discarded from the dead letters; it had failed: ' || COALESCE(detail, 'no reason recorded')
+                    WHERE step_id = ?
+                    """,
+                arguments: [at, stepID]
+            )
+            return eventID
+        }
+        guard let eventID else { return false }
+        logger.info("Dead letter discarded", metadata: ["step.id": "\(stepID)", "event.id": "\(eventID)"])
+        return true
+    }
+
     public func snapshot(_ key: String) async throws -> JSON? {
         try await pool.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM snapshots WHERE key = ?", arguments: [key])
@@ -550,24 +577,24 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
-    /// Deletes done events finished before `doneBefore` with their steps (dead letters included), and
-    /// keys first seen before `keysBefore` — except the keys of events that are not done, which must keep
-    /// deduplicating for as long as their event can still run.
+    /// Deletes done events finished before `doneBefore` with their steps, and keys first seen before
+    /// `keysBefore` — except the keys of events that are not done, which must keep deduplicating for as
+    /// long as their event can still run.
+    ///
+    /// An event with a dead letter stays, however old: the dead-letter list is where a failure waits to be
+    /// inspected and retried, and retention must not empty it behind the operator's back. Retrying or
+    /// discarding the dead letter lets the event go at a later pass.
     public func prune(doneBefore: Date, keysBefore: Date) async throws -> PruneResult {
         let result = try await write { db in
             let doneBefore = Self.seconds(doneBefore)
-            try db.execute(
-                sql: """
-                    DELETE FROM steps WHERE event_id IN (
-                        SELECT id FROM events INDEXED BY events_done_finished WHERE status = 'done' AND finished_at < ?)
-                    """,
-                arguments: [doneBefore]
-            )
             // Named, because the planner would rather walk every done event in `events_status_seq`.
-            try db.execute(
-                sql: "DELETE FROM events INDEXED BY events_done_finished WHERE status = 'done' AND finished_at < ?",
-                arguments: [doneBefore]
-            )
+            let prunable = """
+                SELECT id FROM events INDEXED BY events_done_finished
+                WHERE status = 'done' AND finished_at < ?
+                  AND NOT EXISTS (SELECT 1 FROM steps WHERE steps.event_id = events.id AND steps.status = 'dead')
+                """
+            try db.execute(sql: "DELETE FROM steps WHERE event_id IN (\(prunable))", arguments: [doneBefore])
+            try db.execute(sql: "DELETE FROM events WHERE id IN (\(prunable))", arguments: [doneBefore])
             let events = db.changesCount
             try db.execute(
                 sql: """

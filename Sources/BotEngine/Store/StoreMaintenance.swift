@@ -3,7 +3,8 @@ public import Logging
 public import ServiceLifecycle
 
 /// Prunes the store on a schedule: done events after `retention`, dedup keys after `keyRetention`
-/// (`store.retention`, `store.key_retention`).
+/// (`store.retention`, `store.key_retention`). Events with a dead letter are kept (see
+/// ``EventStore/prune(doneBefore:keysBefore:)``).
 public struct StoreMaintenance: Service {
     let store: any EventStore
     let retention: Duration
@@ -16,16 +17,23 @@ public struct StoreMaintenance: Service {
         store: any EventStore,
         retention: Duration,
         keyRetention: Duration,
-        every: Duration = .seconds(3_600),
+        every: Duration? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
     ) {
         self.store = store
         self.retention = retention
         self.keyRetention = keyRetention
-        self.every = every
+        self.every = every ?? Self.interval(retention: retention, keyRetention: keyRetention)
         self.now = now
         self.logger = logger
+    }
+
+    /// How often to prune: a quarter of the shorter retention, so nothing outstays it by more than a
+    /// quarter; at least a minute, since a pass is a write transaction, and at most an hour, since a long
+    /// retention has no reason to let a day's backlog build up before one large delete.
+    public static func interval(retention: Duration, keyRetention: Duration) -> Duration {
+        min(.seconds(3_600), max(.seconds(60), min(retention, keyRetention) / 4))
     }
 
     public func run() async throws {
