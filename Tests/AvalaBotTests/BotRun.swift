@@ -25,8 +25,8 @@ struct BotRun {
         ["AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1"]
     }
 
-    /// Loads `yaml` (with `store.sqlite` and a fast dispatcher added), fails on any diagnostic, runs the
-    /// bot while `body` runs, then shuts it down.
+    /// Loads `yaml` (with `store.sqlite`, a fast dispatcher and a request budget that fits pollers running
+    /// every 100 ms added), fails on any diagnostic, runs the bot while `body` runs, then shuts it down.
     func run<T: Sendable>(
         _ yaml: String,
         dispatcher: String = "{ backoff: { base: 10ms, max: 200ms } }",
@@ -36,6 +36,7 @@ struct BotRun {
         let full = """
             store: { sqlite: "\(storePath)" }
             dispatcher: \(dispatcher)
+            api: { requests_per_minute: 6000 }
             \(yaml)
             """
         let loaded = ConfigLoader(environment: environment).load(yaml: full, file: "jobs.yaml")

@@ -317,4 +317,22 @@ import Testing
             ]
         )
     }
+
+    /// Pollers that alone spend more than the client's budget run late, and the plugins' calls with
+    /// them: a warning at `pollers`, counting a page per cycle and per organization.
+    @Test func pollersBeyondTheRequestBudgetAreAWarning() {
+        let busy = """
+            api: { requests_per_minute: 20 }
+            pollers:
+              exports: { every: 5s }
+              members: { organizations: [acme, acme-labelers], every: 30s }
+            """
+        #expect(Self.diagnostics(busy).isEmpty, "16 a minute fits a budget of 20")
+        let over = busy.replacingOccurrences(of: "requests_per_minute: 20", with: "requests_per_minute: 15")
+        #expect(
+            Self.diagnostics(over) == [
+                "bot.yaml:3 pollers: warning: the pollers need at least 16 requests a minute (a page per cycle, per organization for members and invitations), more than api.requests_per_minute (15): their cycles will run late and plugins' calls wait behind them; poll less often or raise the budget as far as Avala allows"
+            ]
+        )
+    }
 }

@@ -52,6 +52,7 @@ import WebhookListener
                   members: { organization: acme-ai, every: 100ms }
                 store: { sqlite: "\(storePath)" }
                 dispatcher: { backoff: { base: 10ms, max: 100ms } }
+                api: { requests_per_minute: 6000 }
                 rules:
                   - name: log-exports
                     on: export.completed

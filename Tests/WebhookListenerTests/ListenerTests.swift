@@ -351,6 +351,10 @@ import WebhookListener
             #expect(event.data["reasons"]?["invalid signature"] == 3)
             #expect(event.keys.count == 1)
             #expect(event.keys[0].hasPrefix("bot.webhook.rejected_burst:avala:"))
+            // A line per rejection until the burst is reported; after it, the flood is debug lines only.
+            let rejected = harness.logs.entries.filter { $0.message == "Webhook rejected" }
+            #expect(rejected.map(\.level) == [.info, .info, .info, .debug, .debug, .debug])
+            #expect(harness.logs.entries.count { $0.message == "Webhook rejections in a burst" && $0.level == .warning } == 1)
         }
     }
 

@@ -118,6 +118,12 @@ struct ConfigLoader {
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
         diagnostics += rosterFileChecks(root: loaded.root)
+        if let warning = configuration.pollers.budgetWarning(
+            requestsPerMinute: configuration.api.requestsPerMinute,
+            at: loaded.root["pollers"]?.location
+        ) {
+            diagnostics.append(warning)
+        }
         if checkDeployment, resolveReferences, configuration.api.apiKey == nil {
             // `run` would stop at once: no call to Avala can be made without a key.
             diagnostics.append(

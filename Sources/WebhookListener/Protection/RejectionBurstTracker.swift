@@ -21,22 +21,31 @@ final class RejectionBurstTracker: Sendable {
         self.policy = policy
     }
 
-    /// Records one rejection; returns the burst event when this one reached the threshold.
-    func record(source: String, reason: String, now: Date) -> Event? {
+    /// What one rejection amounted to.
+    struct Recorded {
+        /// The burst event, when this rejection reached the threshold.
+        var burst: Event?
+        /// Whether the window had already raised its burst: the rejection is part of a flood that was
+        /// reported, so the listener logs it at debug instead of adding a line per forged request.
+        var inReportedBurst: Bool
+    }
+
+    /// Records one rejection; says whether it reached the threshold, or came after the window's burst.
+    func record(source: String, reason: String, now: Date) -> Recorded {
         let length = max(1, policy.window.seconds)
         let start = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / length).rounded(.down) * length)
-        let reached: Window? = windows.withLock { windows in
+        let (reached, raisedBefore): (Window?, Bool) = windows.withLock { windows in
             var window = windows[source].flatMap { $0.start == start ? $0 : nil } ?? Window(start: start, count: 0, reasons: [:], raised: false)
             window.count += 1
             window.reasons[reason, default: 0] += 1
             defer { windows[source] = window }
-            guard !window.raised, window.count >= policy.threshold else { return nil }
+            guard !window.raised, window.count >= policy.threshold else { return (nil, window.raised) }
             window.raised = true
-            return window
+            return (window, false)
         }
-        guard let reached else { return nil }
+        guard let reached else { return Recorded(burst: nil, inReportedBurst: raisedBefore) }
         let windowStart = Event.timestamp(reached.start)
-        return Event(
+        let event = Event(
             type: .botWebhookRejectedBurst,
             source: .bot,
             origin: source,
@@ -49,5 +58,6 @@ final class RejectionBurstTracker: Sendable {
             ],
             keys: ["\(EventType.botWebhookRejectedBurst.rawValue):\(source):\(windowStart)"]
         )
+        return Recorded(burst: event, inReportedBurst: false)
     }
 }

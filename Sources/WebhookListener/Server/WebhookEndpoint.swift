@@ -44,7 +44,6 @@ struct WebhookEndpoint: Sendable {
         do {
             delivery = try verifier.current.verify(headers: request.headers, body: body, now: now)
         } catch {
-            log.logger.info("Webhook rejected", metadata: ["reason": "\(error.reason)"])
             await recordRejection(reason: error.reason, now: now, logger: log.logger)
             throw WebhookRejection(.unauthorized, error.reason)
         }
@@ -133,9 +132,13 @@ struct WebhookEndpoint: Sendable {
         }
     }
 
-    /// Counts the rejection; the one that completes a burst stores a `bot.webhook.rejected_burst` event.
+    /// Counts and logs the rejection; the one that completes a burst stores a `bot.webhook.rejected_burst`
+    /// event. Once a window's burst is reported, its further rejections are debug lines: a flood of
+    /// forgeries must not become a flood of log lines (`/metrics` still counts every one).
     private func recordRejection(reason: String, now: Date, logger: Logger) async {
-        guard let event = shared.bursts.record(source: path.source, reason: reason, now: now) else { return }
+        let recorded = shared.bursts.record(source: path.source, reason: reason, now: now)
+        logger.log(level: recorded.inReportedBurst ? .debug : .info, "Webhook rejected", metadata: ["reason": "\(reason)"])
+        guard let event = recorded.burst else { return }
         do {
             if try await shared.store.ingest(event).isNew { shared.wake?.wake() }
             logger.warning("Webhook rejections in a burst", metadata: ["event.id": "\(event.id)"])

@@ -1,0 +1,34 @@
+import BotEngine
+import Foundation
+import Pollers
+
+extension PollersSection {
+    /// The fewest requests a minute the configured pollers make: one listing page per cycle, per
+    /// organization for members and invitations. More pages, the projects poller's metrics (one request
+    /// per project) and the plugins' calls come on top, from the same `api.requests_per_minute` budget.
+    var minimumRequestsPerMinute: Double {
+        let configuration = pollersConfiguration
+        func perMinute(_ every: Duration, times count: Int = 1) -> Double { 60 / max(every.seconds, 0.001) * Double(count) }
+        var total = 0.0
+        if let exports = configuration.exports { total += perMinute(exports.every) }
+        if let projects = configuration.projects { total += perMinute(projects.every) }
+        if let members = configuration.members { total += perMinute(members.every, times: members.organizations.count) }
+        if let invitations = configuration.invitations { total += perMinute(invitations.every, times: invitations.organizations.count) }
+        if let deliveries = configuration.deliveries { total += perMinute(deliveries.every) }
+        return total
+    }
+
+    /// A warning when the pollers alone would spend more than the client's budget: the client would hold
+    /// every request back to the budget, so cycles run late and plugins' calls wait behind them, which
+    /// otherwise shows only as pollers slower than their `every`.
+    func budgetWarning(requestsPerMinute budget: Int, at location: SourceLocation?) -> ConfigDiagnostic? {
+        let needed = minimumRequestsPerMinute
+        guard needed > Double(budget) else { return nil }
+        return ConfigDiagnostic(
+            .warning,
+            at: location,
+            path: "pollers",
+            "the pollers need at least \(Int(needed.rounded(.up))) requests a minute (a page per cycle, per organization for members and invitations), more than api.requests_per_minute (\(budget)): their cycles will run late and plugins' calls wait behind them; poll less often or raise the budget as far as Avala allows"
+        )
+    }
+}
