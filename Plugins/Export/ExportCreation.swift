@@ -2,7 +2,7 @@ import BotKit
 import Foundation
 import Logging
 
-/// Creates one export for one action, effectively once.
+/// Creates one export for one action, effectively once, and keeps its chain depth through a crash.
 ///
 /// Before the POST, the intent (when, what) is saved in the plugin's state under the action's
 /// idempotency key. If a later run of the same action finds that intent — after a crash between the call
@@ -12,16 +12,16 @@ import Logging
 /// Only around that time: the intent may be found a day later (a dead-letter retry), when newer exports
 /// of the same project and format are other rules' or people's, not this action's. And an answer that
 /// proves nothing was created (Avala refused the request) clears the intent, so the next run creates.
+///
+/// The same intent, with the depth, is also recorded as a chain intent through ``AvalaActions``: the
+/// export's own events can arrive before this action runs again (a webhook, the poller, while the action
+/// waits out its backoff or lies dead-lettered), and the dispatcher's enrichment gives them that depth
+/// from it. It is removed once the export's uid is recorded or Avala refused the request.
 struct ExportCreation {
     let target: ExportTarget
     let shape: AvalaExportShape
     let depth: Int
     let follow: Bool
-    /// Clocks differ between the bot and Avala: look back a little before the intent.
-    var slack: TimeInterval = 60
-    /// How long after the intent the export it led to may have been created: the clock difference, plus
-    /// a slow request that Avala finished after the bot had given up on it.
-    var window: TimeInterval = 300
 
     /// The outcome, and the uid of the export created or adopted.
     func run(context: PluginContext) async throws -> (outcome: ActionOutcome, export: String?) {
@@ -29,9 +29,10 @@ struct ExportCreation {
         if context.dryRun {
             return (.done("would export \(target.subject) as \(target.format ?? "the default format") (chain depth \(depth))"), nil)
         }
-        if let intent = try await context.state.get(intentKey) {
-            if let adopted = try await adoptable(since: intent["at"]?.numberValue, context: context) {
+        if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
+            if let adopted = try await adoptable(for: chainIntent(at: Date(timeIntervalSince1970: seconds), context: context), context: context) {
                 try await context.avala.recordChain(exportUID: adopted.uid, depth: depth, follow: follow)
+                try await context.avala.removeChainIntent(id: context.idempotencyKey)
                 try await context.state.remove(intentKey)
                 context.logger.notice("Adopted an export an earlier attempt created", metadata: ["export.uid": "\(adopted.uid)"])
                 return (
@@ -39,7 +40,9 @@ struct ExportCreation {
                 )
             }
         }
-        try await context.state.set(intentKey, ["at": .number(context.now().timeIntervalSince1970)])
+        let intent = chainIntent(at: context.now(), context: context)
+        try await context.state.set(intentKey, ["at": .number(intent.at.timeIntervalSince1970)])
+        try await context.avala.recordChainIntent(intent)
         let export: AvalaExport
         do {
             export = try await context.avala.createExport(
@@ -54,11 +57,15 @@ struct ExportCreation {
                 )
             )
         } catch let error as ActionError where error.isPermanent {
-            // Refused: nothing was created, so there is nothing for a later run to adopt. Any other
-            // failure (a timeout, a lost connection, a 5xx) leaves the outcome unknown and keeps the intent.
+            // Refused: nothing was created, so there is nothing for a later run to adopt and no export
+            // whose events need the depth. Any other failure (a timeout, a lost connection, a 5xx) leaves
+            // the outcome unknown and keeps both intents.
+            try await context.avala.removeChainIntent(id: context.idempotencyKey)
             try await context.state.remove(intentKey)
             throw error
         }
+        // `createExport` recorded the uid's depth: the chain intent has done its part.
+        try await context.avala.removeChainIntent(id: context.idempotencyKey)
         try await context.state.remove(intentKey)
         context.logger.info("Export started", metadata: ["export.uid": "\(export.uid)", "export.depth": "\(depth)"])
         let detail =
@@ -66,16 +73,24 @@ struct ExportCreation {
         return (.done(detail), export.uid)
     }
 
-    /// The export of this target created closest to the intent, within `slack` before it and `window`
-    /// after it; one without a creation time cannot be placed and is never adopted.
-    private func adoptable(since seconds: Double?, context: PluginContext) async throws -> AvalaExport? {
-        guard let seconds else { return nil }
-        let intent = Date(timeIntervalSince1970: seconds)
-        let earliest = intent.addingTimeInterval(-slack)
-        let latest = intent.addingTimeInterval(window)
-        let candidates = try await context.avala.exports(createdSince: earliest).compactMap { export -> (AvalaExport, TimeInterval)? in
-            guard target.matches(export), let created = export.createdAt, created >= earliest, created <= latest else { return nil }
-            return (export, abs(created.timeIntervalSince(intent)))
+    /// This action's intent to export its target at `time`.
+    private func chainIntent(at time: Date, context: PluginContext) -> ExportChainIntent {
+        ExportChainIntent(
+            id: context.idempotencyKey,
+            project: target.project,
+            dataset: target.dataset,
+            format: target.format,
+            depth: depth,
+            at: time
+        )
+    }
+
+    /// The export the intent covers (its target, created within its window) that was created closest to
+    /// it; one without a creation time cannot be placed and is never adopted.
+    private func adoptable(for intent: ExportChainIntent, context: PluginContext) async throws -> AvalaExport? {
+        let candidates = try await context.avala.exports(createdSince: intent.earliest).compactMap { export -> (AvalaExport, TimeInterval)? in
+            guard intent.covers(export), let created = export.createdAt else { return nil }
+            return (export, abs(created.timeIntervalSince(intent.at)))
         }
         return candidates.min { $0.1 < $1.1 }?.0
     }

@@ -45,12 +45,4 @@ struct ExportTarget: Hashable, Sendable {
     }
 
     var subject: String { project.map { "project \($0)" } ?? dataset.map { "dataset \($0)" } ?? "?" }
-
-    /// Whether an existing export is one this target would have created.
-    func matches(_ export: AvalaExport) -> Bool {
-        if let format, export.format.map({ $0.lowercased() }) != format.lowercased() { return false }
-        if let project { return export.projects.contains(project) }
-        if let dataset { return export.datasets.contains(dataset) }
-        return false
-    }
 }

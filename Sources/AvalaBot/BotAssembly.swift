@@ -118,7 +118,7 @@ struct BotAssembly: Sendable {
                 plugins: loaded.plugins,
                 contexts: BotContextFactory(client: client, store: store, http: http)
             ),
-            enricher: ChainDepthEnricher(store: store, next: ProjectEnricher(client: client, logger: logger)),
+            enricher: ChainDepthEnricher(store: store, next: ProjectEnricher(client: client, logger: logger), logger: logger),
             configuration: DispatcherConfiguration(
                 concurrency: settings.dispatcher.concurrency,
                 maxAttempts: settings.dispatcher.maxAttempts,

@@ -1,15 +1,63 @@
 import BotEngine
 import BotKit
+import Logging
 
 /// Gives an event about an export the bot created the chain depth recorded when it was created, so a
 /// webhook brings the same depth as the poller would (the poller reads it itself).
+///
+/// An export whose uid was never recorded — the bot crashed after Avala created it, or lost the answer
+/// and the action waits for its retry or lies dead-lettered — is placed by the export plugin's pending
+/// chain intents (``PendingChainIntents``) instead: one of the same project or dataset and format,
+/// created around the intent's time, gets the intent's depth, and that depth is recorded for its uid so
+/// later events agree. Without this its events would start the chain again at 0, and a rule that
+/// triggers itself would run past `max_chain_depth`.
 struct ChainDepthEnricher: Enricher {
     let store: any EventStore
     let next: any Enricher
+    let logger: Logger
 
     func enrich(_ event: Event) async -> Event {
         // The listener and the poller set it already; this covers an event stored before the export's
         // chain was recorded (the webhook raced the plugin's record).
-        await next.enrich(await store.withRecordedChainDepth(event))
+        let recorded = await store.withRecordedChainDepth(event)
+        // Intents are matched after the next enrichers: Avala's webhook body names no project, and
+        // ``ProjectEnricher`` reads the export's projects and datasets from the API.
+        return await withIntendedChainDepth(await next.enrich(recorded))
+    }
+
+    /// `event` with the depth of the pending intents that cover its export, when its uid has no depth
+    /// recorded; the depth is recorded for the uid too.
+    func withIntendedChainDepth(_ event: Event) async -> Event {
+        // An export without a creation time cannot be placed in an intent's window.
+        guard let export = event.chainExport, export.createdAt != nil else { return event }
+        let depth: Int
+        do {
+            guard try await store.recordedChainDepth(exportUID: export.uid) == nil,
+                let intended = try await PendingChainIntents(store: store).depth(for: export)
+            else { return event }
+            depth = intended
+        } catch {
+            logger.warning(
+                "Could not read the export chain intents; the event keeps the depth it carries",
+                metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "error": "\(error)"]
+            )
+            return event
+        }
+        var deeper = event
+        deeper.chainDepth = max(event.chainDepth, depth)
+        do {
+            try await ExportChain(store: store).record(exportUID: export.uid, depth: depth, follow: false)
+            logger.info(
+                "An export whose creation was not recorded takes its chain depth from the intent",
+                metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "export.depth": "\(depth)"]
+            )
+        } catch {
+            // This event has the depth all the same; a later one about the export is placed again.
+            logger.warning(
+                "Could not record the chain depth of an export placed by an intent",
+                metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "error": "\(error)"]
+            )
+        }
+        return deeper
     }
 }

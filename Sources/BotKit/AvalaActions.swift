@@ -21,6 +21,14 @@ public protocol AvalaActions: Sendable {
     /// Records a chain link for an export that already exists (one adopted after a crash, whose
     /// creation was not recorded): its depth, and whether to follow it.
     func recordChain(exportUID: String, depth: Int, follow: Bool) async throws
+    /// Records, before an export is requested, what it exports and the depth its events must carry, so
+    /// that they keep that depth even when the export's uid is never recorded (a crash between Avala
+    /// creating it and ``recordChain(exportUID:depth:follow:)``, a lost answer). Replaces an intent of
+    /// the same id.
+    func recordChainIntent(_ intent: ExportChainIntent) async throws
+    /// Removes the intent of `id` once the outcome is known: the export's uid recorded, or the request
+    /// refused. Kept while the outcome is unknown (a timeout, a 5xx).
+    func removeChainIntent(id: String) async throws
     func project(uid: String) async throws -> AvalaProject
 }
 
@@ -154,5 +162,7 @@ public struct NoAvalaActions: AvalaActions {
     public func export(uid: String) async throws -> AvalaExport { throw ScopeError(.readExports).actionError }
     public func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport { throw ScopeError(.createExports).actionError }
     public func recordChain(exportUID: String, depth: Int, follow: Bool) async throws { throw ScopeError(.createExports).actionError }
+    public func recordChainIntent(_ intent: ExportChainIntent) async throws { throw ScopeError(.createExports).actionError }
+    public func removeChainIntent(id: String) async throws { throw ScopeError(.createExports).actionError }
     public func project(uid: String) async throws -> AvalaProject { throw ScopeError(.readProjects).actionError }
 }

@@ -170,4 +170,111 @@ import Testing
             #expect(try await Self.exports(harness).count == before + 2)
         }
     }
+
+    /// The answer to the export's POST is lost, and the action waits an hour for its retry: the export
+    /// exists, its uid was never recorded. Its completion, brought by the poller at depth 0, takes the
+    /// depth of the intent recorded before the POST, so the self-triggering rule stops at the cap instead
+    /// of starting the chain again.
+    @Test func anExportWhoseAnswerWasLostKeepsItsChainDepthThroughItsIntent() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                pollers:
+                  exports: { every: 100ms }
+                plugins:
+                  export: { max_chain_depth: 2 }
+                rules:
+                  - name: forever
+                    on: export.completed
+                    where: { "export.format": loop }
+                    do:
+                      - export: { project: "{{export.projects.0}}", format: loop }
+                """
+            let project = SimulatorSeed.UID.activeProject
+            let before = Set(try await Self.exports(harness).map(\.uid))
+            await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", count: 1, dropAfterHandling: true))
+            // The full hour, no jitter: the retry (which would adopt the export) does not come during the test.
+            let noJitter = DispatcherEnvironment(random: { 1 })
+            try await bot.run(config, dispatcher: "{ backoff: { base: 1h, max: 1h } }", dispatcherEnvironment: noJitter) { assembly, _ in
+                try await Eventually.until { try await assembly.store.snapshot("exports") != nil }
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportCompleted,
+                        body: ["uid": "x-1", "status": "exported", "format": "loop", "projects": [.string(project)]],
+                        source: "test",
+                        deliveryID: "lost-1",
+                        chainDepth: 1
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").first?.status == .retry }
+                let created = try #require(try await Self.exports(harness).first { !before.contains($0.uid) })
+                #expect(try await assembly.store.recordedChainDepth(exportUID: created.uid) == nil)
+                #expect(try await PendingChainIntents(store: assembly.store).all().map(\.depth) == [2])
+
+                _ = try await harness.simulator.finishExport(uid: created.uid)
+                try await Eventually.until(timeout: .seconds(20)) {
+                    try await BotRun.steps(assembly.store, plugin: "export").contains { $0.status == .skipped }
+                }
+                let skipped = try #require(try await BotRun.steps(assembly.store, plugin: "export").first { $0.status == .skipped })
+                #expect(skipped.detail?.contains("chain depth 2 reached plugins.export.max_chain_depth (2)") == true, "\(skipped.detail ?? "")")
+                let completion = try #require(try await assembly.store.event(id: skipped.eventID))
+                #expect(completion.event.subject?.uid == created.uid)
+                #expect(try await assembly.store.recordedChainDepth(exportUID: created.uid) == 2)
+                // Still unknown to the waiting action: its intent stays until its retry adopts the export.
+                #expect(try await PendingChainIntents(store: assembly.store).all().count == 1)
+            }
+            #expect(try await Self.exports(harness).count == before.count + 1)
+        }
+    }
+
+    /// The bot crashed between Avala creating the export and recording its uid: only the intent is left.
+    /// Avala's webhook body names no project (`{uid, status, download_url, format, created_at}`); the
+    /// export's projects are read from the API before the intent is matched, and the rule stops at the cap.
+    @Test func anExportCreatedJustBeforeACrashKeepsItsChainDepthFromAvalasWebhookBody() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                plugins:
+                  export: { max_chain_depth: 2 }
+                rules:
+                  - name: forever
+                    on: export.completed
+                    where: { "export.format": loop }
+                    do:
+                      - export: { project: "{{export.projects.0}}", format: loop }
+                """
+            let project = SimulatorSeed.UID.activeProject
+            try await bot.run(config) { assembly, _ in
+                // What the action left before the crash: its intent, and an export Avala created.
+                try await PendingChainIntents(store: assembly.store).record(
+                    ExportChainIntent(id: "crashed/forever/0", project: project, format: "loop", depth: 2, at: Date())
+                )
+                let created = try await harness.withClient { client in
+                    try await client.createExport(.documented(name: "crashed", format: "loop", projects: [project]))
+                }
+                let finished = try await harness.simulator.finishExport(uid: created.uid)
+                let createdAt = try #require(finished.createdAt)
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportCompleted,
+                        body: [
+                            "uid": .string(finished.uid), "status": "exported", "format": "loop",
+                            "download_url": .string(finished.downloadURL ?? ""), "created_at": .string(AvalaJSON.formatTimestamp(createdAt)),
+                        ],
+                        source: "avala",
+                        deliveryID: "d-\(finished.uid)"
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "export").first)
+                #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
+                #expect(step.detail?.contains("chain depth 2 reached plugins.export.max_chain_depth (2)") == true, "\(step.detail ?? "")")
+                #expect(try await assembly.store.recordedChainDepth(exportUID: finished.uid) == 2)
+            }
+        }
+    }
 }

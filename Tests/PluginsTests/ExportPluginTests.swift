@@ -34,6 +34,7 @@ import Testing
         )
         #expect(outcome == .done("started export exp-1 of project p1 as yolo (chain depth 2, followed)"))
         #expect(avala.world.withLock { $0.chains["exp-1"]?.depth } == 2)
+        #expect(avala.world.withLock { $0.intents.isEmpty })
         let capped = try await plugin.perform(Self.request(["project": "p1", "format": "yolo"], depth: 3), context: .test(avala: avala))
         #expect(capped == .skipped("chain depth 3 reached plugins.export.max_chain_depth (3); no export started"))
         #expect(avala.calls == ["export docs [\"p1\"] yolo depth 2"])
@@ -65,10 +66,13 @@ import Testing
         await #expect(throws: FakeAvalaActions.FakeLostAnswer.self) {
             try await plugin.perform(request, context: .test(avala: avala, state: state, now: { Date() }))
         }
+        // The outcome is unknown: the chain intent stays, for the export's events.
+        #expect(avala.world.withLock { $0.intents["event-1/rule/0"]?.depth } == 1)
         let again = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: { Date() }))
         #expect(again == .done("adopted export exp-1 of project p1, created by an earlier attempt (chain depth 1)"))
         #expect(avala.calls.count == 1)
         #expect(try await state.get("intent:event-1/rule/0") == nil)
+        #expect(avala.world.withLock { $0.intents.isEmpty })
     }
 
     /// Another export of the same project and format made an hour later is someone else's: the retry

@@ -132,6 +132,18 @@ struct ScopedAvalaActions: AvalaActions {
         try await ExportChain(store: store).record(exportUID: exportUID, depth: depth, follow: follow)
     }
 
+    func recordChainIntent(_ intent: ExportChainIntent) async throws {
+        try require(.createExports, changes: true)
+        guard let store else { throw ActionError.permanent("no event store to record the export's chain intent in") }
+        try await PendingChainIntents(store: store).record(intent)
+    }
+
+    func removeChainIntent(id: String) async throws {
+        try require(.createExports, changes: true)
+        guard let store else { throw ActionError.permanent("no event store to remove the export's chain intent from") }
+        try await PendingChainIntents(store: store).remove(id: id)
+    }
+
     func project(uid: String) async throws -> AvalaProject {
         try require(.readProjects)
         let project = try await translated { try await client.project(uid: uid) }

@@ -12,6 +12,8 @@ final class FakeAvalaActions: AvalaActions {
         var exports: [AvalaExport] = []
         var calls: [String] = []
         var chains: [String: (depth: Int, follow: Bool)] = [:]
+        /// Pending chain intents by id, as the adapter keeps them in the store.
+        var intents: [String: ExportChainIntent] = [:]
     }
 
     let world = Mutex(World())
@@ -121,6 +123,14 @@ final class FakeAvalaActions: AvalaActions {
 
     func recordChain(exportUID: String, depth: Int, follow: Bool) async throws {
         world.withLock { $0.chains[exportUID] = (depth, follow) }
+    }
+
+    func recordChainIntent(_ intent: ExportChainIntent) async throws {
+        world.withLock { $0.intents[intent.id] = intent }
+    }
+
+    func removeChainIntent(id: String) async throws {
+        world.withLock { _ = $0.intents.removeValue(forKey: id) }
     }
 
     func project(uid: String) async throws -> AvalaProject {
