@@ -168,6 +168,39 @@ import Testing
         #expect(copies.count == 3, "one by id, one of the replay, one from the bulk replay")
     }
 
+    /// `--type` looks through every event since `--since`, not only the newest few thousand: old matches
+    /// behind a large recent burst are listed and replayed; and a bulk replay that selects more than
+    /// `--max` replays nothing, instead of only the newest of them.
+    @Test func aTypeFilterSeesPastARecentBurstAndBulkReplayNeverReplaysOnlyPart() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: note
+                    on: export.failed
+                    do:
+                      - log: { message: "export {{export.uid}}" }
+                """
+        )
+        defer { harness.removeFiles() }
+        let failed = (1...3).map { Self.event("old-\($0)", type: .exportFailed) }
+        _ = try await harness.store.ingest(failed)
+        _ = try await harness.store.ingest((1...10_005).map { Self.event("burst-\($0)") })
+
+        let listed = try Self.objects(try await Self.run(["events", "list", "--store", harness.path, "--json", "--type", "export.f*"]))
+        #expect(Set(listed.compactMap { $0["id"]?.stringValue }) == Set(failed.map(\.id)))
+
+        let before = try await harness.store.recentEvents(limit: 20_000, since: nil).count
+        let refused = await Self.failure(["events", "replay", "--store", harness.path, "--since", "1h", "--max", "10000"])
+        #expect(refused.contains("more than 10000 events match --since 1h"), "\(refused)")
+        #expect(refused.contains("nothing was replayed"))
+        #expect(try await harness.store.recentEvents(limit: 20_000, since: nil).count == before)
+
+        let replayed = try await Self.run(["events", "replay", "--store", harness.path, "--since", "1h", "--type", "export.failed"])
+        #expect(replayed.split(separator: "\n").filter { $0.hasPrefix("replayed ") }.count == 3, "\(replayed)")
+        let copies = try await harness.store.recentEvents(limit: 10, since: nil).compactMap(\.event.replayOf)
+        #expect(Set(copies) == Set(failed.map(\.id)))
+    }
+
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.
     static func objects(_ output: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> [[String: JSON]] {
         try output.split(separator: "\n", omittingEmptySubsequences: false).map { line in

@@ -82,9 +82,12 @@ struct EventsCommand: AsyncParsableCommand {
         var since: String?
         @Option(name: .long, help: "With --since: only events of this type (a glob).")
         var type: String?
+        @Option(name: .customLong("max"), help: "With --since: refuse, replaying nothing, when more events than this match.")
+        var maxEvents = 10_000
 
         func validate() throws {
             if ids.isEmpty, since == nil { throw ValidationError("name event ids, or --since DURATION") }
+            if maxEvents < 1 { throw ValidationError("--max must be at least 1") }
         }
 
         func run() async throws {
@@ -97,7 +100,14 @@ struct EventsCommand: AsyncParsableCommand {
                 originals.append(stored)
             }
             if since != nil {
-                originals += try await EventsCommand.select(store: store, since: since, type: type, limit: 10_000).reversed()
+                // All that match or none: replaying only the newest of them would leave a gap no line shows.
+                let selected = try await EventsCommand.select(store: store, since: since, type: type, limit: maxEvents + 1)
+                guard selected.count <= maxEvents else {
+                    throw CommandFailure(
+                        "more than \(maxEvents) events match --since \(since ?? "")\(type.map { " --type \($0)" } ?? ""); nothing was replayed: narrow the selection, or raise --max to replay them all at once"
+                    )
+                }
+                originals += selected.reversed()
             }
             let (chosen, skipped) = EventsCommand.onePerOriginal(originals.map(\.event))
             for event in skipped {
@@ -166,9 +176,8 @@ struct EventsCommand: AsyncParsableCommand {
 
     static func select(store: SQLiteEventStore, since: String?, type: String?, limit: Int) async throws -> [StoredEvent] {
         let start = try since.map { try InspectFormat.since($0) }
-        let events = try await store.recentEvents(limit: type == nil ? limit : 10_000, since: start)
-        guard let type else { return events }
+        guard let type else { return try await store.recentEvents(limit: limit, since: start) }
         let pattern = try Glob(type)
-        return Array(events.filter { pattern.matches($0.event.type.rawValue) }.prefix(limit))
+        return try await store.recentEvents(limit: limit, since: start) { pattern.matches($0) }
     }
 }
