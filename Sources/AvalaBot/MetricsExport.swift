@@ -7,7 +7,7 @@ import WebhookListener
 /// The bot's Prometheus registry and what `/metrics` serves: every swift-metrics counter and timer the
 /// modules record (deliveries by outcome, verification failures by reason, ingest latency, events stored
 /// by source and outcome, actions by outcome, poller API calls and cycles), plus the store's queue depth
-/// read at scrape time. Every metric has its `# HELP` line.
+/// and dead-letter count read at scrape time. Every metric has its `# HELP` line.
 struct MetricsExport: Sendable {
     let registry: PrometheusCollectorRegistry
 
@@ -30,9 +30,17 @@ struct MetricsExport: Sendable {
                 helpText: "Events stored and not yet processed (pending or running)."
             )
         )
+        let dead = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "avala_bot",
+                metricName: "dead_letters",
+                unitName: "",
+                helpText: "Dead-lettered actions waiting to be retried or discarded."
+            )
+        )
         // NaN when the store cannot be read: a dashboard shows a gap, not the last value or a 0.
-        let value = try? await store.queueDepth()
-        depth.set(to: value.map(Double.init) ?? .nan)
+        depth.set(to: (try? await store.queueDepth()).map(Double.init) ?? .nan)
+        dead.set(to: (try? await store.deadLetterCount()).map(Double.init) ?? .nan)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Self.addingHelp(to: String(decoding: buffer, as: UTF8.self))

@@ -5,18 +5,22 @@ import Testing
 
 @testable import AvalaBot
 
-/// The queue depth is read at each scrape; a store that cannot be read shows as a gap, not as the last
-/// value (a frozen queue) or 0 (an empty one).
+/// The queue depth and the dead-letter count are read at each scrape; a store that cannot be read shows
+/// as a gap, not as the last value (a frozen queue) or 0 (an empty one).
 @Suite struct MetricsExportTests {
-    @Test func theQueueDepthIsNaNWhenTheStoreCannotBeRead() async throws {
+    @Test func theStoreGaugesAreNaNWhenTheStoreCannotBeRead() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let store = try SQLiteEventStore(path: path, logger: Logger(label: "metrics-test") { _ in SwiftLogNoOpLogHandler() })
         try await store.migrate()
         let export = MetricsExport()
-        #expect(await export.render(store: store).contains("avala_bot_queue_depth 0.0\n"))
+        let open = await export.render(store: store)
+        #expect(open.contains("avala_bot_queue_depth 0.0\n"))
+        #expect(open.contains("avala_bot_dead_letters 0.0\n"), "\(open)")
+        #expect(open.contains("# HELP avala_bot_dead_letters Dead-lettered actions"), "\(open)")
         try store.close()
         let scrape = await export.render(store: store)
         #expect(scrape.lowercased().contains("avala_bot_queue_depth nan\n"), "\(scrape)")
+        #expect(scrape.lowercased().contains("avala_bot_dead_letters nan\n"), "\(scrape)")
     }
 }

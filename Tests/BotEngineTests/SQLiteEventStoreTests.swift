@@ -682,6 +682,7 @@ import Testing
             let later = now.addingTimeInterval(30 * 86_400)
             #expect(try await store.prune(doneBefore: later, keysBefore: now) == PruneResult(events: 0, keys: 0))
             #expect(try await store.deadLetters(limit: 10).map(\.stepID).sorted() == ["s-dead", "s-gone"])
+            #expect(try await store.deadLetterCount() == 2)
             #expect(try await store.event(id: "kept")?.status == .done)
 
             #expect(try await store.discardDeadLetter(stepID: "s-gone", now: later))
@@ -691,6 +692,7 @@ import Testing
             #expect(discarded.status == .skipped)
             #expect(discarded.detail == "discarded from the dead letters; it had failed: HTTP 500 at /x")
             #expect(try await store.event(id: "dropped")?.status == .done, "discarding does not run the event again")
+            #expect(try await store.deadLetterCount() == 1)
 
             #expect(try await store.prune(doneBefore: later, keysBefore: now) == PruneResult(events: 1, keys: 0))
             #expect(try await store.event(id: "dropped") == nil)

@@ -155,4 +155,5 @@ final class BrokenStore: EventStore, Sendable {
         try await base.prune(doneBefore: doneBefore, keysBefore: keysBefore)
     }
     func queueDepth() async throws -> Int { try await base.queueDepth() }
+    func deadLetterCount() async throws -> Int { try await base.deadLetterCount() }
 }

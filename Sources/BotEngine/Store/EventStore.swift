@@ -95,6 +95,10 @@ public protocol EventStore: Sendable {
 
     /// Pending and running events, for the `/metrics` queue depth.
     func queueDepth() async throws -> Int
+
+    /// Dead-lettered steps, for `/metrics`: they stay until retried or discarded, so a dashboard alerts on
+    /// any above 0.
+    func deadLetterCount() async throws -> Int
 }
 
 extension EventStore {

@@ -621,6 +621,13 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    public func deadLetterCount() async throws -> Int {
+        try await pool.read { db in
+            // Counted in the partial index `steps_dead`, not the steps table.
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM steps INDEXED BY steps_dead WHERE status = 'dead'") ?? 0
+        }
+    }
+
     // MARK: - Writing
 
     /// Runs `updates` in one IMMEDIATE transaction on the writer connection.
