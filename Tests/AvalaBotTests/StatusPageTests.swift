@@ -39,11 +39,19 @@ import WebhookListener
                 chainDepth: 2
             )
         )
-        _ = try await harness.store.ingest(
-            Event(type: .exportFailed, source: .poller, origin: "exports", subject: .init(kind: "export", uid: "e-2"), keys: ["export.failed:e-2"])
-        )
+        for uid in ["e-2", "e-3"] {
+            _ = try await harness.store.ingest(
+                Event(
+                    type: .exportFailed,
+                    source: .poller,
+                    origin: "exports",
+                    subject: .init(kind: "export", uid: uid),
+                    keys: ["export.failed:\(uid)"]
+                )
+            )
+        }
         try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
-            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 1 }
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 2 }
             try await harness.until { try await harness.store.queueDepth() == 0 }
         }
         _ = try await harness.store.updateSnapshot("poller.health:members:acme-ai") { _ in ["failing_since": "2026-11-30T10:00:00.000Z"] }
@@ -68,11 +76,20 @@ import WebhookListener
         #expect(html.contains("logged: export &lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!html.contains("<script>"))
         #expect(html.contains("<td>doomed</td><td>record.call</td><td>1</td><td class=\"detail\">cannot ever work</td>"))
-        #expect(html.contains("<b class=\"dead\">1</b>dead letters"))
+        #expect(html.contains("<b class=\"dead\">2</b>dead letters"))
+        #expect(!html.contains("of 2; avala-bot dead-letters list"), "both are shown")
         #expect(html.contains("<tr><td>exports</td><td class=\"done\">ok</td></tr>"))
         #expect(html.contains("<tr><td>members:acme-ai</td><td class=\"failing\">failing since 2026-11-30T10:00:00Z</td></tr>"))
         #expect(html.contains("<tr><td>projects</td><td class=\"retry\">retrying after 2 failed cycles in a row: HTTP 503</td></tr>"))
         #expect(html.contains("<b class=\"dead\">1</b>pollers failing"), "a poller that is retrying is not counted as failing")
+
+        // A table with room for one still counts both, and says where the rest are.
+        var short = page
+        short.limit = 1
+        let cut = await short.render(now: Date(timeIntervalSince1970: 3_725))
+        #expect(cut.contains("<b class=\"dead\">2</b>dead letters"))
+        #expect(cut.components(separatedBy: "<td>doomed</td><td>record.call</td><td>1</td>").count == 2, "one dead letter row")
+        #expect(cut.contains("the newest 1 of 2; avala-bot dead-letters list --limit 2 shows them all"))
     }
 
     @Test func theStatusPageCanBeTurnedOff() async throws {

@@ -45,9 +45,15 @@ struct StatusPage: Sendable {
             }
             context["actions"] = Array(actions.sorted { ($0["time"] as? String ?? "") > ($1["time"] as? String ?? "") }.prefix(limit))
             let dead = try await store.deadLetters(limit: limit)
+            // Counted apart from the rows shown: dead letters stay until retried or discarded, so there
+            // can be many more than the table has room for.
+            let deadCount = max(try await store.deadLetterCount(), dead.count)
             context["dead"] = dead.map { Self.row($0, event: nil) }
-            context["deadCount"] = dead.count
-            context["hasDead"] = !dead.isEmpty
+            context["deadCount"] = deadCount
+            context["hasDead"] = deadCount > 0
+            if deadCount > dead.count {
+                context["deadMore"] = "the newest \(dead.count) of \(deadCount); avala-bot dead-letters list --limit \(deadCount) shows them all"
+            }
             context["queue"] = try await store.queueDepth()
             var health: [[String: Any]] = []
             for name in pollers {

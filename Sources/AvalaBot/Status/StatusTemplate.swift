@@ -44,6 +44,7 @@ enum StatusTemplate {
         {{#dead}}<tr><td>{{time}}</td><td>{{rule}}</td><td>{{action}}</td><td>{{attempts}}</td><td class="detail">{{detail}}</td><td><code>{{step}}</code></td></tr>{{/dead}}
         {{^dead}}<tr><td colspan="6" class="empty">none</td></tr>{{/dead}}
         </table>
+        {{#deadMore}}<div class="meta">{{deadMore}}</div>{{/deadMore}}
 
         <h2>Recent actions</h2>
         <table><tr><th>time</th><th>event</th><th>rule</th><th>action</th><th>outcome</th><th>detail</th></tr>
