@@ -116,22 +116,43 @@ import Testing
                     on: export.completed
                     do:
                       - record: { id: "dl-\(UUID().uuidString)", mode: permanent }
+                      - log: { message: "only after the record" }
+                  - name: other
+                    on: export.completed
+                    do:
+                      - record: { id: "dl-other-\(UUID().uuidString)", mode: permanent }
                 """
         )
         defer { harness.removeFiles() }
         guard case .new(let id) = try await harness.store.ingest(Self.event("e-8")) else { throw InspectError("not stored") }
         try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
-            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 1 }
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 2 }
         }
-        let step = try #require(try await harness.store.deadLetters(limit: 5).first)
+        let step = try #require(try await harness.store.deadLetters(limit: 5).first { $0.rule == "doomed" })
+        let other = try #require(try await harness.store.deadLetters(limit: 5).first { $0.rule == "other" })
         #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path]) == "name step ids, or --all")
-        let discarded = try await Self.run(["dead-letters", "discard", "--store", harness.path, "--all"])
+        let discarded = try await Self.run(["dead-letters", "discard", "--store", harness.path, step.stepID])
         #expect(discarded == "discarded \(step.stepID)")
-        #expect(try await harness.store.deadLetters(limit: 5).isEmpty)
+        #expect(try await harness.store.deadLetters(limit: 5).map(\.stepID) == [other.stepID])
         let shown = try await Self.run(["events", "show", "--store", harness.path, "--json", id])
         #expect(shown.contains(#""status":"skipped""#))
         #expect(shown.contains("discarded from the dead letters; it had failed: "))
         #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path, step.stepID]).hasPrefix("not dead-lettered"))
+
+        // The event runs again for the other rule's retry: the discarded action still holds back the
+        // action after it, as the dead letter did.
+        _ = try await Self.run(["dead-letters", "retry", "--store", harness.path, other.stepID])
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until {
+                let idle = try await harness.store.queueDepth() == 0
+                let dead = try await harness.store.deadLetters(limit: 5).map(\.stepID)
+                return idle && dead == [other.stepID]
+            }
+        }
+        let doomed = try await harness.store.steps(eventID: id).filter { $0.rule == "doomed" }
+        #expect(doomed.map(\.stepID) == [step.stepID], "the log action after the discarded one never ran")
+        #expect(try await Self.run(["dead-letters", "discard", "--store", harness.path, "--all"]) == "discarded \(other.stepID)")
+        #expect(try await harness.store.deadLetterCount() == 0)
     }
 
     /// `--since` selects replays too; each points at the first event, so replaying both would run the

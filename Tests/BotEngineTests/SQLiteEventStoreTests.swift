@@ -43,7 +43,11 @@ import Testing
             #expect(try await second.event(id: "e-1") != nil)
             #expect(try await second.ingest(makeStoreEvent("e-2", keys: ["k-1"])) == .duplicate(existingID: "e-1", key: "k-1"))
             let applied = try await second.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-            #expect(applied == ["v1: events, keys, steps, snapshots, plugin state", "v2: throttle admissions in the journal"])
+            #expect(
+                applied == [
+                    "v1: events, keys, steps, snapshots, plugin state", "v2: throttle admissions in the journal", "v3: discarded dead letters",
+                ]
+            )
         }
     }
 
@@ -694,7 +698,11 @@ import Testing
             #expect(try await store.event(id: "dropped")?.status == .done, "discarding does not run the event again")
             #expect(try await store.deadLetterCount() == 1)
 
-            #expect(try await store.prune(doneBefore: later, keysBefore: now) == PruneResult(events: 1, keys: 0))
+            #expect(abs((discarded.discardedAt ?? .distantPast).timeIntervalSince(later)) < 0.001)
+            // Retention counts from the discard: the reason stays readable for as long as any event's.
+            #expect(try await store.prune(doneBefore: later, keysBefore: now) == PruneResult(events: 0, keys: 0))
+            let afterRetention = later.addingTimeInterval(7 * 86_400)
+            #expect(try await store.prune(doneBefore: afterRetention, keysBefore: now) == PruneResult(events: 1, keys: 0))
             #expect(try await store.event(id: "dropped") == nil)
             #expect(try await store.steps(eventID: "dropped").isEmpty)
             #expect(try await store.deadLetters(limit: 10).map(\.stepID) == ["s-dead"])

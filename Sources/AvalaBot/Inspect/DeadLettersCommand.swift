@@ -65,7 +65,10 @@ struct DeadLettersCommand: AsyncParsableCommand {
     struct Discard: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give up on dead-lettered actions for good: they are marked skipped, with why they had failed.",
-            discussion: "Their events are then pruned after store.retention like any other; `events show` keeps the reason until then."
+            discussion: """
+                Their rules' later actions for those events stay undone. The events are pruned store.retention \
+                after the discard; `events show` keeps the reason until then.
+                """
         )
 
         @OptionGroup var options: StoreOptions
@@ -99,7 +102,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
     ) async throws {
         let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
         var ids = steps
-        if all { ids += try await store.deadLetters(limit: 100_000).map(\.stepID) }
+        if all { ids += try await store.deadLetters(limit: try await store.deadLetterCount()).map(\.stepID) }
         var missing: [String] = []
         for id in ids {
             if try await act(store, id) {

@@ -101,7 +101,12 @@ struct EventsCommand: AsyncParsableCommand {
             }
             if since != nil {
                 // All that match or none: replaying only the newest of them would leave a gap no line shows.
-                let selected = try await EventsCommand.select(store: store, since: since, type: type, limit: maxEvents + 1)
+                let selected = try await EventsCommand.select(
+                    store: store,
+                    since: since,
+                    type: type,
+                    limit: maxEvents < Int.max ? maxEvents + 1 : maxEvents
+                )
                 guard selected.count <= maxEvents else {
                     throw CommandFailure(
                         "more than \(maxEvents) events match --since \(since ?? "")\(type.map { " --type \($0)" } ?? ""); nothing was replayed: narrow the selection, or raise --max to replay them all at once"

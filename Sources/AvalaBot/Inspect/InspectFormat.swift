@@ -42,6 +42,7 @@ enum InspectFormat {
             "plugin": .string(step.plugin), "action": .string(step.action), "status": .string(step.status.rawValue),
             "attempts": .number(Double(step.attempts)), "detail": step.detail.map(JSON.string) ?? .null,
             "updated_at": .string(time(step.updatedAt)),
+            "discarded_at": step.discardedAt.map { .string(time($0)) } ?? .null,
         ]
     }
 

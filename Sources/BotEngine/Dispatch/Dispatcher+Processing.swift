@@ -30,7 +30,8 @@ extension Dispatcher {
                 let stepID = Self.stepID(event: event.id, rule: plan.rule, index: plan.actionIndex)
                 let previous = existing[stepID]
                 if let previous, previous.isFinal {
-                    if previous.status == .dead { blockedRules.insert(plan.rule) }
+                    // A discarded dead letter still blocks: giving up on an action is not doing it.
+                    if previous.status == .dead || previous.discardedAt != nil { blockedRules.insert(plan.rule) }
                     continue
                 }
                 if let previous, previous.plugin != plan.plugin || previous.action != plan.action {

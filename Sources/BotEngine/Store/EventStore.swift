@@ -254,6 +254,9 @@ public struct StepRecord: Hashable, Sendable {
     public var detail: String?
     public var intentAt: Date?
     public var updatedAt: Date
+    /// When an operator discarded it from the dead letters (`skipped` since): like a dead step, it holds
+    /// back its rule's later actions, which may depend on it.
+    public var discardedAt: Date?
 
     public init(
         stepID: String,
@@ -267,7 +270,8 @@ public struct StepRecord: Hashable, Sendable {
         nextAttemptAt: Date?,
         detail: String?,
         intentAt: Date?,
-        updatedAt: Date
+        updatedAt: Date,
+        discardedAt: Date? = nil
     ) {
         self.stepID = stepID
         self.eventID = eventID
@@ -281,6 +285,7 @@ public struct StepRecord: Hashable, Sendable {
         self.detail = detail
         self.intentAt = intentAt
         self.updatedAt = updatedAt
+        self.discardedAt = discardedAt
     }
 
     /// Nothing more will happen for this step.

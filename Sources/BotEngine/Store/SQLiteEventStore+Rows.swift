@@ -16,7 +16,7 @@ extension SQLiteEventStore {
     /// The columns ``stepRecord(_:)`` reads, in a SELECT.
     static let stepColumns = """
         step_id, event_id, rule, action_index, plugin, action, status, attempts, next_attempt_at, detail, \
-        intent_at, updated_at
+        intent_at, updated_at, discarded_at
         """
 
     static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
@@ -106,7 +106,8 @@ extension SQLiteEventStore {
             nextAttemptAt: date(row["next_attempt_at"] as Double?),
             detail: row["detail"],
             intentAt: date(row["intent_at"] as Double?),
-            updatedAt: date(row["updated_at"] as Double)
+            updatedAt: date(row["updated_at"] as Double),
+            discardedAt: date(row["discarded_at"] as Double?)
         )
     }
 }

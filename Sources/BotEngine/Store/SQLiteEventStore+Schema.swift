@@ -101,6 +101,11 @@ extension SQLiteEventStore {
                     """
             )
         }
+        migrator.registerMigration("v3: discarded dead letters") { db in
+            // Set by `dead-letters discard`: the step is skipped for good but, unlike a plugin's skip,
+            // still holds back its rule's later actions, as the dead letter did.
+            try db.execute(sql: "ALTER TABLE steps ADD COLUMN discarded_at REAL")
+        }
         return migrator
     }
 }

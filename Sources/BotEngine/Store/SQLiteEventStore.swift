@@ -465,8 +465,9 @@ public final class SQLiteEventStore: EventStore {
         return true
     }
 
-    /// The step becomes `skipped`, its detail saying it was discarded and why it had failed, so its event
-    /// is no longer held back from pruning and the step never runs again.
+    /// The step becomes `skipped` (with `discarded_at`), its detail saying it was discarded and why it had
+    /// failed, so the step never runs again, still holds back its rule's later actions, and its event is
+    /// pruned `store.retention` after the discard.
     public func discardDeadLetter(stepID: String, now: Date) async throws -> Bool {
         let at = Self.seconds(now)
         let eventID: String? = try await write { db in
@@ -479,11 +480,17 @@ public final class SQLiteEventStore: EventStore {
             else { return nil }
             try db.execute(
                 sql: """
-                    UPDATE steps SET status = 'skipped', next_attempt_at = NULL, updated_at = ?,
+                    UPDATE steps SET status = 'skipped', next_attempt_at = NULL, updated_at = ?, discarded_at = ?,
                         detail = 'discarded from the dead letters; it had failed: ' || COALESCE(detail, 'no reason recorded')
                     WHERE step_id = ?
                     """,
-                arguments: [at, stepID]
+                arguments: [at, at, stepID]
+            )
+            // Retention counts from now: the dead letter kept an event older than it, whose reason would
+            // otherwise go at the next pass.
+            try db.execute(
+                sql: "UPDATE events SET finished_at = ? WHERE id = ? AND status = 'done' AND finished_at < ?",
+                arguments: [at, eventID, at]
             )
             return eventID
         }
