@@ -8,8 +8,9 @@ import Logging
 /// An export whose uid was never recorded — the bot crashed after Avala created it, or lost the answer
 /// and the action waits for its retry or lies dead-lettered — is placed by the export plugin's pending
 /// chain intents (``PendingChainIntents``) instead: one of the same project or dataset and format,
-/// created around the intent's time, gets the intent's depth, and that depth is recorded for its uid so
-/// later events agree. Without this its events would start the chain again at 0, and a rule that
+/// created around the intent's time, gets the intent's depth, and that depth is kept for its uid so
+/// later events agree. Kept apart from the record: a guess (another export of the same project and
+/// format may fall in the window) must give way to the export's own depth once the plugin records it. Without this its events would start the chain again at 0, and a rule that
 /// triggers itself would run past `max_chain_depth`.
 struct ChainDepthEnricher: Enricher {
     let store: any EventStore
@@ -26,16 +27,19 @@ struct ChainDepthEnricher: Enricher {
     }
 
     /// `event` with the depth of the pending intents that cover its export, when its uid has no depth
-    /// recorded; the depth is recorded for the uid too.
+    /// recorded; kept for the uid (apart from the record) so later events agree once the intents are gone.
     func withIntendedChainDepth(_ event: Event) async -> Event {
         // An export without a creation time cannot be placed in an intent's window.
         guard let export = event.chainExport, export.createdAt != nil else { return event }
+        let chain = ExportChain(store: store)
+        let kept: Int?
         let depth: Int
         do {
-            guard try await store.recordedChainDepth(exportUID: export.uid) == nil,
-                let intended = try await PendingChainIntents(store: store).depth(for: export)
-            else { return event }
-            depth = intended
+            guard try await store.recordedChainDepth(exportUID: export.uid) == nil else { return event }
+            kept = try await chain.intendedDepth(exportUID: export.uid)
+            let covering = try await PendingChainIntents(store: store).depth(for: export)
+            guard let found = [kept, covering].compactMap(\.self).max() else { return event }
+            depth = found
         } catch {
             logger.warning(
                 "Could not read the export chain intents; the event keeps the depth it carries",
@@ -43,21 +47,23 @@ struct ChainDepthEnricher: Enricher {
             )
             return event
         }
+        if depth > kept ?? -1 {
+            do {
+                _ = try await chain.recordIntended(exportUID: export.uid, depth: depth)
+                logger.info(
+                    "An export whose creation was not recorded takes its chain depth from the intent",
+                    metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "export.depth": "\(depth)"]
+                )
+            } catch {
+                // This event has the depth all the same; a later one about the export is placed again.
+                logger.warning(
+                    "Could not keep the chain depth of an export placed by an intent",
+                    metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "error": "\(error)"]
+                )
+            }
+        }
         var deeper = event
         deeper.chainDepth = max(event.chainDepth, depth)
-        do {
-            try await ExportChain(store: store).record(exportUID: export.uid, depth: depth, follow: false)
-            logger.info(
-                "An export whose creation was not recorded takes its chain depth from the intent",
-                metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "export.depth": "\(depth)"]
-            )
-        } catch {
-            // This event has the depth all the same; a later one about the export is placed again.
-            logger.warning(
-                "Could not record the chain depth of an export placed by an intent",
-                metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "error": "\(error)"]
-            )
-        }
         return deeper
     }
 }

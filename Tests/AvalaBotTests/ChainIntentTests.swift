@@ -75,11 +75,28 @@ import Testing
             let enricher = ChainDepthEnricher(store: store, next: NoEnricher(), logger: Self.logger)
             let enriched = await enricher.enrich(Self.completed())
             #expect(enriched.chainDepth == 3)
-            #expect(try await store.recordedChainDepth(exportUID: "e-1") == 3)
-            // The recorded depth is what later events get, even once the intents are gone.
+            #expect(try await ExportChain(store: store).intendedDepth(exportUID: "e-1") == 3)
+            #expect(try await store.recordedChainDepth(exportUID: "e-1") == nil, "a guess, kept apart from the record")
+            // The kept depth is what later events get, even once the intents are gone.
             try await intents.remove(id: "a/r/0")
             try await intents.remove(id: "b/r/0")
             #expect(await enricher.enrich(Self.completed()).chainDepth == 3)
+        }
+    }
+
+    /// Two intents covered the export, and the deeper one was not its own: when the plugin records the
+    /// export's real depth (its answer arrived, or its retry adopted it), that depth is what later events
+    /// carry, lower than the guess — a rule on them is not skipped for a depth the export never had.
+    @Test func anIntentsGuessGivesWayToTheExportsOwnRecord() async throws {
+        try await Self.withStore { store in
+            let intents = PendingChainIntents(store: store, now: { Self.intentTime })
+            try await intents.record(Self.intent(id: "mine/r/0", depth: 1))
+            try await intents.record(Self.intent(id: "other/r/0", depth: 3))
+            let enricher = ChainDepthEnricher(store: store, next: NoEnricher(), logger: Self.logger)
+            #expect(await enricher.enrich(Self.completed()).chainDepth == 3)
+            try await ExportChain(store: store).record(exportUID: "e-1", depth: 1, follow: false)
+            #expect(await enricher.enrich(Self.completed()).chainDepth == 1)
+            #expect(try await store.recordedChainDepth(exportUID: "e-1") == 1)
         }
     }
 
@@ -114,6 +131,7 @@ import Testing
             let enriched = await ChainDepthEnricher(store: store, next: NoEnricher(), logger: Self.logger).enrich(event)
             #expect(enriched.chainDepth == 0)
             #expect(try await store.recordedChainDepth(exportUID: "e-1") == nil)
+            #expect(try await ExportChain(store: store).intendedDepth(exportUID: "e-1") == nil)
         }
     }
 

@@ -221,7 +221,8 @@ import Testing
                 #expect(skipped.detail?.contains("chain depth 2 reached plugins.export.max_chain_depth (2)") == true, "\(skipped.detail ?? "")")
                 let completion = try #require(try await assembly.store.event(id: skipped.eventID))
                 #expect(completion.event.subject?.uid == created.uid)
-                #expect(try await assembly.store.recordedChainDepth(exportUID: created.uid) == 2)
+                #expect(try await ExportChain(store: assembly.store).intendedDepth(exportUID: created.uid) == 2)
+                #expect(try await assembly.store.recordedChainDepth(exportUID: created.uid) == nil)
                 // Still unknown to the waiting action: its intent stays until its retry adopts the export.
                 #expect(try await PendingChainIntents(store: assembly.store).all().count == 1)
             }
@@ -273,7 +274,7 @@ import Testing
                 let step = try #require(try await BotRun.steps(assembly.store, plugin: "export").first)
                 #expect(step.status == .skipped, "\(step.status): \(step.detail ?? "")")
                 #expect(step.detail?.contains("chain depth 2 reached plugins.export.max_chain_depth (2)") == true, "\(step.detail ?? "")")
-                #expect(try await assembly.store.recordedChainDepth(exportUID: finished.uid) == 2)
+                #expect(try await ExportChain(store: assembly.store).intendedDepth(exportUID: finished.uid) == 2)
             }
         }
     }

@@ -4,13 +4,16 @@ import Pollers
 
 /// The chain links the export plugin leaves behind, in the snapshots the exports poller reads:
 /// `chain:export:<uid>` holds the depth any event about that export carries, and `exports.followed` the
-/// exports the watcher checks until they are terminal.
+/// exports the watcher checks until they are terminal. `chain:intended:<uid>` holds the depth the
+/// dispatcher's enrichment placed an unrecorded export at by the pending intents: a guess, which the
+/// export's own record, when it comes, replaces rather than raises.
 struct ExportChain {
     let store: any EventStore
     /// The newest followed exports kept; older ones are long terminal.
     var maxFollowed = 500
 
     static func key(_ uid: String) -> String { SQLiteEventStore.chainSnapshotKey(exportUID: uid) }
+    static func intendedKey(_ uid: String) -> String { "chain:intended:\(uid)" }
     static let followedKey = ExportsPoller.followedKey
 
     func record(exportUID: String, depth: Int, follow: Bool) async throws {
@@ -24,6 +27,19 @@ struct ExportChain {
             if !uids.contains(exportUID) { uids.append(exportUID) }
             return .array(uids.suffix(limit).map(JSON.string))
         }
+    }
+
+    /// Keeps the deepest depth the intents placed `exportUID` at, and returns it.
+    func recordIntended(exportUID: String, depth: Int) async throws -> Int {
+        let kept = try await store.updateSnapshot(Self.intendedKey(exportUID)) { current in
+            .number(Double(max(depth, current?.intValue ?? 0)))
+        }
+        return kept?.intValue ?? depth
+    }
+
+    /// The depth the intents placed `exportUID` at, if they did.
+    func intendedDepth(exportUID: String) async throws -> Int? {
+        try await store.snapshot(Self.intendedKey(exportUID))?.intValue
     }
 
 }
