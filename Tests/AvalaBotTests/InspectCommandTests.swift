@@ -130,6 +130,9 @@ import Testing
         }
         let step = try #require(try await harness.store.deadLetters(limit: 5).first { $0.rule == "doomed" })
         let other = try #require(try await harness.store.deadLetters(limit: 5).first { $0.rule == "other" })
+        let one = try await Self.run(["dead-letters", "list", "--store", harness.path, "--limit", "1"])
+        #expect(one.hasSuffix("(the newest 1 of 2; --limit 2 lists them all)"), "\(one)")
+        #expect(!(try await Self.run(["dead-letters", "list", "--store", harness.path])).contains("(the newest"))
         #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path]) == "name step ids, or --all")
         let discarded = try await Self.run(["dead-letters", "discard", "--store", harness.path, step.stepID])
         #expect(discarded == "discarded \(step.stepID)")

@@ -34,6 +34,9 @@ struct DeadLettersCommand: AsyncParsableCommand {
             }
             for line in InspectFormat.table(["STEP", "SINCE", "ACTION", "ATTEMPTS", "REASON"], rows) { Console.line(line) }
             if dead.isEmpty { Console.line("(no dead letters)") }
+            // They are kept until retried or discarded, so there may be many more than one screen.
+            let total = try await store.deadLetterCount()
+            if total > dead.count { Console.line("(the newest \(dead.count) of \(total); --limit \(total) lists them all)") }
         }
     }
 
