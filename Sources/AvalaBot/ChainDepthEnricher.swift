@@ -29,15 +29,16 @@ struct ChainDepthEnricher: Enricher {
     /// `event` with the depth of the pending intents that cover its export, when its uid has no depth
     /// recorded; kept for the uid (apart from the record) so later events agree once the intents are gone.
     func withIntendedChainDepth(_ event: Event) async -> Event {
-        // An export without a creation time cannot be placed in an intent's window.
-        guard let export = event.chainExport, export.createdAt != nil else { return event }
+        guard let export = event.chainExport else { return event }
         let chain = ExportChain(store: store)
         let kept: Int?
         let depth: Int
         do {
             guard try await store.recordedChainDepth(exportUID: export.uid) == nil else { return event }
+            // A depth kept from an earlier event applies whatever this one's shape (an agent-style body
+            // has no creation time); only placing the export anew needs it inside an intent's window.
             kept = try await chain.intendedDepth(exportUID: export.uid)
-            let covering = try await PendingChainIntents(store: store).depth(for: export)
+            let covering = export.createdAt == nil ? nil : try await PendingChainIntents(store: store).depth(for: export)
             guard let found = [kept, covering].compactMap(\.self).max() else { return event }
             depth = found
         } catch {

@@ -81,6 +81,8 @@ import Testing
             try await intents.remove(id: "a/r/0")
             try await intents.remove(id: "b/r/0")
             #expect(await enricher.enrich(Self.completed()).chainDepth == 3)
+            // Also for an event that could not be placed itself: an agent-style body, no creation time.
+            #expect(await enricher.enrich(Self.completed(createdAt: nil)).chainDepth == 3)
         }
     }
 

@@ -22,6 +22,10 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @Option(name: .long, help: "At most this many.")
         var limit = 50
 
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
             let dead = try await store.deadLetters(limit: limit)
@@ -105,7 +109,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
     ) async throws {
         let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
         var ids = steps
-        if all { ids += try await store.deadLetters(limit: try await store.deadLetterCount()).map(\.stepID) }
+        if all { ids += try await store.deadLetters(limit: Int.max).map(\.stepID) }
         var missing: [String] = []
         for id in ids {
             if try await act(store, id) {
