@@ -260,14 +260,6 @@ import Testing
     }
 }
 
-/// A clock for the store and the dispatcher, moved only by the test.
-private final class ManualClock: Sendable {
-    private let current: Mutex<Date>
-    init(_ start: Date) { current = Mutex(start) }
-    var now: Date { current.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
-
 /// Outbound HTTP for the alert plugin's webhook receiver: answers from a script, then 200, and records
 /// every request.
 private final class ScriptedReceiver: OutboundHTTP {

@@ -225,6 +225,50 @@ import Testing
         #expect(Set(copies) == Set(failed.map(\.id)))
     }
 
+    /// `--until` closes the window `--since` opens: an incident's events, or the page before the oldest
+    /// one listed. Stored an hour apart on the store's clock.
+    @Test func untilClosesTheWindowAndPagesBack() async throws {
+        let clock = ManualClock(try Date("2026-11-01T10:00:00Z", strategy: .iso8601))
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: note
+                    on: export.completed
+                    do:
+                      - log: { message: "export {{export.uid}}" }
+                """,
+            now: { clock.now }
+        )
+        defer { harness.removeFiles() }
+        var ids: [String] = []
+        for uid in ["a", "b", "c"] {
+            guard case .new(let id) = try await harness.store.ingest(Self.event(uid)) else { throw InspectError("not stored") }
+            ids.append(id)
+            clock.advance(by: 3_600)
+        }
+        func listed(_ arguments: [String]) async throws -> [String] {
+            let output = try await Self.run(["events", "list", "--store", harness.path, "--json"] + arguments)
+            return output.isEmpty ? [] : try Self.objects(output).compactMap { $0["id"]?.stringValue }
+        }
+        #expect(try await listed(["--until", "2026-11-01T11:30:00Z"]) == [ids[1], ids[0]])
+        #expect(try await listed(["--since", "2026-11-01T10:30:00Z", "--until", "2026-11-01T11:30:00Z"]) == [ids[1]])
+        // Paging back: the next page ends where the last one's oldest event was stored.
+        #expect(try await listed(["--limit", "1"]) == [ids[2]])
+        #expect(try await listed(["--limit", "1", "--until", "2026-11-01T12:00:00Z"]) == [ids[1]])
+        #expect(try await listed(["--until", "2026-11-01T10:00:00Z"]).isEmpty, "the end is not included")
+
+        let replayed = try await Self.run([
+            "events", "replay", "--store", harness.path, "--since", "2026-11-01T09:00:00Z", "--until", "2026-11-01T10:30:00Z",
+        ])
+        #expect(replayed.hasPrefix("replayed \(ids[0]) as "), "\(replayed)")
+        #expect(replayed.split(separator: "\n").count == 1)
+        #expect(await Self.failure(["events", "replay", "--store", harness.path, ids[2], "--until", "1h"]).contains("add --since"))
+        #expect(
+            await Self.failure(["events", "list", "--store", harness.path, "--until", "yesterday"])
+                == "--until takes a duration (30m, 2h, 7d) or an ISO-8601 time, not 'yesterday'"
+        )
+    }
+
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.
     static func objects(_ output: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> [[String: JSON]] {
         try output.split(separator: "\n", omittingEmptySubsequences: false).map { line in

@@ -18,6 +18,8 @@ struct EventsCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
         @Option(name: .long, help: "Only events stored since: a duration (30m, 2h) or an ISO-8601 time.")
         var since: String?
+        @Option(name: .long, help: "Only events stored before: a duration ago (2h) or an ISO-8601 time; with --limit, pages back.")
+        var until: String?
         @Option(name: .long, help: "Only events of this type (a glob: export.*).")
         var type: String?
         @Option(name: .long, help: "At most this many.")
@@ -25,7 +27,7 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
-            let events = try await EventsCommand.select(store: store, since: since, type: type, limit: limit)
+            let events = try await EventsCommand.select(store: store, since: since, until: until, type: type, limit: limit)
             if options.json {
                 for stored in events { Console.line(InspectFormat.jsonLine(InspectFormat.json(stored))) }
                 return
@@ -80,6 +82,8 @@ struct EventsCommand: AsyncParsableCommand {
         var ids: [String] = []
         @Option(name: .long, help: "Replay every event stored since: a duration (30m, 2h) or an ISO-8601 time.")
         var since: String?
+        @Option(name: .long, help: "With --since: only events stored before this (a duration ago or an ISO-8601 time).")
+        var until: String?
         @Option(name: .long, help: "With --since: only events of this type (a glob).")
         var type: String?
         @Option(name: .customLong("max"), help: "With --since: refuse, replaying nothing, when more events than this match.")
@@ -88,6 +92,7 @@ struct EventsCommand: AsyncParsableCommand {
         func validate() throws {
             if ids.isEmpty, since == nil { throw ValidationError("name event ids, or --since DURATION") }
             if maxEvents < 1 { throw ValidationError("--max must be at least 1") }
+            if since == nil, until != nil || type != nil { throw ValidationError("--until and --type select with --since; add --since") }
         }
 
         func run() async throws {
@@ -104,12 +109,13 @@ struct EventsCommand: AsyncParsableCommand {
                 let selected = try await EventsCommand.select(
                     store: store,
                     since: since,
+                    until: until,
                     type: type,
                     limit: maxEvents < Int.max ? maxEvents + 1 : maxEvents
                 )
                 guard selected.count <= maxEvents else {
                     throw CommandFailure(
-                        "more than \(maxEvents) events match --since \(since ?? "")\(type.map { " --type \($0)" } ?? ""); nothing was replayed: narrow the selection, or raise --max to replay them all at once"
+                        "more than \(maxEvents) events match --since \(since ?? "")\(until.map { " --until \($0)" } ?? "")\(type.map { " --type \($0)" } ?? ""); nothing was replayed: narrow the selection, or raise --max to replay them all at once"
                     )
                 }
                 originals += selected.reversed()
@@ -179,10 +185,11 @@ struct EventsCommand: AsyncParsableCommand {
         return copy
     }
 
-    static func select(store: SQLiteEventStore, since: String?, type: String?, limit: Int) async throws -> [StoredEvent] {
+    static func select(store: SQLiteEventStore, since: String?, until: String? = nil, type: String?, limit: Int) async throws -> [StoredEvent] {
         let start = try since.map { try InspectFormat.since($0) }
-        guard let type else { return try await store.recentEvents(limit: limit, since: start) }
-        let pattern = try Glob(type)
-        return try await store.recentEvents(limit: limit, since: start) { pattern.matches($0) }
+        let end = try until.map { try InspectFormat.since($0, option: "--until") }
+        guard type != nil || end != nil else { return try await store.recentEvents(limit: limit, since: start) }
+        let pattern = try type.map { try Glob($0) }
+        return try await store.recentEvents(limit: limit, since: start, until: end) { pattern?.matches($0) ?? true }
     }
 }

@@ -46,13 +46,13 @@ enum InspectFormat {
         ]
     }
 
-    /// `2h`, `30m`, or an ISO-8601 time: the start of a `--since` window.
-    static func since(_ text: String, now: Date = Date()) throws -> Date {
+    /// `2h`, `30m` (that long ago), or an ISO-8601 time: an end of a `--since` / `--until` window.
+    static func since(_ text: String, option: String = "--since", now: Date = Date()) throws -> Date {
         if let duration = try? ConfigDuration.parse(text) {
             return now.addingTimeInterval(-Double(duration.components.seconds))
         }
         if let date = try? Date(text, strategy: .iso8601) { return date }
-        throw InspectError("--since takes a duration (30m, 2h, 7d) or an ISO-8601 time, not '\(text)'")
+        throw InspectError("\(option) takes a duration (30m, 2h, 7d) or an ISO-8601 time, not '\(text)'")
     }
 }
 

@@ -2,12 +2,14 @@ public import Foundation
 import GRDB
 
 extension SQLiteEventStore {
-    /// Newest first, like ``recentEvents(limit:since:)``, but only events whose type `matches` accepts:
-    /// rows are streamed from one read until `limit` of them match, so a filter SQL cannot express (a
-    /// type glob) still sees every event since `since`, not only the newest few thousand.
+    /// Newest first, like ``recentEvents(limit:since:)``, stored before `until` when it is set, and only
+    /// events whose type `matches` accepts: rows are streamed from one read until `limit` of them match,
+    /// so a filter SQL cannot express (a type glob) still sees every event since `since`, not only the
+    /// newest few thousand.
     public func recentEvents(
         limit: Int,
         since: Date?,
+        until: Date? = nil,
         typeMatching matches: @escaping @Sendable (String) -> Bool
     ) async throws -> [StoredEvent] {
         guard limit > 0 else { return [] }
@@ -16,10 +18,10 @@ extension SQLiteEventStore {
                 db,
                 sql: """
                     SELECT \(Self.eventColumns) FROM events
-                    WHERE stored_at >= ?
+                    WHERE stored_at >= ? AND stored_at < ?
                     ORDER BY stored_at DESC, seq DESC
                     """,
-                arguments: [since.map(Self.seconds) ?? -Double.greatestFiniteMagnitude]
+                arguments: [since.map(Self.seconds) ?? -Double.greatestFiniteMagnitude, until.map(Self.seconds) ?? Double.greatestFiniteMagnitude]
             )
             var found: [StoredEvent] = []
             while found.count < limit, let row = try rows.next() {
