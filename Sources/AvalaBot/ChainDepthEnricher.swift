@@ -50,7 +50,7 @@ struct ChainDepthEnricher: Enricher {
         }
         if depth > kept ?? -1 {
             do {
-                _ = try await chain.recordIntended(exportUID: export.uid, depth: depth)
+                try await chain.recordIntended(exportUID: export.uid, depth: depth)
                 logger.info(
                     "An export whose creation was not recorded takes its chain depth from the intent",
                     metadata: ["event.id": "\(event.id)", "export.uid": "\(export.uid)", "export.depth": "\(depth)"]

@@ -13,6 +13,21 @@ import Testing
 /// the same project starts and is followed; its completion (depth 1) fires the next rule; and a rule
 /// that triggers itself stops at the chain-depth cap.
 @Suite struct ExportJobTests {
+    /// A rule that triggers itself: each completed `loop` export starts another of its project, up to a
+    /// chain depth of 2; the exports poller polls every 100 ms when `polling`.
+    static func selfTriggering(polling: Bool, follow: Bool) -> String {
+        """
+        \(polling ? "pollers:\n  exports: { every: 100ms }\n" : "")plugins:
+          export: { max_chain_depth: 2 }
+        rules:
+          - name: forever
+            on: export.completed
+            where: { "export.format": loop }
+            do:
+              - export: { project: "{{export.projects.0}}", format: loop\(follow ? ", follow: true" : "") }
+        """
+    }
+
     static func exports(_ harness: SimulatorHarness) async throws -> [Export] {
         try await harness.withClient { client in try await client.exports().collect() }
     }
@@ -62,18 +77,7 @@ import Testing
         try await SimulatorHarness.with { harness in
             let bot = BotRun(harness: harness)
             defer { bot.removeFiles() }
-            let config = """
-                pollers:
-                  exports: { every: 100ms }
-                plugins:
-                  export: { max_chain_depth: 2 }
-                rules:
-                  - name: forever
-                    on: export.completed
-                    where: { "export.format": loop }
-                    do:
-                      - export: { project: "{{export.projects.0}}", format: loop, follow: true }
-                """
+            let config = Self.selfTriggering(polling: true, follow: true)
             try await bot.run(config) { assembly, _ in
                 try await Eventually.until { try await assembly.store.snapshot("exports") != nil }
                 // A loop export created after the baseline: the poller reports its completion (depth 0).
@@ -179,18 +183,7 @@ import Testing
         try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
             let bot = BotRun(harness: harness)
             defer { bot.removeFiles() }
-            let config = """
-                pollers:
-                  exports: { every: 100ms }
-                plugins:
-                  export: { max_chain_depth: 2 }
-                rules:
-                  - name: forever
-                    on: export.completed
-                    where: { "export.format": loop }
-                    do:
-                      - export: { project: "{{export.projects.0}}", format: loop }
-                """
+            let config = Self.selfTriggering(polling: true, follow: false)
             let project = SimulatorSeed.UID.activeProject
             let before = Set(try await Self.exports(harness).map(\.uid))
             await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "POST", count: 1, dropAfterHandling: true))
@@ -237,16 +230,7 @@ import Testing
         try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
             let bot = BotRun(harness: harness)
             defer { bot.removeFiles() }
-            let config = """
-                plugins:
-                  export: { max_chain_depth: 2 }
-                rules:
-                  - name: forever
-                    on: export.completed
-                    where: { "export.format": loop }
-                    do:
-                      - export: { project: "{{export.projects.0}}", format: loop }
-                """
+            let config = Self.selfTriggering(polling: false, follow: false)
             let project = SimulatorSeed.UID.activeProject
             try await bot.run(config) { assembly, _ in
                 // What the action left before the crash: its intent, and an export Avala created.

@@ -161,15 +161,8 @@ import Testing
     /// `--since` selects replays too; each points at the first event, so replaying both would run the
     /// first event's actions twice more. One copy per original, and what was skipped is said.
     @Test func aBulkReplayRunsEachOriginalOnce() async throws {
-        let harness = try await EngineHarness(
-            rules: """
-                rules:
-                  - name: note
-                    on: export.completed
-                    do:
-                      - log: { message: "export {{export.uid}}" }
-                """
-        )
+        // Nothing is dispatched here: the commands read and write the store alone.
+        let harness = try await EngineHarness(rules: "rules: []")
         defer { harness.removeFiles() }
         guard case .new(let original) = try await harness.store.ingest(Self.event("e-5")) else { throw InspectError("not stored") }
         guard case .new(let other) = try await harness.store.ingest(Self.event("e-6")) else { throw InspectError("not stored") }
@@ -196,15 +189,7 @@ import Testing
     /// behind a large recent burst are listed and replayed; and a bulk replay that selects more than
     /// `--max` replays nothing, instead of only the newest of them.
     @Test func aTypeFilterSeesPastARecentBurstAndBulkReplayNeverReplaysOnlyPart() async throws {
-        let harness = try await EngineHarness(
-            rules: """
-                rules:
-                  - name: note
-                    on: export.failed
-                    do:
-                      - log: { message: "export {{export.uid}}" }
-                """
-        )
+        let harness = try await EngineHarness(rules: "rules: []")
         defer { harness.removeFiles() }
         let failed = (1...3).map { Self.event("old-\($0)", type: .exportFailed) }
         _ = try await harness.store.ingest(failed)
@@ -229,16 +214,7 @@ import Testing
     /// one listed. Stored an hour apart on the store's clock.
     @Test func untilClosesTheWindowAndPagesBack() async throws {
         let clock = ManualClock(try Date("2026-11-01T10:00:00Z", strategy: .iso8601))
-        let harness = try await EngineHarness(
-            rules: """
-                rules:
-                  - name: note
-                    on: export.completed
-                    do:
-                      - log: { message: "export {{export.uid}}" }
-                """,
-            now: { clock.now }
-        )
+        let harness = try await EngineHarness(rules: "rules: []", now: { clock.now })
         defer { harness.removeFiles() }
         var ids: [String] = []
         for uid in ["a", "b", "c"] {

@@ -50,18 +50,10 @@ struct DeadLettersCommand: AsyncParsableCommand {
             discussion: "A running bot picks them up within a second; otherwise they run at its next start."
         )
 
-        @OptionGroup var options: StoreOptions
-        @Argument(help: "Step ids (from `dead-letters list`).")
-        var steps: [String] = []
-        @Flag(name: .long, help: "Every dead letter.")
-        var all = false
-
-        func validate() throws {
-            if steps.isEmpty, !all { throw ValidationError("name step ids, or --all") }
-        }
+        @OptionGroup var selection: Selection
 
         func run() async throws {
-            try await DeadLettersCommand.each(steps, all: all, options: options, status: "queued") { step in
+            try await selection.each(status: "queued") { step in
                 "queued \(step) again"
             } act: { store, step in
                 try await store.retryDeadLetter(stepID: step, now: Date())
@@ -78,6 +70,19 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 """
         )
 
+        @OptionGroup var selection: Selection
+
+        func run() async throws {
+            try await selection.each(status: "discarded") { step in
+                "discarded \(step)"
+            } act: { store, step in
+                try await store.discardDeadLetter(stepID: step, now: Date())
+            }
+        }
+    }
+
+    /// The dead letters `retry` and `discard` act on: named steps, or `--all`.
+    struct Selection: ParsableArguments {
         @OptionGroup var options: StoreOptions
         @Argument(help: "Step ids (from `dead-letters list`).")
         var steps: [String] = []
@@ -88,39 +93,28 @@ struct DeadLettersCommand: AsyncParsableCommand {
             if steps.isEmpty, !all { throw ValidationError("name step ids, or --all") }
         }
 
-        func run() async throws {
-            try await DeadLettersCommand.each(steps, all: all, options: options, status: "discarded") { step in
-                "discarded \(step)"
-            } act: { store, step in
-                try await store.discardDeadLetter(stepID: step, now: Date())
+        /// Applies `act` to the named steps (and every dead letter with `all`), one line each; the steps
+        /// that were not dead letters are named together at the end, as the command's failure.
+        func each(
+            status: String,
+            said: (String) -> String,
+            act: (SQLiteEventStore, String) async throws -> Bool
+        ) async throws {
+            let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
+            var ids = steps
+            if all { ids += try await store.deadLetters(limit: Int.max).map(\.stepID) }
+            var missing: [String] = []
+            for id in ids {
+                if try await act(store, id) {
+                    Console.line(options.json ? InspectFormat.jsonLine(["step": .string(id), "status": .string(status)]) : said(id))
+                } else {
+                    missing.append(id)
+                }
             }
-        }
-    }
-
-    /// Applies `act` to the named steps (and every dead letter with `all`), one line each; the steps that
-    /// were not dead letters are named together at the end, as the command's failure.
-    static func each(
-        _ steps: [String],
-        all: Bool,
-        options: StoreOptions,
-        status: String,
-        said: (String) -> String,
-        act: (SQLiteEventStore, String) async throws -> Bool
-    ) async throws {
-        let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
-        var ids = steps
-        if all { ids += try await store.deadLetters(limit: Int.max).map(\.stepID) }
-        var missing: [String] = []
-        for id in ids {
-            if try await act(store, id) {
-                Console.line(options.json ? InspectFormat.jsonLine(["step": .string(id), "status": .string(status)]) : said(id))
-            } else {
-                missing.append(id)
+            if !missing.isEmpty {
+                throw CommandFailure("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
             }
+            if ids.isEmpty, !options.json { Console.line("(no dead letters)") }
         }
-        if !missing.isEmpty {
-            throw CommandFailure("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
-        }
-        if ids.isEmpty, !options.json { Console.line("(no dead letters)") }
     }
 }

@@ -188,7 +188,6 @@ struct EventsCommand: AsyncParsableCommand {
     static func select(store: SQLiteEventStore, since: String?, until: String? = nil, type: String?, limit: Int) async throws -> [StoredEvent] {
         let start = try since.map { try InspectFormat.since($0) }
         let end = try until.map { try InspectFormat.since($0, option: "--until") }
-        guard type != nil || end != nil else { return try await store.recentEvents(limit: limit, since: start) }
         let pattern = try type.map { try Glob($0) }
         return try await store.recentEvents(limit: limit, since: start, until: end) { pattern?.matches($0) ?? true }
     }

@@ -29,12 +29,11 @@ struct ExportChain {
         }
     }
 
-    /// Keeps the deepest depth the intents placed `exportUID` at, and returns it.
-    func recordIntended(exportUID: String, depth: Int) async throws -> Int {
-        let kept = try await store.updateSnapshot(Self.intendedKey(exportUID)) { current in
+    /// Keeps the deepest depth the intents placed `exportUID` at.
+    func recordIntended(exportUID: String, depth: Int) async throws {
+        _ = try await store.updateSnapshot(Self.intendedKey(exportUID)) { current in
             .number(Double(max(depth, current?.intValue ?? 0)))
         }
-        return kept?.intValue ?? depth
     }
 
     /// The depth the intents placed `exportUID` at, if they did.

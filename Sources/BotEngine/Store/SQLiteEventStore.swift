@@ -432,6 +432,11 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    /// The event of a dead-lettered step, or nil when the step is not one (unknown, or no longer dead).
+    private static func deadStepEventID(_ db: Database, stepID: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT event_id FROM steps WHERE step_id = ? AND status = 'dead'", arguments: [stepID])
+    }
+
     /// The step goes to `retry` with its attempts reset to 0, due `now`; its event goes back to pending,
     /// due `now`, unless it is running (that run then decides what follows, seeing the step to retry).
     /// The key of the step's `bot.action.dead_lettered` event is forgotten: failing again is news that
@@ -439,13 +444,7 @@ public final class SQLiteEventStore: EventStore {
     public func retryDeadLetter(stepID: String, now: Date) async throws -> Bool {
         let at = Self.seconds(now)
         let eventID: String? = try await write { db in
-            guard
-                let eventID = try String.fetchOne(
-                    db,
-                    sql: "SELECT event_id FROM steps WHERE step_id = ? AND status = 'dead'",
-                    arguments: [stepID]
-                )
-            else { return nil }
+            guard let eventID = try Self.deadStepEventID(db, stepID: stepID) else { return nil }
             try db.execute(
                 sql: "UPDATE steps SET status = 'retry', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE step_id = ?",
                 arguments: [at, at, stepID]
@@ -471,13 +470,7 @@ public final class SQLiteEventStore: EventStore {
     public func discardDeadLetter(stepID: String, now: Date) async throws -> Bool {
         let at = Self.seconds(now)
         let eventID: String? = try await write { db in
-            guard
-                let eventID = try String.fetchOne(
-                    db,
-                    sql: "SELECT event_id FROM steps WHERE step_id = ? AND status = 'dead'",
-                    arguments: [stepID]
-                )
-            else { return nil }
+            guard let eventID = try Self.deadStepEventID(db, stepID: stepID) else { return nil }
             try db.execute(
                 sql: """
                     UPDATE steps SET status = 'skipped', next_attempt_at = NULL, updated_at = ?, discarded_at = ?,
