@@ -27,18 +27,44 @@ enum EventFile {
         guard let typeName = object["type"]?.stringValue, !typeName.isEmpty else {
             throw Problem(description: "\(path): missing \"type\" (or pass --type TYPE for a raw Avala body)")
         }
-        guard let body = object["data"], body.objectValue != nil else {
+        guard case .object(let data)? = object["data"] else {
             throw Problem(description: "\(path): missing \"data\" object")
         }
-        var event = EventNormalizer.normalize(
+        func field<T>(_ name: String, _ what: String, _ read: (JSON) -> T?) throws -> T? {
+            guard let value = object[name], value != .null else { return nil }
+            guard let read = read(value) else { throw Problem(description: "\(path): \"\(name)\" must be \(what)") }
+            return read
+        }
+        let source = try field("source", "webhook, poller or bot (the sender's name goes in \"origin\")") {
+            $0.stringValue.flatMap(Event.Source.init(rawValue:))
+        }
+        let chainDepth = try field("chain_depth", "a whole number, 0 or more") { $0.intValue.flatMap { $0 >= 0 ? $0 : nil } }
+        // Read as `events show` writes it: the body kept as it is, a subject under its kind normalized as a
+        // delivery would be (a `bot.*` event's fields stay at the root, where its rules look for them).
+        var event = EventNormalizer.botForm(
             type: EventType(rawValue: typeName),
-            body: body,
-            source: object["source"]?.stringValue ?? "file",
-            deliveryID: nil
+            data: data,
+            source: try field("origin", "a string", \.stringValue) ?? "file",
+            deliveryID: nil,
+            chainDepth: chainDepth ?? 0
         )
-        if let id = object["id"]?.stringValue { event.id = id }
-        if let time = object["time"]?.stringValue, let date = try? Date(time, strategy: .iso8601) { event.time = date }
-        if let depth = object["chain_depth"]?.intValue { event.chainDepth = depth }
+        event.source = source ?? .webhook
+        if let id = try field("id", "a non-empty string", { $0.stringValue.flatMap { $0.isEmpty ? nil : $0 } }) { event.id = id }
+        if let time = try field("time", "an ISO 8601 time", { $0.stringValue.flatMap { try? Date($0, strategy: .iso8601) } }) {
+            event.time = time
+        }
+        if event.subject == nil,
+            let subject = try field(
+                "subject",
+                "an object {kind, uid}",
+                { value in
+                    value["kind"]?.stringValue.flatMap { kind in value["uid"]?.stringValue.map { Event.Subject(kind: kind, uid: $0) } }
+                }
+            )
+        {
+            event.subject = subject
+        }
+        event.replayOf = try field("replay_of", "a string", \.stringValue)
         return event
     }
 }

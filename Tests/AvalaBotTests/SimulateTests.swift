@@ -91,4 +91,72 @@ import Testing
         let error = try #require(throws: EventFile.Problem.self) { try EventFile.read(path: file.path, type: nil) }
         #expect(error.description == "\(file.path): missing \"type\" (or pass --type TYPE for a raw Avala body)")
     }
+
+    /// What `events show --json` writes, `simulate --event` reads back as the same event: a `bot.*` body
+    /// keeps its fields at the root (where rules look for `poller`), with its source, origin and subject.
+    @Test(arguments: [
+        Event(
+            type: .botPollerFailing,
+            source: .bot,
+            origin: "bot",
+            time: Date(timeIntervalSince1970: 1_780_000_000.25),
+            data: ["poller": "exports", "error": "HTTP 503", "since": "2026-05-28T20:26:40Z"]
+        ),
+        Event(
+            type: .webhookDeliveryFailed,
+            source: .poller,
+            origin: "deliveries",
+            subject: .init(kind: "webhook", uid: "w-1"),
+            data: ["delivery": ["uid": "d-1", "status": "failed"]],
+            chainDepth: 2,
+            replayOf: "evt-original"
+        ),
+        EventNormalizer.normalize(type: .exportCompleted, body: ["uid": "e-1", "format": "coco"], source: "avala", deliveryID: "d-7"),
+    ])
+    func anEventFileReadsBackAsTheEventItWasWrittenFrom(_ original: Event) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+        try original.fileData().write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let read = try EventFile.read(path: file.path, type: nil)
+        #expect(read.fileForm == original.fileForm)
+        #expect(read.data == original.data)
+        #expect(read.source == original.source)
+        #expect(read.subject == original.subject)
+    }
+
+    @Test func aBotEventFromAFileMatchesItsRulesAsInRun() throws {
+        let loaded = ConfigLoader(environment: [:]).load(
+            yaml: """
+                rules:
+                  - name: poller-down
+                    on: bot.poller.failing
+                    where: { poller: exports, "event.source": bot }
+                    do:
+                      - log: { message: "{{poller}} failing: {{error}}" }
+                """,
+            file: "rules.yaml"
+        )
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+        try Data(#"{"type": "bot.poller.failing", "source": "bot", "data": {"poller": "exports", "error": "HTTP 503"}}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let report = SimulationReport(event: try EventFile.read(path: file.path, type: nil), rules: loaded.rules, enrichment: "offline").render()
+        #expect(report.contains("rule poller-down: matched"), "\(report)")
+        #expect(report.contains(#"log message="exports failing: HTTP 503""#), "\(report)")
+    }
+
+    @Test(arguments: [
+        (#"{"type": "x.y", "source": "avala", "data": {}}"#, #""source" must be webhook, poller or bot (the sender's name goes in "origin")"#),
+        (#"{"type": "x.y", "time": "yesterday", "data": {}}"#, #""time" must be an ISO 8601 time"#),
+        (#"{"type": "x.y", "chain_depth": -1, "data": {}}"#, #""chain_depth" must be a whole number, 0 or more"#),
+        (#"{"type": "x.y", "id": "", "data": {}}"#, #""id" must be a non-empty string"#),
+        (#"{"type": "x.y", "data": []}"#, #"missing "data" object"#),
+    ])
+    func aWrongFieldInAnEventFileIsNamed(_ body: String, _ message: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+        try Data(body.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = try #require(throws: EventFile.Problem.self) { try EventFile.read(path: file.path, type: nil) }
+        #expect(error.description == "\(file.path): \(message)")
+    }
 }

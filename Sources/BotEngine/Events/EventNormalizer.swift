@@ -68,6 +68,32 @@ public enum EventNormalizer {
         )
     }
 
+    /// An event already in the bot's own form (another bot's `forward`, an event file): `data` is kept as
+    /// it is, so an unknown type's `payload` is not wrapped twice and a `bot.*` body keeps its fields at
+    /// the root. Only a subject under its kind (`data.export`) is normalized as a delivery would be, which
+    /// gives the event its subject and semantic key.
+    public static func botForm(
+        type: EventType,
+        data: [String: JSON],
+        source: String,
+        deliveryID: String?,
+        receivedAt: Date = Date(),
+        chainDepth: Int = 0
+    ) -> Event {
+        if let kind = type.subjectKind, kinds.contains(kind), data[kind]?.objectValue != nil {
+            return normalize(
+                type: type,
+                body: .object(data),
+                source: source,
+                deliveryID: deliveryID,
+                receivedAt: receivedAt,
+                chainDepth: chainDepth
+            )
+        }
+        let keys = deliveryID.map { ["delivery:\(source):\($0)"] } ?? []
+        return Event(type: type, source: .webhook, origin: source, time: receivedAt, data: .object(data), keys: keys, chainDepth: chainDepth)
+    }
+
     /// The event type a body names, for senders that do not put it in a header.
     public static func typeInBody(_ body: JSON) -> EventType? {
         for key in ["event", "event_type", "type"] {

@@ -47,23 +47,18 @@ enum EnvelopeDecoder {
         case .avalaBot:
             guard case .object = body else { throw .notAnEvent("expected a JSON object, got \(Self.kind(of: body))") }
             guard let type = headerType ?? nonEmpty(body["type"]?.stringValue).map(EventType.init(rawValue:)) else { throw .noEventType }
-            guard let data = body["data"], case .object(let object) = data else { throw .notAnEvent("event has no data object") }
+            guard case .object(let object)? = body["data"] else { throw .notAnEvent("event has no data object") }
             // An empty id must not become the key `delivery:<source>:`, which every later one would share.
             let deliveryID = nonEmpty(delivery.deliveryID) ?? nonEmpty(body["id"]?.stringValue)
             let chainDepth = max(0, body["chain_depth"]?.intValue ?? 0)
-            if let kind = type.subjectKind, object[kind]?.objectValue != nil {
-                return EventNormalizer.normalize(
-                    type: type,
-                    body: data,
-                    source: source,
-                    deliveryID: deliveryID,
-                    receivedAt: now,
-                    chainDepth: chainDepth
-                )
-            }
-            // Already in the bot's form: kept as it is, so an unknown type's `payload` is not wrapped twice.
-            let keys = deliveryID.map { ["delivery:\(source):\($0)"] } ?? []
-            return Event(type: type, source: .webhook, origin: source, time: now, data: data, keys: keys, chainDepth: chainDepth)
+            return EventNormalizer.botForm(
+                type: type,
+                data: object,
+                source: source,
+                deliveryID: deliveryID,
+                receivedAt: now,
+                chainDepth: chainDepth
+            )
         }
     }
 
