@@ -57,7 +57,7 @@ public struct PollersConfiguration: Sendable {
     public var invitations: Organizations?
     /// `pollers.deliveries`: Avala's webhook deliveries, for `webhook.delivery_failed`.
     public var deliveries: Exports?
-    /// How often followed exports are checked when `pollers.exports` is off ("every few seconds").
+    /// How often followed exports are checked ("every few seconds"), whether or not `pollers.exports` is on.
     public var followedEvery: Duration = .seconds(5)
 
     public init(
@@ -84,10 +84,11 @@ public struct PollersConfiguration: Sendable {
         var pollers: [any Poller] = []
         if let exports {
             pollers.append(ExportsPoller(context: context(exports.every, exports.maxPages)))
-        } else {
-            // The export plugin's `follow: true` works without the exports poller (PRODUCT.md, Chains).
-            pollers.append(ExportsPoller(context: context(followedEvery, 1), followedOnly: true))
         }
+        // The export plugin's `follow: true` is checked every few seconds whether or not the exports poller
+        // runs, and however slowly it polls (PRODUCT.md, Chains). Idle while nothing followed is open; an
+        // export both report is one event (its semantic key).
+        pollers.append(ExportsPoller(context: context(followedEvery, 1), followedOnly: true))
         if let projects {
             pollers.append(
                 ProjectsPoller(

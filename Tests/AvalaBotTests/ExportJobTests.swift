@@ -73,6 +73,50 @@ import Testing
         }
     }
 
+    /// `follow: true` is checked every few seconds also when the exports poller runs, and polls slowly:
+    /// the chain must not wait an hour for the poller's next cycle (PRODUCT.md, Chains).
+    @Test func aFollowedExportIsWatchedAlsoWhenTheExportsPollerPollsSlowly() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                pollers:
+                  exports: { every: 1h }
+                rules:
+                  - name: yolo-after-coco
+                    on: export.completed
+                    where: { "export.format": coco }
+                    do:
+                      - export: { project: "{{export.projects.0}}", format: yolo, follow: true }
+                  - name: after-yolo
+                    on: export.completed
+                    where: { "export.format": yolo }
+                    do:
+                      - log: { message: "followed {{export.uid}} to its end" }
+                """
+            let before = Set(try await Self.exports(harness).map(\.uid))
+            try await bot.run(config) { assembly, logs in
+                // The poller's baseline, its only cycle in this test.
+                try await Eventually.until { try await assembly.store.snapshot("exports") != nil }
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportCompleted,
+                        body: ["uid": "x-1", "status": "exported", "format": "coco", "projects": [.string(SimulatorSeed.UID.activeProject)]],
+                        source: "test",
+                        deliveryID: "follow-1"
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await Self.exports(harness).count == before.count + 1 }
+                let created = try #require(try await Self.exports(harness).first { !before.contains($0.uid) })
+                _ = try await harness.simulator.finishExport(uid: created.uid)
+                try await Eventually.until {
+                    logs.entries.contains { "\($0.message)" == "followed \(created.uid) to its end" }
+                }
+            }
+        }
+    }
+
     @Test func aSelfTriggeringRuleStopsAtTheChainDepthCap() async throws {
         try await SimulatorHarness.with { harness in
             let bot = BotRun(harness: harness)
