@@ -65,6 +65,14 @@ import WebhookListener
         ),
         // Settings that would be accepted and then do nothing.
         (
+            "pollers:\n  invitations:\n    organization: o\n    emit_existing: true\n",
+            "bot.yaml:4 pollers.invitations.emit_existing: unknown key 'emit_existing': it applies to pollers.members only"
+        ),
+        (
+            "api: { requests_per_minute: 60 }\nlistener:\n",
+            "bot.yaml:2 listener: written with no value: give it tls {cert, key} (or plain_http: true), or leave the section out to run without a listener"
+        ),
+        (
             "pollers:\n  members: { every: 1m }\n",
             "bot.yaml:2 pollers.members: names no organization to watch: set organization or organizations"
         ),

@@ -50,7 +50,7 @@ import Testing
             Section("/properties/pollers/properties/exports", PollersSection.Poller.CodingKeys.self),
             Section("/properties/pollers/properties/projects", PollersSection.ProjectsPoller.CodingKeys.self),
             Section("/properties/pollers/properties/members", PollersSection.OrganizationsPoller.CodingKeys.self),
-            Section("/properties/pollers/properties/invitations", PollersSection.OrganizationsPoller.CodingKeys.self),
+            Section("/properties/pollers/properties/invitations", PollersSection.OrganizationsPoller.invitationsKeys),
             Section("/properties/pollers/properties/deliveries", PollersSection.Poller.CodingKeys.self),
             Section("/properties/store", StoreSection.CodingKeys.self),
             Section("/properties/dispatcher", DispatcherSection.CodingKeys.self),

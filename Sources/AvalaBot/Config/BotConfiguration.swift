@@ -26,6 +26,19 @@ struct BotConfiguration: Decodable, Sendable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         api = try c.decodeIfPresent(APISection.self, forKey: .api) ?? .init()
         listener = try c.decodeIfPresent(ListenerSection.self, forKey: .listener)
+        // Only an absent section means no listener; `listener:` with nothing under it is most likely a
+        // section whose keys were lost (an indentation slip), and would quietly serve nothing.
+        if listener == nil, c.contains(.listener), try c.decodeNil(forKey: .listener) {
+            try c.report(
+                DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: c.codingPath + [CodingKeys.listener],
+                        debugDescription:
+                            "written with no value: give it tls {cert, key} (or plain_http: true), or leave the section out to run without a listener"
+                    )
+                )
+            )
+        }
         pollers = try c.decodeIfPresent(PollersSection.self, forKey: .pollers) ?? .init()
         store = try c.decodeIfPresent(StoreSection.self, forKey: .store) ?? .init()
         dispatcher = try c.decodeIfPresent(DispatcherSection.self, forKey: .dispatcher) ?? .init()

@@ -89,6 +89,18 @@ struct PollersSection: Decodable, Equatable, Sendable {
             every = try c.positiveDuration(.every)
             emitExisting = try c.decodeIfPresent(Bool.self, forKey: .emitExisting) ?? emitExisting
             maxPages = try c.positive(.maxPages) ?? maxPages
+            // The invitations poller shares these keys but has nothing to raise for what already exists:
+            // accepted, the key would do nothing (CONFIG.md lists it for members only).
+            if c.codingPath.last?.stringValue == PollersSection.CodingKeys.invitations.stringValue, c.contains(.emitExisting) {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.emitExisting],
+                            debugDescription: "unknown key 'emit_existing': it applies to pollers.members only"
+                        )
+                    )
+                )
+            }
             // Both would leave a reader unsure which is watched; CONFIG.md offers one or the other.
             if organization != nil, organizations != nil {
                 try c.report(
@@ -114,6 +126,9 @@ struct PollersSection: Decodable, Equatable, Sendable {
                 )
             }
         }
+
+        /// The keys `pollers.invitations` takes: all but `emit_existing`.
+        static let invitationsKeys = CodingKeys.allCases.filter { $0 != .emitExisting }.map(\.stringValue)
 
         /// `organization` and `organizations` together.
         var allOrganizations: [String] { (organization.map { [$0] } ?? []) + (organizations ?? []) }
