@@ -81,8 +81,15 @@ public struct Event: Codable, Hashable, Sendable, Identifiable {
         return .object(root)
     }
 
-    /// ISO-8601 in UTC with milliseconds.
+    /// ISO-8601 in UTC with milliseconds, rounded to the nearest: the formatter truncates, and a time read
+    /// back from its own text (`.910` is held as `.90999…`) must print the same text again, or an event
+    /// file taken through `simulate` or a `forward` would lose a millisecond each time.
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = (milliseconds / 1000).rounded(.down)
+        let fraction = Int(milliseconds - seconds * 1000)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle())
+        let digits = String(fraction)
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 }
