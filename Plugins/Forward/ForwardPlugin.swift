@@ -31,7 +31,7 @@ public struct ForwardPlugin: BotPlugin {
         )
     ]
     public static let configKeys = [
-        ParameterSpec("targets", .object, required: true, summary: "Name → {url, secret}; secret is an optional whsec_ key."),
+        ParameterSpec("targets", .object, required: true, summary: "Name → {url, secret}; secret is the whsec_ key the events are signed with."),
         ParameterSpec("timeout", .duration, summary: "Per request; default 10s."),
     ]
     public static let avalaScopes: Set<AvalaScope> = []
@@ -75,9 +75,7 @@ public struct ForwardPlugin: BotPlugin {
         if context.dryRun { return .done("would forward to \(name)") }
         let body = try request.event.fileData()
         var headers = ["Content-Type": "application/json", "User-Agent": "avala-bot"]
-        if let signer = target.signer {
-            headers.merge(signer.headers(id: Self.webhookID(context.idempotencyKey), timestamp: context.now(), body: body)) { _, signed in signed }
-        }
+        headers.merge(target.signer.headers(id: Self.webhookID(context.idempotencyKey), timestamp: context.now(), body: body)) { _, signed in signed }
         let response: OutboundResponse
         do {
             response = try await context.http.send(OutboundRequest(method: "POST", url: target.url, headers: headers, body: body, timeout: timeout))

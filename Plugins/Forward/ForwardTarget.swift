@@ -1,7 +1,10 @@
 import BotKit
 import Foundation
 
-/// One entry of `plugins.forward.targets`: a URL to POST events to, and an optional signing secret.
+/// One entry of `plugins.forward.targets`: a URL to POST events to, and the secret that signs them.
+///
+/// The secret is required (CONFIG.md: `{url, secret}`): the receiver of a forward acts on what it is sent,
+/// and a forgotten secret would send every event unsigned without a word.
 ///
 /// ```yaml
 /// plugins:
@@ -10,7 +13,7 @@ import Foundation
 ///     targets:
 ///       warehouse:
 ///         url: https://hooks.example.com/avala      # http or https
-///         secret: "${WAREHOUSE_WEBHOOK_SECRET}"     # optional, whsec_…: Standard Webhooks signature
+///         secret: "${WAREHOUSE_WEBHOOK_SECRET}"     # whsec_…: Standard Webhooks signature
 /// ```
 struct ForwardTarget: Sendable {
     static let keys = ["url", "secret"]
@@ -21,12 +24,12 @@ struct ForwardTarget: Sendable {
     /// carry a token (`/hooks/T0/B0/<token>`), and outcomes reach the journal, the log, `/status` and
     /// the dead-letter event.
     var displayURL: String
-    var signer: StandardWebhooksSigner?
+    var signer: StandardWebhooksSigner
 
     /// - Throws: ``PluginConfigError`` with a key below `targets.<name>`; never quoting the secret.
     init(name: String, config value: JSON) throws {
         let prefix = "targets.\(name)"
-        guard let object = value.objectValue else { throw PluginConfigError(key: prefix, "expected a mapping with url, and optionally secret") }
+        guard let object = value.objectValue else { throw PluginConfigError(key: prefix, "expected a mapping with url and secret") }
         for key in object.keys.sorted() where !Self.keys.contains(key) {
             throw PluginConfigError(key: "\(prefix).\(key)", "unknown key '\(key)'; known: \(Self.keys.joined(separator: ", "))")
         }
@@ -43,7 +46,10 @@ struct ForwardTarget: Sendable {
         displayURL = Self.display(components)
         switch object["secret"] {
         case nil, .null?:
-            signer = nil
+            throw PluginConfigError(
+                key: "\(prefix).secret",
+                "required: the Standard Webhooks secret (whsec_ followed by base64) the events are signed with, for the receiver to verify"
+            )
         case .string(let secret)?:
             do {
                 signer = try StandardWebhooksSigner(secret: secret)

@@ -21,7 +21,7 @@ import Testing
         plugins:
           alert: { receivers: { journal: { log: {} } } }
           exec: { commands: { notify: { path: /bin/sh } } }
-          forward: { targets: { peer: { url: "https://peer.example" } } }
+          forward: { targets: { peer: { url: "https://peer.example", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } } }
         rules:
           - { name: a, on: export.failed, do: [{ alert: { receiver: nope, text: hi } }] }
           - { name: b, on: export.failed, do: [{ exec: { command: nope } }] }

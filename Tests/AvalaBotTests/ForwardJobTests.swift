@@ -22,7 +22,7 @@ import Testing
                 let config = """
                     plugins:
                       forward:
-                        targets: { warehouse: { url: "\(url)/hooks/p4th-t0ken/in" } }
+                        targets: { warehouse: { url: "\(url)/hooks/p4th-t0ken/in", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" } }
                     rules:
                       - name: to-warehouse
                         on: member.joined
