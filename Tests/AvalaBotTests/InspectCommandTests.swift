@@ -134,6 +134,8 @@ import Testing
         #expect(one.hasSuffix("(the newest 1 of 2; --limit 2 lists them all)"), "\(one)")
         #expect(!(try await Self.run(["dead-letters", "list", "--store", harness.path])).contains("(the newest"))
         #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path]) == "name step ids, or --all")
+        #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path, "--all", "x/y/0"]) == "name step ids or --all, not both")
+        #expect(try await harness.store.deadLetters(limit: 5).count == 2, "nothing was discarded")
         let discarded = try await Self.run(["dead-letters", "discard", "--store", harness.path, step.stepID])
         #expect(discarded == "discarded \(step.stepID)")
         #expect(try await harness.store.deadLetters(limit: 5).map(\.stepID) == [other.stepID])
@@ -241,8 +243,36 @@ import Testing
         #expect(await Self.failure(["events", "replay", "--store", harness.path, ids[2], "--until", "1h"]).contains("add --since"))
         #expect(
             await Self.failure(["events", "list", "--store", harness.path, "--until", "yesterday"])
-                == "--until takes a duration (30m, 2h, 7d) or an ISO-8601 time, not 'yesterday'"
+                == "--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not 'yesterday'"
         )
+        let inverted = await Self.failure(["events", "list", "--store", harness.path, "--since", "1h", "--until", "2h"])
+        #expect(inverted.hasPrefix("--since 1h ("), "\(inverted)")
+        #expect(inverted.contains(") is not before --until 2h ("), "\(inverted)")
+        #expect(inverted.hasSuffix("): no event can match"), "\(inverted)")
+    }
+
+    /// Events stored in the same instant (a batch commits many at one time) are paged through without a
+    /// gap: the page's last event id is where the next page goes on, which a time cannot say.
+    @Test func pagesGoOnFromTheLastEventListedWithoutLosingEventsStoredInTheSameInstant() async throws {
+        let clock = ManualClock(try Date("2026-11-01T10:00:00Z", strategy: .iso8601))
+        let harness = try await EngineHarness(rules: "rules: []", now: { clock.now })
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest((1...7).map { Self.event("same-\($0)") })
+        let stored = try await harness.store.recentEvents(limit: 10, since: nil).map(\.event.id)
+        #expect(stored.count == 7)
+
+        var seen: [String] = []
+        var arguments = ["--limit", "3"]
+        for _ in 0..<5 {
+            let table = try await Self.run(["events", "list", "--store", harness.path] + arguments)
+            let lines = table.split(separator: "\n").map(String.init)
+            seen += lines.dropFirst().filter { !$0.hasPrefix("(") }.map { String($0.prefix { $0 != " " }) }
+            guard let hint = lines.last, hint.hasPrefix("(the newest 3 shown; older ones: --until ") else { break }
+            arguments = ["--limit", "3", "--until", String(hint.dropFirst("(the newest 3 shown; older ones: --until ".count).dropLast())]
+        }
+        #expect(seen == stored, "every event once, newest first")
+        let json = try await Self.run(["events", "list", "--store", harness.path, "--json", "--until", stored[5]])
+        #expect(try Self.objects(json).compactMap { $0["id"]?.stringValue } == [stored[6]])
     }
 
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.

@@ -91,6 +91,9 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
         func validate() throws {
             if steps.isEmpty, !all { throw ValidationError("name step ids, or --all") }
+            // Acting on every dead letter and then failing on a named one would leave a script unsure what
+            // was done.
+            if !steps.isEmpty, all { throw ValidationError("name step ids or --all, not both") }
         }
 
         /// Applies `act` to the named steps (and every dead letter with `all`), one line each; the steps

@@ -18,7 +18,10 @@ struct EventsCommand: AsyncParsableCommand {
         @OptionGroup var options: StoreOptions
         @Option(name: .long, help: "Only events stored since: a duration (30m, 2h) or an ISO-8601 time.")
         var since: String?
-        @Option(name: .long, help: "Only events stored before: a duration ago (2h) or an ISO-8601 time; with --limit, pages back.")
+        @Option(
+            name: .long,
+            help: "Only events stored before: a duration ago (2h), an ISO-8601 time, or an event id (older than that event: the next page)."
+        )
         var until: String?
         @Option(name: .long, help: "Only events of this type (a glob: export.*).")
         var type: String?
@@ -27,7 +30,10 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
-            let events = try await EventsCommand.select(store: store, since: since, until: until, type: type, limit: limit)
+            // One more than shown: whether older events are left for another page.
+            var events = try await EventsCommand.select(store: store, since: since, until: until, type: type, limit: limit + 1)
+            let more = events.count > limit
+            if more { events.removeLast() }
             if options.json {
                 for stored in events { Console.line(InspectFormat.jsonLine(InspectFormat.json(stored))) }
                 return
@@ -40,6 +46,9 @@ struct EventsCommand: AsyncParsableCommand {
             }
             for line in InspectFormat.table(["ID", "STORED", "TYPE", "STATUS", "SUBJECT", "FROM"], rows) { Console.line(line) }
             if events.isEmpty { Console.line("(no events)") }
+            if more, let last = events.last {
+                Console.line("(the newest \(limit) shown; older ones: --until \(last.event.id))")
+            }
         }
     }
 
@@ -185,10 +194,27 @@ struct EventsCommand: AsyncParsableCommand {
         return copy
     }
 
+    /// - Parameter until: a duration ago, an ISO-8601 time, or an event id (the events after it, newest
+    ///   first: how a page goes on from the last event of the one before).
     static func select(store: SQLiteEventStore, since: String?, until: String? = nil, type: String?, limit: Int) async throws -> [StoredEvent] {
         let start = try since.map { try InspectFormat.since($0) }
-        let end = try until.map { try InspectFormat.since($0, option: "--until") }
+        var end: Date?
+        var olderThan: String?
+        if let until {
+            if let time = try? InspectFormat.since(until, option: "--until") {
+                end = time
+            } else if try await store.event(id: until) != nil {
+                olderThan = until
+            } else {
+                throw InspectError("--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not '\(until)'")
+            }
+        }
+        if let start, let end, start >= end {
+            throw InspectError(
+                "--since \(since ?? "") (\(Event.timestamp(start))) is not before --until \(until ?? "") (\(Event.timestamp(end))): no event can match"
+            )
+        }
         let pattern = try type.map { try Glob($0) }
-        return try await store.recentEvents(limit: limit, since: start, until: end) { pattern?.matches($0) ?? true }
+        return try await store.recentEvents(limit: limit, since: start, until: end, olderThan: olderThan) { pattern?.matches($0) ?? true }
     }
 }
