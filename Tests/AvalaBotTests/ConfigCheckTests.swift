@@ -277,6 +277,29 @@ import Testing
         #expect(Self.diagnostics(yaml) == ["bot.yaml:4 rules[0].do[0].alert.group_interval: must be longer than 0s"])
     }
 
+    /// One run lists every problem: a plugin refuses its config a key at a time, and each refused value is
+    /// reported while a stand-in lets the check go on, through the rest of the section and to the rules
+    /// that use the plugin (a receiver no section configures).
+    @Test func everyProblemOfAPluginSectionAndItsRulesIsListedInOneRun() {
+        let yaml = """
+            plugins:
+              alert:
+                receivers: { journal: { log: {} }, both: { slack: { url: "https://hooks.example.com/x" }, log: {} } }
+                group_wait: 30
+                repeat_interval: 0s
+                group_interval: 5
+            rules:
+              - { name: r, on: member.joined, do: [{ alert: { receiver: nope, text: x } }] }
+            """
+        let found = Self.diagnostics(yaml)
+        #expect(found.contains { $0.hasPrefix("bot.yaml:3 plugins.alert.receivers.both:") }, "\(found)")
+        #expect(found.contains("bot.yaml:4 plugins.alert.group_wait: expected a duration like 30s, 5m or 1h30m"), "\(found)")
+        #expect(found.contains("bot.yaml:5 plugins.alert.repeat_interval: must be longer than 0s"), "\(found)")
+        #expect(found.contains("bot.yaml:6 plugins.alert.group_interval: expected a duration like 30s, 5m or 1h30m"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:8 rules[0].do[0].alert.receiver: unknown receiver 'nope'") }, "\(found)")
+        #expect(found.count == 5, "\(found)")
+    }
+
     /// Values that load but cannot work, each named by its key.
     @Test(arguments: [
         (

@@ -50,6 +50,11 @@ import WebhookListener
             "listener:\n  plain_http: true\n  per_ip: { rate_per_second: 0 }\n",
             "bot.yaml:3 listener.per_ip.rate_per_second: must be above 0, found 0.0"
         ),
+        (
+            // The burst beside a refused rate is still read.
+            "listener:\n  plain_http: true\n  per_ip:\n    rate_per_second: 0\n    burst: 0\n",
+            "bot.yaml:4 listener.per_ip.rate_per_second: must be above 0, found 0.0\nbot.yaml:5 listener.per_ip.burst: must be at least 1, found 0"
+        ),
         ("listener:\n  plain_http: true\n  max_body: 0\n", "bot.yaml:3 listener.max_body: must be at least 1 byte: every delivery would be 413"),
         (
             "listener:\n  plain_http: true\n  verify: { tolerance: 0s }\n",
@@ -132,7 +137,7 @@ import WebhookListener
     func brokenConfigsAreReportedVerbatim(yaml: String, expected: String) {
         // With a webhook secret: a listener section is checked in full, so without one each would add
         // that error too.
-        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]) == [expected])
+        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).joined(separator: "\n") == expected)
     }
 
     @Test func aGoodConfigHasNoDiagnosticsAndItsDefaults() {

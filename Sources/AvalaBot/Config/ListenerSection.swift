@@ -101,11 +101,15 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             ratePerSecond = try c.decodeIfPresent(Double.self, forKey: .ratePerSecond) ?? ratePerSecond
-            // Zero would let each client its burst and then refuse it for good.
-            guard ratePerSecond > 0, ratePerSecond.isFinite else {
-                throw DecodingError.dataCorrupted(
-                    .init(codingPath: c.codingPath + [CodingKeys.ratePerSecond], debugDescription: "must be above 0, found \(ratePerSecond)")
+            // Zero would let each client its burst and then refuse it for good. Reported, not thrown, so a
+            // wrong burst beside it is reported in the same run.
+            if !(ratePerSecond > 0 && ratePerSecond.isFinite) {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(codingPath: c.codingPath + [CodingKeys.ratePerSecond], debugDescription: "must be above 0, found \(ratePerSecond)")
+                    )
                 )
+                ratePerSecond = 50
             }
             burst = try c.positive(.burst) ?? burst
         }

@@ -48,29 +48,31 @@ public enum PluginConfigValidator {
         for name in Set(configs.keys).union(used).sorted() {
             guard let type = byName[name] else { continue }
             var (config, node) = configs[name] ?? (PluginConfig(), nil)
-            // Placeholders already tried, by key: see below.
+            // Stand-ins already tried, by key: see below.
             var tried: [String: Int] = [:]
-            while true {
+            // A plugin refuses its config one key at a time; each refusal costs a build, so bounded.
+            for _ in 0..<64 {
                 do {
                     plugins[name] = try type.init(config: config)
                     break
                 } catch let error as PluginConfigError {
                     let target = error.key.split(separator: ".").reduce(node) { current, key in current?[String(key)] }
+                    let attempt = tried[error.key, default: 0]
                     // `check-config --no-env` leaves `${…}` as written: a URL or secret key then holds the
-                    // reference, which is checked once it is resolved, not here. A value its key accepts
-                    // stands in for it, so that the plugin is still built and its rules' parameters
-                    // checked against the rest of its config (a receiver's name).
-                    if target?.isUnresolvedReference == true {
-                        let attempt = tried[error.key, default: 0]
-                        guard attempt < placeholders.count, let replaced = replacing(error.key, in: config, with: placeholders[attempt]) else {
-                            break
-                        }
-                        tried[error.key] = attempt + 1
-                        config = replaced
-                        continue
+                    // reference, which is checked once it is resolved, not here. A value the plugin
+                    // refuses is reported once, as written; the plugin's later complaints about the same
+                    // key are about the stand-ins.
+                    if attempt == 0, target?.isUnresolvedReference != true {
+                        report(error, plugin: name, node: node, target: target, usedAt: usedAt, into: &diagnostics)
                     }
-                    report(error, plugin: name, node: node, target: target, usedAt: usedAt, into: &diagnostics)
-                    break
+                    // A value its key accepts stands in (or, as a last resort, the key goes), so that the
+                    // plugin is still built: the rest of its section is checked in the same run, and so are
+                    // its rules' parameters against it (a receiver's name). One run lists every problem.
+                    // `JSON?.none`, not `nil`: JSON takes a nil literal as its own `null`.
+                    let standIn: JSON? = attempt < placeholders.count ? placeholders[attempt] : JSON?.none
+                    guard attempt <= placeholders.count, let replaced = replacing(error.key, in: config, with: standIn) else { break }
+                    tried[error.key] = attempt + 1
+                    config = replaced
                 } catch {
                     diagnostics.append(ConfigDiagnostic(at: node?.location, path: "plugins.\(name)", "\(error)"))
                     break
@@ -87,15 +89,17 @@ public enum PluginConfigValidator {
         .bool(true),
     ]
 
-    /// `config` with the value at the dotted `key` (`receivers.ops.slack.url`) replaced; nil when there
-    /// is no such value.
-    static func replacing(_ key: String, in config: PluginConfig, with value: JSON) -> PluginConfig? {
+    /// `config` with the value at the dotted `key` (`receivers.ops.slack.url`) replaced, or removed when
+    /// `value` is nil; nil when there is no such value.
+    static func replacing(_ key: String, in config: PluginConfig, with value: JSON?) -> PluginConfig? {
         func replace(_ json: JSON, _ path: ArraySlice<Substring>) -> JSON? {
-            guard let first = path.first else { return value }
-            guard case .object(var object) = json, let child = object[String(first)], let replaced = replace(child, path.dropFirst()) else {
-                return nil
+            guard case .object(var object) = json, let first = path.first, let child = object[String(first)] else { return nil }
+            if path.count == 1 {
+                object[String(first)] = value
+            } else {
+                guard let replaced = replace(child, path.dropFirst()) else { return nil }
+                object[String(first)] = replaced
             }
-            object[String(first)] = replaced
             return .object(object)
         }
         let path = key.split(separator: ".")[...]
