@@ -257,7 +257,9 @@ public struct AlertPlugin: BotPlugin {
                 book.release(key: key, holder: holder, notBefore: notBefore, keepingLease: true, now: now)
                 return book.json
             }
-            return .retry(after: retryAfter, reason: "\(reason); \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") still waiting")
+            // Said of this message, not of the group's future: when this was the last attempt, the reason
+            // becomes the dead letter's, and the action's own alert then leaves the group.
+            return .retry(after: retryAfter, reason: "\(reason); the message held \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts")")
         case .permanent(let reason):
             // This action is dead-lettered with the reason; its own alert leaves the group (a dead-letter
             // retry adds it back), and the group's other actions still try with theirs.

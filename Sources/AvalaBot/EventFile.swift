@@ -21,6 +21,13 @@ enum EventFile {
             throw Problem(description: "\(path): not valid JSON (\(error))")
         }
         if let type {
+            // As the listener refuses them (400): Avala never sends one, so no rule on it sees one from there.
+            guard !type.rawValue.hasPrefix("bot.") else {
+                throw Problem(
+                    description:
+                        "--type \(type.rawValue): bot.* events are the bot's own, and a delivery of one is refused; to try a rule on one, write it as an event file {\"type\": \"\(type.rawValue)\", \"data\": {…}} without --type"
+                )
+            }
             return EventNormalizer.normalize(type: type, body: json, source: "simulate", deliveryID: nil)
         }
         guard case .object(let object) = json else { throw Problem(description: "\(path): expected a JSON object") }

@@ -84,6 +84,14 @@ import Testing
         #expect(try SimulateCommand.apiAccess(referenced, environment: ["AVALA_API_KEY": "avk_env"])?.0.revealed == "avk_env")
     }
 
+    @Test func aRawBodyCannotBeABotEventAsTheListenerRefusesOne() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+        try Data(#"{"poller": "exports"}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = try #require(throws: EventFile.Problem.self) { try EventFile.read(path: file.path, type: .botPollerFailing) }
+        #expect(error.description.hasPrefix("--type bot.poller.failing: bot.* events are the bot's own"))
+    }
+
     @Test func anEventFileNeedsTypeAndData() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
         try Data(#"{"data": {"export": {"uid": "x"}}}"#.utf8).write(to: file)

@@ -220,7 +220,7 @@ extension Dispatcher {
             if let next = policy.nextAttempt(afterAttempts: attempts + 1, requested: after, now: now, random: environment.random()) {
                 result = StepOutcome(stepID: stepID, status: .retry, detail: detail, nextAttemptAt: next, at: now)
             } else {
-                detail = "gave up after \(attempts + 1) attempts: \(detail)"
+                detail = "gave up after \(attempts + 1) \(attempts == 0 ? "attempt" : "attempts"): \(detail)"
                 result = StepOutcome(stepID: stepID, status: .dead, detail: detail, at: now)
             }
         case .failed:
