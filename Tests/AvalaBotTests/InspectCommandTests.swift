@@ -346,6 +346,29 @@ import Testing
         )
     }
 
+    /// Inspecting reads the store whatever else the config gets wrong (a plain-http simulator URL, a broken
+    /// rule); only an error in what decides the store's path stops it.
+    @Test func storeCommandsReadTheStoreDespiteErrorsElsewhereInTheConfig() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        guard case .new(let id) = try await harness.store.ingest(Self.event("x")) else { throw InspectError("not stored") }
+        let config = harness.path + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try """
+        api:
+          base_url: "http://127.0.0.1:8787/api/v1"
+        store:
+          sqlite: "\(harness.path)"
+        rules:
+          - { name: broken, on: export.completed, do: [{ nope: {} }] }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try await Self.run(["events", "list", "--config", config]).contains(id))
+        #expect(try await Self.run(["dead-letters", "list", "--config", config]).hasSuffix("(no dead letters)"))
+
+        try "store:\n  sqlite: [a, b]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(await Self.failure(["events", "list", "--config", config]).hasPrefix("\(config):2 store.sqlite: expected text, found a list"))
+    }
+
     /// Through `--config`, one read of the file serves both the store's path and the silences written in
     /// it; its API key reference is never resolved, so listing works without the key.
     @Test func silencesListShowsTheStoreAndTheConfigFromOneConfigFile() async throws {
