@@ -45,6 +45,8 @@ struct SimulateCommand: AsyncParsableCommand {
             throw CommandFailure("the config has errors; run `avala-bot check-config --config \(config)`")
         }
         var subject = try EventFile.read(path: event, type: type.map { EventType(rawValue: $0) })
+        let (deeper, chainNote) = await Self.withStoredChainDepth(subject, storePath: loaded.configuration.store.sqlite, logger: logger)
+        subject = deeper
 
         let environment = ProcessInfo.processInfo.environment
         var client: AvalaClient?
@@ -67,10 +69,38 @@ struct SimulateCommand: AsyncParsableCommand {
                 ? "nothing to add, or the API did not answer (its warning is above); `project` is absent unless the event carries it"
                 : "project fetched from the API"
         }
+        if let chainNote { enrichment += "; \(chainNote)" }
         var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment)
         await report.ask(PluginPreview(plugins: loaded.plugins, client: client, logger: logger))
         try? await client?.shutdown()
         Console.line(report.render())
+    }
+
+    /// `event` with the chain depth the bot recorded for its export (or placed it at by an intent), read
+    /// from the config's store when there is one, as `run` gives it (``ChainDepthEnricher``): a raw body
+    /// of an export the bot created must meet `max_chain_depth` here as it would there. Read only: nothing
+    /// is written, and a store that cannot be read leaves the event as it is, with a warning.
+    static func withStoredChainDepth(_ event: Event, storePath: String, logger: Logger) async -> (Event, note: String?) {
+        guard let export = event.chainExport, ConfigSource.reference(in: storePath) == nil, FileManager.default.fileExists(atPath: storePath) else {
+            return (event, nil)
+        }
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        do {
+            let store = try SQLiteEventStore(path: storePath, logger: quiet)
+            let recorded = try await store.recordedChainDepth(exportUID: export.uid)
+            let placed = recorded == nil ? try await ExportChain(store: store).intendedDepth(exportUID: export.uid) : nil
+            guard let depth = recorded ?? placed, depth > event.chainDepth else { return (event, nil) }
+            var deeper = event
+            deeper.chainDepth = depth
+            return (deeper, "chain depth \(depth), as the bot \(recorded == nil ? "placed" : "recorded") export \(export.uid) in \(storePath)")
+        } catch {
+            logger.warning(
+                "Could not read the export's chain depth from the store; the event keeps the depth it carries",
+                metadata: ["store.path": "\(storePath)", "export.uid": "\(export.uid)", "error": "\(error)"]
+            )
+            return (event, nil)
+        }
     }
 
     /// The API key and base URL enrichment uses, or nil without a key. The config was loaded without

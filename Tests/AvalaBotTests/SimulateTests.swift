@@ -2,6 +2,7 @@ import AvalaAPI
 import BotEngine
 import BotKit
 import Foundation
+import Logging
 import Testing
 
 @testable import AvalaBot
@@ -90,6 +91,32 @@ import Testing
         defer { try? FileManager.default.removeItem(at: file) }
         let error = try #require(throws: EventFile.Problem.self) { try EventFile.read(path: file.path, type: .botPollerFailing) }
         #expect(error.description.hasPrefix("--type bot.poller.failing: bot.* events are the bot's own"))
+    }
+
+    /// A raw body of an export the bot created meets `max_chain_depth` in `simulate` as it would in `run`:
+    /// the depth the bot recorded for it is read from the config's store.
+    @Test func aRawBodyOfAnExportTheBotCreatedTakesItsRecordedChainDepth() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        try await ExportChain(store: harness.store).record(exportUID: "e-made", depth: 1, follow: false)
+        try await ExportChain(store: harness.store).recordIntended(exportUID: "e-placed", depth: 2)
+        let logger = Logger(label: "simulate-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        func simulated(_ uid: String, store: String) async -> (Int, String?) {
+            let event = EventNormalizer.normalize(
+                type: .exportCompleted,
+                body: ["uid": .string(uid), "status": "exported"],
+                source: "simulate",
+                deliveryID: nil
+            )
+            let (read, note) = await SimulateCommand.withStoredChainDepth(event, storePath: store, logger: logger)
+            return (read.chainDepth, note)
+        }
+        let made = await simulated("e-made", store: harness.path)
+        #expect(made.0 == 1)
+        #expect(made.1 == "chain depth 1, as the bot recorded export e-made in \(harness.path)")
+        #expect(await simulated("e-placed", store: harness.path).0 == 2)
+        #expect(await simulated("e-other", store: harness.path) == (0, nil))
+        #expect(await simulated("e-made", store: harness.path + ".absent") == (0, nil))
     }
 
     @Test func anEventFileNeedsTypeAndData() throws {
