@@ -56,6 +56,29 @@ import Testing
         )
     }
 
+    @Test func exportFieldsAreTheModels() throws {
+        try Self.check(
+            Export.self,
+            fields: EventBodyKeys.exportFields,
+            body: [
+                "uid": "e-1", "status": "completed", "name": "n", "format": "coco", "projects": ["p-1"], "datasets": ["d-1"],
+                "slices": ["s-1"], "error": "none", "download_url": "https://x.example.com/e-1.zip", "total_task_count": 3,
+                "exported_task_count": 3, "created_at": "2026-11-30T10:00:00Z", "updated_at": "2026-11-30T11:00:00Z",
+            ]
+        )
+    }
+
+    @Test func projectFieldsAreTheModels() throws {
+        try Self.check(
+            Project.self,
+            fields: EventBodyKeys.projectFields,
+            body: [
+                "uid": "p-1", "name": "prod", "status": "active", "task_type": "bbox", "owner_name": "ops", "is_active": true,
+                "created_at": "2026-11-30T10:00:00Z", "updated_at": "2026-11-30T11:00:00Z",
+            ]
+        )
+    }
+
     @Test func metricsFieldsAreTheModels() throws {
         try Self.check(
             ProjectMetrics.self,

@@ -108,6 +108,33 @@ import Testing
         #expect(rules.names == ["expired", "deliveries", "members", "exports", "mixed"])
     }
 
+    /// A webhook's export (or a project) may carry fields no model lists, so only a slip of a documented
+    /// field is warned about: a misspelt `format` must not silently disable the chained-export rule.
+    @Test func slipsOfDocumentedFieldsOfWebhookResources() throws {
+        let (_, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: yolo-after-coco
+                on: export.completed
+                where: { "export.formt": coco, "export.state": done }
+                do: [{ log: { message: "{{export.fromat}} {{export.download_url}} {{export.sender_note}} {{project.nme}}" } }]
+              - name: p
+                on: project.completed
+                where: { "project.stauts": completed, "project.note": x }
+                do: [{ log: { message: "{{project.name}}" } }]
+            """
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:4 rules[0].where.export.formt: warning: path 'export.formt': the export of export.completed events has no documented field 'formt' (did you mean 'format'?)",
+                "rules.yaml:4 rules[0].where.export.state: warning: path 'export.state': the export of export.completed events has no documented field 'state' (did you mean 'status'?)",
+                "rules.yaml:5 rules[0].do[0].log.message: warning: template path 'export.fromat': the export of export.completed events has no documented field 'fromat' (did you mean 'format'?)",
+                "rules.yaml:5 rules[0].do[0].log.message: warning: template path 'project.nme': the project of export.completed events has no documented field 'nme' (did you mean 'name'?)",
+                "rules.yaml:8 rules[1].where.project.stauts: warning: path 'project.stauts': the project of project.completed events has no documented field 'stauts' (did you mean 'status'?)",
+            ]
+        )
+    }
+
     /// One unknown type among a rule's types means anything may arrive: no path warning at all.
     @Test func noPathWarningsForUnknownTypes() throws {
         let (_, warnings) = try Self.warnings(

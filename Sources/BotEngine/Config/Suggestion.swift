@@ -10,6 +10,19 @@ public enum Suggestion {
         return best?.0
     }
 
+    /// The candidate `word` is most likely a slip of: one edit away (two for a word of five letters or
+    /// more, which covers swapped letters), or nil. Stricter than ``closest(to:in:)``: it decides whether a
+    /// name that may be legitimate (a field a webhook sender added) is warned about at all.
+    public static func typo(of word: String, in candidates: some Sequence<String>) -> String? {
+        let allowed = word.count >= 5 ? 2 : 1
+        var best: (String, Int)?
+        for candidate in candidates.sorted() where candidate != word {
+            let distance = editDistance(Array(word), Array(candidate))
+            if distance <= allowed, distance < (best?.1 ?? .max) { best = (candidate, distance) }
+        }
+        return best?.0
+    }
+
     static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }

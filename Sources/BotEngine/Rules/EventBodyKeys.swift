@@ -44,6 +44,17 @@ enum EventBodyKeys {
     ]
     static let metricsFields = ["total_tasks", "completed_tasks", "acceptance_rate"]
 
+    /// The documented fields of resources a webhook may bring, whose sender may add fields of its own (the
+    /// API's models; Avala's export webhook sends a subset): a field one slip away from one of these and
+    /// not one of them (`export.formt`) is warned about with the suggestion; one unlike all of them may be
+    /// the sender's own, and is not. AvalaBotTests holds the lists to the models.
+    static let exportFields = [
+        "uid", "status", "name", "format", "projects", "datasets", "slices", "error", "download_url", "total_task_count",
+        "exported_task_count", "created_at", "updated_at",
+    ]
+    static let projectFields = ["uid", "name", "status", "task_type", "owner_name", "is_active", "created_at", "updated_at"]
+    static let documentedFields: [String: [String]] = ["export": exportFields, "project": projectFields]
+
     private static let fieldTable: [EventType: [String: [String]]] = [
         .memberJoined: ["member": memberFields], .memberLeft: ["member": memberFields], .memberRoleChanged: ["member": memberFields],
         .invitationAccepted: ["invitation": invitationFields], .invitationExpired: ["invitation": invitationFields],

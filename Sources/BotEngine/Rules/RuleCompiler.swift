@@ -275,15 +275,27 @@ struct RuleCompiler {
         }
     }
 
-    /// Warns about `key.field` where every type that carries `key` is known to have no such field.
+    /// Warns about `key.field` where every type that carries `key` is known to have no such field; where
+    /// one of them may carry fields no list has (a webhook's export), only about a slip of a documented
+    /// field (``EventBodyKeys/documentedFields``).
     private mutating func checkField(_ use: PathUse, of components: [String], in types: [EventType]) {
         guard components.count > 1 else { return }
         var fields: Set<String> = []
         var carriers: [String] = []
+        var open = false
         for type in types where EventBodyKeys.keys(for: type)?.contains(components[0]) == true {
-            guard let known = EventBodyKeys.fields(of: components[0], for: type) else { return }
-            fields.formUnion(known)
+            if let known = EventBodyKeys.fields(of: components[0], for: type) { fields.formUnion(known) } else { open = true }
             carriers.append(type.rawValue)
+        }
+        if open {
+            let documented = fields.union(EventBodyKeys.documentedFields[components[0]] ?? [])
+            guard !documented.contains(components[1]), let typo = Suggestion.typo(of: components[1], in: documented) else { return }
+            warning(
+                use.location,
+                use.diagnosticPath,
+                "\(use.kind) '\(use.path)': the \(components[0]) of \(carriers.joined(separator: ", ")) events has no documented field '\(components[1])' (did you mean '\(typo)'?)"
+            )
+            return
         }
         guard !fields.isEmpty, !fields.contains(components[1]) else { return }
         let sorted = fields.sorted()
