@@ -27,7 +27,8 @@ public struct ExportPlugin: BotPlugin {
                 ParameterSpec("name", .string, summary: "Export name; a template. Default: avala-bot <format> <project>."),
                 ParameterSpec("follow", .bool, summary: "Have the exports watcher follow it until it is terminal."),
             ],
-            summary: "Start an export; its completion continues the chain."
+            summary: "Start an export; its completion continues the chain.",
+            requiresOneOf: [["project", "dataset"]]
         ),
         ActionSpec(
             "retry_failed",

@@ -31,11 +31,15 @@ public struct ActionSpec: Hashable, Sendable {
     public var isMain: Bool
     public var parameters: [ParameterSpec]
     public var summary: String
+    /// Groups of parameters of which each action must name at least one (`[["project", "dataset"]]`):
+    /// alternatives, none of them required alone, but an action with none of them can never work.
+    public var requiresOneOf: [[String]]
 
-    public init(_ name: String, main: Bool = false, parameters: [ParameterSpec], summary: String = "") {
+    public init(_ name: String, main: Bool = false, parameters: [ParameterSpec], summary: String = "", requiresOneOf: [[String]] = []) {
         self.name = name
         self.isMain = main
         self.parameters = parameters
         self.summary = summary
+        self.requiresOneOf = requiresOneOf
     }
 }

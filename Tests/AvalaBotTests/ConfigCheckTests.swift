@@ -300,6 +300,26 @@ import Testing
         #expect(found.count == 5, "\(found)")
     }
 
+    /// An export names a project or a dataset, templated or not: with neither, every event would end as a
+    /// dead letter, so the action is an error where it is written.
+    @Test func anExportThatNamesNeitherProjectNorDatasetIsAnError() {
+        let yaml = """
+            rules:
+              - name: r
+                on: export.completed
+                do:
+                  - export: { format: yolo }
+                  - export: { dataset: "{{export.datasets.0}}", format: yolo }
+                  - export: { project: ~, format: coco }
+            """
+        #expect(
+            Self.diagnostics(yaml) == [
+                "bot.yaml:5 rules[0].do[0].export: export.create needs one of: project, dataset",
+                "bot.yaml:7 rules[0].do[2].export: export.create needs one of: project, dataset",
+            ]
+        )
+    }
+
     /// Values that load but cannot work, each named by its key.
     @Test(arguments: [
         (

@@ -88,6 +88,11 @@ extension RuleCompiler {
             }
             parameters.append((parameter.key, value))
         }
+        for group in spec.requiresOneOf where !group.contains(where: { name in parameterEntries.contains { $0.key == name && !$0.value.isNull } }) {
+            // Each event would be dead-lettered for it: say so now, where the action is written.
+            error(entry.keyLocation, keyPath, "\(label) needs one of: \(group.joined(separator: ", "))")
+            valid = false
+        }
         for parameterSpec in spec.parameters where parameterSpec.required {
             let given = parameterEntries.first { $0.key == parameterSpec.name }
             if given == nil || given?.value.isNull == true {
