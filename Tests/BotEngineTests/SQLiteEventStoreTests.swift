@@ -666,6 +666,31 @@ import Testing
         }
     }
 
+    /// The file does not keep the size of its largest backlog: pruning gives the freed pages back to the
+    /// disk, in slices (more than one here), and the store still works after it.
+    @Test func pruningGivesTheFreedSpaceBackToTheDisk() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            func pragma(_ name: String) async throws -> Int { try await store.pool.read { try Int.fetchOne($0, sql: "PRAGMA \(name)") ?? -1 } }
+            #expect(try await pragma("auto_vacuum") == 2, "incremental")
+            let blob = JSON.string(String(repeating: "x", count: 4_000))
+            _ = try await store.ingest((0..<3_000).map { makeStoreEvent("e-\($0)", data: ["blob": blob]) })
+            let claimed = try await store.claim(limit: 0, now: file.clock.now, finishingUnrouted: 3_000) { _ in false }
+            #expect(claimed.finishedUnrouted == 3_000)
+            let full = try await pragma("page_count")
+            #expect(full > SQLiteEventStore.pagesPerReclaim, "more than one slice to give back")
+
+            file.clock.advance(by: 10)
+            let result = try await store.prune(doneBefore: file.clock.now, keysBefore: file.clock.now)
+            #expect(result.events == 3_000)
+            #expect(try await pragma("freelist_count") == 0)
+            let after = try await pragma("page_count")
+            #expect(after < full / 10, "\(full) pages before, \(after) after")
+            #expect(file.logText.contains("Event store gave freed space back to the disk"))
+            #expect(try await store.ingest(makeStoreEvent("later")).isNew)
+        }
+    }
+
     /// The dead-letter list is where failures wait for an operator: retention never empties it. A dead
     /// letter's event stays until the step is retried (and the event done again) or discarded.
     @Test func pruningKeepsDeadLettersUntilTheyAreRetriedOrDiscarded() async throws {
