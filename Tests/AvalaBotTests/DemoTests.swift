@@ -99,6 +99,32 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: workspace), "the CA and TLS key were left in \(workspace)")
     }
 
+    /// `demo --keep-running` prints a `/metrics` URL to try: it serves the counters the README lists for
+    /// the demo's deliveries, events and actions, not only the two gauges read at scrape time.
+    @Test func theKeptDemoServesTheCountersOfWhatItDid() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let demo = try CommandProcess(["demo", "--keep-running", "--timeout", "120"], in: directory)
+        defer { demo.send(SIGINT) }
+        try await demo.waitForOutput(containing: "Still running")
+        let line = try #require(demo.output.split(separator: "\n").first { $0.contains("/metrics") })
+        let words = line.split(separator: " ").map(String.init)
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["--silent", "--show-error", "--max-time", "10"] + words.drop { $0 != "--cacert" }
+        let pipe = Pipe()
+        curl.standardOutput = pipe
+        try curl.run()
+        let scrape = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        #expect(curl.terminationStatus == 0)
+        for name in ["avala_bot_webhook_deliveries_total", "avala_bot_events_total", "avala_bot_actions_total", "avala_bot_queue_depth"] {
+            #expect(scrape.contains("\n\(name){") || scrape.contains("\n\(name) "), "\(name) missing from:\n\(scrape)")
+        }
+        demo.send(SIGINT)
+        _ = await demo.waitForExit()
+    }
+
     @Test func theBuiltInDemoConfigIsTheFile() throws {
         let file = try String(contentsOf: Self.root.appendingPathComponent("config/demo.yaml"), encoding: .utf8)
         #expect(file == DemoConfig.yaml + "\n")

@@ -38,6 +38,9 @@ struct DemoCommand: AsyncParsableCommand {
         let gate = MutableLogHandler.Switch()
         // The timeline is the demo's output; the log shows only what went wrong, unless asked for more.
         let logger = logging.bootstrap(label: "avala-bot.demo", defaultLevel: .warning, gate: gate)
-        _ = try await DemoRun(config: config, keepRunning: keepRunning, timeout: .seconds(timeout)).run(logger: logger, gate: gate)
+        // The demo's /metrics must show what `run`'s would: every module's counters reach its registry.
+        let metrics = MetricsExport()
+        metrics.bootstrap()
+        _ = try await DemoRun(config: config, keepRunning: keepRunning, timeout: .seconds(timeout), metrics: metrics).run(logger: logger, gate: gate)
     }
 }

@@ -14,6 +14,8 @@ struct DemoRun {
     var config: String
     var keepRunning: Bool
     var timeout: Duration
+    /// What the demo's `/metrics` serves; the command bootstraps it for the process, as `run` does.
+    var metrics = MetricsExport()
 
     /// Plays the scenario; returns the timeline (what was printed) for tests.
     ///
@@ -129,7 +131,7 @@ struct DemoRun {
             throw DemoFailure("\(loaded.file) has errors (listed above)")
         }
         timeline.say("bot", "Loaded \(loaded.file): \(loaded.rules.count) rules, plugins \(loaded.plugins.keys.sorted().joined(separator: ", "))")
-        let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+        let assembly = try await BotAssembly.build(loaded, environment: environment, metrics: metrics, logger: logger)
         do {
             try await drive(
                 assembly,
