@@ -3,6 +3,7 @@ import AvalaSimulator
 import BotEngine
 import BotKit
 import Foundation
+import InMemoryLogging
 import TestSupport
 import Testing
 
@@ -93,6 +94,39 @@ import Testing
         #expect(slack.received.count == 1)
         let text = String(decoding: try #require(slack.received.first).body, as: UTF8.self)
         for n in 1...10 { #expect(text.contains("Export burst-\(n) of prod-cars failed")) }
+    }
+
+    /// An alert waiting for its group (deferred, on purpose) does not hold back the later events about
+    /// its subject: their rules run now, not after the group's wait.
+    @Test func anAlertWaitingForItsGroupDoesNotHoldBackItsSubjectsLaterEvents() async throws {
+        let slack = RecordingServer()
+        try await slack.serve { url in
+            try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+                let bot = BotRun(harness: harness)
+                defer { bot.removeFiles() }
+                let config =
+                    Self.config(slack: url, groupWait: "1h") + """
+
+                          - name: log-completions
+                            on: export.completed
+                            do:
+                              - log: { message: "export {{export.uid}} completed after all" }
+                        """
+                try await bot.run(config) { assembly, logs in
+                    _ = try await assembly.store.ingest(Self.failed("x-1"))
+                    assembly.dispatcher.signal.wake()
+                    try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "alert").first?.status == .deferred }
+                    var completed = Self.failed("x-1")
+                    completed.type = .exportCompleted
+                    completed.keys = ["delivery:test:done-x-1"]
+                    _ = try await assembly.store.ingest(completed)
+                    assembly.dispatcher.signal.wake()
+                    try await Eventually.until { logs.entries.contains { "\($0.message)" == "export x-1 completed after all" } }
+                    #expect(try await BotRun.steps(assembly.store, plugin: "alert").first?.status == .deferred, "the alert still waits")
+                }
+            }
+        }
+        #expect(slack.received.isEmpty)
     }
 
     @Test func aReceiverThatKeepsFailingDeadLettersTheAlertInsteadOfDroppingIt() async throws {

@@ -46,6 +46,7 @@ import Testing
             #expect(
                 applied == [
                     "v1: events, keys, steps, snapshots, plugin state", "v2: throttle admissions in the journal", "v3: discarded dead letters",
+                    "v4: events waiting only on deferred actions",
                 ]
             )
         }
@@ -239,6 +240,37 @@ import Testing
             #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["x-2"], "one per subject at a time")
             try await store.finish(eventID: "x-2", result: .done)
             #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["x-3"])
+        }
+    }
+
+    /// An event that waits only for an action deferred on purpose (an alert's group_wait) lets the later
+    /// events about its subject go ahead; one with an action to retry holds them back, as before.
+    @Test(arguments: [StepRecord.Status.deferred, .retry])
+    func anEventWaitingOnlyForDeferredActionsDoesNotHoldItsSubjectBack(_ waiting: StepRecord.Status) async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([makeStoreEvent("x-1", subject: "x"), makeStoreEvent("x-2", subject: "x")])
+            #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["x-1"])
+            try await store.recordIntent(
+                StepIntent(stepID: "x-1/r/0", eventID: "x-1", rule: "r", actionIndex: 0, plugin: "alert", action: "send", at: now)
+            )
+            let later = now.addingTimeInterval(60)
+            _ = try await store.recordOutcome(
+                StepOutcome(stepID: "x-1/r/0", status: waiting, detail: "waiting", nextAttemptAt: later, countsAsAttempt: false, at: now),
+                raising: []
+            )
+            try await store.finish(eventID: "x-1", result: .pendingUntil(later))
+
+            let next = try await store.claim(limit: 10, now: now).map(\.event.id)
+            if waiting == .deferred {
+                #expect(next == ["x-2"], "x-2 goes ahead of a deferred wait")
+                #expect(try await store.claim(limit: 10, now: later).isEmpty, "but never beside it: x-2 is running")
+                try await store.finish(eventID: "x-2", result: .done)
+            } else {
+                #expect(next.isEmpty, "x-2 waits behind a retry")
+            }
+            #expect(try await store.claim(limit: 10, now: later).map(\.event.id) == ["x-1"])
         }
     }
 

@@ -106,6 +106,12 @@ extension SQLiteEventStore {
             // still holds back its rule's later actions, as the dead letter did.
             try db.execute(sql: "ALTER TABLE steps ADD COLUMN discarded_at REAL")
         }
+        migrator.registerMigration("v4: events waiting only on deferred actions") { db in
+            // 0 while a pending event waits only for actions deferred on purpose (an alert's group_wait):
+            // it does not hold back the later events about its subject, which a wait of minutes would
+            // otherwise stall. See `finish`.
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN holds_subject INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 }

@@ -162,7 +162,8 @@ public final class SQLiteEventStore: EventStore {
                             SELECT 1 FROM events AS o
                             WHERE o.subject_kind = e.subject_kind AND o.subject_uid = e.subject_uid
                               AND o.status IN ('pending', 'running')
-                              AND (o.seq < e.seq OR o.status = 'running')))
+                              AND (o.seq < e.seq OR o.status = 'running')
+                              AND (o.status = 'running' OR o.holds_subject = 1)))
                         ORDER BY e.seq
                         LIMIT ?
                         """
@@ -228,7 +229,7 @@ public final class SQLiteEventStore: EventStore {
     @discardableResult
     public func releaseRunning() async throws -> Int {
         let released = try await write { db in
-            try db.execute(sql: "UPDATE events SET status = 'pending' WHERE status = 'running'")
+            try db.execute(sql: "UPDATE events SET status = 'pending', holds_subject = 1 WHERE status = 'running'")
             return db.changesCount
         }
         if released > 0 {
@@ -361,9 +362,21 @@ public final class SQLiteEventStore: EventStore {
                 pendingUntil = Self.seconds(due)
             }
             if let due = pendingUntil {
+                // An event that waits only for deferred actions (an alert's group_wait: a wait chosen, not
+                // a failure) lets the later events about its subject go ahead; one with an action to
+                // retry, or none journaled yet, holds them back until it is done.
+                let waitsOnlyDeferred =
+                    try Bool.fetchOne(
+                        db,
+                        sql: """
+                            SELECT EXISTS (SELECT 1 FROM steps WHERE event_id = ?1 AND status = 'deferred')
+                              AND NOT EXISTS (SELECT 1 FROM steps WHERE event_id = ?1 AND status IN ('running', 'retry'))
+                            """,
+                        arguments: [eventID]
+                    ) ?? false
                 try db.execute(
-                    sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL WHERE id = ?",
-                    arguments: [due, eventID]
+                    sql: "UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL, holds_subject = ? WHERE id = ?",
+                    arguments: [due, waitsOnlyDeferred ? 0 : 1, eventID]
                 )
             } else {
                 try db.execute(
@@ -458,7 +471,7 @@ public final class SQLiteEventStore: EventStore {
             try db.execute(sql: "DELETE FROM event_keys WHERE key = ?", arguments: [EventType.deadLetterKey(stepID: stepID)])
             try db.execute(
                 sql: """
-                    UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL
+                    UPDATE events SET status = 'pending', next_attempt_at = ?, finished_at = NULL, holds_subject = 1
                     WHERE id = ? AND status <> 'running'
                     """,
                 arguments: [at, eventID]
