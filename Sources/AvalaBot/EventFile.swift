@@ -60,17 +60,12 @@ enum EventFile {
         if let time = try field("time", "an ISO 8601 time", { $0.stringValue.flatMap { try? Date($0, strategy: .iso8601) } }) {
             event.time = time
         }
-        if event.subject == nil,
-            let subject = try field(
-                "subject",
-                "an object {kind, uid}",
-                { value in
-                    value["kind"]?.stringValue.flatMap { kind in value["uid"]?.stringValue.map { Event.Subject(kind: kind, uid: $0) } }
-                }
-            )
-        {
-            event.subject = subject
+        // Checked even when the body gives the subject, so a wrong one is named rather than passed over.
+        let subject = try field("subject", "an object {kind, uid} with both non-empty") { value -> Event.Subject? in
+            guard let kind = value["kind"]?.stringValue, !kind.isEmpty, let uid = value["uid"]?.stringValue, !uid.isEmpty else { return nil }
+            return Event.Subject(kind: kind, uid: uid)
         }
+        if event.subject == nil { event.subject = subject }
         event.replayOf = try field("replay_of", "a string", \.stringValue)
         return event
     }

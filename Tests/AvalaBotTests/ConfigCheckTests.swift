@@ -311,11 +311,13 @@ import Testing
                   - export: { format: yolo }
                   - export: { dataset: "{{export.datasets.0}}", format: yolo }
                   - export: { project: ~, format: coco }
+                  - export: { project: "  ", dataset: "", format: coco }
             """
         #expect(
             Self.diagnostics(yaml) == [
                 "bot.yaml:5 rules[0].do[0].export: export.create needs one of: project, dataset",
                 "bot.yaml:7 rules[0].do[2].export: export.create needs one of: project, dataset",
+                "bot.yaml:8 rules[0].do[3].export: export.create needs one of: project, dataset",
             ]
         )
     }

@@ -186,6 +186,7 @@ import Testing
         (#"{"type": "x.y", "chain_depth": -1, "data": {}}"#, #""chain_depth" must be a whole number, 0 or more"#),
         (#"{"type": "x.y", "id": "", "data": {}}"#, #""id" must be a non-empty string"#),
         (#"{"type": "x.y", "data": []}"#, #"missing "data" object"#),
+        (#"{"type": "x.y", "subject": {"uid": "x"}, "data": {}}"#, #""subject" must be an object {kind, uid} with both non-empty"#),
     ])
     func aWrongFieldInAnEventFileIsNamed(_ body: String, _ message: String) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")

@@ -88,7 +88,15 @@ extension RuleCompiler {
             }
             parameters.append((parameter.key, value))
         }
-        for group in spec.requiresOneOf where !group.contains(where: { name in parameterEntries.contains { $0.key == name && !$0.value.isNull } }) {
+        // Written empty (`project: ""`) is as good as not written: it renders empty on every event.
+        func written(_ name: String) -> Bool {
+            parameterEntries.contains { entry in
+                guard entry.key == name, !entry.value.isNull else { return false }
+                if case .scalar = entry.value, case .string(let text) = entry.value.json { return !text.allSatisfy(\.isWhitespace) }
+                return true
+            }
+        }
+        for group in spec.requiresOneOf where !group.contains(where: written) {
             // Each event would be dead-lettered for it: say so now, where the action is written.
             error(entry.keyLocation, keyPath, "\(label) needs one of: \(group.joined(separator: ", "))")
             valid = false

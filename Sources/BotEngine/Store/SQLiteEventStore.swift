@@ -78,6 +78,10 @@ public final class SQLiteEventStore: EventStore {
             // break "a webhook answered 2xx is on disk", so FULL is set here, on the one writer connection.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // The write-ahead log is reused, not shrunk, after a checkpoint: without a limit it would
+                // keep the size of the largest burst (or prune) for good. 4 MiB is what the automatic
+                // checkpoint (1,000 pages) lets it reach in normal work, so only a burst is cut back.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
             }
         } catch {
             throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the database \(path): \(error)")
@@ -643,6 +647,9 @@ public final class SQLiteEventStore: EventStore {
         return result
     }
 
+    /// The size the write-ahead log is cut back to when it restarts after a checkpoint.
+    static let walSizeLimit = 4 * 1_048_576
+
     /// Pages one ``reclaimFreePages()`` step gives back: 8 MB of 4 KB pages, so that ingest batches get
     /// the writer between steps after a large prune.
     static let pagesPerReclaim = 2_048
@@ -669,8 +676,19 @@ public final class SQLiteEventStore: EventStore {
                 }
             }
             reclaimed += freed
-            if freed < Self.pagesPerReclaim { return reclaimed }
+            if freed < Self.pagesPerReclaim { break }
         }
+        if reclaimed > 0 {
+            // What the pass wrote goes into the file now (PASSIVE: never waits for a reader), so the next
+            // write restarts the log and cuts it back to `walSizeLimit`: the pass's pages do not stay
+            // on disk in the log instead of the file.
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                pool.asyncWriteWithoutTransaction { db in
+                    continuation.resume(with: Result { try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") })
+                }
+            }
+        }
+        return reclaimed
     }
 
     public func queueDepth() async throws -> Int {
