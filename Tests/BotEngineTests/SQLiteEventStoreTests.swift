@@ -719,7 +719,7 @@ import Testing
             let after = try await pragma("page_count")
             #expect(after < full / 10, "\(full) pages before, \(after) after")
             #expect(file.logText.contains("Event store gave freed space back to the disk"))
-            // The burst and the pass went through the log (over 12 MB): it is cut back, so the space is not
+            // The burst and the pass went through the log (about 14 MB): it is cut back, so the space is not
             // kept there instead of in the file.
             #expect(try await store.ingest(makeStoreEvent("later")).isNew)
             let walAfter = try #require(try FileManager.default.attributesOfItem(atPath: file.path + "-wal")[.size] as? Int)
