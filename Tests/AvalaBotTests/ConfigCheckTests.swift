@@ -300,6 +300,40 @@ import Testing
         #expect(found.count == 5, "\(found)")
     }
 
+    /// A value that is missing (a receiver's url, a target's secret) or wrong inside a list (a silence)
+    /// sets its entry aside: the section's other keys and the rules' names are still checked, a rule
+    /// naming the entry set aside is not told it is unknown, and each error points at its entry.
+    @Test func anEntryWithAMissingOrListedErrorIsSetAsideAndTheRestIsChecked() {
+        let yaml = """
+            plugins:
+              alert:
+                receivers:
+                  hook: { webhook: {} }
+                  journal: { log: {} }
+                group_wait: 30
+                silences:
+                  - { matchers: {} }
+              forward:
+                targets:
+                  t1: { url: "https://x.example/hook" }
+                  t2: { url: "https://y.example/hook", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }
+                timeout: 10
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: hook, text: hi } }, { alert: { receiver: nope, text: hi } }] }
+              - { name: f, on: export.failed, do: [{ forward: { target: t1 } }, { forward: { target: t9 } }] }
+            """
+        let found = Self.diagnostics(yaml)
+        #expect(found.contains { $0.hasPrefix("bot.yaml:4 plugins.alert.receivers.hook.webhook.url:") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:6 plugins.alert.group_wait:") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:8 plugins.alert.silences[0]") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:11 plugins.forward.targets.t1.secret: required") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:13 plugins.forward.timeout:") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:15 rules[0].do[1].alert.receiver: unknown receiver 'nope'") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:16 rules[1].do[1].forward.target: unknown target 't9'") }, "\(found)")
+        #expect(!found.contains { $0.contains("'hook'") || $0.contains("'t1'") }, "\(found)")
+        #expect(found.count == 7, "\(found)")
+    }
+
     /// An export names a project or a dataset, templated or not: with neither, every event would end as a
     /// dead letter, so the action is an error where it is written.
     @Test func anExportThatNamesNeitherProjectNorDatasetIsAnError() {

@@ -113,7 +113,7 @@ struct ConfigLoader {
             usedAt: Self.firstUses(in: configuration.rules)
         )
         diagnostics += plugins.diagnostics
-        diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins)
+        diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins, setAside: plugins.setAside)
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)

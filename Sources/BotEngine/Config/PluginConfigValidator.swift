@@ -8,6 +8,9 @@ public enum PluginConfigValidator {
     public struct Result: Sendable {
         public var plugins: [String: any BotPlugin]
         public var diagnostics: [ConfigDiagnostic]
+        /// By plugin, the names of entries set aside to build it past an error already reported (a
+        /// receiver whose own settings are wrong): a rule naming one is not also told it is unknown.
+        public var setAside: [String: Set<String>] = [:]
     }
 
     /// - Parameter usedAt: where a rule first names each plugin: a plugin without a section of its own
@@ -45,24 +48,28 @@ public enum PluginConfigValidator {
             }
         }
         var plugins: [String: any BotPlugin] = [:]
+        var setAside: [String: Set<String>] = [:]
         for name in Set(configs.keys).union(used).sorted() {
             guard let type = byName[name] else { continue }
             var (config, node) = configs[name] ?? (PluginConfig(), nil)
-            // Stand-ins already tried, by key: see below.
+            // Stand-ins already tried, by key, and the keys taken out: see below.
             var tried: [String: Int] = [:]
+            var removed: [String] = []
             // A plugin refuses its config one key at a time; each refusal costs a build, so bounded.
             for _ in 0..<64 {
                 do {
                     plugins[name] = try type.init(config: config)
                     break
                 } catch let error as PluginConfigError {
-                    let target = error.key.split(separator: ".").reduce(node) { current, key in current?[String(key)] }
+                    let target = node.flatMap { Self.node(at: error.key, in: $0) }
                     let attempt = tried[error.key, default: 0]
+                    // A complaint about a key around one taken out is about the taking out.
+                    let aboutRemoval = removed.contains { $0 == error.key || $0.hasPrefix(error.key + ".") || $0.hasPrefix(error.key + "[") }
                     // `check-config --no-env` leaves `${…}` as written: a URL or secret key then holds the
                     // reference, which is checked once it is resolved, not here. A value the plugin
                     // refuses is reported once, as written; the plugin's later complaints about the same
                     // key are about the stand-ins.
-                    if attempt == 0, target?.isUnresolvedReference != true {
+                    if attempt == 0, !aboutRemoval, target?.isUnresolvedReference != true {
                         report(error, plugin: name, node: node, target: target, usedAt: usedAt, into: &diagnostics)
                     }
                     // A value its key accepts stands in (or, as a last resort, the key goes), so that the
@@ -70,16 +77,60 @@ public enum PluginConfigValidator {
                     // its rules' parameters against it (a receiver's name). One run lists every problem.
                     // `JSON?.none`, not `nil`: JSON takes a nil literal as its own `null`.
                     let standIn: JSON? = attempt < placeholders.count ? placeholders[attempt] : JSON?.none
-                    guard attempt <= placeholders.count, let replaced = replacing(error.key, in: config, with: standIn) else { break }
-                    tried[error.key] = attempt + 1
+                    guard attempt <= placeholders.count else { break }
+                    if let replaced = replacing(error.key, in: config, with: standIn) {
+                        tried[error.key] = attempt + 1
+                        config = replaced
+                        if standIn == nil { removed.append(error.key) }
+                        continue
+                    }
+                    // A key that is missing (a receiver's url), or inside a list: the nearest enclosing
+                    // key that can be taken out goes instead (the receiver, the whole list).
+                    guard let (enclosing, replaced) = Self.removingEnclosing(error.key, in: config) else { break }
+                    tried[error.key] = placeholders.count + 1
                     config = replaced
+                    removed.append(enclosing)
                 } catch {
                     diagnostics.append(ConfigDiagnostic(at: node?.location, path: "plugins.\(name)", "\(error)"))
                     break
                 }
             }
+            if !removed.isEmpty {
+                setAside[name] = Set(removed.compactMap { $0.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } })
+            }
         }
-        return Result(plugins: plugins, diagnostics: diagnostics)
+        return Result(plugins: plugins, diagnostics: diagnostics, setAside: setAside)
+    }
+
+    /// The node at a plugin config key as errors write it (`receivers.ops.slack.url`, `silences[0].until`).
+    static func node(at key: String, in root: ConfigNode) -> ConfigNode? {
+        var current: ConfigNode? = root
+        for component in key.split(separator: ".") {
+            let name = component.prefix { $0 != "[" }
+            if !name.isEmpty { current = current?[String(name)] }
+            for index in component.dropFirst(name.count).split(separator: "[").compactMap({ Int($0.dropLast()) }) {
+                guard let items = current?.items, items.indices.contains(index) else { return nil }
+                current = items[index]
+            }
+        }
+        return current
+    }
+
+    /// `config` without the nearest key enclosing `key` that it holds (for `silences[0].until`, the whole
+    /// `silences`), and that key; nil when there is none.
+    static func removingEnclosing(_ key: String, in config: PluginConfig) -> (String, PluginConfig)? {
+        var parts = key.split(separator: ".").map(String.init)
+        if let list = parts.firstIndex(where: { $0.contains("[") }) {
+            parts = Array(parts[..<list]) + [String(parts[list].prefix { $0 != "[" })]
+        } else {
+            parts.removeLast()
+        }
+        while !parts.isEmpty {
+            let enclosing = parts.joined(separator: ".")
+            if let replaced = replacing(enclosing, in: config, with: JSON?.none) { return (enclosing, replaced) }
+            parts.removeLast()
+        }
+        return nil
     }
 
     /// Values that stand for a `${…}` left unresolved, tried in turn until the plugin accepts one: a
@@ -115,7 +166,14 @@ public enum PluginConfigValidator {
         usedAt: [String: (location: SourceLocation, path: String)],
         into diagnostics: inout [ConfigDiagnostic]
     ) {
-        let location = target?.location ?? node?[error.key]?.location ?? node?.location
+        // A missing key (a receiver's url) is pointed at where it should be: the deepest key that is there.
+        var enclosing = error.key
+        var found = target
+        while found == nil, let dot = enclosing.lastIndex(where: { $0 == "." || $0 == "[" }) {
+            enclosing = String(enclosing[..<dot])
+            found = node.flatMap { Self.node(at: enclosing, in: $0) }
+        }
+        let location = found?.location ?? node?.location
         if node == nil, let use = usedAt[name] {
             diagnostics.append(
                 ConfigDiagnostic(

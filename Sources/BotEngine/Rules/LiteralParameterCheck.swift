@@ -11,7 +11,14 @@ public enum LiteralParameterCheck {
     ///   - plugins: the plugins built from their config, by name; a rule naming another one is skipped
     ///     (the rule compiler or the plugin's config check has said why).
     /// - Returns: one error per problem, at the parameter's value (`rules[3].do[0].alert.receiver`).
-    public static func diagnostics(rules: ConfigNode?, path: String = "rules", plugins: [String: any BotPlugin]) -> [ConfigDiagnostic] {
+    /// - Parameter setAside: by plugin, names its config check set aside past an error it reported
+    ///   (``PluginConfigValidator/Result/setAside``): a parameter naming one is not reported again.
+    public static func diagnostics(
+        rules: ConfigNode?,
+        path: String = "rules",
+        plugins: [String: any BotPlugin],
+        setAside: [String: Set<String>] = [:]
+    ) -> [ConfigDiagnostic] {
         var diagnostics: [ConfigDiagnostic] = []
         for (ruleIndex, rule) in (rules?.items ?? []).enumerated() {
             for (actionIndex, item) in (rule["do"]?.items ?? []).enumerated() {
@@ -30,7 +37,8 @@ public enum LiteralParameterCheck {
                 }
                 guard !literals.isEmpty else { continue }
                 let keyPath = "\(path)[\(ruleIndex)].do[\(actionIndex)].\(entry.key)"
-                for problem in plugin.literalParameterProblems(action: spec.name, parameters: literals) {
+                for problem in plugin.literalParameterProblems(action: spec.name, parameters: literals)
+                where setAside[pluginName]?.contains(literals[problem.parameter]?.stringValue ?? "") != true {
                     diagnostics.append(
                         ConfigDiagnostic(
                             at: nodes[problem.parameter]?.location ?? entry.keyLocation,
