@@ -245,6 +245,7 @@ import Testing
             await Self.failure(["events", "list", "--store", harness.path, "--until", "yesterday"])
                 == "--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not 'yesterday'"
         )
+        #expect(await Self.failure(["events", "list", "--store", harness.path, "--limit", "0"]) == "--limit must be at least 1")
         let inverted = await Self.failure(["events", "list", "--store", harness.path, "--since", "1h", "--until", "2h"])
         #expect(inverted.hasPrefix("--since 1h ("), "\(inverted)")
         #expect(inverted.contains(") is not before --until 2h ("), "\(inverted)")

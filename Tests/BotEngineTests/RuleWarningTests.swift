@@ -121,7 +121,7 @@ import Testing
               - name: p
                 on: project.completed
                 where: { "project.stauts": completed, "project.note": x }
-                do: [{ log: { message: "{{project.name}}" } }]
+                do: [{ log: { message: "{{project.name}} {{project.nmae}}" } }]
             """
         )
         #expect(
@@ -131,6 +131,7 @@ import Testing
                 "rules.yaml:5 rules[0].do[0].log.message: warning: template path 'export.fromat': the export of export.completed events has no documented field 'fromat' (did you mean 'format'?)",
                 "rules.yaml:5 rules[0].do[0].log.message: warning: template path 'project.nme': the project of export.completed events has no documented field 'nme' (did you mean 'name'?)",
                 "rules.yaml:8 rules[1].where.project.stauts: warning: path 'project.stauts': the project of project.completed events has no documented field 'stauts' (did you mean 'status'?)",
+                "rules.yaml:9 rules[1].do[0].log.message: warning: template path 'project.nmae': the project of project.completed events has no documented field 'nmae' (did you mean 'name'?)",
             ]
         )
     }

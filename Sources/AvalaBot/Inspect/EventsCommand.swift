@@ -28,6 +28,10 @@ struct EventsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "At most this many.")
         var limit = 50
 
+        func validate() throws {
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
             // One more than shown: whether older events are left for another page.

@@ -17,10 +17,19 @@ public enum Suggestion {
         let allowed = word.count >= 5 ? 2 : 1
         var best: (String, Int)?
         for candidate in candidates.sorted() where candidate != word {
-            let distance = editDistance(Array(word), Array(candidate))
+            // Two letters swapped (`nmae`) is one slip, not the two edits it takes.
+            let distance = isSwap(word, candidate) ? 1 : editDistance(Array(word), Array(candidate))
             if distance <= allowed, distance < (best?.1 ?? .max) { best = (candidate, distance) }
         }
         return best?.0
+    }
+
+    /// Whether `a` is `b` with two neighbouring letters swapped.
+    static func isSwap(_ a: String, _ b: String) -> Bool {
+        let a = Array(a)
+        let b = Array(b)
+        guard a.count == b.count, let first = a.indices.first(where: { a[$0] != b[$0] }), first + 1 < a.count else { return false }
+        return a[first] == b[first + 1] && a[first + 1] == b[first] && a[(first + 2)...] == b[(first + 2)...]
     }
 
     static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
