@@ -274,6 +274,10 @@ import Testing
         #expect(seen == stored, "every event once, newest first")
         let json = try await Self.run(["events", "list", "--store", harness.path, "--json", "--until", stored[5]])
         #expect(try Self.objects(json).compactMap { $0["id"]?.stringValue } == [stored[6]])
+        let upper = try await Self.run(["events", "list", "--store", harness.path, "--json", "--until", stored[5].uppercased()])
+        #expect(upper == json, "an id copied in upper case names the same event")
+        let after = await Self.failure(["events", "list", "--store", harness.path, "--since", "2026-11-01T11:00:00Z", "--until", stored[5]])
+        #expect(after.hasSuffix("no event can match") && after.contains("is after event \(stored[5])"), "\(after)")
     }
 
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.

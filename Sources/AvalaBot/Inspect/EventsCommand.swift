@@ -198,6 +198,12 @@ struct EventsCommand: AsyncParsableCommand {
         return copy
     }
 
+    /// The event `id` names; ids are written in lower case, and one copied in upper case names the same.
+    private static func storedEvent(_ id: String, in store: SQLiteEventStore) async throws -> StoredEvent? {
+        if let stored = try await store.event(id: id) { return stored }
+        return id == id.lowercased() ? nil : try await store.event(id: id.lowercased())
+    }
+
     /// - Parameter until: a duration ago, an ISO-8601 time, or an event id (the events after it, newest
     ///   first: how a page goes on from the last event of the one before).
     static func select(store: SQLiteEventStore, since: String?, until: String? = nil, type: String?, limit: Int) async throws -> [StoredEvent] {
@@ -207,8 +213,13 @@ struct EventsCommand: AsyncParsableCommand {
         if let until {
             if let time = try? InspectFormat.since(until, option: "--until") {
                 end = time
-            } else if try await store.event(id: until) != nil {
-                olderThan = until
+            } else if let stored = try await Self.storedEvent(until, in: store) {
+                olderThan = stored.event.id
+                if let start, start > stored.storedAt {
+                    throw InspectError(
+                        "--since \(since ?? "") (\(Event.timestamp(start))) is after event \(stored.event.id) (stored \(Event.timestamp(stored.storedAt))): no event can match"
+                    )
+                }
             } else {
                 throw InspectError("--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not '\(until)'")
             }
