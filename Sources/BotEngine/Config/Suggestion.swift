@@ -10,8 +10,8 @@ public enum Suggestion {
         return best?.0
     }
 
-    /// The candidate `word` is most likely a slip of: one edit away (two for a word of five letters or
-    /// more, which covers swapped letters), or nil. Stricter than ``closest(to:in:)``: it decides whether a
+    /// The candidate `word` is most likely a slip of: one edit or one swap of neighbouring letters away
+    /// (two edits for a word of five letters or more), or nil. Stricter than ``closest(to:in:)``: it decides whether a
     /// name that may be legitimate (a field a webhook sender added) is warned about at all.
     public static func typo(of word: String, in candidates: some Sequence<String>) -> String? {
         let allowed = word.count >= 5 ? 2 : 1

@@ -90,11 +90,7 @@ extension RuleCompiler {
         }
         // Written empty (`project: ""`) is as good as not written: it renders empty on every event.
         func written(_ name: String) -> Bool {
-            parameterEntries.contains { entry in
-                guard entry.key == name, !entry.value.isNull else { return false }
-                if case .scalar = entry.value, case .string(let text) = entry.value.json { return !text.allSatisfy(\.isWhitespace) }
-                return true
-            }
+            parameterEntries.contains { $0.key == name && !$0.value.isNull && !Self.isBlankText($0.value) }
         }
         for group in spec.requiresOneOf where !group.contains(where: written) {
             // Each event would be dead-lettered for it: say so now, where the action is written.
@@ -110,9 +106,7 @@ extension RuleCompiler {
                     "missing required parameter '\(parameterSpec.name)' of \(label)"
                 )
                 valid = false
-            } else if let given, case .scalar = given.value, case .string(let text) = given.value.json,
-                text.allSatisfy(\.isWhitespace)
-            {
+            } else if let given, Self.isBlankText(given.value) {
                 // The dispatcher would dead-letter it on every event ("rendered empty"): say so now.
                 error(
                     given.value.location,
@@ -208,5 +202,11 @@ extension RuleCompiler {
             }
         }
         return valid
+    }
+
+    /// A text value of nothing but spaces (or nothing): it renders empty on every event.
+    static func isBlankText(_ node: ConfigNode) -> Bool {
+        guard case .scalar = node, case .string(let text) = node.json else { return false }
+        return text.allSatisfy(\.isWhitespace)
     }
 }
