@@ -9,9 +9,13 @@ enum Console {
     /// Lines a command printed, for tests.
     final class Capture: Sendable {
         private let lines = Mutex<[String]>([])
+        private let noteLines = Mutex<[String]>([])
         init() {}
         func append(_ line: String) { lines.withLock { $0.append(line) } }
+        func appendNote(_ line: String) { noteLines.withLock { $0.append(line) } }
         var text: String { lines.withLock { $0.joined(separator: "\n") } }
+        /// What went to standard error through ``Console/note(_:)``.
+        var notes: String { noteLines.withLock { $0.joined(separator: "\n") } }
     }
 
     /// Writes one line to standard output at once, unbuffered, so a pipe sees it immediately.
@@ -21,5 +25,15 @@ enum Console {
             return
         }
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    /// A line for the person at the terminal that must stay out of standard output, where a `--json`
+    /// command writes only its objects: it goes to standard error.
+    static func note(_ text: String) {
+        if let capture {
+            capture.appendNote(text)
+            return
+        }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

@@ -334,6 +334,29 @@ import Testing
         #expect(found.count == 7, "\(found)")
     }
 
+    /// Each wrong item of a list (a silence) is reported in one run, at its own line and index: the item
+    /// is set aside, not the list, so the items after it are still checked.
+    @Test func everyWrongItemOfAListIsReportedAtItsOwnIndex() {
+        let yaml = """
+            plugins:
+              alert:
+                receivers: { journal: { log: {} } }
+                silences:
+                  - { matchers: {} }
+                  - { matchers: { "event.type": "export.failed" }, until: "2099-01-01T00:00:00Z" }
+                  - { matchers: { "event.type": "member.*" }, until: tomorrow }
+                  - { matchers: { "project.name": "x" }, until: "2099-01-01T00:00:00Z" }
+                  - { matchers: { "project.name": "y" }, until: "2099-01-01T00:00:00Z", coment: typo }
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: journal, text: hi } }] }
+            """
+        let found = Self.diagnostics(yaml)
+        #expect(found.contains { $0.hasPrefix("bot.yaml:5 plugins.alert.silences[0].matchers") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:7 plugins.alert.silences[2].until") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:9 plugins.alert.silences[4].coment") }, "\(found)")
+        #expect(found.count == 3, "\(found)")
+    }
+
     /// An export names a project or a dataset, templated or not: with neither, every event would end as a
     /// dead letter, so the action is an error where it is written.
     @Test func anExportThatNamesNeitherProjectNorDatasetIsAnError() {

@@ -10,8 +10,8 @@ import Testing
 /// `events list | show | replay`, `dead-letters list | retry` and `silences` against a real store file
 /// that the engine filled, through the commands' own argument parsing.
 @Suite struct InspectCommandTests {
-    static func run(_ arguments: [String]) async throws -> String {
-        let capture = Console.Capture()
+    /// - Parameter capture: also holds, after the run, what the command wrote to standard error.
+    static func run(_ arguments: [String], capture: Console.Capture = Console.Capture()) async throws -> String {
         var command = try AvalaBotCommand.parseAsRoot(arguments)
         try await Console.$capture.withValue(capture) {
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -276,6 +276,23 @@ import Testing
         #expect(try Self.objects(json).compactMap { $0["id"]?.stringValue } == [stored[6]])
         let upper = try await Self.run(["events", "list", "--store", harness.path, "--json", "--until", stored[5].uppercased()])
         #expect(upper == json, "an id copied in upper case names the same event")
+        let shown = try await Self.run(["events", "show", "--store", harness.path, "--json", stored[5].uppercased()])
+        #expect(try Self.objects(shown).first?["id"]?.stringValue == stored[5], "events show takes it too")
+
+        // A cut JSON list keeps standard output to its objects and tells the next page on standard error.
+        let capture = Console.Capture()
+        let cut = try await Self.run(["events", "list", "--store", harness.path, "--json", "--limit", "2"], capture: capture)
+        #expect(try Self.objects(cut).compactMap { $0["id"]?.stringValue } == Array(stored.prefix(2)))
+        #expect(capture.notes == "(the newest 2 shown; older ones: --until \(stored[1]))")
+        let whole = Console.Capture()
+        _ = try await Self.run(["events", "list", "--store", harness.path, "--json", "--limit", "7"], capture: whole)
+        #expect(whole.notes.isEmpty, "nothing is left for another page")
+
+        let unknown = "019ad6a4-3b1e-7c2f-9a4d-5e6f7a8b9c0d"
+        #expect(
+            await Self.failure(["events", "list", "--store", harness.path, "--until", unknown])
+                == "no event \(unknown) in the store; `events list` shows them"
+        )
         let after = await Self.failure(["events", "list", "--store", harness.path, "--since", "2026-11-01T11:00:00Z", "--until", stored[5]])
         #expect(after.hasSuffix("no event can match") && after.contains("is after event \(stored[5])"), "\(after)")
     }

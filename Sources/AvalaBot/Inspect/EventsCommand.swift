@@ -40,6 +40,8 @@ struct EventsCommand: AsyncParsableCommand {
             if more { events.removeLast() }
             if options.json {
                 for stored in events { Console.line(InspectFormat.jsonLine(InspectFormat.json(stored))) }
+                // Standard output stays one object per line; the next page is told on standard error.
+                if more, let last = events.last { Console.note("(the newest \(limit) shown; older ones: --until \(last.event.id))") }
                 return
             }
             let rows = events.map { stored in
@@ -67,9 +69,9 @@ struct EventsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
-            guard let stored = try await store.event(id: id) else { throw CommandFailure("no event \(id) in the store; `events list` shows them") }
+            guard let stored = try await EventsCommand.storedEvent(id, in: store) else { throw EventsCommand.notStored(id) }
             var object = InspectFormat.json(stored).objectValue ?? [:]
-            object["actions"] = .array(try await store.steps(eventID: id).sorted { $0.stepID < $1.stepID }.map(InspectFormat.json))
+            object["actions"] = .array(try await store.steps(eventID: stored.event.id).sorted { $0.stepID < $1.stepID }.map(InspectFormat.json))
             if options.json {
                 Console.line(InspectFormat.jsonLine(.object(object)))
                 return
@@ -112,9 +114,7 @@ struct EventsCommand: AsyncParsableCommand {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
             var originals: [StoredEvent] = []
             for id in ids {
-                guard let stored = try await store.event(id: id) else {
-                    throw CommandFailure("no event \(id) in the store; `events list` shows them")
-                }
+                guard let stored = try await EventsCommand.storedEvent(id, in: store) else { throw EventsCommand.notStored(id) }
                 originals.append(stored)
             }
             if since != nil {
@@ -199,9 +199,20 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     /// The event `id` names; ids are written in lower case, and one copied in upper case names the same.
-    private static func storedEvent(_ id: String, in store: SQLiteEventStore) async throws -> StoredEvent? {
+    static func storedEvent(_ id: String, in store: SQLiteEventStore) async throws -> StoredEvent? {
         if let stored = try await store.event(id: id) { return stored }
         return id == id.lowercased() ? nil : try await store.event(id: id.lowercased())
+    }
+
+    static func notStored(_ id: String) -> CommandFailure {
+        CommandFailure("no event \(id) in the store; `events list` shows them")
+    }
+
+    /// Whether `text` has the shape of an event id (a UUID: 8-4-4-4-12 hex digits), so that one not
+    /// stored is told so rather than that it is no duration or time.
+    static func looksLikeEventID(_ text: String) -> Bool {
+        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
+        return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
     }
 
     /// - Parameter until: a duration ago, an ISO-8601 time, or an event id (the events after it, newest
@@ -220,6 +231,8 @@ struct EventsCommand: AsyncParsableCommand {
                         "--since \(since ?? "") (\(Event.timestamp(start))) is after event \(stored.event.id) (stored \(Event.timestamp(stored.storedAt))): no event can match"
                     )
                 }
+            } else if Self.looksLikeEventID(until) {
+                throw Self.notStored(until)
             } else {
                 throw InspectError("--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not '\(until)'")
             }

@@ -55,16 +55,22 @@ public enum PluginConfigValidator {
             // Stand-ins already tried, by key, and the keys taken out: see below.
             var tried: [String: Int] = [:]
             var removed: [String] = []
+            // By list key, the indices as written of the items taken out: the plugin names a later item
+            // by its index in the shortened list, which is mapped back to where the config has it.
+            var removedItems: [String: [Int]] = [:]
             // A plugin refuses its config one key at a time; each refusal costs a build, so bounded.
             for _ in 0..<64 {
                 do {
                     plugins[name] = try type.init(config: config)
                     break
-                } catch let error as PluginConfigError {
+                } catch let refusal as PluginConfigError {
+                    let error = PluginConfigError(key: Self.keyAsWritten(refusal.key, removedItems: removedItems), refusal.message)
                     let target = node.flatMap { Self.node(at: error.key, in: $0) }
                     let attempt = tried[error.key, default: 0]
                     // A complaint about a key around one taken out is about the taking out.
-                    let aboutRemoval = removed.contains { $0 == error.key || $0.hasPrefix(error.key + ".") || $0.hasPrefix(error.key + "[") }
+                    let aboutRemoval =
+                        removedItems[error.key] != nil
+                        || removed.contains { $0 == error.key || $0.hasPrefix(error.key + ".") || $0.hasPrefix(error.key + "[") }
                     // `check-config --no-env` leaves `${…}` as written: a URL or secret key then holds the
                     // reference, which is checked once it is resolved, not here. A value the plugin
                     // refuses is reported once, as written; the plugin's later complaints about the same
@@ -78,15 +84,24 @@ public enum PluginConfigValidator {
                     // `JSON?.none`, not `nil`: JSON takes a nil literal as its own `null`.
                     let standIn: JSON? = attempt < placeholders.count ? placeholders[attempt] : JSON?.none
                     guard attempt <= placeholders.count else { break }
-                    if let replaced = replacing(error.key, in: config, with: standIn) {
+                    if let replaced = replacing(refusal.key, in: config, with: standIn) {
                         tried[error.key] = attempt + 1
                         config = replaced
                         if standIn == nil { removed.append(error.key) }
                         continue
                     }
-                    // A key that is missing (a receiver's url), or inside a list: the nearest enclosing
-                    // key that can be taken out goes instead (the receiver, the whole list).
-                    guard let (enclosing, replaced) = Self.removingEnclosing(error.key, in: config) else { break }
+                    // A value inside a list item (a silence): that item goes, and the list's other items
+                    // are still checked.
+                    if let (list, index, replaced) = Self.removingItem(refusal.key, in: config) {
+                        tried[error.key] = placeholders.count + 1
+                        config = replaced
+                        removedItems[list, default: []].append(Self.indexAsWritten(index, removed: removedItems[list] ?? []))
+                        removedItems[list]?.sort()
+                        continue
+                    }
+                    // A key that is missing (a receiver's url): the nearest enclosing key that can be taken
+                    // out goes instead (the receiver).
+                    guard let (enclosing, replaced) = Self.removingEnclosing(refusal.key, in: config) else { break }
                     tried[error.key] = placeholders.count + 1
                     config = replaced
                     removed.append(enclosing)
@@ -114,6 +129,55 @@ public enum PluginConfigValidator {
             }
         }
         return current
+    }
+
+    /// `config` without the list item that holds `key` (for `silences[1].until`, `silences[1]`), the
+    /// list's key and the item's index; nil when `key` is in no list item of `config`.
+    static func removingItem(_ key: String, in config: PluginConfig) -> (list: String, index: Int, PluginConfig)? {
+        var parts = key.split(separator: ".").map(String.init)
+        guard let item = parts.firstIndex(where: { $0.contains("[") }) else { return nil }
+        let name = parts[item].prefix { $0 != "[" }
+        let rest = parts[item].dropFirst(name.count)
+        guard rest.hasPrefix("["), let index = Int(rest.dropFirst().prefix { $0 != "]" }) else { return nil }
+        parts = Array(parts[..<item]) + [String(name)]
+        func without(_ json: JSON, _ path: ArraySlice<String>) -> JSON? {
+            if path.isEmpty {
+                guard case .array(var items) = json, items.indices.contains(index) else { return nil }
+                items.remove(at: index)
+                return .array(items)
+            }
+            guard case .object(var object) = json, let first = path.first, let child = object[first],
+                let replaced = without(child, path.dropFirst())
+            else { return nil }
+            object[first] = replaced
+            return .object(object)
+        }
+        guard case .object(let values)? = without(.object(config.values), parts[...]) else { return nil }
+        return (parts.joined(separator: "."), index, PluginConfig(values, referencedValues: config.referencedValues))
+    }
+
+    /// Where an item now at `index` of a list stands as written, given the indices as written of the
+    /// items taken out of it before (sorted).
+    static func indexAsWritten(_ index: Int, removed: [Int]) -> Int {
+        var written = index
+        for taken in removed where taken <= written { written += 1 }
+        return written
+    }
+
+    /// `key` as the plugin named it in the config with items taken out, written with the indices the
+    /// config file has (`silences[0].until` is `silences[1].until` once the first silence went).
+    static func keyAsWritten(_ key: String, removedItems: [String: [Int]]) -> String {
+        guard !removedItems.isEmpty else { return key }
+        var parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let item = parts.firstIndex(where: { $0.contains("[") }) else { return key }
+        let name = String(parts[item].prefix { $0 != "[" })
+        let list = (parts[..<item] + [name]).joined(separator: ".")
+        let rest = parts[item].dropFirst(name.count)
+        guard let removed = removedItems[list], let close = rest.firstIndex(of: "]"),
+            let index = Int(rest.dropFirst().prefix { $0 != "]" })
+        else { return key }
+        parts[item] = "\(name)[\(indexAsWritten(index, removed: removed))]" + rest[rest.index(after: close)...]
+        return parts.joined(separator: ".")
     }
 
     /// `config` without the nearest key enclosing `key` that it holds (for `silences[0].until`, the whole
