@@ -285,6 +285,91 @@ import WebhookListener
         }
     }
 
+    /// A short referenced value is not shown either where a check quotes the value it refused (a number,
+    /// a duration without a unit); other text that merely holds the same characters is left alone.
+    @Test func shortReferencedValuesAreNotShownInTheMessagesAboutThem() {
+        let environment = ["MR": "-33333", "EV": "55555", "CNT": "abcdef", "PER": "7", "GW": "9"]
+        let yaml = """
+            api: { api_key: k, max_retries: "${MR}" }
+            pollers:
+              members: { organization: acme, every: "${EV}" }
+            plugins:
+              alert: { receivers: { s: { log: {} } } }
+            rules:
+              - name: r
+                on: member.joined
+                throttle: { count: "${CNT}", per: "${PER}" }
+                do:
+                  - alert: { receiver: s, text: hi, group_wait: "${GW}" }
+            """
+        let messages = ConfigLoader(environment: environment).load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+        #expect(
+            messages == [
+                "bot.yaml:1 api.max_retries: must be 0 or more, found ${MR}",
+                "bot.yaml:3 pollers.members.every: '${EV}' is not a duration: a bare number is ambiguous (write ${EV}s or ${EV}m)",
+                "bot.yaml:9 rules[0].throttle.count: expected a positive whole number, found \"${CNT}\"",
+                "bot.yaml:9 rules[0].throttle.per: '${PER}' is not a duration: a bare number is ambiguous (write ${PER}s or ${PER}m)",
+                "bot.yaml:11 rules[0].do[0].alert.group_wait: '${GW}' is not a duration: a bare number is ambiguous (write ${GW}s or ${GW}m)",
+            ],
+            "\(messages)"
+        )
+        #expect(ConfigSource.Loaded.replacingWhole("7", with: "${N}", in: "7 of 17 (7s, x7, 7_a)") == "${N} of 17 (${N}s, x7, 7_a)")
+    }
+
+    /// `check-config --no-env` leaves `${…}` in rule parameters and throttles to the run, which checks the
+    /// value then; with the environment the same values are checked at load.
+    @Test func noEnvLeavesReferencesInRuleParametersToTheRun() {
+        let yaml = """
+            api: { api_key: k }
+            plugins:
+              invite: { allowed_domains: [acme.ai] }
+              alert: { receivers: { s: { log: {} } } }
+            rules:
+              - name: r
+                on: member.joined
+                throttle: { count: "${CNT}", per: "${PER}" }
+                do:
+                  - invite: { organization: o, email: "{{member.email}}", role: "${ROLE}" }
+                  - alert: { receiver: s, text: hi, group_wait: "${GW}", group_by: ["${BY}"] }
+            """
+        #expect(Self.diagnostics(yaml, resolve: false) == [])
+        let resolved = ConfigLoader(environment: ["CNT": "2", "PER": "1h", "ROLE": "boss", "GW": "soon", "BY": "nope"])
+            .load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+        #expect(resolved.contains { $0.hasPrefix("bot.yaml:10 rules[0].do[0].invite.role: '${ROLE}' is not one of") }, "\(resolved)")
+        #expect(resolved.contains { $0.hasPrefix("bot.yaml:11 rules[0].do[1].alert.group_wait: '${GW}' is not a duration") }, "\(resolved)")
+    }
+
+    /// A key written twice in one mapping is reported at the second, with its key path, and the rest of
+    /// the file is still checked.
+    @Test func aKeyWrittenTwiceIsReportedWhereItIsWrittenAgain() {
+        let yaml = """
+            api: { api_key: "k", api_key: "j" }
+            rules:
+              - name: a
+                "on": export.completed
+                'on': export.failed
+                do: [{ log: { message: hi } }]
+              - name: b
+                on: export.completed
+                do:
+                  - log:
+                      message: x
+                      # a comment between
+                      message: y
+                      nope: 1
+            """
+        let found = Self.diagnostics(yaml)
+        #expect(
+            found == [
+                "bot.yaml:1 api.api_key: key 'api_key' is written twice in one mapping (first on line 1); this one is left out",
+                "bot.yaml:5 rules[0].on: key 'on' is written twice in one mapping (first on line 4); this one is left out",
+                "bot.yaml:13 rules[1].do[0].log.message: key 'message' is written twice in one mapping (first on line 11); this one is left out",
+                "bot.yaml:14 rules[1].do[0].log.nope: unknown parameter 'nope' of log.write (expected one of: message, level)",
+            ],
+            "\(found)"
+        )
+    }
+
     /// `listener.http2`: on by default with TLS, off when set so, and never on for plain HTTP (no h2c).
     @Test func http2IsOnWithTLSUnlessTurnedOff() throws {
         func http2(_ listener: String) throws -> Bool? {

@@ -16,7 +16,67 @@ struct ConfigSource {
         var variables: Set<String>
         /// References that could not be resolved (an unset variable, an unreadable file): each is left
         /// unresolved in the tree, as `--no-env` leaves them, so the rest of the file is still checked.
+        /// Also the keys written twice, each left out (``ConfigSource/removingRenamed(_:path:renamed:into:)``).
         var unresolved: [ConfigDiagnostic] = []
+
+        /// `diagnostic`'s message without any referenced value: ``redacted(_:)-(String)``, and first the
+        /// values of the references in what the diagnostic is about (the node at its path, and those
+        /// written on its line from its column on), however short: a check quoting the value it refused
+        /// (`found -3`, `'55555' is not a duration`) must not show what the environment or a file holds.
+        func redacted(_ diagnostic: ConfigDiagnostic) -> String {
+            var about: [ConfigNode] = []
+            if let node = Self.node(at: diagnostic.path, in: root) { about += node.referenceScalars }
+            if let location = diagnostic.location {
+                about += root.referenceScalars.filter {
+                    $0.location.file == location.file && $0.location.line == location.line && $0.location.column >= location.column
+                }
+            }
+            var text = diagnostic.message
+            // Longest first, so that a value containing another is replaced whole.
+            let values = about.compactMap { scalar -> (String, String)? in
+                guard case .scalar(let value, .reference(let reference, resolved: true), _) = scalar, !value.isEmpty else { return nil }
+                return (value, reference)
+            }
+            for (value, reference) in values.sorted(by: { $0.0.count > $1.0.count }) {
+                text = Self.replacingWhole(value, with: reference, in: text)
+            }
+            return redacted(text)
+        }
+
+        /// `text` with each occurrence of `value` that stands as a whole word replaced. A number followed
+        /// by a unit (`55555s`) counts as whole: a message suggesting the unit would otherwise show it.
+        static func replacingWhole(_ value: String, with replacement: String, in text: String) -> String {
+            let isNumber = Double(value) != nil
+            func isWordCharacter(_ character: Character?) -> Bool { character.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false }
+            var result = ""
+            var rest = text[...]
+            while let range = rest.range(of: value) {
+                let before = range.lowerBound == rest.startIndex ? result.last : rest[rest.index(before: range.lowerBound)]
+                let after = range.upperBound == rest.endIndex ? nil : rest[range.upperBound]
+                let whole = !isWordCharacter(before) && (!isWordCharacter(after) || (isNumber && after?.isLetter == true))
+                result += rest[..<range.lowerBound]
+                result += whole ? replacement : value
+                rest = rest[range.upperBound...]
+            }
+            return result + rest
+        }
+
+        /// The node at a diagnostic's key path (`plugins.alert.silences[0].until`); nil when the path
+        /// names none (a key holding a dot, or no key at all).
+        static func node(at path: String, in root: ConfigNode) -> ConfigNode? {
+            guard !path.isEmpty else { return nil }
+            var current: ConfigNode? = root
+            for component in path.split(separator: ".") {
+                let name = component.prefix { $0 != "[" }
+                if !name.isEmpty { current = current?[String(name)] }
+                for index in component.dropFirst(name.count).split(separator: "[").map({ Int($0.dropLast()) }) {
+                    guard let index, let items = current?.items, items.indices.contains(index) else { return nil }
+                    current = items[index]
+                }
+                if current == nil { return nil }
+            }
+            return current
+        }
 
         /// Replaces every referenced value in `text` (and the start of a long one, which messages
         /// shorten) with its reference as written: the last guard that keeps a secret out of a message
@@ -49,8 +109,9 @@ struct ConfigSource {
 
     func parse(_ text: String, file: String) throws(ConfigDiagnostic) -> Loaded {
         let node: Node?
+        let renamed: [RenamedKey]
         do {
-            node = try Yams.compose(yaml: text)
+            (node, renamed) = try Self.composeRenamingDuplicates(text)
         } catch let error as YamlError {
             throw Self.syntaxDiagnostic(error, file: file)
         } catch {
@@ -61,7 +122,8 @@ struct ConfigSource {
         }
         var variables: Set<String> = []
         var unresolved: [ConfigDiagnostic] = []
-        let root = try convert(node, file: file, path: "", variables: &variables, unresolved: &unresolved)
+        var root = try convert(node, file: file, path: "", variables: &variables, unresolved: &unresolved)
+        if !renamed.isEmpty { root = Self.removingRenamed(root, path: "", renamed: renamed, into: &unresolved) }
         return Loaded(root: root, variables: variables, unresolved: unresolved)
     }
 

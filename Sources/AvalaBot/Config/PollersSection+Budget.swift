@@ -5,7 +5,9 @@ import Pollers
 extension PollersSection {
     /// The fewest requests a minute the configured pollers make: one listing page per cycle, per
     /// organization for members and invitations. More pages, the projects poller's metrics (one request
-    /// per project) and the plugins' calls come on top, from the same `api.requests_per_minute` budget.
+    /// per project), the exports the export plugin follows (one read each every few seconds while they
+    /// run: how many is known only at run time) and the plugins' calls come on top, from the same
+    /// `api.requests_per_minute` budget.
     var minimumRequestsPerMinute: Double {
         let configuration = pollersConfiguration
         func perMinute(_ every: Duration, times count: Int = 1) -> Double { 60 / max(every.seconds, 0.001) * Double(count) }

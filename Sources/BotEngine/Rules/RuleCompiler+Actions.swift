@@ -158,8 +158,10 @@ extension RuleCompiler {
 
     /// Checks a literal (template-free) value against the parameter's kind and choices. Null passes: an
     /// optional parameter written `~` means its default, and a required one is reported as missing.
+    /// A `${…}` that `check-config --no-env` left unresolved is not known until the run, where the action
+    /// checks it: its placeholder text is not checked here.
     private mutating func check(_ json: JSON, against spec: ParameterSpec, at node: ConfigNode, path valuePath: String) -> Bool {
-        guard json != .null else { return true }
+        guard json != .null, !node.isUnresolvedReference else { return true }
         let found = MatchLiteral.describe(json)
         var problem: String?
         switch (spec.kind, json) {
@@ -194,7 +196,7 @@ extension RuleCompiler {
                 [(json, node, valuePath)]
             }
         var valid = true
-        for (value, valueNode, path) in values {
+        for (value, valueNode, path) in values where !valueNode.isUnresolvedReference {
             if case .string(let text) = value, RuleTemplate.isTemplate(text) { continue }
             if !spec.choices.contains(value.text) {
                 error(valueNode.location, path, "'\(value.text)' is not one of: \(spec.choices.joined(separator: ", "))")

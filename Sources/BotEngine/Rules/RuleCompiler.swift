@@ -185,7 +185,9 @@ struct RuleCompiler {
             error(node.location, throttlePath, "missing required key 'count'")
         }
         var per: Duration?
-        if let perNode = node["per"] {
+        if let perNode = node["per"], perNode.isUnresolvedReference {
+            per = .seconds(1)
+        } else if let perNode = node["per"] {
             do throws(ConfigDurationError) {
                 guard let text = perNode.text, perNode.items == nil, perNode.entries == nil else {
                     throw ConfigDurationError("expected a duration like 30s, 5m or 1h30m")
