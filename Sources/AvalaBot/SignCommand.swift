@@ -86,8 +86,18 @@ struct SignCommand: ParsableCommand {
             at: Date()
         )
         for (name, value) in headers { Console.line("\(name): \(value)") }
-        let flags = headers.map { "-H '\($0.0): \($0.1)'" }.joined(separator: " ")
-        Console.line("curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary @\(file) \(url)")
+        let flags = headers.map { "-H \(Self.shellQuoted("\($0.0): \($0.1)"))" }.joined(separator: " ")
+        Console.line(
+            "curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary \(Self.shellQuoted("@" + file)) \(Self.shellQuoted(url))"
+        )
+    }
+
+    /// `text` as one word for a POSIX shell: as it is when it holds nothing the shell reads, else in
+    /// single quotes (a file name with a space, a URL with `&`).
+    static func shellQuoted(_ text: String) -> String {
+        let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-")
+        if !text.isEmpty, text.allSatisfy(plain.contains) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 
     /// The secret and where it came from (for messages): `--secret`, or `--secret-file`'s contents

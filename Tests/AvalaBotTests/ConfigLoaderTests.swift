@@ -175,6 +175,16 @@ import WebhookListener
             errors("  paths: [{ path: /a }, { path: /a }]\n", environment: secret)
                 == ["bot.yaml:3 listener.paths[1].path: listener path '/a' is configured twice"]
         )
+        // The router would read these as patterns, or as another path's route, and stop the start.
+        for (path, problem) in [
+            ("/a/", "must not end with /"), ("/a//b", "must not hold an empty segment (//)"),
+            ("/hooks/{x}", "holds '{', which the router reads as a pattern"), ("/open/**", "holds '*', which the router reads as a pattern"),
+            ("/a/:id", "has a segment starting with ':'"), ("/a b", "holds ' ': write a plain path"), ("/healthz/", "must not end with /"),
+        ] {
+            let found = errors("  paths: [{ path: \"\(path)\" }]\n", environment: secret)
+            #expect(found.count == 1 && found[0].hasPrefix("bot.yaml:3 listener.paths[0].path: listener path '\(path)' \(problem)"), "\(found)")
+        }
+        #expect(errors("  paths: [{ path: \"/hooks/v1:x/a.b~c@d\" }, { path: /, source: root }]\n", environment: secret) == [])
         // Two senders on one source share their delivery ids' namespace: a warning, the config loads.
         let shared = Self.diagnostics(
             "listener:\n" + tls + "  paths: [{ path: /a }, { path: /b }, { path: /c, source: peer }]\n",

@@ -32,6 +32,30 @@ import WebhookListener
         }
     }
 
+    /// The curl line is one a shell reads as printed: a file name with a space or a quote, and a URL with
+    /// `&`, stay one word each.
+    @Test func theCurlLineIsQuotedForTheShell() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("it's my body.json").path
+        try #"{"uid": "e-1"}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let url = "https://localhost:8443/webhooks/avala?env=prod&x=$HOME"
+        let output = try await InspectCommandTests.run(["sign", "--secret", "s3cret", "--url", url, path])
+        let curl = try #require(output.split(separator: "\n").last { $0.hasPrefix("curl ") })
+        // The shell's reading of the line, one word per line, with printf standing in for curl.
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+        shell.arguments = ["-c", "printf '%s\\n' " + curl.dropFirst("curl ".count)]
+        let pipe = Pipe()
+        shell.standardOutput = pipe
+        try shell.run()
+        let words = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+        shell.waitUntilExit()
+        #expect(words.suffix(3) == ["--data-binary", "@" + path, url], "\(words)")
+        #expect(words.filter { $0 == "-H" }.count == Self.headers(output).count + 1, "\(words)")
+    }
+
     /// With `--secret-file`, the secret is read from a file (its trailing newline ignored) and what is
     /// printed is just as accepted, without the secret in it.
     @Test(arguments: [WebhookScheme.avala, .github, .standardWebhooks, .stripe], [false, true])

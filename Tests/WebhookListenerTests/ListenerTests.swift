@@ -165,6 +165,25 @@ import WebhookListener
         }
     }
 
+    /// A bind host that does not resolve is named with `listener.bind`, not as NIO's `UnknownHost`.
+    @Test func aBindHostThatDoesNotResolveNamesListenerBind() async throws {
+        try await ListenerHarness.with { harness async throws in
+            var configuration = ListenerHarness.plainConfiguration()
+            configuration.host = "avala-bot-test.invalid"
+            configuration.port = 9
+            let listener = try WebhookListener(
+                configuration: configuration,
+                store: harness.store,
+                logger: Logger(label: "unresolved") { _ in SwiftLogNoOpLogHandler() }
+            )
+            let error = await #expect(throws: WebhookListenerError.self) { try await listener.run() }
+            #expect(
+                error.map { "\($0)" }
+                    == "listener.bind avala-bot-test.invalid:9: no such host ('avala-bot-test.invalid' does not resolve to an address)"
+            )
+        }
+    }
+
     @Test func theTypeComesFromTheBodyWhenNoHeaderNamesIt() async throws {
         try await ListenerHarness.with { harness async throws in
             let body = Array(#"{"event": "dataset.created", "data": {"uid": "ds-1", "name": "New"}}"#.utf8)

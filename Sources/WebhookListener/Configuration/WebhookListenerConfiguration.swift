@@ -96,6 +96,25 @@ public struct WebhookListenerConfiguration: Sendable {
         public var error: WebhookListenerError
     }
 
+    /// Why `path` (which starts with `/`) is not a plain path, or nil when it is one. The router reads
+    /// `{name}`, `:name`, `*` and `**` as patterns, and takes `/a/` and `/a//b` for `/a` and `/a/b`: two
+    /// such paths would be one route, which the router refuses only when the listener starts.
+    static func plainPathProblem(_ path: String) -> String? {
+        guard path != "/" else { return nil }
+        let segments = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        if segments.last?.isEmpty == true { return "must not end with /" }
+        if segments.contains(where: \.isEmpty) { return "must not hold an empty segment (//)" }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()+,;=@:")
+        for segment in segments {
+            if segment.hasPrefix(":") { return "has a segment starting with ':', which the router reads as a parameter" }
+            if let bad = segment.first(where: { !allowed.contains($0) }) {
+                let why = "{}*".contains(bad) ? ", which the router reads as a pattern" : ""
+                return "holds '\(bad)'\(why): write a plain path such as /webhooks/avala"
+            }
+        }
+        return nil
+    }
+
     /// Everything ``validate()`` refuses, not just the first, so `check-config` reports them all.
     public func problems() -> [Problem] {
         var problems: [Problem] = []
@@ -112,6 +131,8 @@ public struct WebhookListenerConfiguration: Sendable {
         for (index, path) in paths.enumerated() {
             if !path.path.hasPrefix("/") {
                 refuse("paths[\(index)].path", "listener path '\(path.path)' must start with /")
+            } else if let problem = Self.plainPathProblem(path.path) {
+                refuse("paths[\(index)].path", "listener path '\(path.path)' \(problem)")
             } else if Self.reservedPaths.contains(path.path) {
                 refuse(
                     "paths[\(index)].path",

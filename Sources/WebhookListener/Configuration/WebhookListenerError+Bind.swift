@@ -10,6 +10,10 @@ extension WebhookListenerError {
     ///   - setting: what the operator set the address with (`listener.bind`, `--port 8787`).
     /// - Returns: nil when `error` is not a socket error.
     public static func bindFailure(_ error: any Error, setting: String, host: String, port: Int) -> WebhookListenerError? {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if error is SocketAddressError.UnknownHost {
+            return WebhookListenerError(.bind, "\(setting) \(address): no such host ('\(host)' does not resolve to an address)")
+        }
         guard let error = error as? IOError else { return nil }
         let reason =
             switch error.errnoCode {
@@ -18,7 +22,6 @@ extension WebhookListenerError {
             case EADDRNOTAVAIL: "no such address on this machine"
             default: String(cString: strerror(error.errnoCode)).lowercased()
             }
-        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
         return WebhookListenerError(.bind, "\(setting) \(address): \(reason)")
     }
 }
