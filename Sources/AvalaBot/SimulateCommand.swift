@@ -70,7 +70,8 @@ struct SimulateCommand: AsyncParsableCommand {
                 : "project fetched from the API"
         }
         if let chainNote { enrichment += "; \(chainNote)" }
-        var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment)
+        let throttle = await Self.storedThrottle(rules: loaded.rules, storePath: loaded.configuration.store.sqlite, logger: logger)
+        var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment, throttle: throttle)
         await report.ask(PluginPreview(plugins: loaded.plugins, client: client, logger: logger))
         try? await client?.shutdown()
         Console.line(report.render())
@@ -100,6 +101,31 @@ struct SimulateCommand: AsyncParsableCommand {
                 metadata: ["store.path": "\(storePath)", "export.uid": "\(export.uid)", "error": "\(error)"]
             )
             return (event, nil)
+        }
+    }
+
+    /// The rules' throttle windows as the journal in the config's store has them (read only), so that a
+    /// rule `run` would hold back is shown throttled; nil without throttles or a store, as for a bot that
+    /// has not run yet.
+    static func storedThrottle(rules: RuleSet, storePath: String, logger: Logger) async -> RuleThrottle? {
+        let limits = rules.throttleLimits
+        guard let longest = limits.values.map(\.per).max(), ConfigSource.reference(in: storePath) == nil,
+            FileManager.default.fileExists(atPath: storePath)
+        else { return nil }
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let now = Date()
+        do {
+            let store = try SQLiteEventStore(path: storePath, logger: quiet)
+            let throttle = RuleThrottle()
+            _ = throttle.restore(try await store.throttleAdmissions(since: now.addingTimeInterval(-longest.seconds)), limits: limits, now: now)
+            return throttle
+        } catch {
+            logger.warning(
+                "Could not read the throttle windows from the store; throttles are shown as open",
+                metadata: ["store.path": "\(storePath)", "error": "\(error)"]
+            )
+            return nil
         }
     }
 

@@ -11,10 +11,11 @@ struct SimulationReport {
     /// The plugins' answers, by ``key(_:)``; an action without one is counted as one that would run.
     var verdicts: [String: PluginPreview.Verdict] = [:]
 
-    init(event: Event, rules: RuleSet, enrichment: String) {
+    /// - Parameter throttle: the rules' windows as the bot's journal has them; nil shows every window open.
+    init(event: Event, rules: RuleSet, enrichment: String, throttle: RuleThrottle? = nil) {
         self.event = event
         self.enrichment = enrichment
-        explanations = rules.explain(event)
+        explanations = rules.explain(event, throttle: throttle)
     }
 
     static func key(_ action: PlannedAction) -> String { "\(action.rule)/\(action.actionIndex)" }

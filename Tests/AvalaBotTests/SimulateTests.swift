@@ -3,6 +3,7 @@ import BotEngine
 import BotKit
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import AvalaBot
@@ -117,6 +118,39 @@ import Testing
         #expect(await simulated("e-placed", store: harness.path).0 == 2)
         #expect(await simulated("e-other", store: harness.path) == (0, nil))
         #expect(await simulated("e-made", store: harness.path + ".absent") == (0, nil))
+    }
+
+    /// A rule whose throttle window the bot has used up is shown throttled, as `run` would hold it back:
+    /// the windows are read from the journal in the config's store.
+    @Test func aRuleWhoseWindowTheBotUsedUpIsShownThrottled() async throws {
+        let rules = """
+            rules:
+              - name: page-once
+                on: export.completed
+                throttle: { count: 1, per: 1h, key: "{{export.format}}" }
+                do:
+                  - log: { message: "export {{export.uid}}" }
+            """
+        let harness = try await EngineHarness(rules: rules)
+        defer { harness.removeFiles() }
+        let first = EngineTests.event(uid: "e-first")
+        _ = try await harness.store.ingest(first)
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.event(id: first.id)?.status == .done }
+        }
+        let loaded = ConfigLoader(environment: [:]).load(yaml: rules, file: "bot.yaml")
+        let logger = Logger(label: "simulate-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        func explained(_ event: Event, store: String) async -> String {
+            let throttle = await SimulateCommand.storedThrottle(rules: loaded.rules, storePath: store, logger: logger)
+            return SimulationReport(event: event, rules: loaded.rules, enrichment: "none", throttle: throttle).render()
+        }
+        let second = await explained(EngineTests.event(uid: "e-second"), store: harness.path)
+        #expect(second.contains("rule page-once: throttled: 1 per 1h already used for key 'coco'"), "\(second)")
+        // The event the window admitted is admitted again; another key, or no store yet, is open.
+        #expect(await explained(first, store: harness.path).contains("rule page-once: matched"))
+        let other = EngineTests.event(uid: "e-other", data: ["export": ["uid": "e-other", "format": "yolo"]])
+        #expect(await explained(other, store: harness.path).contains("rule page-once: matched"))
+        #expect(await explained(EngineTests.event(uid: "e-second"), store: harness.path + ".absent").contains("rule page-once: matched"))
     }
 
     @Test func anEventFileNeedsTypeAndData() throws {
