@@ -109,8 +109,14 @@ struct BotAssembly: Sendable {
         logger: Logger
     ) async throws -> BotAssembly {
         let settings = loaded.configuration
-        let store = try SQLiteEventStore(path: settings.store.sqlite, logger: logger)
-        try await store.migrate()
+        let store: SQLiteEventStore
+        do {
+            store = try SQLiteEventStore(path: settings.store.sqlite, logger: logger)
+            try await store.migrate()
+        } catch let error as SQLiteEventStoreError where error.code == .cannotOpen || error.code == .notAStore {
+            // One line naming the file and why, not the type's name and code.
+            throw AssemblyError("store.sqlite: \(error.message)")
+        }
         let dispatcher = Dispatcher(
             store: store,
             rules: RuleSetProvider(loaded.rules),

@@ -88,7 +88,7 @@ struct SimulateCommand: AsyncParsableCommand {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         do {
-            let store = try SQLiteEventStore(path: storePath, logger: quiet)
+            let store = try SQLiteEventStore(path: storePath, logger: quiet, configuration: .init(readOnly: true))
             let recorded = try await store.recordedChainDepth(exportUID: export.uid)
             let placed = recorded == nil ? try await ExportChain(store: store).intendedDepth(exportUID: export.uid) : nil
             guard let depth = recorded ?? placed, depth > event.chainDepth else { return (event, nil) }
@@ -116,7 +116,7 @@ struct SimulateCommand: AsyncParsableCommand {
         quiet.logLevel = max(logger.logLevel, .warning)
         let now = Date()
         do {
-            let store = try SQLiteEventStore(path: storePath, logger: quiet)
+            let store = try SQLiteEventStore(path: storePath, logger: quiet, configuration: .init(readOnly: true))
             let throttle = RuleThrottle()
             _ = throttle.restore(try await store.throttleAdmissions(since: now.addingTimeInterval(-longest.seconds)), limits: limits, now: now)
             return throttle

@@ -2,6 +2,7 @@ import ArgumentParser
 import BotEngine
 import BotKit
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 
@@ -295,6 +296,24 @@ import Testing
         )
         let after = await Self.failure(["events", "list", "--store", harness.path, "--since", "2026-11-01T11:00:00Z", "--until", stored[5]])
         #expect(after.hasSuffix("no event can match") && after.contains("is after event \(stored[5])"), "\(after)")
+    }
+
+    /// A `--store` that names another application's database is refused in one line, and the file is
+    /// left as it was.
+    @Test func aForeignDatabaseIsNotReadAsAStore() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("foreign-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let foreign = try DatabaseQueue(path: path)
+        try await foreign.write { db in try db.execute(sql: "CREATE TABLE users (name TEXT)") }
+        try foreign.close()
+        for command in [["events", "list"], ["dead-letters", "list"], ["events", "replay", "--since", "1h"]] {
+            #expect(
+                await Self.failure(command + ["--store", path])
+                    == "\(path) is not an avala-bot store: it is another database (tables users), left as it is; give store.sqlite a file of its own"
+            )
+        }
+        let tables = try await DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master") }
+        #expect(tables == ["users"])
     }
 
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.

@@ -55,4 +55,24 @@ import Testing
         let again = try StoreLock(storePath: path)
         again.release()
     }
+
+    /// A symbolic link to the store, or to its directory, names the same store: SQLite opens one file
+    /// for both, so one lock covers both.
+    @Test func aLinkToTheStoreTakesTheSameLock() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("data/bot.sqlite").path
+        let lock = try StoreLock(storePath: path)
+        defer { lock.release() }
+        try Data().write(to: URL(fileURLWithPath: path))
+        let fileLink = directory.appendingPathComponent("link.sqlite").path
+        try FileManager.default.createSymbolicLink(atPath: fileLink, withDestinationPath: path)
+        let directoryLink = directory.appendingPathComponent("linked").path
+        try FileManager.default.createSymbolicLink(atPath: directoryLink, withDestinationPath: directory.appendingPathComponent("data").path)
+        for other in [fileLink, directoryLink + "/bot.sqlite"] {
+            let refused = #expect(throws: SQLiteEventStoreError.self) { try StoreLock(storePath: other) }
+            #expect(refused?.code == .locked, "\(other)")
+            #expect(refused?.message.contains("another avala-bot is running on the store \(other)") == true)
+        }
+    }
 }

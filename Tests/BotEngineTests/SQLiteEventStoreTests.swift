@@ -609,6 +609,44 @@ import Testing
         }
     }
 
+    /// Another application's database (a typo in `store.sqlite`) is refused before anything is written
+    /// to it: no schema, no write-ahead log.
+    @Test func anotherApplicationsDatabaseIsRefusedAndLeftAsItIs() async throws {
+        try await StoreFile.with { file in
+            try FileManager.default.createDirectory(atPath: (file.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let foreign = try DatabaseQueue(path: file.path)
+            try await foreign.write { db in try db.execute(sql: "CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('dana')") }
+            try foreign.close()
+            let before = try Data(contentsOf: URL(fileURLWithPath: file.path))
+            for readOnly in [false, true] {
+                let error = await #expect(throws: SQLiteEventStoreError.self) { _ = try await file.open { $0.readOnly = readOnly } }
+                #expect(error?.code == .notAStore)
+                #expect(
+                    error?.message.hasPrefix("\(file.path) is not an avala-bot store: it is another database (tables users)") == true,
+                    "\(String(describing: error))"
+                )
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: file.path)) == before)
+            #expect(!FileManager.default.fileExists(atPath: file.path + "-wal"))
+        }
+    }
+
+    /// Opened read-only (the inspection commands that only read), the store reads what is there and
+    /// refuses every write; there is nothing to open where no store is.
+    @Test func aReadOnlyStoreReadsAndNeverWrites() async throws {
+        try await StoreFile.with { file in
+            await #expect(throws: SQLiteEventStoreError.self) { _ = try await file.open { $0.readOnly = true } }
+            #expect(!FileManager.default.fileExists(atPath: file.path), "a read-only open creates no store")
+
+            let writer = try await file.open()
+            _ = try await writer.ingest(makeStoreEvent("e-1", keys: ["k-1"]))
+            let reader = try await file.open { $0.readOnly = true }
+            #expect(try await reader.recentEvents(limit: 10, since: nil).map(\.event.id) == ["e-1"])
+            await #expect(throws: (any Error).self) { _ = try await reader.ingest(makeStoreEvent("e-2")) }
+            #expect(try await writer.recentEvents(limit: 10, since: nil).map(\.event.id) == ["e-1"])
+        }
+    }
+
     // MARK: - Reading
 
     @Test func recentEventsAreNewestFirst() async throws {

@@ -27,7 +27,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
+            let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"), readOnly: true)
             let dead = try await store.deadLetters(limit: limit)
             if options.json {
                 for step in dead { Console.line(InspectFormat.jsonLine(InspectFormat.json(step))) }

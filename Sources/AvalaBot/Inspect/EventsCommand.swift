@@ -33,7 +33,7 @@ struct EventsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try await options.open(logger: Logger(label: "avala-bot.events"))
+            let store = try await options.open(logger: Logger(label: "avala-bot.events"), readOnly: true)
             // One more than shown: whether older events are left for another page.
             var events = try await EventsCommand.select(store: store, since: since, until: until, type: type, limit: limit + 1)
             let more = events.count > limit
@@ -68,7 +68,7 @@ struct EventsCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let store = try await options.open(logger: Logger(label: "avala-bot.events"))
+            let store = try await options.open(logger: Logger(label: "avala-bot.events"), readOnly: true)
             guard let stored = try await EventsCommand.storedEvent(id, in: store) else { throw EventsCommand.notStored(id) }
             var object = InspectFormat.json(stored).objectValue ?? [:]
             object["actions"] = .array(try await store.steps(eventID: stored.event.id).sorted { $0.stepID < $1.stepID }.map(InspectFormat.json))

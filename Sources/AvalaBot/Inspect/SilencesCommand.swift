@@ -18,9 +18,9 @@ struct SilencesCommand: AsyncParsableCommand {
         StoredPluginState(store: try await options.open(logger: logger), plugin: "alert")
     }
 
-    /// ``state(_:)`` with the config `list` has read already.
+    /// ``state(_:)`` for `list`, read only, with the config it has read already.
     static func state(_ options: StoreOptions, config: LoadedConfiguration?) async throws -> StoredPluginState {
-        StoredPluginState(store: try await options.open(logger: logger, config: config), plugin: "alert")
+        StoredPluginState(store: try await options.open(logger: logger, config: config, readOnly: true), plugin: "alert")
     }
 
     private static var logger: Logger { Logger(label: "avala-bot.silences") }

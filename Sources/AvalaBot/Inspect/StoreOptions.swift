@@ -52,13 +52,15 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store (migrating it, as the bot would); an absent file is an error, not a new store.
-    func open(logger: Logger) async throws -> SQLiteEventStore {
+    /// - Parameter readOnly: for the commands that only read: nothing is written to the file, so they
+    ///   work on a full disk, a read-only file system or a copy, when an incident needs them most.
+    func open(logger: Logger, readOnly: Bool = false) async throws -> SQLiteEventStore {
         // With --store the config is not needed: do not read it.
-        try await open(logger: logger, config: store == nil ? loadConfig() : nil)
+        try await open(logger: logger, config: store == nil ? loadConfig() : nil, readOnly: readOnly)
     }
 
-    /// ``open(logger:)`` with the config the caller has read already (``loadConfig()``).
-    func open(logger: Logger, config loaded: LoadedConfiguration?) async throws -> SQLiteEventStore {
+    /// ``open(logger:readOnly:)`` with the config the caller has read already (``loadConfig()``).
+    func open(logger: Logger, config loaded: LoadedConfiguration?, readOnly: Bool = false) async throws -> SQLiteEventStore {
         let path = try storePath(config: loaded)
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure("no store at \(path): has the bot run with this config? (or pass --store PATH)")
@@ -67,8 +69,20 @@ struct StoreOptions: ParsableArguments {
         // standard error would only stand between it and an `Error:` line. Warnings still show.
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
-        let store = try SQLiteEventStore(path: path, logger: quiet)
-        try await store.migrate()
-        return store
+        do {
+            let store = try SQLiteEventStore(path: path, logger: quiet, configuration: .init(readOnly: readOnly))
+            do {
+                try await store.migrate()
+                return store
+            } catch let error as SQLiteEventStoreError where error.code == .outdatedSchema {
+                // A store a newer bot has not run on yet: its upgrade is a write, as `run` would make it.
+                try store.close()
+                let writable = try SQLiteEventStore(path: path, logger: quiet)
+                try await writable.migrate()
+                return writable
+            }
+        } catch let error as SQLiteEventStoreError where error.code == .cannotOpen || error.code == .notAStore {
+            throw CommandFailure(error.message)
+        }
     }
 }

@@ -16,6 +16,9 @@ extension SQLiteEventStore {
     /// - `maxQueuedIngests` (default 4,096): the most `ingest` calls waiting for the writer. One more is
     ///   refused at once with `.busy` instead of queued: a stalled disk must not pile up deliveries (each
     ///   up to `listener.max_body`) in memory; the listener answers it 503 with `Retry-After`.
+    /// - `readOnly` (default false): opens an existing store without writing to it, for the inspection
+    ///   commands that only read (a full disk, a read-only copy). ``SQLiteEventStore/migrate()`` then only
+    ///   checks that the schema is current.
     /// - `now` (default the system clock): the time stamped on `stored_at`, `finished_at` and the keys'
     ///   `first_seen`; tests inject their own.
     public struct Configuration: Sendable {
@@ -23,6 +26,7 @@ extension SQLiteEventStore {
         public var maximumReaderCount: Int
         public var maxEventsPerTransaction: Int
         public var maxQueuedIngests: Int
+        public var readOnly: Bool
         public var now: @Sendable () -> Date
 
         public init(
@@ -30,12 +34,14 @@ extension SQLiteEventStore {
             maximumReaderCount: Int = 4,
             maxEventsPerTransaction: Int = 5_000,
             maxQueuedIngests: Int = 4_096,
+            readOnly: Bool = false,
             now: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.busyTimeout = busyTimeout
             self.maximumReaderCount = maximumReaderCount
             self.maxEventsPerTransaction = maxEventsPerTransaction
             self.maxQueuedIngests = maxQueuedIngests
+            self.readOnly = readOnly
             self.now = now
         }
     }

@@ -29,6 +29,8 @@ public final class SQLiteEventStore: EventStore {
 
     /// Internal so that tests can reach under the protocol (hold the writer, read pragmas).
     let pool: DatabasePool
+    /// The file, as given.
+    let path: String
     let logger: Logger
     let configuration: Configuration
     let batcher: IngestBatcher
@@ -42,22 +44,46 @@ public final class SQLiteEventStore: EventStore {
     ///   - logger: Used for the store's own messages, with `store.path` added to the metadata.
     ///   - configuration: Timeouts, batching and the clock.
     /// - Throws: ``SQLiteEventStoreError`` `.cannotOpen` when the directory or the file cannot be made or
-    ///   set up.
+    ///   set up (or, read-only, when there is no file); `.notAStore` when the file is another
+    ///   application's database, which is then left untouched.
     public init(path: String, logger: Logger, configuration: Configuration = .init()) throws {
         var logger = logger
         logger[metadataKey: "store.path"] = "\(path)"
+        self.path = path
         self.logger = logger
         self.configuration = configuration
         self.batcher = IngestBatcher(maxEventsPerFlush: configuration.maxEventsPerTransaction, maxQueued: configuration.maxQueuedIngests)
 
-        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        if configuration.readOnly {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw SQLiteEventStoreError(code: .cannotOpen, message: "no store at \(path)")
+            }
+        } else {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw SQLiteEventStoreError(
+                    code: .cannotOpen,
+                    message: "cannot create the directory \(directory.path): \(Self.reason(error))"
+                )
+            }
+        }
+        // Before anything is written to it (GRDB would turn WAL on): a typo in `store.sqlite` must not
+        // make another application's database into a store.
+        var openPath = path
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot create the directory \(directory.path): \(error)")
+            try Self.refuseForeignDatabase(at: path)
+        } catch let failure as SQLiteEventStoreError where configuration.readOnly && failure.cantOpen {
+            // A read-only file system, or a copy without its `-shm`: SQLite cannot set up the shared
+            // memory a WAL reader needs. Nothing can change such a file, so it is read as immutable;
+            // where that fails too, the first reason is the one to tell.
+            openPath = Self.immutableURI(path)
+            do { try Self.refuseForeignDatabase(at: openPath, sizeOf: path) } catch { throw failure }
         }
 
         var options = GRDB.Configuration()
+        options.readonly = configuration.readOnly
         options.label = "avala-bot.store"
         options.journalMode = .wal
         options.foreignKeysEnabled = true
@@ -72,7 +98,11 @@ public final class SQLiteEventStore: EventStore {
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
         do {
-            pool = try DatabasePool(path: path, configuration: options)
+            pool = try DatabasePool(path: openPath, configuration: options)
+            if configuration.readOnly {
+                logger.debug("Event store opened read-only")
+                return
+            }
             // GRDB sets `synchronous = NORMAL` on the writer when it turns WAL on, after any
             // `prepareDatabase` hook has run. NORMAL may lose the last commits on a power cut, which would
             // break "a webhook answered 2xx is on disk", so FULL is set here, on the one writer connection.
@@ -101,7 +131,75 @@ public final class SQLiteEventStore: EventStore {
 
     // MARK: - EventStore
 
+    /// Refuses a file holding tables but no avala-bot schema (`grdb_migrations` with its first
+    /// migration): another application's database, or a typo for one. An empty or new file passes.
+    /// - Parameter file: the file's path when `path` is a URI (``immutableURI(_:)``).
+    static func refuseForeignDatabase(at path: String, sizeOf file: String? = nil) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: file ?? path)[.size] as? Int) ?? 0
+        guard size > 0 else { return }
+        var options = GRDB.Configuration()
+        options.readonly = true
+        options.label = "avala-bot.store-check"
+        let tables: [String]
+        let applied: [String]
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: options)
+            (tables, applied) = try queue.read { db in
+                let tables = try String.fetchAll(
+                    db,
+                    sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+                guard tables.contains("grdb_migrations") else { return (tables, []) }
+                return (tables, try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+            }
+            try queue.close()
+        } catch {
+            var failure = SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the database \(file ?? path): \(error)")
+            failure.cantOpen = (error as? DatabaseError)?.resultCode == .SQLITE_CANTOPEN
+            throw failure
+        }
+        guard !tables.isEmpty, !applied.contains(migrator.migrations[0]) else { return }
+        let shown = tables.prefix(5).joined(separator: ", ") + (tables.count > 5 ? ", …" : "")
+        throw SQLiteEventStoreError(
+            code: .notAStore,
+            message:
+                "\(path) is not an avala-bot store: it is another database (tables \(shown)), left as it is; give store.sqlite a file of its own"
+        )
+    }
+
+    /// `path` as an SQLite URI that opens it immutable: read without locks or shared memory.
+    static func immutableURI(_ path: String) -> String {
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%")
+        return "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1"
+    }
+
+    /// An error's reason in words: Foundation's file errors without their `UserInfo` dump.
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if nsError.domain == NSCocoaErrorDomain, let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileWriteNoPermissionError { return "permission denied" }
+        return nsError.localizedDescription
+    }
+
     public func migrate() async throws {
+        if configuration.readOnly {
+            // Nothing may be written: the schema must be current already.
+            let applied = try await pool.read { db in try Self.migrator.appliedIdentifiers(db) }
+            let missing = Self.migrator.migrations.filter { !applied.contains($0) }
+            guard missing.isEmpty else {
+                throw SQLiteEventStoreError(
+                    code: .outdatedSchema,
+                    message:
+                        "\(path) needs a schema upgrade (\(missing.joined(separator: "; "))), which only a command that writes can make: run the bot on it once"
+                )
+            }
+            return
+        }
         let migrator = Self.migrator
         let applied: [String] = try await withCheckedThrowingContinuation { continuation in
             migrator.asyncMigrate(pool) { result in

@@ -34,6 +34,11 @@ public struct SQLiteEventStoreError: Error, Hashable, Sendable, CustomStringConv
         /// Too many writes are already waiting for the store (a stalled disk): this one was refused, not
         /// queued, and can be tried again later.
         public static let busy = Code("busy")
+        /// The file is an SQLite database of something else (its own tables, no avala-bot schema): it is
+        /// left as it is.
+        public static let notAStore = Code("notAStore")
+        /// Opened read-only, a store whose schema a newer migration must change first.
+        public static let outdatedSchema = Code("outdatedSchema")
         /// Another running bot holds the store's lock (``StoreLock``).
         public static let locked = Code("locked")
     }
@@ -41,6 +46,8 @@ public struct SQLiteEventStoreError: Error, Hashable, Sendable, CustomStringConv
     public var code: Code
     /// What went wrong, in a sentence; ids only, never an event body.
     public var message: String
+    /// `.cannotOpen` because SQLite could not open the file at all (`SQLITE_CANTOPEN`).
+    var cantOpen = false
     public var eventID: String?
     public var stepID: String?
 

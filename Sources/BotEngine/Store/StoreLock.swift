@@ -32,13 +32,16 @@ public final class StoreLock: Sendable {
     /// - Throws: ``SQLiteEventStoreError`` `.locked` when another process (or another opening in this
     ///   one) holds it; `.cannotOpen` when the lock file cannot be made.
     public init(storePath: String) throws {
-        path = storePath + ".lock"
         let directory = URL(fileURLWithPath: storePath).deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot create the directory \(directory.path): \(error)")
+            throw SQLiteEventStoreError(
+                code: .cannotOpen,
+                message: "cannot create the directory \(directory.path): \(SQLiteEventStore.reason(error))"
+            )
         }
+        path = Self.resolved(storePath) + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
@@ -56,6 +59,20 @@ public final class StoreLock: Sendable {
             throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot lock \(path): \(String(cString: strerror(code)))")
         }
         descriptor = Mutex(fd)
+    }
+
+    /// `storePath` with its symbolic links followed, the file's own among them: two paths to one store
+    /// (a link beside it, a linked directory) take one lock, as SQLite opens one file for both. A path
+    /// that cannot be followed (its file not made yet) keeps its resolved directory and its own name.
+    static func resolved(_ storePath: String) -> String {
+        if let real = realpath(storePath, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        let url = URL(fileURLWithPath: storePath)
+        guard let directory = realpath(url.deletingLastPathComponent().path, nil) else { return storePath }
+        defer { free(directory) }
+        return URL(fileURLWithPath: String(cString: directory)).appendingPathComponent(url.lastPathComponent).path
     }
 
     /// Gives the lock up; a second call does nothing.
