@@ -136,6 +136,37 @@ import Testing
         )
     }
 
+    /// Export statuses are normalized before rules run, so a status in Avala's own spelling (`exported`)
+    /// or in capitals never matches: the warning names the spelling that does.
+    @Test func anExportStatusInAnotherSpellingThanTheNormalizedOne() throws {
+        let (rules, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: done
+                on: "export.*"
+                where: { "export.status": exported }
+                do: [{ log: { message: a } }]
+              - name: listed
+                on: "export.*"
+                where: { "export.status": [Completed, failed] }
+                do: [{ log: { message: a } }]
+              - name: fine
+                on: "export.*"
+                where: { "export.status": { in: [completed, failed] } }
+                do: [{ log: { message: a } }]
+            """
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:4 rules[0].where.export.status: warning: 'exported' never matches: export statuses are normalized before rules run (lower case, and Avala's exported is completed); write 'completed'",
+                "rules.yaml:8 rules[1].where.export.status: warning: 'Completed' never matches: export statuses are normalized before rules run (lower case, and Avala's exported is completed); write 'completed'",
+            ]
+        )
+        #expect(
+            rules.explain(Event(type: .exportFailed, source: .webhook, data: ["export": ["status": "failed"]])).map(\.matched) == [false, true, true]
+        )
+    }
+
     /// One unknown type among a rule's types means anything may arrive: no path warning at all.
     @Test func noPathWarningsForUnknownTypes() throws {
         let (_, warnings) = try Self.warnings(

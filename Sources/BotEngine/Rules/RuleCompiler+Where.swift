@@ -46,11 +46,36 @@ extension RuleCompiler {
                     valid = false
                     continue
                 }
+                if scopePath.description == "export.status" { checkNormalizedStatus(operators, at: entry.value.location, path: entryPath) }
                 conditions.append(.path(scopePath, operators))
             }
         }
         guard valid else { return nil }
         return conditions.count == 1 ? conditions[0] : .all(conditions)
+    }
+
+    /// Every event's export status is normalized before rules run (PRODUCT.md): lower case, and Avala's
+    /// `exported` is `completed`. A value compared to it in another spelling never matches: say which
+    /// spelling does.
+    private mutating func checkNormalizedStatus(_ operators: [MatchOperator], at location: SourceLocation, path entryPath: String) {
+        var literals: [MatchLiteral] = []
+        for op in operators {
+            switch op {
+            case .eq(let literal): literals.append(literal)
+            case .oneOf(let list): literals += list
+            default: break
+            }
+        }
+        for literal in literals {
+            guard case .string(let text) = literal.json else { continue }
+            let normalized = EventNormalizer.normalizeExportStatus(text)
+            guard normalized != text else { continue }
+            warning(
+                location,
+                entryPath,
+                "'\(text)' never matches: export statuses are normalized before rules run (lower case, and Avala's exported is completed); write '\(normalized)'"
+            )
+        }
     }
 
     private mutating func compileOperators(_ node: ConfigNode, path entryPath: String, scopePath: ScopePath) -> [MatchOperator]? {
