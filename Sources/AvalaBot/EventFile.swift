@@ -55,7 +55,8 @@ enum EventFile {
             deliveryID: nil,
             chainDepth: chainDepth ?? 0
         )
-        event.source = source ?? .webhook
+        // Without one, the source its type comes from (a member event is the members poller's).
+        event.source = source ?? EventNormalizer.documentedSource(of: event.type)
         if let id = try field("id", "a non-empty string", { $0.stringValue.flatMap { $0.isEmpty ? nil : $0 } }) { event.id = id }
         if let time = try field("time", "an ISO 8601 time", { $0.stringValue.flatMap { try? Date($0, strategy: .iso8601) } }) {
             event.time = time

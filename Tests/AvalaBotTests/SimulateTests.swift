@@ -175,12 +175,19 @@ import Testing
             type: .webhookDeliveryFailed,
             source: .poller,
             origin: "deliveries",
-            subject: .init(kind: "webhook", uid: "w-1"),
+            subject: .init(kind: "delivery", uid: "d-1"),
             data: ["delivery": ["uid": "d-1", "status": "failed"]],
             chainDepth: 2,
             replayOf: "evt-original"
         ),
         EventNormalizer.normalize(type: .exportCompleted, body: ["uid": "e-1", "format": "coco"], source: "avala", deliveryID: "d-7"),
+        Event(
+            type: .memberJoined,
+            source: .poller,
+            origin: "members:acme-ai",
+            subject: .init(kind: "member", uid: "u-1"),
+            data: ["organization": "acme-ai", "member": ["uid": "m-9", "user_uid": "u-1", "email": "dana@acme.ai"]]
+        ),
     ])
     func anEventFileReadsBackAsTheEventItWasWrittenFrom(_ original: Event) throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
@@ -191,6 +198,53 @@ import Testing
         #expect(read.data == original.data)
         #expect(read.source == original.source)
         #expect(read.subject == original.subject)
+    }
+
+    /// A poller's event type written by hand, or as a raw body with `--type`, gets what its poller would
+    /// give it: its source, its subject (a member is named by its user) and its semantic key, where the
+    /// body holds what the key is made of.
+    @Test func aPollersEventTypeGetsThePollersSubjectSourceAndKey() throws {
+        func file(_ json: String) throws -> Event {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+            try Data(json.utf8).write(to: file)
+            defer { try? FileManager.default.removeItem(at: file) }
+            return try EventFile.read(path: file.path, type: nil)
+        }
+        let joined = try file(
+            #"{"type": "member.joined", "data": {"organization": "acme-ai", "member": {"uid": "m-9", "user_uid": "u-1", "created_at": "2026-11-30T10:00:00Z"}}}"#
+        )
+        #expect(joined.source == .poller)
+        #expect(joined.subject == .init(kind: "member", uid: "u-1"))
+        #expect(joined.keys == ["member.joined:acme-ai:u-1:2026-11-30T10:00:00Z"])
+        let failed = try file(#"{"type": "webhook.delivery_failed", "data": {"delivery": {"uid": "d-1", "attempts": 3}}}"#)
+        #expect(failed.subject == .init(kind: "delivery", uid: "d-1"))
+        #expect(failed.keys == ["webhook.delivery_failed:d-1:3"])
+        let changed = try file(
+            #"{"type": "project.status_changed", "data": {"project": {"uid": "p-1", "updated_at": "2026-11-30T10:00:00Z"}, "from": "active", "to": "paused"}}"#
+        )
+        #expect(changed.keys == ["project.status_changed:p-1:paused:2026-11-30T10:00:00Z"])
+        let progress = try file(#"{"type": "project.progress", "data": {"project": {"uid": "p-1"}, "threshold": 50}}"#)
+        #expect(progress.keys == ["project.progress:p-1:50"])
+        #expect(try file(#"{"type": "bot.poller.failing", "data": {"poller": "exports"}}"#).source == .bot)
+        #expect(try file(#"{"type": "export.completed", "data": {"export": {"uid": "e-1"}}}"#).source == .webhook)
+
+        let raw = EventNormalizer.normalize(
+            type: .memberJoined,
+            body: ["uid": "m-raw", "user_uid": "u-raw", "email": "dana@acme.ai"],
+            source: "simulate",
+            deliveryID: nil
+        )
+        #expect(raw.subject == .init(kind: "member", uid: "u-raw"))
+        let delivery = EventNormalizer.normalize(
+            type: .webhookDeliveryFailed,
+            body: ["uid": "d-2", "attempts": 1],
+            source: "simulate",
+            deliveryID: nil
+        )
+        #expect(delivery.data["delivery"]?["uid"] == "d-2")
+        #expect(delivery.keys == ["webhook.delivery_failed:d-2:1"])
+        let invitation = EventNormalizer.normalize(type: .invitationAccepted, body: ["uid": "inv-1"], source: "peer", deliveryID: "a")
+        #expect(invitation.keys == ["delivery:peer:a", "invitation.accepted:inv-1"])
     }
 
     @Test func aBotEventFromAFileMatchesItsRulesAsInRun() throws {

@@ -1,5 +1,6 @@
 import AvalaAPI
 import AvalaSimulator
+import BotEngine
 import BotKit
 import Foundation
 import Pollers
@@ -27,6 +28,11 @@ import Testing
             #expect(events.count == 1)
             let delivery = try #require(try await fixture.client.webhookDeliveries().collect().first)
             #expect(events.first?.keys == ["webhook.delivery_failed:\(delivery.uid):\(delivery.attempts)"])
+            // Forwarded to another bot (or written as a file), the body alone gives the same key.
+            let failed = try #require(events.first)
+            #expect(
+                EventNormalizer.botForm(type: failed.type, data: failed.data.objectValue ?? [:], source: "peer", deliveryID: nil).keys == failed.keys
+            )
             #expect(events.first?.data["delivery"]?["event_type"] == "export.completed")
         }
     }

@@ -24,6 +24,10 @@ import Testing
 
             let accept = try #require(try await fixture.events(.invitationAccepted).first)
             #expect(accept.keys == ["invitation.accepted:\(accepted.uid)"])
+            // Forwarded to another bot (or written as a file), the body alone gives the same key.
+            #expect(
+                EventNormalizer.botForm(type: accept.type, data: accept.data.objectValue ?? [:], source: "peer", deliveryID: nil).keys == accept.keys
+            )
             #expect(accept.data["organization"]?.stringValue == "acme-ai")
             #expect(accept.data[path: "invitation.invited_email"]?.stringValue == "joiner@acme.ai")
             let expiry = try #require(try await fixture.events(.invitationExpired).first)

@@ -45,6 +45,8 @@ import Testing
             #expect(join.subject == Event.Subject(kind: "member", uid: joined.userUID))
             let created = AvalaJSON.formatTimestamp(try #require(joined.createdAt))
             #expect(join.keys == ["member.joined:acme-ai:\(joined.userUID):\(created)"])
+            // Forwarded to another bot (or written as a file), the body alone gives the same key.
+            #expect(EventNormalizer.botForm(type: join.type, data: join.data.objectValue ?? [:], source: "peer", deliveryID: nil).keys == join.keys)
 
             try await fixture.simulator.changeRole(organization: "acme-ai", userUID: joined.userUID, role: .admin)
             #expect(try await poller.pollOnce().stored == 1)

@@ -23,6 +23,11 @@ import Testing
             #expect(changed.data["to"]?.stringValue == "completed")
             #expect(changed.data[path: "project.name"]?.stringValue == "prod-cars")
             #expect(changed.keys == ["project.status_changed:\(project.uid):completed:\(stamp)"])
+            // Forwarded to another bot (or written as a file), the body alone gives the same key.
+            #expect(
+                EventNormalizer.botForm(type: changed.type, data: changed.data.objectValue ?? [:], source: "peer", deliveryID: nil).keys
+                    == changed.keys
+            )
             let completed = try #require(try await fixture.events(.projectCompleted).first)
             #expect(completed.data["from"]?.stringValue == "active")
             #expect(completed.keys == ["project.completed:\(project.uid):\(stamp)"])

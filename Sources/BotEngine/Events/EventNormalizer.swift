@@ -10,7 +10,26 @@ public import Foundation
 /// keys are made. Unknown types are kept, their resource under `payload`.
 public enum EventNormalizer {
     /// Kinds whose resource sits under its own name in the body.
-    static let kinds: Set<String> = ["export", "project", "member", "invitation", "dataset", "task", "result"]
+    static let kinds: Set<String> = ["export", "project", "member", "invitation", "dataset", "task", "result", "delivery"]
+
+    /// The types only a poller reports (PRODUCT.md's table of events): an event file of one that names
+    /// no `source` is read as the poller's.
+    public static let pollerTypes: Set<EventType> = [
+        .projectStatusChanged, .projectCompleted, .projectProgress, .projectQualityDropped, .memberJoined, .memberLeft,
+        .memberRoleChanged, .invitationAccepted, .invitationExpired, .webhookDeliveryFailed,
+    ]
+
+    /// The source a type comes from when nothing says (an event file without `source`).
+    public static func documentedSource(of type: EventType) -> Event.Source {
+        if type.isBotEvent { return .bot }
+        return pollerTypes.contains(type) ? .poller : .webhook
+    }
+
+    /// The key the type's resource sits under (`webhook.delivery_failed`'s is `delivery`), or nil.
+    static func bodyKind(of type: EventType) -> String? {
+        if type == .webhookDeliveryFailed { return "delivery" }
+        return type.subjectKind.flatMap { kinds.contains($0) ? $0 : nil }
+    }
 
     /// - Parameters:
     ///   - type: the event type (from a header or the body).
@@ -27,7 +46,7 @@ public enum EventNormalizer {
     ) -> Event {
         let resource = envelopeResource(body)
         var data: [String: JSON]
-        let kind = type.subjectKind.flatMap { kinds.contains($0) ? $0 : nil }
+        let kind = bodyKind(of: type)
         if let kind {
             if case .object(let object) = resource, object[kind]?.objectValue != nil {
                 data = object
@@ -50,7 +69,10 @@ public enum EventNormalizer {
             resource["uid"] = .string(id)
             data[kind] = .object(resource)
         }
-        let subjectUID = kind.flatMap { data[$0]?["uid"]?.stringValue }.flatMap { $0.isEmpty ? nil : $0 }
+        // A member is named by its user, as the members poller names it: one person in one organization,
+        // whatever the membership record's own uid.
+        let uidField = kind == "member" && (data["member"]?["user_uid"]?.stringValue ?? "").isEmpty == false ? "user_uid" : "uid"
+        let subjectUID = kind.flatMap { data[$0]?[uidField]?.stringValue }.flatMap { $0.isEmpty ? nil : $0 }
         var keys: [String] = []
         if let deliveryID, !deliveryID.isEmpty { keys.append("delivery:\(source):\(deliveryID)") }
         if let kind, let uid = subjectUID, let semantic = semanticKey(type: type, kind: kind, uid: uid, data: data) {
@@ -80,7 +102,7 @@ public enum EventNormalizer {
         receivedAt: Date = Date(),
         chainDepth: Int = 0
     ) -> Event {
-        if let kind = type.subjectKind, kinds.contains(kind), data[kind]?.objectValue != nil {
+        if let kind = bodyKind(of: type), data[kind]?.objectValue != nil {
             return normalize(
                 type: type,
                 body: .object(data),
@@ -135,12 +157,31 @@ public enum EventNormalizer {
         return result
     }
 
-    /// The semantic keys of PRODUCT.md's event table, for the types a webhook can bring.
+    /// The semantic keys of PRODUCT.md's event table, made from the body: a poller's type (forwarded by
+    /// another bot, or in an event file) gets the key its poller gives it, where the body holds what the
+    /// key is made of. `member.role_changed`'s key counts the poller's cycles, which no body holds.
     static func semanticKey(type: EventType, kind: String, uid: String, data: [String: JSON]) -> String? {
+        func text(_ value: JSON?) -> String? { value?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         switch type {
         case .exportCompleted, .exportFailed, .datasetCreated, .datasetDeleted, .taskCompleted, .resultSubmitted,
-            .resultAccepted, .resultRejected:
+            .resultAccepted, .resultRejected, .invitationAccepted, .invitationExpired:
             return "\(type.rawValue):\(uid)"
+        case .memberJoined, .memberLeft:
+            guard let organization = text(data["organization"]), let created = text(data["member"]?["created_at"]) else { return nil }
+            return "\(type.rawValue):\(organization):\(uid):\(created)"
+        case .projectStatusChanged:
+            guard let to = text(data["to"]), let updated = text(data["project"]?["updated_at"]) else { return nil }
+            return "\(type.rawValue):\(uid):\(to):\(updated)"
+        case .projectCompleted, .projectQualityDropped:
+            guard let updated = text(data["project"]?["updated_at"]) else { return nil }
+            return "\(type.rawValue):\(uid):\(updated)"
+        case .projectProgress:
+            guard let threshold = data["threshold"]?.numberValue else { return nil }
+            let written = threshold.rounded() == threshold && abs(threshold) < 1e15 ? String(Int(threshold)) : String(threshold)
+            return "\(type.rawValue):\(uid):\(written)"
+        case .webhookDeliveryFailed:
+            guard let attempts = data["delivery"]?["attempts"]?.intValue else { return nil }
+            return "\(type.rawValue):\(uid):\(attempts)"
         case .datasetUpdated:
             // Without its time, one key would stand for every later update of the dataset: none then
             // (the delivery key still applies).
