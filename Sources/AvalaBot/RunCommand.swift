@@ -102,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
             throw error
         }
         await assembly.shutdown()
-        logger.notice("avala-bot stopped", metadata: ["uptime": "\(ContinuousClock.now - started)"])
+        logger.notice("avala-bot stopped", metadata: ["uptime": "\(ConfigDuration.format(ContinuousClock.now - started))"])
     }
 
     /// Binds the listener's address once and lets it go, before anything starts: a port in use then ends

@@ -34,6 +34,12 @@ struct SignCommand: ParsableCommand {
     @Option(name: .long, help: "The listener URL for the curl line.")
     var url: String = "https://localhost:8443/webhooks/avala"
 
+    @Option(
+        name: .long,
+        help: "A CA or self-signed certificate file the curl line trusts for the listener (curl --cacert), as a test certificate needs."
+    )
+    var cacert: String?
+
     @Argument(help: "The JSON file to send.")
     var file: String
 
@@ -61,11 +67,19 @@ struct SignCommand: ParsableCommand {
         guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
             throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
         }
+        // The listener answers a body that is not one JSON object 400: say so here rather than print a
+        // curl line that cannot work.
+        let json: JSON
+        do {
+            json = try JSON.parse(Array(body))
+        } catch {
+            throw CommandFailure("\(file) is not valid JSON (\(error)): the listener would answer 400")
+        }
+        guard json.objectValue != nil else { throw CommandFailure("\(file) is not a JSON object: the listener would answer 400") }
         // Without an event header the listener takes the type from the body; a body without one would
-        // be answered 400, so say so here rather than print a curl line that cannot work.
+        // be answered 400 too.
         if scheme == .standardWebhooks || scheme == .stripe {
-            let json = try? JSON.parse(Array(body))
-            guard let json, EventNormalizer.typeInBody(json) != nil else {
+            guard EventNormalizer.typeInBody(json) != nil else {
                 throw CommandFailure(
                     "--scheme \(scheme.rawValue) has no event type header, and \(file) names no type (an \"event\", \"event_type\" or \"type\" field): the listener would answer 400"
                 )
@@ -88,7 +102,8 @@ struct SignCommand: ParsableCommand {
         for (name, value) in headers { Console.line("\(name): \(value)") }
         let flags = headers.map { "-H \(Self.shellQuoted("\($0.0): \($0.1)"))" }.joined(separator: " ")
         Console.line(
-            "curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary \(Self.shellQuoted("@" + file)) \(Self.shellQuoted(url))"
+            "curl -sS -X POST -H 'Content-Type: application/json' \(flags) --data-binary \(Self.shellQuoted("@" + file))"
+                + (cacert.map { " --cacert \(Self.shellQuoted($0))" } ?? "") + " \(Self.shellQuoted(url))"
         )
     }
 

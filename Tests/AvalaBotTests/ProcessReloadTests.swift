@@ -31,6 +31,9 @@ import Testing
                     }
                     bot.send(SIGHUP)
                     try await Eventually.until(timeout: .seconds(30)) { bot.log.contains("Listener certificate reloaded") }
+                    // Named for the operator (serial and expiry), not as the TLS library's debug text.
+                    let reloaded = bot.log.split(separator: "\n").first { $0.contains("Listener certificate reloaded") } ?? ""
+                    #expect(reloaded.contains(#"tls.certificate="serial "#) && reloaded.contains(", valid until 20"), "\(reloaded)")
                     let acceptedAtReload = deliveries.acceptedCount
                     try await Eventually.until(timeout: .seconds(60)) {
                         deliveries.acceptedCount >= acceptedAtReload + Self.acceptedEachSide

@@ -41,7 +41,7 @@ import WebhookListener
         let path = directory.appendingPathComponent("it's my body.json").path
         try #"{"uid": "e-1"}"#.write(toFile: path, atomically: true, encoding: .utf8)
         let url = "https://localhost:8443/webhooks/avala?env=prod&x=$HOME"
-        let output = try await InspectCommandTests.run(["sign", "--secret", "s3cret", "--url", url, path])
+        let output = try await InspectCommandTests.run(["sign", "--secret", "s3cret", "--url", url, "--cacert", "/etc/my ca.pem", path])
         let curl = try #require(output.split(separator: "\n").last { $0.hasPrefix("curl ") })
         // The shell's reading of the line, one word per line, with printf standing in for curl.
         let shell = Process()
@@ -52,8 +52,18 @@ import WebhookListener
         try shell.run()
         let words = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
         shell.waitUntilExit()
-        #expect(words.suffix(3) == ["--data-binary", "@" + path, url], "\(words)")
+        #expect(words.suffix(5) == ["--data-binary", "@" + path, "--cacert", "/etc/my ca.pem", url], "\(words)")
         #expect(words.filter { $0 == "-H" }.count == Self.headers(output).count + 1, "\(words)")
+    }
+
+    /// A body the listener would answer 400 (not JSON, not an object) is refused, not signed.
+    @Test func aBodyTheListenerWouldRefuseIsNotSigned() async throws {
+        for (json, problem) in [(#"{"uid": "#, "is not valid JSON (line 1"), ("[1, 2]", "is not a JSON object")] {
+            let path = try Self.file(json)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let message = await InspectCommandTests.failure(["sign", "--secret", "s3cret", path])
+            #expect(message.hasPrefix("\(path) \(problem)") && message.hasSuffix("the listener would answer 400"), "\(message)")
+        }
     }
 
     /// With `--secret-file`, the secret is read from a file (its trailing newline ignored) and what is

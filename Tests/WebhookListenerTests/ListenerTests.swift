@@ -110,6 +110,19 @@ import WebhookListener
         }
     }
 
+    /// The probes answer HEAD as they answer GET (some load balancers probe with HEAD), without a body.
+    @Test func theProbesAnswerHead() async throws {
+        try await ListenerHarness.with { harness async throws in
+            for path in ["/healthz", "/readyz"] {
+                var request = HTTPClientRequest(url: harness.baseURL + path)
+                request.method = .HEAD
+                let answer = try await harness.send(request)
+                #expect(answer.status == 200, "\(path)")
+                #expect(answer.body.isEmpty, "\(path)")
+            }
+        }
+    }
+
     @Test func malformedJSONIs400WithThePosition() async throws {
         try await ListenerHarness.with { harness async throws in
             let body = Array("{\"uid\": \"e-1\",\n \"status\": oops}".utf8)
@@ -227,6 +240,33 @@ import WebhookListener
             let answer = try await harness.post(body: untyped, headers: ListenerHarness.avalaHeaders(untyped, event: nil, delivery: "d-9"))
             #expect(answer.status == 400)
             #expect(answer.body.contains("no event type"))
+        }
+    }
+
+    /// An event type is a name: one that is a path, holds a space or a control character, or runs past
+    /// 128 characters is refused (400), not stored; names of other senders (`pull_request`) pass.
+    @Test func anEventTypeThatIsNoNameIsRefused() async throws {
+        try await ListenerHarness.with { harness async throws in
+            let body = Array(#"{"uid": "x"}"#.utf8)
+            for (index, type) in ["../../etc", "export completed", "a;b", String(repeating: "a", count: 129)].enumerated() {
+                let answer = try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: type, delivery: "bad-\(index)"))
+                #expect(answer.status == 400, "\(type)")
+                #expect(answer.body.contains("is not a name"), "\(answer.body)")
+            }
+            for (index, inBody) in [#"{"type": "../x", "uid": "y"}"#, #"{"type": "a\u0001b", "uid": "y"}"#].map({ Array($0.utf8) }).enumerated() {
+                let answer = try await harness.post(
+                    body: inBody,
+                    headers: ListenerHarness.avalaHeaders(inBody, event: nil, delivery: "body-\(index)")
+                )
+                #expect(answer.status == 400)
+            }
+            #expect(try await harness.events().isEmpty)
+            for (index, type) in ["pull_request", "invoice.paid", "custom-thing:v2"].enumerated() {
+                #expect(
+                    try await harness.post(body: body, headers: ListenerHarness.avalaHeaders(body, event: type, delivery: "ok-\(index)")).status
+                        == 202
+                )
+            }
         }
     }
 

@@ -179,7 +179,7 @@ public final class AvalaClient: Sendable {
             )
         } catch {
             // Transport errors may quote request headers, the key among them: only redacted text leaves.
-            let message = AvalaError.redact(String(describing: error), secrets)
+            let message = AvalaError.redact(TransportFailure.describe(error), secrets)
             reachability.record(status: nil, error: message)
             logger.debug(
                 "Avala request failed without a response",

@@ -35,6 +35,7 @@ enum EnvelopeDecoder {
             // with no subject, and its rules would see an event with nothing in it.
             guard case .object = body else { throw .notAnEvent("expected a JSON object, got \(Self.kind(of: body))") }
             guard let type = headerType ?? EventNormalizer.typeInBody(body) else { throw .noEventType }
+            try Self.checkName(type)
             // `bot.*` events are the bot's own (its health, dead letters, roster schedule): Avala never
             // sends one, and one taken from outside could start what only the bot should (a roster sync).
             guard !type.rawValue.hasPrefix("bot.") else {
@@ -47,6 +48,7 @@ enum EnvelopeDecoder {
         case .avalaBot:
             guard case .object = body else { throw .notAnEvent("expected a JSON object, got \(Self.kind(of: body))") }
             guard let type = headerType ?? nonEmpty(body["type"]?.stringValue).map(EventType.init(rawValue:)) else { throw .noEventType }
+            try Self.checkName(type)
             guard case .object(let object)? = body["data"] else { throw .notAnEvent("event has no data object") }
             // An empty id must not become the key `delivery:<source>:`, which every later one would share.
             let deliveryID = nonEmpty(delivery.deliveryID) ?? nonEmpty(body["id"]?.stringValue)
@@ -59,6 +61,20 @@ enum EnvelopeDecoder {
                 receivedAt: now,
                 chainDepth: chainDepth
             )
+        }
+    }
+
+    /// A type is a name (`export.completed`, GitHub's `pull_request`, Stripe's `invoice.paid`): letters,
+    /// digits and `. _ - :`, at most 128 of them. Anything else (a path, a space, a control character)
+    /// would be stored, listed and matched by rules as if it were one.
+    static func checkName(_ type: EventType) throws(Failure) {
+        let name = type.rawValue
+        let allowed = name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-:".unicodeScalars.contains(scalar))
+        }
+        guard allowed, name.count <= 128 else {
+            let shown = name.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }.joined()
+            throw .notAnEvent("event type '\(shown)\(name.count > 40 ? "…" : "")' is not a name: letters, digits and . _ - : only, at most 128")
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOSSL
 import Synchronization
@@ -28,7 +29,14 @@ final class ReloadableCertificate: Sendable {
     func reload() throws(WebhookListenerError) -> String {
         let pair = try Self.load(tls)
         current.withLock { $0 = pair }
-        return pair.chain.first.map { String(describing: $0) } ?? ""
+        return pair.chain.first.map(Self.summary) ?? ""
+    }
+
+    /// The leaf as an operator reads it in the log: `serial 1a2b…, valid until 2027-03-01T00:00:00Z`.
+    static func summary(_ certificate: NIOSSLCertificate) -> String {
+        let serial = certificate.serialNumber.map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined()
+        let until = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
+        return "serial \(serial), valid until \(until.formatted(.iso8601))"
     }
 
     /// The callback that gives each handshake the current pair.
@@ -60,5 +68,11 @@ final class ReloadableCertificate: Sendable {
             throw WebhookListenerError(.tls, problem.description)
         }
         return Pair(chain: chain, key: key)
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }

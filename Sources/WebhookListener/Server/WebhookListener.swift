@@ -78,7 +78,8 @@ public final class WebhookListener: Service, Sendable {
 
     /// Serves until cancelled or until graceful shutdown.
     public func run() async throws {
-        let router = Router(context: ListenerRequestContext.self)
+        // HEAD on the probes too: some load balancers probe with it.
+        let router = Router(context: ListenerRequestContext.self, options: .autoGenerateHeadEndpoints)
         for endpoint in endpoints {
             // Made once per path, not per request: a metric looked up by label and dimensions for every
             // delivery cost as much as verifying its signature.
