@@ -122,20 +122,48 @@ import Testing
         #expect(messages.last?.contains("10.0.0.0/33") == true)
     }
 
+    /// A diagnostic's line that is an error, not a warning.
+    static func isError(_ line: String) -> Bool { !line.contains(": warning: ") }
+
+    /// Settings the listener takes that leave it open are warned about: a path without verification
+    /// that every address reaches, secrets such a path never checks, a trusted proxy range of everyone.
+    @Test func openListenerSettingsAreWarnedAbout() {
+        let found = Self.diagnostics(
+            """
+            listener:
+              plain_http: true
+              trusted_proxies: [10.0.0.0/8, 0.0.0.0/0]
+              paths:
+                - { path: /a, source: a, verify: { scheme: none, secrets: [s3cret] } }
+                - { path: /b, source: b, verify: { scheme: avala, secrets: [s3cret] } }
+            """
+        )
+        #expect(
+            found == [
+                "bot.yaml:3 listener.trusted_proxies[1]: warning: 0.0.0.0/0 trusts every address as a proxy: any client can name another address in X-Forwarded-For and pass allow_cidrs and the per-IP limit; list only your proxies",
+                "bot.yaml:5 listener.paths[0].verify.scheme: warning: none: anyone who reaches the listener can deliver events here; limit it with listener.allow_cidrs, or use a signature scheme",
+                "bot.yaml:5 listener.paths[0].verify.secrets: warning: scheme none checks no signature, so these secrets are not used",
+            ],
+            "\(found)"
+        )
+        let limited = Self.diagnostics("listener:\n  plain_http: true\n  allow_cidrs: [10.0.0.0/8]\n  verify: { scheme: none }\n")
+        #expect(limited == [], "an allowlist limits who reaches it")
+    }
+
     /// Each finding is at the line of the key it is about.
     @Test func findingsAreAtTheirKeysLine() {
         #expect(
             Self.diagnostics(
                 "listener:\n  plain_http: true\n  paths:\n    - { path: /wh1, source: one, verify: { scheme: none } }\n    - { path: wh2, source: two, verify: { scheme: none } }\n"
-            )
+            ).filter(Self.isError)
                 == ["bot.yaml:5 listener.paths[1].path: listener path 'wh2' must start with /"]
         )
         #expect(
-            Self.diagnostics("listener:\n  plain_http: true\n  path: wh\n  verify: { scheme: none }\n")
+            Self.diagnostics("listener:\n  plain_http: true\n  path: wh\n  verify: { scheme: none }\n").filter(Self.isError)
                 == ["bot.yaml:3 listener.path: listener path 'wh' must start with /"]
         )
         #expect(
-            Self.diagnostics("listener:\n  plain_http: true\n  verify: { scheme: none }\n  bind: 0.0.0.0\n")
+            Self.diagnostics("listener:\n  plain_http: true\n  verify: { scheme: none }\n  bind: 0.0.0.0\n").filter(Self.isError)
                 == ["bot.yaml:4 listener.bind: listener.bind must be host:port, got '0.0.0.0'"]
         )
         // No section to point at: the rule that needs one is named.

@@ -98,7 +98,7 @@ import WebhookListener
                 let bot = BotRun(harness: harness)
                 defer { bot.removeFiles() }
                 let config = """
-                    listener: { bind: "127.0.0.1:0", plain_http: true, verify: { scheme: none }, status_page: \(enabled) }
+                    listener: { bind: "127.0.0.1:0", plain_http: true, verify: { scheme: none }, allow_cidrs: [127.0.0.0/8], status_page: \(enabled) }
                     rules: []
                     """
                 try await bot.run(config) { assembly, _ in

@@ -239,6 +239,49 @@ struct ConfigLoader {
         return diagnostics
     }
 
+    /// Settings the listener accepts that leave it open: a path without verification that every address
+    /// can reach, secrets a `none` path never checks, and a trusted proxy range that covers every
+    /// address (any client could then name itself in `X-Forwarded-For`).
+    static func listenerRisks(_ section: ListenerSection, node: ConfigNode?) -> [ConfigDiagnostic] {
+        var diagnostics: [ConfigDiagnostic] = []
+        let entries: [(key: String, verify: ListenerSection.VerifySection?)] =
+            section.paths.map { paths in paths.enumerated().map { ("paths[\($0)].verify", $1.verify) } } ?? [("verify", section.verify)]
+        for (key, verify) in entries where verify?.scheme == "none" {
+            let at = Self.node(at: key, in: node)?.location ?? node?.location
+            if !(verify?.secrets ?? []).isEmpty {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .warning,
+                        at: at,
+                        path: "listener.\(key).secrets",
+                        "scheme none checks no signature, so these secrets are not used"
+                    )
+                )
+            }
+            if (section.allowCIDRs ?? []).isEmpty {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .warning,
+                        at: at,
+                        path: "listener.\(key).scheme",
+                        "none: anyone who reaches the listener can deliver events here; limit it with listener.allow_cidrs, or use a signature scheme"
+                    )
+                )
+            }
+        }
+        for (index, cidr) in (section.trustedProxies ?? []).enumerated() where cidr.hasSuffix("/0") {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .warning,
+                    at: Self.node(at: "trusted_proxies[\(index)]", in: node)?.location ?? node?.location,
+                    path: "listener.trusted_proxies[\(index)]",
+                    "\(cidr) trusts every address as a proxy: any client can name another address in X-Forwarded-For and pass allow_cidrs and the per-IP limit; list only your proxies"
+                )
+            )
+        }
+        return diagnostics
+    }
+
     /// What the listener would refuse when it starts (secrets that do not suit their scheme, no secret at
     /// all, CIDRs, reserved or repeated paths), so `check-config` reports it instead of `run` failing.
     /// Certificate files are read only with ``checkDeployment``: they may exist only where the bot runs.
@@ -291,6 +334,7 @@ struct ConfigLoader {
                 ConfigDiagnostic(at: Self.node(at: key, in: node)?.location ?? node?.location, path: "listener.\(key)", problem.error.message)
             )
         }
+        diagnostics += Self.listenerRisks(section, node: node)
         if checkDeployment, resolveReferences, let tls = listener.tls {
             for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
                 let keyNode = node?["tls"]?[problem.key] ?? node?["tls"]
