@@ -122,6 +122,23 @@ import Testing
         #expect(messages.last?.contains("10.0.0.0/33") == true)
     }
 
+    /// A rule that does not compile (a wrong action in it) still has its other actions' names checked
+    /// against their plugins: one run lists both.
+    @Test func aRuleWithAnErrorStillHasItsNamesChecked() {
+        let found = Self.diagnostics(
+            """
+            rules:
+              - name: a
+                on: export.failed
+                do:
+                  - log: "hello"
+                  - alert: { receiver: opz, text: t }
+            """
+        )
+        #expect(found.contains("bot.yaml:5 rules[0].do[0].log: expected a mapping of parameters"), "\(found)")
+        #expect(found.contains { $0.hasPrefix("bot.yaml:6 rules[0].do[1].alert.receiver: unknown receiver 'opz'") }, "\(found)")
+    }
+
     /// A diagnostic's line that is an error, not a warning.
     static func isError(_ line: String) -> Bool { !line.contains(": warning: ") }
 

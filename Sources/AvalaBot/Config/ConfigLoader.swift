@@ -106,11 +106,14 @@ struct ConfigLoader {
         }
         let (rules, ruleDiagnostics) = RuleSet.compile(configuration.rules, plugins: plugins)
         diagnostics += ruleDiagnostics
+        // The plugins of rules that did not compile count as used too: their sections and the names the
+        // rules give them are still checked in the same run.
+        let firstUses = Self.firstUses(in: configuration.rules)
         let plugins = PluginConfigValidator.load(
             configuration.plugins,
             available: plugins,
-            used: rules.usedPlugins,
-            usedAt: Self.firstUses(in: configuration.rules)
+            used: rules.usedPlugins.union(firstUses.keys),
+            usedAt: firstUses
         )
         diagnostics += plugins.diagnostics
         diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins, setAside: plugins.setAside)
