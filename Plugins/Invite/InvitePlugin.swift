@@ -79,6 +79,23 @@ public struct InvitePlugin: BotPlugin {
         roster = try config["roster"].map { try Roster(config: $0) }
     }
 
+    /// An address written out (not a template) is checked at load as `send` would check it: one that is
+    /// no address, or outside `allowed_domains`, would fail every event.
+    public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] {
+        guard action == "send", let raw = parameters["email"]?.stringValue, !raw.isEmpty else { return [] }
+        switch EmailAddress.normalize(raw) {
+        case .failure(let problem):
+            return [ParameterProblem("email", problem.description)]
+        case .success(let email):
+            guard domains.allows(email) else {
+                return [
+                    ParameterProblem("email", "\(email) is outside plugins.invite.allowed_domains (\(domains)): every invitation would be refused")
+                ]
+            }
+            return []
+        }
+    }
+
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
         switch request.action {
         case "send": return try await send(request, context: context)

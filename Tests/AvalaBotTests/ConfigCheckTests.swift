@@ -139,6 +139,32 @@ import Testing
         #expect(found.contains { $0.hasPrefix("bot.yaml:6 rules[0].do[1].alert.receiver: unknown receiver 'opz'") }, "\(found)")
     }
 
+    /// An invitation address written out is checked at load as the plugin would check it on every event.
+    @Test func aWrittenOutInvitationAddressIsChecked() {
+        let found = Self.diagnostics(
+            """
+            plugins:
+              invite: { allowed_domains: [acme.ai] }
+            rules:
+              - name: a
+                on: export.failed
+                do:
+                  - invite: { organization: o, email: "bob@evil.com" }
+                  - invite: { organization: o, email: "not-an-email" }
+                  - invite: { organization: o, email: "Dana@ACME.ai" }
+                  - invite: { organization: o, email: "{{member.email}}" }
+            """
+        )
+        #expect(
+            found == [
+                "bot.yaml:7 rules[0].do[0].invite.email: bob@evil.com is outside plugins.invite.allowed_domains (acme.ai): every invitation would be refused",
+                "bot.yaml:8 rules[0].do[1].invite.email: 'not-an-email' is not an email address",
+                "bot.yaml:10 rules[0].do[3].invite.email: warning: template path 'member.email': export.failed events never carry 'member' (they carry: event, export, project)",
+            ],
+            "\(found)"
+        )
+    }
+
     /// A diagnostic's line that is an error, not a warning.
     static func isError(_ line: String) -> Bool { !line.contains(": warning: ") }
 

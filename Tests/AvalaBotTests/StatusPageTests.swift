@@ -105,7 +105,7 @@ import WebhookListener
                     let port = try #require(try await assembly.listener?.waitUntilListening())
                     let response = try await HTTPClient.shared.execute(
                         HTTPClientRequest(url: "http://127.0.0.1:\(port)/status"),
-                        timeout: .seconds(5)
+                        timeout: .seconds(30)
                     )
                     #expect(response.status.code == (enabled ? 200 : 404))
                 }
