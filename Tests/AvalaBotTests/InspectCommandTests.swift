@@ -368,10 +368,23 @@ import Testing
     @Test func silencesAreAddedListedAndExpired() async throws {
         let harness = try await EngineHarness(rules: "rules: []")
         defer { harness.removeFiles() }
-        let added = try await Self.run([
-            "silences", "add", "--store", harness.path, "--match", "event.type=export.failed", "--match", "project.name=prod-*", "--for", "2h",
-            "--comment", "workers replaced",
-        ])
+        let quiet = Console.Capture()
+        let added = try await Self.run(
+            [
+                "silences", "add", "--store", harness.path, "--match", "event.type=export.failed", "--match", "project.name=prod-*", "--for",
+                "2h", "--comment", "workers replaced",
+            ],
+            capture: quiet
+        )
+        #expect(quiet.notes.isEmpty, "paths events carry")
+        // A path no event carries is added all the same, with a warning on standard error.
+        let warned = Console.Capture()
+        _ = try await Self.run(
+            ["silences", "add", "--store", harness.path, "--match", "data.msg=x", "--match", "event.tpye=y", "--for", "1h"],
+            capture: warned
+        )
+        #expect(warned.notes.contains("warning: --match data.msg=x: no event carries 'data' (events carry: event, "), "\(warned.notes)")
+        #expect(warned.notes.contains("warning: --match event.tpye=y: event has no field 'tpye'"), "\(warned.notes)")
         let id = try #require(added.split(separator: " ").dropFirst().first.map(String.init))
         let list = try await Self.run(["silences", "list", "--store", harness.path])
         #expect(list.contains(id) && list.contains("event.type=export.failed project.name=prod-*") && list.contains("workers replaced"))

@@ -89,6 +89,10 @@ struct SilencesCommand: AsyncParsableCommand {
                     throw ValidationError("--match \(item): expected PATH=VALUE, like event.type=export.failed")
                 }
                 matchers[parts[0]] = parts[1]
+                // Added all the same (an event type this version does not know may carry it), but said.
+                if let problem = EventBodyKeys.neverCarried(parts[0]) {
+                    Console.note("warning: --match \(item): \(problem), so no alert's event matches it")
+                }
             }
             let now = Date()
             let end: Date

@@ -5,7 +5,7 @@ import BotKit
 ///
 /// Optional keys (an export's `project`, present when enrichment worked) count as carried: the warning
 /// is for paths that can never resolve, not for ones that sometimes don't.
-enum EventBodyKeys {
+public enum EventBodyKeys {
     private static let table: [EventType: [String]] = [
         .exportCompleted: ["export", "project"], .exportFailed: ["export", "project"],
         .datasetCreated: ["dataset"], .datasetUpdated: ["dataset"], .datasetDeleted: ["dataset"],
@@ -26,6 +26,23 @@ enum EventBodyKeys {
     /// The keys of a known type's body; nil for a type this version does not know (anything may come).
     static func keys(for type: EventType) -> [String]? {
         table[type]
+    }
+
+    /// Why no event can have `path` (`data.msg`: no body has `data`; `event.typo`: no such field), or
+    /// nil when some event may. For a matcher that applies to every type (an alert silence): an unknown
+    /// type's resource sits under `payload`, so that counts as carried.
+    public static func neverCarried(_ path: String) -> String? {
+        let components = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let root = components.first, !root.isEmpty, !components.contains(where: \.isEmpty) else {
+            return "'\(path)' is not a path like event.type or project.name"
+        }
+        if root == "event" {
+            guard components.count > 1, !ScopePath.eventFields.contains(components[1]) else { return nil }
+            return "event has no field '\(components[1])' (fields: \(ScopePath.eventFields.joined(separator: ", ")))"
+        }
+        let carried = Set(table.values.joined()).union(["payload"])
+        guard !carried.contains(root) else { return nil }
+        return "no event carries '\(root)' (events carry: event, \(carried.sorted().joined(separator: ", ")))"
     }
 
     /// The fields of the resources the bot builds itself: a poller's body is an API model encoded (only
