@@ -50,6 +50,9 @@ struct SignCommand: ParsableCommand {
         guard let scheme = WebhookScheme(rawValue: scheme), scheme != .none else {
             throw ValidationError("--scheme must be one of: avala, standard-webhooks, github, stripe")
         }
+        if let problem = event.flatMap({ EventType(rawValue: $0).nameProblem }) {
+            throw ValidationError("--event: \(problem) (the listener would answer 400)")
+        }
         if let event, scheme == .standardWebhooks || scheme == .stripe {
             throw ValidationError(
                 "--scheme \(scheme.rawValue) has no event type header, so --event cannot be sent: put \"type\": \"\(event)\" in \(file) instead"

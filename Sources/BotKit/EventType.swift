@@ -51,6 +51,22 @@ public struct EventType: RawRepresentable, Codable, Hashable, Sendable, Expressi
     /// `bot.*`: a failure while handling one never raises another, so the bot cannot loop on itself.
     public var isBotEvent: Bool { rawValue.hasPrefix("bot.") }
 
+    /// Why this is no type name, or nil. A type is a name (`export.completed`, GitHub's `pull_request`,
+    /// Stripe's `invoice.paid`): ASCII letters, digits and `. _ - :`, at most 128 of them. Anything else
+    /// (a path, a space, a control character) would be stored, listed and matched by rules as if it
+    /// were one; the listener refuses it.
+    public var nameProblem: String? {
+        let allowed = rawValue.unicodeScalars.allSatisfy { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "-", ":": true
+            default: false
+            }
+        }
+        guard !allowed || rawValue.count > 128 else { return nil }
+        let shown = rawValue.unicodeScalars.prefix(40).map { $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }.joined()
+        return "event type '\(shown)\(rawValue.count > 40 ? "…" : "")' is not a name: letters, digits and . _ - : only, at most 128"
+    }
+
     /// The subject kind this type is about (`export` for `export.completed`), when it has one.
     public var subjectKind: String? {
         guard let dot = rawValue.firstIndex(of: "."), !isBotEvent else { return nil }

@@ -165,6 +165,28 @@ import Testing
         )
     }
 
+    /// `request_shape: project` exports a project with its format only: a rule exporting a dataset is an
+    /// error, and a name it gives, which would not be sent, is warned about.
+    @Test func theProjectRequestShapeTakesNoDatasetAndSendsNoName() {
+        let found = Self.diagnostics(
+            """
+            plugins:
+              export: { request_shape: project }
+            rules:
+              - { name: d, on: export.completed, do: [{ export: { dataset: ds-1, format: coco } }] }
+              - { name: n, on: export.completed, do: [{ export: { project: p-1, format: coco, name: nightly } }] }
+              - { name: ok, on: export.completed, do: [{ export: { project: p-1, format: yolo } }] }
+            """
+        )
+        #expect(
+            found == [
+                "bot.yaml:2 plugins.export.request_shape: project exports projects only, but rule d export a dataset: use request_shape docs",
+                "bot.yaml:2 plugins.export.request_shape: warning: project sends only the format, so the name rule n give is not sent: use request_shape docs to send it",
+            ],
+            "\(found)"
+        )
+    }
+
     /// A diagnostic's line that is an error, not a warning.
     static func isError(_ line: String) -> Bool { !line.contains(": warning: ") }
 
@@ -191,6 +213,11 @@ import Testing
         )
         let limited = Self.diagnostics("listener:\n  plain_http: true\n  allow_cidrs: [10.0.0.0/8]\n  verify: { scheme: none }\n")
         #expect(limited == [], "an allowlist limits who reaches it")
+        let everyone = Self.diagnostics("listener:\n  plain_http: true\n  allow_cidrs: [0.0.0.0/0]\n  verify: { scheme: none }\n")
+        #expect(
+            everyone.count == 1 && everyone[0].contains("warning: none: anyone who reaches"),
+            "an allowlist of everyone limits nothing: \(everyone)"
+        )
     }
 
     /// Each finding is at the line of the key it is about.

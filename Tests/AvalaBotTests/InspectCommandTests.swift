@@ -314,6 +314,13 @@ import Testing
         }
         let tables = try await DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master") }
         #expect(tables == ["users"])
+
+        // An empty file is no store either, and stays empty.
+        let empty = path + ".empty"
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(await Self.failure(["events", "list", "--store", empty]).hasPrefix("\(empty) is an empty file, not a store"))
+        #expect(SQLiteEventStore.fileSize(empty) == 0)
     }
 
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.
@@ -455,5 +462,29 @@ import Testing
             await Self.failure(["silences", "list", "--config", harness.path + ".absent.yaml"])
                 == "\(harness.path).absent.yaml does not exist; pass --config FILE or --store PATH"
         )
+    }
+
+    /// A config silence written with `${…}` is listed with its value from the environment, as `run`
+    /// reads it; one that cannot be read is named on standard error, not left out without a word.
+    @Test func configSilencesResolveTheirReferences() {
+        var loader = ConfigLoader(environment: [:])
+        loader.resolveReferences = false
+        let loaded = loader.load(
+            yaml: """
+                plugins:
+                  alert:
+                    silences:
+                      - { matchers: { "project.name": "${PN}" }, until: "2099-01-01T00:00:00Z" }
+                      - { matchers: { "project.name": "b" }, until: "${UNTIL}" }
+                      - { matchers: { "project.name": "c" }, until: "${UNSET}" }
+                """,
+            file: "bot.yaml"
+        )
+        let capture = Console.Capture()
+        let silences = Console.$capture.withValue(capture) {
+            SilencesCommand.configured(in: loaded, environment: ["PN": "prod-*", "UNTIL": "2099-02-01T00:00:00Z"])
+        }
+        #expect(silences.map(\.matchers) == [["project.name": "prod-*"], ["project.name": "b"]])
+        #expect(capture.notes.hasPrefix("warning: bot.yaml:6 plugins.alert.silences[2] is not listed: until:"), "\(capture.notes)")
     }
 }

@@ -64,6 +64,10 @@ import WebhookListener
             let message = await InspectCommandTests.failure(["sign", "--secret", "s3cret", path])
             #expect(message.hasPrefix("\(path) \(problem)") && message.hasSuffix("the listener would answer 400"), "\(message)")
         }
+        let path = try Self.file(#"{"uid": "e-1"}"#)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let badType = await InspectCommandTests.failure(["sign", "--secret", "s3cret", "--event", "../x", path])
+        #expect(badType.contains("event type '../x' is not a name"), "\(badType)")
     }
 
     /// With `--secret-file`, the secret is read from a file (its trailing newline ignored) and what is

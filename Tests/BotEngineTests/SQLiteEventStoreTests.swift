@@ -1,6 +1,7 @@
 import BotKit
 import Foundation
 import GRDB
+import Logging
 import Testing
 
 @testable import BotEngine
@@ -628,6 +629,22 @@ import Testing
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: file.path)) == before)
             #expect(!FileManager.default.fileExists(atPath: file.path + "-wal"))
+        }
+    }
+
+    /// A link to a store not made yet makes the store at the link's target, as SQLite itself would.
+    @Test func aLinkToAStoreNotMadeYetMakesIt() async throws {
+        try await StoreFile.with { file in
+            let directory = (file.path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let link = directory + "/link.sqlite"
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file.path)
+            let logger = Logger(label: "store-tests") { _ in SwiftLogNoOpLogHandler() }
+            let store = try SQLiteEventStore(path: link, logger: logger)
+            try await store.migrate()
+            _ = try await store.ingest(makeStoreEvent("e-1"))
+            #expect(FileManager.default.fileExists(atPath: file.path))
+            #expect(SQLiteEventStore.fileSize(file.path) > 0)
         }
     }
 

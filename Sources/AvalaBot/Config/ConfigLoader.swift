@@ -225,6 +225,30 @@ struct ConfigLoader {
                 )
             }
         }
+        if let shape = plugins?["export"]?["request_shape"], shape.text == "project" {
+            func named(_ rules: [String]) -> String { "rule\(rules.count == 1 ? "" : "s") \(rules.joined(separator: ", "))" }
+            let datasets = rules.rules(running: "export", action: "create", with: "dataset")
+            if !datasets.isEmpty {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        at: shape.location,
+                        path: "plugins.export.request_shape",
+                        "project exports projects only, but \(named(datasets)) export a dataset: use request_shape docs"
+                    )
+                )
+            }
+            let names = rules.rules(running: "export", action: "create", with: "name")
+            if !names.isEmpty {
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .warning,
+                        at: shape.location,
+                        path: "plugins.export.request_shape",
+                        "project sends only the format, so the name \(named(names)) give is not sent: use request_shape docs to send it"
+                    )
+                )
+            }
+        }
         if let every = plugins?["invite"]?["roster"]?["every"], let text = every.text, (try? ConfigDuration.parse(text)) == .zero {
             // The schedule would never be set up, and nothing would say so.
             diagnostics.append(ConfigDiagnostic(at: every.location, path: "plugins.invite.roster.every", "must be longer than 0s"))
@@ -261,7 +285,8 @@ struct ConfigLoader {
                     )
                 )
             }
-            if (section.allowCIDRs ?? []).isEmpty {
+            // A range of every address (0.0.0.0/0) limits nothing.
+            if !(section.allowCIDRs ?? []).contains(where: { !$0.hasSuffix("/0") }) {
                 diagnostics.append(
                     ConfigDiagnostic(
                         .warning,

@@ -141,8 +141,30 @@ struct SilencesCommand: AsyncParsableCommand {
     }
 
     /// The silences written in the config (read without resolving references); none without a config.
-    static func configured(in loaded: LoadedConfiguration?) -> [AlertSilence] {
+    /// A `${…}` in a silence is resolved from the environment, as `run` would resolve it; one that
+    /// cannot be read is named on standard error rather than left out without a word.
+    static func configured(in loaded: LoadedConfiguration?, environment: [String: String] = ProcessInfo.processInfo.environment) -> [AlertSilence] {
         guard let items = loaded?.configuration.plugins?["alert"]?["silences"]?.items else { return [] }
-        return items.enumerated().compactMap { index, node in try? AlertSilence(json: node.json, defaultID: "config-\(index + 1)") }
+        let references = ConfigSource(environment: environment)
+        return items.enumerated().compactMap { index, node in
+            do {
+                return try AlertSilence(json: resolved(node, references), defaultID: "config-\(index + 1)")
+            } catch {
+                Console.note("warning: \(node.location) plugins.alert.silences[\(index)] is not listed: \(error) (check-config says more)")
+                return nil
+            }
+        }
+    }
+
+    /// `node` as JSON with each `${…}` scalar replaced by its value (left as written when it has none).
+    private static func resolved(_ node: ConfigNode, _ references: ConfigSource) -> JSON {
+        switch node {
+        case .scalar(let text, _, _):
+            guard node.isUnresolvedReference else { return node.json }
+            return .string(references.resolvedValue(text) ?? text)
+        case .sequence(let items, _): return .array(items.map { resolved($0, references) })
+        case .mapping(let entries, _):
+            return .object(Dictionary(entries.map { ($0.key, resolved($0.value, references)) }, uniquingKeysWith: { first, _ in first }))
+        }
     }
 }

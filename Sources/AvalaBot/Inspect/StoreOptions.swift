@@ -65,6 +65,10 @@ struct StoreOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandFailure("no store at \(path): has the bot run with this config? (or pass --store PATH)")
         }
+        // An empty file is no store yet: a command must not make one out of it (a typo in --store).
+        if SQLiteEventStore.fileSize(path) == 0 {
+            throw CommandFailure("\(path) is an empty file, not a store: has the bot run with this config? (or pass --store PATH)")
+        }
         // What these commands print is their answer: the store's info lines ("Event store opened") on
         // standard error would only stand between it and an `Error:` line. Warnings still show.
         var quiet = logger

@@ -77,7 +77,15 @@ public final class SQLiteEventStore: EventStore {
         } catch let failure as SQLiteEventStoreError where configuration.readOnly && failure.cantOpen {
             // A read-only file system, or a copy without its `-shm`: SQLite cannot set up the shared
             // memory a WAL reader needs. Nothing can change such a file, so it is read as immutable;
-            // where that fails too, the first reason is the one to tell.
+            // where that fails too, the first reason is the one to tell. Immutable reads skip the
+            // write-ahead log, so with changes in one the answer would be old: that is refused.
+            guard Self.fileSize(path + "-wal") == 0 else {
+                throw SQLiteEventStoreError(
+                    code: .cannotOpen,
+                    message:
+                        "cannot read \(path) where it is: its write-ahead log (\(path)-wal) holds changes that SQLite can only read beside a writable -shm file; copy the store with its -wal to a writable directory and read the copy"
+                )
+            }
             openPath = Self.immutableURI(path)
             do { try Self.refuseForeignDatabase(at: openPath, sizeOf: path) } catch { throw failure }
         }
@@ -135,8 +143,7 @@ public final class SQLiteEventStore: EventStore {
     /// migration): another application's database, or a typo for one. An empty or new file passes.
     /// - Parameter file: the file's path when `path` is a URI (``immutableURI(_:)``).
     static func refuseForeignDatabase(at path: String, sizeOf file: String? = nil) throws {
-        let size = (try? FileManager.default.attributesOfItem(atPath: file ?? path)[.size] as? Int) ?? 0
-        guard size > 0 else { return }
+        guard Self.fileSize(file ?? path) > 0 else { return }
         var options = GRDB.Configuration()
         options.readonly = true
         options.label = "avala-bot.store-check"
@@ -165,6 +172,14 @@ public final class SQLiteEventStore: EventStore {
             message:
                 "\(path) is not an avala-bot store: it is another database (tables \(shown)), left as it is; give store.sqlite a file of its own"
         )
+    }
+
+    /// The size of the file SQLite opens at `path`, symbolic links followed (a link to a store not made
+    /// yet is an empty one); 0 when there is none.
+    public static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return 0 }
+        return Int(info.st_size)
     }
 
     /// `path` as an SQLite URI that opens it immutable: read without locks or shared memory.

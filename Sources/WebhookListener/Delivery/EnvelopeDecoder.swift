@@ -64,18 +64,9 @@ enum EnvelopeDecoder {
         }
     }
 
-    /// A type is a name (`export.completed`, GitHub's `pull_request`, Stripe's `invoice.paid`): letters,
-    /// digits and `. _ - :`, at most 128 of them. Anything else (a path, a space, a control character)
-    /// would be stored, listed and matched by rules as if it were one.
+    /// A type must be a name (``BotKit/EventType/nameProblem``).
     static func checkName(_ type: EventType) throws(Failure) {
-        let name = type.rawValue
-        let allowed = name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-:".unicodeScalars.contains(scalar))
-        }
-        guard allowed, name.count <= 128 else {
-            let shown = name.unicodeScalars.prefix(40).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "?" }.joined()
-            throw .notAnEvent("event type '\(shown)\(name.count > 40 ? "…" : "")' is not a name: letters, digits and . _ - : only, at most 128")
-        }
+        if let problem = type.nameProblem { throw .notAnEvent(problem) }
     }
 
     /// What a body is, for a rejection's reason.
