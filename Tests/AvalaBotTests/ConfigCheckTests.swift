@@ -187,6 +187,31 @@ import Testing
         )
     }
 
+    /// A wrong flag in the listener section (read by the decoder's own overloads) does not end the
+    /// section's checks: its other keys are still reported in the same run.
+    @Test func aWrongListenerFlagDoesNotHideTheSectionsOtherErrors() {
+        let found = Self.diagnostics(
+            """
+            listener:
+              plain_http: maybe
+              bind: "nope"
+              max_body: "huge"
+              path: "/a/"
+              allow_cidrs: [10.0.0.0/8]
+              verify: { scheme: none }
+            """
+        )
+        #expect(
+            found == [
+                "bot.yaml:2 listener.plain_http: expected true or false, found 'maybe'",
+                "bot.yaml:3 listener.bind: listener.bind must be host:port, got 'nope'",
+                "bot.yaml:4 listener.max_body: 'huge' is not a size (write e.g. 512KiB, 1MiB, 1MB or a number of bytes)",
+                "bot.yaml:5 listener.path: listener path '/a/' must not end with /",
+            ],
+            "\(found)"
+        )
+    }
+
     /// A diagnostic's line that is an error, not a warning.
     static func isError(_ line: String) -> Bool { !line.contains(": warning: ") }
 

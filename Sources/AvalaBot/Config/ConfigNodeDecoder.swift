@@ -240,6 +240,17 @@ private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         }
     }
 
+    // The protocol's own `decodeIfPresent` for these types would call `decode` and throw past the
+    // going-on above: a wrong `plain_http` would then end its whole section's checks.
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeIfPresent(Bool.self as Bool.Type?, key) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeIfPresent(String.self as String.Type?, key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeIfPresent(Double.self as Double.Type?, key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeIfPresent(Int.self as Int.Type?, key) }
+
+    private func decodeIfPresent<T: Decodable>(_ type: T.Type?, _ key: Key) throws -> T? {
+        try decodeIfPresent(T.self, forKey: key)
+    }
+
     func nestedContainer<NestedKey: CodingKey>(
         keyedBy type: NestedKey.Type,
         forKey key: Key

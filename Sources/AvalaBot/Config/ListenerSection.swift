@@ -136,7 +136,10 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         verify = try c.decodeIfPresent(VerifySection.self, forKey: .verify)
         paths = try c.decodeIfPresent([PathSection].self, forKey: .paths)
         tls = try c.decodeIfPresent(TLSSection.self, forKey: .tls)
-        plainHTTP = try c.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? plainHTTP
+        let plainHTTPValue = try c.decodeIfPresent(Bool.self, forKey: .plainHTTP)
+        plainHTTP = plainHTTPValue ?? plainHTTP
+        // Written but not a flag: reported already, and whether TLS is needed is then not known.
+        let plainHTTPRefused = c.contains(.plainHTTP) && plainHTTPValue == nil
         http2 = try c.decodeIfPresent(Bool.self, forKey: .http2)
         maxBody = try c.decodeIfPresent(SizeSetting.self, forKey: .maxBody) ?? maxBody
         if maxBody.bytes < 1 {
@@ -156,7 +159,7 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         plainHTTPToCome =
             (try? c.decodeIfPresent(String.self, forKey: .plainHTTP)).flatMap { $0 }.map { ConfigSource.reference(in: $0) != nil } ?? false
         // A `tls` written but unreadable has been reported already (going on past errors).
-        if tls == nil, !c.contains(.tls), !plainHTTP, !plainHTTPToCome {
+        if tls == nil, !c.contains(.tls), !plainHTTP, !plainHTTPToCome, !plainHTTPRefused {
             try c.report(
                 DecodingError.dataCorrupted(
                     .init(
