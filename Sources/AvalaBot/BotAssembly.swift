@@ -55,7 +55,11 @@ struct BotAssembly: Sendable {
         // opened, so that a refusal leaves nothing to shut down (a client dropped unshut is fatal).
         let lock: StoreLock
         do {
+            // Another application's database is refused before the lock file is made beside it.
+            try SQLiteEventStore.refuseForeignDatabase(at: settings.store.sqlite)
             lock = try StoreLock(storePath: settings.store.sqlite)
+        } catch let error as SQLiteEventStoreError where error.code == .notAStore || error.code == .cannotOpen {
+            throw AssemblyError("store.sqlite: \(error.message)")
         } catch let error as SQLiteEventStoreError {
             throw AssemblyError(error.message)
         }

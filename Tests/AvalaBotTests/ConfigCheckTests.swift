@@ -2,6 +2,7 @@ import ArgumentParser
 import BotEngine
 import BotKit
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 
@@ -210,6 +211,22 @@ import Testing
             ],
             "\(found)"
         )
+    }
+
+    /// With the environment, `check-config` refuses a `store.sqlite` that is another application's
+    /// database, as `run` would; without it (`--no-env`) the file is not read.
+    @Test func aForeignStoreFileIsRefusedAsRunWouldRefuseIt() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("foreign-\(UUID().uuidString).db").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "CREATE TABLE users (name TEXT)") }
+        let yaml = "api: { api_key: k }\nstore: { sqlite: \"\(path)\" }\n"
+        #expect(
+            Self.diagnostics(yaml, deployment: true)
+                == [
+                    "bot.yaml:2 store.sqlite: \(path) is not an avala-bot store: it is another database (tables users), left as it is; give store.sqlite a file of its own"
+                ]
+        )
+        #expect(Self.diagnostics(yaml) == [])
     }
 
     /// A diagnostic's line that is an error, not a warning.

@@ -325,6 +325,11 @@ import WebhookListener
             "\(messages)"
         )
         #expect(ConfigSource.Loaded.replacingWhole("7", with: "${N}", in: "7 of 17 (7s, x7, 7_a)") == "${N} of 17 (${N}s, x7, 7_a)")
+        // A number the check shows as it read it (-3 as -3.0) is replaced in that form too.
+        let rate = ConfigLoader(environment: ["RPS": "-3", "AVALA_WEBHOOK_SECRET": "s3cret"])
+            .load(yaml: "listener:\n  plain_http: true\n  per_ip: { rate_per_second: \"${RPS}\" }\n", file: "bot.yaml")
+            .diagnostics.map(\.description)
+        #expect(rate == ["bot.yaml:3 listener.per_ip.rate_per_second: must be above 0, found ${RPS}"], "\(rate)")
     }
 
     /// `check-config --no-env` leaves `${…}` in rule parameters and throttles to the run, which checks the

@@ -1,5 +1,6 @@
 import BotEngine
 import Foundation
+import GRDB
 import TestSupport
 import Testing
 
@@ -54,6 +55,23 @@ import Testing
         lock.release()
         let again = try StoreLock(storePath: path)
         again.release()
+    }
+
+    /// `run` on another application's database stops with one line naming store.sqlite, and leaves
+    /// nothing beside the file (no lock file either).
+    @Test func runRefusesAForeignDatabaseAndLeavesNothingBesideIt() async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer {
+                bot.removeFiles()
+                try? FileManager.default.removeItem(atPath: bot.storePath + ".lock")
+            }
+            try await DatabaseQueue(path: bot.storePath).write { db in try db.execute(sql: "CREATE TABLE users (name TEXT)") }
+            let error = await #expect(throws: AssemblyError.self) { try await bot.run("rules: []") { _, _ in } }
+            #expect(error?.description.hasPrefix("store.sqlite: \(bot.storePath) is not an avala-bot store") == true, "\(String(describing: error))")
+            #expect(!FileManager.default.fileExists(atPath: bot.storePath + ".lock"))
+            #expect(!FileManager.default.fileExists(atPath: bot.storePath + "-wal"))
+        }
     }
 
     /// A symbolic link to the store, or to its directory, names the same store: SQLite opens one file

@@ -158,8 +158,8 @@ import Testing
         )
         #expect(
             warnings == [
-                "rules.yaml:4 rules[0].where.export.status: warning: 'exported' never matches: export statuses are normalized before rules run (lower case, and Avala's exported is completed); write 'completed'",
-                "rules.yaml:8 rules[1].where.export.status: warning: 'Completed' never matches: export statuses are normalized before rules run (lower case, and Avala's exported is completed); write 'completed'",
+                "rules.yaml:4 rules[0].where.export.status: warning: 'exported' is never an export's status: statuses are normalized before rules run (lower case, and Avala's exported is completed); write 'completed'",
+                "rules.yaml:8 rules[1].where.export.status: warning: 'Completed' is never an export's status: statuses are normalized before rules run (lower case, and Avala's exported is completed); write 'completed'",
             ]
         )
         #expect(

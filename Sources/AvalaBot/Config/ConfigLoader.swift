@@ -121,6 +121,7 @@ struct ConfigLoader {
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
         diagnostics += rosterFileChecks(root: loaded.root)
+        diagnostics += storeFileChecks(configuration.store.sqlite, root: loaded.root)
         if let warning = configuration.pollers.budgetWarning(
             requestsPerMinute: configuration.api.requestsPerMinute,
             at: loaded.root["pollers"]?.location
@@ -178,6 +179,20 @@ struct ConfigLoader {
 
     /// The roster file, read as the reconcile will (with ``checkDeployment``: it may exist only where the
     /// bot runs). Without this a missing file showed up only as the first scheduled reconcile's dead letter.
+    /// With the environment, as `run` will: a `store.sqlite` that is another application's database is
+    /// refused here too (a missing file is a new store).
+    private func storeFileChecks(_ path: String, root: ConfigNode) -> [ConfigDiagnostic] {
+        guard checkDeployment, resolveReferences, root["store"]?["sqlite"]?.isUnresolvedReference != true, !path.isEmpty else { return [] }
+        do {
+            try SQLiteEventStore.refuseForeignDatabase(at: path)
+            return []
+        } catch let error as SQLiteEventStoreError {
+            return [ConfigDiagnostic(at: root["store"]?["sqlite"]?.location ?? root["store"]?.location, path: "store.sqlite", error.message)]
+        } catch {
+            return [ConfigDiagnostic(at: root["store"]?["sqlite"]?.location, path: "store.sqlite", "\(error)")]
+        }
+    }
+
     private func rosterFileChecks(root: ConfigNode) -> [ConfigDiagnostic] {
         guard checkDeployment, resolveReferences, let node = root["plugins"]?["invite"]?["roster"]?["file"], !node.isUnresolvedReference,
             let path = node.text, !path.isEmpty, let problem = InvitePlugin.rosterFileProblem(atPath: path)

@@ -38,6 +38,10 @@ struct ConfigSource {
                 return (value, reference)
             }
             for (value, reference) in values.sorted(by: { $0.0.count > $1.0.count }) {
+                // A number may be shown as the check read it (`-3` as `-3.0`): that form first.
+                if let number = Double(value), String(number) != value {
+                    text = Self.replacingWhole(String(number), with: reference, in: text)
+                }
                 text = Self.replacingWhole(value, with: reference, in: text)
             }
             return redacted(text)

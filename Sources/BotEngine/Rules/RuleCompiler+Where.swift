@@ -73,7 +73,7 @@ extension RuleCompiler {
             warning(
                 location,
                 entryPath,
-                "'\(text)' never matches: export statuses are normalized before rules run (lower case, and Avala's exported is completed); write '\(normalized)'"
+                "'\(text)' is never an export's status: statuses are normalized before rules run (lower case, and Avala's exported is completed); write '\(normalized)'"
             )
         }
     }

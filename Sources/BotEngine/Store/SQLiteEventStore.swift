@@ -142,7 +142,7 @@ public final class SQLiteEventStore: EventStore {
     /// Refuses a file holding tables but no avala-bot schema (`grdb_migrations` with its first
     /// migration): another application's database, or a typo for one. An empty or new file passes.
     /// - Parameter file: the file's path when `path` is a URI (``immutableURI(_:)``).
-    static func refuseForeignDatabase(at path: String, sizeOf file: String? = nil) throws {
+    public static func refuseForeignDatabase(at path: String, sizeOf file: String? = nil) throws {
         guard Self.fileSize(file ?? path) > 0 else { return }
         var options = GRDB.Configuration()
         options.readonly = true
