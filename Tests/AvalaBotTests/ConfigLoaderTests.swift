@@ -180,7 +180,8 @@ import WebhookListener
         for (path, problem) in [
             ("/a/", "must not end with /"), ("/a//b", "must not hold an empty segment (//)"),
             ("/hooks/{x}", "holds '{', which the router reads as a pattern"), ("/open/**", "holds '*', which the router reads as a pattern"),
-            ("/a/:id", "has a segment starting with ':'"), ("/a b", "holds ' ': write a plain path"), ("/healthz/", "must not end with /"),
+            ("/a/:id", "has a segment starting with ':'"), ("/a/../b", "must not hold a '..' segment"), ("/a/./b", "must not hold a '.' segment"),
+            ("/a b", "holds ' ': write a plain path"), ("/healthz/", "must not end with /"),
         ] {
             let found = errors("  paths: [{ path: \"\(path)\" }]\n", environment: secret)
             #expect(found.count == 1 && found[0].hasPrefix("bot.yaml:3 listener.paths[0].path: listener path '\(path)' \(problem)"), "\(found)")

@@ -106,6 +106,8 @@ public struct WebhookListenerConfiguration: Sendable {
         if segments.contains(where: \.isEmpty) { return "must not hold an empty segment (//)" }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()+,;=@:")
         for segment in segments {
+            // A client resolves these before it sends the request: such a path could never be reached.
+            if segment == "." || segment == ".." { return "must not hold a '\(segment)' segment" }
             if segment.hasPrefix(":") { return "has a segment starting with ':', which the router reads as a parameter" }
             if let bad = segment.first(where: { !allowed.contains($0) }) {
                 let why = "{}*".contains(bad) ? ", which the router reads as a pattern" : ""
