@@ -6,10 +6,10 @@ import Testing
 @testable import ExecPlugin
 
 @Suite struct ExecPluginTests {
-    /// The scripts that must be stopped sleep 30 s; a run that ends before this did not wait for them.
-    /// Not tighter: under the whole suite's parallel load (and a build alongside) these runs once took
-    /// 10.8 – 11.7 s end to end.
-    static let wellBeforeTheSleepEnds = Duration.seconds(20)
+    /// The scripts that must be stopped sleep 90 s; a run that ends before this did not wait for them.
+    /// Not tighter: under the whole suite's parallel load (and a build alongside) these runs took
+    /// 10.8 – 11.7 s end to end, and once, beside a walkthrough's processes, 20 – 23 s.
+    static let wellBeforeTheSleepEnds = Duration.seconds(60)
 
     /// A temporary directory of small shell scripts, removed with the value.
     final class Scripts {
@@ -278,7 +278,7 @@ import Testing
         let pidFile = scripts.path("pid")
         let plugin = try Self.plugin([
             "slow": [
-                "path": .string(try scripts.script("slow", "echo $$ > \"$PID_FILE\"\necho 'working' >&2\nsleep 30")),
+                "path": .string(try scripts.script("slow", "echo $$ > \"$PID_FILE\"\necho 'working' >&2\nsleep 90")),
                 "env": ["PATH": "/usr/bin:/bin", "PID_FILE": .string(pidFile)], "timeout": "2s",
             ]
         ])
@@ -321,7 +321,7 @@ import Testing
         let scripts = try Scripts()
         let pidFile = scripts.path("pid")
         var runner = CommandRunner(
-            path: try scripts.script("stubborn", "trap '' TERM\necho $$ > \"$PID_FILE\"\nsleep 30"),
+            path: try scripts.script("stubborn", "trap '' TERM\necho $$ > \"$PID_FILE\"\nsleep 90"),
             arguments: [],
             environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile],
             timeout: .seconds(2),
@@ -377,7 +377,7 @@ import Testing
         let scripts = try Scripts()
         let pidFile = scripts.path("background")
         var runner = CommandRunner(
-            path: try scripts.script("daemonish", "sleep 30 &\necho $! > \"$PID_FILE\"\necho started"),
+            path: try scripts.script("daemonish", "sleep 90 &\necho $! > \"$PID_FILE\"\necho started"),
             arguments: [],
             environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile],
             timeout: .seconds(60),
@@ -403,7 +403,7 @@ import Testing
         let pidFile = scripts.path("pid")
         let plugin = try Self.plugin([
             "slow": [
-                "path": .string(try scripts.script("slow", "echo $$ > \"$PID_FILE\"\nexec sleep 30")),
+                "path": .string(try scripts.script("slow", "echo $$ > \"$PID_FILE\"\nexec sleep 90")),
                 "env": ["PATH": "/usr/bin:/bin", "PID_FILE": .string(pidFile)],
             ]
         ])
