@@ -82,13 +82,9 @@ struct SimulateCommand: AsyncParsableCommand {
     /// of an export the bot created must meet `max_chain_depth` here as it would there. Read only: nothing
     /// is written, and a store that cannot be read leaves the event as it is, with a warning.
     static func withStoredChainDepth(_ event: Event, storePath: String, logger: Logger) async -> (Event, note: String?) {
-        guard let export = event.chainExport, ConfigSource.reference(in: storePath) == nil, FileManager.default.fileExists(atPath: storePath) else {
-            return (event, nil)
-        }
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        guard let export = event.chainExport else { return (event, nil) }
         do {
-            let store = try SQLiteEventStore(path: storePath, logger: quiet, configuration: .init(readOnly: true))
+            guard let store = try readOnlyStore(at: storePath, logger: logger) else { return (event, nil) }
             let recorded = try await store.recordedChainDepth(exportUID: export.uid)
             let placed = recorded == nil ? try await ExportChain(store: store).intendedDepth(exportUID: export.uid) : nil
             guard let depth = recorded ?? placed, depth > event.chainDepth else { return (event, nil) }
@@ -109,14 +105,10 @@ struct SimulateCommand: AsyncParsableCommand {
     /// has not run yet.
     static func storedThrottle(rules: RuleSet, storePath: String, logger: Logger) async -> RuleThrottle? {
         let limits = rules.throttleLimits
-        guard let longest = limits.values.map(\.per).max(), ConfigSource.reference(in: storePath) == nil,
-            FileManager.default.fileExists(atPath: storePath)
-        else { return nil }
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        guard let longest = limits.values.map(\.per).max() else { return nil }
         let now = Date()
         do {
-            let store = try SQLiteEventStore(path: storePath, logger: quiet, configuration: .init(readOnly: true))
+            guard let store = try readOnlyStore(at: storePath, logger: logger) else { return nil }
             let throttle = RuleThrottle()
             _ = throttle.restore(try await store.throttleAdmissions(since: now.addingTimeInterval(-longest.seconds)), limits: limits, now: now)
             return throttle
@@ -127,6 +119,15 @@ struct SimulateCommand: AsyncParsableCommand {
             )
             return nil
         }
+    }
+
+    /// The config's store opened read-only, with only its warnings logged; nil when the path is still a
+    /// `${…}` or no store is there yet (a bot that has not run).
+    private static func readOnlyStore(at storePath: String, logger: Logger) throws -> SQLiteEventStore? {
+        guard ConfigSource.reference(in: storePath) == nil, FileManager.default.fileExists(atPath: storePath) else { return nil }
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        return try SQLiteEventStore(path: storePath, logger: quiet, configuration: .init(readOnly: true))
     }
 
     /// The API key and base URL enrichment uses, or nil without a key. The config was loaded without

@@ -140,7 +140,7 @@ public struct ProjectsPoller: Poller {
                         .projectProgress,
                         project.uid,
                         ["project": try projectBody(), "metrics": metricsBody, "threshold": .number(threshold)],
-                        key: "project.progress:\(project.uid):\(Self.format(threshold))"
+                        key: "project.progress:\(project.uid):\(EventNormalizer.thresholdText(threshold))"
                     )
                 )
             }
@@ -167,10 +167,5 @@ public struct ProjectsPoller: Poller {
 
     private func event(_ type: EventType, _ uid: String, _ data: [String: JSON], key: String) -> Event {
         Event(type: type, source: .poller, origin: name, subject: .init(kind: "project", uid: uid), data: .object(data), keys: [key])
-    }
-
-    /// `50` for 50.0, `12.5` otherwise: the threshold as a user wrote it, for keys.
-    static func format(_ value: Double) -> String {
-        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

@@ -186,10 +186,9 @@ struct ConfigLoader {
         do {
             try SQLiteEventStore.refuseForeignDatabase(at: path)
             return []
-        } catch let error as SQLiteEventStoreError {
-            return [ConfigDiagnostic(at: root["store"]?["sqlite"]?.location ?? root["store"]?.location, path: "store.sqlite", error.message)]
         } catch {
-            return [ConfigDiagnostic(at: root["store"]?["sqlite"]?.location, path: "store.sqlite", "\(error)")]
+            let message = (error as? SQLiteEventStoreError)?.message ?? "\(error)"
+            return [ConfigDiagnostic(at: root["store"]?["sqlite"]?.location ?? root["store"]?.location, path: "store.sqlite", message)]
         }
     }
 
@@ -228,40 +227,24 @@ struct ConfigLoader {
     /// without effect.
     static func crossChecks(rules: RuleSet, plugins: ConfigNode?) -> [ConfigDiagnostic] {
         var diagnostics: [ConfigDiagnostic] = []
-        if let shape = plugins?["export"]?["request_shape"], shape.text == "sdk" {
-            let setting = rules.rules(running: "export", action: "create", with: "format")
-            if !setting.isEmpty {
-                diagnostics.append(
-                    ConfigDiagnostic(
-                        at: shape.location,
-                        path: "plugins.export.request_shape",
-                        "sdk cannot carry a format, but rule\(setting.count == 1 ? "" : "s") \(setting.joined(separator: ", ")) set\(setting.count == 1 ? "s" : "") one: remove format there or use request_shape docs"
-                    )
-                )
+        if let shape = plugins?["export"]?["request_shape"] {
+            func add(_ message: String, _ severity: ConfigDiagnostic.Severity = .error) {
+                diagnostics.append(ConfigDiagnostic(severity, at: shape.location, path: "plugins.export.request_shape", message))
             }
-        }
-        if let shape = plugins?["export"]?["request_shape"], shape.text == "project" {
-            func named(_ rules: [String]) -> String { "rule\(rules.count == 1 ? "" : "s") \(rules.joined(separator: ", "))" }
-            let datasets = rules.rules(running: "export", action: "create", with: "dataset")
-            if !datasets.isEmpty {
-                diagnostics.append(
-                    ConfigDiagnostic(
-                        at: shape.location,
-                        path: "plugins.export.request_shape",
-                        "project exports projects only, but \(named(datasets)) export a dataset: use request_shape docs"
-                    )
-                )
+            /// The rules whose export sets `parameter`, as a message names them (`rule a`, `rules a, b`).
+            func setting(_ parameter: String) -> (names: String, one: Bool)? {
+                let found = rules.rules(running: "export", action: "create", with: parameter)
+                guard !found.isEmpty else { return nil }
+                return ("rule\(found.count == 1 ? "" : "s") \(found.joined(separator: ", "))", found.count == 1)
             }
-            let names = rules.rules(running: "export", action: "create", with: "name")
-            if !names.isEmpty {
-                diagnostics.append(
-                    ConfigDiagnostic(
-                        .warning,
-                        at: shape.location,
-                        path: "plugins.export.request_shape",
-                        "project sends only the format, so the name \(named(names)) give is not sent: use request_shape docs to send it"
-                    )
-                )
+            if shape.text == "sdk", let format = setting("format") {
+                add("sdk cannot carry a format, but \(format.names) set\(format.one ? "s" : "") one: remove format there or use request_shape docs")
+            }
+            if shape.text == "project", let dataset = setting("dataset") {
+                add("project exports projects only, but \(dataset.names) export a dataset: use request_shape docs")
+            }
+            if shape.text == "project", let name = setting("name") {
+                add("project sends only the format, so the name \(name.names) give is not sent: use request_shape docs to send it", .warning)
             }
         }
         if let every = plugins?["invite"]?["roster"]?["every"], let text = every.text, (try? ConfigDuration.parse(text)) == .zero {

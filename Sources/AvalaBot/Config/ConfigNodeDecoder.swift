@@ -229,6 +229,17 @@ private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        try decodeGoingOn(type, forKey: key)
+    }
+
+    // The protocol's own `decodeIfPresent` for these types would call `decode` and throw past the
+    // going-on below: a wrong `plain_http` would then end its whole section's checks.
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeGoingOn(type, forKey: key) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeGoingOn(type, forKey: key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeGoingOn(type, forKey: key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeGoingOn(type, forKey: key) }
+
+    private func decodeGoingOn<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let entry = entries.first(where: { $0.key == key.stringValue }), !entry.value.isNull else { return nil }
         do {
             return try decoder.child(entry.value, key).decode(T.self)
@@ -238,17 +249,6 @@ private struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
             sink.record(error)
             return nil
         }
-    }
-
-    // The protocol's own `decodeIfPresent` for these types would call `decode` and throw past the
-    // going-on above: a wrong `plain_http` would then end its whole section's checks.
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeIfPresent(Bool.self as Bool.Type?, key) }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeIfPresent(String.self as String.Type?, key) }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeIfPresent(Double.self as Double.Type?, key) }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeIfPresent(Int.self as Int.Type?, key) }
-
-    private func decodeIfPresent<T: Decodable>(_ type: T.Type?, _ key: Key) throws -> T? {
-        try decodeIfPresent(T.self, forKey: key)
     }
 
     func nestedContainer<NestedKey: CodingKey>(

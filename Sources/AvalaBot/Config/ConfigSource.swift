@@ -25,7 +25,7 @@ struct ConfigSource {
         /// (`found -3`, `'55555' is not a duration`) must not show what the environment or a file holds.
         func redacted(_ diagnostic: ConfigDiagnostic) -> String {
             var about: [ConfigNode] = []
-            if let node = Self.node(at: diagnostic.path, in: root) { about += node.referenceScalars }
+            if !diagnostic.path.isEmpty, let node = root.node(atKeyPath: diagnostic.path) { about += node.referenceScalars }
             if let location = diagnostic.location {
                 about += root.referenceScalars.filter {
                     $0.location.file == location.file && $0.location.line == location.line && $0.location.column >= location.column
@@ -63,23 +63,6 @@ struct ConfigSource {
                 rest = rest[range.upperBound...]
             }
             return result + rest
-        }
-
-        /// The node at a diagnostic's key path (`plugins.alert.silences[0].until`); nil when the path
-        /// names none (a key holding a dot, or no key at all).
-        static func node(at path: String, in root: ConfigNode) -> ConfigNode? {
-            guard !path.isEmpty else { return nil }
-            var current: ConfigNode? = root
-            for component in path.split(separator: ".") {
-                let name = component.prefix { $0 != "[" }
-                if !name.isEmpty { current = current?[String(name)] }
-                for index in component.dropFirst(name.count).split(separator: "[").map({ Int($0.dropLast()) }) {
-                    guard let index, let items = current?.items, items.indices.contains(index) else { return nil }
-                    current = items[index]
-                }
-                if current == nil { return nil }
-            }
-            return current
         }
 
         /// Replaces every referenced value in `text` (and the start of a long one, which messages

@@ -58,6 +58,21 @@ public indirect enum ConfigNode: Hashable, Sendable {
         entries?.first { $0.key == key }?.value
     }
 
+    /// The node at a key path as diagnostics write it (`receivers.ops.slack.url`, `silences[0].until`),
+    /// or nil when this tree has none there.
+    public func node(atKeyPath path: String) -> ConfigNode? {
+        var current: ConfigNode? = self
+        for component in path.split(separator: ".") {
+            let name = component.prefix { $0 != "[" }
+            if !name.isEmpty { current = current?[String(name)] }
+            for index in component.dropFirst(name.count).split(separator: "[").compactMap({ Int($0.dropLast()) }) {
+                guard let items = current?.items, items.indices.contains(index) else { return nil }
+                current = items[index]
+            }
+        }
+        return current
+    }
+
     /// A plain scalar that YAML reads as null (`~`, `null`, or nothing).
     public var isNull: Bool {
         if case .scalar(let text, .plain, _) = self { return ["", "~", "null", "Null", "NULL"].contains(text) }

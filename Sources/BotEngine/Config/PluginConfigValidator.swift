@@ -65,7 +65,7 @@ public enum PluginConfigValidator {
                     break
                 } catch let refusal as PluginConfigError {
                     let error = PluginConfigError(key: Self.keyAsWritten(refusal.key, removedItems: removedItems), refusal.message)
-                    let target = node.flatMap { Self.node(at: error.key, in: $0) }
+                    let target = node?.node(atKeyPath: error.key)
                     let attempt = tried[error.key, default: 0]
                     // A complaint about a key around one taken out is about the taking out.
                     let aboutRemoval =
@@ -117,43 +117,32 @@ public enum PluginConfigValidator {
         return Result(plugins: plugins, diagnostics: diagnostics, setAside: setAside)
     }
 
-    /// The node at a plugin config key as errors write it (`receivers.ops.slack.url`, `silences[0].until`).
-    static func node(at key: String, in root: ConfigNode) -> ConfigNode? {
-        var current: ConfigNode? = root
-        for component in key.split(separator: ".") {
-            let name = component.prefix { $0 != "[" }
-            if !name.isEmpty { current = current?[String(name)] }
-            for index in component.dropFirst(name.count).split(separator: "[").compactMap({ Int($0.dropLast()) }) {
-                guard let items = current?.items, items.indices.contains(index) else { return nil }
-                current = items[index]
-            }
-        }
-        return current
+    /// The first list item `key` names: `silences[1].until` → (`silences`, 1, `.until`); nil when none.
+    static func firstListItem(in key: String) -> (list: String, index: Int, after: Substring)? {
+        guard let open = key.firstIndex(of: "["), let close = key[open...].firstIndex(of: "]"),
+            let index = Int(key[key.index(after: open)..<close])
+        else { return nil }
+        return (String(key[..<open]), index, key[key.index(after: close)...])
     }
 
     /// `config` without the list item that holds `key` (for `silences[1].until`, `silences[1]`), the
     /// list's key and the item's index; nil when `key` is in no list item of `config`.
     static func removingItem(_ key: String, in config: PluginConfig) -> (list: String, index: Int, PluginConfig)? {
-        var parts = key.split(separator: ".").map(String.init)
-        guard let item = parts.firstIndex(where: { $0.contains("[") }) else { return nil }
-        let name = parts[item].prefix { $0 != "[" }
-        let rest = parts[item].dropFirst(name.count)
-        guard rest.hasPrefix("["), let index = Int(rest.dropFirst().prefix { $0 != "]" }) else { return nil }
-        parts = Array(parts[..<item]) + [String(name)]
-        func without(_ json: JSON, _ path: ArraySlice<String>) -> JSON? {
-            if path.isEmpty {
-                guard case .array(var items) = json, items.indices.contains(index) else { return nil }
-                items.remove(at: index)
+        guard let item = firstListItem(in: key) else { return nil }
+        func without(_ json: JSON, _ path: ArraySlice<Substring>) -> JSON? {
+            guard let first = path.first else {
+                guard case .array(var items) = json, items.indices.contains(item.index) else { return nil }
+                items.remove(at: item.index)
                 return .array(items)
             }
-            guard case .object(var object) = json, let first = path.first, let child = object[first],
-                let replaced = without(child, path.dropFirst())
-            else { return nil }
-            object[first] = replaced
+            guard case .object(var object) = json, let child = object[String(first)], let replaced = without(child, path.dropFirst()) else {
+                return nil
+            }
+            object[String(first)] = replaced
             return .object(object)
         }
-        guard case .object(let values)? = without(.object(config.values), parts[...]) else { return nil }
-        return (parts.joined(separator: "."), index, PluginConfig(values, referencedValues: config.referencedValues))
+        guard case .object(let values)? = without(.object(config.values), item.list.split(separator: ".")[...]) else { return nil }
+        return (item.list, item.index, PluginConfig(values, referencedValues: config.referencedValues))
     }
 
     /// Where an item now at `index` of a list stands as written, given the indices as written of the
@@ -167,17 +156,8 @@ public enum PluginConfigValidator {
     /// `key` as the plugin named it in the config with items taken out, written with the indices the
     /// config file has (`silences[0].until` is `silences[1].until` once the first silence went).
     static func keyAsWritten(_ key: String, removedItems: [String: [Int]]) -> String {
-        guard !removedItems.isEmpty else { return key }
-        var parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard let item = parts.firstIndex(where: { $0.contains("[") }) else { return key }
-        let name = String(parts[item].prefix { $0 != "[" })
-        let list = (parts[..<item] + [name]).joined(separator: ".")
-        let rest = parts[item].dropFirst(name.count)
-        guard let removed = removedItems[list], let close = rest.firstIndex(of: "]"),
-            let index = Int(rest.dropFirst().prefix { $0 != "]" })
-        else { return key }
-        parts[item] = "\(name)[\(indexAsWritten(index, removed: removed))]" + rest[rest.index(after: close)...]
-        return parts.joined(separator: ".")
+        guard let item = firstListItem(in: key), let removed = removedItems[item.list] else { return key }
+        return "\(item.list)[\(indexAsWritten(item.index, removed: removed))]\(item.after)"
     }
 
     /// `config` without the nearest key enclosing `key` that it holds (for `silences[0].until`, the whole
@@ -235,7 +215,7 @@ public enum PluginConfigValidator {
         var found = target
         while found == nil, let dot = enclosing.lastIndex(where: { $0 == "." || $0 == "[" }) {
             enclosing = String(enclosing[..<dot])
-            found = node.flatMap { Self.node(at: enclosing, in: $0) }
+            found = node?.node(atKeyPath: enclosing)
         }
         let location = found?.location ?? node?.location
         if node == nil, let use = usedAt[name] {

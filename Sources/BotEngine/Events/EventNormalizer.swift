@@ -157,6 +157,12 @@ public enum EventNormalizer {
         return result
     }
 
+    /// `50` for 50.0, `12.5` otherwise: a progress threshold as a user wrote it, for keys (the projects
+    /// poller's and the one made from a body).
+    public static func thresholdText(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+
     /// The semantic keys of PRODUCT.md's event table, made from the body: a poller's type (forwarded by
     /// another bot, or in an event file) gets the key its poller gives it, where the body holds what the
     /// key is made of. `member.role_changed`'s key counts the poller's cycles, which no body holds.
@@ -177,8 +183,7 @@ public enum EventNormalizer {
             return "\(type.rawValue):\(uid):\(updated)"
         case .projectProgress:
             guard let threshold = data["threshold"]?.numberValue else { return nil }
-            let written = threshold.rounded() == threshold && abs(threshold) < 1e15 ? String(Int(threshold)) : String(threshold)
-            return "\(type.rawValue):\(uid):\(written)"
+            return "\(type.rawValue):\(uid):\(thresholdText(threshold))"
         case .webhookDeliveryFailed:
             guard let attempts = data["delivery"]?["attempts"]?.intValue else { return nil }
             return "\(type.rawValue):\(uid):\(attempts)"

@@ -59,15 +59,7 @@ public final class SQLiteEventStore: EventStore {
                 throw SQLiteEventStoreError(code: .cannotOpen, message: "no store at \(path)")
             }
         } else {
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw SQLiteEventStoreError(
-                    code: .cannotOpen,
-                    message: "cannot create the directory \(directory.path): \(Self.reason(error))"
-                )
-            }
+            try Self.makeDirectory(of: path)
         }
         // Before anything is written to it (GRDB would turn WAL on): a typo in `store.sqlite` must not
         // make another application's database into a store.
@@ -187,6 +179,17 @@ public final class SQLiteEventStore: EventStore {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "?#%")
         return "file:\(path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path)?immutable=1"
+    }
+
+    /// Creates the directory `path` is in, with its parents.
+    /// - Throws: ``SQLiteEventStoreError`` `.cannotOpen`, naming the directory and why.
+    static func makeDirectory(of path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot create the directory \(directory.path): \(reason(error))")
+        }
     }
 
     /// An error's reason in words: Foundation's file errors without their `UserInfo` dump.

@@ -32,15 +32,7 @@ public final class StoreLock: Sendable {
     /// - Throws: ``SQLiteEventStoreError`` `.locked` when another process (or another opening in this
     ///   one) holds it; `.cannotOpen` when the lock file cannot be made.
     public init(storePath: String) throws {
-        let directory = URL(fileURLWithPath: storePath).deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw SQLiteEventStoreError(
-                code: .cannotOpen,
-                message: "cannot create the directory \(directory.path): \(SQLiteEventStore.reason(error))"
-            )
-        }
+        try SQLiteEventStore.makeDirectory(of: storePath)
         path = Self.resolved(storePath) + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
