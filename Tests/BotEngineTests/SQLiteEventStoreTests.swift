@@ -275,6 +275,39 @@ import Testing
         }
     }
 
+    /// A step waiting to retry behind a dead-lettered earlier action of its rule cannot run until that
+    /// letter is retried (which makes the event pending itself): finishing the event done must not make it
+    /// pending for such a step, or an already-due one would be claimed, skipped and finished forever.
+    /// A step to retry that nothing blocks still keeps its event pending.
+    @Test func aStepBlockedByADeadLetterDoesNotKeepItsEventPending() async throws {
+        try await StoreFile.with { file in
+            let store = try await file.open()
+            let now = file.clock.now
+            _ = try await store.ingest([makeStoreEvent("e-1"), makeStoreEvent("e-2")])
+            #expect(try await store.claim(limit: 10, now: now).count == 2)
+            func step(_ event: String, _ rule: String, _ index: Int, _ status: StepRecord.Status, due: Date? = nil) async throws {
+                let id = "\(event)/\(rule)/\(index)"
+                try await store.recordIntent(
+                    StepIntent(stepID: id, eventID: event, rule: rule, actionIndex: index, plugin: "log", action: "write", at: now)
+                )
+                let outcome = StepOutcome(stepID: id, status: status, detail: "x", nextAttemptAt: due, countsAsAttempt: false, at: now)
+                _ = try await store.recordOutcome(outcome, raising: [])
+            }
+            let past = now.addingTimeInterval(-10)
+            try await step("e-1", "r", 0, .dead)
+            try await step("e-1", "r", 1, .retry, due: past)
+            try await store.finish(eventID: "e-1", result: .done)
+            #expect(try await store.event(id: "e-1")?.status == .done)
+            #expect(try await store.claim(limit: 10, now: now).isEmpty)
+
+            try await step("e-2", "r", 0, .dead)
+            try await step("e-2", "other", 1, .retry, due: past)
+            try await store.finish(eventID: "e-2", result: .done)
+            #expect(try await store.event(id: "e-2")?.status == .pending, "another rule's step is not blocked")
+            #expect(try await store.claim(limit: 10, now: now).map(\.event.id) == ["e-2"])
+        }
+    }
+
     @Test func eventsWithoutASubjectAreNeverHeldBack() async throws {
         try await StoreFile.with { file in
             let store = try await file.open()

@@ -474,9 +474,19 @@ public final class SQLiteEventStore: EventStore {
             case .done:
                 // A step put back to retry while the event ran (`dead-letters retry` leaves a running event
                 // to its run, which read its steps before) keeps the event pending until that step is due.
+                // One behind a dead (or discarded) earlier action of its rule does not: the run skips it
+                // until that letter is retried, so pending for it, the event would be claimed and
+                // finished again and again.
                 pendingUntil = try Double.fetchOne(
                     db,
-                    sql: "SELECT MIN(next_attempt_at) FROM steps WHERE event_id = ? AND status IN ('retry', 'deferred')",
+                    sql: """
+                        SELECT MIN(s.next_attempt_at) FROM steps AS s
+                        WHERE s.event_id = ?1 AND s.status IN ('retry', 'deferred')
+                          AND NOT EXISTS (
+                            SELECT 1 FROM steps AS d
+                            WHERE d.event_id = ?1 AND d.rule = s.rule AND d.action_index < s.action_index
+                              AND (d.status = 'dead' OR d.discarded_at IS NOT NULL))
+                        """,
                     arguments: [eventID]
                 )
             case .pendingUntil(let due):
