@@ -2,6 +2,7 @@ import AvalaAPI
 import AvalaSimulator
 import Foundation
 import Logging
+import Synchronization
 import TestSupport
 import Testing
 
@@ -140,23 +141,59 @@ import Testing
         }
     }
 
-    @Test func aClosedPortIsATransportError() async throws {
-        let client = AvalaClient(
+    static func client(_ baseURL: String, maxRetries: Int) throws -> AvalaClient {
+        AvalaClient(
             configuration: AvalaClientConfiguration(
-                baseURL: try BaseURL("http://127.0.0.1:9/api/v1", allowInsecureHTTP: true),
+                baseURL: try BaseURL(baseURL, allowInsecureHTTP: true),
                 apiKey: "avk_closed_port_key",
-                maxRetries: 1,
+                maxRetries: maxRetries,
                 backoffBase: .milliseconds(1),
                 backoffMax: .milliseconds(2)
             ),
             logger: .init(label: "test")
         )
-        let error = try await #require(throws: AvalaError.self) { try await client.export(uid: "x") }
+    }
+
+    final class Count: Sendable {
+        let value = Mutex(0)
+        func add() { value.withLock { $0 += 1 } }
+    }
+
+    /// A refused connection is said as such, at once (not after a connect timeout per attempt), and is
+    /// retried whatever the method: a POST that never left cannot have created anything.
+    @Test(arguments: [false, true])
+    func aClosedPortIsATransportErrorRetriedForAnyMethod(post: Bool) async throws {
+        let client = try Self.client("http://127.0.0.1:9/api/v1", maxRetries: 2)
+        let sent = Count()
+        let count: @Sendable () -> Void = { sent.add() }
+        let error = try await #require(throws: AvalaError.self) {
+            try await AvalaClient.$onRequest.withValue(count) {
+                if post {
+                    _ = try await client.createExport(.sdkProject(SimulatorSeed.UID.activeProject))
+                } else {
+                    _ = try await client.export(uid: "x")
+                }
+            }
+        }
         try await client.shutdown()
         #expect(error.code == .transport)
         #expect(error.status == nil)
         #expect(!"\(error)".contains("avk_closed_port_key"))
         // Said in words, not as NIO's "connection reset (error set): Connection refused (errno: 111)".
         #expect(error.message == "connection refused (nothing listens at the API's address)", "\(error)")
+        #expect(sent.value.withLock { $0 } == 3, "the first try and two retries")
+    }
+
+    /// A host name goes through NIO's connection racing, whose error wraps the cause: it is unwrapped.
+    @Test(arguments: [
+        ("http://localhost:9/api/v1", "connection refused (nothing listens at the API's address)"),
+        ("https://avala-bot-test.invalid/api/v1", "the API's host name avala-bot-test.invalid does not resolve"),
+    ])
+    func aHostNameFailureNamesItsCause(url: String, message: String) async throws {
+        let client = try Self.client(url, maxRetries: 0)
+        let error = try await #require(throws: AvalaError.self) { try await client.export(uid: "x") }
+        try await client.shutdown()
+        #expect(error.code == .transport)
+        #expect(error.message == message, "\(error)")
     }
 }

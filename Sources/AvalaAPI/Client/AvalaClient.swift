@@ -39,6 +39,10 @@ public final class AvalaClient: Sendable {
             decompression: .disabled
         )
         httpConfiguration.httpVersion = .automatic
+        // A refused or unreachable API fails at once, named as such, and is retried here with backoff
+        // (whatever the method: nothing was sent). AHC's own retrying would hold each attempt for the
+        // whole connect timeout and report only that timeout.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         self.limiter = RateLimiter(requestsPerMinute: configuration.requestsPerMinute, burst: configuration.burst)
         self.inFlight = AsyncSemaphore(permits: configuration.maxConcurrency)
@@ -118,8 +122,11 @@ public final class AvalaClient: Sendable {
             }
             let delay = backoff(attempt: attempt)
             return delay <= configuration.maxRetryAfter ? delay : nil
-        case .server, .transport:
+        case .server:
             return request.mayRetryAfterFailure ? backoff(attempt: attempt) : nil
+        case .transport:
+            // A request that never left (no connection was made) cannot have acted: any method may go again.
+            return request.mayRetryAfterFailure || error.neverSent ? backoff(attempt: attempt) : nil
         default:
             return nil
         }
@@ -185,7 +192,9 @@ public final class AvalaClient: Sendable {
                 "Avala request failed without a response",
                 metadata: ["avala.request": "\(request.summary)", "avala.error": "\(message)"]
             )
-            throw AvalaError(code: .transport, message: message, request: request.summary)
+            var failure = AvalaError(code: .transport, message: message, request: request.summary)
+            failure.neverSent = TransportFailure.neverSent(error)
+            throw failure
         }
 
         reachability.record(status: status, error: "\(request.summary) answered \(status)")

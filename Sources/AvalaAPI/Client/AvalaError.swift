@@ -57,6 +57,8 @@ public struct AvalaError: Error, Hashable, Sendable, CustomStringConvertible {
     public var request: String?
     /// The start of the response body, for diagnosis (secrets removed).
     public var body: String?
+    /// For `.transport`: no connection was made, so the server cannot have seen the request.
+    var neverSent = false
 
     public struct Quota: Hashable, Sendable {
         public var limit: Int

@@ -1,11 +1,18 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 
 /// A request that got no answer, in words: what happened to the connection, rather than NIO's text
 /// (`connection reset (error set): Connection refused (errno: 111)` for a port nobody listens on).
 enum TransportFailure {
     static func describe(_ error: any Error) -> String {
+        // A host name (rather than an address) fails through NIO's connection racing, which wraps the
+        // cause: the name did not resolve, or each address refused.
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return describe(first.error) }
+            return "the API's host name \(error.host) does not resolve"
+        }
         if let error = error as? IOError {
             switch error.errnoCode {
             case ECONNREFUSED: return "connection refused (nothing listens at the API's address)"
@@ -24,5 +31,14 @@ enum TransportFailure {
             }
         }
         return String(describing: error)
+    }
+
+    /// Whether the request never left this machine: no connection was made, so repeating it cannot
+    /// repeat anything the server did. A reset or timeout after connecting may have been acted on.
+    static func neverSent(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? IOError { return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode) }
+        if let error = error as? HTTPClientError { return error == .connectTimeout }
+        return false
     }
 }
