@@ -37,6 +37,20 @@ import Testing
         #expect(server.received.map(\.path) == ["/hook"])
     }
 
+    /// A receiver nobody listens at fails at once, said in words, by address or by host name; the
+    /// error stays transient (not an `ActionError`), so the action is retried.
+    @Test(arguments: ["http://127.0.0.1:9/hook", "http://localhost:9/hook"])
+    func aClosedPortIsSaidInWords(url: String) async throws {
+        let client = HTTPOutbound.makeClient()
+        let live = HTTPOutbound(client: client, dryRun: false)
+        let error = await #expect(throws: (any Error).self) {
+            _ = try await live.send(OutboundRequest(method: "POST", url: url, body: Data("{}".utf8)))
+        }
+        try await client.shutdown()
+        #expect(!(error is ActionError))
+        #expect(error.map { "\($0)" } == "connection refused (nothing listens at the receiver's address)")
+    }
+
     /// The `ActionError` that `send` threw, or nil when it sent.
     private static func refusal(_ http: HTTPOutbound, url: String) async throws -> ActionError? {
         do {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import AvalaAPI
 import BotKit
 import Foundation
 import NIOCore
@@ -32,16 +33,28 @@ struct HTTPOutbound: OutboundHTTP {
         for (name, value) in request.headers { http.headers.add(name: name, value: value) }
         if http.headers["User-Agent"].isEmpty { http.headers.add(name: "User-Agent", value: "avala-bot") }
         if let body = request.body { http.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(http, timeout: .init(request.timeout))
-        var headers: [String: String] = [:]
-        for header in response.headers { headers[header.name.lowercased()] = header.value }
-        var body = Data()
-        // Drain the whole answer but keep only the start: a chatty receiver must not grow memory.
-        for try await chunk in response.body {
-            if body.count < maxResponseBytes { body.append(contentsOf: chunk.readableBytesView.prefix(maxResponseBytes - body.count)) }
+        do {
+            let response = try await client.execute(http, timeout: .init(request.timeout))
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            var body = Data()
+            // Drain the whole answer but keep only the start: a chatty receiver must not grow memory.
+            for try await chunk in response.body {
+                if body.count < maxResponseBytes { body.append(contentsOf: chunk.readableBytesView.prefix(maxResponseBytes - body.count)) }
+            }
+            return OutboundResponse(status: Int(response.status.code), headers: headers, body: body)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            // In words ("connection refused"), not NIO's text, which for a host name lists each address tried.
+            throw OutboundTransportFailure(description: TransportFailure.describe(error, peer: "the receiver"))
         }
-        return OutboundResponse(status: Int(response.status.code), headers: headers, body: body)
     }
+}
+
+/// A request that got no answer, said in words.
+struct OutboundTransportFailure: Error, CustomStringConvertible {
+    let description: String
 }
 
 struct OutboundDryRunRefusal: Error, CustomStringConvertible {
