@@ -39,6 +39,11 @@ final class ConfigReloader: Service, Sendable {
         logger: Logger
     ) {
         self.path = path
+        // Valid means valid for `run`: the listener's TLS files, the API key, the roster file and the
+        // store are checked as `check-config` checks them with its environment, so a reload never takes a
+        // config that the next start would refuse.
+        var loader = loader
+        loader.checkDeployment = true
         self.loader = loader
         self.dispatcher = dispatcher
         self.listener = listener

@@ -183,6 +183,118 @@ import WebhookListener
         }
     }
 
+    /// A listener from `listener` (YAML lines under `listener:`) with a reloader, and a way to deliver a
+    /// signed body to one of its paths; `AVALA_WEBHOOK_SECRET` is `env-secret`.
+    private static func withReloadingListener(
+        _ listener: String,
+        _ body:
+            @Sendable (
+                _ rewrite: @Sendable (String) throws -> Void, _ reloader: ConfigReloader, _ deliver: (String, String) async throws -> Int
+            ) async throws -> Void
+    ) async throws {
+        try await SimulatorHarness.with { harness in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("bot.yaml").path
+            let store = directory.appendingPathComponent("store.sqlite").path
+            @Sendable func write(_ listener: String) throws {
+                let yaml = """
+                    listener:
+                      bind: "127.0.0.1:0"
+                      plain_http: true
+                    \(listener.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
+                    store: { sqlite: "\(store)" }
+                    rules: []
+                    """
+                try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            let environment = [
+                "AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1",
+                "AVALA_WEBHOOK_SECRET": "env-secret",
+            ]
+            try write(listener)
+            let loader = ConfigLoader(environment: environment)
+            let loaded = loader.load(path: path)
+            #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+            let logger = Logger(label: "reload") { _ in SwiftLogNoOpLogHandler() }
+            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+            defer { Task { await assembly.shutdown() } }
+            let listener = try #require(assembly.listener)
+            let reloader = ConfigReloader(
+                path: path,
+                loaded: loaded,
+                loader: loader,
+                dispatcher: assembly.dispatcher,
+                listener: listener,
+                logger: logger
+            )
+            try await ServiceGroupRunner.whileRunning(listener, logger: logger) {
+                let port = try await listener.waitUntilListening()
+                var deliveries = 0
+                func deliver(to path: String, signedWith secret: String) async throws -> Int {
+                    deliveries += 1
+                    let body = #"{"uid": "e-\#(deliveries)", "status": "exported"}"#
+                    let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+                    request.method = .POST
+                    request.headers.add(name: "X-Avala-Webhook-Signature", value: mac.map { String(format: "%02x", $0) }.joined())
+                    request.headers.add(name: "X-Avala-Webhook-Event", value: "export.completed")
+                    request.headers.add(name: "X-Avala-Webhook-Delivery", value: "d-\(deliveries)")
+                    request.body = .bytes(ByteBuffer(string: body))
+                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
+                }
+                try await body(write, reloader, deliver)
+            }
+        }
+    }
+
+    /// Verification is paired with the running paths by path, not by place in the list: reordering
+    /// `paths` must not give each path the other's secrets, and a rotation made with a reorder applies
+    /// to the path it was written for.
+    @Test func aReorderedPathsListKeepsEachPathsSecrets() async throws {
+        @Sendable func paths(_ entries: [(String, String)]) -> String {
+            "paths:\n" + entries.map { "  - { path: \($0.0), source: s\($0.0.dropFirst()), verify: { secrets: [\($0.1)] } }" }.joined(separator: "\n")
+        }
+        try await Self.withReloadingListener(paths([("/a", "secret-a"), ("/b", "secret-b")])) { rewrite, reloader, deliver in
+            #expect(try await deliver("/a", "secret-a") == 202)
+            try rewrite(paths([("/b", "secret-b"), ("/a", "secret-a")]))
+            #expect(reloader.reload().applied)
+            #expect(try await deliver("/a", "secret-a") == 202)
+            #expect(try await deliver("/b", "secret-b") == 202)
+            #expect(try await deliver("/a", "secret-b") == 401)
+            #expect(try await deliver("/b", "secret-a") == 401)
+
+            try rewrite(paths([("/b", "secret-b2"), ("/a", "secret-a")]))
+            #expect(reloader.reload().verificationReloaded)
+            #expect(try await deliver("/b", "secret-b2") == 202)
+            #expect(try await deliver("/b", "secret-b") == 401)
+            #expect(try await deliver("/a", "secret-a") == 202)
+        }
+    }
+
+    /// The `path`/`verify` shorthand rewritten as the same one-entry `paths` list keeps its secret; it
+    /// does not fall back to `AVALA_WEBHOOK_SECRET` (a value in the config wins). And the reverse.
+    @Test func theShorthandRewrittenAsAPathsListKeepsItsSecret() async throws {
+        let shorthand = "path: /hook\nverify: { secrets: [literal-secret] }"
+        let list = "paths:\n  - { path: /hook, source: avala, verify: { secrets: [literal-secret] } }"
+        try await Self.withReloadingListener(shorthand) { rewrite, reloader, deliver in
+            try rewrite(list)
+            #expect(reloader.reload().applied)
+            #expect(try await deliver("/hook", "literal-secret") == 202)
+            #expect(try await deliver("/hook", "env-secret") == 401)
+            try rewrite(list.replacingOccurrences(of: "literal-secret", with: "rotated-secret"))
+            #expect(reloader.reload().verificationReloaded)
+            #expect(try await deliver("/hook", "rotated-secret") == 202)
+        }
+        try await Self.withReloadingListener(list) { rewrite, reloader, deliver in
+            try rewrite(shorthand.replacingOccurrences(of: "literal-secret", with: "rotated-secret"))
+            #expect(reloader.reload().verificationReloaded)
+            #expect(try await deliver("/hook", "rotated-secret") == 202)
+            #expect(try await deliver("/hook", "literal-secret") == 401)
+        }
+    }
+
     /// SIGHUP's reload reads the mTLS client CA bundle again, from the path the listener started with:
     /// CA-2's client is accepted once the bundle holds CA-2, CA-1's is refused. A new `client_ca` path
     /// waits for a restart and says so; a bundle that cannot be used is a reported problem, and the
@@ -286,16 +398,20 @@ import WebhookListener
                 #expect(try await health(presenting: two) == 200)
                 await #expect(throws: (any Error).self) { _ = try await health(presenting: one) }
 
-                // A broken bundle at the running path: reported, and CA-2 stays in force.
+                // A broken bundle at the running path: the config is refused (`run` would refuse it), the
+                // bundle's reload fails, both are reported, and CA-2 stays in force.
                 try write(clientCA: bundle)
                 try "not a certificate".write(toFile: bundle, atomically: true, encoding: .utf8)
                 let refused = reloader.reload()
-                #expect(refused.applied)
+                #expect(!refused.applied)
                 #expect(refused.certificatesReloaded)
                 #expect(!refused.clientCAReloaded)
-                #expect(refused.problems.count == 1)
-                let problem = refused.problems.first ?? ""
-                #expect(problem.contains("listener.tls.client_ca: '\(bundle)' is not a PEM certificate"), "\(refused.problems)")
+                #expect(refused.problems.count == 2, "\(refused.problems)")
+                #expect(refused.problems.allSatisfy { $0.contains("listener.tls.client_ca") }, "\(refused.problems)")
+                #expect(
+                    refused.problems.contains { $0.contains("listener.tls.client_ca: '\(bundle)' is not a PEM certificate") },
+                    "\(refused.problems)"
+                )
                 #expect(
                     logs.entries.contains {
                         $0.level == .error
@@ -304,6 +420,19 @@ import WebhookListener
                 )
                 #expect(try await health(presenting: two) == 200)
                 await #expect(throws: (any Error).self) { _ = try await health(presenting: one) }
+
+                // A certificate path with no file: refused as a start would be, and the running one stays.
+                try copy(two.caPath, to: bundle)
+                let yaml = try String(contentsOfFile: path, encoding: .utf8)
+                try yaml.replacingOccurrences(of: "cert: \"\(certificates.certificatePath)\"", with: "cert: \"\(directory.path)/gone.pem\"")
+                    .write(toFile: path, atomically: true, encoding: .utf8)
+                let missing = reloader.reload()
+                #expect(!missing.applied)
+                #expect(
+                    missing.problems.contains { $0.contains("listener.tls.cert: '\(directory.path)/gone.pem': no such file") },
+                    "\(missing.problems)"
+                )
+                #expect(try await health(presenting: two) == 200)
             }
         }
     }

@@ -56,8 +56,9 @@ struct ConfigLoader {
     /// `--no-env`: leave `${…}` unresolved and only list the variables.
     var resolveReferences = true
     /// Check what exists only where the bot runs: the listener's certificate files and an API key
-    /// (`check-config` with its environment). Off for reloads (the listener re-reads its files itself),
-    /// `--no-env` (the paths may be the deployment's) and tests of the file alone.
+    /// (`check-config` with its environment, and SIGHUP's reload). Off for `--no-env` (the paths may be
+    /// the deployment's), for `run`'s first load (the assembly reads the same files and says why it
+    /// cannot start) and for tests of the file alone.
     var checkDeployment = false
 
     func load(path: String) -> LoadedConfiguration {

@@ -21,16 +21,32 @@ struct ListenerSection: Decodable, Equatable, Sendable {
     /// `plain_http` was a reference `check-config --no-env` left unresolved: it may come as true.
     var plainHTTPToCome = false
 
-    /// This section with `other`'s verification (`verify`, and each path's by position): equal to
-    /// `other` exactly when verification is all that differs, which a reload applies without a restart.
+    /// This section with `other`'s verification for each path this one serves, paired by path (never by
+    /// place: a reordered list must not hand a path another's secrets), in either form (`path` with
+    /// `verify`, or `paths`); a path `other` no longer has keeps its own. Equal to `other` exactly when
+    /// verification is all that differs, which a reload applies without a restart.
     func replacingVerification(with other: ListenerSection) -> ListenerSection {
+        let verifications = other.verificationByPath
         var copy = self
-        copy.verify = other.verify
-        if var paths = copy.paths, let otherPaths = other.paths, paths.count == otherPaths.count {
-            for index in paths.indices { paths[index].verify = otherPaths[index].verify }
+        if var paths = copy.paths {
+            for index in paths.indices {
+                if let verify = verifications[paths[index].path] { paths[index].verify = verify }
+            }
             copy.paths = paths
+        } else if let verify = verifications[servedPath] {
+            copy.verify = verify
         }
         return copy
+    }
+
+    /// The shorthand's one path.
+    var servedPath: String { path ?? "/webhooks/avala" }
+
+    /// Each served path's `verify` as written (nil: the default secret), in either form.
+    var verificationByPath: [String: VerifySection?] {
+        guard let paths else { return [servedPath: verify] }
+        // A path listed twice is a config error; the first is the one a check names.
+        return Dictionary(paths.map { ($0.path, $0.verify) }, uniquingKeysWith: { first, _ in first })
     }
 
     struct VerifySection: Decodable, Equatable, Sendable {
