@@ -10,6 +10,12 @@ import Logging
 /// contact fields a `member.left` body needs once the member is gone, plus the cycle number that keys a
 /// role change (the same change back and forth is a new fact each time). The diff uses dictionaries keyed
 /// by uid: linear in the organization, whatever its size.
+///
+/// The listing is paged by position: someone leaving while the pages are read shifts the members after
+/// them one place forward, and one of those can fall between two pages unread. So a member missing from
+/// a listing of several pages is kept, marked in the snapshot's `missing`, and reported as having left only
+/// when the next listing misses them too (one listed again is forgotten as missing). A listing read in
+/// one page saw everyone at once: who is missing from it has left.
 public struct MembersPoller: Poller {
     public let organization: String
     public let context: PollerContext
@@ -74,6 +80,8 @@ public struct MembersPoller: Poller {
         var cycle = PollCycle(apiCalls: listing.calls, truncated: listing.truncated)
         let cycleNumber = (previous?["cycle"]?.intValue ?? 0) + 1
 
+        let missingBefore = Set(previous?["missing"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        var missing: [String] = []
         var known: [String: Known] = [:]
         if let members = previous?["members"]?.objectValue {
             known.reserveCapacity(members.count)
@@ -116,16 +124,21 @@ public struct MembersPoller: Poller {
                 events.append(membership(.memberJoined, member: body, uid: member.userUID, createdAt: tag))
             }
         }
-        // What is left in `known` was not listed. A cut listing says nothing about them: keep them.
+        // What is left in `known` was not listed. A cut listing says nothing about them: keep them, and
+        // a mark from before carries over.
+        let readAtOnce = listing.calls <= 1
         for (uid, before) in known {
-            if listing.truncated {
-                current[uid] = .object(before.fields)
-            } else {
+            if !listing.truncated, readAtOnce || missingBefore.contains(uid) {
                 events.append(membership(.memberLeft, member: before.body(uid: uid), uid: uid, createdAt: before.membershipTag))
+            } else {
+                current[uid] = .object(before.fields)
+                if !listing.truncated || missingBefore.contains(uid) { missing.append(uid) }
             }
         }
 
-        let snapshot: JSON = ["cycle": .number(Double(cycleNumber)), "members": .object(current)]
+        var state: [String: JSON] = ["cycle": .number(Double(cycleNumber)), "members": .object(current)]
+        if !missing.isEmpty { state["missing"] = .array(missing.sorted().map(JSON.string)) }
+        let snapshot = JSON.object(state)
         cycle.raised = events.count
         cycle.stored = try await context.commit(events, snapshots: [snapshotKey: snapshot])
         return cycle

@@ -101,6 +101,35 @@ import Testing
         #expect(elsewhere.received.isEmpty)
     }
 
+    /// A `next` link that leads to an empty last page (a server that promised more than it sent, or
+    /// items that moved while the pages were read) ends the listing, marked cut: not known to be whole.
+    @Test func anEmptyPageAfterANextLinkIsMarkedCut() async throws {
+        try await SimulatorHarness.with { harness in
+            try await harness.withClient { client async throws in
+                let count = try await client.datasetItems(owner: "acme-ai", slug: "training-v2", pageSize: 100).collect().count
+                try #require(count >= 2)
+                await harness.simulator.setPaginationQuirk(.emptyPages)
+                let pageSize = (count + 1) / 2
+                var pages: [Page<DatasetItem>] = []
+                for try await page in try client.datasetItems(owner: "acme-ai", slug: "training-v2", pageSize: pageSize).pages {
+                    pages.append(page)
+                }
+                #expect(pages.count == 2)
+                #expect(pages.last?.results.isEmpty == true)
+                #expect(pages.last?.next == nil)
+                #expect(pages.last?.cut == .emptyLastPage)
+                #expect(pages.first?.cut == nil)
+                #expect(harness.renderedLogs.contains("listing.cut=empty_last_page"))
+
+                // An empty listing is whole: its only page is empty by right.
+                await harness.simulator.setPaginationQuirk(nil)
+                var none: [Page<Webhook>] = []
+                for try await page in client.webhooks(pageSize: 10).pages { none.append(page) }
+                #expect(none.count == 1 && none.first?.cut == nil, "\(none)")
+            }
+        }
+    }
+
     /// A server that breaks its own paging ends the listing early, and the last page read says why: a
     /// caller must not take what it did not read for gone.
     @Test(arguments: [ListingCut.repeatedNext, .emptyPageWithNext, .malformedNext])

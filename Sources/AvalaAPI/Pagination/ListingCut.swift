@@ -11,6 +11,9 @@ public enum ListingCut: String, Hashable, Sendable, CustomStringConvertible {
     case malformedNext = "malformed_next_link"
     /// A page held no items but still had a `next` link.
     case emptyPageWithNext = "empty_page_with_next_link"
+    /// A page reached through a `next` link held no items: the server promised more than it sent, or
+    /// items moved while the pages were read. Either way the listing is not known to be whole.
+    case emptyLastPage = "empty_last_page"
 
     public var description: String { rawValue }
 }

@@ -7,7 +7,8 @@ import Logging
 /// configured scheme, host and port: a `next` that points anywhere else has its query string re-issued
 /// against the original path instead, so the API key never leaves for another host. Stops when `next` is
 /// null; stops early, marking the last page's ``Page/cut``, when `maxPages` pages were read, a page is
-/// empty but has a `next`, or `next` is malformed or one already followed.
+/// empty but has a `next`, or `next` is malformed or one already followed. A last page that is empty
+/// though a `next` led to it is marked too: the listing ends there, but it is not known to be whole.
 public struct PageSequence<Item: Decodable & Sendable>: AsyncSequence, Sendable {
     public typealias Element = Page<Item>
 
@@ -35,7 +36,9 @@ public struct PageSequence<Item: Decodable & Sendable>: AsyncSequence, Sendable 
             let page = try await client.send(request, as: Page<Item>.self)
             fetched += 1
             seen.insert(request.path + "?" + (request.query ?? ""))
-            guard let next = page.next, !next.isEmpty else { return page }
+            guard let next = page.next, !next.isEmpty else {
+                return page.results.isEmpty && fetched > 1 ? cut(page, .emptyLastPage, request: request) : page
+            }
             // Each case below ends the listing early. Saying so on the page matters: a caller that took
             // the listing for complete would treat every item it did not read as gone.
             guard !page.results.isEmpty else { return cut(page, .emptyPageWithNext, request: request) }
