@@ -8,13 +8,17 @@ import Logging
 /// `/projects/{uid}/metrics/` exists, `project.progress` and `project.quality_dropped`.
 ///
 /// Metrics cost one call per project, so they are read only for a project whose `updated_at` moved since
-/// the last cycle. A 404 on metrics turns the metrics check off for that project, with one warning: the
+/// the last cycle. The first cycle reads them for every project, quietly, as it records statuses: a
+/// threshold crossed (or an acceptance rate already low) before the bot started is not news, and left
+/// unread it would fire at some arbitrary later change. A project whose metrics that first read could
+/// not get stays quiet on its first successful read too. A 404 on metrics turns the metrics check off for that project, with one warning: the
 /// endpoint is documented by one source only and may not exist. Any other metrics failure but a rate
 /// limit skips that project's metrics (one warning until they are read again) and asks again after
 /// 1 minute, then 2, 4 … up to an hour; status events are raised all the same.
 ///
 /// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics,
-/// metrics_failed (failures in a row), metrics_retry_at (Unix seconds)}}}`.
+/// metrics_failed (failures in a row), metrics_retry_at (Unix seconds), metrics_quiet (first read to come
+/// is a baseline)}}}`.
 public struct ProjectsPoller: Poller {
     public let context: PollerContext
     /// Completion percentages (0–100) that raise `project.progress` when crossed.
@@ -61,7 +65,6 @@ public struct ProjectsPoller: Poller {
             entry["status"] = .string(status)
             entry["updated_at"] = .string(updatedAt)
             defer { entries[project.uid] = .object(entry) }
-            guard !isBaseline else { continue }
 
             var body: JSON?
             func projectBody() throws -> JSON {
@@ -70,6 +73,7 @@ public struct ProjectsPoller: Poller {
                 body = encoded
                 return encoded
             }
+            // The first cycle knows no status before: it raises nothing here.
             if let from = before?["status"]?.stringValue, from != status {
                 // A project without `updated_at` would give every later identical transition the same
                 // key (the second pause would be a duplicate of the first): the time the bot saw it
@@ -118,10 +122,14 @@ public struct ProjectsPoller: Poller {
                 }
                 entry["metrics_failed"] = .number(Double(failures + 1))
                 entry["metrics_retry_at"] = .number(now().timeIntervalSince1970 + wait)
+                if isBaseline { entry["metrics_quiet"] = true }
                 continue
             }
             entry["metrics_failed"] = nil
             entry["metrics_retry_at"] = nil
+            // What the first read finds was there before the bot: recorded, not raised.
+            let quiet = isBaseline || entry["metrics_quiet"]?.boolValue == true
+            entry["metrics_quiet"] = nil
             guard let metrics = answer else {
                 entry["metrics"] = false
                 context.logger.warning(
@@ -135,6 +143,7 @@ public struct ProjectsPoller: Poller {
             var crossed = Set(entry["progress"]?.arrayValue?.compactMap(\.numberValue) ?? [])
             for threshold in progressThresholds where metrics.completionPercent >= threshold && !crossed.contains(threshold) {
                 crossed.insert(threshold)
+                if quiet { continue }
                 events.append(
                     event(
                         .projectProgress,
@@ -147,7 +156,7 @@ public struct ProjectsPoller: Poller {
             entry["progress"] = .array(crossed.sorted().map(JSON.number))
             if let minimum = minAcceptanceRate, let rate = metrics.acceptanceRate {
                 let low = rate < minimum
-                if low, entry["quality_low"]?.boolValue != true {
+                if low, !quiet, entry["quality_low"]?.boolValue != true {
                     events.append(
                         event(
                             .projectQualityDropped,

@@ -67,14 +67,54 @@ import Testing
         }
     }
 
+    /// The first cycle is quiet for metrics as for statuses: thresholds crossed and a low acceptance rate
+    /// before the bot started are recorded, not raised, and a later change of the project raises only
+    /// what is new. A project whose metrics the first cycle could not read is quiet on its first read.
+    @Test func theFirstCycleRecordsMetricsWithoutRaising() async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let done = ProjectMetrics(totalTasks: 100, completedTasks: 100, acceptanceRate: 0.5)
+            let finished = try await fixture.simulator.createProject(name: "finished", metrics: done)
+            let refused = try await fixture.simulator.createProject(name: "refused-at-start", metrics: done)
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/projects/\(refused.uid)/metrics", status: 500))
+            let clock = Mutex(Date())
+            let poller = ProjectsPoller(
+                context: fixture.context(),
+                progressThresholds: [50, 100],
+                minAcceptanceRate: 0.9,
+                now: { clock.withLock { $0 } }
+            )
+            let baseline = try await poller.pollOnce()
+            #expect(baseline.baseline && baseline.raised == 0)
+
+            await fixture.simulator.clearFaults()
+            clock.withLock { $0 += 61 }
+            try await fixture.simulator.updateProject(uid: finished.uid, status: .completed)
+            try await fixture.simulator.updateProject(uid: refused.uid, status: .completed)
+            #expect(try await poller.pollOnce().stored == 4, "status_changed and completed of each; no progress, no quality drop")
+            #expect(try await fixture.count(.projectProgress) == 0)
+            #expect(try await fixture.count(.projectQualityDropped) == 0)
+
+            // Quality recovers, then drops again: that drop is news.
+            try await fixture.simulator.updateProject(
+                uid: finished.uid,
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 100, acceptanceRate: 0.95)
+            )
+            #expect(try await poller.pollOnce().raised == 0)
+            try await fixture.simulator.updateProject(uid: finished.uid, metrics: done)
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await fixture.events(.projectQualityDropped).compactMap(\.subject?.uid) == [finished.uid])
+        }
+    }
+
     @Test func aProjectWithoutMetricsWarnsOnceAndIsNotAskedAgain() async throws {
         try await PollerFixture.with { fixture in
             let project = try await fixture.simulator.createProject(name: "no-metrics")
             let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50])
             _ = try await poller.pollOnce()
+            #expect(fixture.warnings("Project has no metrics; progress and quality checks are off for it") == 1, "the first cycle asks")
             try await fixture.simulator.updateProject(uid: project.uid, status: .paused)
             let first = try await poller.pollOnce()
-            #expect(first.apiCalls == 2)
+            #expect(first.apiCalls == 1)
             try await fixture.simulator.updateProject(uid: project.uid, status: .active)
             let second = try await poller.pollOnce()
             #expect(second.apiCalls == 1)
