@@ -122,6 +122,10 @@ import WebhookListener
             "bot.yaml:3 plugins.log.level: unknown key 'level'; it takes no keys"
         ),
         (
+            "pollers:\n  exports: { max_pages: 1 }\n  deliveries: { max_pages: 1 }\n",
+            "bot.yaml:2 pollers.exports.max_pages: must be at least 2 for exports: one page for new exports, and the rest to catch up on a burst the cap cut"
+        ),
+        (
             "pollers:\n  members: { organization: acme-ai, every: 1m, emit_existing: yes }\n",
             "bot.yaml:2 pollers.members.emit_existing: expected true or false, found 'yes'"
         ),

@@ -21,6 +21,19 @@ struct PollersSection: Decodable, Equatable, Sendable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             every = try c.positiveDuration(.every)
             maxPages = try c.positive(.maxPages) ?? maxPages
+            // The exports poller reads new exports first and catches up on a burst larger than the cap
+            // with the pages left over: with one page there are none, and what the cap cut is never read.
+            if c.codingPath.last?.stringValue == PollersSection.CodingKeys.exports.stringValue, maxPages < 2 {
+                try c.report(
+                    DecodingError.dataCorrupted(
+                        .init(
+                            codingPath: c.codingPath + [CodingKeys.maxPages],
+                            debugDescription:
+                                "must be at least 2 for exports: one page for new exports, and the rest to catch up on a burst the cap cut"
+                        )
+                    )
+                )
+            }
         }
     }
 
