@@ -158,7 +158,8 @@ enum AlertReceiver: Sendable {
         return ": " + redacting(url, in: String(text.prefix(200)))
     }
 
+    /// The URL, and each part of it that could carry a token (a Slack URL's path is its secret).
     private static func redacting(_ url: String, in text: String) -> String {
-        text.replacingOccurrences(of: url, with: "<receiver url>")
+        URLRedaction(url: url).redact(text, whole: "<receiver url>")
     }
 }

@@ -83,11 +83,11 @@ public struct ForwardPlugin: BotPlugin {
             throw CancellationError()
         } catch let error as ActionError where error.isPermanent {
             // Refused before sending (a dry run, a URL that is not http): no later attempt goes out either.
-            let reason = error.message.replacingOccurrences(of: target.url, with: target.displayURL)
+            let reason = target.redaction.redact(error.message, whole: target.displayURL)
             return .failed("not forwarded to \(name) (\(target.displayURL)): \(reason)")
         } catch {
             // The client's error may quote the URL, query and all.
-            let reason = "\(error)".replacingOccurrences(of: target.url, with: target.displayURL)
+            let reason = target.redaction.redact("\(error)", whole: target.displayURL)
             return .retry(after: nil, reason: "could not reach \(name) (\(target.displayURL)): \(reason)")
         }
         context.logger.debug("Event forwarded", metadata: ["forward.target": "\(name)", "http.status": "\(response.status)"])
@@ -103,12 +103,12 @@ public struct ForwardPlugin: BotPlugin {
         case 408, 429, 500..<600:
             return .retry(
                 after: RetryAfter.date(from: response.headers, now: now, limit: maxRetryDelay),
-                reason: "\(target.name) (\(target.displayURL)) answered HTTP \(status)\(excerpt(response.body))"
+                reason: "\(target.name) (\(target.displayURL)) answered HTTP \(status)\(excerpt(response.body, target: target))"
             )
         case 300..<400:
             return .failed("\(target.name) (\(target.displayURL)) answered HTTP \(status); redirects are not followed, configure the final URL")
         default:
-            return .failed("\(target.name) (\(target.displayURL)) refused the event: HTTP \(status)\(excerpt(response.body))")
+            return .failed("\(target.name) (\(target.displayURL)) refused the event: HTTP \(status)\(excerpt(response.body, target: target))")
         }
     }
 
@@ -122,12 +122,13 @@ public struct ForwardPlugin: BotPlugin {
         return "msg_" + encoded
     }
 
-    /// `: <first bytes of the body>` on one line, or nothing.
-    private static func excerpt(_ body: Data) -> String {
+    /// `: <first bytes of the body>` on one line, or nothing. A receiver's error page may quote the
+    /// request's path and query (`Cannot POST /in/<token>`): no part of the target's URL is kept.
+    private static func excerpt(_ body: Data, target: ForwardTarget) -> String {
         let text = String(decoding: body.prefix(bodyExcerpt), as: UTF8.self)
             .split(whereSeparator: \.isNewline).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return "" }
-        return ": " + text + (body.count > bodyExcerpt ? "…" : "")
+        return ": " + target.redaction.redact(text, whole: target.displayURL) + (body.count > bodyExcerpt ? "…" : "")
     }
 }

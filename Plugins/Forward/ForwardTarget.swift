@@ -24,6 +24,8 @@ struct ForwardTarget: Sendable {
     /// carry a token (`/hooks/T0/B0/<token>`), and outcomes reach the journal, the log, `/status` and
     /// the dead-letter event.
     var displayURL: String
+    /// Every part of `url` that could carry a token, to remove from what outcomes quote.
+    var redaction: URLRedaction
     var signer: StandardWebhooksSigner
 
     /// - Throws: ``PluginConfigError`` with a key below `targets.<name>`; never quoting the secret.
@@ -44,6 +46,7 @@ struct ForwardTarget: Sendable {
         self.name = name
         self.url = url
         displayURL = Self.display(components)
+        redaction = URLRedaction(url: url)
         switch object["secret"] {
         case nil, .null?:
             throw PluginConfigError(

@@ -165,6 +165,8 @@ import Testing
     @Test func neitherTheSecretNorTheQueryAppearsInAnyOutcome() async throws {
         let responses: [Result<OutboundResponse, any Error>] = [
             .success(OutboundResponse(status: 200)), .success(OutboundResponse(status: 503)), .success(OutboundResponse(status: 404)),
+            .success(OutboundResponse(status: 404, body: Data("Cannot POST /avala/in?token=s3cr3t-query".utf8))),
+            .success(OutboundResponse(status: 422, body: Data(#"{"error": "bad token s3cr3t-query"}"#.utf8))),
             .success(OutboundResponse(status: 302, headers: ["Location": Self.url])),
             .failure(TransportError("timed out: \(Self.url)")),
         ]
@@ -183,8 +185,11 @@ import Testing
     @Test func aTokenInTheURLPathAppearsInNoOutcome() async throws {
         let url = "https://hooks.example.com:8443/hooks/T0/B0/p4th-t0ken/in"
         let plugin = try ForwardPlugin(config: PluginConfig(["targets": ["warehouse": ["url": .string(url), "secret": .string(Self.secret)]]]))
+        // A receiver's error page quotes the request's path (Express: `Cannot POST /…`), in part or whole.
         let responses: [Result<OutboundResponse, any Error>] = [
             .success(OutboundResponse(status: 503)), .success(OutboundResponse(status: 404)),
+            .success(OutboundResponse(status: 404, body: Data("<pre>Cannot POST /hooks/T0/B0/p4th-t0ken/in</pre>".utf8))),
+            .success(OutboundResponse(status: 400, body: Data("unknown hook p4th-t0ken".utf8))),
             .success(OutboundResponse(status: 301, headers: ["Location": "https://elsewhere.example.com/"])),
             .failure(TransportError("connection reset by \(url)")),
         ]
