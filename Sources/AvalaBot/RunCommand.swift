@@ -75,7 +75,12 @@ struct RunCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             configuration: .init(
                 services: assembly.services + [
-                    reloader, ShutdownNotice(logger: logger, grace: loaded.configuration.dispatcher.shutdownGrace.duration),
+                    reloader,
+                    ShutdownNotice(
+                        logger: logger,
+                        grace: loaded.configuration.dispatcher.shutdownGrace.duration,
+                        onShutdown: { [dispatcher = assembly.dispatcher] in dispatcher.shutdownBegan() }
+                    ),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

@@ -7,10 +7,13 @@ struct ShutdownNotice: Service {
     let logger: Logger
     /// `dispatcher.shutdown_grace`, for the message: how long in-flight actions may still take.
     let grace: Duration
+    /// Told first: the dispatcher stops claiming and starts counting its grace period at the signal.
+    var onShutdown: @Sendable () -> Void = {}
 
     func run() async throws {
         // Cancelled instead (the group stops because a service failed): that is logged where it failed.
         try await gracefulShutdown()
+        onShutdown()
         logger.notice(
             "avala-bot stopping: no new work is taken; in-flight actions may finish",
             metadata: ["shutdown.grace": "\(grace)"]

@@ -39,7 +39,8 @@ struct EngineHarness {
         concurrency: Int = 4,
         environment: DispatcherEnvironment = DispatcherEnvironment(random: { 0 }),
         rules: RuleSetProvider? = nil,
-        contexts: any PluginContextFactory = BasicContextFactory()
+        contexts: any PluginContextFactory = BasicContextFactory(),
+        shutdownGrace: Duration = .seconds(5)
     ) -> Dispatcher {
         Dispatcher(
             store: store,
@@ -50,7 +51,7 @@ struct EngineHarness {
                 maxAttempts: maxAttempts,
                 backoffBase: .milliseconds(1),
                 backoffMax: .milliseconds(5),
-                shutdownGrace: .seconds(5),
+                shutdownGrace: shutdownGrace,
                 idlePoll: .milliseconds(20)
             ),
             environment: environment,

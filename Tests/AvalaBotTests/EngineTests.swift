@@ -250,6 +250,33 @@ import Testing
         #expect(try await harness.store.event(id: Self.id(result))?.status == .done)
     }
 
+    /// Told at the signal that the process is stopping (its producers stop first, which takes time of
+    /// their own), the dispatcher counts its grace period from then: an action still running when it is
+    /// over is cancelled, without waiting for the group to reach the dispatcher.
+    @Test func theGracePeriodCountsFromTheSignal() async throws {
+        let id = "early-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: stuck
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)", mode: slow, delay_ms: 120000 }
+                """
+        )
+        defer { harness.removeFiles() }
+        let result = try await harness.store.ingest(Self.event(uid: "e-6"))
+        let dispatcher = harness.dispatcher(shutdownGrace: .milliseconds(200))
+        try await ServiceGroupRunner.whileRunning(dispatcher, logger: harness.logger) {
+            try await harness.until { !RecordingPlugin.calls(id).isEmpty }
+            dispatcher.shutdownBegan()
+            // The group has not asked the dispatcher to stop: only the early notice counts.
+            try await harness.until { harness.renderedLogs.contains("Shutdown grace period over; cancelling in-flight actions") }
+        }
+        let event = try #require(try await harness.store.event(id: Self.id(result)))
+        #expect(event.status != .done, "the cancelled action resumes on the next start")
+    }
+
     static func id(_ result: IngestResult) -> String {
         if case .new(let id) = result { return id }
         return ""

@@ -262,6 +262,29 @@ import WebhookListener
         }
     }
 
+    /// A connection still before its handshake when the listener stops has no request to finish: it is
+    /// closed at once, and does not hold the stop (and the process's) until its deadline.
+    @Test(arguments: [true, false])
+    func aStoppingListenerDoesNotWaitForAHandshake(http2: Bool) async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.http2 = http2
+        configuration.requestTimeout = .seconds(30)
+        let (channel, opened) = try await ListenerHarness.with(configuration) { harness async throws in
+            let port = try #require(URL(string: harness.baseURL)?.port)
+            // Plain TCP: not a byte of a ClientHello is sent.
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port).get()
+            return (channel, ContinuousClock.now)
+        }
+        let stopped = opened.duration(to: .now)
+        #expect(stopped < .seconds(15), "the listener took \(stopped) to stop, as long as the handshake deadline")
+        // The listener closed it: the client sees the close as soon as its event loop reads it.
+        await #expect(throws: Never.self) { try await Eventually.until(timeout: .seconds(10)) { !channel.isActive } }
+        try? await channel.close()
+    }
+
     /// The deadline ends with the handshake: a connection that finished it is served, for as long as
     /// its requests keep coming, past the handshake deadline.
     @Test func aCompletedHandshakeIsNotCutOff() async throws {

@@ -36,6 +36,8 @@ public final class Dispatcher: Service, Sendable {
     let pluginLimits: PluginLimits
     /// Claimed events whose handling failed in the store: handed back as pending once it writes again.
     let stale: StaleRunningEvents
+    /// When the process began to stop (``shutdownBegan()``), if it did before this service's own turn.
+    private let shutdownStart = Shared<ContinuousClock.Instant?>(nil)
 
     public init(
         store: any EventStore,
@@ -68,6 +70,19 @@ public final class Dispatcher: Service, Sendable {
     /// Events no rule routes finished per claim, beside the routed ones: they cost one row update each.
     static let unroutedPerClaim = 512
 
+    /// The process began to stop (SIGTERM): claim nothing more, and count the grace period from now.
+    ///
+    /// A service group stops its services one after another, the producers (listener, pollers) before
+    /// the dispatcher, so that nothing arrives while it drains. Their own stopping takes time (a request
+    /// still being read), which would be added to the grace period; told at the signal, the dispatcher
+    /// drains meanwhile, and stopping as a whole takes about the grace period, not the sum.
+    public func shutdownBegan() {
+        shutdownStart.withLock { start in
+            if start == nil { start = .now }
+        }
+        signal.wake()
+    }
+
     public func run() async throws {
         let released = try await store.releaseRunning()
         if released > 0 {
@@ -80,7 +95,7 @@ public final class Dispatcher: Service, Sendable {
         var claimFailures = RepeatedFailureLog()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                while !stopping.withLock({ $0 }) && !Task.isCancelled {
+                while !stopping.withLock({ $0 }) && shutdownStart.withLock({ $0 }) == nil && !Task.isCancelled {
                     await releaseStaleEvents()
                     let free = limit - inFlight.withLock { $0 }
                     guard free > 0 else {
@@ -116,8 +131,11 @@ public final class Dispatcher: Service, Sendable {
                     }
                     if routed.isEmpty && claimed.finishedUnrouted == 0 { await signal.wait(timeout: configuration.idlePoll) }
                 }
-                await drain(group: &group, inFlight: inFlight)
+                await drain(group: &group, inFlight: inFlight, from: shutdownStart.withLock { $0 } ?? .now)
             }
+            // Drained early (``shutdownBegan()``): a service that returns before its turn would stop the
+            // group at once, cutting short the producers still stopping.
+            if !stopping.withLock({ $0 }) { try? await gracefulShutdown() }
         } onGracefulShutdown: {
             stopping.withLock { $0 = true }
             self.signal.wake()
@@ -170,10 +188,10 @@ public final class Dispatcher: Service, Sendable {
         }
     }
 
-    /// Waits for in-flight events up to the grace period, then cancels the rest; their intents stay
-    /// journaled, so the next start resumes them.
-    private func drain(group: inout DiscardingTaskGroup, inFlight: Shared<Int>) async {
-        let deadline = ContinuousClock.now.advanced(by: configuration.shutdownGrace)
+    /// Waits for in-flight events up to the grace period counted `from` when stopping began, then cancels
+    /// the rest; their intents stay journaled, so the next start resumes them.
+    private func drain(group: inout DiscardingTaskGroup, inFlight: Shared<Int>, from start: ContinuousClock.Instant) async {
+        let deadline = start.advanced(by: configuration.shutdownGrace)
         while inFlight.withLock({ $0 }) > 0 {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {

@@ -7,6 +7,7 @@ import NIOTLS
 /// the handshake: without this, a client that opens a connection and never finishes its handshake holds
 /// a socket (and a file descriptor) for as long as it likes, and no per-IP limit sees it (no request
 /// ever arrives). It sits right behind the TLS handler, whose "handshake completed" event it waits for.
+/// A server that stops before the handshake is over closes the connection at once.
 final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
@@ -27,6 +28,13 @@ final class TLSHandshakeDeadline: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The server is stopping and this connection has sent no request yet (its handshake is not over):
+        // nothing to finish, so it is closed now rather than at the deadline, which would hold the
+        // shutdown for up to `request_timeout`.
+        if event is ChannelShouldQuiesceEvent {
+            context.close(promise: nil)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
         if case .handshakeCompleted = event as? TLSUserEvent {
             stop()
