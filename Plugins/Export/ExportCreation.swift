@@ -17,11 +17,22 @@ import Logging
 /// export's own events can arrive before this action runs again (a webhook, the poller, while the action
 /// waits out its backoff or lies dead-lettered), and the dispatcher's enrichment gives them that depth
 /// from it. It is removed once the export's uid is recorded or Avala refused the request.
+///
+/// What is never adopted: the export whose event started the action (`trigger`: a rule may export the
+/// same project and format again, just after it), and an export the bot recorded as another action's.
+/// And when there is nothing to adopt yet, an earlier request whose answer never came may still be on
+/// its way (given up on after the API's request timeout, or cut off by a crash): the new attempt waits
+/// until that one can no longer land before it sends another, or there would be two exports.
 struct ExportCreation {
     let target: ExportTarget
     let shape: AvalaExportShape
     let depth: Int
     let follow: Bool
+    /// The uid of the export whose event started the action, if it was one.
+    var trigger: String?
+
+    /// Beyond the API's request timeout: how long after an unanswered request Avala may still act on it.
+    static let settleMargin: TimeInterval = 30
 
     /// The outcome, and the uid of the export created or adopted.
     func run(context: PluginContext) async throws -> (outcome: ActionOutcome, export: String?) {
@@ -30,13 +41,25 @@ struct ExportCreation {
             return (.done("would export \(target.subject) as \(target.format ?? "the default format") (chain depth \(depth))"), nil)
         }
         if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
-            if let adopted = try await adoptable(for: chainIntent(at: Date(timeIntervalSince1970: seconds), context: context), context: context) {
-                try await context.avala.recordChain(exportUID: adopted.uid, depth: depth, follow: follow)
+            let earlier = Date(timeIntervalSince1970: seconds)
+            if let adopted = try await adoptable(for: chainIntent(at: earlier, context: context), context: context) {
+                try await context.avala.recordChain(exportUID: adopted.uid, depth: depth, follow: follow, owner: context.idempotencyKey)
                 try await context.avala.removeChainIntent(id: context.idempotencyKey)
                 try await context.state.remove(intentKey)
                 context.logger.notice("Adopted an export an earlier attempt created", metadata: ["export.uid": "\(adopted.uid)"])
                 return (
                     .done("adopted export \(adopted.uid) of \(target.subject), created by an earlier attempt (chain depth \(depth))"), adopted.uid
+                )
+            }
+            let settled = earlier.addingTimeInterval(context.avala.requestTimeout + Self.settleMargin)
+            if context.now() < settled {
+                return (
+                    .retry(
+                        after: settled,
+                        reason:
+                            "an earlier request for this export got no answer and may still create it; looking for it again at \(Event.timestamp(settled))"
+                    ),
+                    nil
                 )
             }
         }
@@ -53,7 +76,8 @@ struct ExportCreation {
                     projects: target.project.map { [$0] } ?? [],
                     datasets: target.dataset.map { [$0] } ?? [],
                     chainDepth: depth,
-                    follow: follow
+                    follow: follow,
+                    owner: context.idempotencyKey
                 )
             )
         } catch let error as ActionError where error.isPermanent {
@@ -81,17 +105,26 @@ struct ExportCreation {
             dataset: target.dataset,
             format: target.format,
             depth: depth,
-            at: time
+            at: time,
+            trigger: trigger
         )
     }
 
-    /// The export the intent covers (its target, created within its window) that was created closest to
-    /// it; one without a creation time cannot be placed and is never adopted.
+    /// The export the intent covers (its target, created within its window, not the trigger) that was
+    /// created closest to it and that no other action owns; one without a creation time cannot be
+    /// placed and is never adopted.
     private func adoptable(for intent: ExportChainIntent, context: PluginContext) async throws -> AvalaExport? {
         let candidates = try await context.avala.exports(createdSince: intent.earliest).compactMap { export -> (AvalaExport, TimeInterval)? in
             guard intent.covers(export), let created = export.createdAt else { return nil }
             return (export, abs(created.timeIntervalSince(intent.at)))
         }
-        return candidates.min { $0.1 < $1.1 }?.0
+        for (export, _) in candidates.sorted(by: { $0.1 < $1.1 }) {
+            switch try await context.avala.exportOwner(uid: export.uid) {
+            case .unrecorded: return export
+            case .action(let owner) where owner == context.idempotencyKey: return export
+            case .action, .unknown: continue
+            }
+        }
+        return nil
     }
 }

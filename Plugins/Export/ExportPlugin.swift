@@ -71,12 +71,26 @@ public struct ExportPlugin: BotPlugin {
             switch ExportTarget.from(request, shape: shape) {
             case .failure(let problem): return .failed(problem.description)
             case .success(let target):
-                return try await ExportCreation(target: target, shape: shape, depth: depth + 1, follow: follow).run(context: context).outcome
+                let creation = ExportCreation(
+                    target: target,
+                    shape: shape,
+                    depth: depth + 1,
+                    follow: follow,
+                    trigger: Self.trigger(of: request.event)
+                )
+                return try await creation.run(context: context).outcome
             }
         case "retry_failed":
             return try await FailedExportRetry(shape: shape, request: request).run(context: context, depth: depth + 1)
         default:
             return .failed("the export plugin has no action '\(request.action)'")
         }
+    }
+
+    /// The export an event is about, if it is about one: the action it starts must not take it for the
+    /// export it creates.
+    static func trigger(of event: Event) -> String? {
+        if event.subject?.kind == "export", let uid = event.subject?.uid, !uid.isEmpty { return uid }
+        return event.data["export"]?["uid"]?.stringValue
     }
 }

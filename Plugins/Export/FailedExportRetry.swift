@@ -55,7 +55,9 @@ struct FailedExportRetry {
         case .failure(let problem): return .failed("cannot re-export \(uid): \(problem.description)")
         case .success(let made): target = made
         }
-        let (outcome, created) = try await ExportCreation(target: target, shape: shape, depth: depth, follow: follow).run(context: context)
+        // The failed export matches what the re-export asks for: it must never be taken for it.
+        let creation = ExportCreation(target: target, shape: shape, depth: depth, follow: follow, trigger: uid)
+        let (outcome, created) = try await creation.run(context: context)
         guard case .done(let detail) = outcome, let created else { return outcome }
         try await context.state.set("retry-origin:\(created)", .string(origin))
         try await context.state.set("retries:\(origin)", .number(Double(done + 1)))

@@ -19,11 +19,18 @@ public protocol AvalaActions: Sendable {
     func export(uid: String) async throws -> AvalaExport
     func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport
     /// Records a chain link for an export that already exists (one adopted after a crash, whose
-    /// creation was not recorded): its depth, and whether to follow it.
-    func recordChain(exportUID: String, depth: Int, follow: Bool) async throws
+    /// creation was not recorded): its depth, whether to follow it, and the action that owns it.
+    func recordChain(exportUID: String, depth: Int, follow: Bool, owner: String?) async throws
+    /// Which action the bot recorded as having created (or adopted) the export, if any: an export
+    /// another action owns is never adopted as one's own.
+    func exportOwner(uid: String) async throws -> ExportOwner
+    /// How long one API request may take before the client gives up on it. A request given up on may
+    /// still be acted on by Avala after that: a new attempt waits at least this long before it repeats
+    /// something whose outcome it does not know.
+    var requestTimeout: TimeInterval { get }
     /// Records, before an export is requested, what it exports and the depth its events must carry, so
     /// that they keep that depth even when the export's uid is never recorded (a crash between Avala
-    /// creating it and ``recordChain(exportUID:depth:follow:)``, a lost answer). Replaces an intent of
+    /// creating it and ``recordChain(exportUID:depth:follow:owner:)``, a lost answer). Replaces an intent of
     /// the same id.
     func recordChainIntent(_ intent: ExportChainIntent) async throws
     /// Removes the intent of `id` once the outcome is known: the export's uid recorded, or the request
@@ -99,6 +106,17 @@ public enum AvalaExportShape: String, Hashable, Sendable, CaseIterable {
     case project
 }
 
+/// Who the bot recorded as the creator of an export.
+public enum ExportOwner: Hashable, Sendable {
+    /// The bot never recorded the export: another's (a person's, another tool's), or one whose
+    /// creation the bot lost (a crash, a lost answer).
+    case unrecorded
+    /// Created or adopted by the action with this idempotency key.
+    case action(String)
+    /// Recorded before the bot kept owners: some action's, not known which.
+    case unknown
+}
+
 public struct AvalaExportRequest: Hashable, Sendable {
     public var shape: AvalaExportShape
     public var name: String
@@ -111,6 +129,8 @@ public struct AvalaExportRequest: Hashable, Sendable {
     public var chainDepth: Int
     /// Have the exports watcher check this export until it is terminal, even without `pollers.exports`.
     public var follow: Bool
+    /// The idempotency key of the action asking: recorded as the export's owner.
+    public var owner: String?
     public init(
         shape: AvalaExportShape = .docs,
         name: String,
@@ -118,8 +138,10 @@ public struct AvalaExportRequest: Hashable, Sendable {
         projects: [String] = [],
         datasets: [String] = [],
         chainDepth: Int = 0,
-        follow: Bool = false
+        follow: Bool = false,
+        owner: String? = nil
     ) {
+        self.owner = owner
         self.shape = shape
         self.name = name
         self.format = format
@@ -161,7 +183,11 @@ public struct NoAvalaActions: AvalaActions {
     public func exports(createdSince: Date?) async throws -> [AvalaExport] { throw ScopeError(.readExports).actionError }
     public func export(uid: String) async throws -> AvalaExport { throw ScopeError(.readExports).actionError }
     public func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport { throw ScopeError(.createExports).actionError }
-    public func recordChain(exportUID: String, depth: Int, follow: Bool) async throws { throw ScopeError(.createExports).actionError }
+    public func recordChain(exportUID: String, depth: Int, follow: Bool, owner: String?) async throws {
+        throw ScopeError(.createExports).actionError
+    }
+    public func exportOwner(uid: String) async throws -> ExportOwner { throw ScopeError(.readExports).actionError }
+    public var requestTimeout: TimeInterval { 30 }
     public func recordChainIntent(_ intent: ExportChainIntent) async throws { throw ScopeError(.createExports).actionError }
     public func removeChainIntent(id: String) async throws { throw ScopeError(.createExports).actionError }
     public func project(uid: String) async throws -> AvalaProject { throw ScopeError(.readProjects).actionError }

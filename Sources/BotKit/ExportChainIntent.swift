@@ -26,6 +26,9 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
     public var depth: Int
     /// When the request was about to be sent, by the bot's clock.
     public var at: Date
+    /// The export whose event started the action: never the one it creates, though it may match (a
+    /// rule that exports the same project and format again) and was created just before.
+    public var trigger: String?
 
     /// Clocks differ between the bot and Avala: an export may look created a little before the intent.
     public static let slack: TimeInterval = 60
@@ -33,13 +36,22 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
     /// a slow request that Avala finished after the bot had given up on it.
     public static let window: TimeInterval = 300
 
-    public init(id: String, project: String? = nil, dataset: String? = nil, format: String? = nil, depth: Int, at: Date) {
+    public init(
+        id: String,
+        project: String? = nil,
+        dataset: String? = nil,
+        format: String? = nil,
+        depth: Int,
+        at: Date,
+        trigger: String? = nil
+    ) {
         self.id = id
         self.project = project
         self.dataset = dataset
         self.format = format
         self.depth = depth
         self.at = at
+        self.trigger = trigger
     }
 
     /// The earliest creation time an export of this intent can have.
@@ -48,8 +60,10 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
     public var latest: Date { at.addingTimeInterval(Self.window) }
 
     /// Whether an existing export is one this intent's request would have created: the same project or
-    /// dataset, and the same format when the request named one. Says nothing about when.
+    /// dataset, and the same format when the request named one, and not the export that triggered the
+    /// action. Says nothing about when.
     public func matches(_ export: AvalaExport) -> Bool {
+        if export.uid == trigger { return false }
         if let format, export.format.map({ $0.lowercased() }) != format.lowercased() { return false }
         if let project { return export.projects.contains(project) }
         if let dataset { return export.datasets.contains(dataset) }
@@ -64,7 +78,7 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, project, dataset, format, depth, at
+        case id, project, dataset, format, depth, at, trigger
     }
 
     public init(from decoder: any Decoder) throws {
@@ -76,6 +90,7 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
         depth = try container.decode(Int.self, forKey: .depth)
         // Seconds since 1970, as the plugin's own intents are kept: readable, and the same in JSON.
         at = Date(timeIntervalSince1970: try container.decode(Double.self, forKey: .at))
+        trigger = try container.decodeIfPresent(String.self, forKey: .trigger)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -86,6 +101,7 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
         try container.encodeIfPresent(format, forKey: .format)
         try container.encode(depth, forKey: .depth)
         try container.encode(at.timeIntervalSince1970, forKey: .at)
+        try container.encodeIfPresent(trigger, forKey: .trigger)
     }
 
     /// The intent as a snapshot holds it: the same keys and values as its Codable form.
@@ -94,6 +110,7 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
         object["project"] = project.map(JSON.string)
         object["dataset"] = dataset.map(JSON.string)
         object["format"] = format.map(JSON.string)
+        object["trigger"] = trigger.map(JSON.string)
         return .object(object)
     }
 
@@ -106,7 +123,8 @@ public struct ExportChainIntent: Codable, Hashable, Sendable {
             dataset: json["dataset"]?.stringValue,
             format: json["format"]?.stringValue,
             depth: depth,
-            at: Date(timeIntervalSince1970: seconds)
+            at: Date(timeIntervalSince1970: seconds),
+            trigger: json["trigger"]?.stringValue
         )
     }
 }

@@ -56,6 +56,7 @@ import Testing
         let intents = [
             Self.intent(),
             ExportChainIntent(id: "k/r/1", dataset: "d-1", depth: 1, at: Date(timeIntervalSince1970: 1_800_000_000.5)),
+            ExportChainIntent(id: "k/r/2", project: "p-1", depth: 1, at: Date(timeIntervalSince1970: 1_800_000_000), trigger: "root"),
         ]
         for intent in intents {
             let decoded = try JSONDecoder().decode(ExportChainIntent.self, from: JSONEncoder().encode(intent))
@@ -115,6 +116,9 @@ import Testing
 
     enum Mismatch: String, CaseIterable, Sendable {
         case otherProject, otherFormat, createdTooEarly, createdTooLate, noCreationTime, noProject
+        /// The export whose event started the action: retried, that event must not take the depth of
+        /// the export the action creates.
+        case itsTrigger
     }
 
     @Test(arguments: Mismatch.allCases)
@@ -126,10 +130,12 @@ import Testing
             case .createdTooEarly: Self.completed(createdAt: Self.intentTime.addingTimeInterval(-61))
             case .createdTooLate: Self.completed(createdAt: Self.intentTime.addingTimeInterval(301))
             case .noCreationTime: Self.completed(createdAt: nil)
-            case .noProject: Self.completed(project: nil)
+            case .noProject, .itsTrigger: Self.completed(project: mismatch == .noProject ? nil : Self.project)
             }
         try await Self.withStore { store in
-            try await PendingChainIntents(store: store).record(Self.intent())
+            var intent = Self.intent()
+            if mismatch == .itsTrigger { intent.trigger = "e-1" }
+            try await PendingChainIntents(store: store).record(intent)
             let enriched = await ChainDepthEnricher(store: store, next: NoEnricher(), logger: Self.logger).enrich(event)
             #expect(enriched.chainDepth == 0)
             #expect(try await store.recordedChainDepth(exportUID: "e-1") == nil)

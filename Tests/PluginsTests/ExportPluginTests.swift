@@ -122,6 +122,85 @@ import Testing
         #expect(avala.calls.count == 2)
     }
 
+    /// A first attempt whose request never reached Avala (its answer lost, nothing created): the
+    /// plugin's state and the fake's world as after it, at the time `clock` shows.
+    private static func lostFirstAttempt(
+        _ plugin: ExportPlugin,
+        _ request: ActionRequest,
+        avala: FakeAvalaActions,
+        state: MemoryPluginState,
+        clock: TestClock
+    ) async throws {
+        avala.loseNextCreateAnswer.withLock { $0 = true }
+        await #expect(throws: FakeAvalaActions.FakeLostAnswer.self) {
+            try await plugin.perform(request, context: .test(avala: avala, state: state, now: clock.now))
+        }
+        avala.world.withLock { world in world.exports.removeAll { $0.uid.hasPrefix("exp-") } }
+    }
+
+    /// A rule may export the same project and format as the export whose completion started it, just
+    /// after it: a retry never takes that export for the one its own lost request created.
+    @Test func aRetryNeverAdoptsTheExportThatStartedIt() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let clock = TestClock(Date())
+        avala.world.withLock {
+            $0.exports.append(
+                AvalaExport(uid: "root", status: "exported", format: "yolo", projects: ["p1"], createdAt: clock.now().addingTimeInterval(-5))
+            )
+        }
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo"], data: ["export": ["uid": "root", "format": "yolo", "projects": ["p1"]]])
+        try await Self.lostFirstAttempt(plugin, request, avala: avala, state: state, clock: clock)
+        #expect(avala.world.withLock { $0.intents["event-1/rule/0"]?.trigger } == "root", "the events of root keep their own depth")
+        clock.advance(120)
+        let again = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: clock.now))
+        #expect(again.name == "done" && again.detail.hasPrefix("started export"), "\(again)")
+        #expect(avala.world.withLock { $0.chains["root"] } == nil)
+    }
+
+    /// An export the bot recorded as another action's is never adopted, however well it matches.
+    @Test func aRetryNeverAdoptsAnotherActionsExport() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let clock = TestClock(Date())
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo"])
+        try await Self.lostFirstAttempt(plugin, request, avala: avala, state: state, clock: clock)
+        // Another event's action, a moment later, creates its own export of the same project and format.
+        _ = try await plugin.perform(request, context: .test(avala: avala, key: "event-2/rule/0", now: clock.now))
+        let theirs = try #require(avala.world.withLock { $0.exports.last?.uid })
+        clock.advance(120)
+        let again = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: clock.now))
+        #expect(again.name == "done" && again.detail.hasPrefix("started export"), "\(again)")
+        #expect(!again.detail.contains(theirs), "\(again)")
+        #expect(avala.calls.count == 3)
+    }
+
+    /// A request that got no answer may still be creating the export: the retry sends nothing until it
+    /// could no longer land (the API's request timeout and a margin after it), then creates.
+    @Test func aRetryWaitsForAnUnansweredRequestBeforeSendingAnother() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let clock = TestClock(Date())
+        let started = clock.now()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo"])
+        try await Self.lostFirstAttempt(plugin, request, avala: avala, state: state, clock: clock)
+        clock.advance(5)
+        let early = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: clock.now))
+        guard case .retry(let after, _) = early else {
+            Issue.record("expected a retry, got \(early)")
+            return
+        }
+        #expect(after.map { abs($0.timeIntervalSince(started) - 60) < 1 } == true, "\(String(describing: after))")
+        #expect(avala.calls.count == 1, "nothing sent while the first request may still land")
+        clock.advance(60)
+        let later = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 2, now: clock.now))
+        #expect(later.name == "done" && later.detail.hasPrefix("started export"), "\(later)")
+        #expect(avala.calls.count == 2)
+    }
+
     @Test func retryFailedWaitsItsBackoffThenReExportsUpToTimes() async throws {
         let avala = FakeAvalaActions()
         let state = MemoryPluginState()

@@ -14,9 +14,15 @@ struct ExportChain {
 
     static func key(_ uid: String) -> String { SQLiteEventStore.chainSnapshotKey(exportUID: uid) }
     static func intendedKey(_ uid: String) -> String { "chain:intended:\(uid)" }
+    static func ownerKey(_ uid: String) -> String { "chain:owner:\(uid)" }
     static let followedKey = ExportsPoller.followedKey
 
-    func record(exportUID: String, depth: Int, follow: Bool) async throws {
+    /// - Parameter owner: the idempotency key of the action that created or adopted the export; written
+    ///   first, so that a crash between the two never leaves a depth without its owner.
+    func record(exportUID: String, depth: Int, follow: Bool, owner: String? = nil) async throws {
+        if let owner {
+            _ = try await store.updateSnapshot(Self.ownerKey(exportUID)) { current in current ?? .string(owner) }
+        }
         _ = try await store.updateSnapshot(Self.key(exportUID)) { current in
             .number(Double(max(depth, current?.intValue ?? 0)))
         }
@@ -34,6 +40,12 @@ struct ExportChain {
         _ = try await store.updateSnapshot(Self.intendedKey(exportUID)) { current in
             .number(Double(max(depth, current?.intValue ?? 0)))
         }
+    }
+
+    /// Who created the export, as recorded.
+    func owner(exportUID: String) async throws -> ExportOwner {
+        if let owner = try await store.snapshot(Self.ownerKey(exportUID))?.stringValue { return .action(owner) }
+        return try await store.snapshot(Self.key(exportUID)) == nil ? .unrecorded : .unknown
     }
 
     /// The depth the intents placed `exportUID` at, if they did.

@@ -122,15 +122,23 @@ struct ScopedAvalaActions: AvalaActions {
             body = .projectScoped(project: request.projects.first ?? "", format: request.format ?? "")
         }
         let export = try await translated { try await client.createExport(body) }
-        try await recordChain(exportUID: export.uid, depth: request.chainDepth, follow: request.follow)
+        try await recordChain(exportUID: export.uid, depth: request.chainDepth, follow: request.follow, owner: request.owner)
         return Self.export(export)
     }
 
-    func recordChain(exportUID: String, depth: Int, follow: Bool) async throws {
+    func recordChain(exportUID: String, depth: Int, follow: Bool, owner: String?) async throws {
         try require(.createExports, changes: true)
         guard let store else { throw ActionError.permanent("no event store to record the export's chain depth in") }
-        try await ExportChain(store: store).record(exportUID: exportUID, depth: depth, follow: follow)
+        try await ExportChain(store: store).record(exportUID: exportUID, depth: depth, follow: follow, owner: owner)
     }
+
+    func exportOwner(uid: String) async throws -> ExportOwner {
+        try require(.readExports)
+        guard let store else { return .unrecorded }
+        return try await ExportChain(store: store).owner(exportUID: uid)
+    }
+
+    var requestTimeout: TimeInterval { client.configuration.timeout.seconds }
 
     func recordChainIntent(_ intent: ExportChainIntent) async throws {
         try require(.createExports, changes: true)

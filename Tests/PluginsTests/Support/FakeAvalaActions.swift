@@ -12,6 +12,7 @@ final class FakeAvalaActions: AvalaActions {
         var exports: [AvalaExport] = []
         var calls: [String] = []
         var chains: [String: (depth: Int, follow: Bool)] = [:]
+        var owners: [String: String] = [:]
         /// Pending chain intents by id, as the adapter keeps them in the store.
         var intents: [String: ExportChainIntent] = [:]
     }
@@ -96,6 +97,11 @@ final class FakeAvalaActions: AvalaActions {
     }
 
     func createExport(_ request: AvalaExportRequest) async throws -> AvalaExport {
+        // As the adapter: Avala creates the export, and the chain is recorded only once its answer came.
+        let lost = loseNextCreateAnswer.withLock { lose in
+            defer { lose = false }
+            return lose
+        }
         let export = world.withLock { world in
             let export = AvalaExport(
                 uid: "exp-\(world.exports.count + 1)",
@@ -109,21 +115,31 @@ final class FakeAvalaActions: AvalaActions {
             world.calls.append(
                 "export \(request.shape.rawValue) \(request.projects + request.datasets) \(request.format ?? "-") depth \(request.chainDepth)"
             )
-            world.chains[export.uid] = (request.chainDepth, request.follow)
+            if !lost {
+                world.chains[export.uid] = (request.chainDepth, request.follow)
+                if let owner = request.owner { world.owners[export.uid] = owner }
+            }
             return export
         }
-        if loseNextCreateAnswer.withLock({ lose in
-            defer { lose = false }
-            return lose
-        }) {
-            throw FakeLostAnswer()
-        }
+        if lost { throw FakeLostAnswer() }
         return export
     }
 
-    func recordChain(exportUID: String, depth: Int, follow: Bool) async throws {
-        world.withLock { $0.chains[exportUID] = (depth, follow) }
+    func recordChain(exportUID: String, depth: Int, follow: Bool, owner: String?) async throws {
+        world.withLock {
+            $0.chains[exportUID] = (depth, follow)
+            if let owner, $0.owners[exportUID] == nil { $0.owners[exportUID] = owner }
+        }
     }
+
+    func exportOwner(uid: String) async throws -> ExportOwner {
+        world.withLock { world in
+            if let owner = world.owners[uid] { return .action(owner) }
+            return world.chains[uid] == nil ? .unrecorded : .unknown
+        }
+    }
+
+    let requestTimeout: TimeInterval = 30
 
     func recordChainIntent(_ intent: ExportChainIntent) async throws {
         world.withLock { $0.intents[intent.id] = intent }
