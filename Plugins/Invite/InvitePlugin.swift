@@ -159,11 +159,38 @@ public struct InvitePlugin: BotPlugin {
             return .skipped("\(email) already has a pending invitation to \(organization)\(note): \(invitation.uid)")
         }
         if context.dryRun { return .done("would invite \(email) to \(organization) as \(role)") }
+        // An earlier attempt whose request got no answer (a timeout, a crash) may still be turned into an
+        // invitation by Avala: nothing is sent until it no longer can, or the person gets two.
+        let intentKey = "invite:\(context.idempotencyKey)"
+        if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
+            let settled = Date(timeIntervalSince1970: seconds).addingTimeInterval(context.avala.requestTimeout + Self.settleMargin)
+            if context.now() < settled {
+                return .retry(
+                    after: settled,
+                    reason:
+                        "an earlier invitation request for \(email) got no answer and may still be sent; looking again at \(Event.timestamp(settled))"
+                )
+            }
+        }
         if let team {
             // The person has no user uid until they join: remember the team for invite.add_to_team.
             try await context.state.set("team:\(organization):\(email)", .string(team))
         }
-        let invitation = try await context.avala.invite(organization: organization, email: email, role: role)
+        try await context.state.set(intentKey, ["at": .number(context.now().timeIntervalSince1970)])
+        let invitation: AvalaInvitation
+        do {
+            invitation = try await context.avala.invite(organization: organization, email: email, role: role)
+        } catch let error as ActionError where Self.wasRefused(error) {
+            // Refused: this request did nothing, so the next attempt need not wait for it.
+            try await context.state.remove(intentKey)
+            guard error.isPermanent else { throw error }
+            // Perhaps because an earlier request whose answer was lost did invite them (Avala refuses a
+            // second pending invitation): then what this action was for holds.
+            let still = try await context.avala.pendingInvitations(organization: organization)
+            guard let sent = still.first(where: { $0.email.lowercased() == email }) else { throw error }
+            return .skipped("\(email) already has a pending invitation to \(organization) (sent by an earlier attempt): \(sent.uid)")
+        }
+        try await context.state.remove(intentKey)
         context.logger.info(
             "Invitation sent",
             metadata: ["invite.organization": "\(organization)", "invite.uid": "\(invitation.uid)", "invite.role": "\(role)"]
@@ -254,6 +281,9 @@ public struct InvitePlugin: BotPlugin {
 
     /// Whether Avala answered `error` without acting: a refusal, a pause it asked for, or an answer that
     /// says the request had no effect (a 429, a 503 from its gateway).
+    /// Beyond the API's request timeout: how long after an unanswered request Avala may still act on it.
+    static let settleMargin: TimeInterval = 30
+
     private static func wasRefused(_ error: ActionError) -> Bool {
         switch error.kind {
         case .permanent: true

@@ -56,6 +56,56 @@ import Testing
         #expect(avala.calls == ["invite labelers dave@acme.ai admin"])
     }
 
+    /// A request that got no answer (a timeout, a crash) may still become an invitation: the retry sends
+    /// nothing until it could no longer land (the API's request timeout and a margin), then sends.
+    @Test func anUnansweredInvitationIsNotSentAgainUntilItCouldNoLongerLand() async throws {
+        let avala = FakeAvalaActions()
+        avala.inviteFailure.withLock { $0 = ActionError.transient("no answer within the request timeout") }
+        let state = MemoryPluginState()
+        let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        let now: @Sendable () -> Date = { clock.withLock { $0 } }
+        let request = Self.request(["organization": "labelers", "email": "dave@acme.ai", "role": "member"])
+        await #expect(throws: ActionError.self) {
+            try await Self.plugin().perform(request, context: .test(avala: avala, state: state, now: now))
+        }
+        clock.withLock { $0 += 5 }
+        let early = try await Self.plugin().perform(request, context: .test(avala: avala, state: state, attempt: 1, now: now))
+        guard case .retry(let after, _) = early else {
+            Issue.record("expected a retry, got \(early)")
+            return
+        }
+        #expect(after == Date(timeIntervalSince1970: 1_800_000_060))
+        #expect(avala.calls.count == 1, "nothing sent while the first request may still land")
+        clock.withLock { $0 += 60 }
+        let later = try await Self.plugin().perform(request, context: .test(avala: avala, state: state, attempt: 2, now: now))
+        #expect(later == .done("invited dave@acme.ai to labelers as member: inv-1"))
+        #expect(try await state.get("invite:event-1/rule/0") == nil)
+    }
+
+    /// Refused because an earlier request whose answer was lost did invite the person (Avala refuses a
+    /// second pending invitation): what the action was for holds, and it is not dead-lettered.
+    @Test func aRefusalThatFindsTheInvitationSentIsNotAFailure() async throws {
+        let avala = FakeAvalaActions()
+        avala.beforeInvite.withLock {
+            $0 = { [avala] email in
+                avala.world.withLock {
+                    $0.invitations["labelers", default: []].append(AvalaInvitation(uid: "landed", email: email, status: "pending"))
+                }
+            }
+        }
+        avala.inviteFailure.withLock { $0 = ActionError.permanent("HTTP 400: A pending invitation already exists") }
+        let request = Self.request(["organization": "labelers", "email": "dave@acme.ai", "role": "member"])
+        let outcome = try await Self.plugin().perform(request, context: .test(avala: avala, attempt: 1))
+        #expect(outcome == .skipped("dave@acme.ai already has a pending invitation to labelers (sent by an earlier attempt): landed"))
+
+        // Refused with nothing pending: a real failure, passed on.
+        let refused = FakeAvalaActions()
+        refused.inviteFailure.withLock { $0 = ActionError.permanent("HTTP 400: role is not valid") }
+        await #expect(throws: ActionError.permanent("HTTP 400: role is not valid")) {
+            try await Self.plugin().perform(request, context: .test(avala: refused))
+        }
+    }
+
     @Test func skipsAMemberAndAPendingInvitation() async throws {
         let avala = FakeAvalaActions(
             members: ["labelers": [AvalaMember(userUID: "u1", email: "ana@acme.ai", role: "member")]],

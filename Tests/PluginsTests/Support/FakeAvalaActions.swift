@@ -22,6 +22,8 @@ final class FakeAvalaActions: AvalaActions {
     let loseNextCreateAnswer = Mutex(false)
     /// Runs before each invitation is made, with its address: what another action does meanwhile.
     let beforeInvite = Mutex<(@Sendable (String) async -> Void)?>(nil)
+    /// Thrown by the next `invite`, after `beforeInvite`, which then creates nothing.
+    let inviteFailure = Mutex<(any Error)?>(nil)
 
     init(members: [String: [AvalaMember]] = [:], invitations: [String: [AvalaInvitation]] = [:], exports: [AvalaExport] = []) {
         world.withLock {
@@ -47,6 +49,14 @@ final class FakeAvalaActions: AvalaActions {
 
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
         if let hook = beforeInvite.withLock({ $0 }) { await hook(email) }
+        let failure = inviteFailure.withLock { failure in
+            defer { failure = nil }
+            return failure
+        }
+        if let failure {
+            world.withLock { $0.calls.append("invite \(organization) \(email) \(role) (failed)") }
+            throw failure
+        }
         return world.withLock { world in
             let invitation = AvalaInvitation(uid: "inv-\(world.calls.count)", email: email, role: role, status: "pending")
             world.invitations[organization, default: []].append(invitation)
