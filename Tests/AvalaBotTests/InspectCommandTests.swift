@@ -407,6 +407,38 @@ import Testing
         )
     }
 
+    /// A wrong option of `silences add` is shown with that command's usage (an error from `run` would be
+    /// shown with the top-level one), and expiring a silence written in the config says where it ends.
+    @Test func silencesErrorsNameTheirCommand() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("silences-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for wrong in [
+            ["--match", "nonsense", "--for", "1h"], ["--match", "a=b", "--for", "0s"], ["--match", "a=b", "--until", "2001-01-01T00:00:00Z"],
+        ] {
+            let add = try CommandProcess(["silences", "add", "--store", harness.path] + wrong, in: directory)
+            #expect(await add.waitForExit() == .status(64), "\(add.errors)")
+            #expect(add.errors.contains("Usage: avala-bot silences add"), "\(wrong): \(add.errors)")
+        }
+
+        let config = directory.appendingPathComponent("bot.yaml").path
+        try """
+        store: { sqlite: "\(harness.path)" }
+        plugins:
+          alert:
+            silences:
+              - { matchers: { "project.name": "staging-*" }, until: "2099-01-01T00:00:00Z" }
+        rules: []
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(
+            await Self.failure(["silences", "expire", "--config", config, "config-1"])
+                == "silence config-1 is written in the config (plugins.alert.silences): it ends when it is removed from there"
+        )
+        #expect(await Self.failure(["silences", "expire", "--config", config, "nope"]) == "no stored silence nope; `silences list` shows them")
+    }
+
     /// Inspecting reads the store whatever else the config gets wrong (a plain-http simulator URL, a broken
     /// rule); only an error in what decides the store's path stops it.
     @Test func storeCommandsReadTheStoreDespiteErrorsElsewhereInTheConfig() async throws {

@@ -76,12 +76,16 @@ struct SilencesCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Why; shown by `silences list` and in skipped alerts.")
         var comment = ""
 
+        /// Checked here rather than in `run`: a `ValidationError` thrown from `run` is shown with the
+        /// top-level usage instead of this command's.
         func validate() throws {
             if match.isEmpty { throw ValidationError("give at least one --match PATH=VALUE") }
             if (duration == nil) == (until == nil) { throw ValidationError("give --for DURATION or --until TIME") }
+            _ = try parsed(now: Date())
         }
 
-        func run() async throws {
+        /// The matchers and the end time, or a `ValidationError` naming the option at fault.
+        private func parsed(now: Date) throws -> (matchers: [String: String], end: Date) {
             var matchers: [String: String] = [:]
             for item in match {
                 let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
@@ -89,12 +93,7 @@ struct SilencesCommand: AsyncParsableCommand {
                     throw ValidationError("--match \(item): expected PATH=VALUE, like event.type=export.failed")
                 }
                 matchers[parts[0]] = parts[1]
-                // Added all the same (an event type this version does not know may carry it), but said.
-                if let problem = EventBodyKeys.neverCarried(parts[0]) {
-                    Console.note("warning: --match \(item): \(problem), so no alert's event matches it")
-                }
             }
-            let now = Date()
             let end: Date
             if let duration {
                 do {
@@ -109,6 +108,19 @@ struct SilencesCommand: AsyncParsableCommand {
                 end = date
             }
             guard end > now else { throw ValidationError("the silence would already be over") }
+            return (matchers, end)
+        }
+
+        func run() async throws {
+            let now = Date()
+            let (matchers, end) = try parsed(now: now)
+            for item in match {
+                // Added all the same (an event type this version does not know may carry it), but said.
+                let path = String(item.prefix { $0 != "=" })
+                if let problem = EventBodyKeys.neverCarried(path) {
+                    Console.note("warning: --match \(item): \(problem), so no alert's event matches it")
+                }
+            }
             let silence = try await AlertSilence.add(
                 AlertSilence(matchers: matchers, until: end, comment: comment),
                 to: try await SilencesCommand.state(options),
@@ -134,6 +146,9 @@ struct SilencesCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard try await AlertSilence.expire(id: id, in: try await SilencesCommand.state(options), now: Date()) else {
+                if SilencesCommand.configured(in: options.loadConfig()).contains(where: { $0.id == id }) {
+                    throw CommandFailure("silence \(id) is written in the config (plugins.alert.silences): it ends when it is removed from there")
+                }
                 throw CommandFailure("no stored silence \(id); `silences list` shows them")
             }
             Console.line(options.json ? InspectFormat.jsonLine(["id": .string(id), "expired": true]) : "silence \(id) expired")
