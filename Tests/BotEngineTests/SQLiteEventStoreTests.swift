@@ -665,6 +665,30 @@ import Testing
         }
     }
 
+    /// The check waits for a lock held a moment (a bot closing the store checkpoints it), as the store
+    /// itself does, instead of failing with "database is locked".
+    @Test func theForeignDatabaseCheckWaitsForALockHeldAMoment() async throws {
+        try await StoreFile.with { file in
+            try FileManager.default.createDirectory(atPath: (file.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let foreign = try DatabaseQueue(path: file.path)
+            try await foreign.write { db in try db.execute(sql: "CREATE TABLE users (name TEXT)") }
+            let locked = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try foreign.inDatabase { db in
+                    try db.execute(sql: "BEGIN EXCLUSIVE")
+                    locked.continuation.yield()
+                    Thread.sleep(forTimeInterval: 0.3)
+                    try db.execute(sql: "COMMIT")
+                }
+            }
+            for await _ in locked.stream { break }
+            let error = #expect(throws: SQLiteEventStoreError.self) { try SQLiteEventStore.refuseForeignDatabase(at: file.path) }
+            #expect(error?.code == .notAStore, "\(String(describing: error))")
+            try await holder.value
+            try foreign.close()
+        }
+    }
+
     /// A link to a store not made yet makes the store at the link's target, as SQLite itself would.
     @Test func aLinkToAStoreNotMadeYetMakesIt() async throws {
         try await StoreFile.with { file in

@@ -139,6 +139,8 @@ public final class SQLiteEventStore: EventStore {
         var options = GRDB.Configuration()
         options.readonly = true
         options.label = "avala-bot.store-check"
+        // A bot closing the store holds it a moment (its last checkpoint): wait, as the store itself does.
+        options.busyMode = .timeout(SQLiteEventStore.Configuration().busyTimeout.seconds)
         let tables: [String]
         let applied: [String]
         do {
