@@ -279,12 +279,12 @@ public struct InvitePlugin: BotPlugin {
         return .done("added \(who) to team \(team) of \(organization)")
     }
 
-    /// Whether Avala answered `error` without acting: a refusal, a pause it asked for, or an answer that
-    /// says the request had no effect (a 429, a 503 from its gateway).
     /// Beyond the API's request timeout: how long after an unanswered request Avala may still act on it.
     static let settleMargin: TimeInterval = 30
 
-    private static func wasRefused(_ error: ActionError) -> Bool {
+    /// Whether Avala answered `error` without acting: a refusal, a pause it asked for, or an answer that
+    /// says the request had no effect (a 429, a 503 from its gateway).
+    static func wasRefused(_ error: ActionError) -> Bool {
         switch error.kind {
         case .permanent: true
         case .transient(let retryAfter): retryAfter != nil || error.hadNoEffect

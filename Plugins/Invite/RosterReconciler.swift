@@ -7,8 +7,10 @@ import Logging
 ///
 /// Each address is invited under the same ``InviteLock`` `invite.send` takes, and checked against the
 /// API again once the locks are held, so a rule's invitation and the roster's never both go out. An
-/// address Avala refuses for good is reported and the others go on; a transient failure stops the run,
-/// which the dispatcher retries (everything done so far is then found pending and skipped).
+/// address Avala refuses for good is reported (unless it turns out pending: an earlier request whose
+/// answer was lost invited it) and the others go on; a transient failure stops the run, which the
+/// dispatcher retries (everything done so far is then found pending and skipped, and an address whose
+/// request got no answer waits until that request can no longer land).
 struct RosterReconciler {
     let roster: Roster
     let domains: DomainGuard
@@ -52,6 +54,9 @@ struct RosterReconciler {
         var failures: [String] = []
         var locks: [InviteLock] = []
         var lockByEmail: [String: InviteLock] = [:]
+        var refusedByAPI: [(email: String, message: String)] = []
+        var waiting: [String] = []
+        var waitingUntil: Date?
         var renewedAt = context.now()
         do {
             if !context.dryRun, !toInvite.isEmpty {
@@ -85,14 +90,38 @@ struct RosterReconciler {
                         }
                     }
                     guard lockByEmail[entry.email] != nil else { continue }
+                    // As `invite`: after a request that got no answer, nothing is sent to that address
+                    // until the request can no longer land.
+                    let intentKey = "invite:\(context.idempotencyKey):\(entry.email)"
+                    if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
+                        let settled = Date(timeIntervalSince1970: seconds).addingTimeInterval(
+                            context.avala.requestTimeout + InvitePlugin.settleMargin
+                        )
+                        if context.now() < settled {
+                            waitingUntil = min(waitingUntil ?? settled, settled)
+                            waiting.append(entry.email)
+                            continue
+                        }
+                    }
+                    try await context.state.set(intentKey, ["at": .number(context.now().timeIntervalSince1970)])
                     do {
                         _ = try await context.avala.invite(organization: organization, email: entry.email, role: entry.role ?? roster.role)
-                    } catch let error as ActionError where error.isPermanent {
-                        failures.append("\(entry.email): \(error.message)")
+                    } catch let error as ActionError where InvitePlugin.wasRefused(error) {
+                        try await context.state.remove(intentKey)
+                        guard error.isPermanent else { throw error }
+                        refusedByAPI.append((entry.email, error.message))
                         continue
                     }
+                    try await context.state.remove(intentKey)
                 }
                 invited.append(entry.email)
+            }
+            if !refusedByAPI.isEmpty {
+                // Refused, perhaps because an earlier request whose answer was lost did invite them.
+                let now = Set(try await context.avala.pendingInvitations(organization: organization).map { $0.email.lowercased() })
+                for (email, message) in refusedByAPI {
+                    if now.contains(email) { alreadyInvited += 1 } else { failures.append("\(email): \(message)") }
+                }
             }
         } catch {
             for lock in locks { try? await lock.release() }
@@ -132,6 +161,9 @@ struct RosterReconciler {
             parts.append("\(extras.count) not on the roster (kept; remove_extras is off)\(Self.names(extras.map { $0.email ?? $0.userUID }))")
         }
         if !failures.isEmpty { parts.append("Avala refused \(failures.count)\(Self.names(failures))") }
+        if !waiting.isEmpty {
+            parts.append("\(waiting.count) waiting for an earlier request that got no answer\(Self.names(waiting))")
+        }
         let summary = parts.joined(separator: "; ")
         context.logger.info(
             "Roster reconciled",
@@ -141,6 +173,8 @@ struct RosterReconciler {
         )
         // A refusal is dead-lettered with the whole summary, so it can be alerted on; what did work is in it too.
         if !failures.isEmpty { return .failed(summary) }
+        // Run again once the unanswered requests can no longer land: those found pending then are skipped.
+        if let waitingUntil { return .retry(after: waitingUntil, reason: summary) }
         return invited.isEmpty && removed.isEmpty ? .skipped(summary) : .done(summary)
     }
 

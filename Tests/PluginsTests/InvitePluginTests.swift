@@ -276,6 +276,46 @@ import Testing
         #expect(avala.calls.last == "remove o u9")
     }
 
+    /// The roster's invitations are once only too: an address whose request got no answer waits until
+    /// that request can no longer land (the others go on), and one refused because an earlier request did
+    /// invite it counts as already invited, not as a refusal.
+    @Test func reconcileWaitsForAnUnansweredInvitationAndAcceptsOneThatLanded() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "email\nana@acme.ai\nbo@acme.ai\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let clock = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+        let now: @Sendable () -> Date = { clock.withLock { $0 } }
+        let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
+        let request = Self.request([:], action: "reconcile")
+        avala.inviteFailure.withLock { $0 = ActionError.transient("no answer within the request timeout") }
+        await #expect(throws: ActionError.self) {
+            try await plugin.perform(request, context: .test(avala: avala, state: state, now: now))
+        }
+        clock.withLock { $0 += 5 }
+        let early = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: now))
+        #expect(
+            early
+                == .retry(
+                    after: Date(timeIntervalSince1970: 1_800_000_060),
+                    reason: "roster \(file) → o: 2 listed; invited 1 (bo@acme.ai); 1 waiting for an earlier request that got no answer (ana@acme.ai)"
+                )
+        )
+        #expect(avala.calls == ["invite o ana@acme.ai member (failed)", "invite o bo@acme.ai member"])
+
+        // By then the first request did land, and Avala refuses a second pending invitation.
+        clock.withLock { $0 += 60 }
+        avala.beforeInvite.withLock {
+            $0 = { [avala] email in
+                avala.world.withLock { $0.invitations["o", default: []].append(AvalaInvitation(uid: "landed", email: email)) }
+            }
+        }
+        avala.inviteFailure.withLock { $0 = ActionError.permanent("HTTP 400: A pending invitation already exists") }
+        let later = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 2, now: now))
+        #expect(later == .skipped("roster \(file) → o: 2 listed; invited 0; 2 already invited"), "\(later)")
+    }
+
     /// A file caught mid-rewrite reads as empty (or as its header alone): with remove_extras on, that must
     /// not read as "remove everyone".
     @Test(arguments: ["", "email,role\n", "# roster\n\n"])
