@@ -26,7 +26,7 @@ import Logging
 ///
 /// Without `pollers.exports` the same poller runs in *followed-only* mode: no listing, just the exports
 /// the export plugin follows, one GET each every few seconds, and only while any is still open
-/// (snapshot `exports.followed_watch`: `{followed_done: [uid]}`).
+/// (snapshot `exports.followed_watch`: `{followed_done: [uid], failing: {uid: n}}`).
 public struct ExportsPoller: Poller {
     public let context: PollerContext
     public let pageSize: Int
@@ -232,10 +232,15 @@ public struct ExportsPoller: Poller {
         return (read, read.calls, remaining)
     }
 
-    /// Followed-only mode: one GET per followed export that is not terminal yet.
+    /// Followed-only mode: one GET per followed export that is not terminal yet. One that cannot be read
+    /// (no access to it, a body that does not decode) is skipped as in the listing mode, and given up after
+    /// ``maxFailedReads`` cycles in a row (`failing` counts them): it must not hold back the others.
     func pollFollowed() async throws -> PollCycle {
         let followed = Self.uids(try await context.store.snapshot(Self.followedKey))
-        var done = Set(Self.uids(try await context.store.snapshot(Self.followedWatchKey)?["followed_done"]))
+        let watch = try await context.store.snapshot(Self.followedWatchKey)
+        var done = Set(Self.uids(watch?["followed_done"]))
+        let failedBefore = watch?["failing"]?.objectValue?.compactMapValues { $0.intValue } ?? [:]
+        var failing: [String: Int] = [:]
         var cycle = PollCycle(apiCalls: 0, baseline: false, truncated: false)
         var events: [Event] = []
         for uid in followed where !done.contains(uid) {
@@ -246,15 +251,25 @@ public struct ExportsPoller: Poller {
                 events.append(try await event(for: export))
             } catch let error as AvalaError where error.code == .notFound {
                 context.logger.info("A followed export is gone", metadata: ["poller.name": "\(name)", "export.uid": "\(uid)"])
+            } catch let error as AvalaError where Self.refusesThisExportOnly.contains(error.code) {
+                let failures = (failedBefore[uid] ?? 0) + 1
+                let givenUp = failures >= Self.maxFailedReads
+                context.logger.warning(
+                    givenUp ? "A followed export could not be read; it is no longer watched" : "A followed export could not be read",
+                    metadata: ["poller.name": "\(name)", "export.uid": "\(uid)", "error": "\(error.message)", "failures": "\(failures)"]
+                )
+                guard givenUp else {
+                    failing[uid] = failures
+                    continue
+                }
             }
             done.insert(uid)
         }
         done.formIntersection(followed)
+        var snapshot: [String: JSON] = ["followed_done": .array(done.sorted().map(JSON.string))]
+        if !failing.isEmpty { snapshot["failing"] = .object(failing.mapValues { .number(Double($0)) }) }
         cycle.raised = events.count
-        cycle.stored = try await context.commit(
-            events,
-            snapshots: [Self.followedWatchKey: ["followed_done": .array(done.sorted().map(JSON.string))]]
-        )
+        cycle.stored = try await context.commit(events, snapshots: [Self.followedWatchKey: .object(snapshot)])
         return cycle
     }
 

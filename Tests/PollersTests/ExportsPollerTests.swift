@@ -60,6 +60,25 @@ import Testing
         }
     }
 
+    /// One followed export that cannot be read (no access to it) does not hold back the others: they are
+    /// read and raised as usual, and it is given up after five cycles in a row.
+    @Test func anUnreadableFollowedExportDoesNotHoldBackTheOthers() async throws {
+        try await PollerFixture.with(client: PollerFixture.noRetries) { fixture in
+            let poller = ExportsPoller(context: fixture.context(), followedOnly: true)
+            let hidden = try await Self.startExport(fixture)
+            let readable = try await Self.startExport(fixture)
+            _ = try await fixture.store.updateSnapshot(ExportsPoller.followedKey) { _ in [.string(hidden.uid), .string(readable.uid)] }
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/exports/\(hidden.uid)/", method: "GET", status: 403))
+            try await fixture.simulator.finishExport(uid: readable.uid)
+
+            #expect(try await poller.pollOnce().stored == 1)
+            #expect(try await fixture.events(.exportCompleted).compactMap(\.subject?.uid) == [readable.uid])
+            for _ in 2...ExportsPoller.maxFailedReads { _ = try await poller.pollOnce() }
+            #expect(fixture.warnings("A followed export could not be read; it is no longer watched") == 1)
+            #expect(await poller.shouldPoll() == false, "both done: the watch is over")
+        }
+    }
+
     @Test func aFailedExportFiresExportFailedWithTheError() async throws {
         try await PollerFixture.with { fixture in
             let poller = ExportsPoller(context: fixture.context())
