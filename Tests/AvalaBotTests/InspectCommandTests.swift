@@ -133,6 +133,11 @@ import Testing
         let other = try #require(try await harness.store.deadLetters(limit: 5).first { $0.rule == "other" })
         let one = try await Self.run(["dead-letters", "list", "--store", harness.path, "--limit", "1"])
         #expect(one.hasSuffix("(the newest 1 of 2; --limit 2 lists them all)"), "\(one)")
+        // As JSON, standard output stays one object per line and the rest is told on standard error.
+        let json = Console.Capture()
+        let jsonOne = try await Self.run(["dead-letters", "list", "--store", harness.path, "--limit", "1", "--json"], capture: json)
+        #expect(try Self.objects(jsonOne).count == 1)
+        #expect(json.notes == "(the newest 1 of 2; --limit 2 lists them all)", "\(json.notes)")
         #expect(!(try await Self.run(["dead-letters", "list", "--store", harness.path])).contains("(the newest"))
         #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path]) == "name step ids, or --all")
         #expect(await Self.failure(["dead-letters", "discard", "--store", harness.path, "--all", "x/y/0"]) == "name step ids or --all, not both")
@@ -235,6 +240,8 @@ import Testing
         #expect(try await listed(["--limit", "1"]) == [ids[2]])
         #expect(try await listed(["--limit", "1", "--until", "2026-11-01T12:00:00Z"]) == [ids[1]])
         #expect(try await listed(["--until", "2026-11-01T10:00:00Z"]).isEmpty, "the end is not included")
+        // The largest limit lists everything; one more than it once overflowed and crashed.
+        #expect(try await listed(["--limit", "\(Int.max)"]) == [ids[2], ids[1], ids[0]])
 
         let replayed = try await Self.run([
             "events", "replay", "--store", harness.path, "--since", "2026-11-01T09:00:00Z", "--until", "2026-11-01T10:30:00Z",

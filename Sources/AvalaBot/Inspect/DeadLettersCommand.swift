@@ -31,6 +31,9 @@ struct DeadLettersCommand: AsyncParsableCommand {
             let dead = try await store.deadLetters(limit: limit)
             if options.json {
                 for step in dead { Console.line(InspectFormat.jsonLine(InspectFormat.json(step))) }
+                // Standard output stays one object per line; that more are kept is told on standard error.
+                let total = try await store.deadLetterCount()
+                if total > dead.count { Console.note("(the newest \(dead.count) of \(total); --limit \(total) lists them all)") }
                 return
             }
             let rows = dead.map { step in

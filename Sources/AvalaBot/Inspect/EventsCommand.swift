@@ -35,7 +35,13 @@ struct EventsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"), readOnly: true)
             // One more than shown: whether older events are left for another page.
-            var events = try await EventsCommand.select(store: store, since: since, until: until, type: type, limit: limit + 1)
+            var events = try await EventsCommand.select(
+                store: store,
+                since: since,
+                until: until,
+                type: type,
+                limit: limit == .max ? limit : limit + 1
+            )
             let more = events.count > limit
             if more { events.removeLast() }
             if options.json {
