@@ -152,10 +152,11 @@ enum AlertReceiver: Sendable {
     }
 
     /// `: <first 200 characters of the body>`, or nothing for an empty body.
+    /// Redacted before it is cut: a token that straddled the cut would leave a piece no redaction knows.
     private static func excerpt(_ body: Data, url: String) -> String {
-        let text = String(decoding: body.prefix(400), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = redacting(url, in: String(decoding: body.prefix(800), as: UTF8.self)).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return "" }
-        return ": " + redacting(url, in: String(text.prefix(200)))
+        return ": " + String(text.prefix(200))
     }
 
     /// The URL, and each part of it that could carry a token (a Slack URL's path is its secret).

@@ -124,11 +124,13 @@ public struct ForwardPlugin: BotPlugin {
 
     /// `: <first bytes of the body>` on one line, or nothing. A receiver's error page may quote the
     /// request's path and query (`Cannot POST /in/<token>`): no part of the target's URL is kept.
+    /// Redacted before it is cut: a token that straddled the cut would leave a piece no redaction knows.
     private static func excerpt(_ body: Data, target: ForwardTarget) -> String {
-        let text = String(decoding: body.prefix(bodyExcerpt), as: UTF8.self)
+        let whole = String(decoding: body.prefix(bodyExcerpt * 4), as: UTF8.self)
+        let text = target.redaction.redact(whole, whole: target.displayURL)
             .split(whereSeparator: \.isNewline).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return "" }
-        return ": " + target.redaction.redact(text, whole: target.displayURL) + (body.count > bodyExcerpt ? "…" : "")
+        return ": " + String(text.prefix(bodyExcerpt)) + (text.count > bodyExcerpt || body.count > bodyExcerpt * 4 ? "…" : "")
     }
 }

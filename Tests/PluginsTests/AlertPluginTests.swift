@@ -407,15 +407,19 @@ import Testing
 
     /// A receiver's answer may quote the request's path, which for Slack is the secret: no part of it
     /// reaches the outcome.
-    @Test(arguments: ["Cannot POST /services/T0/B0/secret-token", "no hook secret-token here"])
+    @Test(arguments: [
+        "Cannot POST /services/T0/B0/secret-token", "no hook secret-token here",
+        // The token straddles the excerpt's cut.
+        String(repeating: "x", count: 190) + " /services/T0/B0/secret-token",
+    ])
     func anAnswerQuotingTheURLPathIsRedacted(body: String) async throws {
         let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 404, body: Data(body.utf8))])
         let fixture = try AlertFixture(http: http)
         _ = try await fixture.send("first", key: "k1")
         fixture.clock.advance(by: 30)
         let outcome = try await fixture.send("first", key: "k1")
-        #expect(outcome.detail.contains("answered 404: ") && !outcome.detail.contains("secret-token"), "\(outcome)")
-        #expect(outcome.detail.contains("<redacted>"), "\(outcome)")
+        #expect(outcome.detail.contains("answered 404: ") && !outcome.detail.contains("secret"), "\(outcome)")
+        #expect(outcome.detail.contains("<redacted"), "\(outcome)")
     }
 
     @Test func aNetworkErrorIsRetriedWithoutQuotingTheURL() async throws {

@@ -190,6 +190,8 @@ import Testing
             .success(OutboundResponse(status: 503)), .success(OutboundResponse(status: 404)),
             .success(OutboundResponse(status: 404, body: Data("<pre>Cannot POST /hooks/T0/B0/p4th-t0ken/in</pre>".utf8))),
             .success(OutboundResponse(status: 400, body: Data("unknown hook p4th-t0ken".utf8))),
+            // The token straddles the excerpt's cut.
+            .success(OutboundResponse(status: 404, body: Data((String(repeating: "x", count: 195) + " /hooks/T0/B0/p4th-t0ken/in").utf8))),
             .success(OutboundResponse(status: 301, headers: ["Location": "https://elsewhere.example.com/"])),
             .failure(TransportError("connection reset by \(url)")),
         ]
@@ -197,7 +199,7 @@ import Testing
         for _ in responses {
             let outcome = try await plugin.perform(Self.request, context: Self.context(http))
             #expect(outcome.name != "done")
-            #expect(!outcome.detail.contains("p4th-t0ken"), "\(outcome)")
+            #expect(!outcome.detail.contains("p4th-t0ken") && !outcome.detail.contains("p4th"), "\(outcome)")
             #expect(!outcome.detail.contains("/hooks/"), "\(outcome)")
             #expect(outcome.detail.contains("warehouse (https://hooks.example.com:8443)"), "\(outcome)")
         }
