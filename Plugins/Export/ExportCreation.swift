@@ -31,9 +31,6 @@ struct ExportCreation {
     /// The uid of the export whose event started the action, if it was one.
     var trigger: String?
 
-    /// Beyond the API's request timeout: how long after an unanswered request Avala may still act on it.
-    static let settleMargin: TimeInterval = 30
-
     /// The outcome, and the uid of the export created or adopted.
     func run(context: PluginContext) async throws -> (outcome: ActionOutcome, export: String?) {
         let intentKey = "intent:\(context.idempotencyKey)"
@@ -51,11 +48,11 @@ struct ExportCreation {
                     .done("adopted export \(adopted.uid) of \(target.subject), created by an earlier attempt (chain depth \(depth))"), adopted.uid
                 )
             }
-            let settled = earlier.addingTimeInterval(context.avala.requestTimeout + Self.settleMargin)
-            if context.now() < settled {
+            // A wait chosen, not a failure: it counts no attempt, whatever the dispatcher's backoff.
+            if let settled = try await UnansweredRequest.settled(intentKey, context: context), context.now() < settled {
                 return (
-                    .retry(
-                        after: settled,
+                    .deferred(
+                        until: settled,
                         reason:
                             "an earlier request for this export got no answer and may still create it; looking for it again at \(Event.timestamp(settled))"
                     ),
@@ -64,7 +61,7 @@ struct ExportCreation {
             }
         }
         let intent = chainIntent(at: context.now(), context: context)
-        try await context.state.set(intentKey, ["at": .number(intent.at.timeIntervalSince1970)])
+        try await UnansweredRequest.begin(intentKey, context: context)
         try await context.avala.recordChainIntent(intent)
         let export: AvalaExport
         do {
@@ -86,6 +83,9 @@ struct ExportCreation {
             // the outcome unknown and keeps both intents.
             try await context.avala.removeChainIntent(id: context.idempotencyKey)
             try await context.state.remove(intentKey)
+            throw error
+        } catch {
+            try? await UnansweredRequest.unanswered(intentKey, context: context)
             throw error
         }
         // `createExport` recorded the uid's depth: the chain intent has done its part.

@@ -162,21 +162,18 @@ public struct InvitePlugin: BotPlugin {
         // An earlier attempt whose request got no answer (a timeout, a crash) may still be turned into an
         // invitation by Avala: nothing is sent until it no longer can, or the person gets two.
         let intentKey = "invite:\(context.idempotencyKey)"
-        if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
-            let settled = Date(timeIntervalSince1970: seconds).addingTimeInterval(context.avala.requestTimeout + Self.settleMargin)
-            if context.now() < settled {
-                return .retry(
-                    after: settled,
-                    reason:
-                        "an earlier invitation request for \(email) got no answer and may still be sent; looking again at \(Event.timestamp(settled))"
-                )
-            }
+        // A wait chosen, not a failure: it counts no attempt, whatever the dispatcher's backoff.
+        if let settled = try await UnansweredRequest.settled(intentKey, context: context), context.now() < settled {
+            return .deferred(
+                until: settled,
+                reason: "an earlier invitation request for \(email) got no answer and may still be sent; looking again at \(Event.timestamp(settled))"
+            )
         }
         if let team {
             // The person has no user uid until they join: remember the team for invite.add_to_team.
             try await context.state.set("team:\(organization):\(email)", .string(team))
         }
-        try await context.state.set(intentKey, ["at": .number(context.now().timeIntervalSince1970)])
+        try await UnansweredRequest.begin(intentKey, context: context)
         let invitation: AvalaInvitation
         do {
             invitation = try await context.avala.invite(organization: organization, email: email, role: role)
@@ -189,6 +186,9 @@ public struct InvitePlugin: BotPlugin {
             let still = try await context.avala.pendingInvitations(organization: organization)
             guard let sent = still.first(where: { $0.email.lowercased() == email }) else { throw error }
             return .skipped("\(email) already has a pending invitation to \(organization) (sent by an earlier attempt): \(sent.uid)")
+        } catch {
+            try? await UnansweredRequest.unanswered(intentKey, context: context)
+            throw error
         }
         try await context.state.remove(intentKey)
         context.logger.info(
@@ -278,9 +278,6 @@ public struct InvitePlugin: BotPlugin {
         if let email { try await context.state.remove("team:\(organization):\(email)") }
         return .done("added \(who) to team \(team) of \(organization)")
     }
-
-    /// Beyond the API's request timeout: how long after an unanswered request Avala may still act on it.
-    static let settleMargin: TimeInterval = 30
 
     /// Whether Avala answered `error` without acting: a refusal, a pause it asked for, or an answer that
     /// says the request had no effect (a 429, a 503 from its gateway).

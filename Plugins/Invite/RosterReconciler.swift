@@ -93,17 +93,12 @@ struct RosterReconciler {
                     // As `invite`: after a request that got no answer, nothing is sent to that address
                     // until the request can no longer land.
                     let intentKey = "invite:\(context.idempotencyKey):\(entry.email)"
-                    if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
-                        let settled = Date(timeIntervalSince1970: seconds).addingTimeInterval(
-                            context.avala.requestTimeout + InvitePlugin.settleMargin
-                        )
-                        if context.now() < settled {
-                            waitingUntil = min(waitingUntil ?? settled, settled)
-                            waiting.append(entry.email)
-                            continue
-                        }
+                    if let settled = try await UnansweredRequest.settled(intentKey, context: context), context.now() < settled {
+                        waitingUntil = min(waitingUntil ?? settled, settled)
+                        waiting.append(entry.email)
+                        continue
                     }
-                    try await context.state.set(intentKey, ["at": .number(context.now().timeIntervalSince1970)])
+                    try await UnansweredRequest.begin(intentKey, context: context)
                     do {
                         _ = try await context.avala.invite(organization: organization, email: entry.email, role: entry.role ?? roster.role)
                     } catch let error as ActionError where InvitePlugin.wasRefused(error) {
@@ -111,6 +106,9 @@ struct RosterReconciler {
                         guard error.isPermanent else { throw error }
                         refusedByAPI.append((entry.email, error.message))
                         continue
+                    } catch {
+                        try? await UnansweredRequest.unanswered(intentKey, context: context)
+                        throw error
                     }
                     try await context.state.remove(intentKey)
                 }
@@ -174,7 +172,7 @@ struct RosterReconciler {
         // A refusal is dead-lettered with the whole summary, so it can be alerted on; what did work is in it too.
         if !failures.isEmpty { return .failed(summary) }
         // Run again once the unanswered requests can no longer land: those found pending then are skipped.
-        if let waitingUntil { return .retry(after: waitingUntil, reason: summary) }
+        if let waitingUntil { return .deferred(until: waitingUntil, reason: summary) }
         return invited.isEmpty && removed.isEmpty ? .skipped(summary) : .done(summary)
     }
 

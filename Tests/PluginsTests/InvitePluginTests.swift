@@ -70,11 +70,11 @@ import Testing
         }
         clock.withLock { $0 += 5 }
         let early = try await Self.plugin().perform(request, context: .test(avala: avala, state: state, attempt: 1, now: now))
-        guard case .retry(let after, _) = early else {
-            Issue.record("expected a retry, got \(early)")
+        guard case .deferred(let until, _) = early else {
+            Issue.record("expected a deferral, got \(early)")
             return
         }
-        #expect(after == Date(timeIntervalSince1970: 1_800_000_060))
+        #expect(until == Date(timeIntervalSince1970: 1_800_000_060))
         #expect(avala.calls.count == 1, "nothing sent while the first request may still land")
         clock.withLock { $0 += 60 }
         let later = try await Self.plugin().perform(request, context: .test(avala: avala, state: state, attempt: 2, now: now))
@@ -297,8 +297,8 @@ import Testing
         let early = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: now))
         #expect(
             early
-                == .retry(
-                    after: Date(timeIntervalSince1970: 1_800_000_060),
+                == .deferred(
+                    until: Date(timeIntervalSince1970: 1_800_000_060),
                     reason: "roster \(file) → o: 2 listed; invited 1 (bo@acme.ai); 1 waiting for an earlier request that got no answer (ana@acme.ai)"
                 )
         )
