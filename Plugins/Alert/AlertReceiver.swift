@@ -154,7 +154,9 @@ enum AlertReceiver: Sendable {
     /// `: <first 200 characters of the body>`, or nothing for an empty body.
     /// Redacted before it is cut: a token that straddled the cut would leave a piece no redaction knows.
     private static func excerpt(_ body: Data, url: String) -> String {
-        let text = redacting(url, in: String(decoding: body.prefix(800), as: UTF8.self)).trimmingCharacters(in: .whitespacesAndNewlines)
+        // The whole answer kept (the outbound client keeps 64 KiB at most): redaction may shrink what comes
+        // before a token, so redacting a prefix could pull a piece of one into the excerpt.
+        let text = redacting(url, in: String(decoding: body, as: UTF8.self)).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return "" }
         return ": " + String(text.prefix(200))
     }

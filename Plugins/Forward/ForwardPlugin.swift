@@ -126,11 +126,12 @@ public struct ForwardPlugin: BotPlugin {
     /// request's path and query (`Cannot POST /in/<token>`): no part of the target's URL is kept.
     /// Redacted before it is cut: a token that straddled the cut would leave a piece no redaction knows.
     private static func excerpt(_ body: Data, target: ForwardTarget) -> String {
-        let whole = String(decoding: body.prefix(bodyExcerpt * 4), as: UTF8.self)
-        let text = target.redaction.redact(whole, whole: target.displayURL)
+        // The whole answer kept (the outbound client keeps 64 KiB at most): redaction may shrink what comes
+        // before a token, so redacting a prefix could pull a piece of one into the excerpt.
+        let text = target.redaction.redact(String(decoding: body, as: UTF8.self), whole: target.displayURL)
             .split(whereSeparator: \.isNewline).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { return "" }
-        return ": " + String(text.prefix(bodyExcerpt)) + (text.count > bodyExcerpt || body.count > bodyExcerpt * 4 ? "…" : "")
+        return ": " + String(text.prefix(bodyExcerpt)) + (text.count > bodyExcerpt ? "…" : "")
     }
 }

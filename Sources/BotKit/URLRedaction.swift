@@ -35,10 +35,24 @@ public struct URLRedaction: Sendable {
     /// Path segments and query values shorter than this are left: too short to be a token, and common
     /// words of an answer's text.
     static let shortestPart = 6
+    /// A cut-off ending shorter than this is left: too short to give a token away.
+    static let shortestFragment = 4
 
-    /// `text` with the whole URL as `whole` and each part of it as `part`.
+    /// `text` with the whole URL as `whole` and each part of it as `part`. Text cut short (an answer kept
+    /// up to a size) may end inside a part, where no whole part is left to find: such an ending (4
+    /// characters or more of the start of the URL or a part) is dropped too.
     public func redact(_ text: String, whole: String, part: String = "<redacted>") -> String {
-        var result = text.replacingOccurrences(of: url, with: whole)
+        var result = text
+        for piece in [url] + parts {
+            let longest = min(piece.count - 1, result.count)
+            guard longest >= Self.shortestFragment else { continue }
+            for length in stride(from: longest, through: Self.shortestFragment, by: -1) where result.hasSuffix(piece.prefix(length)) {
+                result.removeLast(length)
+                result += part
+                break
+            }
+        }
+        result = result.replacingOccurrences(of: url, with: whole)
         for piece in parts where result.contains(piece) {
             result = result.replacingOccurrences(of: piece, with: part)
         }

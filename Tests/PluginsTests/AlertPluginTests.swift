@@ -409,8 +409,11 @@ import Testing
     /// reaches the outcome.
     @Test(arguments: [
         "Cannot POST /services/T0/B0/secret-token", "no hook secret-token here",
-        // The token straddles the excerpt's cut.
+        // The token straddles the excerpt's cut; quotes of the whole URL before it shrink when redacted; and
+        // an answer kept up to a size may end inside the token.
         String(repeating: "x", count: 190) + " /services/T0/B0/secret-token",
+        String(repeating: AlertPluginTests.slackURL + " ", count: 12) + "Cannot POST /services/T0/B0/secret-token",
+        "Cannot POST /services/T0/B0/secret-to",
     ])
     func anAnswerQuotingTheURLPathIsRedacted(body: String) async throws {
         let http = RecordingOutboundHTTP(responses: [OutboundResponse(status: 404, body: Data(body.utf8))])
@@ -419,7 +422,7 @@ import Testing
         fixture.clock.advance(by: 30)
         let outcome = try await fixture.send("first", key: "k1")
         #expect(outcome.detail.contains("answered 404: ") && !outcome.detail.contains("secret"), "\(outcome)")
-        #expect(outcome.detail.contains("<redacted"), "\(outcome)")
+        #expect(outcome.detail.contains("<re"), "something was redacted: \(outcome)")
     }
 
     @Test func aNetworkErrorIsRetriedWithoutQuotingTheURL() async throws {

@@ -190,8 +190,13 @@ import Testing
             .success(OutboundResponse(status: 503)), .success(OutboundResponse(status: 404)),
             .success(OutboundResponse(status: 404, body: Data("<pre>Cannot POST /hooks/T0/B0/p4th-t0ken/in</pre>".utf8))),
             .success(OutboundResponse(status: 400, body: Data("unknown hook p4th-t0ken".utf8))),
-            // The token straddles the excerpt's cut.
+            // The token straddles the excerpt's cut; quotes of the whole URL before it shrink when redacted,
+            // pulling what follows them forward; and an answer kept up to a size may end inside the token.
             .success(OutboundResponse(status: 404, body: Data((String(repeating: "x", count: 195) + " /hooks/T0/B0/p4th-t0ken/in").utf8))),
+            .success(
+                OutboundResponse(status: 404, body: Data((String(repeating: url + " ", count: 12) + "Cannot POST /hooks/T0/B0/p4th-t0ken/in").utf8))
+            ),
+            .success(OutboundResponse(status: 404, body: Data("Cannot POST /hooks/T0/B0/p4th-t0".utf8))),
             .success(OutboundResponse(status: 301, headers: ["Location": "https://elsewhere.example.com/"])),
             .failure(TransportError("connection reset by \(url)")),
         ]
