@@ -143,6 +143,27 @@ import Testing
         }
     }
 
+    /// The depth the dispatcher's enrichment gives an event is the one the store keeps: `events list`
+    /// shows, and a replay copies, what its rules saw (it once showed the depth the event arrived with).
+    @Test func theDepthTheRulesSawIsTheOneStored() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - { name: announce, on: export.completed, do: [{ log: { message: "done" } }] }
+                """
+        )
+        defer { harness.removeFiles() }
+        try await PendingChainIntents(store: harness.store).record(Self.intent(depth: 2, at: Date()))
+        let arrived = Self.completed(createdAt: Date())
+        guard case .new(let id) = try await harness.store.ingest(arrived) else { throw ChainTestError("not stored") }
+        #expect(try await harness.store.event(id: id)?.event.chainDepth == 0)
+        let enricher = ChainDepthEnricher(store: harness.store, next: NoEnricher(), logger: Self.logger)
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(enricher: enricher), logger: harness.logger) {
+            try await harness.until { try await harness.store.event(id: id)?.status == .done }
+        }
+        #expect(try await harness.store.event(id: id)?.event.chainDepth == 2)
+    }
+
     /// A recorded depth is the export's own: intents are only for exports the bot could not record.
     @Test func aRecordedDepthIsNotOverriddenByAnIntent() async throws {
         try await Self.withStore { store in
@@ -265,4 +286,9 @@ import Testing
             }
         }
     }
+}
+
+struct ChainTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

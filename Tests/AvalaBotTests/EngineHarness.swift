@@ -40,12 +40,14 @@ struct EngineHarness {
         environment: DispatcherEnvironment = DispatcherEnvironment(random: { 0 }),
         rules: RuleSetProvider? = nil,
         contexts: any PluginContextFactory = BasicContextFactory(),
-        shutdownGrace: Duration = .seconds(5)
+        shutdownGrace: Duration = .seconds(5),
+        enricher: (any Enricher)? = nil
     ) -> Dispatcher {
         Dispatcher(
             store: store,
             rules: rules ?? RuleSetProvider(loaded.rules),
             host: PluginHost(plugins: loaded.plugins, contexts: contexts),
+            enricher: enricher ?? NoEnricher(),
             configuration: DispatcherConfiguration(
                 concurrency: concurrency,
                 maxAttempts: maxAttempts,

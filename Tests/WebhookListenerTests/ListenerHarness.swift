@@ -136,6 +136,7 @@ final class BrokenStore: EventStore, Sendable {
         try await base.recordOutcome(outcome, raising: events)
     }
     func finish(eventID: String, result: EventResult) async throws { try await base.finish(eventID: eventID, result: result) }
+    func raiseChainDepth(eventID: String, to depth: Int) async throws { try await base.raiseChainDepth(eventID: eventID, to: depth) }
     func event(id: String) async throws -> StoredEvent? { try await base.event(id: id) }
     func recentEvents(limit: Int, since: Date?) async throws -> [StoredEvent] { try await base.recentEvents(limit: limit, since: since) }
     func deadLetters(limit: Int) async throws -> [StepRecord] { try await base.deadLetters(limit: limit) }

@@ -13,6 +13,9 @@ extension Dispatcher {
         logger[metadataKey: "event.id"] = "\(event.id)"
         logger[metadataKey: "event.type"] = "\(event.type)"
         do {
+            if event.chainDepth > stored.event.chainDepth {
+                try await store.raiseChainDepth(eventID: event.id, to: event.chainDepth)
+            }
             let journal = try await store.steps(eventID: event.id)
             let existing = Dictionary(journal.map { ($0.stepID, $0) }, uniquingKeysWith: { a, _ in a })
             let current = rules.current

@@ -42,6 +42,11 @@ public protocol EventStore: Sendable {
     /// The event is finished (`done`), or goes back to pending until `nextAttemptAt`.
     func finish(eventID: String, result: EventResult) async throws
 
+    /// Raises the stored event's chain depth to `depth` when it is lower: the dispatcher's enrichment
+    /// placed it deeper than it arrived (its export's creation was recorded after it, or an intent
+    /// placed it), and what `events list` shows and a replay copies must be the depth its rules saw.
+    func raiseChainDepth(eventID: String, to depth: Int) async throws
+
     /// Claims like ``claim(limit:now:)``, except that due events whose type `routes` refuses — events no
     /// rule routes — are finished (`done`) in the same write instead of being returned, at most
     /// `unroutedLimit` of them per call. They run no action, so they cost a share of one write, not a write

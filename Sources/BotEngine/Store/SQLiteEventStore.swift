@@ -523,6 +523,12 @@ public final class SQLiteEventStore: EventStore {
         }
     }
 
+    public func raiseChainDepth(eventID: String, to depth: Int) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE events SET chain_depth = ?1 WHERE id = ?2 AND chain_depth < ?1", arguments: [depth, eventID])
+        }
+    }
+
     public func event(id: String) async throws -> StoredEvent? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT \(Self.eventColumns) FROM events WHERE id = ?", arguments: [id])
