@@ -111,14 +111,24 @@ struct ExportCreation {
     }
 
     /// The export the intent covers (its target, created within its window, not the trigger) that was
-    /// created closest to it and that no other action owns; one without a creation time cannot be
-    /// placed and is never adopted.
+    /// created closest to it, that no other action owns and that no other pending intent was made closer
+    /// to; one without a creation time cannot be placed and is never adopted.
     private func adoptable(for intent: ExportChainIntent, context: PluginContext) async throws -> AvalaExport? {
         let candidates = try await context.avala.exports(createdSince: intent.earliest).compactMap { export -> (AvalaExport, TimeInterval)? in
             guard intent.covers(export), let created = export.createdAt else { return nil }
             return (export, abs(created.timeIntervalSince(intent.at)))
         }
-        for (export, _) in candidates.sorted(by: { $0.1 < $1.1 }) {
+        // Another action whose outcome is not known yet may be about to record one of them as its own (its
+        // answer still on the way): an export is left to the intent created closest to it.
+        let rivals = candidates.isEmpty ? [] : try await context.avala.pendingChainIntents().filter { $0.id != intent.id }
+        for (export, distance) in candidates.sorted(by: { $0.1 < $1.1 }) {
+            let created = export.createdAt ?? intent.at
+            let closer = rivals.contains { rival in
+                guard rival.covers(export) else { return false }
+                let theirs = abs(created.timeIntervalSince(rival.at))
+                return theirs < distance || (theirs == distance && rival.id < intent.id)
+            }
+            if closer { continue }
             switch try await context.avala.exportOwner(uid: export.uid) {
             case .unrecorded: return export
             case .action(let owner) where owner == context.idempotencyKey: return export

@@ -36,6 +36,9 @@ public protocol AvalaActions: Sendable {
     /// Removes the intent of `id` once the outcome is known: the export's uid recorded, or the request
     /// refused. Kept while the outcome is unknown (a timeout, a 5xx).
     func removeChainIntent(id: String) async throws
+    /// Every action's intent whose outcome is not known yet: an export one of them may still be
+    /// recorded for is not another action's to adopt.
+    func pendingChainIntents() async throws -> [ExportChainIntent]
     func project(uid: String) async throws -> AvalaProject
 }
 
@@ -190,5 +193,6 @@ public struct NoAvalaActions: AvalaActions {
     public var requestTimeout: TimeInterval { 30 }
     public func recordChainIntent(_ intent: ExportChainIntent) async throws { throw ScopeError(.createExports).actionError }
     public func removeChainIntent(id: String) async throws { throw ScopeError(.createExports).actionError }
+    public func pendingChainIntents() async throws -> [ExportChainIntent] { throw ScopeError(.readExports).actionError }
     public func project(uid: String) async throws -> AvalaProject { throw ScopeError(.readProjects).actionError }
 }

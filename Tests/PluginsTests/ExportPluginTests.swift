@@ -177,6 +177,29 @@ import Testing
         #expect(avala.calls.count == 3)
     }
 
+    /// Another action's request whose answer is still on the way has created an export that nobody owns
+    /// yet: the retry leaves it to that action, whose intent was made closer to it, and creates its own.
+    @Test func aRetryLeavesAnExportToTheActionWhoseIntentIsCloser() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let clock = TestClock(Date())
+        let start = clock.now()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo"])
+        try await Self.lostFirstAttempt(plugin, request, avala: avala, state: state, clock: clock)
+        let theirs = start.addingTimeInterval(35)
+        avala.world.withLock {
+            $0.intents["event-2/rule/0"] = ExportChainIntent(id: "event-2/rule/0", project: "p1", format: "yolo", depth: 1, at: theirs)
+            $0.exports.append(
+                AvalaExport(uid: "in-flight", status: "requested", format: "yolo", projects: ["p1"], createdAt: theirs.addingTimeInterval(1))
+            )
+        }
+        clock.advance(61)
+        let again = try await plugin.perform(request, context: .test(avala: avala, state: state, attempt: 1, now: clock.now))
+        #expect(again.name == "done" && again.detail.hasPrefix("started export"), "\(again)")
+        #expect(avala.world.withLock { $0.owners["in-flight"] } == nil, "left for its own action")
+    }
+
     /// A request that got no answer may still be creating the export: the retry sends nothing until it
     /// could no longer land (the API's request timeout and a margin after it), then creates.
     @Test func aRetryWaitsForAnUnansweredRequestBeforeSendingAnother() async throws {

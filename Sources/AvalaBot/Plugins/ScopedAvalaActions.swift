@@ -146,6 +146,12 @@ struct ScopedAvalaActions: AvalaActions {
         try await PendingChainIntents(store: store).record(intent)
     }
 
+    func pendingChainIntents() async throws -> [ExportChainIntent] {
+        try require(.readExports)
+        guard let store else { return [] }
+        return try await PendingChainIntents(store: store).all()
+    }
+
     func removeChainIntent(id: String) async throws {
         try require(.createExports, changes: true)
         guard let store else { throw ActionError.permanent("no event store to remove the export's chain intent from") }

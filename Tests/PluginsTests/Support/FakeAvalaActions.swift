@@ -155,6 +155,10 @@ final class FakeAvalaActions: AvalaActions {
         world.withLock { $0.intents[intent.id] = intent }
     }
 
+    func pendingChainIntents() async throws -> [ExportChainIntent] {
+        world.withLock { Array($0.intents.values) }
+    }
+
     func removeChainIntent(id: String) async throws {
         world.withLock { _ = $0.intents.removeValue(forKey: id) }
     }
