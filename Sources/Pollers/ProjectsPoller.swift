@@ -18,7 +18,8 @@ import Logging
 ///
 /// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics,
 /// metrics_failed (failures in a row), metrics_retry_at (Unix seconds), metrics_quiet (first read to come
-/// is a baseline)}}}`.
+/// is a baseline), quiet_thresholds and quiet_quality (added to the config since)}}, thresholds,
+/// min_acceptance_rate}` (the config's, as of the last cycle).
 public struct ProjectsPoller: Poller {
     public let context: PollerContext
     /// Completion percentages (0–100) that raise `project.progress` when crossed.
@@ -56,6 +57,25 @@ public struct ProjectsPoller: Poller {
 
         // Projects not listed this cycle (a cut listing) keep their entry.
         var entries = previous?["projects"]?.objectValue ?? [:]
+        // A threshold (or a minimum acceptance rate) added to the config since the last cycle is new to
+        // every project: what it would have caught before it existed is recorded at each project's next
+        // metrics read, not raised. A snapshot from before these were kept counts as knowing them all.
+        if let previous, previous["thresholds"] != nil {
+            let known = Set(previous["thresholds"]?.arrayValue?.compactMap(\.numberValue) ?? [])
+            let added = Set(progressThresholds).subtracting(known)
+            let rateAdded = minAcceptanceRate != nil && previous["min_acceptance_rate"]?.numberValue != minAcceptanceRate
+            if !added.isEmpty || rateAdded {
+                for (uid, value) in entries {
+                    guard var entry = value.objectValue else { continue }
+                    if !added.isEmpty {
+                        let quiet = Set(entry["quiet_thresholds"]?.arrayValue?.compactMap(\.numberValue) ?? []).union(added)
+                        entry["quiet_thresholds"] = .array(quiet.sorted().map(JSON.number))
+                    }
+                    if rateAdded { entry["quiet_quality"] = true }
+                    entries[uid] = .object(entry)
+                }
+            }
+        }
         var events: [Event] = []
         for project in listing.items {
             let before = entries[project.uid]?.objectValue
@@ -129,7 +149,11 @@ public struct ProjectsPoller: Poller {
             entry["metrics_retry_at"] = nil
             // What the first read finds was there before the bot: recorded, not raised.
             let quiet = isBaseline || entry["metrics_quiet"]?.boolValue == true
+            let quietThresholds = Set(entry["quiet_thresholds"]?.arrayValue?.compactMap(\.numberValue) ?? [])
+            let quietQuality = quiet || entry["quiet_quality"]?.boolValue == true
             entry["metrics_quiet"] = nil
+            entry["quiet_thresholds"] = nil
+            entry["quiet_quality"] = nil
             guard let metrics = answer else {
                 entry["metrics"] = false
                 context.logger.warning(
@@ -143,7 +167,7 @@ public struct ProjectsPoller: Poller {
             var crossed = Set(entry["progress"]?.arrayValue?.compactMap(\.numberValue) ?? [])
             for threshold in progressThresholds where metrics.completionPercent >= threshold && !crossed.contains(threshold) {
                 crossed.insert(threshold)
-                if quiet { continue }
+                if quiet || quietThresholds.contains(threshold) { continue }
                 events.append(
                     event(
                         .projectProgress,
@@ -156,7 +180,7 @@ public struct ProjectsPoller: Poller {
             entry["progress"] = .array(crossed.sorted().map(JSON.number))
             if let minimum = minAcceptanceRate, let rate = metrics.acceptanceRate {
                 let low = rate < minimum
-                if low, !quiet, entry["quality_low"]?.boolValue != true {
+                if low, !quietQuality, entry["quality_low"]?.boolValue != true {
                     events.append(
                         event(
                             .projectQualityDropped,
@@ -170,7 +194,9 @@ public struct ProjectsPoller: Poller {
             }
         }
         cycle.raised = events.count
-        cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: ["projects": .object(entries)]])
+        var state: [String: JSON] = ["projects": .object(entries), "thresholds": .array(progressThresholds.map(JSON.number))]
+        if let minAcceptanceRate { state["min_acceptance_rate"] = .number(minAcceptanceRate) }
+        cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: .object(state)])
         return cycle
     }
 

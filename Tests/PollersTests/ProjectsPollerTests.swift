@@ -106,6 +106,36 @@ import Testing
         }
     }
 
+    /// A threshold or a minimum acceptance rate added to the config later is new to every project: what
+    /// it would have caught before it existed is recorded, not raised, and only later crossings fire.
+    @Test func aThresholdAddedLaterDoesNotFireForWhatWasAlreadyCrossed() async throws {
+        try await PollerFixture.with { fixture in
+            let project = try await fixture.simulator.createProject(
+                name: "half-done",
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 60, acceptanceRate: 0.5)
+            )
+            _ = try await ProjectsPoller(context: fixture.context(), progressThresholds: [90]).pollOnce()
+            // Restarted with 25 and a minimum rate added; the project then changes.
+            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [25, 90], minAcceptanceRate: 0.8)
+            try await fixture.simulator.updateProject(uid: project.uid, status: .paused)
+            #expect(try await poller.pollOnce().stored == 1, "the status change only")
+            #expect(try await fixture.count(.projectProgress) == 0)
+            #expect(try await fixture.count(.projectQualityDropped) == 0)
+
+            try await fixture.simulator.updateProject(
+                uid: project.uid,
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 95, acceptanceRate: 0.9)
+            )
+            #expect(try await poller.pollOnce().stored == 1, "90 % crossed now")
+            try await fixture.simulator.updateProject(
+                uid: project.uid,
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 96, acceptanceRate: 0.4)
+            )
+            #expect(try await poller.pollOnce().stored == 1, "a drop after the minimum was known")
+            #expect(try await fixture.events(.projectProgress).map { $0.data["threshold"]?.numberValue } == [90])
+        }
+    }
+
     @Test func aProjectWithoutMetricsWarnsOnceAndIsNotAskedAgain() async throws {
         try await PollerFixture.with { fixture in
             let project = try await fixture.simulator.createProject(name: "no-metrics")
