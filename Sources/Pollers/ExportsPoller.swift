@@ -146,20 +146,12 @@ public struct ExportsPoller: Poller {
                 followedDone.insert(uid)
                 continue
             } catch let error as AvalaError where Self.refusesThisExportOnly.contains(error.code) {
-                let failures = (failedBefore[uid] ?? 0) + 1
-                let givenUp = failures >= Self.maxFailedReads
-                context.logger.warning(
-                    givenUp ? "A watched export could not be read; it is no longer watched" : "A watched export could not be read",
-                    metadata: [
-                        "poller.name": "\(name)", "export.uid": "\(uid)", "error": "\(error.message)", "failures": "\(failures)",
-                    ]
-                )
-                if givenUp {
-                    open.remove(uid)
-                    followedDone.insert(uid)
-                } else {
+                if let failures = unreadable(uid, error, failedBefore: failedBefore, as: "watched") {
                     open.insert(uid)
                     failing[uid] = failures
+                } else {
+                    open.remove(uid)
+                    followedDone.insert(uid)
                 }
                 continue
             }
@@ -252,13 +244,7 @@ public struct ExportsPoller: Poller {
             } catch let error as AvalaError where error.code == .notFound {
                 context.logger.info("A followed export is gone", metadata: ["poller.name": "\(name)", "export.uid": "\(uid)"])
             } catch let error as AvalaError where Self.refusesThisExportOnly.contains(error.code) {
-                let failures = (failedBefore[uid] ?? 0) + 1
-                let givenUp = failures >= Self.maxFailedReads
-                context.logger.warning(
-                    givenUp ? "A followed export could not be read; it is no longer watched" : "A followed export could not be read",
-                    metadata: ["poller.name": "\(name)", "export.uid": "\(uid)", "error": "\(error.message)", "failures": "\(failures)"]
-                )
-                guard givenUp else {
+                if let failures = unreadable(uid, error, failedBefore: failedBefore, as: "followed") {
                     failing[uid] = failures
                     continue
                 }
@@ -271,6 +257,18 @@ public struct ExportsPoller: Poller {
         cycle.raised = events.count
         cycle.stored = try await context.commit(events, snapshots: [Self.followedWatchKey: .object(snapshot)])
         return cycle
+    }
+
+    /// Logs a watched export that could not be read this cycle; returns its failures in a row, or nil
+    /// once they reach ``maxFailedReads`` and it is no longer watched.
+    private func unreadable(_ uid: String, _ error: AvalaError, failedBefore: [String: Int], as kind: String) -> Int? {
+        let failures = (failedBefore[uid] ?? 0) + 1
+        let givenUp = failures >= Self.maxFailedReads
+        context.logger.warning(
+            givenUp ? "A \(kind) export could not be read; it is no longer watched" : "A \(kind) export could not be read",
+            metadata: ["poller.name": "\(name)", "export.uid": "\(uid)", "error": "\(error.message)", "failures": "\(failures)"]
+        )
+        return givenUp ? nil : failures
     }
 
     /// The event for a terminal export, with the chain depth the export plugin recorded for it.

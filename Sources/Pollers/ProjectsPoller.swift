@@ -17,9 +17,10 @@ import Logging
 /// 1 minute, then 2, 4 … up to an hour; status events are raised all the same.
 ///
 /// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics,
-/// metrics_failed (failures in a row), metrics_retry_at (Unix seconds), metrics_quiet (first read to come
-/// is a baseline), quiet_thresholds and quiet_quality (added to the config since)}}, thresholds,
-/// min_acceptance_rate}` (the config's, as of the last cycle).
+/// metrics_failed (failures in a row), metrics_retry_at (Unix seconds), quiet_thresholds and quiet_quality
+/// (what the next read records without raising: all, after a first cycle that could not read them, or
+/// what was added to the config since)}}, thresholds, min_acceptance_rate}` (the config's, as of the
+/// last cycle).
 public struct ProjectsPoller: Poller {
     public let context: PollerContext
     /// Completion percentages (0–100) that raise `project.progress` when crossed.
@@ -142,16 +143,19 @@ public struct ProjectsPoller: Poller {
                 }
                 entry["metrics_failed"] = .number(Double(failures + 1))
                 entry["metrics_retry_at"] = .number(now().timeIntervalSince1970 + wait)
-                if isBaseline { entry["metrics_quiet"] = true }
+                // Its first read to come finds what was there before the bot, as this one would have.
+                if isBaseline {
+                    entry["quiet_thresholds"] = .array(progressThresholds.map(JSON.number))
+                    entry["quiet_quality"] = true
+                }
                 continue
             }
             entry["metrics_failed"] = nil
             entry["metrics_retry_at"] = nil
-            // What the first read finds was there before the bot: recorded, not raised.
-            let quiet = isBaseline || entry["metrics_quiet"]?.boolValue == true
+            // What the first read finds was there before the bot (or before its threshold was configured):
+            // recorded, not raised.
             let quietThresholds = Set(entry["quiet_thresholds"]?.arrayValue?.compactMap(\.numberValue) ?? [])
-            let quietQuality = quiet || entry["quiet_quality"]?.boolValue == true
-            entry["metrics_quiet"] = nil
+            let quietQuality = isBaseline || entry["quiet_quality"]?.boolValue == true
             entry["quiet_thresholds"] = nil
             entry["quiet_quality"] = nil
             guard let metrics = answer else {
@@ -167,7 +171,7 @@ public struct ProjectsPoller: Poller {
             var crossed = Set(entry["progress"]?.arrayValue?.compactMap(\.numberValue) ?? [])
             for threshold in progressThresholds where metrics.completionPercent >= threshold && !crossed.contains(threshold) {
                 crossed.insert(threshold)
-                if quiet || quietThresholds.contains(threshold) { continue }
+                if isBaseline || quietThresholds.contains(threshold) { continue }
                 events.append(
                     event(
                         .projectProgress,

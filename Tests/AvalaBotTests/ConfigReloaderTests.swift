@@ -99,91 +99,49 @@ import WebhookListener
     /// one, and the listener follows each step from its next delivery. Anything else in `listener`
     /// still needs a restart.
     @Test func aRotatedWebhookSecretAppliesWithoutARestart() async throws {
-        try await SimulatorHarness.with { harness in
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rotate-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let path = directory.appendingPathComponent("bot.yaml").path
-            let store = directory.appendingPathComponent("store.sqlite").path
-            @Sendable func write(secrets: [String], bind: String = "127.0.0.1:0") throws {
-                let yaml = """
-                    listener:
-                      bind: "\(bind)"
-                      plain_http: true
-                      verify: { scheme: avala, secrets: [\(secrets.map { "\"\($0)\"" }.joined(separator: ", "))] }
-                    store: { sqlite: "\(store)" }
-                    rules: []
-                    """
-                try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-            }
-            let environment = [
-                "AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1",
-            ]
-            try write(secrets: ["old-secret"])
-            let loader = ConfigLoader(environment: environment)
-            let loaded = loader.load(path: path)
-            #expect(loaded.errors.isEmpty, "\(loaded.errors)")
-            let logger = Logger(label: "rotate") { _ in SwiftLogNoOpLogHandler() }
-            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
-            defer { Task { await assembly.shutdown() } }
-            let listener = try #require(assembly.listener)
-            let reloader = ConfigReloader(
-                path: path,
-                loaded: loaded,
-                loader: loader,
-                dispatcher: assembly.dispatcher,
-                listener: listener,
-                logger: logger
+        @Sendable func listener(secrets: [String], bind: String = "127.0.0.1:0") -> String {
+            Self.plain("verify: { scheme: avala, secrets: [\(secrets.map { "\"\($0)\"" }.joined(separator: ", "))] }", bind: bind)
+        }
+        try await Self.withReloadingListener(listener(secrets: ["old-secret"])) { rewrite, reloader, send in
+            func deliver(signedWith secret: String) async throws -> Int { try await send("/webhooks/avala", secret) }
+            #expect(try await deliver(signedWith: "old-secret") == 202)
+            #expect(try await deliver(signedWith: "new-secret") == 401)
+
+            try rewrite(listener(secrets: ["old-secret", "new-secret"]))
+            #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, verificationReloaded: true))
+            #expect(try await deliver(signedWith: "new-secret") == 202)
+            #expect(try await deliver(signedWith: "old-secret") == 202)
+
+            try rewrite(listener(secrets: ["new-secret"]))
+            #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, verificationReloaded: true))
+            #expect(try await deliver(signedWith: "old-secret") == 401)
+            #expect(try await deliver(signedWith: "new-secret") == 202)
+
+            // Another bind waits for a restart; it does not hold back a rotation made with it or later.
+            try rewrite(listener(secrets: ["new-secret"], bind: "127.0.0.1:1"))
+            #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, restartNeeded: ["listener"], restartNeededKeys: ["listener.bind"]))
+            #expect(try await deliver(signedWith: "new-secret") == 202)
+            try rewrite(listener(secrets: ["new-secret", "third-secret"], bind: "127.0.0.1:1"))
+            #expect(
+                reloader.reload()
+                    == ConfigReloader.Outcome(
+                        applied: true,
+                        restartNeeded: ["listener"],
+                        restartNeededKeys: ["listener.bind"],
+                        verificationReloaded: true
+                    )
             )
-            try await ServiceGroupRunner.whileRunning(listener, logger: logger) {
-                let port = try await listener.waitUntilListening()
-                var deliveries = 0
-                func deliver(signedWith secret: String) async throws -> Int {
-                    deliveries += 1
-                    let body = #"{"uid": "e-\#(deliveries)", "status": "exported"}"#
-                    let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/avala")
-                    request.method = .POST
-                    request.headers.add(name: "X-Avala-Webhook-Signature", value: mac.map { String(format: "%02x", $0) }.joined())
-                    request.headers.add(name: "X-Avala-Webhook-Event", value: "export.completed")
-                    request.headers.add(name: "X-Avala-Webhook-Delivery", value: "d-\(deliveries)")
-                    request.body = .bytes(ByteBuffer(string: body))
-                    return Int(try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status.code)
-                }
-                #expect(try await deliver(signedWith: "old-secret") == 202)
-                #expect(try await deliver(signedWith: "new-secret") == 401)
-
-                try write(secrets: ["old-secret", "new-secret"])
-                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, verificationReloaded: true))
-                #expect(try await deliver(signedWith: "new-secret") == 202)
-                #expect(try await deliver(signedWith: "old-secret") == 202)
-
-                try write(secrets: ["new-secret"])
-                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, verificationReloaded: true))
-                #expect(try await deliver(signedWith: "old-secret") == 401)
-                #expect(try await deliver(signedWith: "new-secret") == 202)
-
-                // Another bind waits for a restart; it does not hold back a rotation made with it or later.
-                try write(secrets: ["new-secret"], bind: "127.0.0.1:1")
-                #expect(reloader.reload() == ConfigReloader.Outcome(applied: true, restartNeeded: ["listener"], restartNeededKeys: ["listener.bind"]))
-                #expect(try await deliver(signedWith: "new-secret") == 202)
-                try write(secrets: ["new-secret", "third-secret"], bind: "127.0.0.1:1")
-                #expect(
-                    reloader.reload()
-                        == ConfigReloader.Outcome(
-                            applied: true,
-                            restartNeeded: ["listener"],
-                            restartNeededKeys: ["listener.bind"],
-                            verificationReloaded: true
-                        )
-                )
-                #expect(try await deliver(signedWith: "third-secret") == 202)
-                #expect(try await deliver(signedWith: "old-secret") == 401)
-            }
+            #expect(try await deliver(signedWith: "third-secret") == 202)
+            #expect(try await deliver(signedWith: "old-secret") == 401)
         }
     }
 
-    /// A listener from `listener` (YAML lines under `listener:`) with a reloader, and a way to deliver a
+    /// The lines of a plain-HTTP listener on `bind`, then `rest`.
+    static func plain(_ rest: String, bind: String = "127.0.0.1:0") -> String {
+        "bind: \"\(bind)\"\nplain_http: true\n" + rest
+    }
+
+    /// A listener from `listener` (the YAML lines under `listener:`, see ``plain(_:bind:)``) with a reloader, and a way to deliver a
     /// signed body to one of its paths; `AVALA_WEBHOOK_SECRET` is `env-secret`.
     private static func withReloadingListener(
         _ listener: String,
@@ -201,8 +159,6 @@ import WebhookListener
             @Sendable func write(_ listener: String) throws {
                 let yaml = """
                     listener:
-                      bind: "127.0.0.1:0"
-                      plain_http: true
                     \(listener.split(separator: "\n").map { "  \($0)" }.joined(separator: "\n"))
                     store: { sqlite: "\(store)" }
                     rules: []
@@ -256,16 +212,16 @@ import WebhookListener
         @Sendable func paths(_ entries: [(String, String)]) -> String {
             "paths:\n" + entries.map { "  - { path: \($0.0), source: s\($0.0.dropFirst()), verify: { secrets: [\($0.1)] } }" }.joined(separator: "\n")
         }
-        try await Self.withReloadingListener(paths([("/a", "secret-a"), ("/b", "secret-b")])) { rewrite, reloader, deliver in
+        try await Self.withReloadingListener(Self.plain(paths([("/a", "secret-a"), ("/b", "secret-b")]))) { rewrite, reloader, deliver in
             #expect(try await deliver("/a", "secret-a") == 202)
-            try rewrite(paths([("/b", "secret-b"), ("/a", "secret-a")]))
+            try rewrite(Self.plain(paths([("/b", "secret-b"), ("/a", "secret-a")])))
             #expect(reloader.reload().applied)
             #expect(try await deliver("/a", "secret-a") == 202)
             #expect(try await deliver("/b", "secret-b") == 202)
             #expect(try await deliver("/a", "secret-b") == 401)
             #expect(try await deliver("/b", "secret-a") == 401)
 
-            try rewrite(paths([("/b", "secret-b2"), ("/a", "secret-a")]))
+            try rewrite(Self.plain(paths([("/b", "secret-b2"), ("/a", "secret-a")])))
             #expect(reloader.reload().verificationReloaded)
             #expect(try await deliver("/b", "secret-b2") == 202)
             #expect(try await deliver("/b", "secret-b") == 401)
@@ -276,8 +232,8 @@ import WebhookListener
     /// The `path`/`verify` shorthand rewritten as the same one-entry `paths` list keeps its secret; it
     /// does not fall back to `AVALA_WEBHOOK_SECRET` (a value in the config wins). And the reverse.
     @Test func theShorthandRewrittenAsAPathsListKeepsItsSecret() async throws {
-        let shorthand = "path: /hook\nverify: { secrets: [literal-secret] }"
-        let list = "paths:\n  - { path: /hook, source: avala, verify: { secrets: [literal-secret] } }"
+        let shorthand = Self.plain("path: /hook\nverify: { secrets: [literal-secret] }")
+        let list = Self.plain("paths:\n  - { path: /hook, source: avala, verify: { secrets: [literal-secret] } }")
         try await Self.withReloadingListener(shorthand) { rewrite, reloader, deliver in
             try rewrite(list)
             #expect(reloader.reload().applied)
