@@ -37,12 +37,17 @@ struct SimulateCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = logging.bootstrap(label: "avala-bot.simulate", defaultLevel: .warning)
         var loader = ConfigLoader()
-        // A dry run needs no secrets: unresolved references stay as written.
+        // The rules must decide as `run`'s would, so every reference the environment gives is resolved; a
+        // dry run needs no secrets, so the others stay as written, and are named.
         loader.resolveReferences = false
+        loader.resolveAvailableReferences = true
         let loaded = loader.load(path: config)
         if !loaded.errors.isEmpty {
             for diagnostic in loaded.errors { Console.line(diagnostic.description) }
             throw CommandFailure("the config has errors; run `avala-bot check-config --config \(config)`")
+        }
+        for unset in loaded.unsetReferences {
+            Console.note("note: \(unset.description); left as written, so what depends on it is decided on that text")
         }
         var subject = try EventFile.read(path: event, type: type.map { EventType(rawValue: $0) })
         let (deeper, chainNote) = await Self.withStoredChainDepth(subject, storePath: loaded.configuration.store.sqlite, logger: logger)
@@ -74,7 +79,8 @@ struct SimulateCommand: AsyncParsableCommand {
         var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment, throttle: throttle)
         await report.ask(PluginPreview(plugins: loaded.plugins, client: client, logger: logger))
         try? await client?.shutdown()
-        Console.line(report.render())
+        // Resolved values (a token in a rendered parameter) are shown as the references they came from.
+        Console.line(loaded.redacted(report.render()))
     }
 
     /// `event` with the chain depth the bot recorded for its export (or placed it at by an intent), read
@@ -130,9 +136,9 @@ struct SimulateCommand: AsyncParsableCommand {
         return try SQLiteEventStore(path: storePath, logger: quiet, configuration: .init(readOnly: true))
     }
 
-    /// The API key and base URL enrichment uses, or nil without a key. The config was loaded without
-    /// resolving references, so they are resolved here as `run` would resolve them: a key written
-    /// `${AVALA_API_KEY}` or `${file:…}` is the usual case.
+    /// The API key and base URL enrichment uses, or nil without a key. A reference the config's load
+    /// left as written is resolved here as `run` would (a key written `${AVALA_API_KEY}` or `${file:…}`
+    /// is the usual case), and the environment's defaults serve where it cannot be.
     static func apiAccess(_ api: APISection, environment: [String: String]) throws -> (SecretString, BaseURL)? {
         let references = ConfigSource(environment: environment)
         let configuredKey = api.apiKey.flatMap { references.resolvedValue($0.revealed) }

@@ -360,6 +360,37 @@ import WebhookListener
         #expect(resolved.contains { $0.hasPrefix("bot.yaml:11 rules[0].do[1].alert.group_wait: '${GW}' is not a duration") }, "\(resolved)")
     }
 
+    /// A `where` operator's value written as a reference is checked once it is resolved (`--no-env`
+    /// passes it), and then read as if written plainly: `gt: ${MIN}` holding `2` is the number 2, and
+    /// `exists: ${MUST}` holding `true` the boolean.
+    @Test func whereOperatorsTakeReferences() throws {
+        let yaml = """
+            api: { api_key: k }
+            rules:
+              - name: r
+                on: export.completed
+                where:
+                  export.n: { gt: "${MIN_N}" }
+                  export.flag: { exists: "${MUST}" }
+                  export.code: { regex: "${CODE_RE}", glob: "${CODE_GLOB}" }
+                do: [{ log: { message: hi } }]
+            """
+        #expect(Self.diagnostics(yaml, resolve: false) == [])
+        let environment = ["MIN_N": "2", "MUST": "true", "CODE_RE": "^c[0-9]+$", "CODE_GLOB": "c*"]
+        let loaded = ConfigLoader(environment: environment).load(yaml: yaml, file: "bot.yaml")
+        #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+        func matches(_ body: JSON) -> Bool {
+            let event = EventNormalizer.normalize(type: .exportCompleted, body: body, source: "test", deliveryID: nil)
+            return !loaded.rules.matchingRules(for: event).isEmpty
+        }
+        #expect(matches(["n": 3, "flag": "x", "code": "c12"]))
+        #expect(!matches(["n": 2, "flag": "x", "code": "c12"]))
+        #expect(!matches(["n": 3, "code": "c12"]))
+        #expect(!matches(["n": 3, "flag": "x", "code": "d12"]))
+        let wrong = Self.diagnostics(yaml, environment: environment.merging(["MUST": "perhaps-so"]) { $1 })
+        #expect(wrong == ["bot.yaml:7 rules[0].where.export.flag: exists: expected true or false"], "\(wrong)")
+    }
+
     /// A key written twice in one mapping is reported at the second, with its key path, and the rest of
     /// the file is still checked.
     @Test func aKeyWrittenTwiceIsReportedWhereItIsWrittenAgain() {

@@ -86,6 +86,65 @@ import Testing
         #expect(try SimulateCommand.apiAccess(referenced, environment: ["AVALA_API_KEY": "avk_env"])?.0.revealed == "avk_env")
     }
 
+    /// `simulate` decides with the values `run` would have: every reference the environment gives is
+    /// resolved (a rule's `where`, `enabled`, throttle), the others are named and left as written, and a
+    /// resolved secret in a rendered parameter is shown as its reference.
+    @Test func rulesAreDecidedOnTheReferencesTheEnvironmentGives() {
+        let yaml = """
+            rules:
+              - name: a
+                on: export.completed
+                where: { "export.format": "${FMT}", "export.name": { glob: "${PGLOB}" }, "export.n": { gte: "${MIN_N}" } }
+                do: [{ log: { message: "${TOKEN}" } }]
+              - name: b
+                on: export.completed
+                enabled: "${ENABLE_B}"
+                do: [{ log: { message: b } }]
+            """
+        func loaded(_ environment: [String: String]) -> LoadedConfiguration {
+            var loader = ConfigLoader(environment: environment)
+            loader.resolveReferences = false
+            loader.resolveAvailableReferences = true
+            return loader.load(yaml: yaml, file: "rules.yaml")
+        }
+        let event = EventNormalizer.normalize(
+            type: .exportCompleted,
+            body: ["uid": "e-1", "format": "coco", "n": 3, "name": "prod-cars"],
+            source: "test",
+            deliveryID: "d-1"
+        )
+        let environment = ["FMT": "coco", "PGLOB": "prod-*", "MIN_N": "2", "ENABLE_B": "false", "TOKEN": "tok_secret_value"]
+        let set = loaded(environment)
+        #expect(set.diagnostics.isEmpty, "\(set.diagnostics)")
+        #expect(set.unsetReferences.isEmpty)
+        let report = set.redacted(SimulationReport(event: event, rules: set.rules, enrichment: "offline").render())
+        #expect(report.contains("rule a: matched"), "\(report)")
+        #expect(report.contains(#"log message="${TOKEN}""#), "\(report)")
+        #expect(!report.contains("tok_secret_value"), "\(report)")
+        #expect(report.contains("rule b: disabled"), "\(report)")
+
+        // Nothing set: no error, each reference named, and the rules decided on the text as written.
+        let unset = loaded([:])
+        #expect(unset.errors.isEmpty, "\(unset.errors)")
+        #expect(
+            unset.unsetReferences.map(\.path).sorted() == [
+                "rules[0].do[0].log.message", "rules[0].where.export.format", "rules[0].where.export.n.gte", "rules[0].where.export.name.glob",
+                "rules[1].enabled",
+            ]
+        )
+        let placeholders = SimulationReport(event: event, rules: unset.rules, enrichment: "offline").render()
+        #expect(placeholders.contains(#"rule a: where: export.format is "coco", expected "${FMT}""#), "\(placeholders)")
+
+        // A value the environment gives wrong is refused as `run` would refuse it, without showing it.
+        var wrong = environment
+        wrong["MIN_N"] = "several-of-them"
+        let refused = loaded(wrong).errors.map(\.description)
+        #expect(
+            refused == [#"rules.yaml:4 rules[0].where.export.n: gte: expected a number or an ISO-8601 timestamp, found "${MIN_N}""#],
+            "\(refused)"
+        )
+    }
+
     @Test func aRawBodyCannotBeABotEventAsTheListenerRefusesOne() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
         try Data(#"{"poller": "exports"}"#.utf8).write(to: file)

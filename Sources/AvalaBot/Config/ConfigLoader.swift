@@ -31,6 +31,8 @@ struct LoadedConfiguration: Sendable {
     /// The located tree the sections were read from (references resolved): a reload names the keys
     /// that changed from it.
     var root: ConfigNode?
+    /// With ``ConfigLoader/resolveAvailableReferences``: the references left as written, and why.
+    var unsetReferences: [ConfigDiagnostic] = []
 
     var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }
 
@@ -41,6 +43,13 @@ struct LoadedConfiguration: Sendable {
         return Set(plugins.keys).union(rules.usedPlugins).union(configured).sorted()
     }
     var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
+
+    /// `text` with every value a reference gave of 8 characters or more put back as the reference, for
+    /// output that shows resolved values (``ConfigSource/Loaded/redacted(_:)-(String)``).
+    func redacted(_ text: String) -> String {
+        guard let root else { return text }
+        return ConfigSource.Loaded(root: root, variables: []).redacted(text)
+    }
 }
 
 /// Loads and checks a config file: YAML → located tree → references → typed sections, rules, plugins.
@@ -55,6 +64,10 @@ struct ConfigLoader {
     var plugins: [any BotPlugin.Type] = ConfigLoader.availablePlugins
     /// `--no-env`: leave `${…}` unresolved and only list the variables.
     var resolveReferences = true
+    /// `simulate`: resolve each reference the environment (or its file) gives, as `run` does, and leave
+    /// the others as written without an error (``LoadedConfiguration/unsetReferences``). The checks that
+    /// need the deployment behave as with ``resolveReferences`` off.
+    var resolveAvailableReferences = false
     /// Check what exists only where the bot runs: the listener's certificate files and an API key
     /// (`check-config` with its environment, and SIGHUP's reload). Off for `--no-env` (the paths may be
     /// the deployment's), for `run`'s first load (the assembly reads the same files and says why it
@@ -62,7 +75,7 @@ struct ConfigLoader {
     var checkDeployment = false
 
     func load(path: String) -> LoadedConfiguration {
-        let source = ConfigSource(environment: environment, resolveReferences: resolveReferences)
+        let source = referenceSource
         do {
             let loaded = try source.load(path: path)
             return check(loaded, file: path)
@@ -79,7 +92,7 @@ struct ConfigLoader {
     }
 
     func load(yaml: String, file: String) -> LoadedConfiguration {
-        let source = ConfigSource(environment: environment, resolveReferences: resolveReferences)
+        let source = referenceSource
         do {
             return check(try source.parse(yaml, file: file), file: file)
         } catch {
@@ -92,6 +105,11 @@ struct ConfigLoader {
                 variables: []
             )
         }
+    }
+
+    private var referenceSource: ConfigSource {
+        let lenient = resolveAvailableReferences && !resolveReferences
+        return ConfigSource(environment: environment, resolveReferences: resolveReferences || lenient, keepUnresolvable: lenient)
     }
 
     private func check(_ loaded: ConfigSource.Loaded, file: String) -> LoadedConfiguration {
@@ -150,7 +168,8 @@ struct ConfigLoader {
             implicitVariables: Self.implicitVariables(configuration),
             referencedFiles: Set(Self.fileReferences(in: loaded.root)),
             deploymentFiles: Self.deploymentFiles(in: loaded.root),
-            root: loaded.root
+            root: loaded.root,
+            unsetReferences: loaded.unset
         )
     }
 

@@ -9,6 +9,9 @@ struct ConfigSource {
     var environment: [String: String]
     /// `check-config --no-env`: leave references unresolved (a placeholder) and only list them.
     var resolveReferences = true
+    /// `simulate`: a reference that cannot be resolved is left as written without an error; it is
+    /// listed in ``Loaded/unset`` instead.
+    var keepUnresolvable = false
 
     /// The tree and the environment variables the file refers to.
     struct Loaded {
@@ -18,6 +21,8 @@ struct ConfigSource {
         /// unresolved in the tree, as `--no-env` leaves them, so the rest of the file is still checked.
         /// Also the keys written twice, each left out (``ConfigSource/removingRenamed(_:path:renamed:into:)``).
         var unresolved: [ConfigDiagnostic] = []
+        /// With ``ConfigSource/keepUnresolvable``: the references left as written, and why.
+        var unset: [ConfigDiagnostic] = []
 
         /// `diagnostic`'s message without any referenced value: ``redacted(_:)-(String)``, and first the
         /// values of the references in what the diagnostic is about (the node at its path, and those
@@ -109,9 +114,10 @@ struct ConfigSource {
         }
         var variables: Set<String> = []
         var unresolved: [ConfigDiagnostic] = []
-        var root = try convert(node, file: file, path: "", variables: &variables, unresolved: &unresolved)
+        var unset: [ConfigDiagnostic] = []
+        var root = try convert(node, file: file, path: "", variables: &variables, unresolved: &unresolved, unset: &unset)
         if !renamed.isEmpty { root = Self.removingRenamed(root, path: "", renamed: renamed, into: &unresolved) }
-        return Loaded(root: root, variables: variables, unresolved: unresolved)
+        return Loaded(root: root, variables: variables, unresolved: unresolved, unset: unset)
     }
 
     private func convert(
@@ -119,7 +125,8 @@ struct ConfigSource {
         file: String,
         path: String,
         variables: inout Set<String>,
-        unresolved: inout [ConfigDiagnostic]
+        unresolved: inout [ConfigDiagnostic],
+        unset: inout [ConfigDiagnostic]
     ) throws(ConfigDiagnostic)
         -> ConfigNode
     {
@@ -133,7 +140,7 @@ struct ConfigSource {
                     return .scalar(value, .reference(written, resolved: resolveReferences), location)
                 } catch {
                     // Reported, and the rest of the file is still checked (every unset variable too).
-                    unresolved.append(error)
+                    if keepUnresolvable { unset.append(error) } else { unresolved.append(error) }
                     return .scalar(written, .reference(written, resolved: false), location)
                 }
             }
@@ -151,7 +158,7 @@ struct ConfigSource {
                     ConfigNode.Entry(
                         key: keyScalar.string,
                         keyLocation: keyLocation,
-                        value: try convert(value, file: file, path: childPath, variables: &variables, unresolved: &unresolved)
+                        value: try convert(value, file: file, path: childPath, variables: &variables, unresolved: &unresolved, unset: &unset)
                     )
                 )
             }
@@ -159,7 +166,7 @@ struct ConfigSource {
         case .sequence(let sequence):
             var items: [ConfigNode] = []
             for (index, item) in sequence.enumerated() {
-                items.append(try convert(item, file: file, path: "\(path)[\(index)]", variables: &variables, unresolved: &unresolved))
+                items.append(try convert(item, file: file, path: "\(path)[\(index)]", variables: &variables, unresolved: &unresolved, unset: &unset))
             }
             return .sequence(items, location)
         case .alias:

@@ -88,15 +88,16 @@ enum MatchOperator: Sendable, CustomStringConvertible {
             guard let text = node.text else { return .failure(ConfigProblem("regex: expected a pattern (a string)")) }
             return RuleRegex.compile(text).map(MatchOperator.regex)
         case "exists":
-            guard case .bool(let flag) = node.json else { return .failure(ConfigProblem("exists: expected true or false")) }
+            guard case .bool(let flag) = node.typedJSON else { return .failure(ConfigProblem("exists: expected true or false")) }
             return .success(.exists(flag))
         default:
             guard let comparison = Comparison(rawValue: name) else {
                 return .failure(ConfigProblem("unknown operator '\(name)' (expected one of: \(names.joined(separator: ", ")))"))
             }
-            let literal = MatchLiteral(node.json)
+            // A reference's value is read as if written plainly (`gt: ${MIN}` holding `2` is the number 2).
+            let literal = MatchLiteral(node.typedJSON)
             if let number = literal.number { return .success(.compare(comparison, .number(number))) }
-            if case .string(let text) = node.json, let seconds = ISOTimestamp.seconds(text) {
+            if case .string(let text) = node.typedJSON, let seconds = ISOTimestamp.seconds(text) {
                 return .success(.compare(comparison, .time(seconds: seconds, text: text)))
             }
             return .failure(ConfigProblem("\(name): expected a number or an ISO-8601 timestamp, found \(literal)"))

@@ -98,6 +98,12 @@ extension RuleCompiler {
                     error(entry.keyLocation, entryPath, message)
                     continue
                 }
+                if entry.value.isUnresolvedReference, !["eq", "ne"].contains(entry.key) {
+                    // `check-config --no-env`, or `simulate` without the variable: the value is checked once
+                    // it is resolved. Until then it stands for itself, which no event value equals.
+                    operators.append(.eq(MatchLiteral(entry.value.json)))
+                    continue
+                }
                 switch MatchOperator.compile(entry.key, entry.value) {
                 case .success(let op):
                     if case .regex(let regex) = op, regex.nestsRepetition {
