@@ -51,6 +51,49 @@ import Testing
         #expect(error.map { "\($0)" } == "connection refused (nothing listens at the receiver's address)")
     }
 
+    /// A receiver that sends its head and then stalls its body is answered by its head once the
+    /// request's timeout is up: the action neither hangs nor is retried for an answer it got.
+    @Test(.timeLimit(.minutes(1))) func aStalledBodyEndsAtTheTimeoutWithTheStatusItCameWith() async throws {
+        let server = RecordingServer(statuses: [202, 500], stallsBody: true)
+        let client = HTTPOutbound.makeClient()
+        do {
+            try await server.serve { base in
+                let live = HTTPOutbound(client: client, dryRun: false)
+                for status in [202, 500] {
+                    let answer = try await live.send(
+                        OutboundRequest(method: "POST", url: base + "/hook", body: Data("{}".utf8), timeout: .seconds(2))
+                    )
+                    #expect(answer.status == status)
+                    #expect(String(decoding: answer.body, as: UTF8.self) == RecordingServer.stalledBodyStart)
+                }
+            }
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        #expect(server.received.count == 2)
+    }
+
+    /// Only the start of an answer is kept: reading stops there.
+    @Test func onlyTheStartOfALongAnswerIsKept() async throws {
+        let server = RecordingServer()
+        let client = HTTPOutbound.makeClient()
+        do {
+            try await server.serve { base in
+                var live = HTTPOutbound(client: client, dryRun: false)
+                live.maxResponseBytes = 5
+                let answer = try await live.send(OutboundRequest(method: "POST", url: base + "/hook", body: Data("{}".utf8)))
+                #expect(answer.status == 200)
+                #expect(String(decoding: answer.body, as: UTF8.self) == #"{"rec"#)
+            }
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
     /// The `ActionError` that `send` threw, or nil when it sent.
     private static func refusal(_ http: HTTPOutbound, url: String) async throws -> ActionError? {
         do {

@@ -22,9 +22,15 @@ public final class RecordingServer: Sendable {
         }
     }
 
-    private let state = Mutex<(received: [Received], statuses: [Int])>(([], []))
+    private let state = Mutex<(received: [Received], statuses: [Int], stopping: Bool)>(([], [], false))
+    /// The answers send their head and the body's first bytes, then stall until the server stops.
+    private let stallsBody: Bool
 
-    public init(statuses: [Int] = []) {
+    /// The first bytes of a stalled answer's body (``init(statuses:stallsBody:)``).
+    public static let stalledBodyStart = #"{"received": "#
+
+    public init(statuses: [Int] = [], stallsBody: Bool = false) {
+        self.stallsBody = stallsBody
         state.withLock { $0.statuses = statuses }
     }
 
@@ -43,7 +49,9 @@ public final class RecordingServer: Sendable {
             configuration: .init(services: [app], logger: Logger(label: "recording-server", factory: { _ in SwiftLogNoOpLogHandler() }))
         )
         return try await group.whileRunning {
-            try await body("http://127.0.0.1:\(await port.wait())")
+            // Stalled answers end once the body is done, so the server's graceful stop need not wait.
+            defer { state.withLock { $0.stopping = true } }
+            return try await body("http://127.0.0.1:\(await port.wait())")
         }
     }
 
@@ -71,10 +79,21 @@ public final class RecordingServer: Sendable {
             )
             return state.statuses.isEmpty ? 200 : state.statuses.removeFirst()
         }
+        let answer = ByteBuffer(string: #"{"received": true}"#)
+        guard stallsBody else {
+            return Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: answer))
+        }
         return Response(
             status: HTTPResponse.Status(code: status),
             headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"received": true}"#))
+            body: ResponseBody(contentLength: answer.readableBytes) { [self] writer in
+                try await writer.write(ByteBuffer(string: Self.stalledBodyStart))
+                while !state.withLock({ $0.stopping }) { try await Task.sleep(for: .milliseconds(20)) }
+                try await writer.write(
+                    answer.getSlice(at: Self.stalledBodyStart.utf8.count, length: answer.readableBytes - Self.stalledBodyStart.utf8.count)!
+                )
+                try await writer.finish(nil)
+            }
         )
     }
 }

@@ -28,6 +28,7 @@ public enum TransportFailure {
             case .connectTimeout: return "no connection within the connect timeout (10 s)"
             case .remoteConnectionClosed: return "\(peer) closed the connection before answering"
             case .readTimeout: return "\(peer) stopped sending mid-answer"
+            case .deadlineExceeded: return "no answer from \(peer) within the request timeout"
             default: break
             }
         }
