@@ -132,7 +132,8 @@ struct ConfigLoader {
             configuration.plugins,
             available: plugins,
             used: rules.usedPlugins.union(firstUses.keys),
-            usedAt: firstUses
+            usedAt: firstUses,
+            ruleReferences: Self.referencedValuesInActions(configuration.rules)
         )
         diagnostics += plugins.diagnostics
         diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins, setAside: plugins.setAside)
@@ -241,6 +242,20 @@ struct ConfigLoader {
             }
         }
         return uses
+    }
+
+    /// By plugin, the values rules' actions take from resolved `${…}` references (a token in an exec
+    /// action's `args`): the plugin keeps them out of what it reports, as it does its own section's.
+    static func referencedValuesInActions(_ rules: ConfigNode?) -> [String: Set<String>] {
+        var values: [String: Set<String>] = [:]
+        for rule in rules?.items ?? [] {
+            for item in rule["do"]?.items ?? [] {
+                guard let entry = item.entries?.first else { continue }
+                let plugin = String(entry.key.split(separator: ".", maxSplits: 1).first ?? "")
+                values[plugin, default: []].formUnion(PluginConfigValidator.resolvedReferences(in: entry.value))
+            }
+        }
+        return values.filter { !$0.value.isEmpty }
     }
 
     /// What neither a plugin's settings nor a rule shows alone: settings that rules contradict or leave

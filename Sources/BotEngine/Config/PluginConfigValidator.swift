@@ -13,13 +13,17 @@ public enum PluginConfigValidator {
         public var setAside: [String: Set<String>] = [:]
     }
 
-    /// - Parameter usedAt: where a rule first names each plugin: a plugin without a section of its own
-    ///   is reported there, since there is no key of it to point at.
+    /// - Parameters:
+    ///   - usedAt: where a rule first names each plugin: a plugin without a section of its own is
+    ///     reported there, since there is no key of it to point at.
+    ///   - ruleReferences: by plugin, the values its rules' actions take from `${…}` references, added to
+    ///     its config's ``PluginConfig/referencedValues`` so that it keeps them out of what it reports.
     public static func load(
         _ section: ConfigNode?,
         available: [any BotPlugin.Type],
         used: Set<String>,
-        usedAt: [String: (location: SourceLocation, path: String)] = [:]
+        usedAt: [String: (location: SourceLocation, path: String)] = [:],
+        ruleReferences: [String: Set<String>] = [:]
     ) -> Result {
         var diagnostics: [ConfigDiagnostic] = []
         let byName = Dictionary(available.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -52,6 +56,7 @@ public enum PluginConfigValidator {
         for name in Set(configs.keys).union(used).sorted() {
             guard let type = byName[name] else { continue }
             var (config, node) = configs[name] ?? (PluginConfig(), nil)
+            config.referencedValues.formUnion(ruleReferences[name] ?? [])
             // Stand-ins already tried, by key, and the keys taken out: see below.
             var tried: [String: Int] = [:]
             var removed: [String] = []
@@ -269,7 +274,7 @@ public enum PluginConfigValidator {
     }
 
     /// The values of the resolved `${…}` references at or below `node`.
-    static func resolvedReferences(in node: ConfigNode) -> [String] {
+    public static func resolvedReferences(in node: ConfigNode) -> [String] {
         switch node {
         case .scalar(let value, .reference(_, resolved: true), _): [value]
         case .scalar: []
