@@ -92,6 +92,42 @@ import WebhookListener
         #expect(cut.contains("the newest 1 of 2; avala-bot dead-letters list --limit 2 shows them all"))
     }
 
+    /// Under a backlog the newest events have not run yet: the actions taken on older ones are still
+    /// shown (the table was filled from the events shown, and stayed empty).
+    @Test func recentActionsStayInSightUnderABacklog() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - { name: note, on: export.completed, do: [{ log: { message: "export {{export.uid}}" } }] }
+                """
+        )
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest(
+            Event(type: .exportCompleted, source: .webhook, subject: .init(kind: "export", uid: "e-ran"), data: ["export": ["uid": "e-ran"]])
+        )
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.queueDepth() == 0 }
+        }
+        // With no dispatcher running, these wait.
+        for index in 0..<5 {
+            _ = try await harness.store.ingest(
+                Event(
+                    type: .exportCompleted,
+                    source: .webhook,
+                    subject: .init(kind: "export", uid: "e-wait-\(index)"),
+                    data: ["export": ["uid": .string("e-wait-\(index)")]]
+                )
+            )
+        }
+        var page = StatusPage(store: harness.store, pollers: [], started: Date())
+        page.limit = 3
+        let html = await page.render()
+        #expect(html.components(separatedBy: "<td class=\"pending\">pending</td>").count == 4, "three waiting events fill the events table")
+        #expect(html.contains("<td>export.completed</td><td>note</td><td>log.write</td><td class=\"done\">done</td>"), "\(html)")
+        #expect(html.contains("logged: export e-ran"))
+        #expect(!html.contains("no actions yet"))
+    }
+
     @Test func theStatusPageCanBeTurnedOff() async throws {
         try await SimulatorHarness.with { harness in
             for enabled in [true, false] {

@@ -140,6 +140,7 @@ final class BrokenStore: EventStore, Sendable {
     func event(id: String) async throws -> StoredEvent? { try await base.event(id: id) }
     func recentEvents(limit: Int, since: Date?) async throws -> [StoredEvent] { try await base.recentEvents(limit: limit, since: since) }
     func deadLetters(limit: Int) async throws -> [StepRecord] { try await base.deadLetters(limit: limit) }
+    func recentSteps(limit: Int) async throws -> [StepRecord] { try await base.recentSteps(limit: limit) }
     func throttleAdmissions(since: Date) async throws -> [ThrottleAdmission] { try await base.throttleAdmissions(since: since) }
     func retryDeadLetter(stepID: String, now: Date) async throws -> Bool { try await base.retryDeadLetter(stepID: stepID, now: now) }
     func discardDeadLetter(stepID: String, now: Date) async throws -> Bool { try await base.discardDeadLetter(stepID: stepID, now: now) }

@@ -32,10 +32,9 @@ struct StatusPage: Sendable {
         ]
         do {
             let events = try await store.recentEvents(limit: limit, since: nil)
-            var actions: [[String: Any]] = []
+            var types = Dictionary(events.map { ($0.event.id, $0.event.type.rawValue) }, uniquingKeysWith: { first, _ in first })
             context["events"] = try await events.asyncMap { stored -> [String: Any] in
-                let steps = try await store.steps(eventID: stored.event.id).sorted { $0.stepID < $1.stepID }
-                for step in steps { actions.append(Self.row(step, event: stored.event)) }
+                let steps = try await store.steps(eventID: stored.event.id)
                 return [
                     "time": InspectFormat.time(stored.storedAt), "type": stored.event.type.rawValue,
                     "subject": stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "",
@@ -43,12 +42,18 @@ struct StatusPage: Sendable {
                     "depth": stored.event.chainDepth, "actions": steps.count, "id": stored.event.id,
                 ]
             }
-            context["actions"] = Array(actions.sorted { ($0["time"] as? String ?? "") > ($1["time"] as? String ?? "") }.prefix(limit))
+            // Read apart from the events shown: under a backlog the newest events have not run yet, and
+            // the actions taken are on older ones.
+            let steps = try await store.recentSteps(limit: limit)
+            for id in Set(steps.map(\.eventID)) where types[id] == nil {
+                types[id] = try await store.event(id: id)?.event.type.rawValue
+            }
+            context["actions"] = steps.sorted { $0.updatedAt > $1.updatedAt }.map { Self.row($0, eventType: types[$0.eventID] ?? "") }
             let dead = try await store.deadLetters(limit: limit)
             // Counted apart from the rows shown: dead letters stay until retried or discarded, so there
             // can be many more than the table has room for.
             let deadCount = max(try await store.deadLetterCount(), dead.count)
-            context["dead"] = dead.map { Self.row($0, event: nil) }
+            context["dead"] = dead.map { Self.row($0, eventType: "") }
             context["deadCount"] = deadCount
             context["hasDead"] = deadCount > 0
             if deadCount > dead.count {
@@ -78,12 +83,12 @@ struct StatusPage: Sendable {
         return context
     }
 
-    static func row(_ step: StepRecord, event: Event?) -> [String: Any] {
+    static func row(_ step: StepRecord, eventType: String) -> [String: Any] {
         let detail = step.detail ?? ""
         return [
             "time": InspectFormat.time(step.updatedAt), "rule": step.rule, "action": "\(step.plugin).\(step.action)",
             "status": step.status.rawValue, "attempts": step.attempts, "step": step.stepID,
-            "detail": detail.count > 240 ? String(detail.prefix(240)) + "…" : detail, "event": event?.type.rawValue ?? "",
+            "detail": detail.count > 240 ? String(detail.prefix(240)) + "…" : detail, "event": eventType,
         ]
     }
 

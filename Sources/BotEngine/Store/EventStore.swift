@@ -71,6 +71,10 @@ public protocol EventStore: Sendable {
     /// Dead-lettered steps, newest first.
     func deadLetters(limit: Int) async throws -> [StepRecord]
 
+    /// The steps begun last, newest first, whatever their events' state: the `/status` page's recent
+    /// actions, which a backlog of events not yet run would otherwise push out of sight.
+    func recentSteps(limit: Int) async throws -> [StepRecord]
+
     /// What rules' throttles admitted at or after `since`: one per rule, key and event, from the steps
     /// that recorded a throttle key (``StepIntent/throttleKey``).
     func throttleAdmissions(since: Date) async throws -> [ThrottleAdmission]

@@ -555,6 +555,16 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// Newest first by the time the step was dead-lettered.
+    public func recentSteps(limit: Int) async throws -> [StepRecord] {
+        guard limit > 0 else { return [] }
+        // By rowid, the order steps began in: no index to keep up on every step's update, and a step
+        // that is retried keeps the place it began at.
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.stepColumns) FROM steps ORDER BY rowid DESC LIMIT ?", arguments: [limit])
+                .map(Self.stepRecord)
+        }
+    }
+
     public func deadLetters(limit: Int) async throws -> [StepRecord] {
         guard limit > 0 else { return [] }
         return try await pool.read { db in
