@@ -81,12 +81,8 @@ struct LineLogHandler: LogHandler {
             switch scalar {
             case "\\": escaped += "\\\\"
             case "\"": escaped += "\\\""
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case _ where scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}":
-                escaped += "\\u{\(String(scalar.value, radix: 16))}"
-            default: escaped.unicodeScalars.append(scalar)
+            default:
+                if let escape = scalar.controlEscape { escaped += escape } else { escaped.unicodeScalars.append(scalar) }
             }
         }
         return "\"\(escaped)\""

@@ -85,6 +85,18 @@ import Testing
         #expect(await Self.failure(["events", "list", "--store", "/nonexistent/x.sqlite"]).hasPrefix("no store at /nonexistent/x.sqlite"))
     }
 
+    /// Event data comes from outside: a newline or a terminal escape in it must not break the table's
+    /// rows or drive the terminal that shows them.
+    @Test func tablesEscapeControlCharactersFromEventData() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest(Self.event("e-\u{1b}[31mred\nforged-row"))
+        let list = try await Self.run(["events", "list", "--store", harness.path])
+        #expect(!list.contains("\u{1b}"), "\(list)")
+        #expect(list.contains(#"export e-\u{1b}[31mred\nforged-row"#), "\(list)")
+        #expect(list.split(separator: "\n").count == 2, "the header and one row")
+    }
+
     @Test func deadLettersCanBeListedAndRetried() async throws {
         let harness = try await EngineHarness(
             rules: """

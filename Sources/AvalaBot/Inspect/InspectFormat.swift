@@ -9,9 +9,11 @@ enum InspectFormat {
         return date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: false))
     }
 
-    /// Columns padded to the widest cell; the last column is not padded.
+    /// Columns padded to the widest cell; the last column is not padded. A cell's control characters are
+    /// escaped: event data and outcome details come from outside, and a newline or a terminal escape in
+    /// one would break the table or the terminal.
     static func table(_ header: [String], _ rows: [[String]]) -> [String] {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(\.escapingControlCharacters) }
         let widths = header.indices.map { column in all.map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in
