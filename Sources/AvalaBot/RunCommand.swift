@@ -17,7 +17,8 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the bot: store, dispatcher, and (as configured) listener and pollers.",
         discussion: """
-            Needs AVALA_API_KEY (or api.api_key). SIGTERM and SIGINT drain in-flight work, then stop. SIGHUP reloads \
+            Needs AVALA_API_KEY (or api.api_key). SIGTERM and SIGINT drain in-flight work, then stop; a second SIGINT \
+            during the drain stops at once (exit 130), leaving unfinished actions to run at the next start. SIGHUP reloads \
             the config (only if the new one is valid: otherwise the running one stays and the log says why) and \
             the listener's certificates and client CA bundle.
             """
@@ -82,7 +83,8 @@ struct RunCommand: AsyncParsableCommand {
                         onShutdown: { [dispatcher = assembly.dispatcher] in dispatcher.shutdownBegan() }
                     ),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                // SIGINT too, through `InterruptibleRun`: a second one stops without waiting out the drain.
+                gracefulShutdownSignals: [.sigterm],
                 logger: logger
             )
         )
@@ -100,14 +102,21 @@ struct RunCommand: AsyncParsableCommand {
             ]
         )
         let started = ContinuousClock.now
+        let forced: Bool
         do {
-            try await group.run()
+            forced = try await InterruptibleRun.run(group, logger: logger)
         } catch {
             await assembly.shutdown()
             throw error
         }
         await assembly.shutdown()
-        logger.notice("avala-bot stopped", metadata: ["uptime": "\(ConfigDuration.format(ContinuousClock.now - started))"])
+        let uptime = ConfigDuration.format(ContinuousClock.now - started)
+        guard !forced else {
+            logger.notice("avala-bot stopped by a second SIGINT before in-flight actions finished", metadata: ["uptime": "\(uptime)"])
+            // 128 + SIGINT, as a shell reports a process Ctrl-C ended: a script can tell this from a drain.
+            throw ExitCode(130)
+        }
+        logger.notice("avala-bot stopped", metadata: ["uptime": "\(uptime)"])
     }
 
     /// Binds the listener's address once and lets it go, before anything starts: a port in use then ends

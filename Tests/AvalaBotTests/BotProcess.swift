@@ -109,6 +109,9 @@ final class BotProcess: Sendable {
         kill(process.processIdentifier, signal)
     }
 
+    /// How the process ended, or nil while it runs.
+    var exit: Exit? { termination.value }
+
     /// Waits until the process has ended.
     func waitForExit() async -> Exit {
         await termination.wait()
