@@ -91,7 +91,7 @@ import Testing
                 after: AbandonedAlertTests.config(text: "{{export.error}}"),
                 second: AbandonedAlertTests.failed("e-2", error: "disk full"),
                 secondText: "disk full",
-                reason: "required parameter 'text' rendered empty (missing: export.error) [rendered empty: export.error]"
+                reason: "required parameter 'text' rendered empty (missing: export.error)"
             ),
         ]
     }

@@ -131,10 +131,8 @@ extension Dispatcher {
 
         let outcome: ActionOutcome
         var performed = false
-        if let empty = plan.emptyRequiredParameter {
-            outcome = .failed(
-                "required parameter '\(empty.name)' rendered empty\(empty.paths.isEmpty ? "" : " (missing: \(empty.paths.joined(separator: ", ")))")"
-            )
+        if let failure = plan.requiredFailure {
+            outcome = .failed(failure)
         } else if let plugin = host.plugins[plan.plugin] {
             let request = ActionRequest(
                 action: plan.action,
@@ -208,7 +206,10 @@ extension Dispatcher {
     {
         let now = environment.now()
         var detail = outcome.detail
-        if !plan.missingPaths.isEmpty { detail += " [rendered empty: \(plan.missingPaths.joined(separator: ", "))]" }
+        // The paths the failure for an empty required parameter names already are not named twice.
+        let named = performed ? [] : Set(plan.emptyRequiredParameter?.paths ?? [])
+        let unnamed = plan.missingPaths.filter { !named.contains($0) }
+        if !unnamed.isEmpty { detail += " [rendered empty: \(unnamed.joined(separator: ", "))]" }
         var raised: [Event] = []
         let result: StepOutcome
         switch outcome {
