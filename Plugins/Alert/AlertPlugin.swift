@@ -37,7 +37,12 @@ public struct AlertPlugin: BotPlugin {
                 ParameterSpec("receiver", .string, required: true, summary: "A receiver named under plugins.alert.receivers."),
                 ParameterSpec("text", .string, required: true, summary: "The alert; a template."),
                 ParameterSpec("title", .string, summary: "A short headline; a template."),
-                ParameterSpec("group_by", .list, summary: "Event paths whose values split alerts into groups (event.type, project.uid)."),
+                ParameterSpec(
+                    "group_by",
+                    .list,
+                    eventPaths: true,
+                    summary: "Event paths whose values split alerts into groups (event.type, project.uid)."
+                ),
                 ParameterSpec("group_wait", .duration, summary: "Overrides plugins.alert.group_wait for this action."),
                 ParameterSpec("group_interval", .duration, summary: "Overrides plugins.alert.group_interval for this action."),
                 ParameterSpec("repeat_interval", .duration, summary: "Overrides plugins.alert.repeat_interval for this action."),

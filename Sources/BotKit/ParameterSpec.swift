@@ -15,12 +15,23 @@ public struct ParameterSpec: Hashable, Sendable {
     public var summary: String
     /// Allowed values, when the parameter is an enumeration (`role`: owner, admin, member).
     public var choices: [String]
+    /// The values are paths into the event (`group_by: [project.uid]`): rules check them as they check
+    /// the paths of templates and `where`, since a slip would otherwise resolve to nothing on every event.
+    public var eventPaths: Bool
 
-    public init(_ name: String, _ kind: Kind, required: Bool = false, choices: [String] = [], summary: String = "") {
+    public init(
+        _ name: String,
+        _ kind: Kind,
+        required: Bool = false,
+        choices: [String] = [],
+        eventPaths: Bool = false,
+        summary: String = ""
+    ) {
         self.name = name
         self.kind = kind
         self.required = required
         self.choices = choices
+        self.eventPaths = eventPaths
         self.summary = summary
     }
 }

@@ -140,6 +140,32 @@ import Testing
         #expect(found.contains { $0.hasPrefix("bot.yaml:6 rules[0].do[1].alert.receiver: unknown receiver 'opz'") }, "\(found)")
     }
 
+    /// An alert's `group_by` names event paths: one the rule's events never carry would group every
+    /// alert under an empty value, so it is checked as a template's paths are, and a non-path is an error.
+    @Test func alertGroupByPathsAreChecked() {
+        let found = Self.diagnostics(
+            """
+            plugins:
+              alert: { receivers: { ops: { log: {} } } }
+            rules:
+              - name: a
+                on: export.failed
+                do:
+                  - alert: { receiver: ops, text: t, group_by: [event.type, prject.uid, event.kind, export.uid] }
+                  - alert: { receiver: ops, text: t, group_by: [3, "a..b", "{{export.uid}}"] }
+            """
+        )
+        #expect(
+            found == [
+                "bot.yaml:7 rules[0].do[0].alert.group_by[1]: warning: group_by path 'prject.uid': export.failed events never carry 'prject' (did you mean 'project'?)",
+                "bot.yaml:7 rules[0].do[0].alert.group_by[2]: warning: group_by path 'event.kind': event has no field 'kind' (did you mean 'id'?)",
+                "bot.yaml:8 rules[0].do[1].alert.group_by[0]: expected an event path like event.type or project.uid, found 3",
+                "bot.yaml:8 rules[0].do[1].alert.group_by[1]: expected an event path like event.type or project.uid, found \"a..b\"",
+            ],
+            "\(found)"
+        )
+    }
+
     /// An invitation address written out is checked at load as the plugin would check it on every event.
     @Test func aWrittenOutInvitationAddressIsChecked() {
         let found = Self.diagnostics(

@@ -86,6 +86,10 @@ extension RuleCompiler {
                 valid = false
                 continue
             }
+            if parameterSpec.eventPaths, !checkEventPaths(parameter.value, path: parameterPath, uses: &uses) {
+                valid = false
+                continue
+            }
             parameters.append((parameter.key, value))
         }
         // Written empty (`project: ""`) is as good as not written: it renders empty on every event.
@@ -154,6 +158,32 @@ extension RuleCompiler {
             guard values.count == entries.count else { return nil }
             return values.contains(where: \.value.hasTemplate) ? .object(values) : .literal(node.json)
         }
+    }
+
+    /// A list of event paths (or one alone): each written out must be a path, and is checked against the
+    /// rule's event types as a template's paths are (``checkCarried``).
+    private mutating func checkEventPaths(_ node: ConfigNode, path valuePath: String, uses: inout [PathUse]) -> Bool {
+        let items: [(ConfigNode, String)] =
+            if let list = node.items { list.enumerated().map { ($1, "\(valuePath)[\($0)]") } } else { [(node, valuePath)] }
+        var valid = true
+        for (item, itemPath) in items where !item.isNull && !item.isUnresolvedReference {
+            // A template picks its path per event; its own paths are checked as a template's.
+            if case .string(let text) = item.json, RuleTemplate.isTemplate(text) { continue }
+            guard case .string(let text) = item.json, let scopePath = ScopePath(text) else {
+                error(item.location, itemPath, "expected an event path like event.type or project.uid, found \(MatchLiteral.describe(item.json))")
+                valid = false
+                continue
+            }
+            uses.append(
+                PathUse(
+                    path: scopePath,
+                    kind: "\(valuePath.split(separator: ".").last ?? "") path",
+                    location: item.location,
+                    diagnosticPath: itemPath
+                )
+            )
+        }
+        return valid
     }
 
     /// Checks a literal (template-free) value against the parameter's kind and choices. Null passes: an
