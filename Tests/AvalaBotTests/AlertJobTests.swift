@@ -73,11 +73,13 @@ import Testing
             try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
                 let bot = BotRun(harness: harness)
                 defer { bot.removeFiles() }
-                try await bot.run(Self.config(slack: url, groupWait: "5s")) { assembly, _ in
+                // A window wide enough for ten actions on a loaded machine (the parallel suite, CI): one
+                // that ran out after eight sent two alerts in the next group, correctly.
+                try await bot.run(Self.config(slack: url, groupWait: "12s")) { assembly, _ in
                     for n in 1...10 { _ = try await assembly.store.ingest(Self.failed("burst-\(n)")) }
                     assembly.dispatcher.signal.wake()
                     do {
-                        try await Eventually.until(timeout: .seconds(20)) {
+                        try await Eventually.until(timeout: .seconds(45)) {
                             let steps = try await BotRun.steps(assembly.store, plugin: "alert")
                             return steps.count == 10 && steps.allSatisfy(\.isFinal)
                         }
