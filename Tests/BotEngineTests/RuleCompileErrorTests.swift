@@ -342,11 +342,11 @@ import Testing
                 throttle: { count: 1, per: 1m, key: "{{#x}}" }
             """,
             [
-                "rules.yaml:5 rules[0].do[0].alert.text: bad template: a section is never closed (at line 1, column 21)",
-                "rules.yaml:6 rules[0].do[1].alert.text: bad template: a section is closed with another name than it was opened with (at line 1, column 11)",
-                "rules.yaml:9 rules[0].do[2].alert.labels.deep[1]: bad template: the template ends inside a tag (at line 1, column 13)",
-                "rules.yaml:12 rules[0].do[3].alert.text: bad template: unknown pragma (at line 2, column 13)",
-                "rules.yaml:15 rules[0].throttle.key: bad template: a section is never closed (at line 1, column 7)",
+                "rules.yaml:5 rules[0].do[0].alert.text: bad template: a section is never closed (at column 21)",
+                "rules.yaml:6 rules[0].do[1].alert.text: bad template: a section is closed with another name than it was opened with (at column 11)",
+                "rules.yaml:9 rules[0].do[2].alert.labels.deep[1]: bad template: the template ends inside a tag (at column 13)",
+                "rules.yaml:12 rules[0].do[3].alert.text: bad template: unknown pragma (at line 2 of the template, column 13)",
+                "rules.yaml:15 rules[0].throttle.key: bad template: a section is never closed (at column 7)",
             ]
         ),
         Case(

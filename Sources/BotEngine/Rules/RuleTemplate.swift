@@ -42,9 +42,12 @@ struct RuleTemplate: Sendable, CustomStringConvertible {
             self.template = try MustacheTemplate(string: Self.textPragma + source)
         } catch let error as MustacheTemplate.ParserError {
             let context = error.context
-            throw ConfigProblem(
-                "bad template: \(Self.describe(error.error)) (at line \(max(1, context.lineNumber - 1)), column \(context.columnNumber))"
-            )
+            // Counted within the template, which the diagnostic's own file line does not say: a block
+            // scalar's template starts on the line after its key.
+            let line = max(1, context.lineNumber - 1)
+            let place =
+                source.contains("\n") ? "line \(line) of the template, column \(context.columnNumber)" : "column \(context.columnNumber)"
+            throw ConfigProblem("bad template: \(Self.describe(error.error)) (at \(place))")
         } catch {
             throw ConfigProblem("bad template: \(error)")
         }
