@@ -135,7 +135,7 @@ import WebhookListener
         ),
         (
             "api: [unclosed\n",
-            "bot.yaml:2: not valid YAML: while parsing a flow sequence: did not find expected ',' or ']'"
+            "bot.yaml:2:1: not valid YAML: while parsing a flow sequence (line 1): did not find expected ',' or ']'"
         ),
     ])
     func brokenConfigsAreReportedVerbatim(yaml: String, expected: String) {

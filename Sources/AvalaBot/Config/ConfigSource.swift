@@ -107,7 +107,8 @@ struct ConfigSource {
         } catch let error as YamlError {
             throw Self.syntaxDiagnostic(error, file: file)
         } catch {
-            throw ConfigDiagnostic(at: SourceLocation(file: file, line: 1), path: "", "not valid YAML: \(error)")
+            // Not the reader's own error: its description is not known to leave the text out.
+            throw ConfigDiagnostic(at: SourceLocation(file: file, line: 1), path: "", "cannot be read as YAML")
         }
         guard let node else {
             return Loaded(root: .mapping([], SourceLocation(file: file, line: 1)), variables: [])
@@ -229,7 +230,15 @@ struct ConfigSource {
         }
     }
 
-    private static func syntaxDiagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
+    /// The reader's refusal at its own line and column, in its own words. Never Yams' description of the
+    /// error: that quotes the line (or, for a key written twice, the whole file), and a line may hold a
+    /// secret.
+    static func syntaxDiagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
+        func at(_ line: Int, _ column: Int, _ message: String) -> ConfigDiagnostic {
+            var diagnostic = ConfigDiagnostic(at: SourceLocation(file: file, line: line, column: column), path: "", message)
+            diagnostic.showsColumn = true
+            return diagnostic
+        }
         switch error {
         case .duplicatedKeysInMapping(let duplicates, let context):
             return ConfigDiagnostic(
@@ -239,11 +248,34 @@ struct ConfigSource {
             )
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let what = [context?.text, problem].compactMap { $0 }.joined(separator: ": ")
-            return ConfigDiagnostic(at: SourceLocation(file: file, line: mark.line, column: mark.column), path: "", "not valid YAML: \(what)")
+            guard let context else { return at(mark.line, mark.column, "not valid YAML: \(problem)") }
+            // The reader notices a quote or bracket left open where the file ends: where it was opened is
+            // what to look at.
+            let opened = context.mark.line == mark.line ? "" : " (line \(context.mark.line))"
+            return at(mark.line, mark.column, "not valid YAML: \(context.text)\(opened): \(problem)")
+        case .reader(let problem, let offset, _, let yaml):
+            let (line, column) = offset.map { lineAndColumn(ofCharacter: $0, in: yaml) } ?? (1, 1)
+            return at(line, column, "not valid YAML: \(problem)")
+        case .memory:
+            return at(1, 1, "not valid YAML: the YAML reader ran out of memory")
         default:
-            return ConfigDiagnostic(at: SourceLocation(file: file, line: 1), path: "", "not valid YAML: \(error)")
+            return at(1, 1, "cannot be read as YAML")
         }
+    }
+
+    /// The 1-based line and column of the character at `offset` in `text`.
+    static func lineAndColumn(ofCharacter offset: Int, in text: String) -> (Int, Int) {
+        var line = 1
+        var column = 1
+        for character in text.prefix(offset) {
+            if character.isNewline {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
     }
 }
 

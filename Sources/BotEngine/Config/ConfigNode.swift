@@ -155,6 +155,9 @@ public struct ConfigDiagnostic: Error, Hashable, Sendable, CustomStringConvertib
     /// `rules[2].where.export.format`
     public var path: String
     public var message: String
+    /// The location is shown with its column (`bot.yaml:3:15`): for what the YAML reader refuses, which
+    /// has no key path to name and is found at a character, not at a key.
+    public var showsColumn = false
 
     public init(_ severity: Severity = .error, at location: SourceLocation?, path: String, _ message: String) {
         self.severity = severity
@@ -166,7 +169,8 @@ public struct ConfigDiagnostic: Error, Hashable, Sendable, CustomStringConvertib
     /// `config/avala-bot.yaml:14 rules[2].where: unknown operator 'glb'` (warnings say so).
     public var description: String {
         let prefix = severity == .warning ? "warning: " : ""
-        let place = [location?.description, path.isEmpty ? nil : path].compactMap { $0 }.joined(separator: " ")
+        let at = location.map { showsColumn ? "\($0.file):\($0.line):\($0.column)" : $0.description }
+        let place = [at, path.isEmpty ? nil : path].compactMap { $0 }.joined(separator: " ")
         return "\(place): \(prefix)\(message)"
     }
 }

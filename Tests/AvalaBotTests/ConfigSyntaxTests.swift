@@ -1,0 +1,38 @@
+import BotEngine
+import Foundation
+import Testing
+
+@testable import AvalaBot
+
+/// What the YAML reader itself refuses or reads: reported at the file's own line and column, and never
+/// with the file's text, which may hold a secret written out.
+@Suite struct ConfigSyntaxTests {
+    static func diagnostics(_ yaml: String) -> [String] {
+        ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+    }
+
+    @Test(arguments: [
+        (
+            // A control character: the reader's own error quoted the whole line.
+            "listener: { plain_http: true }\napi:\n  api_key: avk_written_out\u{01}_secret\n",
+            "bot.yaml:3:27: not valid YAML: control characters are not allowed"
+        ),
+        (
+            "listener: { plain_http: true }\napi:\n  api_key: \"avk_written_out_secret\n",
+            "bot.yaml:4:1: not valid YAML: while scanning a quoted scalar (line 3): found unexpected end of stream"
+        ),
+        (
+            "listener: { plain_http: true }\napi:\n  api_key: avk_written_out_secret\n   timeout: 5s\n",
+            "bot.yaml:4:11: not valid YAML: mapping values are not allowed in this context"
+        ),
+        (
+            "listener: { plain_http: true }\napi:\n    api_key: avk_written_out_secret\n  timeout: 5s\n",
+            "bot.yaml:4:3: not valid YAML: while parsing a block mapping (line 1): did not find expected key"
+        ),
+    ])
+    func aSyntaxErrorIsAtItsLineAndColumnWithoutTheText(yaml: String, expected: String) {
+        let found = Self.diagnostics(yaml)
+        #expect(found == [expected])
+        #expect(!found.joined().contains("written_out"))
+    }
+}
