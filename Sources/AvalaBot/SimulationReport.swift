@@ -8,7 +8,8 @@ struct SimulationReport {
     let enrichment: String
     /// What the rules make of the event.
     let explanations: [RuleExplanation]
-    /// The plugins' answers, by ``key(_:)``; an action without one is counted as one that would run.
+    /// The plugins' answers, by ``key(_:)``; an action without one is counted as one that would run,
+    /// unless an earlier action of its rule would fail or wait.
     var verdicts: [String: PluginPreview.Verdict] = [:]
 
     /// - Parameter throttle: the rules' windows as the bot's journal has them; nil shows every window open.
@@ -20,12 +21,30 @@ struct SimulationReport {
 
     static func key(_ action: PlannedAction) -> String { "\(action.rule)/\(action.actionIndex)" }
 
-    /// Asks the plugin of every matched action what it would do (``verdicts``).
+    /// Asks the plugin of every matched action what it would do (``verdicts``), up to the first action of
+    /// each rule that would fail or wait: the dispatcher runs none after it, so they are not asked.
     mutating func ask(_ preview: PluginPreview) async {
         for explanation in explanations where explanation.matched {
             for action in explanation.actions {
-                verdicts[Self.key(action)] = await preview.verdict(for: action, event: event)
+                let verdict = await preview.verdict(for: action, event: event)
+                verdicts[Self.key(action)] = verdict
+                if Self.heldBack(by: verdict.kind, action: action) != nil { break }
             }
+        }
+    }
+
+    /// How an action that ends this way holds back the rule's later actions, or nil when they still run.
+    ///
+    /// As the dispatcher: a failed action is dead-lettered and one that waits (a retry, a deferral) is run
+    /// again later, and in both cases the actions after it in the rule do not run, since they may depend
+    /// on it. A skipped one does not hold them back, nor one the preview could not tell about.
+    ///
+    /// - Returns: what the later actions say, naming `action` by its number in the rule.
+    private static func heldBack(by kind: PluginPreview.Verdict.Kind, action: PlannedAction) -> String? {
+        switch kind {
+        case .failed: "would not run: action \(action.actionIndex + 1) fails first"
+        case .waits: "would not run yet: action \(action.actionIndex + 1) waits first"
+        case .wouldRun, .skipped, .unknown: nil
         }
     }
 
@@ -40,6 +59,8 @@ struct SimulationReport {
         for explanation in explanations {
             lines.append("rule \(explanation.rule): \(explanation.reason)")
             guard explanation.matched else { continue }
+            // The text for the rule's later actions, once one of its actions would fail or wait.
+            var heldBack: String?
             for action in explanation.actions {
                 actionCount += 1
                 // A plugin's main action is written `plugin:` alone, as in the rule.
@@ -50,11 +71,15 @@ struct SimulationReport {
                 if !action.missingPaths.isEmpty, action.requiredFailure == nil {
                     lines.append("     rendered empty: \(action.missingPaths.joined(separator: ", "))")
                 }
-                if let verdict = verdicts[Self.key(action)] {
+                if let heldBack {
+                    lines.append("     \(heldBack)")
+                } else if let verdict = verdicts[Self.key(action)] {
                     lines.append("     \(verdict.text)")
                     if verdict.kind == .wouldRun || verdict.kind == .unknown { runCount += 1 }
+                    heldBack = Self.heldBack(by: verdict.kind, action: action)
                 } else if let failure = action.requiredFailure {
                     lines.append("     would fail: \(failure)")
+                    heldBack = Self.heldBack(by: .failed, action: action)
                 } else {
                     runCount += 1
                 }

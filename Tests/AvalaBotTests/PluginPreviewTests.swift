@@ -74,4 +74,40 @@ import Testing
             #expect(methods == ["GET"])
         }
     }
+
+    /// As in the dispatcher, an action that fails (or waits) holds back the rule's later actions: they
+    /// are shown as not running, are not counted as running, and their plugins are not asked.
+    @Test func actionsAfterOneThatFailsAreShownNotToRun() async throws {
+        let config = """
+            plugins:
+              invite: { allowed_domains: [acme.ai] }
+            rules:
+              - name: onboard
+                on: member.joined
+                do:
+                  - invite: { organization: acme-labelers, email: "{{member.email}}" }
+                  - log: { message: "invited {{member.email}}" }
+                  - log: { message: "again {{member.email}}" }
+              - name: empty-email
+                on: member.joined
+                do:
+                  - invite: { organization: acme-labelers, email: "{{member.nickname}}" }
+                  - log: { message: "after an empty email" }
+            """
+        let loaded = ConfigLoader(environment: [:]).load(yaml: config, file: "avala-bot.yaml")
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        var report = SimulationReport(event: Self.joined("eve@evil.test"), rules: loaded.rules, enrichment: "offline")
+        // Without asking the plugins, a required parameter rendered empty already fails its action.
+        let unasked = report.render()
+        #expect(unasked.contains("     would not run: action 1 fails first"))
+        #expect(unasked.hasSuffix("2 of 2 rules matched; 3 of 5 actions would run. Nothing was performed."))
+
+        await report.ask(PluginPreview(plugins: loaded.plugins, client: nil, logger: Logger(label: "preview") { _ in SwiftLogNoOpLogHandler() }))
+        let asked = report.render()
+        #expect(asked.contains("     would fail: refused: eve@evil.test is outside plugins.invite.allowed_domains (acme.ai)"))
+        #expect(!asked.contains("would log"))
+        #expect(asked.components(separatedBy: "     would not run: action 1 fails first").count - 1 == 3)
+        #expect(asked.hasSuffix("2 of 2 rules matched; 0 of 5 actions would run. Nothing was performed."))
+        #expect(report.verdicts.keys.sorted() == ["empty-email/0", "onboard/0"])
+    }
 }
