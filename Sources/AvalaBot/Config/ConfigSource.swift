@@ -92,9 +92,9 @@ struct ConfigSource {
     func load(path: String) throws(ConfigDiagnostic) -> Loaded {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path)
         } catch {
-            throw ConfigDiagnostic(at: nil, path: path, "cannot read the config file: \(error.localizedDescription)")
+            throw ConfigDiagnostic(at: nil, path: path, "cannot read the config file: \(error.reason)")
         }
         return try parse(text, file: path)
     }
@@ -221,8 +221,11 @@ struct ConfigSource {
             return value
         case .file(let file):
             guard resolveReferences else { return "${file:\(file)}" }
-            guard var content = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw ConfigDiagnostic(at: location, path: path, "cannot read \(file) (from ${file:…})")
+            var content: String
+            do {
+                content = try TextFile.read(file)
+            } catch {
+                throw ConfigDiagnostic(at: location, path: path, "cannot read \(file) (from ${file:…}): \(error.reason)")
             }
             // One trailing newline is removed, as files written by editors and `echo` end in one.
             if content.hasSuffix("\r\n") { content.removeLast(2) } else if content.hasSuffix("\n") { content.removeLast() }
