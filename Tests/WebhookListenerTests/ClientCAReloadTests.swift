@@ -53,7 +53,7 @@ import WebhookListener
         async throws -> HTTPResponseStatus
     {
         try await TLSTests.withClient(try TLSTests.client(authorities.certificates, presenting: authority)) { client in
-            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+            let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(20))
             _ = try await response.body.collect(upTo: 1 << 16)
             return response.status
         }
@@ -73,7 +73,7 @@ import WebhookListener
                 let url = harness.baseURL + "/healthz"
                 let port = try await harness.listener.waitUntilListening()
                 // CA-1's client opens a connection that its HTTP client keeps for the requests to come.
-                let opened = try await signedByOne.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                let opened = try await signedByOne.execute(HTTPClientRequest(url: url), timeout: .seconds(20))
                 _ = try await opened.body.collect(upTo: 1 << 16)
                 #expect(opened.status == .ok)
                 #expect(opened.version == (http2 ? .http2 : .http1_1))
@@ -94,7 +94,7 @@ import WebhookListener
                 }
                 // The connection opened before the reload is served still: a new one of this client would
                 // be refused, as just seen.
-                let again = try await signedByOne.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+                let again = try await signedByOne.execute(HTTPClientRequest(url: url), timeout: .seconds(20))
                 _ = try await again.body.collect(upTo: 1 << 16)
                 #expect(again.status == .ok)
                 // The same listener, on the same port: nothing was rebound.
