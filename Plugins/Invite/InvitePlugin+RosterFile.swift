@@ -1,3 +1,4 @@
+import BotKit
 import Foundation
 
 extension InvitePlugin {
@@ -13,15 +14,14 @@ extension InvitePlugin {
     ///
     /// - Returns: nil when the file reads and parses.
     public static func rosterFileProblem(atPath path: String) -> String? {
-        let files = FileManager.default
-        var isDirectory: ObjCBool = false
-        guard files.fileExists(atPath: path, isDirectory: &isDirectory) else { return "'\(path)': no such file" }
-        guard !isDirectory.boolValue else { return "'\(path)' is a directory, not a roster file" }
-        guard files.isReadableFile(atPath: path), let data = files.contents(atPath: path) else {
-            return "'\(path)' is not readable by this user"
+        let text: String
+        do {
+            text = try TextFile.read(path)
+        } catch {
+            return "'\(path)': \(error.reason)"
         }
         do {
-            _ = try Roster.parse(String(decoding: data, as: UTF8.self), file: path)
+            _ = try Roster.parse(text, file: path)
             return nil
         } catch {
             return "\(error)"

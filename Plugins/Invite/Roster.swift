@@ -61,10 +61,13 @@ struct Roster: Sendable {
     /// The people listed in the file.
     /// - Throws: ``RosterProblem`` naming the file and line.
     func entries() throws -> [Entry] {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw RosterProblem(description: "\(file): cannot read the roster file")
+        let text: String
+        do {
+            text = try TextFile.read(file)
+        } catch {
+            throw RosterProblem(description: "\(file): cannot read the roster file: \(error.reason)")
         }
-        return try Self.parse(String(decoding: data, as: UTF8.self), file: file)
+        return try Self.parse(text, file: file)
     }
 
     /// The people in a roster file's `text`, read as YAML or CSV by the file's extension.

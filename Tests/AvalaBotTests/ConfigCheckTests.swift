@@ -371,7 +371,11 @@ import Testing
         }
         #expect(errors(good) == [])
         #expect(errors(missing) == ["bot.yaml:5 plugins.invite.roster.file: '\(missing)': no such file"])
-        #expect(errors(directory.path) == ["bot.yaml:5 plugins.invite.roster.file: '\(directory.path)' is a directory, not a roster file"])
+        #expect(errors(directory.path) == ["bot.yaml:5 plugins.invite.roster.file: '\(directory.path)': is a directory"])
+        // A spreadsheet saved as "Unicode text" is UTF-16: said so, rather than every line not being an address.
+        let utf16 = directory.appendingPathComponent("utf16.csv")
+        try #require("email\nana@acme.ai\n".data(using: .utf16)).write(to: utf16)
+        #expect(errors(utf16.path) == ["bot.yaml:5 plugins.invite.roster.file: '\(utf16.path)': is UTF-16 text; save it as UTF-8"])
         #expect(
             errors(broken) == ["bot.yaml:5 plugins.invite.roster.file: \(broken):3: a quoted field is never closed (its closing \" is missing)"]
         )

@@ -1,4 +1,5 @@
 import BotEngine
+import BotKit
 import Foundation
 import Yams
 

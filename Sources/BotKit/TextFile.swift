@@ -1,24 +1,16 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Reads a text file the config names (the config itself, a `${file:…}` secret), saying in a few words
-/// why it cannot: Foundation's own reasons read "The operation could not be completed. (NSCocoaErrorDomain
-/// error 256.)" for a directory. Never quotes what the file holds, which may be a secret. Devices and
-/// pipes are read as files are, so `--config /dev/stdin` and a shell's `<(…)` work.
-enum TextFile {
-    struct Failure: Error, Equatable {
+/// Reads a text file the config names (the config itself, a `${file:…}` secret, a roster), saying in a
+/// few words why it cannot: Foundation's own reasons read "The operation could not be completed.
+/// (NSCocoaErrorDomain error 256.)" for a directory. Never quotes what the file holds, which may be a
+/// secret. Devices and pipes are read as files are, so `--config /dev/stdin` and a shell's `<(…)` work.
+public enum TextFile {
+    public struct Failure: Error, Equatable {
         /// `no such file`, `is a directory`, `permission denied`, `is not UTF-8 text (line 3)`.
-        let reason: String
+        public let reason: String
     }
 
-    static func read(_ path: String) throws(Failure) -> String {
+    public static func read(_ path: String) throws(Failure) -> String {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw Failure(reason: Self.reason(errno)) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
