@@ -142,9 +142,16 @@ struct NodeDecoder: Decoder {
         ConfigDiagnostic(at: node.location, path: path, message)
     }
 
+    /// What a type error says it found: the value's kind only under a secret-named key (`api_key`,
+    /// `secrets[0]`), whose value must not be printed.
+    var found: String {
+        let key = codingPath.last { $0.intValue == nil }?.stringValue ?? ""
+        return ConfigNode.isSecretNamed(key) ? node.kindDescriptionWithoutValue : node.kindDescription
+    }
+
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .mapping(let entries, _) = node else {
-            throw fail("expected a mapping of keys, found \(node.kindDescription)")
+            throw fail("expected a mapping of keys, found \(found)")
         }
         if let known = Key.self as? any CaseIterable.Type {
             let names = Set(known.allCasesStrings)
@@ -180,7 +187,7 @@ struct NodeDecoder: Decoder {
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .sequence(let items, _) = node else {
-            throw fail("expected a list, found \(node.kindDescription)")
+            throw fail("expected a list, found \(found)")
         }
         return UnkeyedNodeContainer(decoder: self, items: items)
     }
@@ -323,7 +330,7 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
 
     private func scalar(_ expected: String) throws -> String {
         guard case .scalar(let text, _, _) = node, !node.isNull else {
-            throw decoder.fail("expected \(expected), found \(node.kindDescription)")
+            throw decoder.fail("expected \(expected), found \(decoder.found)")
         }
         return text
     }
@@ -336,7 +343,7 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
         if node.isUnresolvedReference { return false }
         switch node.typedJSON {
         case .bool(let value): return value
-        default: throw decoder.fail("expected true or false, found \(node.kindDescription)")
+        default: throw decoder.fail("expected true or false, found \(decoder.found)")
         }
     }
 
@@ -345,7 +352,7 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
     func decode(_ type: Double.Type) throws -> Double {
         _ = try scalar("a number")
         if node.isUnresolvedReference { return 1 }
-        guard case .number(let value) = node.typedJSON else { throw decoder.fail("expected a number, found \(node.kindDescription)") }
+        guard case .number(let value) = node.typedJSON else { throw decoder.fail("expected a number, found \(decoder.found)") }
         return value
     }
 
@@ -355,7 +362,7 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
         _ = try scalar("a whole number")
         if node.isUnresolvedReference { return 1 }
         guard case .number(let value) = node.typedJSON, value.rounded() == value, abs(value) < 1e15 else {
-            throw decoder.fail("expected a whole number, found \(node.kindDescription)")
+            throw decoder.fail("expected a whole number, found \(decoder.found)")
         }
         return Int(value)
     }

@@ -48,7 +48,9 @@ public enum PluginConfigValidator {
                     configs[entry.key] = (config, entry.value)
                 }
             } else {
-                diagnostics.append(ConfigDiagnostic(at: section.location, path: "plugins", "expected a mapping of plugin names"))
+                diagnostics.append(
+                    ConfigDiagnostic(at: section.location, path: "plugins", "expected a mapping of plugin names, found \(section.kindDescription)")
+                )
             }
         }
         var plugins: [String: any BotPlugin] = [:]
@@ -240,7 +242,7 @@ public enum PluginConfigValidator {
     static func check(_ node: ConfigNode, specs: [ParameterSpec], path: String) -> (PluginConfig, [ConfigDiagnostic]) {
         if node.isNull { return (PluginConfig(), []) }
         guard let entries = node.entries else {
-            return (PluginConfig(), [ConfigDiagnostic(at: node.location, path: path, "expected a mapping of keys")])
+            return (PluginConfig(), [ConfigDiagnostic(at: node.location, path: path, "expected a mapping of keys, found \(node.kindDescription)")])
         }
         var diagnostics: [ConfigDiagnostic] = []
         var values: [String: JSON] = [:]
@@ -263,7 +265,9 @@ public enum PluginConfigValidator {
                 values[entry.key] = node.json
                 continue
             }
-            if let problem = kindProblem(value, spec, found: node.reference.map { "the value of \($0)" }) {
+            // A reference's value, or a secret-named key's, is named by its kind, never shown.
+            let found = node.reference != nil || ConfigNode.isSecretNamed(entry.key) ? node.kindDescriptionWithoutValue : nil
+            if let problem = kindProblem(value, spec, found: found) {
                 diagnostics.append(ConfigDiagnostic(at: node.location, path: "\(path).\(entry.key)", problem))
                 continue
             }

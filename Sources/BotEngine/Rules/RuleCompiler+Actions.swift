@@ -192,7 +192,8 @@ extension RuleCompiler {
     /// checks it: its placeholder text is not checked here.
     private mutating func check(_ json: JSON, against spec: ParameterSpec, at node: ConfigNode, path valuePath: String) -> Bool {
         guard json != .null, !node.isUnresolvedReference else { return true }
-        let found = MatchLiteral.describe(json)
+        // A secret-named parameter's value is named by its kind, never shown.
+        let found = ConfigNode.isSecretNamed(spec.name) ? node.kindDescriptionWithoutValue : MatchLiteral.describe(json)
         var problem: String?
         switch (spec.kind, json) {
         case (.any, _), (.string, .string), (.string, .number), (.string, .bool), (.number, .number), (.bool, .bool),
