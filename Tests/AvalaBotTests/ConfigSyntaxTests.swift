@@ -35,4 +35,29 @@ import Testing
         #expect(found == [expected])
         #expect(!found.joined().contains("written_out"))
     }
+
+    @Test(arguments: [
+        (
+            "listener: { plain_http: true }\nevery: &every 30s\npollers:\n  exports: { every: *every }\n",
+            "bot.yaml:4:21: YAML aliases are not supported (*every): write the value out"
+        ),
+        (
+            "listener: { plain_http: true }\npollers:\n  exports: &often { every: 30s }\n  deliveries:\n    <<: *often\n",
+            "bot.yaml:5:9: YAML aliases are not supported (*often): write the value out"
+        ),
+    ])
+    func anAliasIsRefusedWhereItIsWritten(yaml: String, expected: String) {
+        #expect(Self.diagnostics(yaml) == [expected])
+    }
+
+    /// A "billion laughs": each level a list of ten aliases of the level before. Expanded, these seven
+    /// levels would be ten million scalars; refused before reading, they cost nothing.
+    @Test(.timeLimit(.minutes(1))) func anAliasBombIsRefusedBeforeItIsExpanded() {
+        let levels = 7
+        var yaml = "l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...levels {
+            yaml += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        #expect(Self.diagnostics(yaml) == ["bot.yaml:2:10: YAML aliases are not supported (*l0): write the value out"])
+    }
 }

@@ -103,6 +103,7 @@ struct ConfigSource {
     func parse(_ text: String, file: String) throws(ConfigDiagnostic) -> Loaded {
         let node: Node?
         let renamed: [RenamedKey]
+        try Self.refuseAliases(in: text, file: file)
         do {
             (node, renamed) = try Self.composeRenamingDuplicates(text)
         } catch let error as YamlError {
@@ -172,7 +173,8 @@ struct ConfigSource {
             }
             return .sequence(items, location)
         case .alias:
-            throw ConfigDiagnostic(at: location, path: path, "YAML aliases are not supported; write the value out")
+            // Refused before reading (ConfigSource+Aliases.swift); Yams composes none of these.
+            throw ConfigDiagnostic(at: location, path: path, "YAML aliases are not supported: write the value out")
         }
     }
 
