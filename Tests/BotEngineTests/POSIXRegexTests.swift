@@ -1,3 +1,4 @@
+import BotKit
 import Testing
 
 @testable import BotEngine
@@ -24,6 +25,47 @@ struct POSIXRegexTests {
     func aPatternOutsideItIsLeftToSwiftRegex(pattern: String) {
         guard case .success(let regex) = RuleRegex.compile(pattern) else { return }  // Swift refuses it too.
         #expect(!regex.usesPOSIX)
+    }
+
+    /// `[:alpha:]` written without its outer brackets (and `[=a=]`, `[.a.]`): POSIX leaves it undefined,
+    /// Swift's `Regex` reads the class where glibc reads the characters `:alph`, and the user meant
+    /// `[[:alpha:]]`, which the refusal suggests.
+    @Test(arguments: [
+        (
+            "^[:alpha:]+$",
+            #""[:alpha:]" is a character class only inside a bracket expression (POSIX leaves this form undefined); write "[[:alpha:]]" for the class alpha"#
+        ),
+        (
+            "x[^:digit:]",
+            #""[^:digit:]" is a character class only inside a bracket expression (POSIX leaves this form undefined); write "[^[:digit:]]" for the class digit"#
+        ),
+        (
+            "([=a=])",
+            #""[=a=]" is an equivalence class only inside a bracket expression (POSIX leaves this form undefined); write "[[=a=]]" for the equivalence class of a"#
+        ),
+        (
+            "[.a.]",
+            #""[.a.]" is a collating element only inside a bracket expression (POSIX leaves this form undefined); to match the characters, write each once, as "[a.]""#
+        ),
+    ])
+    func aBareClassExpressionIsRefusedWithTheFormMeant(pattern: String, message: String) {
+        let bytes = Array(pattern.utf8)
+        let open = bytes.firstIndex(of: UInt8(ascii: "["))!
+        #expect(POSIXRegex.bareBracketEnd(in: bytes, from: open) != nil)
+        #expect(POSIXRegex.compile(pattern) == nil, "the fast path does not judge it either")
+        guard case .failure(let problem) = RuleRegex.compile(pattern) else {
+            Issue.record("\(pattern) compiled")
+            return
+        }
+        #expect(problem.message == "regex: bad regex \(JSON.string(pattern).compactJSON): \(message)")
+    }
+
+    /// Classes that only start (or end) with those characters, the class inside a bracket expression, and
+    /// an escaped bracket are ordinary.
+    @Test(arguments: ["[.]", "[^.]", "[^:]+:", "[:;]", "[..]", "[[:alpha:]]", "[^[:alpha:]_]", #"\[:a:]"#, "[a:b:]"])
+    func aClassThatOnlyStartsSoIsKept(pattern: String) {
+        #expect(POSIXRegex.bareBracketProblem(in: pattern) == nil)
+        #expect((try? RuleRegex.compile(pattern).get()) != nil)
     }
 
     @Test func valuesWithControlsOrLineBreaksAreLeftToSwiftRegex() throws {
@@ -128,7 +170,10 @@ struct POSIXRegexTests {
             var text = "["
             if Bool.random(using: &random) { text += "^" }
             if Int.random(in: 0..<4, using: &random) == 0 { text += "-" }
-            for _ in 0..<Int.random(in: 1...3, using: &random) { text += classItems.randomElement(using: &random)! }
+            var items = (0..<Int.random(in: 1...3, using: &random)).map { _ in classItems.randomElement(using: &random)! }
+            // `[.a.]` is refused as a collating element written without its outer brackets.
+            if items.count > 2, items.first == ".", items.last == "." { items.append("_") }
+            text += items.joined()
             if Int.random(in: 0..<4, using: &random) == 0 { text += "-" }
             return text + "]"
         }

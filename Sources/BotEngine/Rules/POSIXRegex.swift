@@ -89,6 +89,84 @@ final class POSIXRegex: Sendable {
         return bytes
     }
 
+    /// Why `pattern` cannot be a `regex:`: it holds a bracket expression written `[:alpha:]`, `[=a=]` or
+    /// `[.a.]` (after `[` or `[^`), a character class, equivalence class or collating element without the
+    /// outer brackets it belongs in; nil when it holds none.
+    ///
+    /// POSIX leaves these undefined, and the engines do disagree: Swift's `Regex` reads `[:alpha:]` as the
+    /// class, glibc as the characters `:alph`, so a rule would match differently on the two paths. A user
+    /// nearly always meant `[[:alpha:]]`, which is what the message suggests. Only the delimited form is
+    /// refused: `[.]`, `[^:]` or `[:;]` are ordinary classes.
+    static func bareBracketProblem(in pattern: String) -> String? {
+        let bytes = Array(pattern.utf8)
+        var index = 0
+        var depth = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\\"):
+                index += 2
+                continue
+            case UInt8(ascii: "[") where depth == 0:
+                if let end = bareBracketEnd(in: bytes, from: index) {
+                    return bareBracketMessage(Array(bytes[index...end]))
+                }
+                depth = 1
+                index += 1
+                // A `]` right after `[` or `[^` is a member, not the end.
+                if index < bytes.count, bytes[index] == UInt8(ascii: "^") { index += 1 }
+                if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1 }
+                continue
+            case UInt8(ascii: "["):
+                // A class inside a class (`[[:alpha:]_]`, Swift's nested sets) holds nothing refused.
+                depth += 1
+            case UInt8(ascii: "]") where depth > 0:
+                depth -= 1
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The index of the `]` that ends a bracket expression written `[:…:]`, `[=…=]` or `[.….]` (or with
+    /// `^` first) opening at `open`, or nil when the one there is not written so.
+    static func bareBracketEnd(in bytes: [UInt8], from open: Int) -> Int? {
+        var start = open + 1
+        if start < bytes.count, bytes[start] == UInt8(ascii: "^") { start += 1 }
+        guard start < bytes.count, Set(":=.".utf8).contains(bytes[start]) else { return nil }
+        let delimiter = bytes[start]
+        // Something between the delimiters: `[:]` and `[..]` are ordinary classes.
+        guard let end = bytes[(start + 1)...].firstIndex(of: UInt8(ascii: "]")), end - 1 > start + 1, bytes[end - 1] == delimiter,
+            !bytes[(start + 1)..<(end - 1)].contains(UInt8(ascii: "["))
+        else { return nil }
+        return end
+    }
+
+    /// The refusal of a bracket expression ``bareBracketEnd(in:from:)`` found, with the form meant.
+    private static func bareBracketMessage(_ written: [UInt8]) -> String {
+        let negated = written[1] == UInt8(ascii: "^")
+        let caret = negated ? "^" : ""
+        let delimiter = written[negated ? 2 : 1]
+        let inner = String(decoding: written.dropFirst(negated ? 2 : 1).dropLast(), as: UTF8.self)
+        let name = String(inner.dropFirst().dropLast())
+        let text = String(decoding: written, as: UTF8.self)
+        let what: String
+        let meant: String
+        switch delimiter {
+        case UInt8(ascii: ":"):
+            what = "a character class"
+            meant = "write \"[\(caret)[\(inner)]]\" for the class \(name)"
+        case UInt8(ascii: "="):
+            what = "an equivalence class"
+            meant = "write \"[\(caret)[\(inner)]]\" for the equivalence class of \(name)"
+        default:
+            what = "a collating element"
+            meant = "to match the characters, write each once, as \"[\(caret)\(name).]\""
+        }
+        return "\"\(text)\" is \(what) only inside a bracket expression (POSIX leaves this form undefined); \(meant)"
+    }
+
     /// Recognises the shared subset (the grammar in ``POSIXRegex/compile(_:)``) over the pattern's bytes.
     struct SubsetParser {
         private let bytes: [UInt8]
@@ -165,6 +243,8 @@ final class POSIXRegex: Sendable {
         /// `[`, optional `^`, items, `]`: an item is a class character or a range within one of a-z,
         /// A-Z, 0-9; `-` is literal only as the first or last item.
         private mutating func parseClass() -> Bool {
+            // `[:alpha:]` and its kin mean one thing to Swift's `Regex` and another to glibc.
+            guard POSIXRegex.bareBracketEnd(in: bytes, from: index) == nil else { return false }
             index += 1
             if current == UInt8(ascii: "^") { index += 1 }
             var items = 0

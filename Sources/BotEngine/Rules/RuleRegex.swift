@@ -20,6 +20,9 @@ final class RuleRegex: Sendable {
     }
 
     static func compile(_ pattern: String) -> Result<RuleRegex, ConfigProblem> {
+        if let problem = POSIXRegex.bareBracketProblem(in: pattern) {
+            return .failure(ConfigProblem("regex: bad regex \(JSON.string(pattern).compactJSON): \(problem)"))
+        }
         do {
             return .success(RuleRegex(pattern: pattern, regex: try Regex(pattern)))
         } catch {
