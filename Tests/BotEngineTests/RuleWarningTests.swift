@@ -183,6 +183,35 @@ import Testing
         )
     }
 
+    /// A group repeated without bound whose branches can match the same text is as exponential as a
+    /// nested repetition (`^(\w|\d)+$` on a long run of digits and one `!`); branches that start
+    /// differently, a bounded or possessive repetition, and an atomic group are fine.
+    @Test func overlappingBranchesUnderARepetition() throws {
+        let risky = [#"^(\w|\d)+$"#, "(a|ab)*c", "^([a-z]|[0-9a-f])+$", "(?:.|x){2,}", #"^(?<p>\s|[[:space:]])+"#, "x(y|(y|z))+"]
+        let safe = [
+            "^(foo|bar)+$", "^(ab|cd)+$", #"(\d|\D)+"#, "(a|a){2}", "(a|a){1,3}", "(a|a)++", "(?>a|a)+", "([a-m]|[n-z])+", "(a|b)?",
+            "(a|b)+", #"^(\p{L}|\d)+$"#, "(a?|b)+", #"(\.|-)+"#, "(a|b)(a|a)", #"\((a|a)\)+"#, "[(a|a)]+",
+        ]
+        let rules = (risky + safe).enumerated().map { index, pattern in
+            """
+              - name: r\(index)
+                on: export.completed
+                where: { export.uid: { regex: \(JSON.string(pattern).compactJSON) } }
+                do: [{ log: { message: a } }]
+            """
+        }
+        let (ruleSet, warnings) = try Self.warnings("rules:\n" + rules.joined(separator: "\n"))
+        #expect(
+            warnings
+                == risky.enumerated().map { index, pattern in
+                    "rules.yaml:\(4 + 4 * index) rules[\(index)].where.export.uid: warning: regex: '\(pattern)' repeats a group whose"
+                        + " branches can match the same text; on some values matching it takes exponential time and holds up every"
+                        + " event behind it (write the branches so that they cannot, or as one class)"
+                }
+        )
+        #expect(ruleSet.matchingRules(for: RuleFixtures.event("export.completed", data: ["export": ["uid": "a1"]])).contains("r0"))
+    }
+
     /// The PRODUCT.md example config compiles without a single diagnostic.
     /// A repeated group that repeats inside can take exponential time to match; the rule still loads.
     @Test func nestedRepetitionInARegex() throws {

@@ -113,6 +113,14 @@ extension RuleCompiler {
                             "regex: '\(regex.pattern)' repeats a group that repeats inside; on some values matching it takes"
                                 + " exponential time and holds up every event behind it (write it without the nesting)"
                         )
+                    } else if case .regex(let regex) = op, regex.repeatsOverlappingBranches {
+                        warning(
+                            entry.value.location,
+                            entryPath,
+                            "regex: '\(regex.pattern)' repeats a group whose branches can match the same text; on some values"
+                                + " matching it takes exponential time and holds up every event behind it (write the branches so"
+                                + " that they cannot, or as one class)"
+                        )
                     }
                     operators.append(op)
                 case .failure(let problem): error(entry.value.location, entryPath, problem.message)

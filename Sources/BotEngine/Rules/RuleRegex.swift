@@ -43,6 +43,11 @@ final class RuleRegex: Sendable {
     /// Whether ``matches(_:)`` can take the faster engine for this pattern.
     var usesPOSIX: Bool { posix != nil }
 
+    /// Whether a group repeated without bound holds an alternation whose branches can start alike, as in
+    /// `^(\w|\d)+$`: as exponential for Swift's `Regex` as a nested repetition (``RegexBranchOverlap``).
+    /// The rule compiler warns about it.
+    var repeatsOverlappingBranches: Bool { RegexBranchOverlap.repeatsOverlappingBranches(pattern) }
+
     /// Whether a repeated group (`*`, `+` or `{…}` after `)`) holds a repetition itself, as in `(a+)+`:
     /// Swift's backtracking `Regex` can take exponential time on such a pattern (`((a*)*){0,2}b` took
     /// 6 s on 18 `a`s, doubling with each one), and a match runs on the dispatcher. The rule compiler
@@ -56,7 +61,13 @@ final class RuleRegex: Sendable {
         }
         while let byte = bytes.popFirst() {
             if byte == UInt8(ascii: "\\") {
-                _ = bytes.popFirst()
+                let escaped = bytes.popFirst()
+                // The braces of `\p{L}`, `\x{41}` or `\u{e9}` hold an argument, not a repetition (`\d{2}`'s do).
+                if let escaped, Set("pPxuoNkg".utf8).contains(escaped), bytes.first == UInt8(ascii: "{"),
+                    let close = bytes.firstIndex(of: UInt8(ascii: "}"))
+                {
+                    bytes = bytes[(close + 1)...]
+                }
                 continue
             }
             if inClass {
