@@ -140,6 +140,17 @@ import Testing
         #expect(found.contains { $0.hasPrefix("bot.yaml:6 rules[0].do[1].alert.receiver: unknown receiver 'opz'") }, "\(found)")
     }
 
+    /// A plugin section that is not a mapping is one error: not another for each key the plugin then
+    /// finds missing (exec's `commands`).
+    @Test func aMisshapenPluginSectionIsOneError() {
+        #expect(
+            Self.diagnostics("plugins:\n  exec: x\n  alert: [1, 2]\nrules: []\n") == [
+                "bot.yaml:2 plugins.exec: expected a mapping of keys, found 'x'",
+                "bot.yaml:3 plugins.alert: expected a mapping of keys, found a list",
+            ]
+        )
+    }
+
     /// An alert's `group_by` names event paths: one the rule's events never carry would group every
     /// alert under an empty value, so it is checked as a template's paths are, and a non-path is an error.
     @Test func alertGroupByPathsAreChecked() {

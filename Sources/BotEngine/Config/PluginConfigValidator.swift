@@ -28,6 +28,9 @@ public enum PluginConfigValidator {
         var diagnostics: [ConfigDiagnostic] = []
         let byName = Dictionary(available.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var configs: [String: (PluginConfig, ConfigNode?)] = [:]
+        // Sections written as something other than a mapping: reported once as such, not again for each
+        // key the plugin then misses.
+        var misshapen: Set<String> = []
         if let section, !section.isNull {
             if let entries = section.entries {
                 for entry in entries {
@@ -46,6 +49,7 @@ public enum PluginConfigValidator {
                     let (config, problems) = check(entry.value, specs: type.configKeys, path: path)
                     diagnostics += problems
                     configs[entry.key] = (config, entry.value)
+                    if !entry.value.isNull, entry.value.entries == nil { misshapen.insert(entry.key) }
                 }
             } else {
                 diagnostics.append(
@@ -82,7 +86,7 @@ public enum PluginConfigValidator {
                     // reference, which is checked once it is resolved, not here. A value the plugin
                     // refuses is reported once, as written; the plugin's later complaints about the same
                     // key are about the stand-ins.
-                    if attempt == 0, !aboutRemoval, target?.isUnresolvedReference != true {
+                    if attempt == 0, !aboutRemoval, target?.isUnresolvedReference != true, !misshapen.contains(name) {
                         report(error, plugin: name, node: node, target: target, usedAt: usedAt, into: &diagnostics)
                     }
                     // A value its key accepts stands in (or, as a last resort, the key goes), so that the
