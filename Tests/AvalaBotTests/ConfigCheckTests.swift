@@ -591,6 +591,28 @@ import Testing
         #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).first == expected)
     }
 
+    /// A blank organization slug, or one listed twice, is an error at its own item: it would be polled
+    /// and fail every cycle, or be polled twice and raise each event twice.
+    @Test func blankAndRepeatedOrganizationSlugsAreErrors() {
+        let yaml = """
+            pollers:
+              members:
+                organizations:
+                  - acme
+                  - " "
+                  - acme-labelers
+                  - acme
+              invitations: { organization: "" }
+            """
+        #expect(
+            Self.diagnostics(yaml) == [
+                "bot.yaml:5 pollers.members.organizations[1]: is blank: give an organization's slug",
+                "bot.yaml:7 pollers.members.organizations[3]: 'acme' is listed twice (first at organizations[0]): list each organization once",
+                "bot.yaml:8 pollers.invitations.organization: is blank: give an organization's slug",
+            ]
+        )
+    }
+
     /// Every threshold out of range is named, not only the first.
     @Test func everyThresholdOutOfRangeIsNamed() {
         #expect(

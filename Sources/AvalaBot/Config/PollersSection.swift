@@ -125,6 +125,7 @@ struct PollersSection: Decodable, Equatable, Sendable {
                     )
                 )
             }
+            try Self.checkSlugs(c, organization: organization, organizations: organizations)
             // A key that failed to read has been reported; saying it names nothing would repeat that.
             let unread = [CodingKeys.organization, .organizations].contains { key in
                 c.contains(key) && (try? c.decodeNil(forKey: key)) == false
@@ -137,6 +138,35 @@ struct PollersSection: Decodable, Equatable, Sendable {
                         .init(codingPath: c.codingPath, debugDescription: "names no organization to watch: set organization or organizations")
                     )
                 )
+            }
+        }
+
+        /// A blank slug would be polled as an organization and fail every cycle; one listed twice would be
+        /// polled twice, raising each of its events twice. Each is reported at its own item.
+        private static func checkSlugs(_ c: KeyedDecodingContainer<CodingKeys>, organization: String?, organizations: [String]?) throws {
+            func blank(_ path: [any CodingKey]) throws {
+                try c.report(
+                    DecodingError.dataCorrupted(.init(codingPath: c.codingPath + path, debugDescription: "is blank: give an organization's slug"))
+                )
+            }
+            if let organization, organization.allSatisfy(\.isWhitespace) { try blank([CodingKeys.organization]) }
+            var first: [String: Int] = [:]
+            for (index, slug) in (organizations ?? []).enumerated() {
+                let path: [any CodingKey] = [CodingKeys.organizations, NodeKey(index: index)]
+                if slug.allSatisfy(\.isWhitespace) {
+                    try blank(path)
+                } else if let earlier = first[slug] {
+                    try c.report(
+                        DecodingError.dataCorrupted(
+                            .init(
+                                codingPath: c.codingPath + path,
+                                debugDescription: "'\(slug)' is listed twice (first at organizations[\(earlier)]): list each organization once"
+                            )
+                        )
+                    )
+                } else {
+                    first[slug] = index
+                }
             }
         }
 
