@@ -591,6 +591,21 @@ import Testing
         #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).first == expected)
     }
 
+    /// The store is a file that outlives the process: no in-memory database and no URI.
+    @Test(arguments: [
+        ("\"\"", "is empty: the store must be a file path (e.g. ./data/avala-bot.sqlite)"),
+        ("\" \"", "is empty: the store must be a file path (e.g. ./data/avala-bot.sqlite)"),
+        ("\":memory:\"", "is :memory:, a database lost at every restart: the store must be a file path (e.g. ./data/avala-bot.sqlite)"),
+        (
+            "\"file:/var/lib/bot.sqlite?mode=memory\"",
+            "is a file: URI: the store must be a file path (e.g. ./data/avala-bot.sqlite), written without file:"
+        ),
+        ("FILE:bot.sqlite", "is a file: URI: the store must be a file path (e.g. ./data/avala-bot.sqlite), written without file:"),
+    ])
+    func theStoreMustBeAFilePath(value: String, message: String) {
+        #expect(Self.diagnostics("api: { api_key: k }\nstore:\n  sqlite: \(value)\n", deployment: true) == ["bot.yaml:3 store.sqlite: \(message)"])
+    }
+
     /// A blank organization slug, or one listed twice, is an error at its own item: it would be polled
     /// and fail every cycle, or be polled twice and raise each event twice.
     @Test func blankAndRepeatedOrganizationSlugsAreErrors() {

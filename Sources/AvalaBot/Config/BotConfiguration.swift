@@ -102,6 +102,11 @@ struct StoreSection: Decodable, Equatable, Sendable {
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sqlite = try c.decodeIfPresent(String.self, forKey: .sqlite) ?? sqlite
+        if let problem = Self.sqlitePathProblem(sqlite) {
+            try c.report(DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.sqlite], debugDescription: problem)))
+            // Not opened, nor checked as a file: the config is refused.
+            sqlite = ""
+        }
         postgres = try c.decodeIfPresent(String.self, forKey: .postgres).map { SecretString($0) }
         // Accepted silently, it would leave each replica on its own SQLite file, every one of them
         // polling and acting: the duplicates a shared store exists to prevent.
@@ -117,6 +122,23 @@ struct StoreSection: Decodable, Equatable, Sendable {
         }
         retention = try c.decodeIfPresent(DurationSetting.self, forKey: .retention) ?? retention
         keyRetention = try c.positiveDuration(.keyRetention) ?? keyRetention
+    }
+}
+
+extension StoreSection {
+    /// Why `path` cannot be the store, or nil. SQLite would take an empty name or `:memory:` as a
+    /// database that is gone at the next restart (with every queued event, journal and dedup key), and
+    /// a `file:` URI as options the bot does not expect.
+    static func sqlitePathProblem(_ path: String) -> String? {
+        let trimmed = path.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()
+        if trimmed.isEmpty { return "is empty: the store must be a file path (e.g. ./data/avala-bot.sqlite)" }
+        if String(trimmed) == ":memory:" {
+            return "is :memory:, a database lost at every restart: the store must be a file path (e.g. ./data/avala-bot.sqlite)"
+        }
+        if String(trimmed).lowercased().hasPrefix("file:") {
+            return "is a file: URI: the store must be a file path (e.g. ./data/avala-bot.sqlite), written without file:"
+        }
+        return nil
     }
 }
 
