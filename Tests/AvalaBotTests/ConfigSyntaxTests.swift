@@ -60,4 +60,13 @@ import Testing
         }
         #expect(Self.diagnostics(yaml) == ["bot.yaml:2:10: YAML aliases are not supported (*l0): write the value out"])
     }
+
+    /// A file that is only `---` (with comments or not) is as empty as an empty file: every default.
+    @Test(arguments: ["---\n", "---\n# nothing set yet\n", "# nothing set yet\n---\n", "--- # nothing set yet\n"])
+    func aDocumentMarkerAloneReadsAsAnEmptyFile(yaml: String) {
+        let empty = ConfigLoader(environment: [:]).load(yaml: "", file: "bot.yaml")
+        let marker = ConfigLoader(environment: [:]).load(yaml: yaml, file: "bot.yaml")
+        #expect(marker.diagnostics.map(\.description) == empty.diagnostics.map(\.description))
+        #expect(marker.root == empty.root)
+    }
 }

@@ -112,7 +112,10 @@ struct ConfigSource {
             // Not the reader's own error: its description is not known to leave the text out.
             throw ConfigDiagnostic(at: SourceLocation(file: file, line: 1), path: "", "cannot be read as YAML")
         }
-        guard let node else {
+        // A document that is only `---` (and comments) holds one empty scalar: it is as empty as an empty
+        // file, and reads the same, with every default.
+        let isEmptyDocument = node.map { if case .scalar(let scalar) = $0 { scalar.string.isEmpty && scalar.style == .plain } else { false } }
+        guard let node, isEmptyDocument != true else {
             return Loaded(root: .mapping([], SourceLocation(file: file, line: 1)), variables: [])
         }
         var variables: Set<String> = []
