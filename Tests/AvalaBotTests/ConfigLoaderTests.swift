@@ -329,12 +329,27 @@ import WebhookListener
             ],
             "\(messages)"
         )
-        #expect(ConfigSource.Loaded.replacingWhole("7", with: "${N}", in: "7 of 17 (7s, x7, 7_a)") == "${N} of 17 (${N}s, x7, 7_a)")
+        #expect(ConfigSource.Loaded.Redactor.replacingWhole("7", with: "${N}", in: "7 of 17 (7s, x7, 7_a)") == "${N} of 17 (${N}s, x7, 7_a)")
         // A number the check shows as it read it (-3 as -3.0) is replaced in that form too.
         let rate = ConfigLoader(environment: ["RPS": "-3", "AVALA_WEBHOOK_SECRET": "s3cret"])
             .load(yaml: "listener:\n  plain_http: true\n  per_ip: { rate_per_second: \"${RPS}\" }\n", file: "bot.yaml")
             .diagnostics.map(\.description)
         #expect(rate == ["bot.yaml:3 listener.per_ip.rate_per_second: must be above 0, found ${RPS}"], "\(rate)")
+    }
+
+    /// Where one referenced value starts another, the longer is replaced whole (the shorter one's
+    /// reference followed by the rest would show the rest); a long value shortened by a message is
+    /// replaced too.
+    @Test func theLongestReferencedValueIsReplacedWhole() throws {
+        let long = String(repeating: "0123456789", count: 8)
+        let environment = ["SHORT": "whsec_abcdefgh", "LONGER": "whsec_abcdefgh_and_the_rest", "LONG": long]
+        let loaded = try ConfigSource(environment: environment).parse("a: ${SHORT}\nb: ${LONGER}\nc: ${LONG}\n", file: "bot.yaml")
+        #expect(
+            loaded.redacted("sent whsec_abcdefgh_and_the_rest, whsec_abcdefgh and \(long); cut: \(long.prefix(60))…, \(long.prefix(40))…")
+                == "sent ${LONGER}, ${SHORT} and ${LONG}; cut: ${LONG}…, ${LONG}…"
+        )
+        // Fewer than 8 characters, and the text around a value, are left alone.
+        #expect(loaded.redacted("whsec_abcdefg0123456") == "whsec_abcdefg0123456")
     }
 
     /// `check-config --no-env` leaves `${…}` in rule parameters and throttles to the run, which checks the

@@ -158,7 +158,8 @@ struct ConfigLoader {
         // Two checks may see one fault (the rule compiler and its plugin, a bad duration): say it once.
         var seen: Set<ConfigDiagnostic> = []
         diagnostics = diagnostics.filter { seen.insert($0).inserted }
-        for index in diagnostics.indices { diagnostics[index].message = loaded.redacted(diagnostics[index]) }
+        let redactor = loaded.redactor
+        for index in diagnostics.indices { diagnostics[index].message = redactor.redacted(diagnostics[index]) }
         return LoadedConfiguration(
             file: file,
             configuration: configuration,

@@ -25,69 +25,15 @@ struct ConfigSource {
         /// With ``ConfigSource/keepUnresolvable``: the references left as written, and why.
         var unset: [ConfigDiagnostic] = []
 
-        /// `diagnostic`'s message without any referenced value: ``redacted(_:)-(String)``, and first the
-        /// values of the references in what the diagnostic is about (the node at its path, and those
-        /// written on its line from its column on), however short: a check quoting the value it refused
-        /// (`found -3`, `'55555' is not a duration`) must not show what the environment or a file holds.
-        func redacted(_ diagnostic: ConfigDiagnostic) -> String {
-            var about: [ConfigNode] = []
-            if !diagnostic.path.isEmpty, let node = root.node(atKeyPath: diagnostic.path) { about += node.referenceScalars }
-            if let location = diagnostic.location {
-                about += root.referenceScalars.filter {
-                    $0.location.file == location.file && $0.location.line == location.line && $0.location.column >= location.column
-                }
-            }
-            var text = diagnostic.message
-            // Longest first, so that a value containing another is replaced whole.
-            let values = about.compactMap { scalar -> (String, String)? in
-                guard case .scalar(let value, .reference(let reference, resolved: true), _) = scalar, !value.isEmpty else { return nil }
-                return (value, reference)
-            }
-            for (value, reference) in values.sorted(by: { $0.0.count > $1.0.count }) {
-                // A number may be shown as the check read it (`-3` as `-3.0`): that form first.
-                if let number = Double(value), String(number) != value {
-                    text = Self.replacingWhole(String(number), with: reference, in: text)
-                }
-                text = Self.replacingWhole(value, with: reference, in: text)
-            }
-            return redacted(text)
-        }
+        /// `diagnostic`'s message without any referenced value (``Redactor/redacted(_:)-(ConfigDiagnostic)``).
+        /// For many diagnostics, make one ``redactor`` and use it for each.
+        func redacted(_ diagnostic: ConfigDiagnostic) -> String { redactor.redacted(diagnostic) }
 
-        /// `text` with each occurrence of `value` that stands as a whole word replaced. A number followed
-        /// by a unit (`55555s`) counts as whole: a message suggesting the unit would otherwise show it.
-        static func replacingWhole(_ value: String, with replacement: String, in text: String) -> String {
-            let isNumber = Double(value) != nil
-            func isWordCharacter(_ character: Character?) -> Bool { character.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false }
-            var result = ""
-            var rest = text[...]
-            while let range = rest.range(of: value) {
-                let before = range.lowerBound == rest.startIndex ? result.last : rest[rest.index(before: range.lowerBound)]
-                let after = range.upperBound == rest.endIndex ? nil : rest[range.upperBound]
-                let whole = !isWordCharacter(before) && (!isWordCharacter(after) || (isNumber && after?.isLetter == true))
-                result += rest[..<range.lowerBound]
-                result += whole ? replacement : value
-                rest = rest[range.upperBound...]
-            }
-            return result + rest
-        }
+        /// `text` without any referenced value of 8 characters or more (``Redactor/redacted(_:)-(String)``).
+        func redacted(_ text: String) -> String { redactor.redacted(text) }
 
-        /// Replaces every referenced value in `text` (and the start of a long one, which messages
-        /// shorten) with its reference as written: the last guard that keeps a secret out of a message
-        /// whichever check wrote it. Values shorter than 8 characters are left alone: they are not
-        /// secrets, and replacing them would garble messages that happen to contain them.
-        func redacted(_ text: String) -> String {
-            var text = text
-            for scalar in root.referenceScalars {
-                guard case .scalar(let value, .reference(let reference, resolved: true), _) = scalar, value.count >= 8 else {
-                    continue
-                }
-                // Longest first: a message may show the whole value or its first 60 or 40 characters.
-                for length in [value.count, 60, 40] where length <= value.count {
-                    text = text.replacingOccurrences(of: String(value.prefix(length)), with: reference)
-                }
-            }
-            return text
-        }
+        /// What redacts this tree's referenced values from messages, its indexes built once.
+        var redactor: Redactor { Redactor(root: root) }
     }
 
     func load(path: String) throws(ConfigDiagnostic) -> Loaded {
@@ -285,16 +231,5 @@ struct ConfigSource {
             }
         }
         return (line, column)
-    }
-}
-
-extension ConfigNode {
-    /// Every scalar in the tree that came from a `${…}` reference.
-    fileprivate var referenceScalars: [ConfigNode] {
-        switch self {
-        case .scalar: return reference == nil ? [] : [self]
-        case .mapping(let entries, _): return entries.flatMap(\.value.referenceScalars)
-        case .sequence(let items, _): return items.flatMap(\.referenceScalars)
-        }
     }
 }
