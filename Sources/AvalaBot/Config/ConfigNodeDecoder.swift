@@ -95,6 +95,8 @@ struct NodeKey: CodingKey {
 final class DiagnosticSink {
     let root: ConfigNode
     private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// The diagnostics, to tell a repeat at once: searching the list made thousands of errors quadratic.
+    private var recorded: Set<ConfigDiagnostic> = []
 
     init(root: ConfigNode) { self.root = root }
 
@@ -106,7 +108,7 @@ final class DiagnosticSink {
         default: diagnostic = ConfigDiagnostic(at: root.location, path: "", "\(error)")
         }
         // A value read twice (a probe, then the real read) must not be reported twice.
-        if !diagnostics.contains(diagnostic) { diagnostics.append(diagnostic) }
+        if recorded.insert(diagnostic).inserted { diagnostics.append(diagnostic) }
     }
 }
 
