@@ -40,8 +40,8 @@ public enum JSON: Codable, Hashable, Sendable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers go out without a fraction, so counts and ids round-trip as integers.
-            if value.rounded() == value, abs(value) < 1e15 {
-                try container.encode(Int64(value))
+            if let whole = Self.wholeNumber(value) {
+                try container.encode(whole)
             } else {
                 try container.encode(value)
             }
@@ -83,7 +83,7 @@ public enum JSON: Codable, Hashable, Sendable {
     }
 
     public var intValue: Int? {
-        if case .number(let value) = self, value.rounded() == value, abs(value) < 1e15 { return Int(value) }
+        if case .number(let value) = self, let whole = Self.wholeNumber(value) { return Int(whole) }
         return nil
     }
 
@@ -109,11 +109,22 @@ public enum JSON: Codable, Hashable, Sendable {
         case .null: return ""
         case .bool(let value): return value ? "true" : "false"
         case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 { return String(Int64(value)) }
+            if let whole = Self.wholeNumber(value) { return String(whole) }
             return String(value)
         case .string(let value): return value
         case .array, .object: return compactJSON
         }
+    }
+
+    /// 2^53: up to this magnitude every whole number is a `Double` exactly.
+    package static let exactIntegerLimit: Double = 9_007_199_254_740_992
+
+    /// `value` as an integer when it is a whole number of magnitude at most 2^53, where every integer is
+    /// exact, so that it reads back as written (`1000000000000000`, not `1e+15`); nil beyond (where a
+    /// `Double` is no longer a count or an id, and its own text says what it is) or with a fraction.
+    package static func wholeNumber(_ value: Double) -> Int64? {
+        guard value.rounded() == value, abs(value) <= exactIntegerLimit else { return nil }
+        return Int64(value)
     }
 
     /// Compact JSON text with sorted keys, unescaped slashes and whole numbers without a fraction;

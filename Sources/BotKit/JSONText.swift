@@ -22,8 +22,8 @@ package enum JSONText {
         case .number(let number):
             guard number.isFinite else { throw Unencodable() }
             // As `JSON.encode(to:)`: whole numbers as integers, so counts and ids read back as written.
-            if number.rounded() == number, abs(number) < 1e15 {
-                output.append(contentsOf: String(Int64(number)).utf8)
+            if let whole = JSON.wholeNumber(number) {
+                output.append(contentsOf: String(whole).utf8)
             } else {
                 output.append(contentsOf: "\(number)".utf8)
             }

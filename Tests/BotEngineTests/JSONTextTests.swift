@@ -40,6 +40,25 @@ import Testing
         #expect(JSON.number(.nan).compactJSON == "null")
     }
 
+    /// Every whole number up to 2^53 (where a `Double` still holds each integer exactly) is written as an
+    /// integer, in JSON and as template text; beyond, the number's own shortest form.
+    @Test(
+        arguments: [
+            (1e15, "1000000000000000"), (9_007_199_254_740_992, "9007199254740992"),
+            (-9_007_199_254_740_992, "-9007199254740992"), (9_007_199_254_740_994, "9.007199254740994e+15"), (1e300, "1e+300"),
+            (-10_000_000_000_000_002, "-1.0000000000000002e+16"), (4_503_599_627_370_495.5, "4503599627370495.5"),
+        ] as [(Double, String)]
+    )
+    func wholeNumbersUpTo2To53AreWrittenAsIntegers(number: Double, text: String) throws {
+        let value = JSON.number(number)
+        #expect(value.text == text)
+        #expect(try JSONText.compact(value) == text)
+        #expect(try JSONText.compact([value]) == "[\(text)]")
+        let encoded = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+        #expect(try JSONDecoder().decode(JSON.self, from: Data(encoded.utf8)) == value)
+        #expect(value.intValue == (abs(number) <= 9_007_199_254_740_992 && number.rounded() == number ? Int(number) : nil))
+    }
+
     @Test func refusesNumbersThatAreNotFinite() {
         #expect(throws: JSONText.Unencodable.self) { try JSONText.compact(["n": .number(.nan)]) }
         #expect(throws: JSONText.Unencodable.self) { try JSONText.compact([.number(-.infinity)]) }
