@@ -60,6 +60,28 @@ import Testing
         Case("*a*b*c*", "xxaxxcxxbxx", false),
         Case("*aab", "aaaab", true),
         Case("a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false),
+        // A character is a grapheme cluster: `é` as `e` and a combining accent, a flag, an emoji with a
+        // skin tone are each one, for `?`, a set and `*` alike.
+        Case("?", "e\u{301}", true),
+        Case("caf?", "cafe\u{301}", true),
+        Case("caf?x", "cafe\u{301}x", true),
+        Case("??", "e\u{301}", false),
+        Case("?", "🇫🇷", true),
+        Case("??", "🇫🇷", false),
+        Case("?", "👍🏽", true),
+        Case("[!a-z]", "e\u{301}", true),
+        Case("[a-z]", "e\u{301}", false),
+        Case("[e\u{301}]", "e\u{301}", true),
+        Case("[🇫🇷🇩🇪]", "🇩🇪", true),
+        Case("[🇫🇷🇩🇪]", "🇫", false),
+        Case("x*", "xe\u{301}", true),
+        Case("cafe*", "cafe\u{301}", false),
+        Case("*\u{301}", "cafe\u{301}", false),
+        Case("*🇷", "🇫🇷", false),
+        Case("*e*", "cafe\u{301}s", false),
+        Case("*e*", "cafe\u{301}se", true),
+        Case("c*e", "cafe\u{301}", false),
+        Case("a\r*", "a\r\n", false),
     ])
     func matches(_ testCase: Case) throws {
         let glob = try Glob(testCase.pattern)
@@ -71,6 +93,7 @@ import Testing
         ("x[", "bad glob 'x[': unclosed '['"),
         (#"ab\"#, #"bad glob 'ab\': ends with a lone '\'"#),
         ("[z-a]", "bad glob '[z-a]': range 'z-a' is backwards"),
+        ("[e\u{301}-f]", "bad glob '[e\u{301}-f]': range 'e\u{301}-f' has an end of several code points"),
     ])
     func badPatterns(_ pattern: String, _ message: String) {
         #expect(throws: GlobError.self) { try Glob(pattern) }
