@@ -42,6 +42,25 @@ import Testing
         )
     }
 
+    /// A command whose required `path` is refused both as written and as missing is set aside as a whole,
+    /// so that the plugin is still built: the rules' other commands are checked in the same run, and a
+    /// rule naming the set-aside command is not told it is unknown.
+    @Test func aCommandWithABadRequiredKeyIsSetAsideAndTheRestChecked() {
+        let yaml = """
+            plugins:
+              exec: { commands: { broken: { path: relative/tool }, notify: { path: /bin/sh } } }
+            rules:
+              - { name: a, on: export.failed, do: [{ exec: { command: nope } }] }
+              - { name: b, on: export.failed, do: [{ exec: { command: broken } }, { exec: { command: notify } }] }
+            """
+        #expect(
+            Self.diagnostics(yaml) == [
+                "bot.yaml:2 plugins.exec.commands.broken.path: must be an absolute path (starting with /)",
+                "bot.yaml:4 rules[0].do[0].exec.command: unknown command 'nope'; configured: notify",
+            ]
+        )
+    }
+
     /// With its environment, `check-config` reads the listener's files as `run` would, and says what is
     /// wrong with each at its key.
     @Test func theListenerTLSFilesAreReadWithTheEnvironment() throws {

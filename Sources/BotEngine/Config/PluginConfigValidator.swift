@@ -93,9 +93,11 @@ public enum PluginConfigValidator {
                     // plugin is still built: the rest of its section is checked in the same run, and so are
                     // its rules' parameters against it (a receiver's name). One run lists every problem.
                     // `JSON?.none`, not `nil`: JSON takes a nil literal as its own `null`.
+                    // Once every stand-in and the key's own removal were refused (a required key with a
+                    // bad value: refused as written, then as missing), its list item or enclosing key goes
+                    // below instead, so that the plugin is still built.
                     let standIn: JSON? = attempt < placeholders.count ? placeholders[attempt] : JSON?.none
-                    guard attempt <= placeholders.count else { break }
-                    if let replaced = replacing(refusal.key, in: config, with: standIn) {
+                    if attempt <= placeholders.count, let replaced = replacing(refusal.key, in: config, with: standIn) {
                         tried[error.key] = attempt + 1
                         config = replaced
                         if standIn == nil { removed.append(error.key) }
