@@ -31,7 +31,7 @@ struct CommandRunner: Sendable {
 
     /// Runs the program to its end.
     /// - Throws: ``ChildProcess/LaunchError`` when it cannot start; `CancellationError` when the task was cancelled
-    ///   (the program is killed and reaped first).
+    ///   (the program is stopped, SIGTERM then SIGKILL after `killGrace`, and reaped first).
     func run(stdin: Data) async throws -> Result {
         try Task.checkCancellation()
         // Every descriptor is close-on-exec, so a program started concurrently by another action never
@@ -92,15 +92,17 @@ struct CommandRunner: Sendable {
         }
     }
 
-    /// The exit, racing the timeout. On cancellation the group is killed at once: the task may not sleep
-    /// through a grace period any more, and the child must still be reaped before we return.
+    /// The exit, racing the timeout. On cancellation (the bot stopping) the group is stopped as at a
+    /// timeout, SIGTERM and SIGKILL after `killGrace`, so that a program can still clean up; the child is
+    /// reaped before we return.
     private func wait(for watcher: ExitWatcher) async -> Ending {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { [timeout, killGrace] in
                 do {
                     try await Task.sleep(for: timeout)
                 } catch {
-                    watcher.signal(SIGKILL)  // no-op when the child exited and we were cancelled for that
+                    // Sends nothing when the child exited and we were cancelled for that.
+                    _ = await watcher.stopGroup(grace: killGrace)
                     return false
                 }
                 return await watcher.stopGroup(grace: killGrace)

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// The thread blocks in `waitid` for as long as the child lives, outside the cooperative pool. It first
 /// waits without reaping (`WNOWAIT`), then reaps and records the exit under the same lock that
-/// ``signal(_:)`` takes: so a pid is never signalled after it was reaped and could have been reused.
+/// ``stopGroup(grace:)`` signals under: so a pid is never signalled after it was reaped and could have
+/// been reused.
 ///
 /// ``stopGroup(grace:)`` holds the reaping back until it is done: a child that dies of its SIGTERM
 /// stays a zombie, so its pid (the group's id) cannot be reused, and the group's SIGKILL still reaches
@@ -72,17 +73,6 @@ final class ExitWatcher: Sendable {
         }
     }
 
-    /// Sends `signal` to the child's process group, so a script's own children go too; false when the
-    /// child already exited.
-    @discardableResult
-    func signal(_ signal: Int32) -> Bool {
-        state.withLock { state in
-            guard case .running = state else { return false }
-            if kill(-pid, signal) != 0 { _ = kill(pid, signal) }
-            return true
-        }
-    }
-
     /// Stops the child's whole process group: SIGTERM, then after `grace` SIGKILL, which reaches the
     /// group even when the child itself died of the SIGTERM (a shell whose background worker ignores
     /// it). The child is reaped only after that.
@@ -96,11 +86,22 @@ final class ExitWatcher: Sendable {
             return true
         }
         guard started else { return false }
-        try? await Task.sleep(for: grace)
+        await Self.sleep(for: grace)
         // Not reaped yet (the watcher waits for the gate), so the group id is still this child's.
         if kill(-pid, SIGKILL) != 0 { _ = kill(pid, SIGKILL) }
         reapGate.signal()
         return true
+    }
+
+    /// Waits `duration` even in a cancelled task, where `Task.sleep` returns at once: a run cancelled
+    /// while the bot stops still owes its program the grace between SIGTERM and SIGKILL.
+    private static func sleep(for duration: Duration) async {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds =
+            seconds >= Int64(Int.max / 1_000_000_000) ? Int.max : Int(max(seconds, 0)) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { continuation.resume() }
+        }
     }
 
     /// How the child ended. One caller only; not cancellable, so the child is always reaped first.

@@ -419,6 +419,40 @@ import Testing
         }
     }
 
+    /// Cancelled (the bot stopping), a program is asked to stop first: SIGTERM, which it may trap to clean
+    /// up, and SIGKILL only after the grace, which one that ignores SIGTERM still gets.
+    @Test(arguments: [true, false])
+    func cancellationSendsSIGTERMBeforeSIGKILL(trapsTERM: Bool) async throws {
+        let scripts = try Scripts()
+        let pidFile = scripts.path("pid")
+        let marker = scripts.path("cleaned-up")
+        let trap = trapsTERM ? "trap 'echo cleaned > \"$MARKER\"; exit 0' TERM" : "trap '' TERM"
+        // The trap is set before the pid is written: once the pid is there, SIGTERM meets the trap.
+        let runner = CommandRunner(
+            path: try scripts.script("worker", "\(trap)\necho $$ > \"$PID_FILE.tmp\"\nmv \"$PID_FILE.tmp\" \"$PID_FILE\"\nwhile :; do sleep 1; done"),
+            arguments: [],
+            environment: ["PATH": "/usr/bin:/bin", "PID_FILE": pidFile, "MARKER": marker],
+            timeout: .seconds(600),
+            outputLimit: 1_024
+        )
+        let started = ContinuousClock.now
+        let task = Task { try await runner.run(stdin: Data()) }
+        defer { task.cancel() }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while !FileManager.default.fileExists(atPath: pidFile), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let pid = try #require(
+            Int32(
+                String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(ContinuousClock.now - started < Self.wellBeforeTheSleepEnds)
+        #expect(Self.isGone(pid), "the program outlived its run")
+        let cleaned = try? String(contentsOfFile: marker, encoding: .utf8)
+        #expect(cleaned == (trapsTERM ? "cleaned\n" : nil))
+    }
+
     @Test func aProgramThatCannotStartFails() async throws {
         let scripts = try Scripts()
         let path = try scripts.script("vanishing", "exit 0")
