@@ -281,7 +281,8 @@ let package = Package(
         .testTarget(
             name: "PluginsTests",
             dependencies: [
-                "AlertPlugin", "BotKit", "ExecPlugin", "ExportPlugin", "ForwardPlugin", "InvitePlugin",
+                "AlertPlugin", "BotKit", "ExecPlugin", "ExportPlugin", "ForwardPlugin", "InvitePlugin", "LogPlugin",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: packageSwiftSettings

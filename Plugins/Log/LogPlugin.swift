@@ -18,7 +18,7 @@ public struct LogPlugin: BotPlugin {
                 ParameterSpec(
                     "level",
                     .string,
-                    choices: ["debug", "info", "notice", "warning"],
+                    choices: LogPlugin.levels,
                     summary: "Log level; default info."
                 ),
             ],
@@ -26,13 +26,20 @@ public struct LogPlugin: BotPlugin {
         )
     ]
     public static let configKeys: [ParameterSpec] = []
+    /// The levels a rule may log at: error and above are the bot's own, for what an operator must act on.
+    static let levels = ["debug", "info", "notice", "warning"]
     public static let avalaScopes: Set<AvalaScope> = []
 
     public init(config: PluginConfig) throws {}
 
     public func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
         guard let message = request.string("message") else { return .failed("message rendered empty") }
-        let level = request.string("level").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        // A literal level is checked at load; a templated one only now. As the invite's role: a level
+        // outside the choices fails the action, rather than logging at a level the rule did not ask for.
+        let levelName = request.string("level") ?? "info"
+        guard Self.levels.contains(levelName), let level = Logger.Level(rawValue: levelName) else {
+            return .failed("level '\(levelName)' is not one of: \(Self.levels.joined(separator: ", "))")
+        }
         if context.dryRun { return .done("would log: \(message)") }
         context.logger.log(level: level, "\(message)", metadata: ["log.rule": "\(request.rule)"])
         return .done("logged: \(message)")
