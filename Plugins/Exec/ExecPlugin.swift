@@ -10,7 +10,7 @@ import Logging
 /// ```yaml
 /// plugins:
 ///   exec:
-///     max_output: 65536          # bytes kept of each of stdout and stderr; default 64 KiB
+///     max_output: 4KiB           # of the end of stdout (or stderr) kept in the outcome; default 200
 ///     commands:
 ///       notify:
 ///         path: /usr/local/bin/notify-team
@@ -44,17 +44,24 @@ public struct ExecPlugin: BotPlugin {
     ]
     public static let configKeys = [
         ParameterSpec("commands", .object, required: true, summary: "Name → {path, args, env, timeout}."),
-        ParameterSpec("max_output", .int, summary: "Bytes kept of each of stdout and stderr; default 65536."),
+        ParameterSpec(
+            "max_output",
+            .size,
+            summary: "How much of the end of stdout (stderr on failure) the outcome keeps: a size (4KiB) or bytes; default 200."
+        ),
     ]
     public static let avalaScopes: Set<AvalaScope> = []
 
-    static let defaultMaxOutput = 65_536
+    /// At most this many bytes of a stream go into an outcome unless `max_output` says otherwise. The
+    /// outcome is journaled, logged ("Action finished") and shown on /status: a program that echoes its
+    /// input would put the whole event there, member emails included, so the default is short. The full
+    /// output is the program's to log where it belongs.
+    static let defaultMaxOutput = 200
+    /// Read beyond what the excerpt keeps, so that a referenced value the excerpt's start cuts through is
+    /// still seen whole, and redacted, before the cut.
+    static let redactionContext = 4_096
     /// Exit status asking for a retry (sysexits.h `EX_TEMPFAIL`).
     static let temporaryFailure: Int32 = 75
-    /// At most this many characters of a stream go into an outcome, which is journaled, logged ("Action
-    /// finished") and shown on /status: a program that echoes its input would otherwise put the whole
-    /// event there, member emails included. The full output is the program's to log where it belongs.
-    static let excerptLimit = 200
 
     let commands: [String: ExecCommand]
     let maxOutput: Int
@@ -71,7 +78,7 @@ public struct ExecPlugin: BotPlugin {
         commands = try entries.reduce(into: [:]) { commands, entry in
             commands[entry.key] = try ExecCommand(name: entry.key, config: entry.value)
         }
-        maxOutput = try config.int("max_output") ?? Self.defaultMaxOutput
+        maxOutput = try config.size("max_output") ?? Self.defaultMaxOutput
         guard maxOutput > 0 else { throw PluginConfigError(key: "max_output", "must be at least 1 byte") }
         redactor = OutputRedactor(config.referencedValues)
     }
@@ -99,7 +106,7 @@ public struct ExecPlugin: BotPlugin {
             arguments: command.args + extra,
             environment: ExecEnvironment.variables(for: command, request: request, context: context),
             timeout: command.timeout,
-            outputLimit: maxOutput
+            outputLimit: maxOutput > Int.max - Self.redactionContext ? Int.max : maxOutput + Self.redactionContext
         )
         let result: CommandRunner.Result
         do {
@@ -113,15 +120,22 @@ public struct ExecPlugin: BotPlugin {
             metadata: [
                 "exec.command": "\(name)", "exec.ending": "\(result.ending)",
                 "exec.stdout.bytes": "\(result.stdout.total)", "exec.stderr.bytes": "\(result.stderr.total)",
-                "exec.stderr": "\(Self.excerpt(result.stderr, redactor: redactor))",
+                "exec.stderr": "\(Self.excerpt(result.stderr, limit: maxOutput, redactor: redactor))",
             ]
         )
-        return Self.outcome(name: name, timeout: command.timeout, result: result, redactor: redactor)
+        return Self.outcome(name: name, timeout: command.timeout, result: result, limit: maxOutput, redactor: redactor)
     }
 
-    static func outcome(name: String, timeout: Duration, result: CommandRunner.Result, redactor: OutputRedactor) -> ActionOutcome {
-        let stdout = excerpt(result.stdout, redactor: redactor)
-        let stderr = excerpt(result.stderr, redactor: redactor)
+    /// - Parameter limit: the most bytes of each stream's end the outcome keeps (`max_output`).
+    static func outcome(
+        name: String,
+        timeout: Duration,
+        result: CommandRunner.Result,
+        limit: Int,
+        redactor: OutputRedactor
+    ) -> ActionOutcome {
+        let stdout = excerpt(result.stdout, limit: limit, redactor: redactor)
+        let stderr = excerpt(result.stderr, limit: limit, redactor: redactor)
         switch result.ending {
         case .exited(.exit(0)):
             return .done("ran \(name)" + (stdout.isEmpty ? "" : ": \(stdout)"))
@@ -139,21 +153,31 @@ public struct ExecPlugin: BotPlugin {
         }
     }
 
-    /// The end of a stream as trimmed text, at most ``excerptLimit`` characters: all of a short output,
-    /// else "…" and its last lines (the last line's end when that alone is too long). Referenced config
-    /// values are taken out first, so that a cut cannot leave part of one.
-    static func excerpt(_ output: OutputDrain.Output, redactor: OutputRedactor) -> String {
+    /// The end of a stream as trimmed text, at most `limit` bytes of UTF-8 (`max_output`): all of a short
+    /// output, else "…" in place of a byte, and its last lines (the last line's end when that alone is too
+    /// long). Referenced config values are taken out first, so that a cut cannot leave part of one.
+    static func excerpt(_ output: OutputDrain.Output, limit: Int, redactor: OutputRedactor) -> String {
         let tail = String(decoding: output.tail, as: UTF8.self)
         let text = redactor.redact(tail, cutAtStart: output.total > output.tail.count).trimmingCharacters(in: .whitespacesAndNewlines)
-        if output.total <= output.tail.count, text.count <= excerptLimit { return text }
+        if output.total <= output.tail.count, text.utf8.count <= limit { return text }
         guard !text.isEmpty else { return "" }
-        var excerpt = text.suffix(excerptLimit - 1)
+        var excerpt = Self.suffix(of: text, bytes: limit - 1).drop { $0.isWhitespace }
         // Start at a line's start when one falls inside, rather than half-way through a line.
         if let newline = excerpt.firstIndex(where: \.isNewline) {
             let rest = excerpt[excerpt.index(after: newline)...].drop { $0.isWhitespace }
             if !rest.isEmpty { excerpt = rest }
         }
         return "…" + excerpt
+    }
+
+    /// The longest end of `text` of at most `bytes` bytes of UTF-8 that starts on a character.
+    static func suffix(of text: String, bytes: Int) -> Substring {
+        let utf8 = text.utf8
+        guard bytes > 0 else { return text[text.endIndex...] }
+        guard utf8.count > bytes else { return text[...] }
+        var start = utf8.index(utf8.endIndex, offsetBy: -bytes)
+        while start < utf8.endIndex, start.samePosition(in: text) == nil { start = utf8.index(after: start) }
+        return text[start...]
     }
 
     /// The `args` parameter: a rendered list, or one rendered value standing for a single argument.

@@ -5,7 +5,8 @@
 /// ```
 public struct ParameterSpec: Hashable, Sendable {
     public enum Kind: String, Hashable, Sendable {
-        case string, int, number, bool, duration, list, object, any
+        /// `size`: bytes, or a size as CONFIG.md writes one (``ConfigSize``).
+        case string, int, number, bool, duration, size, list, object, any
     }
 
     public var name: String

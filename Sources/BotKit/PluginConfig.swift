@@ -47,6 +47,19 @@ public struct PluginConfig: Hashable, Sendable {
         }
     }
 
+    /// A size in bytes, written as the config does (`4KiB`, `1MB`, a number of bytes), or nil when absent.
+    public func size(_ key: String) throws -> Int? {
+        guard let value = values[key], value != .null else { return nil }
+        let bytes: Int? =
+            switch value {
+            case .number: value.intValue.flatMap { $0 >= 0 ? $0 : nil }
+            case .string(let text): ConfigSize.parse(text.trimmingWhitespace)
+            default: nil
+            }
+        guard let bytes else { throw PluginConfigError(key: key, "\(value.compactJSON) is not a size (\(ConfigSize.expected))") }
+        return bytes
+    }
+
     /// A string, or nil when absent.
     public func string(_ key: String) throws -> String? {
         guard let value = values[key], value != .null else { return nil }

@@ -126,7 +126,7 @@ import Testing
         let long = try await plugin("printf '\(secret)\(filler)'").perform(Self.request("leak"), context: Self.context())
         #expect(!long.detail.contains("ECRET") && !long.detail.contains("-123"), "\(long)")
         #expect(long.detail.hasSuffix("redacted]\(filler)"), "\(long)")
-        // max_output keeps the last 15 bytes, `k-SECRET-123 ok`: the start of the tail is a value's end.
+        // max_output keeps 15 bytes of the end: the cut falls in the placeholder, never in the value.
         let cut = try await plugin("printf 'token: \(secret) ok'", maxOutput: 15).perform(Self.request("leak"), context: Self.context())
         #expect(cut == .done("ran leak: …[redacted] ok"))
         // A value too short to be a secret is not taken out of every word it is in.
@@ -232,6 +232,31 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
+    /// `max_output` takes a size, and is how much of the output the outcome keeps: all of it when it fits,
+    /// else "…" and the end, cut on a character.
+    @Test func maxOutputIsASizeAndGovernsTheExcerpt() async throws {
+        let scripts = try Scripts()
+        let long = String(repeating: "x", count: 1_000)
+        let command: [String: JSON] = ["long": ["path": .string(try scripts.script("long", "printf '\(long)'"))]]
+        func outcome(_ maxOutput: JSON?) async throws -> ActionOutcome {
+            var values: [String: JSON] = ["commands": .object(command)]
+            values["max_output"] = maxOutput
+            return try await ExecPlugin(config: PluginConfig(values)).perform(Self.request("long"), context: Self.context())
+        }
+        #expect(try await outcome("1KiB") == .done("ran long: \(long)"))
+        #expect(try await outcome(1_000) == .done("ran long: \(long)"))
+        #expect(try await outcome("500B") == .done("ran long: …\(String(repeating: "x", count: 499))"))
+        #expect(try await outcome(nil) == .done("ran long: …\(String(repeating: "x", count: 199))"))
+
+        let accents = OutputDrain.Output(tail: Data(String(repeating: "é", count: 300).utf8), total: 600)
+        #expect(ExecPlugin.excerpt(accents, limit: 102, redactor: OutputRedactor([])) == "…" + String(repeating: "é", count: 50))
+        #expect(try ExecPlugin(config: PluginConfig(["commands": .object(command), "max_output": "1MB"])).maxOutput == 1_000_000)
+        let error = try #require(throws: PluginConfigError.self) {
+            try ExecPlugin(config: PluginConfig(["commands": .object(command), "max_output": "4 kb"]))
+        }
+        #expect(error == PluginConfigError(key: "max_output", #""4 kb" is not a size (write e.g. 512KiB, 1MiB, 1MB or a number of bytes)"#))
+    }
+
     @Test func hugeOutputOnBothStreamsIsDrainedAndBounded() async throws {
         let scripts = try Scripts()
         // 3 MB on each stream, stderr first: reading only one stream at a time would deadlock on a full pipe.
@@ -258,7 +283,8 @@ import Testing
         }
         #expect(detail.hasPrefix("ran loud: …ooo"))
         #expect(detail.hasSuffix("o stdout end"))
-        #expect(detail.utf8.count < 1_100)
+        // `max_output` bounds the excerpt: "…" in place of one of its 4,096 bytes.
+        #expect(detail.utf8.count == "ran loud: …".utf8.count + 4_095)
     }
 
     @Test func aChildThatNeverReadsStdinDoesNotHurtTheBot() async throws {

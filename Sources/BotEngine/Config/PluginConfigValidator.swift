@@ -300,7 +300,7 @@ public enum PluginConfigValidator {
     public static func kindProblem(_ value: JSON, _ spec: ParameterSpec, found: String? = nil) -> String? {
         let fits: Bool
         switch spec.kind {
-        case .string, .duration: fits = value.stringValue != nil || value.numberValue != nil
+        case .string, .duration, .size: fits = value.stringValue != nil || value.numberValue != nil
         case .int: fits = value.intValue != nil
         case .number: fits = value.numberValue != nil
         case .bool: fits = value.boolValue != nil

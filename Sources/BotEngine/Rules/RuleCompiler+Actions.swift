@@ -213,6 +213,9 @@ extension RuleCompiler {
                 problem = error.message
             }
         case (.duration, _): problem = "expected a duration like 30s, 5m or 1h30m, found \(found)"
+        case (.size, .number(let value)) where value.rounded() == value && value >= 0: break
+        case (.size, .string(let text)) where ConfigSize.parse(text) != nil: break
+        case (.size, _): problem = "\(found) is not a size (\(ConfigSize.expected))"
         }
         if let problem {
             error(node.location, valuePath, problem)
