@@ -9,7 +9,7 @@ import Foundation
 ///     commands:
 ///       notify:
 ///         path: /usr/local/bin/notify-team   # absolute; must exist and be executable
-///         args: ["--channel", "labeling"]     # always passed first
+///         args: ["--channel", "labeling", "--retries", 3]  # always passed first; numbers and flags as text
 ///         env: { TEAM_TOKEN: "${TEAM_TOKEN}" } # the whole environment the program gets
 ///         timeout: 30s                         # default 30s
 /// ```
@@ -39,7 +39,7 @@ struct ExecCommand: Hashable, Sendable {
             }
             try Self.checkExecutable(path)
             self.path = path
-            args = try config.strings("args") ?? []
+            args = try Self.arguments(object["args"])
             env = try Self.environment(object["env"])
             timeout = try config.duration("timeout") ?? Self.defaultTimeout
             guard timeout > .zero else { throw PluginConfigError(key: "timeout", "must be longer than 0s") }
@@ -60,6 +60,20 @@ struct ExecCommand: Hashable, Sendable {
         }
         guard !isDirectory.boolValue, FileManager.default.isExecutableFile(atPath: path) else {
             throw PluginConfigError(key: "path", "\(path) is not an executable file")
+        }
+    }
+
+    /// YAML writes `--retries, 3` with a number and `--dry-run, true` with a flag; the program gets text
+    /// either way, as for `env`.
+    private static func arguments(_ value: JSON?) throws(PluginConfigError) -> [String] {
+        guard let value, value != .null else { return [] }
+        let problem = PluginConfigError(key: "args", "expected a list of strings, numbers or true/false")
+        guard let items = value.arrayValue else { throw problem }
+        return try items.map { item throws(PluginConfigError) in
+            switch item {
+            case .string, .number, .bool: return item.text
+            default: throw problem
+            }
         }
     }
 

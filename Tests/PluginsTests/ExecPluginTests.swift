@@ -232,6 +232,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
+    /// Numbers and flags in a command's `args` are passed as their text, as in `env`.
+    @Test func configuredArgumentsMayBeNumbersAndFlags() async throws {
+        let scripts = try Scripts()
+        let plugin = try Self.plugin([
+            "args": [
+                "path": .string(try scripts.script("args", "printf '%s|' \"$@\"")), "args": ["--retries", 3, "--dry-run", true, "--ratio", 0.5],
+            ]
+        ])
+        let outcome = try await plugin.perform(Self.request("args"), context: Self.context())
+        #expect(outcome == .done("ran args: --retries|3|--dry-run|true|--ratio|0.5|"))
+    }
+
     /// `max_output` takes a size, and is how much of the output the outcome keeps: all of it when it fits,
     /// else "…" and the end, cut on a character.
     @Test func maxOutputIsASizeAndGovernsTheExcerpt() async throws {
@@ -520,6 +532,7 @@ import Testing
         ("no path", { _ in ["args": ["x"]] }, "commands.c.path"),
         ("unknown key", { ["path": .string(try $0.script("ok", "exit 0")), "shell": "bash -c"] }, "commands.c.shell"),
         ("args not strings", { ["path": .string(try $0.script("ok", "exit 0")), "args": [["a": 1]]] }, "commands.c.args"),
+        ("args not a list", { ["path": .string(try $0.script("ok", "exit 0")), "args": "--quiet"] }, "commands.c.args"),
         ("bare-number timeout", { ["path": .string(try $0.script("ok", "exit 0")), "timeout": "30"] }, "commands.c.timeout"),
         ("zero timeout", { ["path": .string(try $0.script("ok", "exit 0")), "timeout": "0s"] }, "commands.c.timeout"),
         ("reserved variable", { ["path": .string(try $0.script("ok", "exit 0")), "env": ["AVALA_BOT_RULE": "x"]] }, "commands.c.env.AVALA_BOT_RULE"),
