@@ -5,6 +5,17 @@ import Testing
 /// Every documented payload variant (avala-api.md) must decode, because the sources disagree and the bot
 /// talks to whichever one the server turns out to follow.
 @Suite struct ModelDecodingTests {
+    /// Whole numbers up to 2^53 go out as integers, as they came in; beyond, as a `Double` writes itself.
+    @Test(arguments: [
+        (1e15, "1000000000000000"), (9_007_199_254_740_992, "9007199254740992"), (-9_007_199_254_740_992, "-9007199254740992"),
+        (42, "42"), (1.5, "1.5"),
+    ])
+    func wholeNumbersUpTo2To53AreWrittenAsIntegers(value: Double, text: String) throws {
+        let data = try JSONEncoder().encode(JSONValue.number(value))
+        #expect(String(decoding: data, as: UTF8.self) == text)
+        #expect(JSONValue.number(value).intValue == (value.rounded() == value ? Int(value) : nil))
+    }
+
     private func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
         try AvalaJSON.makeDecoder().decode(T.self, from: Data(json.utf8))
     }

@@ -31,7 +31,7 @@ public enum JSONValue: Codable, Hashable, Sendable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Whole numbers go out without a fraction, so ids and counts round-trip as integers.
-            if value.rounded() == value, abs(value) < 1e15 {
+            if value.rounded() == value, abs(value) <= Self.exactIntegerLimit {
                 try container.encode(Int64(value))
             } else {
                 try container.encode(value)
@@ -60,9 +60,13 @@ public enum JSONValue: Codable, Hashable, Sendable {
         return nil
     }
 
+    /// 2^53: up to this magnitude every whole number is a `Double` exactly, and is written as an integer
+    /// (an id of 16 digits must not go out as `1e+15`).
+    static let exactIntegerLimit: Double = 9_007_199_254_740_992
+
     /// The integer, when this is a whole number.
     public var intValue: Int? {
-        if case .number(let value) = self, value.rounded() == value, abs(value) < 1e15 { return Int(value) }
+        if case .number(let value) = self, value.rounded() == value, abs(value) <= Self.exactIntegerLimit { return Int(value) }
         return nil
     }
 }
