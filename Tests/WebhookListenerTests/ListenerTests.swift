@@ -95,6 +95,10 @@ import WebhookListener
             let small = Array(#"{"uid": "e-1"}"#.utf8)
             #expect(try await harness.post(body: small, headers: ListenerHarness.avalaHeaders(small)).status == 202)
             #expect(try await harness.events().count == 1)
+            // Each refusal is in the log with its reason: a sender's failing deliveries can be explained.
+            let refused = harness.logs.entries.filter { $0.message == "Webhook refused" }
+            #expect(refused.count == 2)
+            #expect(refused.allSatisfy { $0.metadata["status"] == "413" && $0.metadata["reason"] == "body larger than 64 bytes" })
         }
     }
 
@@ -281,6 +285,9 @@ import WebhookListener
             let inBody = Array(#"{"event": "bot.poller.failing", "uid": "x"}"#.utf8)
             #expect(try await harness.post(body: inBody, headers: ListenerHarness.avalaHeaders(inBody, event: nil, delivery: "d-2")).status == 400)
             #expect(try await harness.events().isEmpty)
+            let refused = harness.logs.entries.filter { $0.message == "Webhook refused" }
+            #expect(refused.count == 2)
+            #expect(refused.allSatisfy { $0.metadata["status"] == "400" && "\($0.metadata["reason"] ?? "")".contains("reserved") }, "\(refused)")
         }
         try await ListenerHarness.with(ListenerHarness.plainConfiguration(format: .avalaBot)) { harness async throws in
             let body = Array(#"{"type": "bot.action.dead_lettered", "id": "peer-1", "data": {"action": "invite"}}"#.utf8)

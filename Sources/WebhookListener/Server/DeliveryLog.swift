@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 
 /// The logger of one delivery, with its metadata added only when something is logged: the accepted path
@@ -17,6 +18,12 @@ struct DeliveryLog {
         if let eventType { logger[metadataKey: "event.type"] = "\(eventType)" }
         if let deliveryID { logger[metadataKey: "delivery.id"] = "\(deliveryID)" }
         return logger
+    }
+
+    /// Logs a refusal with its status and reason, and returns it to be thrown.
+    func refused(_ rejection: WebhookRejection) -> WebhookRejection {
+        logger.info("Webhook refused", metadata: ["status": "\(rejection.status.code)", "reason": "\(rejection.reason)"])
+        return rejection
     }
 
     /// A debug message, the metadata built only when debug is on.

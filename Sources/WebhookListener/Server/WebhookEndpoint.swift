@@ -29,15 +29,17 @@ struct WebhookEndpoint: Sendable {
             log.debug("Webhook refused: rate limited")
             throw WebhookRejection(.tooManyRequests, "rate limited", retryAfter: 1)
         }
+        // Refusals from here on are logged with their reason: when Avala reports failing deliveries, the
+        // log says why, not only a counter in /metrics.
         if let length = request.headers[.contentLength].flatMap(Int.init), length > configuration.maxBody {
-            throw WebhookRejection(.contentTooLarge, "body larger than \(configuration.maxBody) bytes")
+            throw log.refused(WebhookRejection(.contentTooLarge, "body larger than \(configuration.maxBody) bytes"))
         }
-        let body = try await readBody(
-            request.body,
-            limit: configuration.maxBody,
-            timeout: configuration.requestTimeout,
-            on: context.eventLoop
-        )
+        let body: [UInt8]
+        do {
+            body = try await readBody(request.body, limit: configuration.maxBody, timeout: configuration.requestTimeout, on: context.eventLoop)
+        } catch let rejection as WebhookRejection {
+            throw log.refused(rejection)
+        }
 
         let now = shared.now()
         let delivery: VerifiedDelivery
@@ -59,7 +61,7 @@ struct WebhookEndpoint: Sendable {
         do {
             event = try EnvelopeDecoder.event(body: json, format: path.format, delivery: delivery, source: path.source, now: now)
         } catch {
-            throw WebhookRejection(.badRequest, error.reason)
+            throw log.refused(WebhookRejection(.badRequest, error.reason))
         }
         // An export the bot created carries its chain depth from the start, as the poller's event would.
         event = await shared.store.withRecordedChainDepth(event)
