@@ -167,6 +167,13 @@ import WebhookListener
         #expect(errors("").first?.contains("verify.secrets has no non-empty secret") == true)
         #expect(errors("  verify: { secrets: [\"${WEBHOOK_SECRET}\"] }\n", environment: ["WEBHOOK_SECRET": ""]).count == 1)
         #expect(errors("", environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]) == [])
+        // A rotation whose new secret came out empty: its sender's deliveries would all be 401.
+        #expect(
+            errors("  verify: { secrets: [\"${OLD}\", \"${NEW}\"] }\n", environment: ["OLD": "s3cret", "NEW": ""])
+                == [
+                    "bot.yaml:3 listener.verify: listener path '/webhooks/avala': verify.secrets[1] is empty (an empty file or variable?): fill it or take it out of the list"
+                ]
+        )
         let open = errors("  verify: { scheme: none }\n")
         #expect(open.count == 1 && open.allSatisfy { $0.contains(": warning: none: anyone who reaches the listener") }, "\(open)")
         let secret = ["AVALA_WEBHOOK_SECRET": "s3cret"]

@@ -33,8 +33,8 @@ public struct SignatureVerifier: Sendable {
     let tolerance: TimeInterval
 
     /// - Throws: ``WebhookListenerError`` `invalidConfiguration` when a `standard-webhooks` secret is not
-    ///   `whsec_` followed by base64 (the message does not quote the secret), or when a scheme other than
-    ///   `none` has no non-empty secret.
+    ///   `whsec_` followed by base64 (the message does not quote the secret), when a scheme other than
+    ///   `none` has no non-empty secret, or when one of several secrets is empty.
     public init(_ verification: WebhookVerification) throws(WebhookListenerError) {
         scheme = verification.scheme
         tolerance = verification.tolerance.seconds
@@ -57,6 +57,15 @@ public struct SignatureVerifier: Sendable {
             throw WebhookListenerError(
                 .invalidConfiguration,
                 "verify.secrets has no non-empty secret, and scheme \(scheme.rawValue) needs one (AVALA_WEBHOOK_SECRET fills it when secrets is left out; scheme: none turns verification off)"
+            )
+        }
+        // One empty among others is a rotation gone wrong (the new secret's file or variable is empty):
+        // taken as it is, the sender's deliveries under the new secret would all be 401 while the reload
+        // reported success.
+        if scheme != .none, let empty = verification.secrets.firstIndex(where: \.value.isEmpty) {
+            throw WebhookListenerError(
+                .invalidConfiguration,
+                "verify.secrets[\(empty)] is empty (an empty file or variable?): fill it or take it out of the list"
             )
         }
         self.keys = keys
