@@ -10,9 +10,9 @@ import Logging
 /// and nothing changes.
 ///
 /// Its context is a dry run's: Avala behind the plugin's declared scopes with every change refused, no
-/// outbound HTTP, and plugin state of its own, in memory, that starts empty (silences added with
-/// `avala-bot silences` are not seen; those in the config are). Offline there is no Avala at all: a
-/// plugin whose checks read it cannot tell, and says so.
+/// outbound HTTP, and the plugin's state as the config's store has it (silences added with `avala-bot
+/// silences`, alert groups waiting), read only, with what the dry run writes kept in memory. Offline
+/// there is no Avala at all: a plugin whose checks read it cannot tell, and says so.
 struct PluginPreview {
     /// How the plugin answered.
     struct Verdict: Hashable, Sendable {
@@ -28,6 +28,19 @@ struct PluginPreview {
     /// Nil offline, or without an API key.
     let client: AvalaClient?
     let logger: Logger
+    /// By plugin, its state over the store's (``OverlayPluginState``): one per plugin for the whole run,
+    /// so a later action sees what an earlier one would have written.
+    let states: [String: OverlayPluginState]
+
+    /// - Parameter store: the config's store opened read only; nil when there is none yet.
+    init(plugins: [String: any BotPlugin], client: AvalaClient?, store: (any EventStore)? = nil, logger: Logger) {
+        self.plugins = plugins
+        self.client = client
+        self.logger = logger
+        states = plugins.keys.reduce(into: [:]) { states, name in
+            states[name] = OverlayPluginState(base: store.map { StoredPluginState(store: $0, plugin: name) })
+        }
+    }
 
     func verdict(for action: PlannedAction, event: Event) async -> Verdict {
         if let failure = action.requiredFailure { return Verdict(kind: .failed, text: "would fail: \(failure)") }
@@ -39,7 +52,8 @@ struct PluginPreview {
             logger: logger,
             config: PluginConfig(),
             dryRun: true,
-            idempotencyKey: "simulate/\(event.id)/\(action.rule)/\(action.actionIndex)"
+            idempotencyKey: "simulate/\(event.id)/\(action.rule)/\(action.actionIndex)",
+            state: states[action.plugin] ?? OverlayPluginState(base: nil)
         )
         if let client, !type.avalaScopes.isEmpty {
             context.avala = ScopedAvalaActions(client: client, store: nil, scopes: type.avalaScopes, dryRun: true)

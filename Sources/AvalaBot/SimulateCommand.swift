@@ -77,7 +77,14 @@ struct SimulateCommand: AsyncParsableCommand {
         if let chainNote { enrichment += "; \(chainNote)" }
         let throttle = await Self.storedThrottle(rules: loaded.rules, storePath: loaded.configuration.store.sqlite, logger: logger)
         var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment, throttle: throttle)
-        await report.ask(PluginPreview(plugins: loaded.plugins, client: client, logger: logger))
+        await report.ask(
+            PluginPreview(
+                plugins: loaded.plugins,
+                client: client,
+                store: Self.pluginStateStore(at: loaded.configuration.store.sqlite, logger: logger),
+                logger: logger
+            )
+        )
         try? await client?.shutdown()
         // Resolved values (a token in a rendered parameter) are shown as the references they came from.
         Console.line(loaded.redacted(report.render()))
@@ -121,6 +128,20 @@ struct SimulateCommand: AsyncParsableCommand {
         } catch {
             logger.warning(
                 "Could not read the throttle windows from the store; throttles are shown as open",
+                metadata: ["store.path": "\(storePath)", "error": "\(error)"]
+            )
+            return nil
+        }
+    }
+
+    /// The config's store, read only, for the plugins' state (``PluginPreview``); nil without one, and
+    /// with a warning when it cannot be read.
+    static func pluginStateStore(at storePath: String, logger: Logger) -> SQLiteEventStore? {
+        do {
+            return try readOnlyStore(at: storePath, logger: logger)
+        } catch {
+            logger.warning(
+                "Could not read the plugins' state from the store; plugins are asked as on a first run",
                 metadata: ["store.path": "\(storePath)", "error": "\(error)"]
             )
             return nil

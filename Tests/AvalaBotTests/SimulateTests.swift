@@ -212,6 +212,37 @@ import Testing
         #expect(await explained(EngineTests.event(uid: "e-second"), store: harness.path + ".absent").contains("rule page-once: matched"))
     }
 
+    /// A silence added with `avala-bot silences add` is in the store, not the config: the dry run reads
+    /// the plugins' state from the store as `run` would, so the alert is shown silenced, as it would be.
+    @Test func aSilenceAddedToTheStoreIsSeen() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        let loaded = ConfigLoader(environment: [:]).load(
+            yaml: """
+                plugins:
+                  alert: { receivers: { ops: { log: {} } } }
+                rules:
+                  - { name: page, on: export.failed, do: [{ alert: { receiver: ops, text: "export {{export.uid}} failed" } }] }
+                """,
+            file: "bot.yaml"
+        )
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        let logger = Logger(label: "simulate-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        let event = EngineTests.event(.exportFailed, uid: "e-1", data: ["export": ["uid": "e-1", "error": "boom"]])
+        func simulated(store: String) async -> String {
+            var report = SimulationReport(event: event, rules: loaded.rules, enrichment: "none", throttle: nil)
+            let store = SimulateCommand.pluginStateStore(at: store, logger: logger)
+            await report.ask(PluginPreview(plugins: loaded.plugins, client: nil, store: store, logger: logger))
+            return report.render()
+        }
+        #expect(await simulated(store: harness.path).contains("would alert ops: export e-1 failed"))
+        _ = try await InspectCommandTests.run(["silences", "add", "--store", harness.path, "--match", "event.type=export.failed", "--for", "1h"])
+        let silenced = await simulated(store: harness.path)
+        #expect(silenced.contains("would be skipped: silenced"), "\(silenced)")
+        // A store that is not there yet (a bot that has not run) has no silences.
+        #expect(await simulated(store: harness.path + ".absent").contains("would alert ops: export e-1 failed"))
+    }
+
     @Test func anEventFileNeedsTypeAndData() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
         try Data(#"{"data": {"export": {"uid": "x"}}}"#.utf8).write(to: file)
