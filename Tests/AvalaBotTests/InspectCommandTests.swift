@@ -80,6 +80,9 @@ import Testing
         let copies = try await harness.store.recentEvents(limit: 10, since: nil).filter { $0.event.replayOf == id }
         #expect(copies.count == 1)
         #expect(copies.first?.status == .pending)
+        // Listed, the copy says what it replays: it keeps its original's source and origin.
+        let relisted = try await Self.run(["events", "list", "--store", harness.path])
+        #expect(relisted.contains("webhook avala (replay of \(id))"), "\(relisted)")
         #expect(await Self.failure(["events", "replay", "--store", harness.path]) == "name event ids, or --since DURATION")
         #expect(await Self.failure(["events", "show", "--store", harness.path, "nope"]) == "no event nope in the store; `events list` shows them")
         #expect(await Self.failure(["events", "list", "--store", "/nonexistent/x.sqlite"]).hasPrefix("no store at /nonexistent/x.sqlite"))

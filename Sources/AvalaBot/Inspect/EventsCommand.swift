@@ -53,7 +53,7 @@ struct EventsCommand: AsyncParsableCommand {
             let rows = events.map { stored in
                 [
                     stored.event.id, InspectFormat.time(stored.storedAt), stored.event.type.rawValue, stored.status.rawValue,
-                    stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "-", "\(stored.event.source.rawValue) \(stored.event.origin)",
+                    stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "-", InspectFormat.from(stored.event),
                 ]
             }
             for line in InspectFormat.table(["ID", "STORED", "TYPE", "STATUS", "SUBJECT", "FROM"], rows) { Console.line(line) }

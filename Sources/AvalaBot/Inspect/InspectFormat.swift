@@ -23,6 +23,13 @@ enum InspectFormat {
         }
     }
 
+    /// Where an event came from, for tables: `webhook avala`, and for a replay the event it replays
+    /// (which otherwise looks like its original, whose source and origin it keeps).
+    static func from(_ event: Event) -> String {
+        let from = "\(event.source.rawValue) \(event.origin)"
+        return event.replayOf.map { "\(from) (replay of \($0))" } ?? from
+    }
+
     static func jsonLine(_ value: JSON) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -38,7 +38,7 @@ struct StatusPage: Sendable {
                 return [
                     "time": InspectFormat.time(stored.storedAt), "type": stored.event.type.rawValue,
                     "subject": stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "",
-                    "from": "\(stored.event.source.rawValue) \(stored.event.origin)", "status": stored.status.rawValue,
+                    "from": InspectFormat.from(stored.event), "status": stored.status.rawValue,
                     "depth": stored.event.chainDepth, "actions": steps.count, "id": stored.event.id,
                 ]
             }
