@@ -78,8 +78,9 @@ final class ConfigReloader: Service, Sendable {
     @discardableResult
     func reload() -> Outcome {
         var outcome = Outcome(applied: false)
-        let loaded = loader.load(path: path)
-        if loaded.errors.isEmpty {
+        let unreadable = Self.notReadableAgain(path)
+        let read = unreadable == nil ? loader.load(path: path) : nil
+        if let loaded = read, loaded.errors.isEmpty {
             // As at start: what loads but is likely a mistake (a template path the events never carry).
             for warning in loaded.warnings { logger.warning("Config warning", metadata: ["config.problem": "\(warning)"]) }
             let previous = applied.withLock { $0 }
@@ -142,7 +143,7 @@ final class ConfigReloader: Service, Sendable {
                 )
             }
         } else {
-            outcome.problems = loaded.errors.map(\.description)
+            outcome.problems = unreadable.map { [$0] } ?? read?.errors.map(\.description) ?? []
             logger.error(
                 "Config reload refused; the running config stays",
                 metadata: ["config": "\(path)", "config.errors": "\(outcome.problems.joined(separator: " | "))"]
@@ -165,6 +166,15 @@ final class ConfigReloader: Service, Sendable {
             )
         }
         return outcome
+    }
+
+    /// Why the config at `path` cannot be read again, or nil: one read from a pipe or a device (`--config
+    /// /dev/stdin`, a shell's `<(…)`) was read at start, and what a second read gets (nothing, an empty
+    /// config of no rules) is not the config. A path that is not there is left to the loader to report.
+    static func notReadableAgain(_ path: String) -> String? {
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
+        return "\(path) is not a regular file (a pipe or a device), so it cannot be read again: restart to change the config"
     }
 
     /// A listener whose verification changed (a rotated secret) takes the new one at once, for the paths

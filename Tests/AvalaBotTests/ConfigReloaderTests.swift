@@ -28,6 +28,30 @@ import WebhookListener
         """
     }
 
+    /// A config read from a pipe (`--config <(…)`, `/dev/stdin`) was used up at start: a reload would
+    /// read nothing, a valid config of no rules, so it is refused instead. A symlink to a file (as a
+    /// Kubernetes ConfigMap mounts one) is read again as the file.
+    @Test func aConfigFromAPipeIsNotReadAgain() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-pipe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("config.fifo").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let file = directory.appendingPathComponent("bot.yaml").path
+        try "rules: []\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let link = directory.appendingPathComponent("link.yaml").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
+
+        #expect(
+            ConfigReloader.notReadableAgain(fifo)
+                == "\(fifo) is not a regular file (a pipe or a device), so it cannot be read again: restart to change the config"
+        )
+        #expect(ConfigReloader.notReadableAgain("/dev/null") != nil)
+        #expect(ConfigReloader.notReadableAgain(file) == nil)
+        #expect(ConfigReloader.notReadableAgain(link) == nil)
+        #expect(ConfigReloader.notReadableAgain(directory.appendingPathComponent("missing.yaml").path) == nil, "the loader says so")
+    }
+
     @Test func aValidConfigIsAppliedAndABrokenOneIsRefused() async throws {
         try await SimulatorHarness.with { harness in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
@@ -92,6 +116,16 @@ import WebhookListener
             try (Self.config(rules: one) + "\nstore: { sqlite: \"\(store)\" }\n").write(toFile: path, atomically: true, encoding: .utf8)
             #expect(reloader.reload() == ConfigReloader.Outcome(applied: true))
             #expect(assembly.dispatcher.rules.current.count == 1)
+
+            // Started from a pipe, the config cannot be read again: the reload is refused, not applied
+            // as the empty config a second read would give.
+            let fifo = directory.appendingPathComponent("config.fifo").path
+            try #require(mkfifo(fifo, 0o600) == 0)
+            let piped = ConfigReloader(path: fifo, loaded: loaded, loader: loader, dispatcher: assembly.dispatcher, listener: nil, logger: logger)
+            let fromPipe = piped.reload()
+            #expect(!fromPipe.applied)
+            #expect(fromPipe.problems == [ConfigReloader.notReadableAgain(fifo)], "\(fromPipe.problems)")
+            #expect(assembly.dispatcher.rules.current.count == 1, "the running rules stay")
         }
     }
 
