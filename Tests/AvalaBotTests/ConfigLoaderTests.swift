@@ -9,6 +9,23 @@ import WebhookListener
 
 /// `check-config`'s findings, asserted verbatim: what an operator reads must say where and what.
 @Suite struct ConfigLoaderTests {
+    /// A `${…}` value in a rule's parameter is data, not a template: a secret holding `{{` is neither
+    /// filled with event data (which then showed around it) nor refused as a bad template at a column
+    /// inside it.
+    @Test func aReferencedValueInARuleIsNeverATemplate() throws {
+        let yaml = """
+            rules:
+              - { name: f, on: member.joined, do: [{ log: { message: "${TOKEN}" } }, { log: { message: "{{member.email}}" } }] }
+            """
+        let spliced = ConfigLoader(environment: ["TOKEN": "pa{{member.email}}ss"]).load(yaml: yaml, file: "bot.yaml")
+        #expect(spliced.errors.isEmpty, "\(spliced.errors)")
+        let event = Event(type: .memberJoined, source: .poller, data: ["member": ["email": "dana@acme.ai"]])
+        let messages = spliced.rules.plan(for: event).map { $0.parameters["message"]?.stringValue }
+        #expect(messages == ["pa{{member.email}}ss", "dana@acme.ai"], "a template written in the file still renders")
+        let unclosed = ConfigLoader(environment: ["TOKEN": "pass{{word"]).load(yaml: yaml, file: "bot.yaml")
+        #expect(unclosed.errors.isEmpty, "\(unclosed.errors)")
+    }
+
     static func diagnostics(_ yaml: String, environment: [String: String] = [:], resolve: Bool = true) -> [String] {
         var loader = ConfigLoader(environment: environment)
         loader.resolveReferences = resolve

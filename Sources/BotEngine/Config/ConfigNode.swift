@@ -97,6 +97,16 @@ public indirect enum ConfigNode: Hashable, Sendable {
         return false
     }
 
+    /// Text that may be a rule's template: written in the file, not the value of a `${…}` reference. A
+    /// referenced value is data (a token with `{{` in it stays as it is): never parsed as a template,
+    /// so it can neither splice event data into a secret nor fail to parse at a column inside one.
+    public var templateText: String? {
+        guard case .scalar(let text, let style, _) = self else { return nil }
+        if case .reference = style { return nil }
+        guard case .string = json else { return nil }
+        return text
+    }
+
     /// For messages: `a mapping`, `a list`, `'text'`, `nothing`, and for a reference `the value of
     /// ${NAME}` — never a referenced value, which may be a secret.
     public var kindDescription: String {

@@ -55,7 +55,7 @@ public enum LiteralParameterCheck {
     /// No template and no unresolved reference anywhere inside.
     static func isLiteral(_ node: ConfigNode) -> Bool {
         switch node {
-        case .scalar(let text, _, _): !node.isUnresolvedReference && !RuleTemplate.isTemplate(text)
+        case .scalar: !node.isUnresolvedReference && !RuleTemplate.isTemplate(node.templateText ?? "")
         case .sequence(let items, _): items.allSatisfy(isLiteral)
         case .mapping(let entries, _): entries.allSatisfy { isLiteral($0.value) }
         }

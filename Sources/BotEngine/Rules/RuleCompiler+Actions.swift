@@ -134,7 +134,7 @@ extension RuleCompiler {
     private mutating func compileValue(_ node: ConfigNode, path valuePath: String, uses: inout [PathUse]) -> ParameterValue? {
         switch node {
         case .scalar(_, _, let location):
-            guard case .string(let text) = node.json, RuleTemplate.isTemplate(text) else { return .literal(node.json) }
+            guard let text = node.templateText, RuleTemplate.isTemplate(text) else { return .literal(node.json) }
             do {
                 let template = try RuleTemplate(text)
                 uses += Self.pathUses(of: template, location: location, path: valuePath)
@@ -168,7 +168,7 @@ extension RuleCompiler {
         var valid = true
         for (item, itemPath) in items where !item.isNull && !item.isUnresolvedReference {
             // A template picks its path per event; its own paths are checked as a template's.
-            if case .string(let text) = item.json, RuleTemplate.isTemplate(text) { continue }
+            if let text = item.templateText, RuleTemplate.isTemplate(text) { continue }
             guard case .string(let text) = item.json, let scopePath = ScopePath(text) else {
                 error(item.location, itemPath, "expected an event path like event.type or project.uid, found \(MatchLiteral.describe(item.json))")
                 valid = false
@@ -231,7 +231,7 @@ extension RuleCompiler {
             }
         var valid = true
         for (value, valueNode, path) in values where !valueNode.isUnresolvedReference {
-            if case .string(let text) = value, RuleTemplate.isTemplate(text) { continue }
+            if let text = valueNode.templateText, RuleTemplate.isTemplate(text) { continue }
             if !spec.choices.contains(value.text) {
                 error(valueNode.location, path, "'\(value.text)' is not one of: \(spec.choices.joined(separator: ", "))")
                 valid = false
