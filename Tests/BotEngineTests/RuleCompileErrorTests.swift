@@ -21,6 +21,22 @@ import Testing
         try RuleFixtures.compile(yaml).1.filter { $0.severity == .error }.map(\.description)
     }
 
+    /// A type no event can have (the listener refuses the name) would leave the rule never running: an
+    /// error, where it was a warning that the type "is still routed if a webhook brings it".
+    @Test func anOnTypeThatIsNoNameIsAnError() throws {
+        let yaml = """
+            rules:
+              - { name: a, on: "export.{completed,failed}", do: [{ log: { message: x } }] }
+              - { name: b, on: [export.completed, "a b"], do: [{ log: { message: x } }] }
+            """
+        #expect(
+            try Self.errors(yaml) == [
+                "rules.yaml:2 rules[0].on: no event can have this type: event type 'export.{completed,failed}' is not a name: letters, digits and . _ - : only, at most 128; braces are not alternatives: list the types, on: [export.completed, export.failed]",
+                "rules.yaml:3 rules[1].on[1]: no event can have this type: event type 'a b' is not a name: letters, digits and . _ - : only, at most 128",
+            ]
+        )
+    }
+
     @Test(arguments: [
         Case(
             "rules is not a list",

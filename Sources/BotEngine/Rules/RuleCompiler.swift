@@ -148,7 +148,14 @@ struct RuleCompiler {
                 }
             } else {
                 let type = EventType(rawValue: text)
-                if !EventType.known.contains(type) {
+                // No event of such a type can arrive (the listener refuses the name, and no poller makes
+                // one): the rule could never run, which a warning that it "is still routed" hid.
+                if let problem = type.nameProblem, !item.node.isUnresolvedReference {
+                    let braces = text.contains("{") ? "; braces are not alternatives: list the types, on: [export.completed, export.failed]" : ""
+                    error(item.node.location, item.path, "no event can have this type: \(problem)\(braces)")
+                    continue
+                }
+                if !EventType.known.contains(type), !item.node.isUnresolvedReference {
                     // Unknown types stay routable: a webhook may bring a type this version has never heard of.
                     let known = EventType.known.map(\.rawValue)
                     let hint = Self.didYouMean(text, in: known)
