@@ -172,8 +172,11 @@ final class ConfigReloader: Service, Sendable {
     /// /dev/stdin`, a shell's `<(…)`) was read at start, and what a second read gets (nothing, an empty
     /// config of no rules) is not the config. A path that is not there is left to the loader to report.
     static func notReadableAgain(_ path: String) -> String? {
-        var status = stat()
-        guard stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG else { return nil }
+        // Links followed: a ConfigMap mounts the file as a link to a regular file.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: target))?[.type] as? FileAttributeType,
+            type != .typeRegular
+        else { return nil }
         return "\(path) is not a regular file (a pipe or a device), so it cannot be read again: restart to change the config"
     }
 
