@@ -37,7 +37,8 @@ public struct ExportPlugin: BotPlugin {
                 ParameterSpec("backoff", .duration, summary: "Wait before the first re-export, doubled each time; default 1m."),
                 ParameterSpec("follow", .bool, summary: "Follow the re-export; default true."),
             ],
-            summary: "Re-export the export of an export.failed event, with the same project, dataset and format."
+            summary:
+                "Re-export the export of an export.failed event, with the same project, dataset and format (read from Avala when the event lacks them)."
         ),
     ]
     public static let configKeys = [
@@ -85,6 +86,12 @@ public struct ExportPlugin: BotPlugin {
         default:
             return .failed("the export plugin has no action '\(request.action)'")
         }
+    }
+
+    /// A `times` below 1 would accept the rule and never re-export anything.
+    public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] {
+        guard action == "retry_failed", let times = parameters["times"]?.intValue, times < 1 else { return [] }
+        return [ParameterProblem("times", "must be at least 1 (it is \(times)); remove the action to stop re-exporting")]
     }
 
     /// The export an event is about, if it is about one: the action it starts must not take it for the

@@ -41,15 +41,17 @@ struct FailedExportRetry {
                 )
             }
         }
-        let projects = failed["projects"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let datasets = failed["datasets"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let format = shape == .sdk ? nil : failed["format"]?.stringValue
+        let source: FailedExportSource
+        switch try await FailedExportSource.read(uid: uid, event: request.event, shape: shape, avala: context.avala) {
+        case .failure(let problem): return .failed("cannot re-export \(uid): \(problem.description)")
+        case .success(let read): source = read
+        }
         let target: ExportTarget
         switch ExportTarget.make(
-            project: projects.first,
-            dataset: projects.isEmpty ? datasets.first : nil,
-            format: format,
-            name: failed["name"]?.stringValue.map { "\($0) (retry \(done + 1))" },
+            project: source.projects.first,
+            dataset: source.projects.isEmpty ? source.datasets.first : nil,
+            format: source.format,
+            name: source.name.map { "\($0) (retry \(done + 1))" },
             shape: shape
         ) {
         case .failure(let problem): return .failed("cannot re-export \(uid): \(problem.description)")

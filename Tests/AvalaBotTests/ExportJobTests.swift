@@ -174,6 +174,41 @@ import Testing
         }
     }
 
+    /// Avala's flat webhook body (`export_uid`, `project_uid`) names neither the format nor the export's
+    /// projects: `export.retry_failed` reads them from Avala and asks for the same export again.
+    @Test func retryFailedReExportsFromAFlatWebhookBodyWithWhatAvalaKnowsOfTheExport() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                rules:
+                  - name: again
+                    on: export.failed
+                    do:
+                      - export.retry_failed: { backoff: 0s, follow: false }
+                """
+            let failed = try await harness.simulator.failExport(uid: SimulatorSeed.UID.processingExport, error: "disk full")
+            let before = Set(try await Self.exports(harness).map(\.uid))
+            try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportFailed,
+                        body: ["export_uid": .string(failed.uid), "project_uid": .string(SimulatorSeed.UID.activeProject)],
+                        source: "test",
+                        deliveryID: "flat-1"
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").first?.isFinal == true }
+                let step = try #require(try await BotRun.steps(assembly.store, plugin: "export").first)
+                #expect(step.status == .done, "\(step.detail ?? "")")
+            }
+            let created = try #require(try await Self.exports(harness).first { !before.contains($0.uid) })
+            #expect(created.format == "coco")
+            #expect(created.projects == [SimulatorSeed.UID.activeProject])
+        }
+    }
+
     /// Avala refuses the export, so the action is dead-lettered; by the time someone retries it, another
     /// export of the same project and format exists. The refusal proved nothing was created: the retry
     /// starts a new export instead of adopting that one.

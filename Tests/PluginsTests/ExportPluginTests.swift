@@ -244,6 +244,33 @@ import Testing
         #expect(avala.calls.count == 1)
     }
 
+    /// What neither the event nor Avala names cannot be asked for again: a permanent failure that says
+    /// what is missing, instead of an export of the wrong thing.
+    @Test func retryFailedSaysWhatNeitherTheEventNorAvalaNames() async throws {
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let noFormat = FakeAvalaActions(exports: [AvalaExport(uid: "f-1", status: "failed", projects: ["p1"])])
+        let flat: JSON = ["export": ["uid": "f-1", "status": "failed"], "project": ["uid": "p1"]]
+        let request = Self.request(["backoff": "0s"], action: "retry_failed", data: flat)
+        let outcome = try await plugin.perform(request, context: .test(avala: noFormat, state: MemoryPluginState()))
+        #expect(outcome == .failed("cannot re-export f-1: neither the event nor Avala names the format it exported"))
+        // The project at the event's root stands in for projects Avala does not list.
+        let noProjects = FakeAvalaActions(exports: [AvalaExport(uid: "f-1", status: "failed", format: "coco")])
+        let done = try await plugin.perform(request, context: .test(avala: noProjects, state: MemoryPluginState()))
+        #expect(done == .done("re-export 1 of 3 of f-1: started export exp-2 of project p1 as coco (chain depth 1, followed)"))
+        let nothing = Self.request(["backoff": "0s"], action: "retry_failed", data: ["export": ["uid": "f-1"]])
+        let none = try await plugin.perform(nothing, context: .test(avala: noProjects, state: MemoryPluginState()))
+        #expect(none == .failed("cannot re-export f-1: neither the event nor Avala names the project or dataset it exported"))
+    }
+
+    @Test func retryFailedTimesBelowOneIsRefusedAtLoad() throws {
+        let plugin = try ExportPlugin(config: PluginConfig())
+        #expect(
+            plugin.literalParameterProblems(action: "retry_failed", parameters: ["times": 0])
+                == [ParameterProblem("times", "must be at least 1 (it is 0); remove the action to stop re-exporting")]
+        )
+        #expect(plugin.literalParameterProblems(action: "retry_failed", parameters: ["times": 1]).isEmpty)
+    }
+
     /// A template that renders a bad duration renders it the same on every attempt: retrying cannot help.
     @Test func aBackoffThatIsNotADurationFailsPermanently() async throws {
         let avala = FakeAvalaActions()
