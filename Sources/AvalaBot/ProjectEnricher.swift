@@ -11,15 +11,16 @@ import Synchronization
 /// Avala's export webhook body is `{uid, status, download_url, format, created_at}`: it names no project.
 /// Such an export is first read from the API (`GET /exports/{uid}/`) for its `projects` and `datasets`,
 /// which the event then carries too, so rules on `project.*` and plugins that re-export (`retry_failed`)
-/// work from a webhook as they do from the poller.
+/// work from a webhook as they do from the poller. A flat body (`export_uid`, `project_uid`) names the
+/// project's uid but neither its name nor the export's format: both are read the same way.
 final class ProjectEnricher: Enricher {
     private let client: AvalaClient
     private let logger: Logger
     private let ttl: TimeInterval
     private let cache = Mutex<[String: (project: JSON, fetched: Date)]>([:])
-    /// An export's projects and datasets do not change: kept for as long as the process runs, up to a
+    /// An export's projects, datasets and format do not change: kept for as long as the process runs, up to a
     /// bound, so a retried action does not read its export again.
-    private let exportTargets = Mutex<[String: (projects: JSON, datasets: JSON)]>([:])
+    private let exportTargets = Mutex<[String: ExportTargets]>([:])
     private static let maxCachedExports = 10_000
 
     init(client: AvalaClient, logger: Logger, ttl: TimeInterval = 300) {
@@ -29,19 +30,31 @@ final class ProjectEnricher: Enricher {
     }
 
     func enrich(_ event: Event) async -> Event {
-        guard case .object(var data) = event.data, data["project"] == nil, case .object(var export)? = data["export"] else { return event }
-        if export["projects"] == nil, export["datasets"] == nil, let uid = export["uid"]?.stringValue, !uid.isEmpty,
-            let targets = await targets(ofExport: uid, event: event)
+        guard case .object(var data) = event.data, case .object(var export)? = data["export"] else { return event }
+        // A flat body (`export_uid`, `project_uid`) carries the project's uid alone: its name is still read.
+        let given = data["project"]?.objectValue
+        guard given == nil || given?.keys.allSatisfy({ $0 == "uid" }) == true else { return event }
+        let namesTargets = export["projects"] != nil || export["datasets"] != nil
+        if !namesTargets || export["format"] == nil, let uid = export["uid"]?.stringValue, !uid.isEmpty,
+            let read = await targets(ofExport: uid, event: event)
         {
-            export["projects"] = targets.projects
-            export["datasets"] = targets.datasets
+            if !namesTargets {
+                export["projects"] = read.projects
+                export["datasets"] = read.datasets
+            }
+            if export["format"] == nil, let format = read.format { export["format"] = .string(format) }
             data["export"] = .object(export)
         }
-        guard let projects = export["projects"]?.arrayValue, projects.count == 1, let uid = projects[0].stringValue else {
-            var enriched = event
-            enriched.data = .object(data)
-            return enriched
+        var enriched = event
+        enriched.data = .object(data)
+        // The export's own list decides; a flat body's project stands in when the export could not be read.
+        let uid: String?
+        if let listed = export["projects"]?.arrayValue {
+            uid = listed.count == 1 ? listed[0].stringValue : nil
+        } else {
+            uid = given?["uid"]?.stringValue
         }
+        guard let uid, !uid.isEmpty else { return enriched }
         let now = Date()
         if let cached = cache.withLock({ $0[uid] }), now.timeIntervalSince(cached.fetched) < ttl {
             data["project"] = cached.project
@@ -59,23 +72,29 @@ final class ProjectEnricher: Enricher {
                     "Could not fetch the export's project; rules see no project",
                     metadata: ["event.id": "\(event.id)", "project.uid": "\(uid)", "error": "\(error)"]
                 )
-                var enriched = event
-                enriched.data = .object(data)
                 return enriched
             }
         }
-        var enriched = event
         enriched.data = .object(data)
         return enriched
     }
 
-    /// The export's `projects` and `datasets` as the API lists them, or nil when it cannot be read.
-    private func targets(ofExport uid: String, event: Event) async -> (projects: JSON, datasets: JSON)? {
+    /// What an export asked for, as the API lists it.
+    private struct ExportTargets {
+        var projects: JSON
+        var datasets: JSON
+        var format: String?
+    }
+
+    /// The export's `projects`, `datasets` and `format` as the API lists them, or nil when it cannot be read.
+    private func targets(ofExport uid: String, event: Event) async -> ExportTargets? {
         if let cached = exportTargets.withLock({ $0[uid] }) { return cached }
         do {
             let export = try await client.export(uid: uid)
-            let targets: (projects: JSON, datasets: JSON) = (
-                .array((export.projects ?? []).map(JSON.string)), .array((export.datasets ?? []).map(JSON.string))
+            let targets = ExportTargets(
+                projects: .array((export.projects ?? []).map(JSON.string)),
+                datasets: .array((export.datasets ?? []).map(JSON.string)),
+                format: export.format
             )
             exportTargets.withLock { cache in
                 if cache.count >= Self.maxCachedExports { cache.removeAll() }

@@ -44,6 +44,27 @@ import Testing
         }
     }
 
+    /// The flat body agents send (`export_uid`, `project_uid`) names the project's uid alone and no
+    /// format: rules on `project.name` and `export.format` see them as they would from Avala's own body.
+    @Test func aFlatBodyGetsItsProjectsNameAndTheExportsFormat() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            try await harness.withClient { client in
+                let export = try await client.createExport(.documented(name: "flat", format: "coco", projects: [SimulatorSeed.UID.activeProject]))
+                let event = EventNormalizer.normalize(
+                    type: .exportCompleted,
+                    body: ["export_uid": .string(export.uid), "project_uid": .string(SimulatorSeed.UID.activeProject)],
+                    source: "agent",
+                    deliveryID: nil
+                )
+                #expect(event.data[path: "project"] == ["uid": .string(SimulatorSeed.UID.activeProject)])
+                let enriched = await ProjectEnricher(client: client, logger: harness.logger).enrich(event)
+                #expect(enriched.data[path: "export.format"]?.stringValue == "coco")
+                #expect(enriched.data[path: "export.projects"] == [.string(SimulatorSeed.UID.activeProject)])
+                #expect(enriched.data[path: "project.name"]?.stringValue == "prod-cars")
+            }
+        }
+    }
+
     /// An export that cannot be read leaves the event as it came: rules then see no project.
     @Test func anUnknownExportLeavesTheEventAsItCame() async throws {
         try await SimulatorHarness.with { harness in
