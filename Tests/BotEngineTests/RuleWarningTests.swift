@@ -37,6 +37,29 @@ import Testing
         #expect(rules.matchingRules(for: RuleFixtures.event("custom.other", data: [:])) == ["custom"])
     }
 
+    /// `{a,b}` looks like alternatives but is matched as written: the rule would silently never match.
+    @Test func aGlobWithBraceAlternativesIsWarnedAbout() throws {
+        let (rules, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: formats
+                on: export.completed
+                where: { "export.format": { glob: "{coco,yolo}" }, "export.uid": { glob: "{x}-*" } }
+                do: [{ log: { message: a } }]
+            """
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:4 rules[0].where.export.format: warning: glob: '{coco,yolo}' matches the braces and commas as they are"
+                    + " written (a glob here has no {a,b} alternatives); for alternatives write in: [a, b], or a regex"
+            ]
+        )
+        let coco = RuleFixtures.event("export.completed", data: ["export": ["format": "coco", "uid": "{x}-1"]])
+        #expect(rules.matchingRules(for: coco) == [])
+        let literal = RuleFixtures.event("export.completed", data: ["export": ["format": "{coco,yolo}", "uid": "{x}-1"]])
+        #expect(rules.matchingRules(for: literal) == ["formats"])
+    }
+
     @Test func pathsNeverCarried() throws {
         let (rules, warnings) = try Self.warnings(
             """

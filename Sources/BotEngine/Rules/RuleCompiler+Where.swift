@@ -121,6 +121,13 @@ extension RuleCompiler {
                                 + " matching it takes exponential time and holds up every event behind it (write the branches so"
                                 + " that they cannot, or as one class)"
                         )
+                    } else if case .glob(let glob) = op, Self.looksLikeBraceAlternatives(glob.description) {
+                        warning(
+                            entry.value.location,
+                            entryPath,
+                            "glob: '\(glob.description)' matches the braces and commas as they are written (a glob here has"
+                                + " no {a,b} alternatives); for alternatives write in: [a, b], or a regex"
+                        )
                     }
                     operators.append(op)
                 case .failure(let problem): error(entry.value.location, entryPath, problem.message)
@@ -128,5 +135,14 @@ extension RuleCompiler {
             }
             return operators.count == entries.count ? operators : nil
         }
+    }
+
+    /// `{a,b}` as shells and many glob libraries read it: a `{`, then a `,`, then a `}`.
+    static func looksLikeBraceAlternatives(_ pattern: String) -> Bool {
+        guard let open = pattern.firstIndex(of: "{"),
+            let comma = pattern[open...].firstIndex(of: ","),
+            pattern[comma...].contains("}")
+        else { return false }
+        return true
     }
 }
