@@ -41,6 +41,11 @@ import Testing
         let held = try #require(steps.first { $0.status == .skipped })
         #expect(held.detail == "throttled (1 per 1h)")
         #expect(held.attempts == 0)
+        // Logged as every other outcome is, so that `run` says why the action did nothing.
+        let logged = harness.logs.entries.filter { "\($0.message)" == "Action finished" && $0.metadata["outcome"] == "skipped" }
+        #expect(logged.count == 1)
+        #expect(logged.first?.metadata["detail"] == "throttled (1 per 1h)")
+        #expect(logged.first?.metadata["rule.name"] == "page-once")
     }
 
     @Test func aRestartedDispatcherKeepsTheWindowsItsJournalRecorded() async throws {

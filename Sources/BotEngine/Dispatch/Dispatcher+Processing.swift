@@ -25,7 +25,8 @@ extension Dispatcher {
             // Journaled as skipped, so the rule counts as decided for this event: run again later (another
             // rule's retry), the event is not admitted then, late, in a newer event's place.
             for plan in throttled {
-                try await skipThrottled(plan, stepID: Self.stepID(event: event.id, rule: plan.rule, index: plan.actionIndex), event: event)
+                let stepID = Self.stepID(event: event.id, rule: plan.rule, index: plan.actionIndex)
+                try await skipThrottled(plan, stepID: stepID, event: event, logger: logger)
             }
             var wakeAt: Date?
             var blockedRules: Set<String> = []
@@ -99,12 +100,19 @@ extension Dispatcher {
     }
 
     /// Journals a throttled action as skipped, without running it.
-    private func skipThrottled(_ plan: PlannedAction, stepID: String, event: Event) async throws {
+    /// Logged once per action, like every other outcome: a user watching `run` sees why nothing happened.
+    private func skipThrottled(_ plan: PlannedAction, stepID: String, event: Event, logger: Logger) async throws {
         let now = environment.now()
         try await store.recordIntent(plan.intent(stepID: stepID, eventID: event.id, at: now, admitted: false))
         let limit = plan.throttle.map { " (\($0.limit)\($0.key.isEmpty ? "" : " for key '\($0.key)'"))" } ?? ""
         let outcome = StepOutcome(stepID: stepID, status: .skipped, detail: "throttled\(limit)", countsAsAttempt: false, at: now)
         _ = try await store.recordOutcome(outcome, raising: [])
+        var logger = logger
+        logger[metadataKey: "rule.name"] = "\(plan.rule)"
+        logger[metadataKey: "plugin.name"] = "\(plan.plugin)"
+        logger[metadataKey: "action.name"] = "\(plan.action)"
+        logger.info("Action finished", metadata: ["outcome": "skipped", "detail": "\(outcome.detail)"])
+        Counter(label: "avala_bot_actions_total", dimensions: [("plugin", plan.plugin), ("outcome", "skipped")]).increment()
     }
 
     /// The idempotency key of one action: the same for every retry and after a crash.
