@@ -95,10 +95,14 @@ import Testing
               - name: ""
                 on: export.failed
                 do: [{ log: { message: c } }]
+              - name: "tab\\there"
+                on: export.failed
+                do: [{ log: { message: d } }]
             """,
             [
                 "rules.yaml:5 rules[1].name: duplicate rule name 'same' (first at rules.yaml:2)",
                 "rules.yaml:8 rules[2].name: expected a rule name (a non-empty string)",
+                "rules.yaml:11 rules[3].name: a rule name cannot hold control characters (tabs, line breaks, escapes)",
             ]
         ),
         Case(

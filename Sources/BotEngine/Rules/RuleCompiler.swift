@@ -106,6 +106,12 @@ struct RuleCompiler {
             error(nameNode.location, "\(rulePath).name", "expected a rule name (a non-empty string)")
             return nil
         }
+        // A name is printed in logs, tables and `/status`, and typed on the command line: a control
+        // character (a tab, an escape sequence) would garble each of them.
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            error(nameNode.location, "\(rulePath).name", "a rule name cannot hold control characters (tabs, line breaks, escapes)")
+            return nil
+        }
         if let first = ruleNames[name] {
             error(nameNode.location, "\(rulePath).name", "duplicate rule name '\(name)' (first at \(first))")
             return nil
