@@ -9,6 +9,13 @@ enum EventFile {
         let description: String
     }
 
+    /// The keys of ``BotKit/Event/fileForm``, then those `events show` adds about the stored event, so
+    /// that its output reads back.
+    static let keys = [
+        "type", "data", "id", "source", "origin", "time", "subject", "chain_depth", "replay_of",
+        "status", "attempts", "stored_at", "keys", "actions",
+    ]
+
     /// Reads an event file; with `type`, the file is a raw Avala body normalized as the listener would.
     static func read(path: String, type: EventType?) throws -> Event {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -28,12 +35,24 @@ enum EventFile {
                         "--type \(type.rawValue): bot.* events are the bot's own, and a delivery of one is refused; to try a rule on one, write it as an event file {\"type\": \"\(type.rawValue)\", \"data\": {…}} without --type"
                 )
             }
+            if let problem = type.nameProblem { throw Problem(description: "--type: \(problem), and the listener refuses it") }
+            guard case .object = json else {
+                throw Problem(description: "\(path): expected a JSON object, as the listener refuses any other body (400)")
+            }
             return EventNormalizer.normalize(type: type, body: json, source: "simulate", deliveryID: nil)
         }
         guard case .object(let object) = json else { throw Problem(description: "\(path): expected a JSON object") }
+        // A misspelt key (`subjet`, `chain-depth`) would otherwise be passed over, and the event tried
+        // without it.
+        if let unknown = object.keys.sorted().first(where: { !Self.keys.contains($0) }) {
+            throw Problem(
+                description: "\(path): unknown key \"\(unknown)\" (an event file has: \(Self.keys.prefix(9).joined(separator: ", ")))"
+            )
+        }
         guard let typeName = object["type"]?.stringValue, !typeName.isEmpty else {
             throw Problem(description: "\(path): missing \"type\" (or pass --type TYPE for a raw Avala body)")
         }
+        if let problem = EventType(rawValue: typeName).nameProblem { throw Problem(description: "\(path): \"type\": \(problem)") }
         guard case .object(let data)? = object["data"] else {
             throw Problem(description: "\(path): missing \"data\" object")
         }

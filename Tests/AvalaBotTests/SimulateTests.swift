@@ -251,6 +251,36 @@ import Testing
         #expect(error.description == "\(file.path): missing \"type\" (or pass --type TYPE for a raw Avala body)")
     }
 
+    /// What the listener refuses, `simulate` refuses too, and a misspelt key is named rather than passed
+    /// over: trying a rule on an event that can never arrive, or without a field the file meant to give,
+    /// would show a match or a miss that `run` never has.
+    @Test(arguments: [
+        (#"[{"uid": "e-1"}]"#, "export.completed", "expected a JSON object, as the listener refuses any other body (400)"),
+        (#"{"uid": "e-1"}"#, "export completed", "--type: event type 'export completed' is not a name"),
+        (#"{"type": "export.completed", "data": {}, "subjet": {"kind": "export", "uid": "e-1"}}"#, nil, #"unknown key "subjet""#),
+        (#"{"type": "export.{completed,failed}", "data": {}}"#, nil, #""type": event type 'export.{completed,failed}' is not a name"#),
+    ])
+    func anEventTheListenerWouldRefuseIsRefused(json: String, type: String?, message: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+        try Data(json.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = try #require(throws: EventFile.Problem.self) { try EventFile.read(path: file.path, type: type.map(EventType.init(rawValue:))) }
+        #expect(error.description.contains(message), "\(error.description)")
+    }
+
+    /// `events show --json` adds the stored event's status, keys and journal: they read back too.
+    @Test func whatEventsShowWritesReadsBack() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        let stored = try #require(try await harness.store.event(id: EngineTests.id(try await harness.store.ingest(EngineTests.event(uid: "e-1")))))
+        var object = InspectFormat.json(stored).objectValue ?? [:]
+        object["actions"] = []
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("event-\(UUID().uuidString).json")
+        try Data(InspectFormat.jsonLine(.object(object)).utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        #expect(try EventFile.read(path: file.path, type: nil).data == stored.event.data)
+    }
+
     /// What `events show --json` writes, `simulate --event` reads back as the same event: a `bot.*` body
     /// keeps its fields at the root (where rules look for `poller`), with its source, origin and subject.
     @Test(arguments: [
