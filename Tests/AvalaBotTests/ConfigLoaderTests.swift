@@ -26,6 +26,29 @@ import WebhookListener
         #expect(unclosed.errors.isEmpty, "\(unclosed.errors)")
     }
 
+    /// A throttle key from `${…}` is data too: one key for every event. Said at load, and its value is
+    /// never shown in a throttled action's outcome.
+    @Test func aReferencedThrottleKeyIsOneWindowAndNeverShown() throws {
+        let yaml = """
+            rules:
+              - name: f
+                on: member.joined
+                throttle: { count: 1, per: 1h, key: "${KEY}" }
+                do: [{ log: { message: hi } }]
+            """
+        let loaded = ConfigLoader(environment: ["KEY": "tok{{member.email}}en"]).load(yaml: yaml, file: "bot.yaml")
+        #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+        #expect(
+            loaded.warnings.map(\.description) == [
+                "bot.yaml:4 rules[0].throttle.key: warning: a key from a ${…} reference is the same for every event (a reference is"
+                    + " never a template): one window for the rule, as without a key; write the template in the file, e.g. key:"
+                    + " \"{{project.uid}}\""
+            ]
+        )
+        let event = Event(type: .memberJoined, source: .poller, data: ["member": ["email": "dana@acme.ai"]])
+        #expect(loaded.rules.plan(for: event).map { $0.throttle?.key } == [""])
+    }
+
     static func diagnostics(_ yaml: String, environment: [String: String] = [:], resolve: Bool = true) -> [String] {
         var loader = ConfigLoader(environment: environment)
         loader.resolveReferences = resolve

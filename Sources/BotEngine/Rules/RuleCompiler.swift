@@ -216,7 +216,16 @@ struct RuleCompiler {
         }
         var key: RuleTemplate?
         if let keyNode = node["key"], !keyNode.isNull {
-            if let text = keyNode.text, keyNode.items == nil, keyNode.entries == nil {
+            if keyNode.reference != nil {
+                // A referenced value is data, never a template: the same key for every event, which is one
+                // window for the rule. Not kept as a key, so its value is never shown in an outcome.
+                warning(
+                    keyNode.location,
+                    "\(throttlePath).key",
+                    "a key from a ${…} reference is the same for every event (a reference is never a template): one window"
+                        + " for the rule, as without a key; write the template in the file, e.g. key: \"{{project.uid}}\""
+                )
+            } else if let text = keyNode.text, keyNode.items == nil, keyNode.entries == nil {
                 do {
                     key = try RuleTemplate(text)
                     if let key { uses += Self.pathUses(of: key, location: keyNode.location, path: "\(throttlePath).key") }
