@@ -18,12 +18,19 @@ struct ChainDepthEnricher: Enricher {
     let logger: Logger
 
     func enrich(_ event: Event) async -> Event {
+        await enrichment(of: event).event
+    }
+
+    /// The next enrichers' result, with its chain depth; what they could not read stays named.
+    func enrichment(of event: Event) async -> Enrichment {
         // The listener and the poller set it already; this covers an event stored before the export's
         // chain was recorded (the webhook raced the plugin's record).
         let recorded = await store.withRecordedChainDepth(event)
         // Intents are matched after the next enrichers: Avala's webhook body names no project, and
         // ``ProjectEnricher`` reads the export's projects and datasets from the API.
-        return await withIntendedChainDepth(await next.enrich(recorded))
+        var enrichment = await next.enrichment(of: recorded)
+        enrichment.event = await withIntendedChainDepth(enrichment.event)
+        return enrichment
     }
 
     /// `event` with the depth of the pending intents that cover its export, when its uid has no depth

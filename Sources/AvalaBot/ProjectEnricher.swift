@@ -30,20 +30,36 @@ final class ProjectEnricher: Enricher {
     }
 
     func enrich(_ event: Event) async -> Event {
-        guard case .object(var data) = event.data, case .object(var export)? = data["export"] else { return event }
+        await enrichment(of: event).event
+    }
+
+    /// The event with what the API could add; what it could not read because the API did not answer
+    /// (a 5xx, a 429, no connection) is named as unavailable, so that rules reading it wait. What the
+    /// API refused for good (an export it does not know) is not waited for.
+    func enrichment(of event: Event) async -> Enrichment {
+        guard case .object(var data) = event.data, case .object(var export)? = data["export"] else { return Enrichment(event: event) }
         // A flat body (`export_uid`, `project_uid`) carries the project's uid alone: its name is still read.
         let given = data["project"]?.objectValue
-        guard given == nil || given?.keys.allSatisfy({ $0 == "uid" }) == true else { return event }
+        guard given == nil || given?.keys.allSatisfy({ $0 == "uid" }) == true else { return Enrichment(event: event) }
+        var unavailable: [String] = []
         let namesTargets = export["projects"] != nil || export["datasets"] != nil
-        if !namesTargets || export["format"] == nil, let uid = export["uid"]?.stringValue, !uid.isEmpty,
-            let read = await targets(ofExport: uid, event: event)
-        {
-            if !namesTargets {
-                export["projects"] = read.projects
-                export["datasets"] = read.datasets
+        if !namesTargets || export["format"] == nil, let uid = export["uid"]?.stringValue, !uid.isEmpty {
+            switch await targets(ofExport: uid, event: event) {
+            case .read(let read):
+                if !namesTargets {
+                    export["projects"] = read.projects
+                    export["datasets"] = read.datasets
+                }
+                if export["format"] == nil, let format = read.format { export["format"] = .string(format) }
+                data["export"] = .object(export)
+            case .unavailable:
+                if !namesTargets {
+                    // Without the export's list there is no project to read, unless the body named one.
+                    unavailable += ["export.projects", "export.datasets"] + (given == nil ? ["project"] : [])
+                }
+                if export["format"] == nil { unavailable.append("export.format") }
+            case .unknown: break
             }
-            if export["format"] == nil, let format = read.format { export["format"] = .string(format) }
-            data["export"] = .object(export)
         }
         var enriched = event
         enriched.data = .object(data)
@@ -54,7 +70,7 @@ final class ProjectEnricher: Enricher {
         } else {
             uid = given?["uid"]?.stringValue
         }
-        guard let uid, !uid.isEmpty else { return enriched }
+        guard let uid, !uid.isEmpty else { return Enrichment(event: enriched, unavailable: unavailable) }
         let now = Date()
         if let cached = cache.withLock({ $0[uid] }), now.timeIntervalSince(cached.fetched) < ttl {
             data["project"] = cached.project
@@ -69,14 +85,20 @@ final class ProjectEnricher: Enricher {
                 data["project"] = value
             } catch {
                 logger.warning(
-                    "Could not fetch the export's project; rules see no project",
+                    "Could not fetch the export's project",
                     metadata: ["event.id": "\(event.id)", "project.uid": "\(uid)", "error": "\(error)"]
                 )
-                return enriched
+                if Self.isTransient(error) { unavailable += given == nil ? ["project"] : ["project.name", "project.status"] }
+                return Enrichment(event: enriched, unavailable: unavailable)
             }
         }
         enriched.data = .object(data)
-        return enriched
+        return Enrichment(event: enriched, unavailable: unavailable)
+    }
+
+    /// Whether the API may answer later: an error it gave for good (no such export) is not waited for.
+    private static func isTransient(_ error: any Error) -> Bool {
+        (error as? AvalaError)?.isTransient ?? true
     }
 
     /// What an export asked for, as the API lists it.
@@ -86,9 +108,18 @@ final class ProjectEnricher: Enricher {
         var format: String?
     }
 
-    /// The export's `projects`, `datasets` and `format` as the API lists them, or nil when it cannot be read.
-    private func targets(ofExport uid: String, event: Event) async -> ExportTargets? {
-        if let cached = exportTargets.withLock({ $0[uid] }) { return cached }
+    /// What reading an export's targets gave.
+    private enum TargetsRead {
+        case read(ExportTargets)
+        /// The API did not answer this time.
+        case unavailable
+        /// The API answered that it cannot give them (no such export).
+        case unknown
+    }
+
+    /// The export's `projects`, `datasets` and `format` as the API lists them.
+    private func targets(ofExport uid: String, event: Event) async -> TargetsRead {
+        if let cached = exportTargets.withLock({ $0[uid] }) { return .read(cached) }
         do {
             let export = try await client.export(uid: uid)
             let targets = ExportTargets(
@@ -100,13 +131,13 @@ final class ProjectEnricher: Enricher {
                 if cache.count >= Self.maxCachedExports { cache.removeAll() }
                 cache[uid] = targets
             }
-            return targets
+            return .read(targets)
         } catch {
             logger.warning(
-                "Could not read the export for its projects; rules see no project",
+                "Could not read the export for its projects and format",
                 metadata: ["event.id": "\(event.id)", "export.uid": "\(uid)", "error": "\(error)"]
             )
-            return nil
+            return Self.isTransient(error) ? .unavailable : .unknown
         }
     }
 }

@@ -30,13 +30,14 @@ struct BotRun {
     func run<T: Sendable>(
         _ yaml: String,
         dispatcher: String = "{ backoff: { base: 10ms, max: 200ms } }",
+        api: String = "{ requests_per_minute: 6000 }",
         dispatcherEnvironment: DispatcherEnvironment = DispatcherEnvironment(),
         _ body: @Sendable (BotAssembly, InMemoryLogHandler) async throws -> T
     ) async throws -> T {
         let full = """
             store: { sqlite: "\(storePath)" }
             dispatcher: \(dispatcher)
-            api: { requests_per_minute: 6000 }
+            api: \(api)
             \(yaml)
             """
         let loaded = ConfigLoader(environment: environment).load(yaml: full, file: "jobs.yaml")

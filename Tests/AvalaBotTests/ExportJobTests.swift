@@ -174,6 +174,48 @@ import Testing
         }
     }
 
+    /// The API does not answer when an export's event needs its project: judged without it, the chain
+    /// rule would drop the event for good and the exclusion would let it through. The event waits, and
+    /// the rules run as they would have once the API answers.
+    @Test func anEventWaitsForAProjectTheAPIDidNotGiveWhileRulesReadIt() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                rules:
+                  - name: chain
+                    on: export.completed
+                    where: { "project.name": { glob: "prod-*" } }
+                    do: [{ log: { message: "chain {{export.uid}} of {{project.name}}" } }]
+                  - name: exclusion
+                    on: export.completed
+                    where: { not: { "project.name": { glob: "prod-*" } } }
+                    do: [{ log: { message: "excluded {{export.uid}}" } }]
+                """
+            await harness.simulator.injectFault(Fault(pathPrefix: "/users/me/projects/", method: "GET", status: 503))
+            try await bot.run(config, api: "{ requests_per_minute: 6000, max_retries: 0 }") { assembly, logs in
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportCompleted,
+                        body: ["uid": "w-1", "status": "exported", "format": "coco", "projects": [.string(SimulatorSeed.UID.activeProject)]],
+                        source: "test",
+                        deliveryID: "wait-1"
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until {
+                    logs.entries.contains { "\($0.message)" == "Enrichment unavailable; the event waits for it, as rules read it" }
+                }
+                #expect(try await BotRun.steps(assembly.store).isEmpty, "nothing ran without the project")
+                await harness.simulator.clearFaults()
+                try await Eventually.until { try await BotRun.steps(assembly.store).first?.isFinal == true }
+                let steps = try await BotRun.steps(assembly.store)
+                #expect(steps.map(\.rule) == ["chain"])
+                #expect(steps.first?.detail == "logged: chain w-1 of prod-cars")
+            }
+        }
+    }
+
     /// Avala's flat webhook body (`export_uid`, `project_uid`) names neither the format nor the export's
     /// projects: `export.retry_failed` reads them from Avala and asks for the same export again.
     @Test func retryFailedReExportsFromAFlatWebhookBodyWithWhatAvalaKnowsOfTheExport() async throws {

@@ -65,6 +65,28 @@ import Testing
         }
     }
 
+    /// When the API does not answer, what could not be read is named, so that rules reading it wait; an
+    /// export the API does not know is not waited for.
+    @Test func whatTheAPIDidNotAnswerIsNamedAsUnavailable() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            try await harness.withClient({ $0.maxRetries = 0 }) { client in
+                let export = try await client.createExport(.sdkProject(SimulatorSeed.UID.activeProject))
+                let other = try await client.createExport(.sdkProject(SimulatorSeed.UID.activeProject))
+                let enricher = ProjectEnricher(client: client, logger: harness.logger)
+                await harness.simulator.injectFault(Fault(pathPrefix: "/users/me/projects/", status: 503))
+                let noProject = await enricher.enrichment(of: Self.webhookEvent(exportUID: export.uid))
+                #expect(noProject.unavailable == ["project"])
+                #expect(noProject.event.data[path: "export.projects"] == [.string(SimulatorSeed.UID.activeProject)])
+                await harness.simulator.injectFault(Fault(pathPrefix: "/exports/", method: "GET", status: 503))
+                let noExport = await enricher.enrichment(of: Self.webhookEvent(exportUID: other.uid))
+                #expect(noExport.unavailable == ["export.projects", "export.datasets", "project"])
+                await harness.simulator.clearFaults()
+                let unknown = await enricher.enrichment(of: Self.webhookEvent(exportUID: "00000000-0000-4000-8000-00000000dead"))
+                #expect(unknown.unavailable == [])
+            }
+        }
+    }
+
     /// An export that cannot be read leaves the event as it came: rules then see no project.
     @Test func anUnknownExportLeavesTheEventAsItCame() async throws {
         try await SimulatorHarness.with { harness in

@@ -8,11 +8,17 @@ extension Dispatcher {
     /// event is handed back as pending, due after a growing delay, once the store writes again (see
     /// ``StaleRunningEvents``); its journal says which steps still have to run.
     func process(_ stored: StoredEvent) async {
-        let event = await enricher.enrich(stored.event)
+        let enrichment = await enricher.enrichment(of: stored.event)
+        let event = enrichment.event
         var logger = self.logger
         logger[metadataKey: "event.id"] = "\(event.id)"
         logger[metadataKey: "event.type"] = "\(event.type)"
         do {
+            if let due = waitForEnrichment(enrichment, attempts: stored.attempts, logger: logger) {
+                try await store.finish(eventID: event.id, result: .pendingUntil(due))
+                stale.succeeded(eventID: event.id)
+                return
+            }
             if event.chainDepth > stored.event.chainDepth {
                 try await store.raiseChainDepth(eventID: event.id, to: event.chainDepth)
             }
@@ -97,6 +103,28 @@ extension Dispatcher {
                 metadata: ["error": "\(error)", "event.due": "\(Event.timestamp(due))"]
             )
         }
+    }
+
+    /// When enrichment could not read what a rule reads (the API did not answer), the time the event
+    /// runs again instead: judged without it, a `where` on `project.name` would drop the event for good,
+    /// and a `not` would let it through. After `max_attempts` claims it runs without.
+    /// - Parameter attempts: the event's claims, this one included.
+    private func waitForEnrichment(_ enrichment: Enrichment, attempts: Int, logger: Logger) -> Date? {
+        guard !enrichment.unavailable.isEmpty else { return nil }
+        let waiting = rules.current.rulesReading(enrichment.unavailable, for: enrichment.event)
+        guard !waiting.isEmpty else { return nil }
+        let metadata: Logger.Metadata = [
+            "unavailable": "\(enrichment.unavailable.joined(separator: ", "))", "rules": "\(waiting.joined(separator: ", "))",
+        ]
+        let now = environment.now()
+        guard let due = policy.nextAttempt(afterAttempts: attempts, requested: nil, now: now, random: environment.random()) else {
+            logger.warning("Enrichment still unavailable after every attempt; rules run without it", metadata: metadata)
+            return nil
+        }
+        var waitingMetadata = metadata
+        waitingMetadata["event.due"] = "\(Event.timestamp(due))"
+        logger.notice("Enrichment unavailable; the event waits for it, as rules read it", metadata: waitingMetadata)
+        return due
     }
 
     /// Journals a throttled action as skipped, without running it.

@@ -3,9 +3,16 @@ public import BotKit
 /// Adds what rules need but the event did not carry (an export's project), before rules run.
 ///
 /// BotEngine has no HTTP; AvalaBot implements this over the API client. It must not throw: when
-/// enrichment fails, the event goes on as it was and the missing part stays absent.
+/// enrichment fails, the missing part stays absent, and ``enrichment(of:)`` names it so that the
+/// dispatcher can let the event wait for it while a rule needs it.
 public protocol Enricher: Sendable {
     func enrich(_ event: Event) async -> Event
+    func enrichment(of event: Event) async -> Enrichment
+}
+
+extension Enricher {
+    /// For an enricher that cannot tell what it missed: nothing is waited for.
+    public func enrichment(of event: Event) async -> Enrichment { Enrichment(event: await enrich(event)) }
 }
 
 /// Enriches nothing.

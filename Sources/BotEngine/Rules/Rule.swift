@@ -17,14 +17,36 @@ final class Rule: Sendable {
     let condition: RuleCondition?
     let actions: [RuleAction]
     let throttle: Throttle?
+    /// Every path the rule's `where`, parameters and throttle key read.
+    let paths: [ScopePath]
 
-    init(name: String, enabled: Bool, on: [EventPattern], condition: RuleCondition?, actions: [RuleAction], throttle: Throttle?) {
+    init(
+        name: String,
+        enabled: Bool,
+        on: [EventPattern],
+        condition: RuleCondition?,
+        actions: [RuleAction],
+        throttle: Throttle?,
+        paths: [ScopePath] = []
+    ) {
+        self.paths = paths
         self.name = name
         self.enabled = enabled
         self.on = on
         self.condition = condition
         self.actions = actions
         self.throttle = throttle
+    }
+
+    /// Whether the rule reads a value at or below one of `paths` (`project` covers `project.name`), or a
+    /// whole value holding one (`{{export}}` holds `export.format`).
+    func reads(any unavailable: [ScopePath]) -> Bool {
+        paths.contains { used in
+            unavailable.contains { missing in
+                let shared = min(used.components.count, missing.components.count)
+                return used.components.prefix(shared) == missing.components.prefix(shared)
+            }
+        }
     }
 
     func accepts(_ type: EventType) -> Bool {

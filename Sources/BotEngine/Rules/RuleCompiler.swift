@@ -94,7 +94,15 @@ struct RuleCompiler {
         }
         if let patterns { checkCarried(uses, on: patterns) }
         guard errorCount == errorsBefore, let name, let patterns, let actions else { return nil }
-        return Rule(name: name, enabled: enabled, on: patterns, condition: condition, actions: actions, throttle: throttle)
+        return Rule(
+            name: name,
+            enabled: enabled,
+            on: patterns,
+            condition: condition,
+            actions: actions,
+            throttle: throttle,
+            paths: uses.map(\.path)
+        )
     }
 
     private mutating func compileName(_ node: ConfigNode, path rulePath: String) -> String? {

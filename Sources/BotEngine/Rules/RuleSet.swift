@@ -126,6 +126,14 @@ public struct RuleSet: Sendable {
         }
     }
 
+    /// The enabled rules accepting the event's type that read one of `unavailable` (paths enrichment could
+    /// not fill this time), in file order: whether they match cannot be told without it.
+    public func rulesReading(_ unavailable: [String], for event: Event) -> [String] {
+        let missing = unavailable.compactMap(ScopePath.init)
+        guard !missing.isEmpty else { return [] }
+        return candidates(for: event.type).compactMap { index in rules[index].reads(any: missing) ? rules[index].name : nil }
+    }
+
     /// The actions of every enabled rule that matches, in file order and `do:` order, with parameters
     /// rendered. Pure: no throttle is consulted or counted (``RuleThrottle/admit(_:eventID:now:)`` does that).
     public func plan(for event: Event) -> [PlannedAction] {
