@@ -14,6 +14,10 @@ public enum ConfigDuration {
         ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1),
     ]
 
+    /// The longest duration: a hundred years, far beyond any window or interval, and well inside what
+    /// dates and timers can add without overflowing.
+    static let maximumDays: Int64 = 36_500
+
     /// Parses `1h30m` and the like.
     /// - Throws: ``ConfigDurationError`` saying what is wrong, ready to follow a key path.
     public static func parse(_ text: String) throws(ConfigDurationError) -> Duration {
@@ -28,6 +32,8 @@ public enum ConfigDuration {
             throw ConfigDurationError("'\(trimmed)' is not a duration: a bare number is ambiguous (write \(trimmed)s or \(trimmed)m)")
         }
         let bad = ConfigDurationError("'\(trimmed)' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)")
+        // Well formed, but more than any timer here can wait: said so, rather than "not a duration".
+        let tooLong = ConfigDurationError("'\(trimmed)' is too long: at most \(maximumDays)d")
         var total: Int64 = 0
         var lastRank = -1
         let bytes = Array(trimmed.utf8)
@@ -35,9 +41,10 @@ public enum ConfigDuration {
         while index < bytes.count {
             var value: Int64 = 0
             let digitsStart = index
+            var overflowed = false
             while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-                guard index - digitsStart < 12 else { throw bad }
-                value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
+                if index - digitsStart >= 12 { overflowed = true }
+                if !overflowed { value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0")) }
                 index += 1
             }
             let unitStart = index
@@ -49,11 +56,13 @@ public enum ConfigDuration {
                 throw ConfigDurationError("'\(trimmed)' is not a duration: combine units largest first, each once (like 1h30m)")
             }
             lastRank = rank
+            guard !overflowed else { throw tooLong }
             let (product, productOverflow) = value.multipliedReportingOverflow(by: units[rank].milliseconds)
             let (sum, sumOverflow) = total.addingReportingOverflow(product)
-            guard !productOverflow, !sumOverflow else { throw bad }
+            guard !productOverflow, !sumOverflow else { throw tooLong }
             total = sum
         }
+        guard total <= maximumDays * 86_400_000 else { throw tooLong }
         return .milliseconds(total)
     }
 

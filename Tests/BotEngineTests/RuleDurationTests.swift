@@ -24,7 +24,11 @@ import Testing
         ("-5m", "'-5m' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"),
         ("30m1h", "'30m1h' is not a duration: combine units largest first, each once (like 1h30m)"),
         ("1h1h", "'1h1h' is not a duration: combine units largest first, each once (like 1h30m)"),
-        ("99999999999999d", "'99999999999999d' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"),
+        // Well formed but too long: said so, with the bound.
+        ("99999999999999d", "'99999999999999d' is too long: at most 36500d"),
+        ("9007199254740993s", "'9007199254740993s' is too long: at most 36500d"),
+        ("36501d", "'36501d' is too long: at most 36500d"),
+        ("99999999999999x", "'99999999999999x' is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)"),
     ])
     func refuses(_ text: String, _ message: String) {
         #expect(throws: ConfigDurationError(message)) { try ConfigDuration.parse(text) }
