@@ -90,6 +90,31 @@ import Testing
 
     /// Event data comes from outside: a newline or a terminal escape in it must not break the table's
     /// rows or drive the terminal that shows them.
+    /// An event a bot was handling when it was killed stays `running` in the store: with no bot holding
+    /// the store, the commands say it was interrupted; with one, it is running.
+    @Test func aRunningEventInAStoreNoBotHoldsIsShownInterrupted() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest(Self.event("e-1"))
+        let claimed = try #require(try await harness.store.claim(limit: 1, now: Date()).first)
+        let list = try await Self.run(["events", "list", "--store", harness.path])
+        #expect(list.contains(" interrupted "), "\(list)")
+        #expect(list.contains(InspectFormat.interruptedNote), "\(list)")
+        let json = try Self.objects(try await Self.run(["events", "list", "--json", "--store", harness.path]))
+        #expect(json.first?["status"] == "running")
+        #expect(json.first?["interrupted"] == true)
+        let shown = try await Self.run(["events", "show", claimed.event.id, "--json", "--store", harness.path])
+        #expect(try Self.objects(shown).first?["interrupted"] == true)
+
+        let lock = try StoreLock(storePath: harness.path)
+        defer { lock.release() }
+        let running = try await Self.run(["events", "list", "--store", harness.path])
+        #expect(running.contains(" running "), "\(running)")
+        #expect(!running.contains("interrupted"), "\(running)")
+        let runningJSON = try Self.objects(try await Self.run(["events", "list", "--json", "--store", harness.path]))
+        #expect(runningJSON.first?["interrupted"] == nil)
+    }
+
     @Test func tablesEscapeControlCharactersFromEventData() async throws {
         let harness = try await EngineHarness(rules: "rules: []")
         defer { harness.removeFiles() }

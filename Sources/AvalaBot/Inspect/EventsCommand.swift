@@ -44,20 +44,23 @@ struct EventsCommand: AsyncParsableCommand {
             )
             let more = events.count > limit
             if more { events.removeLast() }
+            let botRuns = events.contains { $0.status == .running } ? StoreLock.isHeld(storePath: store.path) : nil
             if options.json {
-                for stored in events { Console.line(InspectFormat.jsonLine(InspectFormat.json(stored))) }
+                for stored in events { Console.line(InspectFormat.jsonLine(InspectFormat.json(stored, botRuns: botRuns))) }
                 // Standard output stays one object per line; the next page is told on standard error.
                 if more, let last = events.last { Console.note("(the newest \(limit) shown; older ones: --until \(last.event.id))") }
                 return
             }
             let rows = events.map { stored in
                 [
-                    stored.event.id, InspectFormat.time(stored.storedAt), stored.event.type.rawValue, stored.status.rawValue,
+                    stored.event.id, InspectFormat.time(stored.storedAt), stored.event.type.rawValue,
+                    InspectFormat.status(stored, botRuns: botRuns),
                     stored.event.subject.map { "\($0.kind) \($0.uid)" } ?? "-", InspectFormat.from(stored.event),
                 ]
             }
             for line in InspectFormat.table(["ID", "STORED", "TYPE", "STATUS", "SUBJECT", "FROM"], rows) { Console.line(line) }
             if events.isEmpty { Console.line("(no events)") }
+            if botRuns == false, events.contains(where: { $0.status == .running }) { Console.line(InspectFormat.interruptedNote) }
             if more, let last = events.last {
                 Console.line("(the newest \(limit) shown; older ones: --until \(last.event.id))")
             }
@@ -76,7 +79,8 @@ struct EventsCommand: AsyncParsableCommand {
         func run() async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.events"), readOnly: true)
             guard let stored = try await EventsCommand.storedEvent(id, in: store) else { throw EventsCommand.notStored(id) }
-            var object = InspectFormat.json(stored).objectValue ?? [:]
+            let botRuns = stored.status == .running ? StoreLock.isHeld(storePath: store.path) : nil
+            var object = InspectFormat.json(stored, botRuns: botRuns).objectValue ?? [:]
             object["actions"] = .array(try await store.steps(eventID: stored.event.id).sorted { $0.stepID < $1.stepID }.map(InspectFormat.json))
             if options.json {
                 Console.line(InspectFormat.jsonLine(.object(object)))

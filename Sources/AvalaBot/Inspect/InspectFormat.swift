@@ -36,14 +36,25 @@ enum InspectFormat {
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
-    static func json(_ stored: StoredEvent) -> JSON {
+    /// - Parameter botRuns: whether a bot holds the store; nil when unknown. A `running` event in a store
+    ///   no bot holds was interrupted: `interrupted: true` says so, and `status` stays what scripts read.
+    static func json(_ stored: StoredEvent, botRuns: Bool? = nil) -> JSON {
         var object = stored.event.fileForm.objectValue ?? [:]
         object["status"] = .string(stored.status.rawValue)
+        if stored.status == .running, botRuns == false { object["interrupted"] = .bool(true) }
         object["attempts"] = .number(Double(stored.attempts))
         object["stored_at"] = .string(time(stored.storedAt))
         object["keys"] = .array(stored.event.keys.map(JSON.string))
         return .object(object)
     }
+
+    /// An event's status for people: `running` in a store no bot holds is `interrupted`.
+    static func status(_ stored: StoredEvent, botRuns: Bool?) -> String {
+        stored.status == .running && botRuns == false ? "interrupted" : stored.status.rawValue
+    }
+
+    /// Said below a table that shows an interrupted event.
+    static let interruptedNote = "(interrupted: the bot stopped while handling it, and it resumes when the bot starts)"
 
     static func json(_ step: StepRecord) -> JSON {
         [

@@ -30,7 +30,7 @@ public final class SQLiteEventStore: EventStore {
     /// Internal so that tests can reach under the protocol (hold the writer, read pragmas).
     let pool: DatabasePool
     /// The file, as given.
-    let path: String
+    public let path: String
     let logger: Logger
     let configuration: Configuration
     let batcher: IngestBatcher

@@ -38,7 +38,14 @@ public final class StoreLock: Sendable {
         guard fd >= 0 else {
             throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // ``isHeld(storePath:)`` holds a shared lock for an instant: waited out, so that an inspection
+        // command running as the bot starts cannot make the start fail.
+        var taken = flock(fd, LOCK_EX | LOCK_NB) == 0
+        for _ in 0..<10 where !taken && errno == EWOULDBLOCK {
+            usleep(20_000)
+            taken = flock(fd, LOCK_EX | LOCK_NB) == 0
+        }
+        guard taken else {
             let code = errno
             close(fd)
             if code == EWOULDBLOCK {
@@ -65,6 +72,19 @@ public final class StoreLock: Sendable {
         guard let directory = realpath(url.deletingLastPathComponent().path, nil) else { return storePath }
         defer { free(directory) }
         return URL(fileURLWithPath: String(cString: directory)).appendingPathComponent(url.lastPathComponent).path
+    }
+
+    /// Whether a bot holds the store's lock now, for the inspection commands: an event `running` in a
+    /// store no bot holds was interrupted (the bot was killed), not being handled. Takes a shared lock
+    /// for an instant, which a starting bot waits out; nil when the lock file cannot be read.
+    public static func isHeld(storePath: String) -> Bool? {
+        let path = resolved(storePath) + ".lock"
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 { return false }
+        return errno == EWOULDBLOCK ? true : nil
     }
 
     /// Gives the lock up; a second call does nothing.
