@@ -56,7 +56,8 @@ import Testing
         #expect(
             Self.diagnostics(yaml) == [
                 "bot.yaml:2 plugins.exec.commands.broken.path: must be an absolute path (starting with /)",
-                "bot.yaml:4 rules[0].do[0].exec.command: unknown command 'nope'; configured: notify",
+                // The set-aside command is written: the list of what is configured says so.
+                "bot.yaml:4 rules[0].do[0].exec.command: unknown command 'nope'; configured: notify (besides broken, refused above)",
             ]
         )
     }

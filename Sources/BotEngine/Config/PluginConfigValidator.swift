@@ -124,7 +124,10 @@ public enum PluginConfigValidator {
                 }
             }
             if !removed.isEmpty {
-                setAside[name] = Set(removed.compactMap { $0.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } })
+                // A key taken out inside an entry taken out later (`commands.a.path`, then `commands.a`) is
+                // that entry's: the entry's name is what rules name.
+                let outermost = removed.filter { key in !removed.contains { key.hasPrefix($0 + ".") || key.hasPrefix($0 + "[") } }
+                setAside[name] = Set(outermost.compactMap { $0.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } })
             }
         }
         return Result(plugins: plugins, diagnostics: diagnostics, setAside: setAside)

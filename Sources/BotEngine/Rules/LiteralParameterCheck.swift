@@ -39,11 +39,16 @@ public enum LiteralParameterCheck {
                 let keyPath = "\(path)[\(ruleIndex)].do[\(actionIndex)].\(entry.key)"
                 for problem in plugin.literalParameterProblems(action: spec.name, parameters: literals)
                 where setAside[pluginName]?.contains(literals[problem.parameter]?.stringValue ?? "") != true {
+                    // The plugin was built without the entries its config check set aside: a list of what
+                    // is configured would leave out names that are written, and refused above.
+                    let configKeys = Set(type.configKeys.map(\.name))
+                    let refused = (setAside[pluginName] ?? []).subtracting(configKeys).sorted()
+                    let note = refused.isEmpty ? "" : " (besides \(refused.joined(separator: ", ")), refused above)"
                     diagnostics.append(
                         ConfigDiagnostic(
                             at: nodes[problem.parameter]?.location ?? entry.keyLocation,
                             path: "\(keyPath).\(problem.parameter)",
-                            problem.message
+                            problem.message + note
                         )
                     )
                 }
