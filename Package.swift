@@ -289,6 +289,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RepositoryTests",
+            dependencies: ["TestSupport"],
             swiftSettings: packageSwiftSettings
         ),
     ]

@@ -6,6 +6,7 @@ import InMemoryLogging
 import Logging
 import NIOCore
 import NIOHTTP1
+import TestSupport
 import Testing
 import WebhookListener
 
@@ -19,16 +20,8 @@ import WebhookListener
     }
 
     static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try ChildProcess.run("/usr/bin/env", ["python3"] + arguments)
+        return (result.status, result.output)
     }
 
     @Test(.enabled(if: available || ProcessInfo.processInfo.environment["CI"] != nil))
