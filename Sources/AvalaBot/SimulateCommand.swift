@@ -68,11 +68,20 @@ struct SimulateCommand: AsyncParsableCommand {
         } else if let client {
             let enricher = ProjectEnricher(client: client, logger: logger)
             let before = subject
-            subject = await enricher.enrich(subject)
-            enrichment =
-                subject == before
-                ? "nothing to add, or the API did not answer (its warning is above); `project` is absent unless the event carries it"
-                : "project fetched from the API"
+            let result = await enricher.enrichment(of: subject)
+            subject = result.event
+            let waiting = loaded.rules.rulesReading(result.unavailable, for: subject)
+            if !waiting.isEmpty {
+                enrichment =
+                    "the API did not answer for \(result.unavailable.joined(separator: ", ")) (its warning is above); `run` would"
+                    + " hold the event until it does, as rule\(waiting.count == 1 ? "" : "s") \(waiting.joined(separator: ", "))"
+                    + " read\(waiting.count == 1 ? "s" : "") it: what follows is judged without"
+            } else {
+                enrichment =
+                    subject == before
+                    ? "nothing to add, or the API did not answer (its warning is above); `project` is absent unless the event carries it"
+                    : "project fetched from the API"
+            }
         }
         if let chainNote { enrichment += "; \(chainNote)" }
         let throttle = await Self.storedThrottle(rules: loaded.rules, storePath: loaded.configuration.store.sqlite, logger: logger)
