@@ -23,7 +23,7 @@ import Testing
         }
         #expect(throws: PluginConfigError.self) { try Self.plugin(["allowed_domains": []]) }
         let bad = #expect(throws: PluginConfigError.self) { try Self.plugin(["allowed_domains": ["bob@acme.ai"]]) }
-        #expect(bad?.key == "allowed_domains")
+        #expect(bad?.key == "allowed_domains[0]")
         let roster = #expect(throws: PluginConfigError.self) {
             try Self.plugin(["allowed_domains": ["*"], "roster": ["file": "r.csv", "organization": "o", "evry": "1m"]])
         }
@@ -42,6 +42,37 @@ import Testing
         ("ana@acme.ai.evil.com", ["acme.ai"], false),
     ])
     func domainGuard(email: String, domains: [String], allowed: Bool) throws {
+        let normalized = try EmailAddress.normalize(email).get()
+        #expect(try DomainGuard(domains).allows(normalized) == allowed)
+    }
+
+    /// An entry written as a URL, an address, with a port, a path or spaces loaded and then matched no
+    /// address, refusing every invitation: it is refused at load, saying what to write.
+    @Test(arguments: [
+        ("https://acme.ai", "'https://acme.ai' is not a domain: write acme.ai"), ("acme.ai:443", "'acme.ai:443' is not a domain: write acme.ai"),
+        ("acme.ai/team", "'acme.ai/team' is not a domain: write acme.ai"), (" acme.ai", "' acme.ai' is not a domain: write acme.ai"),
+        ("https://Acme.ai:8443/x?y", "'https://Acme.ai:8443/x?y' is not a domain: write acme.ai"),
+        ("bob@acme.ai", "'bob@acme.ai' is not a domain: write acme.ai"), ("@acme.ai", "'@acme.ai' is not a domain: write acme.ai"),
+        ("https://bücher.de/", "'https://bücher.de/' is not a domain: write bücher.de (the bare domain, in Unicode or its xn-- form)"),
+        ("b ü.de", "'b ü.de' is not a domain (write a bare domain, in Unicode or its xn-- form"),
+        ("acme", "'acme' has no dot, so no address's domain is it"), ("acme..ai", "'acme..ai' is not a domain (write acme.ai, *.acme.ai or *)"),
+        ("*acme.ai", "'*acme.ai' is not a domain (write acme.ai, *.acme.ai or *)"),
+    ])
+    func allowedDomainsThatMatchNoAddressAreRefused(entry: String, message: String) throws {
+        let error = #expect(throws: PluginConfigError.self) { try Self.plugin(["allowed_domains": ["acme.ai", .string(entry)]]) }
+        #expect(error?.key == "allowed_domains[1]")
+        #expect(error?.message.hasPrefix(message) == true, "\(error?.message ?? "")")
+        // What is written right still loads, whatever its case.
+        _ = try Self.plugin(["allowed_domains": ["Acme.AI", "*.eu.acme.ai", "xn--bcher-kva.de", "*.ai", "my-corp.co.uk", "Müller.de"]])
+    }
+
+    /// An internationalized domain matches in either form, entry and address alike: both are compared in
+    /// their ASCII (IDNA) form, lower-cased.
+    @Test(arguments: [
+        ("ana@bücher.de", ["xn--bcher-kva.de"], true), ("ana@xn--bcher-kva.de", ["Bücher.de"], true), ("ana@BÜCHER.de", ["bücher.de"], true),
+        ("ana@eu.bücher.de", ["*.bücher.de"], true), ("ana@bucher.de", ["bücher.de"], false), ("ana@bücher.de", ["acme.ai"], false),
+    ])
+    func internationalizedDomains(email: String, domains: [String], allowed: Bool) throws {
         let normalized = try EmailAddress.normalize(email).get()
         #expect(try DomainGuard(domains).allows(normalized) == allowed)
     }
