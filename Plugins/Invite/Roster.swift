@@ -73,43 +73,115 @@ struct Roster: Sendable {
     /// The people in a roster file's `text`, read as YAML or CSV by the file's extension.
     /// - Throws: ``RosterProblem`` naming the file and line.
     static func parse(_ text: String, file: String) throws -> [Entry] {
+        try read(text, file: file).entries
+    }
+
+    /// ``parse(_:file:)`` with each entry's line and the warnings: an address listed twice with the same
+    /// role (or one role left empty: invited once, with the role given), CSV columns that are not read.
+    /// - Throws: ``RosterProblem`` naming the file and line, also for an address listed twice with two
+    ///   roles (which one is meant cannot be told).
+    static func read(_ text: String, file: String) throws -> RosterContents {
         let lower = file.lowercased()
-        return try lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") ? Self.parseYAML(text, file: file) : Self.parseCSV(text, file: file)
+        var contents = try lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") ? Self.readYAML(text, file: file) : Self.readCSV(text, file: file)
+        var first: [String: Int] = [:]
+        for (index, entry) in contents.entries.enumerated() {
+            guard let earlier = first[entry.email] else {
+                first[entry.email] = index
+                continue
+            }
+            let (line, earlierLine) = (contents.lines[index], contents.lines[earlier])
+            let (role, earlierRole) = (entry.role, contents.entries[earlier].role)
+            if let role, let earlierRole, role != earlierRole {
+                throw RosterProblem(
+                    description:
+                        "\(file):\(line): \(entry.email) is listed again, as \(role), after line \(earlierLine) listed it as \(earlierRole): keep one"
+                )
+            }
+            contents.warnings.append(
+                RosterProblem(
+                    description: "\(file):\(line): \(entry.email) is listed again (first at line \(earlierLine)); it is invited once",
+                    isWarning: true
+                )
+            )
+        }
+        return contents
     }
 
     static func parseCSV(_ text: String, file: String) throws -> [Entry] {
+        try readCSV(text, file: file).entries
+    }
+
+    static func parseYAML(_ text: String, file: String) throws -> [Entry] {
+        try readYAML(text, file: file).entries
+    }
+
+    private static func readCSV(_ text: String, file: String) throws -> RosterContents {
         var records: [CSVRecord]
         do {
             records = try CSVRecord.parse(text)
         } catch {
             throw RosterProblem(description: "\(file):\(error.line): \(error.reason)")
         }
-        guard let header = records.first else { return [] }
+        var contents = RosterContents()
+        guard let header = records.first else { return contents }
         let columns = header.fields.map { $0.lowercased() }
         guard let emailColumn = columns.firstIndex(of: "email") else {
             throw RosterProblem(description: "\(file):\(header.line): the first line must name the columns, one of them 'email'")
         }
         let roleColumn = columns.firstIndex(of: "role")
-        records.removeFirst()
-        return try records.map { record in
-            let fields = record.fields
-            guard fields.indices.contains(emailColumn) else { throw RosterProblem(description: "\(file):\(record.line): no email column") }
-            return try entry(
-                email: fields[emailColumn],
-                role: roleColumn.flatMap { fields.indices.contains($0) ? fields[$0] : nil },
-                file: file,
-                line: record.line
+        // Columns are read by name, so one named otherwise (a spreadsheet's `name`) is allowed, but said:
+        // a misspelt `rol` would otherwise leave every role at the default without a word.
+        let unread = header.fields.indices.filter { $0 != emailColumn && $0 != roleColumn }
+        if !unread.isEmpty {
+            let names = unread.map { header.fields[$0].isEmpty ? "an unnamed column (\($0 + 1))" : "'\(header.fields[$0])' (column \($0 + 1))" }
+            contents.warnings.append(
+                RosterProblem(
+                    description:
+                        "\(file):\(header.line): \(names.joined(separator: ", ")) \(unread.count == 1 ? "is" : "are") not read: a roster reads email and role",
+                    isWarning: true
+                )
             )
         }
+        records.removeFirst()
+        var overflowing: [(line: Int, column: Int, value: String)] = []
+        for record in records {
+            let fields = record.fields
+            guard fields.indices.contains(emailColumn) else { throw RosterProblem(description: "\(file):\(record.line): no email column") }
+            // A field beyond the header's columns has no name to be read by (often an unquoted comma).
+            if let extra = fields.indices.first(where: { $0 >= header.fields.count && !fields[$0].isEmpty }) {
+                overflowing.append((record.line, extra + 1, fields[extra]))
+            }
+            contents.entries.append(
+                try entry(
+                    email: fields[emailColumn],
+                    role: roleColumn.flatMap { fields.indices.contains($0) ? fields[$0] : nil },
+                    file: file,
+                    line: record.line
+                )
+            )
+            contents.lines.append(record.line)
+        }
+        if let first = overflowing.first {
+            let others = overflowing.count > 1 ? " (and \(overflowing.count - 1) more line\(overflowing.count == 2 ? "" : "s"))" : ""
+            contents.warnings.append(
+                RosterProblem(
+                    description: "\(file):\(first.line): field \(first.column) ('\(first.value)') is beyond the \(header.fields.count) columns "
+                        + "line \(header.line) names, so it is not read\(others); quote a value that holds a comma",
+                    isWarning: true
+                )
+            )
+        }
+        return contents
     }
 
-    static func parseYAML(_ text: String, file: String) throws -> [Entry] {
-        var entries: [Entry] = []
+    private static func readYAML(_ text: String, file: String) throws -> RosterContents {
+        var contents = RosterContents()
         var current: (email: String?, role: String?, line: Int)?
         func flush() throws {
             guard let item = current else { return }
             guard let email = item.email else { throw RosterProblem(description: "\(file):\(item.line): an item without email") }
-            entries.append(try entry(email: email, role: item.role, file: file, line: item.line))
+            contents.entries.append(try entry(email: email, role: item.role, file: file, line: item.line))
+            contents.lines.append(item.line)
             current = nil
         }
         for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -140,7 +212,7 @@ struct Roster: Sendable {
             }
         }
         try flush()
-        return entries
+        return contents
     }
 
     private static func unquote(_ text: String) -> String {
@@ -160,9 +232,4 @@ struct Roster: Sendable {
         }
         return Entry(email: email, role: role)
     }
-}
-
-/// A roster file that cannot be used, with its file and line.
-struct RosterProblem: Error, CustomStringConvertible {
-    let description: String
 }

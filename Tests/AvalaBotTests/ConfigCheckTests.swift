@@ -410,6 +410,15 @@ import Testing
         #expect(
             errors(broken) == ["bot.yaml:5 plugins.invite.roster.file: \(broken):3: a quoted field is never closed (its closing \" is missing)"]
         )
+        // What the reconcile reads otherwise than written is said at its line, against allowed_domains too.
+        let outside = directory.appendingPathComponent("outside.csv").path
+        try "email\nana@acme.ai\neve@evil.com\nAna@acme.ai\n".write(toFile: outside, atomically: true, encoding: .utf8)
+        #expect(
+            Set(errors(outside)) == [
+                "bot.yaml:5 plugins.invite.roster.file: warning: \(outside):3: eve@evil.com is outside plugins.invite.allowed_domains (acme.ai): the reconcile refuses it",
+                "bot.yaml:5 plugins.invite.roster.file: warning: \(outside):4: ana@acme.ai is listed again (first at line 2); it is invited once",
+            ]
+        )
         // Reloads and checks of the file alone do not look for it: it may exist only where the bot runs.
         #expect(errors(missing, deployment: false) == [])
 

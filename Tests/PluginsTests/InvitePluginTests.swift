@@ -239,6 +239,60 @@ import Testing
         #expect(error?.description == "r.yaml:2: 'nope' is not an email address")
     }
 
+    /// An address listed twice is said, with both lines (an error when the two lines give two roles:
+    /// which one is meant cannot be told); a column the roster does not read, or a field beyond the
+    /// header's columns, is named rather than dropped without a word; and with the plugin's
+    /// `allowed_domains`, an address outside them is named at its line.
+    @Test func rosterFileProblemsNameTheirLines() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func problems(_ name: String, _ text: String, domains: [JSON] = ["acme.ai"]) throws -> [String] {
+            let file = directory.appendingPathComponent(name).path
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            return try Self.plugin(["allowed_domains": .array(domains)]).rosterFileProblems(atPath: file).map {
+                ($0.isWarning ? "warning: " : "") + $0.description.replacingOccurrences(of: directory.path + "/", with: "")
+            }
+        }
+        #expect(try problems("clean.csv", "email,role\nana@acme.ai,admin\nbo@acme.ai,\n") == [])
+        #expect(
+            try problems("twice.csv", "email,role\nana@acme.ai,admin\nbo@acme.ai,\nAna@ACME.ai,admin\nbo@acme.ai,member\n") == [
+                "warning: twice.csv:4: ana@acme.ai is listed again (first at line 2); it is invited once",
+                "warning: twice.csv:5: bo@acme.ai is listed again (first at line 3); it is invited once",
+            ]
+        )
+        #expect(
+            try problems("roles.yaml", "- email: ana@acme.ai\n  role: admin\n- bo@acme.ai\n- email: ANA@acme.ai\n  role: member\n") == [
+                "roles.yaml:4: ana@acme.ai is listed again, as member, after line 1 listed it as admin: keep one"
+            ]
+        )
+        #expect(
+            try problems("columns.csv", "Name,Email,Rol,\nAna,ana@acme.ai,admin,\nBo,bo@acme.ai,,x\nCy,cy@acme.ai,,,y\n") == [
+                "warning: columns.csv:1: 'Name' (column 1), 'Rol' (column 3), an unnamed column (4) are not read: a roster reads email and role",
+                "warning: columns.csv:4: field 5 ('y') is beyond the 4 columns line 1 names, so it is not read; quote a value that holds a comma",
+            ]
+        )
+        #expect(
+            try problems("comma.csv", "email,role\nana@acme.ai,admin,Doe\nbo@acme.ai,member,Roe\n") == [
+                "warning: comma.csv:2: field 3 ('Doe') is beyond the 2 columns line 1 names, so it is not read (and 1 more line); quote a value that holds a comma"
+            ]
+        )
+        #expect(
+            try problems("outside.csv", "email\nana@acme.ai\neve@evil.com\nbo@eu.acme.ai\n", domains: ["acme.ai"]) == [
+                "warning: outside.csv:3: eve@evil.com is outside plugins.invite.allowed_domains (acme.ai): the reconcile refuses it",
+                "warning: outside.csv:4: bo@eu.acme.ai is outside plugins.invite.allowed_domains (acme.ai): the reconcile refuses it",
+            ]
+        )
+        #expect(try problems("any.csv", "email\neve@evil.com\n", domains: ["*"]) == [])
+        // The reconcile stops at the two roles, as at any other roster error.
+        let file = directory.appendingPathComponent("roles.yaml").path
+        let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
+        let avala = FakeAvalaActions()
+        let outcome = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
+        #expect(outcome == .failed("\(file):4: ana@acme.ai is listed again, as member, after line 1 listed it as admin: keep one"))
+        #expect(avala.calls.isEmpty)
+    }
+
     /// A roster exported from a spreadsheet is RFC 4180 CSV: a byte order mark, CRLF line ends, quoted
     /// fields with `""` and commas inside, a record spanning lines. The quotes are not part of an address.
     @Test func rosterCSVIsReadAsSpreadsheetsWriteIt() throws {

@@ -140,7 +140,7 @@ struct ConfigLoader {
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
-        diagnostics += rosterFileChecks(root: loaded.root)
+        diagnostics += rosterFileChecks(root: loaded.root, invite: plugins.plugins[InvitePlugin.name] as? InvitePlugin)
         diagnostics += storeFileChecks(configuration.store.sqlite, root: loaded.root)
         if let warning = configuration.pollers.budgetWarning(
             requestsPerMinute: configuration.api.requestsPerMinute,
@@ -214,11 +214,15 @@ struct ConfigLoader {
         }
     }
 
-    private func rosterFileChecks(root: ConfigNode) -> [ConfigDiagnostic] {
+    /// With the loaded `invite` plugin, addresses outside its `allowed_domains` are named too.
+    private func rosterFileChecks(root: ConfigNode, invite: InvitePlugin?) -> [ConfigDiagnostic] {
         guard checkDeployment, resolveReferences, let node = root["plugins"]?["invite"]?["roster"]?["file"], !node.isUnresolvedReference,
-            let path = node.text, !path.isEmpty, let problem = InvitePlugin.rosterFileProblem(atPath: path)
+            let path = node.text, !path.isEmpty
         else { return [] }
-        return [ConfigDiagnostic(at: node.location, path: "plugins.invite.roster.file", problem)]
+        let problems = invite?.rosterFileProblems(atPath: path) ?? InvitePlugin.rosterFileProblems(atPath: path)
+        return problems.map {
+            ConfigDiagnostic($0.isWarning ? .warning : .error, at: node.location, path: "plugins.invite.roster.file", $0.description)
+        }
     }
 
     /// The paths of every `${file:…}` in the tree.
