@@ -57,19 +57,25 @@ public struct AlertSilence: Hashable, Sendable {
             throw PluginConfigError(key: "matchers", "expected a mapping of event paths to values, with at least one entry")
         }
         var matchers: [String: String] = [:]
-        for (path, value) in matcherObject {
+        for (path, value) in matcherObject.sorted(by: { $0.key < $1.key }) {
+            if let problem = Self.pathProblem(path) { throw PluginConfigError(key: "matchers", problem) }
             switch value {
             case .string, .number, .bool: matchers[path] = value.text
+            case .object(let operators):
+                // A rule's `where` takes operators; a silence only compares (a glob when it has `*`).
+                let written = operators.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")
+                let glob = operators["glob"]?.stringValue.flatMap { $0.contains("*") ? ": write \(path): '\($0)'" : nil } ?? ""
+                throw PluginConfigError(
+                    key: "matchers.\(path)",
+                    "a silence's matcher takes a value, not an operator (\(written)): it equals the value, or matches it as a glob when it contains *\(glob)"
+                )
             default: throw PluginConfigError(key: "matchers.\(path)", "expected a text value (a glob when it contains *)")
             }
-            if path.isEmpty { throw PluginConfigError(key: "matchers", "a matcher's path is empty") }
         }
         guard let untilText = object["until"]?.stringValue else {
             throw PluginConfigError(key: "until", "expected an ISO-8601 time like 2026-05-01T12:00:00Z")
         }
-        guard let until = AlertTime.parse(untilText) else {
-            throw PluginConfigError(key: "until", "'\(untilText)' is not an ISO-8601 time like 2026-05-01T12:00:00Z")
-        }
+        let until = try Self.until(untilText)
         let comment = object["comment"]
         guard comment == nil || comment == .null || comment?.stringValue != nil else { throw PluginConfigError(key: "comment", "expected text") }
         var createdAt: Date?
@@ -79,6 +85,48 @@ public struct AlertSilence: Hashable, Sendable {
         }
         let id = object["id"]?.stringValue ?? defaultID ?? UUID().uuidString.lowercased()
         self.init(id: id, matchers: matchers, until: until, comment: comment?.stringValue ?? "", createdAt: createdAt)
+    }
+
+    /// Why `path` is no event path (a component is empty: `project..name`, `.uid`), or nil: such a
+    /// matcher could never match, so it is refused where `where` paths are.
+    public static func pathProblem(_ path: String) -> String? {
+        guard path.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) else { return nil }
+        return path.isEmpty ? "a matcher's path is empty" : "'\(path)' is not an event path like event.type or project.name"
+    }
+
+    /// An `until` as written (ISO-8601 with a time and a zone), or an error saying exactly what to write
+    /// for the forms people try: a date alone, a time without a zone, a space for the `T`.
+    /// - Throws: ``PluginConfigError`` with the key `until`.
+    public static func until(_ text: String) throws(PluginConfigError) -> Date {
+        if let date = AlertTime.parse(text) { return date }
+        let example = "2026-05-01T12:00:00Z"
+        let trimmed = text.trimmingWhitespace
+        let isDate =
+            trimmed.count == 10
+            && trimmed.enumerated().allSatisfy { index, character in
+                index == 4 || index == 7 ? character == "-" : character.isASCII && character.isNumber
+            }
+        if isDate {
+            throw PluginConfigError(
+                key: "until",
+                "'\(text)' is a date without a time: write the time and its zone, like \(trimmed)T23:59:59Z (UTC) or \(trimmed)T23:59:59+01:00"
+            )
+        }
+        // `2026-12-31 18:00:00`: the T, and often the zone, left out.
+        var fixed = trimmed
+        if fixed.count > 10, let space = fixed.index(fixed.startIndex, offsetBy: 10, limitedBy: fixed.endIndex), fixed[space] == " " {
+            fixed.replaceSubrange(space...space, with: "T")
+        }
+        if AlertTime.parse(fixed) != nil {
+            throw PluginConfigError(key: "until", "'\(text)' has a space between the date and the time: write \(fixed)")
+        }
+        if AlertTime.parse(fixed + "Z") != nil {
+            throw PluginConfigError(key: "until", "'\(text)' has no time zone: write \(fixed)Z (UTC) or with an offset, like \(fixed)+01:00")
+        }
+        throw PluginConfigError(
+            key: "until",
+            "'\(text)' is not an ISO-8601 time like \(example) (a date, T, a time with seconds, and Z or an offset)"
+        )
     }
 
     /// The state's JSON shape.

@@ -544,6 +544,68 @@ import Testing
         #expect(found.count == 7, "\(found)")
     }
 
+    /// A silence that has ended holds nothing back: a warning (an aged config still loads). A date alone
+    /// says which form to write; a matcher path that is no path is an error, one no event carries a
+    /// warning (as `silences add` says); an operator says a silence only compares.
+    @Test func silencesThatCannotHoldAnythingBackAreSaid() {
+        let yaml = """
+            plugins:
+              alert:
+                receivers: { ops: { log: {} } }
+                silences:
+                  - matchers: { event.type: export.failed }
+                    until: 2020-01-01T00:00:00Z
+                  - matchers: { event.type: export.failed }
+                    until: 2026-12-31
+                  - matchers: { project..name: x }
+                    until: 2099-01-01T00:00:00Z
+                  - matchers: { project.name: { glob: "prod-*" } }
+                    until: 2099-01-01T00:00:00Z
+                  - matchers: { data.msg: y, event.type: export.failed }
+                    until: 2099-01-01T00:00:00Z
+                  - matchers: { event.type: export.failed }
+                    until: 2099-12-31 18:00:00
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: ops, text: hi } }] }
+            """
+        let found = Self.diagnostics(yaml)
+        #expect(
+            found.contains(
+                "bot.yaml:6 plugins.alert.silences[0].until: warning: 2020-01-01T00:00:00Z is past, so this silence holds nothing back: remove it"
+            ),
+            "\(found)"
+        )
+        #expect(
+            found.contains(
+                "bot.yaml:8 plugins.alert.silences[1].until: '2026-12-31' is a date without a time: write the time and its zone, like 2026-12-31T23:59:59Z (UTC) or 2026-12-31T23:59:59+01:00"
+            ),
+            "\(found)"
+        )
+        #expect(
+            found.contains("bot.yaml:9 plugins.alert.silences[2].matchers: 'project..name' is not an event path like event.type or project.name"),
+            "\(found)"
+        )
+        #expect(
+            found.contains(
+                "bot.yaml:11 plugins.alert.silences[3].matchers.project.name: a silence's matcher takes a value, not an operator ('glob'): it equals the value, or matches it as a glob when it contains *: write project.name: 'prod-*'"
+            ),
+            "\(found)"
+        )
+        #expect(
+            found.contains {
+                $0.hasPrefix("bot.yaml:13 plugins.alert.silences[4].matchers.data.msg: warning: no event carries 'data' (events carry: event, ")
+            },
+            "\(found)"
+        )
+        #expect(
+            found.contains(
+                "bot.yaml:16 plugins.alert.silences[5].until: '2099-12-31 18:00:00' has no time zone: write 2099-12-31T18:00:00Z (UTC) or with an offset, like 2099-12-31T18:00:00+01:00"
+            ),
+            "\(found)"
+        )
+        #expect(found.count == 6, "\(found)")
+    }
+
     /// Each wrong item of a list (a silence) is reported in one run, at its own line and index: the item
     /// is set aside, not the list, so the items after it are still checked.
     @Test func everyWrongItemOfAListIsReportedAtItsOwnIndex() {

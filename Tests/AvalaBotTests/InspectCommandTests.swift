@@ -452,6 +452,15 @@ import Testing
             await Self.failure(["silences", "add", "--store", harness.path, "--match", "a=b", "--for", "60"])
                 == "--for 60: '60' is not a duration: a bare number is ambiguous (write 60s or 60m)"
         )
+        // A path that is no path could never match: refused, as in the config.
+        #expect(
+            await Self.failure(["silences", "add", "--store", harness.path, "--match", "project..name=x", "--for", "1h"])
+                == "--match project..name=x: 'project..name' is not an event path like event.type or project.name"
+        )
+        #expect(
+            await Self.failure(["silences", "add", "--store", harness.path, "--match", "a=b", "--until", "2099-12-31"])
+                == "--until 2099-12-31: '2099-12-31' is a date without a time: write the time and its zone, like 2099-12-31T23:59:59Z (UTC) or 2099-12-31T23:59:59+01:00"
+        )
     }
 
     /// A wrong option of `silences add` is shown with that command's usage (an error from `run` would be

@@ -138,6 +138,7 @@ struct ConfigLoader {
         diagnostics += plugins.diagnostics
         diagnostics += LiteralParameterCheck.diagnostics(rules: configuration.rules, plugins: plugins.plugins, setAside: plugins.setAside)
         diagnostics += Self.crossChecks(rules: rules, plugins: configuration.plugins)
+        diagnostics += Self.silenceChecks(configuration.plugins?["alert"]?["silences"], now: Date())
         diagnostics += environmentDefaults(&configuration, root: loaded.root)
         diagnostics += listenerChecks(configuration, root: loaded.root)
         diagnostics += rosterFileChecks(root: loaded.root, invite: plugins.plugins[InvitePlugin.name] as? InvitePlugin)
@@ -298,6 +299,39 @@ struct ConfigLoader {
                     at: every.location,
                     path: "plugins.invite.roster.every",
                     "raises bot.roster.due, but no rule runs invite.reconcile: add one with `on: bot.roster.due` and `- invite.reconcile: {}`"
+                )
+            )
+        }
+        return diagnostics
+    }
+
+    /// Config silences that hold nothing back, as warnings: one whose `until` is past (not an error: a
+    /// config that was right when written must not stop loading as it ages), and a matcher path no event
+    /// carries (as `silences add` warns). A silence the plugin refuses is reported by the plugin.
+    static func silenceChecks(_ silences: ConfigNode?, now: Date) -> [ConfigDiagnostic] {
+        var diagnostics: [ConfigDiagnostic] = []
+        for (index, item) in (silences?.items ?? []).enumerated() {
+            let path = "plugins.alert.silences[\(index)]"
+            for entry in item["matchers"]?.entries ?? [] where AlertSilence.pathProblem(entry.key) == nil {
+                guard let problem = EventBodyKeys.neverCarried(entry.key) else { continue }
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .warning,
+                        at: entry.keyLocation,
+                        path: "\(path).matchers.\(entry.key)",
+                        "\(problem), so no alert's event matches it"
+                    )
+                )
+            }
+            guard let until = item["until"], !until.isUnresolvedReference, let text = until.text, let end = try? AlertSilence.until(text),
+                end <= now
+            else { continue }
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .warning,
+                    at: until.location,
+                    path: "\(path).until",
+                    "\(text) is past, so this silence holds nothing back: remove it"
                 )
             )
         }

@@ -92,6 +92,7 @@ struct SilencesCommand: AsyncParsableCommand {
                 guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                     throw ValidationError("--match \(item): expected PATH=VALUE, like event.type=export.failed")
                 }
+                if let problem = AlertSilence.pathProblem(parts[0]) { throw ValidationError("--match \(item): \(problem)") }
                 matchers[parts[0]] = parts[1]
             }
             let end: Date
@@ -102,10 +103,11 @@ struct SilencesCommand: AsyncParsableCommand {
                     throw ValidationError("--for \(duration): \(error.message)")
                 }
             } else {
-                guard let text = until, let date = try? Date(text, strategy: .iso8601) else {
-                    throw ValidationError("--until takes an ISO-8601 time like 2026-12-01T18:00:00Z")
+                do {
+                    end = try AlertSilence.until(until ?? "")
+                } catch {
+                    throw ValidationError("--until \(until ?? ""): \(error.message)")
                 }
-                end = date
             }
             guard end > now else { throw ValidationError("the silence would already be over") }
             return (matchers, end)
