@@ -10,9 +10,14 @@ import Logging
 ///
 /// The list is read newest first up to the page cap each cycle: a delivery keeps its place while its
 /// status changes, so there is no watermark to stop at. The first cycle records a baseline and raises
-/// nothing: failures from before the bot ran are not news.
+/// nothing: failures from before the bot ran are not news. A first listing the server cuts short (a next
+/// link to an empty page, a repeated link) has not seen that whole backlog, so it records nothing and the
+/// next cycle is the first one again.
 ///
-/// Snapshot `deliveries`: `{reported: {uid: attempts}}`, limited to the deliveries still listed.
+/// Snapshot `deliveries`: `{reported: {uid: attempts}}`. A whole listing (or one cut by the page cap,
+/// past which the older deliveries only move further away) limits it to the failures listed; a listing
+/// the server cut short keeps the entries it did not reach, or the next whole listing would report them
+/// again, the quiet backlog included.
 public struct DeliveriesPoller: Poller {
     public let context: PollerContext
     public var name: String { "deliveries" }
@@ -29,8 +34,15 @@ public struct DeliveriesPoller: Poller {
         let isBaseline = previous == nil
         let listing = try await context.read(context.client.webhookDeliveries(pageSize: pageSize), poller: name)
         var cycle = PollCycle(apiCalls: listing.calls, baseline: isBaseline, truncated: listing.truncated)
+        let cutByServer = listing.truncated && listing.cut != .pageCap
+        // Committing this baseline would make what it did not reach look new next cycle.
+        if isBaseline, cutByServer { return cycle }
         let reported = previous?["reported"]?.objectValue ?? [:]
         var current: [String: JSON] = [:]
+        if cutByServer {
+            let listed = Set(listing.items.map(\.uid))
+            current = reported.filter { !listed.contains($0.key) }
+        }
         var events: [Event] = []
         for delivery in listing.items where delivery.status == .failed {
             current[delivery.uid] = .number(Double(delivery.attempts))

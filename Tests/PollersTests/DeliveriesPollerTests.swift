@@ -37,3 +37,65 @@ import Testing
         }
     }
 }
+
+extension DeliveriesPollerTests {
+    /// Three deliveries that failed before the bot started: the first cycle records them quietly. A later
+    /// listing the server cuts short (a next link to an empty page) must not make the bot forget them, or
+    /// the next whole listing reports that old backlog as news.
+    @Test func aListingCutShortDoesNotReleaseTheQuietBacklog() async throws {
+        try await PollerFixture.with { fixture in
+            for _ in 0..<3 {
+                _ = try await fixture.client.createWebhook(targetURL: "http://127.0.0.1:9/hook", events: ["export.completed"])
+            }
+            try await fixture.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
+            try await Eventually.until {
+                let deliveries = try await fixture.client.webhookDeliveries().collect()
+                return deliveries.count == 3 && deliveries.allSatisfy { $0.status == .failed }
+            }
+            // One delivery a page, so the listing takes three pages.
+            let poller = DeliveriesPoller(context: fixture.context(), pageSize: 1)
+            let baseline = try await poller.pollOnce()
+            #expect(baseline.baseline && baseline.raised == 0 && baseline.apiCalls == 3)
+
+            await fixture.simulator.setPaginationQuirk(.emptyPages)
+            let cut = try await poller.pollOnce()
+            #expect(cut.truncated && cut.raised == 0)
+            await fixture.simulator.setPaginationQuirk(nil)
+            let whole = try await poller.pollOnce()
+            #expect(!whole.truncated)
+            #expect(whole.raised == 0)
+            #expect(try await fixture.count(.webhookDeliveryFailed) == 0)
+        }
+    }
+
+    /// A first cycle the server cuts short has not seen the whole backlog: what it missed is still from
+    /// before the bot, so the next cycle (the first whole one) records it quietly too.
+    @Test func aFirstCycleCutShortStaysQuietUntilAWholeListing() async throws {
+        try await PollerFixture.with { fixture in
+            for _ in 0..<3 {
+                _ = try await fixture.client.createWebhook(targetURL: "http://127.0.0.1:9/hook", events: ["export.completed"])
+            }
+            try await fixture.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
+            try await Eventually.until {
+                let deliveries = try await fixture.client.webhookDeliveries().collect()
+                return deliveries.count == 3 && deliveries.allSatisfy { $0.status == .failed }
+            }
+            let poller = DeliveriesPoller(context: fixture.context(), pageSize: 1)
+            await fixture.simulator.setPaginationQuirk(.emptyPages)
+            let cut = try await poller.pollOnce()
+            #expect(cut.baseline && cut.truncated && cut.raised == 0)
+            await fixture.simulator.setPaginationQuirk(nil)
+            let whole = try await poller.pollOnce()
+            #expect(whole.baseline)
+            #expect(whole.raised == 0)
+            #expect(try await fixture.count(.webhookDeliveryFailed) == 0)
+            // After that, a new failure is news.
+            _ = try await fixture.simulator.finishExport(uid: SimulatorSeed.UID.requestedExport)
+            try await Eventually.until {
+                let deliveries = try await fixture.client.webhookDeliveries().collect()
+                return deliveries.count == 6 && deliveries.allSatisfy { $0.status == .failed }
+            }
+            #expect(try await poller.pollOnce().raised == 3)
+        }
+    }
+}
