@@ -10,8 +10,10 @@ import Logging
 /// Metrics cost one call per project, so they are read only for a project whose `updated_at` moved since
 /// the last cycle. The first cycle reads them for every project, quietly, as it records statuses: a
 /// threshold crossed (or an acceptance rate already low) before the bot started is not news, and left
-/// unread it would fire at some arbitrary later change. A project whose metrics that first read could
-/// not get stays quiet on its first successful read too. A 404 on metrics turns the metrics check off for that project, with one warning: the
+/// unread it would fire at some arbitrary later change. A project first listed in a later cycle (one the
+/// first listing did not reach, or one added since) is read as quietly: what it showed before the bot
+/// saw it is no more news. A project whose metrics that first read could not get stays quiet on its
+/// first successful read too. A 404 on metrics turns the metrics check off for that project, with one warning: the
 /// endpoint is documented by one source only and may not exist. Any other metrics failure but a rate
 /// limit skips that project's metrics (one warning until they are read again) and asks again after
 /// 1 minute, then 2, 4 … up to an hour; status events are raised all the same.
@@ -80,6 +82,8 @@ public struct ProjectsPoller: Poller {
         var events: [Event] = []
         for project in listing.items {
             let before = entries[project.uid]?.objectValue
+            // Nothing of this project was known before this cycle: its metrics are recorded, not raised.
+            let firstSight = isBaseline || before == nil
             var entry = before ?? [:]
             let status = project.status?.rawValue ?? ""
             let updatedAt = ResourceJSON.timestamp(project.updatedAt)
@@ -144,7 +148,7 @@ public struct ProjectsPoller: Poller {
                 entry["metrics_failed"] = .number(Double(failures + 1))
                 entry["metrics_retry_at"] = .number(now().timeIntervalSince1970 + wait)
                 // Its first read to come finds what was there before the bot, as this one would have.
-                if isBaseline {
+                if firstSight {
                     entry["quiet_thresholds"] = .array(progressThresholds.map(JSON.number))
                     entry["quiet_quality"] = true
                 }
@@ -155,7 +159,7 @@ public struct ProjectsPoller: Poller {
             // What the first read finds was there before the bot (or before its threshold was configured):
             // recorded, not raised.
             let quietThresholds = Set(entry["quiet_thresholds"]?.arrayValue?.compactMap(\.numberValue) ?? [])
-            let quietQuality = isBaseline || entry["quiet_quality"]?.boolValue == true
+            let quietQuality = firstSight || entry["quiet_quality"]?.boolValue == true
             entry["quiet_thresholds"] = nil
             entry["quiet_quality"] = nil
             guard let metrics = answer else {
@@ -171,7 +175,7 @@ public struct ProjectsPoller: Poller {
             var crossed = Set(entry["progress"]?.arrayValue?.compactMap(\.numberValue) ?? [])
             for threshold in progressThresholds where metrics.completionPercent >= threshold && !crossed.contains(threshold) {
                 crossed.insert(threshold)
-                if isBaseline || quietThresholds.contains(threshold) { continue }
+                if firstSight || quietThresholds.contains(threshold) { continue }
                 events.append(
                     event(
                         .projectProgress,

@@ -189,3 +189,45 @@ import Testing
         }
     }
 }
+
+extension ProjectsPollerTests {
+    /// A first listing the server cuts short (a next link to an empty page) does not reach every project.
+    /// What a project's metrics showed before the bot first saw it is no more news than what the first
+    /// cycle records: its first read, a cycle later, raises neither progress nor a quality drop, and only
+    /// later crossings do.
+    @Test func aProjectFirstSeenAfterTheFirstCycleRecordsItsMetricsQuietly() async throws {
+        try await PollerFixture.with { fixture in
+            let done = ProjectMetrics(totalTasks: 100, completedTasks: 100, acceptanceRate: 0.5)
+            let first = try await fixture.simulator.createProject(name: "done-a", metrics: done)
+            try await fixture.simulator.createProject(name: "done-b", metrics: done)
+            // One project a page: the seed's two projects and these two take four pages.
+            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50], minAcceptanceRate: 0.8, pageSize: 1)
+            await fixture.simulator.setPaginationQuirk(.emptyPages)
+            let cut = try await poller.pollOnce()
+            #expect(cut.baseline && cut.truncated && cut.raised == 0)
+            await fixture.simulator.setPaginationQuirk(nil)
+            let whole = try await poller.pollOnce()
+            #expect(!whole.truncated)
+            #expect(whole.raised == 0)
+            #expect(try await fixture.count(.projectProgress) == 0)
+            #expect(try await fixture.count(.projectQualityDropped) == 0)
+
+            // A project that appears later, already past its thresholds, is recorded the same way.
+            let late = try await fixture.simulator.createProject(name: "done-late", metrics: done)
+            #expect(try await poller.pollOnce().raised == 0)
+
+            // What changes after the bot has seen a project is news as before.
+            try await fixture.simulator.updateProject(uid: first.uid, status: .completed)
+            try await fixture.simulator.updateProject(
+                uid: late.uid,
+                metrics: ProjectMetrics(totalTasks: 100, completedTasks: 100, acceptanceRate: 0.95)
+            )
+            _ = try await poller.pollOnce()
+            try await fixture.simulator.updateProject(uid: late.uid, metrics: done)
+            _ = try await poller.pollOnce()
+            #expect(try await fixture.events(.projectCompleted).compactMap(\.subject?.uid) == [first.uid])
+            #expect(try await fixture.events(.projectQualityDropped).compactMap(\.subject?.uid) == [late.uid])
+            #expect(try await fixture.count(.projectProgress) == 0)
+        }
+    }
+}
