@@ -99,3 +99,26 @@ extension DeliveriesPollerTests {
         }
     }
 }
+
+extension DeliveriesPollerTests {
+    /// A failure reported before a restart is not reported again by the poller a restarted process runs
+    /// on the same store: the snapshot it left says it was reported.
+    @Test func aReportedFailureIsNotReportedAgainAfterARestart() async throws {
+        try await PollerFixture.with { fixture in
+            let poller = DeliveriesPoller(context: fixture.context())
+            #expect(try await poller.pollOnce().baseline)
+            _ = try await fixture.client.createWebhook(targetURL: "http://127.0.0.1:9/hook", events: ["export.completed"])
+            try await fixture.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
+            try await Eventually.until {
+                try await fixture.client.webhookDeliveries().collect().first?.status == .failed
+            }
+            #expect(try await poller.pollOnce().stored == 1)
+
+            let reopened = try await fixture.reopenedStore()
+            let restarted = DeliveriesPoller(context: fixture.context(store: reopened))
+            let cycle = try await restarted.pollOnce()
+            #expect(!cycle.baseline && cycle.raised == 0)
+            #expect(try await fixture.count(.webhookDeliveryFailed) == 1)
+        }
+    }
+}
