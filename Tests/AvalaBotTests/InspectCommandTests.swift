@@ -143,6 +143,10 @@ import Testing
         let step = try #require(try await harness.store.deadLetters(limit: 5).first)
         let list = try await Self.run(["dead-letters", "list", "--store", harness.path])
         #expect(list.contains(step.stepID) && list.contains("record.call") && list.contains("cannot ever work"))
+        // `attempts` counts failed runs (0 for an action done on its first try): the column says so.
+        let header = list.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(header.contains("ACTION") && header.contains("FAILED RUNS") && !header.contains("ATTEMPTS"), "\(list)")
+        #expect(list.contains("record.call  1 "), "one failed run: \(list)")
         let retried = try await Self.run(["dead-letters", "retry", "--store", harness.path, step.stepID])
         #expect(retried == "queued \(step.stepID) again")
         #expect(try await harness.store.deadLetters(limit: 5).isEmpty)

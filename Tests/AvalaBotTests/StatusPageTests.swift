@@ -76,6 +76,8 @@ import WebhookListener
         #expect(html.contains("logged: export &lt;script&gt;alert(1)&lt;/script&gt;"))
         #expect(!html.contains("<script>"))
         #expect(html.contains("<td>doomed</td><td>record.call</td><td>1</td><td class=\"detail\">cannot ever work</td>"))
+        // A step's attempts are its failed runs (an action done on its first try has none): said so.
+        #expect(html.contains("<th>action</th><th>failed runs</th><th>reason</th>"), "\(html)")
         #expect(html.contains("<b class=\"dead\">2</b>dead letters"))
         #expect(!html.contains("of 2; avala-bot dead-letters list"), "both are shown")
         #expect(html.contains("<tr><td>exports</td><td class=\"done\">ok</td></tr>"))

@@ -39,7 +39,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
             let rows = dead.map { step in
                 [step.stepID, InspectFormat.time(step.updatedAt), "\(step.plugin).\(step.action)", "\(step.attempts)", step.detail ?? ""]
             }
-            for line in InspectFormat.table(["STEP", "SINCE", "ACTION", "ATTEMPTS", "REASON"], rows) { Console.line(line) }
+            for line in InspectFormat.table(["STEP", "SINCE", "ACTION", "FAILED RUNS", "REASON"], rows) { Console.line(line) }
             if dead.isEmpty { Console.line("(no dead letters)") }
             // They are kept until retried or discarded, so there may be many more than one screen.
             let total = try await store.deadLetterCount()
@@ -49,7 +49,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Queue dead-lettered actions again, with their attempts reset, under their original key.",
+            abstract: "Queue dead-lettered actions again, their failed runs counted from 0, under their original key.",
             discussion: "A running bot picks them up within a second; otherwise they run at its next start."
         )
 

@@ -40,7 +40,7 @@ enum StatusTemplate {
         </table>
 
         <h2>Dead letters</h2>
-        <table><tr><th>since</th><th>rule</th><th>action</th><th>attempts</th><th>reason</th><th>step</th></tr>
+        <table><tr><th>since</th><th>rule</th><th>action</th><th>failed runs</th><th>reason</th><th>step</th></tr>
         {{#dead}}<tr><td>{{time}}</td><td>{{rule}}</td><td>{{action}}</td><td>{{attempts}}</td><td class="detail">{{detail}}</td><td><code>{{step}}</code></td></tr>{{/dead}}
         {{^dead}}<tr><td colspan="6" class="empty">none</td></tr>{{/dead}}
         </table>
