@@ -18,11 +18,19 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the bot: store, dispatcher, and (as configured) listener and pollers.",
         discussion: """
             Needs AVALA_API_KEY (or api.api_key). SIGTERM and SIGINT drain in-flight work, then stop; a second SIGINT \
-            during the drain stops at once (exit 130), leaving unfinished actions to run at the next start. SIGHUP reloads \
+            during the drain stops at once (exit 130), leaving unfinished actions to run at the next start; a drain that \
+            dispatcher.shutdown_grace cuts short cancels the actions still running, which run at the next start too, \
+            and exits 3. SIGHUP reloads \
             the config (only if the new one is valid: otherwise the running one stays and the log says why) and \
             the listener's certificates and client CA bundle.
             """
     )
+
+    /// The exit status when `dispatcher.shutdown_grace` ran out before the in-flight actions finished:
+    /// the stop is not clean (those actions were cancelled and run again at the next start), and a service
+    /// manager must not record it as one. Unused elsewhere: 0 is a clean stop, 1 a failure (argument-parser's
+    /// too), 64 a bad command line (``ValidationError``), 130 a second SIGINT.
+    static let drainCutShortStatus: Int32 = 3
 
     @Option(name: .long, help: "The config file.")
     var config = "config/avala-bot.yaml"
@@ -115,6 +123,14 @@ struct RunCommand: AsyncParsableCommand {
             logger.notice("avala-bot stopped by a second SIGINT before in-flight actions finished", metadata: ["uptime": "\(uptime)"])
             // 128 + SIGINT, as a shell reports a process Ctrl-C ended: a script can tell this from a drain.
             throw ExitCode(130)
+        }
+        let cutShort = assembly.dispatcher.cutShort
+        guard cutShort.isEmpty else {
+            logger.warning(
+                "avala-bot stopped before in-flight actions finished: dispatcher.shutdown_grace ran out; their events resume at the next start",
+                metadata: ["uptime": "\(uptime)", "events.count": "\(cutShort.count)", "event.ids": "\(cutShort.joined(separator: ","))"]
+            )
+            throw ExitCode(Self.drainCutShortStatus)
         }
         logger.notice("avala-bot stopped", metadata: ["uptime": "\(uptime)"])
     }

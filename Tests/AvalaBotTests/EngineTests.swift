@@ -243,11 +243,13 @@ import Testing
         )
         defer { harness.removeFiles() }
         let result = try await harness.store.ingest(Self.event(uid: "e-5"))
-        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+        let dispatcher = harness.dispatcher()
+        try await ServiceGroupRunner.whileRunning(dispatcher, logger: harness.logger) {
             // Shut down as soon as the action has started.
             try await harness.until { !RecordingPlugin.calls(id).isEmpty }
         }
         #expect(try await harness.store.event(id: Self.id(result))?.status == .done)
+        #expect(dispatcher.cutShort.isEmpty, "the drain finished everything")
     }
 
     /// Told at the signal that the process is stopping (its producers stop first, which takes time of
@@ -275,6 +277,9 @@ import Testing
         }
         let event = try #require(try await harness.store.event(id: Self.id(result)))
         #expect(event.status != .done, "the cancelled action resumes on the next start")
+        // Named, for `run` to exit non-zero on and log: the stop was not clean.
+        #expect(dispatcher.cutShort == [event.event.id])
+        #expect(harness.renderedLogs.contains("event.ids=\(event.event.id)"), "\(harness.renderedLogs)")
     }
 
     static func id(_ result: IngestResult) -> String {

@@ -38,6 +38,8 @@ public final class Dispatcher: Service, Sendable {
     let stale: StaleRunningEvents
     /// When the process began to stop (``shutdownBegan()``), if it did before this service's own turn.
     private let shutdownStart = Shared<ContinuousClock.Instant?>(nil)
+    /// The events whose handling the drain cancelled when the grace period ran out (see ``cutShort``).
+    private let cancelledByDrain = Shared<[String]>([])
 
     public init(
         store: any EventStore,
@@ -76,6 +78,12 @@ public final class Dispatcher: Service, Sendable {
     /// the dispatcher, so that nothing arrives while it drains. Their own stopping takes time (a request
     /// still being read), which would be added to the grace period; told at the signal, the dispatcher
     /// drains meanwhile, and stopping as a whole takes about the grace period, not the sum.
+    /// The ids of the events still being handled when `shutdownGrace` ran out on stopping, whose actions
+    /// were cancelled: they stay `running` in the store and resume at the next start. Empty while running
+    /// and after a drain that finished everything; `run` exits non-zero on them, so that a service manager
+    /// does not record a clean stop.
+    public var cutShort: [String] { cancelledByDrain.withLock { $0 } }
+
     public func shutdownBegan() {
         shutdownStart.withLock { start in
             if start == nil { start = .now }
@@ -90,14 +98,15 @@ public final class Dispatcher: Service, Sendable {
         }
         await restoreThrottleWindows()
         let stopping = Shared(false)
-        let inFlight = Shared(0)
+        // The ids of the events being handled: their count bounds the claims, the drain names them.
+        let inFlight = Shared<Set<String>>([])
         let limit = max(1, configuration.concurrency)
         var claimFailures = RepeatedFailureLog()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 while !stopping.withLock({ $0 }) && shutdownStart.withLock({ $0 }) == nil && !Task.isCancelled {
                     await releaseStaleEvents()
-                    let free = limit - inFlight.withLock { $0 }
+                    let free = limit - inFlight.withLock { $0.count }
                     guard free > 0 else {
                         // Every finishing event wakes the signal.
                         await signal.wait(timeout: .milliseconds(200))
@@ -122,10 +131,11 @@ public final class Dispatcher: Service, Sendable {
                     claimFailures.succeeded()?.log(as: Self.claimWording, to: logger)
                     let routed = claimed.routed
                     for stored in routed {
-                        inFlight.withLock { $0 += 1 }
+                        let id = stored.event.id
+                        inFlight.withLock { _ = $0.insert(id) }
                         group.addTask {
                             await self.process(stored)
-                            inFlight.withLock { $0 -= 1 }
+                            inFlight.withLock { _ = $0.remove(id) }
                             self.signal.wake()
                         }
                     }
@@ -190,14 +200,16 @@ public final class Dispatcher: Service, Sendable {
 
     /// Waits for in-flight events up to the grace period counted `from` when stopping began, then cancels
     /// the rest; their intents stay journaled, so the next start resumes them.
-    private func drain(group: inout DiscardingTaskGroup, inFlight: Shared<Int>, from start: ContinuousClock.Instant) async {
+    private func drain(group: inout DiscardingTaskGroup, inFlight: Shared<Set<String>>, from start: ContinuousClock.Instant) async {
         let deadline = start.advanced(by: configuration.shutdownGrace)
-        while inFlight.withLock({ $0 }) > 0 {
+        while !inFlight.withLock({ $0.isEmpty }) {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {
+                let left = inFlight.withLock { $0 }.sorted()
+                cancelledByDrain.withLock { $0 = left }
                 logger.warning(
-                    "Shutdown grace period over; cancelling in-flight actions",
-                    metadata: ["events.count": "\(inFlight.withLock { $0 })"]
+                    "Shutdown grace period over; cancelling in-flight actions, their events resume at the next start",
+                    metadata: ["events.count": "\(left.count)", "event.ids": "\(left.joined(separator: ","))"]
                 )
                 group.cancelAll()
                 return
