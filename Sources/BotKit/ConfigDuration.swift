@@ -66,6 +66,22 @@ public enum ConfigDuration {
         return .milliseconds(total)
     }
 
+    /// Parses the value of a `${…}` reference (`reference`, as written), or `text` as ``parse(_:)`` when
+    /// `reference` is nil. The error names the reference and says what its value must be: it never
+    /// quotes the value, which may be a secret, nor builds a hint from it (`write 7s` became `${PER}s`
+    /// once the value was put back as its reference).
+    public static func parse(_ text: String, referencedAs reference: String?) throws(ConfigDurationError) -> Duration {
+        guard let reference else { return try parse(text) }
+        do {
+            return try parse(text)
+        } catch {
+            throw ConfigDurationError(
+                "the value of \(reference) is not a duration: it must be whole numbers with units, like 500ms, 30s, 5m, 1h30m or 7d"
+                    + " (at most \(maximumDays)d)"
+            )
+        }
+    }
+
     /// The shortest config form of a duration, largest unit first (`1h30m`, `500ms`, `0s`).
     public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components

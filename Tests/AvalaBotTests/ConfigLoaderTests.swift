@@ -207,9 +207,18 @@ import WebhookListener
         #expect(errors("").first?.contains("verify.secrets has no non-empty secret") == true)
         #expect(errors("  verify: { secrets: [\"${WEBHOOK_SECRET}\"] }\n", environment: ["WEBHOOK_SECRET": ""]).count == 1)
         #expect(errors("", environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]) == [])
-        // A rotation whose new secret came out empty: its sender's deliveries would all be 401.
+        // A rotation whose new secret came out empty: its sender's deliveries would all be 401. The
+        // variable set but empty is named.
         #expect(
             errors("  verify: { secrets: [\"${OLD}\", \"${NEW}\"] }\n", environment: ["OLD": "s3cret", "NEW": ""])
+                == ["bot.yaml:3 listener.verify.secrets[1]: ${NEW} is set but empty"]
+        )
+        // An empty file is still refused by the listener's own check.
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        defer { try? FileManager.default.removeItem(at: empty) }
+        #expect(
+            errors("  verify: { secrets: [\"${OLD}\", \"${file:\(empty.path)}\"] }\n", environment: ["OLD": "s3cret"])
                 == [
                     "bot.yaml:3 listener.verify: listener path '/webhooks/avala': verify.secrets[1] is empty (an empty file or variable?): fill it or take it out of the list"
                 ]
@@ -349,9 +358,11 @@ import WebhookListener
     }
 
     /// A short referenced value is not shown either where a check quotes the value it refused (a number,
-    /// a duration without a unit); other text that merely holds the same characters is left alone.
+    /// a duration without a unit); other text that merely holds the same characters is left alone. A
+    /// duration's hint is never built from a reference (`write ${PER}s`): its value must be a duration,
+    /// and the examples in that message stay as written even where they read like the value (`30`).
     @Test func shortReferencedValuesAreNotShownInTheMessagesAboutThem() {
-        let environment = ["MR": "-33333", "EV": "55555", "CNT": "abcdef", "PER": "7", "GW": "9"]
+        let environment = ["MR": "-33333", "EV": "55555", "CNT": "abcdef", "PER": "7", "GW": "30"]
         let yaml = """
             api: { api_key: k, max_retries: "${MR}" }
             pollers:
@@ -366,13 +377,14 @@ import WebhookListener
                   - alert: { receiver: s, text: hi, group_wait: "${GW}" }
             """
         let messages = ConfigLoader(environment: environment).load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+        let mustBeADuration = "is not a duration: it must be whole numbers with units, like 500ms, 30s, 5m, 1h30m or 7d (at most 36500d)"
         #expect(
             messages == [
                 "bot.yaml:1 api.max_retries: must be 0 or more, found ${MR}",
-                "bot.yaml:3 pollers.members.every: '${EV}' is not a duration: a bare number is ambiguous (write ${EV}s or ${EV}m)",
+                "bot.yaml:3 pollers.members.every: the value of ${EV} \(mustBeADuration)",
                 "bot.yaml:9 rules[0].throttle.count: expected a positive whole number, found \"${CNT}\"",
-                "bot.yaml:9 rules[0].throttle.per: '${PER}' is not a duration: a bare number is ambiguous (write ${PER}s or ${PER}m)",
-                "bot.yaml:11 rules[0].do[0].alert.group_wait: '${GW}' is not a duration: a bare number is ambiguous (write ${GW}s or ${GW}m)",
+                "bot.yaml:9 rules[0].throttle.per: the value of ${PER} \(mustBeADuration)",
+                "bot.yaml:11 rules[0].do[0].alert.group_wait: the value of ${GW} \(mustBeADuration)",
             ],
             "\(messages)"
         )
@@ -419,7 +431,10 @@ import WebhookListener
         let resolved = ConfigLoader(environment: ["CNT": "2", "PER": "1h", "ROLE": "boss", "GW": "soon", "BY": "nope"])
             .load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
         #expect(resolved.contains { $0.hasPrefix("bot.yaml:10 rules[0].do[0].invite.role: '${ROLE}' is not one of") }, "\(resolved)")
-        #expect(resolved.contains { $0.hasPrefix("bot.yaml:11 rules[0].do[1].alert.group_wait: '${GW}' is not a duration") }, "\(resolved)")
+        #expect(
+            resolved.contains { $0.hasPrefix("bot.yaml:11 rules[0].do[1].alert.group_wait: the value of ${GW} is not a duration") },
+            "\(resolved)"
+        )
     }
 
     /// A `where` operator's value written as a reference is checked once it is resolved (`--no-env`

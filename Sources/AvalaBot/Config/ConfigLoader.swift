@@ -230,8 +230,9 @@ struct ConfigLoader {
     static func fileReferences(in node: ConfigNode) -> [String] {
         switch node {
         case .scalar:
-            guard let written = node.reference, written.hasPrefix("${file:"), written.hasSuffix("}") else { return [] }
-            return [String(written.dropFirst(7).dropLast())]
+            // A malformed reference (`${file:}`), already an error, names no file.
+            guard let written = node.reference, case .file(let path)? = ConfigSource.reference(in: written) else { return [] }
+            return [path]
         case .mapping(let entries, _): return entries.flatMap { fileReferences(in: $0.value) }
         case .sequence(let items, _): return items.flatMap { fileReferences(in: $0) }
         }

@@ -64,6 +64,10 @@ extension ConfigSource.Loaded {
                 about += (byLine[location.file]?[location.line] ?? []).filter { $0.location.column >= location.column }
             }
             var text = diagnostic.message
+            // A message that names a reference was written by a check that knew where the value came from,
+            // and says it of the reference: its other words (`like 30s`) are not the value, even when
+            // they read the same, and are left alone.
+            about.removeAll { text.contains($0.reference) }
             // Longest first, so that a value containing another is replaced whole.
             for (value, reference) in about.map({ ($0.value, $0.reference) }).filter({ !$0.0.isEmpty }).sorted(by: { $0.0.count > $1.0.count }) {
                 // A number may be shown as the check read it (`-3` as `-3.0`): that form first.

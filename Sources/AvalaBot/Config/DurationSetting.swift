@@ -12,13 +12,14 @@ struct DurationSetting: Decodable, Hashable, Sendable, CustomStringConvertible {
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
+        let node = (decoder as? NodeDecoder)?.node
         // Left unresolved by `check-config --no-env`: any duration stands for the value to come.
-        if ConfigSource.reference(in: text) != nil {
+        if ConfigSource.reference(in: text) != nil || node?.isUnresolvedReference == true {
             duration = .seconds(1)
             return
         }
         do {
-            duration = try ConfigDuration.parse(text)
+            duration = try ConfigDuration.parse(text, referencedAs: node?.reference)
         } catch {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
         }

@@ -244,7 +244,8 @@ public enum PluginConfigValidator {
             )
             return
         }
-        diagnostics.append(ConfigDiagnostic(at: location, path: "plugins.\(name).\(error.key)", error.message))
+        let message = target?.sayingOfItsReference(error.message) ?? error.message
+        diagnostics.append(ConfigDiagnostic(at: location, path: "plugins.\(name).\(error.key)", message))
     }
 
     /// Keys against specs: unknown keys, kinds and choices.

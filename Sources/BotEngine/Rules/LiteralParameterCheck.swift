@@ -48,7 +48,7 @@ public enum LiteralParameterCheck {
                         ConfigDiagnostic(
                             at: nodes[problem.parameter]?.location ?? entry.keyLocation,
                             path: "\(keyPath).\(problem.parameter)",
-                            problem.message + note
+                            (nodes[problem.parameter]?.sayingOfItsReference(problem.message) ?? problem.message) + note
                         )
                     )
                 }

@@ -208,7 +208,7 @@ extension RuleCompiler {
         case (.object, _): problem = "expected a mapping, found \(found)"
         case (.duration, .string), (.duration, .number):
             do {
-                _ = try ConfigDuration.parse(json.text)
+                _ = try ConfigDuration.parse(json.text, referencedAs: node.reference)
             } catch {
                 problem = error.message
             }

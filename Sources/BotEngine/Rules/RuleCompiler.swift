@@ -213,7 +213,7 @@ struct RuleCompiler {
                 guard let text = perNode.text, perNode.items == nil, perNode.entries == nil else {
                     throw ConfigDurationError("expected a duration like 30s, 5m or 1h30m")
                 }
-                let duration = try ConfigDuration.parse(text)
+                let duration = try ConfigDuration.parse(text, referencedAs: perNode.reference)
                 guard duration > .zero else { throw ConfigDurationError("expected a window longer than 0s") }
                 per = duration
             } catch {
