@@ -370,6 +370,28 @@ import Testing
             ]
         ),
         Case(
+            // There are no partials to fill one in: it rendered nothing, without a word.
+            "partials, at their line of the template",
+            """
+            rules:
+              - name: t
+                on: export.completed
+                do:
+                  - alert: { receiver: ops, text: "Export failed {{> footer}}" }
+                  - alert:
+                      receiver: ops
+                      text: |
+                        Export {{export.uid}} failed
+                          {{<layout}}{{$body}}x{{/body}}{{/layout}}
+            """,
+            [
+                "rules.yaml:5 rules[0].do[0].alert.text: bad template: {{>footer}} is a Mustache partial, and avala-bot has none (it would"
+                    + " render nothing): write the text out (at column 15)",
+                "rules.yaml:8 rules[0].do[1].alert.text: bad template: {{<layout}} is a Mustache partial, and avala-bot has none (it would"
+                    + " render nothing): write the text out (at line 2 of the template, column 3)",
+            ]
+        ),
+        Case(
             "bad throttles",
             """
             rules:

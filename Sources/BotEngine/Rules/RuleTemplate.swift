@@ -51,8 +51,33 @@ struct RuleTemplate: Sendable, CustomStringConvertible {
         } catch {
             throw ConfigProblem("bad template: \(error)")
         }
+        // avala-bot has no partials: swift-mustache renders one as nothing, without a word, so a message
+        // would go out with a hole where the author expected text.
+        if let partial = TemplateScanner.partials(source).first {
+            let tag = partial.isParent ? "{{<\(partial.name)}}" : "{{>\(partial.name)}}"
+            throw ConfigProblem(
+                "bad template: \(tag) is a Mustache partial, and avala-bot has none (it would render nothing): write the text out"
+                    + " (at \(Self.place(ofScalar: partial.offset, in: source)))"
+            )
+        }
         self.nodes = TemplateScanner.scan(source)
         self.flat = TemplateScanner.flat(source)
+    }
+
+    /// `column 5`, or `line 2 of the template, column 5` in a template of several lines, as parse errors
+    /// say it: for the character `offset` unicode scalars from the start.
+    private static func place(ofScalar offset: Int, in source: String) -> String {
+        var line = 1
+        var column = 1
+        for scalar in source.unicodeScalars.prefix(offset) {
+            if scalar == "\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return source.contains("\n") ? "line \(line) of the template, column \(column)" : "column \(column)"
     }
 
     /// Renders against `scope` (an ``Event/scope``), appending the paths that were missing to `missing`.

@@ -29,7 +29,22 @@ enum TemplateScanner {
         case discarded
     }
 
-    static func scan(_ template: String) -> [Node] {
+    /// A partial tag (`{{> name}}`, or a parent `{{< name}}`): where its `{{` is (in unicode scalars from
+    /// the template's start) and the name it gives.
+    struct Partial: Hashable, Sendable {
+        var name: String
+        var offset: Int
+        /// `{{<`: a parent, whose overrides fill in a partial.
+        var isParent: Bool
+    }
+
+    static func scan(_ template: String) -> [Node] { read(template).nodes }
+
+    /// The partial tags of `template`, in order.
+    static func partials(_ template: String) -> [Partial] { read(template).partials }
+
+    private static func read(_ template: String) -> (nodes: [Node], partials: [Partial]) {
+        var partials: [Partial] = []
         let text = Array(template.unicodeScalars)
         var open = Array("{{".unicodeScalars)
         var close = Array("}}".unicodeScalars)
@@ -61,6 +76,7 @@ enum TemplateScanner {
                 if content.hasSuffix("}") { content.removeLast() }
             }
             let (name, transformed) = untransformed(content)
+            if sigil == ">" || sigil == "<" { partials.append(Partial(name: content, offset: start, isParent: sigil == "<")) }
             switch sigil {
             case "!", "%", ">": continue
             case "#", "^": stack.append((.section(name, inverted: sigil == "^", transformed: transformed), []))
@@ -78,7 +94,7 @@ enum TemplateScanner {
             default: stack[stack.count - 1].nodes.append(.variable(name))
             }
         }
-        return stack.first?.nodes ?? []
+        return (stack.first?.nodes ?? [], partials)
     }
 
     /// The template as text and variables, when it has nothing else: no sections, comments, partials,
