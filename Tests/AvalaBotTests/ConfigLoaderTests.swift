@@ -175,7 +175,7 @@ import WebhookListener
         ),
         (
             "api: [unclosed\n",
-            "bot.yaml:2:1: not valid YAML: while parsing a flow sequence (line 1): did not find expected ',' or ']'"
+            "bot.yaml:1:6: not valid YAML: this [ is never closed: the file ends before its ']'"
         ),
     ])
     func brokenConfigsAreReportedVerbatim(yaml: String, expected: String) {

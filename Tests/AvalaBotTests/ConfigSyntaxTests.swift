@@ -36,6 +36,39 @@ import Testing
         #expect(!found.joined().contains("written_out"))
     }
 
+    /// What libyaml says in its own terms is said in the author's: a tab that indents (libyaml: "found
+    /// character that cannot start any token"), nesting past its limit (libyaml names the C function that
+    /// sets it), a bracket the file never closes (libyaml points at the end of the file).
+    @Test(arguments: [
+        ("api:\n\tapi_key: avk_written_out_secret\n", "bot.yaml:2:1: not valid YAML: a tab indents this line: YAML indentation must be spaces"),
+        (
+            "api:\n  api_key: avk_written_out_secret\n  \ttimeout: 5s\n",
+            "bot.yaml:3:3: not valid YAML: a tab indents this line: YAML indentation must be spaces"
+        ),
+        (
+            "a: " + String(repeating: "[", count: 1_100) + String(repeating: "]", count: 1_100) + "\n",
+            "bot.yaml:1:5: not valid YAML: mappings and lists are nested too deep for the YAML reader"
+        ),
+        (
+            "listener: { plain_http: true }\napi: { api_key: avk_written_out_secret,\n  timeout: 5s\n\n# the end\n",
+            "bot.yaml:2:6: not valid YAML: this { is never closed: the file ends before its '}'"
+        ),
+        (
+            "listener: { plain_http: true }\nrules:\n  - name: r\n    on: [member.joined,\n      member.left\n",
+            "bot.yaml:4:9: not valid YAML: this [ is never closed: the file ends before its ']'"
+        ),
+        (
+            "api: { api_key: avk_written_out_secret,\n  timeout: 5s\nstore: { sqlite: x }\n",
+            "bot.yaml:3:6: not valid YAML: expected ',' or '}' here, inside the { opened at line 1, column 6: is it closed?"
+        ),
+    ])
+    func aSyntaxErrorIsSaidInWords(yaml: String, expected: String) {
+        let found = Self.diagnostics(yaml)
+        #expect(found == [expected])
+        #expect(!found.joined().contains("written_out"))
+        #expect(!found.joined().contains("yaml_"))
+    }
+
     @Test(arguments: [
         (
             "listener: { plain_http: true }\nevery: &every 30s\npollers:\n  exports: { every: *every }\n",
