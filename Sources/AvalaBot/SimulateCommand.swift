@@ -95,8 +95,9 @@ struct SimulateCommand: AsyncParsableCommand {
             )
         )
         try? await client?.shutdown()
-        // Resolved values (a token in a rendered parameter) are shown as the references they came from.
-        Console.line(loaded.redacted(report.render()))
+        // A resolved value in a parameter is shown as the reference it came from; what a plugin or a rule
+        // says is guarded for long referenced values.
+        Console.line(report.render(guardedBy: loaded.redacted))
     }
 
     /// `event` with the chain depth the bot recorded for its export (or placed it at by an intent), read

@@ -48,16 +48,21 @@ struct SimulationReport {
         }
     }
 
-    func render() -> String {
+    /// - Parameter guarded: the last guard for what the report shows beside the parameters (a plugin's
+    ///   verdict, a rule's reason): ``LoadedConfiguration/redacted(_:)``, which puts a long referenced
+    ///   value back as its reference. The parameters need none: a referenced value in one is shown as its
+    ///   reference where it is rendered (``PlannedAction/shownParameters``), and the rest is event data,
+    ///   shown as it is even where it reads like a referenced value.
+    func render(guardedBy guarded: (String) -> String = { $0 }) -> String {
         var lines: [String] = []
         let subject = event.subject.map { " about \($0.kind) \($0.uid)" } ?? ""
         lines.append("Event \(event.type)\(subject) (chain depth \(event.chainDepth))")
-        lines.append("Enrichment: \(enrichment)")
+        lines.append(guarded("Enrichment: \(enrichment)"))
         if explanations.isEmpty { lines.append("No rules are configured.") }
         var actionCount = 0
         var runCount = 0
         for explanation in explanations {
-            lines.append("rule \(explanation.rule): \(explanation.reason)")
+            lines.append(guarded("rule \(explanation.rule): \(explanation.reason)"))
             guard explanation.matched else { continue }
             // The text for the rule's later actions, once one of its actions would fail or wait.
             var heldBack: String?
@@ -66,7 +71,9 @@ struct SimulationReport {
                 // A plugin's main action is written `plugin:` alone, as in the rule.
                 let main = ConfigLoader.availablePlugins.first { $0.name == action.plugin }?.mainAction?.name
                 let name = action.action == main ? action.plugin : "\(action.plugin).\(action.action)"
-                let parameters = action.parameters.keys.sorted().map { "\($0)=\(action.parameters[$0]!.compactJSON)" }
+                let parameters = action.parameters.keys.sorted().map { name in
+                    "\(name)=\((action.shownParameters[name] ?? action.parameters[name]!).compactJSON)"
+                }
                 lines.append("  \(action.actionIndex + 1). \(name) \(parameters.joined(separator: " "))")
                 if !action.missingPaths.isEmpty, action.requiredFailure == nil {
                     lines.append("     rendered empty: \(action.missingPaths.joined(separator: ", "))")
@@ -74,11 +81,11 @@ struct SimulationReport {
                 if let heldBack {
                     lines.append("     \(heldBack)")
                 } else if let verdict = verdicts[Self.key(action)] {
-                    lines.append("     \(verdict.text)")
+                    lines.append(guarded("     \(verdict.text)"))
                     if verdict.kind == .wouldRun || verdict.kind == .unknown { runCount += 1 }
                     heldBack = Self.heldBack(by: verdict.kind, action: action)
                 } else if let failure = action.requiredFailure {
-                    lines.append("     would fail: \(failure)")
+                    lines.append(guarded("     would fail: \(failure)"))
                     heldBack = Self.heldBack(by: .failed, action: action)
                 } else {
                     runCount += 1

@@ -117,7 +117,7 @@ import Testing
         let set = loaded(environment)
         #expect(set.diagnostics.isEmpty, "\(set.diagnostics)")
         #expect(set.unsetReferences.isEmpty)
-        let report = set.redacted(SimulationReport(event: event, rules: set.rules, enrichment: "offline").render())
+        let report = SimulationReport(event: event, rules: set.rules, enrichment: "offline").render(guardedBy: set.redacted)
         #expect(report.contains("rule a: matched"), "\(report)")
         #expect(report.contains(#"log message="${TOKEN}""#), "\(report)")
         #expect(!report.contains("tok_secret_value"), "\(report)")
@@ -143,6 +143,46 @@ import Testing
             refused == [#"rules.yaml:4 rules[0].where.export.n: gte: expected a number or an ISO-8601 timestamp, found "${MIN_N}""#],
             "\(refused)"
         )
+    }
+
+    /// A parameter's referenced value is shown as its reference where the report renders it: a short
+    /// one too, each under its own name when two references hold the same value, and event data that
+    /// reads like a referenced value is shown as the event has it.
+    @Test func referencedParametersAreShownAsTheirReferences() {
+        let yaml = """
+            plugins:
+              exec: { commands: { c: { path: /bin/true } } }
+            rules:
+              - name: a
+                on: member.joined
+                where: { member.email: "${LOOKALIKE}" }
+                do:
+                  - log: { message: "${SHORT}" }
+                  - log: { message: "${FIRST}" }
+                  - log: { message: "${SECOND}" }
+                  - log: { message: "{{member.email}}" }
+                  - exec: { command: c, args: ["{{member.email}}", "${SECOND}", "${SHORT}"] }
+            """
+        let environment = ["SHORT": "s3", "FIRST": "same-long-token-value", "SECOND": "same-long-token-value", "LOOKALIKE": "dana@acme.ai"]
+        var loader = ConfigLoader(environment: environment)
+        loader.resolveReferences = false
+        loader.resolveAvailableReferences = true
+        let set = loader.load(yaml: yaml, file: "rules.yaml")
+        #expect(set.errors.isEmpty, "\(set.errors)")
+        let event = EventNormalizer.normalize(
+            type: .memberJoined,
+            body: ["member": ["email": "dana@acme.ai"]],
+            source: "test",
+            deliveryID: "d-1"
+        )
+        let report = SimulationReport(event: event, rules: set.rules, enrichment: "offline").render(guardedBy: set.redacted)
+        #expect(report.contains(#"1. log message="${SHORT}""#), "\(report)")
+        #expect(report.contains(#"2. log message="${FIRST}""#), "\(report)")
+        #expect(report.contains(#"3. log message="${SECOND}""#), "\(report)")
+        #expect(report.contains(#"4. log message="dana@acme.ai""#), "\(report)")
+        #expect(report.contains(#"5. exec args=["dana@acme.ai","${SECOND}","${SHORT}"] command="c""#), "\(report)")
+        #expect(!report.contains("s3\""), "\(report)")
+        #expect(!report.contains("same-long-token-value"), "\(report)")
     }
 
     @Test func aRawBodyCannotBeABotEventAsTheListenerRefusesOne() throws {

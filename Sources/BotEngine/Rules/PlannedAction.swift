@@ -31,6 +31,10 @@ public struct PlannedAction: Hashable, Sendable {
     public var specs: [ParameterSpec]
     /// The rule's rendered throttle key and limit; nil when the rule has no throttle.
     public var throttle: Throttle?
+    /// The parameters that hold the value of a `${…}` reference, as `simulate` shows them: rendered, with
+    /// each such value shown as its reference as written (`${SLACK_TOKEN}`). The others are shown as in
+    /// ``parameters``.
+    public var shownParameters: [String: JSON]
 
     /// Which throttle window a match counts against.
     public struct Throttle: Hashable, Sendable {
@@ -53,7 +57,8 @@ public struct PlannedAction: Hashable, Sendable {
         missingPaths: [String] = [],
         missingPathsByParameter: [String: [String]] = [:],
         specs: [ParameterSpec] = [],
-        throttle: Throttle? = nil
+        throttle: Throttle? = nil,
+        shownParameters: [String: JSON] = [:]
     ) {
         self.rule = rule
         self.actionIndex = actionIndex
@@ -64,6 +69,7 @@ public struct PlannedAction: Hashable, Sendable {
         self.missingPathsByParameter = missingPathsByParameter
         self.specs = specs
         self.throttle = throttle
+        self.shownParameters = shownParameters
     }
 
     /// The first required parameter that is absent, null or rendered empty, with the template paths that

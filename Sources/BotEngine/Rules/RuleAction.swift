@@ -14,7 +14,9 @@ struct RuleAction: Sendable {
         var parameters: [String: JSON] = [:]
         var missing: [String] = []
         var missingByParameter: [String: [String]] = [:]
+        var shown: [String: JSON] = [:]
         for parameter in self.parameters {
+            if parameter.value.hasReference { shown[parameter.name] = parameter.value.shown(scope) }
             var parameterMissing: [String] = []
             parameters[parameter.name] = parameter.value.render(scope, missing: &parameterMissing)
             guard !parameterMissing.isEmpty else { continue }
@@ -30,7 +32,8 @@ struct RuleAction: Sendable {
             missingPaths: missing,
             missingPathsByParameter: missingByParameter,
             specs: specs,
-            throttle: throttle
+            throttle: throttle,
+            shownParameters: shown
         )
     }
 }

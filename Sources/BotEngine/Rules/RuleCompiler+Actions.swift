@@ -82,7 +82,7 @@ extension RuleCompiler {
                 valid = false
                 continue
             }
-            if case .literal(let json) = value, !check(json, against: parameterSpec, at: parameter.value, path: parameterPath) {
+            if let json = value.fixedJSON, !check(json, against: parameterSpec, at: parameter.value, path: parameterPath) {
                 valid = false
                 continue
             }
@@ -134,6 +134,7 @@ extension RuleCompiler {
     private mutating func compileValue(_ node: ConfigNode, path valuePath: String, uses: inout [PathUse]) -> ParameterValue? {
         switch node {
         case .scalar(_, _, let location):
+            if let reference = node.reference { return .reference(node.json, written: reference) }
             guard let text = node.templateText, RuleTemplate.isTemplate(text) else { return .literal(node.json) }
             do {
                 let template = try RuleTemplate(text)
@@ -149,14 +150,14 @@ extension RuleCompiler {
                 if let value = compileValue(item, path: "\(valuePath)[\(index)]", uses: &uses) { values.append(value) }
             }
             guard values.count == items.count else { return nil }
-            return values.contains(where: \.hasTemplate) ? .list(values) : .literal(node.json)
+            return values.contains { $0.hasTemplate || $0.hasReference } ? .list(values) : .literal(node.json)
         case .mapping(let entries, _):
             var values: [(key: String, value: ParameterValue)] = []
             for entry in entries {
                 if let value = compileValue(entry.value, path: "\(valuePath).\(entry.key)", uses: &uses) { values.append((entry.key, value)) }
             }
             guard values.count == entries.count else { return nil }
-            return values.contains(where: \.value.hasTemplate) ? .object(values) : .literal(node.json)
+            return values.contains { $0.value.hasTemplate || $0.value.hasReference } ? .object(values) : .literal(node.json)
         }
     }
 
