@@ -65,6 +65,15 @@ import Testing
         #expect(Self.diagnostics(yaml, resolve: false) == expected)
     }
 
+    /// A malformed reference is said once: a key of a few choices does not also refuse it as written.
+    @Test func aMalformedReferenceIsNotAlsoRefusedAsAValue() {
+        #expect(
+            Self.diagnostics("api: { api_key: k }\nlog: { level: \"${LEVEL\" }\n") == [
+                "bot.yaml:2 log.level: a ${ is never closed with }: a reference is the whole value, written ${NAME} or ${file:/path}"
+            ]
+        )
+    }
+
     /// A dollar sign before a template (`${{export.cost}}`) is no reference, and `$` alone is text.
     @Test func aDollarBeforeATemplateIsNoReference() {
         let yaml = """
