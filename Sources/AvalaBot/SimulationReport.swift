@@ -53,6 +53,28 @@ struct SimulationReport {
     ///   value back as its reference. The parameters need none: a referenced value in one is shown as its
     ///   reference where it is rendered (``PlannedAction/shownParameters``), and the rest is event data,
     ///   shown as it is even where it reads like a referenced value.
+    /// `text`, a plugin's words about `action`, with each value the action took from a `${…}` reference
+    /// shown as that reference, however short (`would log: ${TOKEN}`): the plugin saw the value, not where
+    /// it came from. Longest first, so that a value holding another is replaced whole; only where it
+    /// stands as a whole word, so that other words holding the same letters are left alone.
+    static func withReferences(of action: PlannedAction, in text: String) -> String {
+        var pairs: [(value: String, reference: String)] = []
+        func walk(_ value: JSON?, _ shown: JSON?) {
+            switch (value, shown) {
+            case (.array(let values)?, .array(let shown)?): for (value, shown) in zip(values, shown) { walk(value, shown) }
+            case (.object(let values)?, .object(let shown)?): for (key, value) in values { walk(value, shown[key]) }
+            case (let value?, .string(let reference)?) where value != .string(reference): pairs.append((value.text, reference))
+            default: break
+            }
+        }
+        for (name, shown) in action.shownParameters { walk(action.parameters[name], shown) }
+        var result = text
+        for pair in pairs.filter({ !$0.value.isEmpty }).sorted(by: { $0.value.count > $1.value.count }) {
+            result = ConfigSource.Loaded.Redactor.replacingWhole(pair.value, with: pair.reference, in: result)
+        }
+        return result
+    }
+
     func render(guardedBy guarded: (String) -> String = { $0 }) -> String {
         var lines: [String] = []
         let subject = event.subject.map { " about \($0.kind) \($0.uid)" } ?? ""
@@ -81,7 +103,7 @@ struct SimulationReport {
                 if let heldBack {
                     lines.append("     \(heldBack)")
                 } else if let verdict = verdicts[Self.key(action)] {
-                    lines.append(guarded("     \(verdict.text)"))
+                    lines.append(guarded("     \(Self.withReferences(of: action, in: verdict.text))"))
                     if verdict.kind == .wouldRun || verdict.kind == .unknown { runCount += 1 }
                     heldBack = Self.heldBack(by: verdict.kind, action: action)
                 } else if let failure = action.requiredFailure {

@@ -148,7 +148,7 @@ import Testing
     /// A parameter's referenced value is shown as its reference where the report renders it: a short
     /// one too, each under its own name when two references hold the same value, and event data that
     /// reads like a referenced value is shown as the event has it.
-    @Test func referencedParametersAreShownAsTheirReferences() {
+    @Test func referencedParametersAreShownAsTheirReferences() async {
         let yaml = """
             plugins:
               exec: { commands: { c: { path: /bin/true } } }
@@ -175,8 +175,13 @@ import Testing
             source: "test",
             deliveryID: "d-1"
         )
-        let report = SimulationReport(event: event, rules: set.rules, enrichment: "offline").render(guardedBy: set.redacted)
+        var simulation = SimulationReport(event: event, rules: set.rules, enrichment: "offline")
+        let logger = Logger(label: "simulate-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        await simulation.ask(PluginPreview(plugins: set.plugins, client: nil, store: nil, logger: logger))
+        let report = simulation.render(guardedBy: set.redacted)
         #expect(report.contains(#"1. log message="${SHORT}""#), "\(report)")
+        // What the plugin says it would do shows the same references, however short.
+        #expect(report.contains("     would log: ${SHORT}\n"), "\(report)")
         #expect(report.contains(#"2. log message="${FIRST}""#), "\(report)")
         #expect(report.contains(#"3. log message="${SECOND}""#), "\(report)")
         #expect(report.contains(#"4. log message="dana@acme.ai""#), "\(report)")
