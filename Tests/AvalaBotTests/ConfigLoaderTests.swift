@@ -49,6 +49,25 @@ import WebhookListener
         #expect(loaded.rules.plan(for: event).map { $0.throttle?.key } == [""])
     }
 
+    /// A malformed reference is said once, where it is written: not refused again as the value it is not.
+    @Test func aMalformedReferenceIsOneErrorUnderKeysThatCheckTheirText() {
+        let yaml = """
+            listener: { bind: "${ BIND }", plain_http: true, allow_cidrs: ["${ CIDR }"], verify: { scheme: none } }
+            rules:
+              - { name: a, on: export.completed, throttle: { count: 1, per: 1h, key: "${ KEY }" }, do: [{ log: { message: hi } }] }
+            """
+        let malformed =
+            "the name in a ${…} reference must be letters, digits and _ only, without spaces: a reference is the whole value,"
+            + " written ${NAME} or ${file:/path}"
+        #expect(
+            Self.diagnostics(yaml) == [
+                "bot.yaml:1 listener.allow_cidrs[0]: \(malformed)",
+                "bot.yaml:1 listener.bind: \(malformed)",
+                "bot.yaml:3 rules[0].throttle.key: \(malformed)",
+            ]
+        )
+    }
+
     static func diagnostics(_ yaml: String, environment: [String: String] = [:], resolve: Bool = true) -> [String] {
         var loader = ConfigLoader(environment: environment)
         loader.resolveReferences = resolve

@@ -60,7 +60,10 @@ extension ListenerSection {
     /// its check accepts (a secret any scheme takes, the default bind), and references among the CIDRs
     /// left out, so that everything written out is still checked.
     func withPlaceholdersForReferences() -> ListenerSection {
-        func isReference(_ text: String) -> Bool { ConfigSource.reference(in: text) != nil }
+        // A malformed reference (`${ NAME }`) is reported as such already: not checked again as a value.
+        func isReference(_ text: String) -> Bool {
+            ConfigSource.reference(in: text) != nil || ConfigSource.malformedReference(in: text) != nil
+        }
         func placeholders(_ verify: VerifySection?) -> VerifySection? {
             guard var verify else { return nil }
             verify.secrets = verify.secrets?.map { isReference($0.revealed) ? Self.placeholderSecret : $0 }
