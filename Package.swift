@@ -219,6 +219,7 @@ let package = Package(
         .testTarget(
             name: "AvalaBotTests",
             dependencies: [
+                "AlertPlugin",
                 "AvalaAPI",
                 "AvalaBot",
                 "AvalaSimulator",

@@ -1,3 +1,4 @@
+import AlertPlugin
 import ArgumentParser
 import BotEngine
 import BotKit
