@@ -17,10 +17,6 @@ struct ChainDepthEnricher: Enricher {
     let next: any Enricher
     let logger: Logger
 
-    func enrich(_ event: Event) async -> Event {
-        await enrichment(of: event).event
-    }
-
     /// The next enrichers' result, with its chain depth; what they could not read stays named.
     func enrichment(of event: Event) async -> Enrichment {
         // The listener and the poller set it already; this covers an event stored before the export's

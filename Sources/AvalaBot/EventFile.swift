@@ -9,12 +9,10 @@ enum EventFile {
         let description: String
     }
 
-    /// The keys of ``BotKit/Event/fileForm``, then those `events show` adds about the stored event, so
-    /// that its output reads back.
-    static let keys = [
-        "type", "data", "id", "source", "origin", "time", "subject", "chain_depth", "replay_of",
-        "status", "attempts", "stored_at", "keys", "actions",
-    ]
+    /// The keys of ``BotKit/Event/fileForm``.
+    static let fileKeys = ["type", "data", "id", "source", "origin", "time", "subject", "chain_depth", "replay_of"]
+    /// Those, and the ones `events show` adds about the stored event, so that its output reads back.
+    static let keys = fileKeys + ["status", "attempts", "stored_at", "keys", "actions", "interrupted"]
 
     /// Reads an event file; with `type`, the file is a raw Avala body normalized as the listener would.
     static func read(path: String, type: EventType?) throws -> Event {
@@ -46,7 +44,7 @@ enum EventFile {
         // without it.
         if let unknown = object.keys.sorted().first(where: { !Self.keys.contains($0) }) {
             throw Problem(
-                description: "\(path): unknown key \"\(unknown)\" (an event file has: \(Self.keys.prefix(9).joined(separator: ", ")))"
+                description: "\(path): unknown key \"\(unknown)\" (an event file has: \(Self.fileKeys.joined(separator: ", ")))"
             )
         }
         guard let typeName = object["type"]?.stringValue, !typeName.isEmpty else {

@@ -29,10 +29,6 @@ final class ProjectEnricher: Enricher {
         self.ttl = ttl
     }
 
-    func enrich(_ event: Event) async -> Event {
-        await enrichment(of: event).event
-    }
-
     /// The event with what the API could add; what it could not read because the API did not answer
     /// (a 5xx, a 429, no connection) is named as unavailable, so that rules reading it wait. What the
     /// API refused for good (an export it does not know) is not waited for.

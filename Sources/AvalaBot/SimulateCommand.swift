@@ -161,7 +161,7 @@ struct SimulateCommand: AsyncParsableCommand {
     /// The config's store opened read-only, with only its warnings logged; nil when the path is still a
     /// `${…}` or no store is there yet (a bot that has not run).
     private static func readOnlyStore(at storePath: String, logger: Logger) throws -> SQLiteEventStore? {
-        guard ConfigSource.reference(in: storePath) == nil, FileManager.default.fileExists(atPath: storePath) else { return nil }
+        guard ConfigReference(storePath) == nil, FileManager.default.fileExists(atPath: storePath) else { return nil }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         return try SQLiteEventStore(path: storePath, logger: quiet, configuration: .init(readOnly: true))

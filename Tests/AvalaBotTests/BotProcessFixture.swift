@@ -39,6 +39,33 @@ struct BotProcessFixture: Sendable {
         try await BotProcess(configPath: configPath, environment: environment, logPath: logPath)
     }
 
+    /// Writes a config whose one rule runs an exec action that outlasts any test (it sleeps 300 s) for
+    /// each delivery, with `shutdownGrace` for the drain: what the stop tests interrupt.
+    /// - Returns: the file the action creates once it runs.
+    func writeSlowActionConfig(shutdownGrace: String) throws -> String {
+        let started = directory.appendingPathComponent("started").path
+        let script = directory.appendingPathComponent("slow-action").path
+        try "#!/bin/sh\ntouch '\(started)'\nexec sleep 300\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        try """
+        listener:
+          bind: "127.0.0.1:0"
+          path: /webhooks/avala
+          verify: { scheme: avala, secrets: ["${HOOK_SECRET}"] }
+          tls: { cert: "\(certificates.certificatePath)", key: "\(certificates.keyPath)" }
+        store: { sqlite: "\(storePath)" }
+        dispatcher: { shutdown_grace: \(shutdownGrace) }
+        plugins:
+          exec:
+            commands:
+              slow: { path: "\(script)", timeout: 10m }
+        rules:
+          - { name: slow, on: bench.ping, do: [{ exec: { command: slow } }] }
+        log: { level: info, format: logfmt }
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        return started
+    }
+
     /// The listener as in production, on an ephemeral loopback port, with the per-IP limit lifted (every
     /// sender is 127.0.0.1) and no rules: the dispatcher still claims and finishes every event.
     private var config: String {

@@ -11,27 +11,8 @@ import Testing
 @Suite struct DrainCutShortTests {
     @Test func aDrainCutShortExitsNonZeroNamingTheEventsLeft() async throws {
         try await BotProcessFixture.with { fixture in
-            let started = fixture.directory.appendingPathComponent("started").path
-            let script = fixture.directory.appendingPathComponent("slow-action").path
             // Runs far longer than the grace period: only cancelling it ends the drain.
-            try "#!/bin/sh\ntouch '\(started)'\nexec sleep 300\n".write(toFile: script, atomically: true, encoding: .utf8)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
-            try """
-            listener:
-              bind: "127.0.0.1:0"
-              path: /webhooks/avala
-              verify: { scheme: avala, secrets: ["${HOOK_SECRET}"] }
-              tls: { cert: "\(fixture.certificates.certificatePath)", key: "\(fixture.certificates.keyPath)" }
-            store: { sqlite: "\(fixture.storePath)" }
-            dispatcher: { shutdown_grace: 1s }
-            plugins:
-              exec:
-                commands:
-                  slow: { path: "\(script)", timeout: 10m }
-            rules:
-              - { name: slow, on: bench.ping, do: [{ exec: { command: slow } }] }
-            log: { level: info, format: logfmt }
-            """.write(toFile: fixture.configPath, atomically: true, encoding: .utf8)
+            let started = try fixture.writeSlowActionConfig(shutdownGrace: "1s")
 
             try await SignedDeliveries.with(trusting: fixture.certificates.certificatePath) { deliveries in
                 let bot = try await fixture.start()

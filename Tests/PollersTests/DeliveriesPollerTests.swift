@@ -39,19 +39,25 @@ import Testing
 }
 
 extension DeliveriesPollerTests {
+    /// Three subscriptions to an address nobody serves, and an export whose completion each fails to
+    /// deliver: a backlog from before the bot.
+    static func failThreeDeliveries(_ fixture: PollerFixture) async throws {
+        for _ in 0..<3 {
+            _ = try await fixture.client.createWebhook(targetURL: "http://127.0.0.1:9/hook", events: ["export.completed"])
+        }
+        try await fixture.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
+        try await Eventually.until {
+            let deliveries = try await fixture.client.webhookDeliveries().collect()
+            return deliveries.count == 3 && deliveries.allSatisfy { $0.status == .failed }
+        }
+    }
+
     /// Three deliveries that failed before the bot started: the first cycle records them quietly. A later
     /// listing the server cuts short (a next link to an empty page) must not make the bot forget them, or
     /// the next whole listing reports that old backlog as news.
     @Test func aListingCutShortDoesNotReleaseTheQuietBacklog() async throws {
         try await PollerFixture.with { fixture in
-            for _ in 0..<3 {
-                _ = try await fixture.client.createWebhook(targetURL: "http://127.0.0.1:9/hook", events: ["export.completed"])
-            }
-            try await fixture.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
-            try await Eventually.until {
-                let deliveries = try await fixture.client.webhookDeliveries().collect()
-                return deliveries.count == 3 && deliveries.allSatisfy { $0.status == .failed }
-            }
+            try await Self.failThreeDeliveries(fixture)
             // One delivery a page, so the listing takes three pages.
             let poller = DeliveriesPoller(context: fixture.context(), pageSize: 1)
             let baseline = try await poller.pollOnce()
@@ -72,14 +78,7 @@ extension DeliveriesPollerTests {
     /// before the bot, so the next cycle (the first whole one) records it quietly too.
     @Test func aFirstCycleCutShortStaysQuietUntilAWholeListing() async throws {
         try await PollerFixture.with { fixture in
-            for _ in 0..<3 {
-                _ = try await fixture.client.createWebhook(targetURL: "http://127.0.0.1:9/hook", events: ["export.completed"])
-            }
-            try await fixture.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
-            try await Eventually.until {
-                let deliveries = try await fixture.client.webhookDeliveries().collect()
-                return deliveries.count == 3 && deliveries.allSatisfy { $0.status == .failed }
-            }
+            try await Self.failThreeDeliveries(fixture)
             let poller = DeliveriesPoller(context: fixture.context(), pageSize: 1)
             await fixture.simulator.setPaginationQuirk(.emptyPages)
             let cut = try await poller.pollOnce()

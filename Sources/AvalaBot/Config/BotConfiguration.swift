@@ -252,7 +252,7 @@ extension KeyedDecodingContainer {
             guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
             // Left unresolved by `check-config --no-env` (or a malformed reference, reported as such): the
             // default stands for the value to come.
-            if ConfigSource.reference(in: value) != nil { return nil }
+            if ConfigReference(value) != nil { return nil }
             if (try? superDecoder(forKey: key) as? NodeDecoder)?.node.isUnresolvedReference == true { return nil }
             guard choices.contains(value) else {
                 throw DecodingError.dataCorrupted(

@@ -231,7 +231,7 @@ struct ConfigLoader {
         switch node {
         case .scalar:
             // A malformed reference (`${file:}`), already an error, names no file.
-            guard let written = node.reference, case .file(let path)? = ConfigSource.reference(in: written) else { return [] }
+            guard let written = node.reference, case .file(let path)? = ConfigReference(written) else { return [] }
             return [path]
         case .mapping(let entries, _): return entries.flatMap { fileReferences(in: $0.value) }
         case .sequence(let items, _): return items.flatMap { fileReferences(in: $0) }

@@ -85,13 +85,13 @@ struct ConfigSource {
         let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
         switch node {
         case .scalar(let scalar):
-            if let problem = Self.malformedReference(in: scalar.string) {
+            if let problem = ConfigReference.problem(in: scalar.string) {
                 // Meant as a reference, so never taken as literal text: an error in every mode, and left
                 // unresolved so that no check reads the text as the value it stands for.
                 unresolved.append(ConfigDiagnostic(at: location, path: path, problem))
                 return .scalar(scalar.string, .reference(scalar.string, resolved: false), location)
             }
-            if let reference = Self.reference(in: scalar.string) {
+            if let reference = ConfigReference(scalar.string) {
                 let written = scalar.string.trimmingCharacters(in: .whitespaces)
                 do {
                     let value = try resolve(reference, at: location, path: path, variables: &variables)
@@ -137,66 +137,15 @@ struct ConfigSource {
     /// reference cannot be resolved. For commands that load the config without resolving and then
     /// need one value after all (`simulate`'s API key).
     func resolvedValue(_ text: String) -> String? {
-        guard let reference = Self.reference(in: text) else { return text }
+        guard let reference = ConfigReference(text) else { return text }
         var variables: Set<String> = []
         var source = self
         source.resolveReferences = true
         return try? source.resolve(reference, at: SourceLocation(file: "", line: 0), path: "", variables: &variables)
     }
 
-    enum Reference: Equatable {
-        case environment(String)
-        case file(String)
-    }
-
-    /// `${NAME}` or `${file:/path}` as the whole scalar (spaces around it aside); nil for anything else,
-    /// a malformed reference too (``malformedReference(in:)``).
-    static func reference(in text: String) -> Reference? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("${"), !trimmed.hasPrefix("${{"), trimmed.hasSuffix("}") else { return nil }
-        let inner = trimmed.dropFirst(2).dropLast()
-        guard !inner.contains("}"), !inner.contains("${") else { return nil }
-        if inner.hasPrefix("file:") {
-            let file = String(inner.dropFirst(5))
-            return file.allSatisfy(\.isWhitespace) ? nil : .file(file)
-        }
-        return isVariableName(inner) ? .environment(String(inner)) : nil
-    }
-
-    /// What is wrong with a `${` in `text` that does not make it one whole reference, or nil when there is
-    /// none: `${}`, `${ NAME }`, `${file:}`, a `${NAME` never closed, a reference inside other text.
-    ///
-    /// A `${` is a reference meant, and left as literal text it sent the characters `${NAME}` where the
-    /// variable's value was expected. `${{` is not one: a dollar sign before a template (`${{cost}}`).
-    /// The message never quotes the scalar, which may be a secret written out.
-    static func malformedReference(in text: String) -> String? {
-        guard text.contains("${"), reference(in: text) == nil else { return nil }
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        var starts: [String.Index] = []
-        var search = trimmed.startIndex
-        while let found = trimmed.range(of: "${", range: search..<trimmed.endIndex) {
-            if !trimmed[found.upperBound...].hasPrefix("{") { starts.append(found.lowerBound) }
-            search = found.upperBound
-        }
-        guard let first = starts.first else { return nil }
-        let written = "a reference is the whole value, written ${NAME} or ${file:/path}"
-        guard let close = trimmed[first...].firstIndex(of: "}") else { return "a ${ is never closed with }: \(written)" }
-        let inner = trimmed[trimmed.index(first, offsetBy: 2)..<close]
-        guard first == trimmed.startIndex, trimmed.index(after: close) == trimmed.endIndex, starts.count == 1 else {
-            return "a ${…} reference is not filled in inside other text: \(written)"
-        }
-        if inner.isEmpty { return "${} names no variable: \(written)" }
-        if inner.hasPrefix("file:") { return "${file:} names no file: write ${file:/path}" }
-        return "the name in a ${…} reference must be letters, digits and _ only, without spaces: \(written)"
-    }
-
-    /// Letters, digits and `_`, at least one.
-    private static func isVariableName(_ name: Substring) -> Bool {
-        !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
-    }
-
     private func resolve(
-        _ reference: Reference,
+        _ reference: ConfigReference,
         at location: SourceLocation,
         path: String,
         variables: inout Set<String>

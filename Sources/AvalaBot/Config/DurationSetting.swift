@@ -14,7 +14,7 @@ struct DurationSetting: Decodable, Hashable, Sendable, CustomStringConvertible {
         let text = try container.decode(String.self)
         let node = (decoder as? NodeDecoder)?.node
         // Left unresolved by `check-config --no-env`: any duration stands for the value to come.
-        if ConfigSource.reference(in: text) != nil || node?.isUnresolvedReference == true {
+        if ConfigReference(text) != nil || node?.isUnresolvedReference == true {
             duration = .seconds(1)
             return
         }

@@ -1,4 +1,5 @@
 import AvalaAPI
+import BotEngine
 import Foundation
 import WebhookListener
 
@@ -62,7 +63,7 @@ extension ListenerSection {
     func withPlaceholdersForReferences() -> ListenerSection {
         // A malformed reference (`${ NAME }`) is reported as such already: not checked again as a value.
         func isReference(_ text: String) -> Bool {
-            ConfigSource.reference(in: text) != nil || ConfigSource.malformedReference(in: text) != nil
+            ConfigReference(text) != nil || ConfigReference.problem(in: text) != nil
         }
         func placeholders(_ verify: VerifySection?) -> VerifySection? {
             guard var verify else { return nil }

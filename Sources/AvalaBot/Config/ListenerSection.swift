@@ -1,4 +1,5 @@
 import AvalaAPI
+import BotEngine
 
 /// `listener.*`: the TLS webhook listener. An absent section means no listener (pollers only).
 struct ListenerSection: Decodable, Equatable, Sendable {
@@ -173,7 +174,7 @@ struct ListenerSection: Decodable, Equatable, Sendable {
         statusPage = try c.decodeIfPresent(Bool.self, forKey: .statusPage) ?? statusPage
         // `plain_http` left unresolved (`check-config --no-env`): whether it will be true is not known.
         plainHTTPToCome =
-            (try? c.decodeIfPresent(String.self, forKey: .plainHTTP)).flatMap { $0 }.map { ConfigSource.reference(in: $0) != nil } ?? false
+            (try? c.decodeIfPresent(String.self, forKey: .plainHTTP)).flatMap { $0 }.map { ConfigReference($0) != nil } ?? false
         // A `tls` written but unreadable has been reported already (going on past errors).
         if tls == nil, !c.contains(.tls), !plainHTTP, !plainHTTPToCome, !plainHTTPRefused {
             try c.report(

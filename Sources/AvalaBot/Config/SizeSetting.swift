@@ -12,7 +12,7 @@ struct SizeSetting: Decodable, Hashable, Sendable {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self).trimmingCharacters(in: .whitespaces)
         // Left unresolved by `check-config --no-env`: any size stands for the value to come.
-        if ConfigSource.reference(in: text) != nil || (decoder as? NodeDecoder)?.node.isUnresolvedReference == true {
+        if ConfigReference(text) != nil || (decoder as? NodeDecoder)?.node.isUnresolvedReference == true {
             bytes = 1
             return
         }

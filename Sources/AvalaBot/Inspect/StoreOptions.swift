@@ -38,7 +38,7 @@ struct StoreOptions: ParsableArguments {
             throw CommandFailure("\(error.description)\n(check-config lists every problem)")
         }
         let path = loaded.configuration.store.sqlite
-        switch ConfigSource.reference(in: path) {
+        switch ConfigReference(path) {
         case nil:
             return path
         case .environment(let name):

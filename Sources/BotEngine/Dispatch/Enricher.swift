@@ -6,17 +6,16 @@ public import BotKit
 /// enrichment fails, the missing part stays absent, and ``enrichment(of:)`` names it so that the
 /// dispatcher can let the event wait for it while a rule needs it.
 public protocol Enricher: Sendable {
-    func enrich(_ event: Event) async -> Event
     func enrichment(of event: Event) async -> Enrichment
 }
 
 extension Enricher {
-    /// For an enricher that cannot tell what it missed: nothing is waited for.
-    public func enrichment(of event: Event) async -> Enrichment { Enrichment(event: await enrich(event)) }
+    /// The enriched event alone, for callers that do not wait for what is missing.
+    public func enrich(_ event: Event) async -> Event { await enrichment(of: event).event }
 }
 
 /// Enriches nothing.
 public struct NoEnricher: Enricher {
     public init() {}
-    public func enrich(_ event: Event) async -> Event { event }
+    public func enrichment(of event: Event) async -> Enrichment { Enrichment(event: event) }
 }

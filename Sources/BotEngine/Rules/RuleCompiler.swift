@@ -224,7 +224,7 @@ struct RuleCompiler {
         }
         var key: RuleTemplate?
         if let keyNode = node["key"], !keyNode.isNull {
-            if let reference = keyNode.reference, Self.isWellFormedReference(reference) {
+            if let reference = keyNode.reference, ConfigReference(reference) != nil {
                 // A referenced value is data, never a template: the same key for every event, which is one
                 // window for the rule. Not kept as a key, so its value is never shown in an outcome.
                 warning(
@@ -246,15 +246,6 @@ struct RuleCompiler {
         }
         guard let count, let per else { return nil }
         return Rule.Throttle(limit: RuleThrottle.Limit(count: count, per: per), key: key)
-    }
-
-    /// `${NAME}` or `${file:…}`: a malformed one is an error of its own already, and no key at all.
-    static func isWellFormedReference(_ text: String) -> Bool {
-        let trimmed = text.trimmingWhitespace
-        guard trimmed.hasPrefix("${"), trimmed.hasSuffix("}"), trimmed.count > 3 else { return false }
-        let inner = trimmed.dropFirst(2).dropLast()
-        if inner.hasPrefix("file:") { return inner.count > 5 }
-        return inner.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
     }
 
     /// The template's root names as path uses.

@@ -33,7 +33,7 @@ public final class StoreLock: Sendable {
     ///   one) holds it; `.cannotOpen` when the lock file cannot be made.
     public init(storePath: String) throws {
         try SQLiteEventStore.makeDirectory(of: storePath)
-        path = Self.resolved(storePath) + ".lock"
+        path = Self.lockPath(of: storePath)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
@@ -60,6 +60,9 @@ public final class StoreLock: Sendable {
         descriptor = Mutex(fd)
     }
 
+    /// The lock file beside the store: its resolved path plus `.lock`.
+    static func lockPath(of storePath: String) -> String { resolved(storePath) + ".lock" }
+
     /// `storePath` with its symbolic links followed, the file's own among them: two paths to one store
     /// (a link beside it, a linked directory) take one lock, as SQLite opens one file for both. A path
     /// that cannot be followed (its file not made yet) keeps its resolved directory and its own name.
@@ -78,7 +81,7 @@ public final class StoreLock: Sendable {
     /// store no bot holds was interrupted (the bot was killed), not being handled. Takes a shared lock
     /// for an instant, which a starting bot waits out; nil when the lock file cannot be read.
     public static func isHeld(storePath: String) -> Bool? {
-        let path = resolved(storePath) + ".lock"
+        let path = lockPath(of: storePath)
         guard FileManager.default.fileExists(atPath: path) else { return false }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
