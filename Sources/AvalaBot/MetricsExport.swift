@@ -52,10 +52,16 @@ struct MetricsExport: Sendable {
         .merging(Dispatcher.metricsHelp) { first, _ in first }
 
     /// swift-metrics' counters and timers carry no help text, so the registry emits only their `# TYPE`:
-    /// a `# HELP` line goes before each one this export knows.
+    /// a `# HELP` line goes before each one this export knows. A sample's special value is spelled as the
+    /// exposition format writes it (`NaN`, `+Inf`, `-Inf`): the registry writes Swift's `nan` and `inf`,
+    /// which strict OpenMetrics parsers refuse.
     static func addingHelp(to scrape: String) -> String {
         var lines: [String] = []
         for line in scrape.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix("#"), let special = specialValues.first(where: { line.hasSuffix(" \($0.key)") }) {
+                lines.append(String(line.dropLast(special.key.count)) + special.value)
+                continue
+            }
             if line.hasPrefix("# TYPE "), let name = line.dropFirst("# TYPE ".count).split(separator: " ").first.map(String.init),
                 lines.last?.hasPrefix("# HELP \(name) ") != true, let text = help[name]
             {
@@ -65,4 +71,6 @@ struct MetricsExport: Sendable {
         }
         return lines.joined(separator: "\n")
     }
+
+    private static let specialValues = ["nan": "NaN", "inf": "+Inf", "+inf": "+Inf", "-inf": "-Inf"]
 }

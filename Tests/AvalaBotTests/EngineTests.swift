@@ -201,6 +201,62 @@ import Testing
         #expect(steps.last?.detail == "already called before the crash")
     }
 
+    /// An action that kills the bot each time it runs would otherwise restart it forever (a service
+    /// manager restarts it, it claims the event again, runs the action again): each interrupted run counts
+    /// as an attempt, and after `max_attempts` of them the action is dead-lettered without running.
+    @Test func anActionInterruptedMaxAttemptsTimesIsDeadLetteredWithoutRunningAgain() async throws {
+        let id = "poison-\(UUID().uuidString)"
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: poison
+                    on: export.completed
+                    do:
+                      - record: { id: "\(id)" }
+                """
+        )
+        defer { harness.removeFiles() }
+        let result = try await harness.store.ingest(Self.event(uid: "e-poison"))
+        // The plugin acts once and reports itself done when resumed: the runs are counted here.
+        let runs = Mutex(0)
+        for run in 1...3 {
+            let crashed = CrashSwitch()
+            let crashing = harness.dispatcher(
+                maxAttempts: 3,
+                environment: DispatcherEnvironment(
+                    random: { 0 },
+                    afterPerform: { _ in
+                        runs.withLock { $0 += 1 }
+                        if crashed.trip() { throw SimulatedCrash() }
+                    }
+                )
+            )
+            try await ServiceGroupRunner.whileRunning(crashing, logger: harness.logger) {
+                try await harness.until { crashed.tripped }
+            }
+            let step = try #require(try await harness.store.steps(eventID: Self.id(result)).first)
+            #expect(step.status == .running)
+            #expect(step.attempts == run - 1, "the interruption is counted when the step runs again")
+        }
+        #expect(runs.withLock { $0 } == 3)
+
+        let restarted = harness.dispatcher(
+            maxAttempts: 3,
+            environment: DispatcherEnvironment(random: { 0 }, afterPerform: { _ in runs.withLock { $0 += 1 } })
+        )
+        try await ServiceGroupRunner.whileRunning(restarted, logger: harness.logger) {
+            try await harness.until { try await harness.store.event(id: Self.id(result))?.status == .done }
+        }
+        #expect(runs.withLock { $0 } == 3, "not run a fourth time")
+        #expect(RecordingPlugin.calls(id).count == 1)
+        let dead = try #require(try await harness.store.deadLetters(limit: 10).first)
+        #expect(dead.rule == "poison")
+        #expect(dead.attempts == 3)
+        #expect(dead.detail == "interrupted 3 times while it ran (the bot stopped or crashed); not run again (dispatcher.max_attempts is 3)")
+        let events = try await harness.store.recentEvents(limit: 10, since: nil).map(\.event)
+        #expect(events.filter { $0.type == .botActionDeadLettered }.count == 1)
+    }
+
     @Test func eventsAboutOneSubjectAreNeverProcessedAtOnce() async throws {
         let id = "order-\(UUID().uuidString)"
         let harness = try await EngineHarness(

@@ -160,14 +160,24 @@ extension Dispatcher {
         logger[metadataKey: "rule.name"] = "\(plan.rule)"
         logger[metadataKey: "plugin.name"] = "\(plan.plugin)"
         logger[metadataKey: "action.name"] = "\(plan.action)"
-        let attempts = previous?.attempts ?? 0
         let resuming = previous?.status == .running
+        // An interrupted run counts as an attempt (the store counts it with the intent): an action that
+        // crashes the bot each time it runs is dead-lettered after `max_attempts` starts, not rerun forever.
+        let attempts = (previous?.attempts ?? 0) + (resuming ? 1 : 0)
         let now = environment.now()
         try await store.recordIntent(plan.intent(stepID: stepID, eventID: event.id, at: now))
 
         let outcome: ActionOutcome
         var performed = false
-        if let failure = plan.requiredFailure {
+        // Counted already, by the interruptions: not one more run.
+        var countsAsAttempt = true
+        if resuming, attempts >= policy.maxAttempts {
+            countsAsAttempt = false
+            outcome = .failed(
+                "interrupted \(attempts) \(attempts == 1 ? "time" : "times") while it ran (the bot stopped or crashed); "
+                    + "not run again (dispatcher.max_attempts is \(policy.maxAttempts))"
+            )
+        } else if let failure = plan.requiredFailure {
             outcome = .failed(failure)
         } else if let plugin = host.plugins[plan.plugin] {
             let request = ActionRequest(
@@ -195,7 +205,16 @@ extension Dispatcher {
         } else {
             outcome = .failed("plugin '\(plan.plugin)' is not loaded")
         }
-        return try await record(outcome, performed: performed, plan: plan, stepID: stepID, attempts: attempts, event: event, logger: logger)
+        return try await record(
+            outcome,
+            performed: performed,
+            countsAsAttempt: countsAsAttempt,
+            plan: plan,
+            stepID: stepID,
+            attempts: attempts,
+            event: event,
+            logger: logger
+        )
     }
 
     /// A thrown ``ActionError`` says what kind of failure it is: permanent is dead-lettered at once,
@@ -227,11 +246,14 @@ extension Dispatcher {
         }
     }
 
-    /// - Parameter performed: whether `outcome` is the plugin's own answer, rather than the dispatcher's
-    ///   (a required parameter rendered empty, the plugin not loaded).
+    /// - Parameters:
+    ///   - performed: whether `outcome` is the plugin's own answer, rather than the dispatcher's
+    ///     (a required parameter rendered empty, the plugin not loaded, interrupted too often).
+    ///   - countsAsAttempt: whether a failure adds one to the step's attempts.
     private func record(
         _ outcome: ActionOutcome,
         performed: Bool,
+        countsAsAttempt: Bool = true,
         plan: PlannedAction,
         stepID: String,
         attempts: Int,
@@ -264,7 +286,7 @@ extension Dispatcher {
                 result = StepOutcome(stepID: stepID, status: .dead, detail: detail, at: now)
             }
         case .failed:
-            result = StepOutcome(stepID: stepID, status: .dead, detail: detail, at: now)
+            result = StepOutcome(stepID: stepID, status: .dead, detail: detail, countsAsAttempt: countsAsAttempt, at: now)
         }
         if result.status == .dead {
             // A plugin that answered `.failed` knows its action ends here. One whose `.retry` used up the

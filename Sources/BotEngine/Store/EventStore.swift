@@ -32,7 +32,8 @@ public protocol EventStore: Sendable {
     func steps(eventID: String) async throws -> [StepRecord]
 
     /// Before a plugin acts: creates the step if new and records the intent (status `running`), with the
-    /// intent's plugin and action (a reload can put another action at an existing step's place).
+    /// intent's plugin and action (a reload can put another action at an existing step's place). A step
+    /// still `running` was interrupted: that run counts as one of its attempts.
     func recordIntent(_ step: StepIntent) async throws
 
     /// After a plugin acted: the step's outcome, in one transaction with the step's new state; and, when

@@ -374,9 +374,11 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// Creates the step (`running`, no attempts, intent at `step.at`) or, when it exists, sets it
-    /// `running` with the new intent time and clears its `nextAttemptAt`; its attempts and last detail
-    /// stay. Its plugin and action become the intent's: a reload can put another action at the step's
-    /// place in its rule, and the journal must name what runs.
+    /// `running` with the new intent time and clears its `nextAttemptAt`; its last detail stays, and so do
+    /// its attempts, except that a step found `running` counts one more: its last run was interrupted (the
+    /// bot crashed or was stopped while it ran), and an action that kills the bot every time it runs must
+    /// reach its dead letter rather than restart it forever. Its plugin and action become the intent's: a
+    /// reload can put another action at the step's place in its rule, and the journal must name what runs.
     ///
     /// - Throws: `.unknownEvent` when the event is not stored; `.stepConflict` when the step id belongs to
     ///   another event.
@@ -395,7 +397,7 @@ public final class SQLiteEventStore: EventStore {
                 try db.execute(
                     sql: """
                         UPDATE steps SET status = 'running', plugin = ?, action = ?, intent_at = ?, next_attempt_at = NULL,
-                            updated_at = ?
+                            updated_at = ?, attempts = attempts + (status = 'running')
                         WHERE step_id = ?
                         """,
                     arguments: [step.plugin, step.action, at, at, step.stepID]
