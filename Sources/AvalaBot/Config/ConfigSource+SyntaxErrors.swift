@@ -4,7 +4,7 @@ import Yams
 /// What the YAML reader refuses, said at the file's line and column in words a config's author acts on.
 extension ConfigSource {
     /// The reader's refusal at its own line and column, in its own words where they are plain, in ours
-    /// where they are not (a tab, nesting too deep, a bracket never closed). Never Yams' description of
+    /// where they are not (a tab, nesting too deep, a bracket or a quote never closed). Never Yams' description of
     /// the error: that quotes the line (or, for a key written twice, the whole file), and a line may hold
     /// a secret.
     static func syntaxDiagnostic(_ error: YamlError, file: String) -> ConfigDiagnostic {
@@ -34,9 +34,10 @@ extension ConfigSource {
                 if let opened = unclosed.opened { return at(opened.line, opened.column, unclosed.message) }
                 return at(mark.line, mark.column, unclosed.message)
             }
+            if let context, let unclosed = unclosedQuote(context, problem: problem, mark: mark, lines: lines) {
+                return at(unclosed.line, unclosed.column, unclosed.message)
+            }
             guard let context else { return at(mark.line, mark.column, "not valid YAML: \(problem)") }
-            // The reader notices a quote left open where the file ends: where it was opened is what to
-            // look at.
             let opened = context.mark.line == mark.line ? "" : " (line \(context.mark.line))"
             return at(mark.line, mark.column, "not valid YAML: \(context.text)\(opened): \(problem)")
         case .reader(let problem, let offset, _, let yaml):
@@ -96,6 +97,37 @@ extension ConfigSource {
         }
         guard found else { return (nil, "not valid YAML: a \(open) opened earlier is never closed: the file ends before its '\(close)'") }
         return ((context.mark.line, context.mark.column), "not valid YAML: this \(open) is never closed: the file ends before its '\(close)'")
+    }
+
+    /// A quoted string (`"…` or `'…`) the reader found not closed, pointed at its opening quote: the
+    /// reader notices only where the file (or the document, at a `---`) ends, far from the quote to fix,
+    /// and that place is said too. Nil for anything else (an escape a double-quoted string does not
+    /// know is at its own place).
+    private static func unclosedQuote(
+        _ context: YamlError.Context,
+        problem: String,
+        mark: Mark,
+        lines: [[Unicode.Scalar]]
+    ) -> (line: Int, column: Int, message: String)? {
+        guard context.text == "while scanning a quoted scalar" else { return nil }
+        let ends: String
+        if problem.hasPrefix("found unexpected end of stream") {
+            ends = "the file ends"
+        } else if problem.hasPrefix("found unexpected document indicator") {
+            let indicator = lines.indices.contains(mark.line - 1) && lines[mark.line - 1].starts(with: Array("...".unicodeScalars)) ? "..." : "---"
+            ends = "the '\(indicator)' at line \(mark.line) ends the document"
+        } else {
+            return nil
+        }
+        let openedLine = lines.indices.contains(context.mark.line - 1) ? lines[context.mark.line - 1] : []
+        guard openedLine.indices.contains(context.mark.column - 1), ["\"", "'"].contains(openedLine[context.mark.column - 1]) else {
+            return (
+                mark.line, mark.column,
+                "not valid YAML: a quoted string opened at line \(context.mark.line) is never closed: \(ends) before its closing quote"
+            )
+        }
+        let quote = openedLine[context.mark.column - 1]
+        return (context.mark.line, context.mark.column, "not valid YAML: this \(quote) is never closed: \(ends) before its closing \(quote)")
     }
 
     /// The 1-based line and column of the character at `offset` in `text`.
