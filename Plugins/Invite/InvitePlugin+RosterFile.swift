@@ -39,17 +39,21 @@ extension InvitePlugin {
         } catch {
             return [RosterProblem(description: "\(path): \(error)")]
         }
+        return warnings(in: contents, file: path, domains: domains)
+    }
+
+    /// The roster's own warnings, and with `domains` each address outside them, at its line.
+    static func warnings(in contents: RosterContents, file: String, domains: DomainGuard?) -> [RosterProblem] {
         var problems = contents.warnings
-        if let domains {
-            for (entry, line) in zip(contents.entries, contents.lines) where !domains.allows(entry.email) {
-                problems.append(
-                    RosterProblem(
-                        description:
-                            "\(path):\(line): \(entry.email) is outside plugins.invite.allowed_domains (\(domains)): the reconcile refuses it",
-                        isWarning: true
-                    )
+        guard let domains else { return problems }
+        for (entry, line) in zip(contents.entries, contents.lines) where !domains.allows(entry.email) {
+            problems.append(
+                RosterProblem(
+                    warning: "\(entry.email) is outside plugins.invite.allowed_domains (\(domains)): the reconcile refuses it",
+                    file: file,
+                    line: line
                 )
-            }
+            )
         }
         return problems
     }

@@ -58,16 +58,16 @@ struct Roster: Sendable {
         }
     }
 
-    /// The people listed in the file.
+    /// The file as read now: its text, and the people in it with their lines and the warnings.
     /// - Throws: ``RosterProblem`` naming the file and line.
-    func entries() throws -> [Entry] {
+    func read() throws -> (text: String, contents: RosterContents) {
         let text: String
         do {
             text = try TextFile.read(file)
         } catch {
             throw RosterProblem(description: "\(file): cannot read the roster file: \(error.reason)")
         }
-        return try Self.parse(text, file: file)
+        return (text, try Self.read(text, file: file))
     }
 
     /// The people in a roster file's `text`, read as YAML or CSV by the file's extension.
@@ -98,10 +98,7 @@ struct Roster: Sendable {
                 )
             }
             contents.warnings.append(
-                RosterProblem(
-                    description: "\(file):\(line): \(entry.email) is listed again (first at line \(earlierLine)); it is invited once",
-                    isWarning: true
-                )
+                RosterProblem(warning: "\(entry.email) is listed again (first at line \(earlierLine)); it is invited once", file: file, line: line)
             )
         }
         return contents
@@ -136,9 +133,9 @@ struct Roster: Sendable {
             let names = unread.map { header.fields[$0].isEmpty ? "an unnamed column (\($0 + 1))" : "'\(header.fields[$0])' (column \($0 + 1))" }
             contents.warnings.append(
                 RosterProblem(
-                    description:
-                        "\(file):\(header.line): \(names.joined(separator: ", ")) \(unread.count == 1 ? "is" : "are") not read: a roster reads email and role",
-                    isWarning: true
+                    warning: "\(names.joined(separator: ", ")) \(unread.count == 1 ? "is" : "are") not read: a roster reads email and role",
+                    file: file,
+                    line: header.line
                 )
             )
         }
@@ -165,9 +162,10 @@ struct Roster: Sendable {
             let others = overflowing.count > 1 ? " (and \(overflowing.count - 1) more line\(overflowing.count == 2 ? "" : "s"))" : ""
             contents.warnings.append(
                 RosterProblem(
-                    description: "\(file):\(first.line): field \(first.column) ('\(first.value)') is beyond the \(header.fields.count) columns "
+                    warning: "field \(first.column) ('\(first.value)') is beyond the \(header.fields.count) columns "
                         + "line \(header.line) names, so it is not read\(others); quote a value that holds a comma",
-                    isWarning: true
+                    file: file,
+                    line: first.line
                 )
             )
         }

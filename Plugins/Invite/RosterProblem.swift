@@ -4,9 +4,25 @@
 public struct RosterProblem: Error, Hashable, Sendable, CustomStringConvertible {
     public let description: String
     public let isWarning: Bool
+    /// A warning's file and line and what it says there, apart, as the reconcile logs them.
+    public let file: String?
+    public let line: Int?
+    public let reason: String
 
     init(description: String, isWarning: Bool = false) {
         self.description = description
         self.isWarning = isWarning
+        file = nil
+        line = nil
+        reason = description
+    }
+
+    /// A warning at `file`'s `line`: `file:line: reason`.
+    init(warning reason: String, file: String, line: Int) {
+        description = "\(file):\(line): \(reason)"
+        isWarning = true
+        self.file = file
+        self.line = line
+        self.reason = reason
     }
 }

@@ -16,12 +16,14 @@ struct RosterReconciler {
     let domains: DomainGuard
 
     func run(context: PluginContext) async throws -> ActionOutcome {
-        let entries: [Roster.Entry]
+        let read: (text: String, contents: RosterContents)
         do {
-            entries = try roster.entries()
+            read = try roster.read()
         } catch let problem as RosterProblem {
             return .failed(problem.description)
         }
+        let entries = read.contents.entries
+        await logWarnings(InvitePlugin.warnings(in: read.contents, file: roster.file, domains: domains), text: read.text, context: context)
         if entries.isEmpty, roster.removeExtras {
             // An empty file is more likely one caught mid-rewrite than a wish to remove everyone.
             return .failed(
@@ -174,6 +176,37 @@ struct RosterReconciler {
         // Run again once the unanswered requests can no longer land: those found pending then are skipped.
         if let waitingUntil { return .deferred(until: waitingUntil, reason: summary) }
         return invited.isEmpty && removed.isEmpty ? .skipped(summary) : .done(summary)
+    }
+
+    /// What `check-config` and a reload warn about in the file, logged by the running bot too: once per
+    /// change of the file, not every cycle. The file's fingerprint is kept in the plugin's state, so a
+    /// plugin built anew by a reload (which reports them itself) or a restart does not log them again.
+    private func logWarnings(_ warnings: [RosterProblem], text: String, context: PluginContext) async {
+        let key = "roster.warned:\(roster.file)"
+        let fingerprint = JSON.string(Self.fingerprint(text))
+        // Unreadable state only means the warnings may be logged once more; it is no reason to stop.
+        guard (try? await context.state.get(key)) != fingerprint else { return }
+        try? await context.state.set(key, fingerprint)
+        for warning in warnings {
+            context.logger.warning(
+                "Roster file has a problem the reconcile reads past",
+                metadata: [
+                    "roster.organization": "\(roster.organization)", "roster.file": "\(warning.file ?? roster.file)",
+                    "roster.line": "\(warning.line.map(String.init) ?? "-")", "roster.problem": "\(warning.reason)",
+                ]
+            )
+        }
+    }
+
+    /// FNV-1a (64 bits) of the file's bytes: the same in every process, unlike `Hasher`, so a restart
+    /// knows the file it already warned about.
+    static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     static func emails(_ members: [AvalaMember]) -> Set<String> {

@@ -1,5 +1,7 @@
 import BotKit
 import Foundation
+import InMemoryLogging
+import Logging
 import Synchronization
 import Testing
 
@@ -479,5 +481,56 @@ import Testing
         let plugin = try Self.plugin(["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]])
         _ = try await plugin.perform(Self.request([:], action: "reconcile"), context: .test(avala: avala))
         #expect(avala.calls == ["invite o bo@acme.ai admin"])
+    }
+
+    /// What check-config warns about in the roster (a column not read, an address listed twice, one outside
+    /// `allowed_domains`) is logged by the reconcile at run time too, each a warning naming the file and
+    /// line: once per change of the file, not every cycle (nor again by a plugin built anew, as after a
+    /// reload, which reports them itself).
+    @Test func rosterWarningsAreLoggedOncePerChangeOfTheFile() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try "email,role,team\nana@acme.ai,,red\nANA@acme.ai,,red\neve@evil.com,,\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let config: [String: JSON] = ["allowed_domains": ["acme.ai"], "roster": ["file": .string(file), "organization": "o"]]
+        let logs = InMemoryLogHandler()
+        let logger = Logger(label: "roster-tests") { _ in logs }
+        let state = MemoryPluginState()
+        let avala = FakeAvalaActions()
+        func reconcile() async throws {
+            _ = try await Self.plugin(config).perform(
+                Self.request([:], action: "reconcile"),
+                context: .test(avala: avala, state: state, logger: logger)
+            )
+        }
+        func warnings() -> [String] {
+            logs.entries.filter { $0.level == .warning }.map {
+                "\($0.metadata["roster.file"] ?? "-"):\($0.metadata["roster.line"] ?? "-"): \($0.metadata["roster.problem"] ?? "-")"
+            }
+        }
+        for _ in 0..<3 { try await reconcile() }
+        #expect(
+            warnings() == [
+                "\(file):1: 'team' (column 3) is not read: a roster reads email and role",
+                "\(file):3: ana@acme.ai is listed again (first at line 2); it is invited once",
+                "\(file):4: eve@evil.com is outside plugins.invite.allowed_domains (acme.ai): the reconcile refuses it",
+            ]
+        )
+        #expect(Set(logs.entries.filter { $0.level == .warning }.map { "\($0.message)" }) == ["Roster file has a problem the reconcile reads past"])
+
+        // Changed: its warnings are logged again, once.
+        logs.clear()
+        try "email\nana@acme.ai\neve@evil.com\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try await reconcile()
+        try await reconcile()
+        #expect(warnings() == ["\(file):3: eve@evil.com is outside plugins.invite.allowed_domains (acme.ai): the reconcile refuses it"])
+
+        // Put right, then wrong again as before: logged again.
+        logs.clear()
+        try "email\nana@acme.ai\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try await reconcile()
+        #expect(warnings().isEmpty)
+        try "email\nana@acme.ai\neve@evil.com\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try await reconcile()
+        #expect(warnings().count == 1)
     }
 }

@@ -181,10 +181,11 @@ extension PluginContext {
         resuming: Bool = false,
         attempt: Int = 0,
         http: any OutboundHTTP = NoOutboundHTTP(),
-        now: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_800_000_000) }
+        now: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_800_000_000) },
+        logger: Logger = Logger(label: "plugin-test")
     ) -> PluginContext {
         PluginContext(
-            logger: .init(label: "plugin-test"),
+            logger: logger,
             config: PluginConfig(),
             dryRun: dryRun,
             idempotencyKey: key,
