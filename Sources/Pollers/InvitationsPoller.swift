@@ -6,14 +6,19 @@ import Logging
 
 /// Watches one organization's pending invitations: `invitation.accepted` and `invitation.expired`.
 ///
-/// The API lists pending invitations only. One that disappears was accepted when its address is now a
-/// member (one `members?search=` call per disappearance), otherwise it expired or was cancelled. One
-/// still listed with `is_expired: true` has expired.
+/// The API lists pending invitations only, so one that disappears was accepted, expired or cancelled,
+/// and the listing no longer says which. It was accepted when its address is now a member (one
+/// `members?search=` call per disappearance), unless a newer invitation to the same address is known: a
+/// re-invite replaced it, and the newer one is what they accepted. It expired only when what the API
+/// showed says so: `is_expired: true`, `status: expired`, or an `expires_at` now past. Otherwise it was
+/// cancelled, which is no event: it is logged at info. One still listed past its expiry has expired; one
+/// a listing shows as `cancelled` or `accepted` (a listing that shows answered invitations too) is
+/// decided as one that disappeared, by what it says.
 ///
 /// An invitation missing from one listing may only have moved between two pages while they were read
 /// (the listing is paged by position, and an acceptance shifts what follows it). So one that is gone and
-/// whose address is no member is kept for one more cycle, and reported expired only when it is missing
-/// from that listing too.
+/// whose address is no member is kept for one more cycle, and decided only when it is missing from that
+/// listing too.
 ///
 /// Snapshot `invitations:<org>`: `{invitations: {uid: invitation}, expired: [uid], missing: [uid]}`.
 public struct InvitationsPoller: Poller {
@@ -32,61 +37,75 @@ public struct InvitationsPoller: Poller {
         let isBaseline = previous == nil
         let listing = try await context.read(try context.client.invitations(organization: organization), poller: name)
         var cycle = PollCycle(apiCalls: listing.calls, baseline: isBaseline, truncated: listing.truncated)
+        let now = Date()
 
-        var known = previous?["invitations"]?.objectValue ?? [:]
+        let before = previous?["invitations"]?.objectValue ?? [:]
+        var known = before
         var expiredReported = Set(previous?["expired"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         let missingBefore = Set(previous?["missing"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         var missing: Set<String> = []
         var current: [String: JSON] = [:]
+        // Listed, but no longer pending: decided below as a disappeared one, by the status shown.
+        var answered: [String: JSON] = [:]
         var events: [Event] = []
         for invitation in listing.items {
             let body = try ResourceJSON.encode(invitation)
+            let wasKnown = known.removeValue(forKey: invitation.uid) != nil
+            if invitation.status == .accepted || invitation.status == .cancelled {
+                if wasKnown { answered[invitation.uid] = body }
+                continue
+            }
             current[invitation.uid] = body
-            known.removeValue(forKey: invitation.uid)
-            let expired = invitation.isExpired == true || invitation.status == .expired
-            if expired, !expiredReported.contains(invitation.uid) {
+            if Self.hasExpired(body, now: now, listed: true), !expiredReported.contains(invitation.uid) {
                 expiredReported.insert(invitation.uid)
-                if !isBaseline { events.append(event(.invitationExpired, invitation.uid, body)) }
+                if !isBaseline { events.append(event(.invitationExpired, invitation.uid, Self.concluded(body, .expired))) }
             }
         }
-        for (uid, body) in known.sorted(by: { $0.key < $1.key }) {
-            if listing.truncated {
+        let gone = known.mapValues { (body: $0, listed: false) }.merging(answered.mapValues { (body: $0, listed: true) }) { $1 }
+        for (uid, entry) in gone.sorted(by: { $0.key < $1.key }) {
+            let body = entry.body
+            if !entry.listed, listing.truncated {
                 // Not read this time: neither missing nor back, so a mark from before carries over.
                 current[uid] = body
                 if missingBefore.contains(uid) { missing.insert(uid) }
                 continue
             }
+            let status = body["status"]?.stringValue.map(InvitationStatus.init(rawValue:))
+            if status == .cancelled {
+                expiredReported.remove(uid)
+                logSettled(uid, .cancelled)
+                continue
+            }
             let email = body["invited_email"]?.stringValue ?? ""
-            cycle.apiCalls += 1
-            guard let accepted = try await isMember(email: email) else {
+            var accepted: Bool? = false
+            if !Self.isReplaced(uid, body, among: before, listed: current) {
+                cycle.apiCalls += 1
+                accepted = try await isMember(email: email)
+            }
+            guard let accepted else {
                 // The search was cut short without an answer: decide next cycle rather than guess.
                 current[uid] = body
                 if missingBefore.contains(uid) { missing.insert(uid) }
                 continue
             }
-            if !accepted, !missingBefore.contains(uid) {
+            if accepted {
+                expiredReported.remove(uid)
+                events.append(event(.invitationAccepted, uid, Self.concluded(body, .accepted)))
+                continue
+            }
+            if !entry.listed, !missingBefore.contains(uid) {
                 // Missing once: perhaps only moved between pages. Decided by the next listing.
                 current[uid] = body
                 missing.insert(uid)
                 continue
             }
-            expiredReported.remove(uid)
-            // The body is the last listing's entry with the bot's conclusion written over it: `status` and
-            // `is_expired` must agree, or a rule on either would miss the event.
-            var answered = body.objectValue ?? [:]
-            if accepted {
-                answered["status"] = .string(InvitationStatus.accepted.rawValue)
-                answered["is_expired"] = .bool(false)
-                events.append(event(.invitationAccepted, uid, .object(answered)))
+            if expiredReported.remove(uid) != nil { continue }  // reported while it was listed
+            if status != .accepted, Self.hasExpired(body, now: now, listed: false) {
+                events.append(event(.invitationExpired, uid, Self.concluded(body, .expired)))
             } else {
-                // Expired or cancelled: the API no longer says which, and both mean nobody joined. A status
-                // that already says which is kept.
-                let status = answered["status"]?.stringValue.map(InvitationStatus.init(rawValue:))
-                if status != .expired, status != .cancelled {
-                    answered["status"] = .string(InvitationStatus.expired.rawValue)
-                }
-                answered["is_expired"] = .bool(true)
-                events.append(event(.invitationExpired, uid, .object(answered)))
+                // Gone before its expiry, and nobody joined by it: withdrawn. Shown `accepted` with its
+                // address no member is said as shown, and is no event either.
+                logSettled(uid, status == .accepted ? .accepted : .cancelled)
             }
         }
         expiredReported.formIntersection(current.keys)
@@ -98,6 +117,55 @@ public struct InvitationsPoller: Poller {
         cycle.raised = events.count
         cycle.stored = try await context.commit(events, snapshots: [snapshotKey: snapshot])
         return cycle
+    }
+
+    /// Whether what the API showed of an invitation says it expired. A listed one's `is_expired` is the
+    /// API's word at that moment, so its `expires_at` is read only without it; a gone one's last seen
+    /// `expires_at` is compared with now, since time has passed since it was listed.
+    static func hasExpired(_ body: JSON, now: Date, listed: Bool) -> Bool {
+        if body["status"]?.stringValue.map(InvitationStatus.init(rawValue:)) == .expired { return true }
+        if let isExpired = body["is_expired"]?.boolValue {
+            if isExpired { return true }
+            if listed { return false }
+        }
+        guard let text = body["expires_at"]?.stringValue, let expiresAt = AvalaJSON.parseTimestamp(text) else { return false }
+        return expiresAt <= now
+    }
+
+    /// Whether a newer invitation to the same address is known (from the last listing or this one): a
+    /// re-invite replaced this one, so its address becoming a member is not its acceptance. Newer: created
+    /// later, or, when either creation time is unknown, listed now as pending.
+    static func isReplaced(_ uid: String, _ body: JSON, among before: [String: JSON], listed: [String: JSON]) -> Bool {
+        guard let email = body["invited_email"]?.stringValue?.lowercased(), !email.isEmpty else { return false }
+        let created = body["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
+        for (other, otherBody) in before.merging(listed, uniquingKeysWith: { $1 }) where other != uid {
+            guard otherBody["invited_email"]?.stringValue?.lowercased() == email else { continue }
+            let otherCreated = otherBody["created_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp)
+            if let created, let otherCreated {
+                if otherCreated > created { return true }
+            } else if listed[other] != nil {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The last listing's entry with the bot's conclusion written over it: `status` and `is_expired` must
+    /// agree, or a rule on either would miss the event.
+    static func concluded(_ body: JSON, _ status: InvitationStatus) -> JSON {
+        var answered = body.objectValue ?? [:]
+        answered["status"] = .string(status.rawValue)
+        answered["is_expired"] = .bool(status == .expired)
+        return .object(answered)
+    }
+
+    /// An invitation that left the pending list without an event: cancelled (or shown accepted by an
+    /// address that is no member). Said at info, once, since nothing is raised for it.
+    private func logSettled(_ uid: String, _ status: InvitationStatus) {
+        context.logger.info(
+            "Invitation no longer pending, neither accepted nor expired: no event",
+            metadata: ["poller.name": "\(name)", "invitation.uid": "\(uid)", "invitation.status": "\(status.rawValue)"]
+        )
     }
 
     /// Whether `email` is a member now, by a narrow search instead of the whole member list; nil when the

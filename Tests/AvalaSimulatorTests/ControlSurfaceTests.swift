@@ -45,6 +45,27 @@ import Testing
         }
     }
 
+    /// An expired invitation stays listed, `is_expired: true` and `expires_at` past, until it is resent
+    /// (renewed) or cancelled; it can no longer be accepted.
+    @Test func anExpiredInvitationStaysListedAsExpired() async throws {
+        try await SimulatorHarness.with { harness in
+            let root = harness.baseURL.replacingOccurrences(of: "/api/v1", with: "")
+            let uid = SimulatorSeed.UID.pendingInvitation
+            #expect(try await Self.call(.POST, root + "/_sim/invitations/\(uid)/expire", nil).status == 200)
+            #expect(try await Self.call(.POST, root + "/_sim/invitations/\(uid)/expire", nil).status == 400)
+            #expect(try await Self.call(.POST, root + "/_sim/invitations/\(uid)/accept", nil).status == 400)
+            try await harness.withClient { client async throws in
+                let listed = try #require(try await client.invitations(organization: "acme-ai").collect().first { $0.uid == uid })
+                #expect(listed.isExpired == true)
+                #expect(try #require(listed.expiresAt) <= Date())
+                try await client.resendInvitation(organization: "acme-ai", uid: uid)
+                let renewed = try #require(try await client.invitations(organization: "acme-ai").collect().first { $0.uid == uid })
+                #expect(renewed.isExpired == false)
+                #expect(try #require(renewed.expiresAt) > Date())
+            }
+        }
+    }
+
     @Test func projectsAreCreatedAndChangeStatus() async throws {
         try await SimulatorHarness.with { harness in
             let root = harness.baseURL.replacingOccurrences(of: "/api/v1", with: "")

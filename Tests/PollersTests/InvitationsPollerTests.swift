@@ -2,7 +2,10 @@ import AvalaAPI
 import AvalaSimulator
 import BotEngine
 import BotKit
+import InMemoryLogging
+import Logging
 import Pollers
+import TestSupport
 import Testing
 
 @Suite struct InvitationsPollerTests {
@@ -17,9 +20,8 @@ import Testing
 
             try await fixture.simulator.acceptInvitation(uid: accepted.uid)
             try await fixture.simulator.expireInvitation(uid: expired.uid)
-            // The accepted one is a member: reported at once. The other is only missing so far.
-            #expect(try await poller.pollOnce().stored == 1)
-            #expect(try await poller.pollOnce().stored == 1, "missing from a second listing: expired")
+            // The accepted one is a member; the other is listed past its expiry (`is_expired: true`).
+            #expect(try await poller.pollOnce().stored == 2)
             #expect(try await poller.pollOnce().raised == 0)
 
             let accept = try #require(try await fixture.events(.invitationAccepted).first)
@@ -71,23 +73,25 @@ import Testing
         }
     }
 
-    /// A cancelled invitation the snapshot knows as such keeps `cancelled`, and is expired all the same.
-    @Test func aKnownCancelledStatusIsKept() async throws {
+    /// An invitation last seen as `cancelled` did not expire, whatever its `expires_at`: no event.
+    @Test func aKnownCancelledStatusIsNoExpiry() async throws {
         try await PollerFixture.with { fixture in
             _ = try await fixture.client.createInvitation(organization: "acme-ai", email: "listed@acme.ai")
             let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
             _ = try await poller.pollOnce()
             _ = try await fixture.store.updateSnapshot("invitations:acme-ai") { previous in
                 guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
-                invitations["gone"] = ["uid": "gone", "invited_email": "gone@acme.ai", "status": "cancelled", "is_expired": false]
+                invitations["gone"] = [
+                    "uid": "gone", "invited_email": "gone@acme.ai", "status": "cancelled", "is_expired": false,
+                    "expires_at": "2020-01-01T00:00:00Z",
+                ]
                 state["invitations"] = .object(invitations)
                 state["missing"] = ["gone"]
                 return .object(state)
             }
-            _ = try await poller.pollOnce()
-            let expiry = try #require(try await fixture.events(.invitationExpired).first)
-            #expect(expiry.data[path: "invitation.status"] == "cancelled")
-            #expect(expiry.data[path: "invitation.is_expired"] == true)
+            #expect(try await poller.pollOnce().raised == 0)
+            #expect(try await fixture.count(.invitationExpired) == 0)
+            #expect(try await fixture.store.snapshot("invitations:acme-ai")?["invitations"]?["gone"] == nil)
         }
     }
 
@@ -133,12 +137,84 @@ import Testing
         }
     }
 
-    /// Writes into acme-ai's snapshot a pending invitation `ghost` the API does not list, and which
+    /// A cancelled invitation is neither accepted nor expired: gone from the listing, its address no
+    /// member, and nothing the API showed says it expired (no `is_expired`, no `status: expired`, its
+    /// `expires_at` still ahead). No event; logged at info, then forgotten.
+    @Test func aCancelledInvitationIsNeitherAcceptedNorExpired() async throws {
+        try await PollerFixture.with { fixture in
+            let cancelled = try await fixture.client.createInvitation(organization: "acme-ai", email: "changed-mind@acme.ai")
+            let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            try await fixture.client.cancelInvitation(organization: "acme-ai", uid: cancelled.uid)
+            #expect(try await poller.pollOnce().raised == 0)
+            #expect(try await poller.pollOnce().raised == 0, "missing from a second listing, yet not expired: cancelled")
+            #expect(try await poller.pollOnce().raised == 0)
+            #expect(try await fixture.count(.invitationExpired) == 0)
+            #expect(try await fixture.count(.invitationAccepted) == 0)
+            let logged = fixture.harness.logs.entries.filter { $0.metadata["invitation.uid"] == "\(cancelled.uid)" }
+            #expect(logged.map(\.level) == [.info])
+            #expect(logged.first?.metadata["invitation.status"] == "cancelled")
+            #expect(try await fixture.store.snapshot("invitations:acme-ai")?["invitations"]?[cancelled.uid] == nil)
+        }
+    }
+
+    /// A re-invite is not an acceptance of the invitation it replaces: the old one vanished (cancelled),
+    /// a new one to the same address was listed, and the person then accepted the new one. Only the new
+    /// one is reported accepted (before, the old one was too, once their address was a member).
+    @Test func aReInviteIsNotReadAsAcceptance() async throws {
+        try await PollerFixture.with { fixture in
+            let old = try await fixture.client.createInvitation(organization: "acme-ai", email: "again@acme.ai")
+            let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            try await fixture.client.cancelInvitation(organization: "acme-ai", uid: old.uid)
+            let renewed = try await fixture.client.createInvitation(organization: "acme-ai", email: "again@acme.ai")
+            #expect(try await poller.pollOnce().raised == 0, "the old one is missing once; the new one is only listed")
+            try await fixture.simulator.acceptInvitation(uid: renewed.uid)
+            _ = try await poller.pollOnce()
+            _ = try await poller.pollOnce()
+            #expect(try await fixture.events(.invitationAccepted).map(\.subject?.uid) == [renewed.uid])
+            #expect(try await fixture.count(.invitationExpired) == 0)
+        }
+    }
+
+    /// Expiry is reported only on evidence: an invitation gone from the listing whose last seen
+    /// `expires_at` has passed expired; one whose `expires_at` is ahead (or unknown) did not.
+    @Test func aVanishedInvitationExpiredOnlyWhenItsExpiryHasPassed() async throws {
+        try await PollerFixture.with { fixture in
+            _ = try await fixture.client.createInvitation(organization: "acme-ai", email: "listed@acme.ai")
+            let poller = InvitationsPoller(organization: "acme-ai", context: fixture.context())
+            _ = try await poller.pollOnce()
+            _ = try await fixture.store.updateSnapshot("invitations:acme-ai") { previous in
+                guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
+                invitations["lapsed"] = [
+                    "uid": "lapsed", "invited_email": "lapsed@acme.ai", "status": "pending", "is_expired": false,
+                    "expires_at": "2020-01-01T00:00:00Z",
+                ]
+                invitations["withdrawn"] = [
+                    "uid": "withdrawn", "invited_email": "withdrawn@acme.ai", "status": "pending", "is_expired": false,
+                    "expires_at": "2999-01-01T00:00:00Z",
+                ]
+                invitations["unknown"] = ["uid": "unknown", "invited_email": "unknown@acme.ai", "status": "pending"]
+                state["invitations"] = .object(invitations)
+                state["missing"] = ["lapsed", "withdrawn", "unknown"]
+                return .object(state)
+            }
+            #expect(try await poller.pollOnce().stored == 1)
+            let expiry = try #require(try await fixture.events(.invitationExpired).first)
+            #expect(expiry.keys == ["invitation.expired:lapsed"])
+            #expect(expiry.data[path: "invitation.status"] == "expired")
+            #expect(expiry.data[path: "invitation.is_expired"] == true)
+            #expect(try await fixture.count(.invitationExpired) == 1)
+        }
+    }
+
+    /// Writes into acme-ai's snapshot a pending invitation `ghost` past its expiry the API does not list, and which
     /// invitations the last listing missed.
     static func rememberGhost(in fixture: PollerFixture, missing: [String]) async throws {
         _ = try await fixture.store.updateSnapshot("invitations:acme-ai") { previous in
             guard case .object(var state)? = previous, case .object(var invitations)? = state["invitations"] else { return previous }
-            invitations["ghost"] = ["uid": "ghost", "invited_email": "ghost@acme.ai", "status": "pending"]
+            // Past its expiry when last listed: gone, it expired.
+            invitations["ghost"] = ["uid": "ghost", "invited_email": "ghost@acme.ai", "status": "pending", "expires_at": "2020-01-01T00:00:00Z"]
             state["invitations"] = .object(invitations)
             state["missing"] = .array(missing.map(JSON.string))
             return .object(state)

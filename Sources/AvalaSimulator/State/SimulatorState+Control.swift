@@ -62,6 +62,7 @@ extension SimulatorState {
         let (org, inv) = try invitationPosition(organization: nil, uid: uid)
         let invitation = organizations[org].invitations[inv]
         guard invitation.status == .pending else { throw .detail(.badRequest, "Invitation is not pending.") }
+        guard invitation.isExpired != true else { throw .detail(.badRequest, "Invitation has expired.") }
         organizations[org].invitations[inv].status = .accepted
         return try addMember(
             organization: organizations[org].organization.slug,
@@ -71,12 +72,14 @@ extension SimulatorState {
         )
     }
 
+    /// Its expiry passes now. It stays in the pending list, `is_expired: true`, as an invitation past its
+    /// `expires_at` does until it is resent (which renews it) or cancelled: what the listing shows is then
+    /// the evidence of expiry a watcher needs.
     func expireInvitation(uid: String) throws(SimulatorError) -> Invitation {
         let (org, inv) = try invitationPosition(organization: nil, uid: uid)
-        guard organizations[org].invitations[inv].status == .pending else {
+        guard organizations[org].invitations[inv].status == .pending, organizations[org].invitations[inv].isExpired != true else {
             throw .detail(.badRequest, "Invitation is not pending.")
         }
-        organizations[org].invitations[inv].status = .expired
         organizations[org].invitations[inv].isExpired = true
         organizations[org].invitations[inv].expiresAt = Date()
         return organizations[org].invitations[inv]

@@ -207,6 +207,7 @@ actor SimulatorState {
             throw .detail(.badRequest, "Only pending invitations can be resent.")
         }
         organizations[org].invitations[inv].expiresAt = Date().addingTimeInterval(7 * 86_400)
+        organizations[org].invitations[inv].isExpired = false
     }
 
     func cancelInvitation(organization slug: String, uid: String) throws(SimulatorError) {
