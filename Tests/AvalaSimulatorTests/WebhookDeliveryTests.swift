@@ -106,6 +106,28 @@ import Testing
         #expect(receiver.received.map(\.path) == ["/datasets"])
     }
 
+    /// `ordering` on `/webhook-deliveries/` as DRF reads it: a known field either way, an unknown one
+    /// dropped (the default, newest first). The `oldest_first` quirk is a server that ignores it.
+    @Test func deliveriesAreListedInTheOrderingAsked() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            try await harness.withClient { client async throws in
+                _ = try await client.createWebhook(targetURL: "http://127.0.0.1:9/hook", events: ["export.completed", "export.failed"])
+                try await harness.simulator.finishExport(uid: SimulatorSeed.UID.processingExport)
+                try await harness.simulator.failExport(uid: SimulatorSeed.UID.requestedExport, error: "disk full")
+                func listed(_ ordering: String?) async throws -> [String] {
+                    try await client.webhookDeliveries(ordering: ordering, pageSize: 1).collect().map(\.eventType)
+                }
+                let newestFirst = ["export.failed", "export.completed"]
+                #expect(try await listed(nil) == newestFirst)
+                #expect(try await listed("-created_at") == newestFirst)
+                #expect(try await listed("created_at") == newestFirst.reversed())
+                #expect(try await listed("subscription") == newestFirst)
+                await harness.simulator.setPaginationQuirk(.oldestFirst)
+                #expect(try await listed("-created_at") == newestFirst.reversed())
+            }
+        }
+    }
+
     static func waitForDeliveries(_ client: AvalaClient, count: Int, status: DeliveryStatus) async throws -> [WebhookDelivery] {
         let deadline = ContinuousClock.now.advanced(by: .seconds(15))
         while ContinuousClock.now < deadline {

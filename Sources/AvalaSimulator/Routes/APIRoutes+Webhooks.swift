@@ -2,6 +2,12 @@ import AvalaAPI
 import Hummingbird
 
 extension APIRoutes {
+    /// `ordering` on `/webhook-deliveries/`; without it, newest first.
+    static let deliveryOrdering = ListOrdering<WebhookDelivery>(fields: [
+        "created_at": ListOrdering.date { $0.createdAt },
+        "updated_at": ListOrdering.date { $0.updatedAt },
+    ])
+
     func registerWebhooks(on api: RouterGroup<BasicRequestContext>) {
         api.get("webhooks/") { request, _ in
             try await paginator().page(await state.listWebhooks(), request: request)
@@ -42,7 +48,13 @@ extension APIRoutes {
             )
         }
         api.get("webhook-deliveries/") { request, _ in
-            try await paginator().page(await state.listDeliveries(), request: request)
+            let paginator = await paginator()
+            let deliveries = await state.listDeliveries()
+            let listed =
+                paginator.quirk == .oldestFirst
+                ? Array(deliveries.reversed())
+                : Self.deliveryOrdering.apply(deliveries, ordering: request.uri.queryParameters.get("ordering"))
+            return try paginator.page(listed, request: request)
         }
         api.get("webhook-deliveries/:uid/") { _, context in
             SimulatorResponse.json(try await state.delivery(uid: try context.parameter("uid")))

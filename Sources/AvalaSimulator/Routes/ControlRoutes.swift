@@ -135,7 +135,7 @@ struct ControlRoutes {
             var quirk: PaginationQuirk?
             if let name = try body.string("quirk") {
                 guard let known = PaginationQuirk(rawValue: name) else {
-                    throw SimulatorError.invalid("quirk", "Use repeat_next, empty_pages or null.")
+                    throw SimulatorError.invalid("quirk", "Use repeat_next, empty_pages, oldest_first or null.")
                 }
                 quirk = known
             }

@@ -5,4 +5,7 @@ public enum PaginationQuirk: String, Codable, Hashable, Sendable {
     case repeatNext = "repeat_next"
     /// Every page after the first is empty but keeps the `next` link it would have had.
     case emptyPages = "empty_pages"
+    /// A listing that takes `ordering` (`/webhook-deliveries/`) ignores it and lists oldest first, as a
+    /// server would that does not support it and orders the other way by default.
+    case oldestFirst = "oldest_first"
 }
