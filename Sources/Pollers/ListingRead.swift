@@ -11,7 +11,7 @@ struct ListingRead<Item: Decodable & Sendable>: Sendable {
     var truncated = false
     /// Why, when ``truncated``.
     var cut: ListingCut?
-    /// `stop` matched: everything after is already known.
+    /// `stop` (or `until`) matched: everything after is already known.
     var reachedWatermark = false
     /// The last page's `next` link when the page cap cut the listing: where the rest begins.
     var next: String?
@@ -23,11 +23,14 @@ extension PollerContext {
     /// - Parameter stop: for lists ordered newest first, true for the first already-known item; the page
     ///   holding it is the last one read.
     /// - Parameter maxPages: fewer pages than the schedule's cap, when the cycle already spent some.
+    /// - Parameter until: true when the items read so far (every page, in order) show the rest is
+    ///   already known; asked after each page, for an end no single item shows.
     func read<Item: Decodable & Sendable>(
         _ listing: Paginated<Item>,
         poller: String,
         maxPages: Int? = nil,
-        stop: ((Item) -> Bool)? = nil
+        stop: ((Item) -> Bool)? = nil,
+        until: (([Item]) -> Bool)? = nil
     ) async throws -> ListingRead<Item> {
         var read = ListingRead<Item>()
         let cap = maxPages ?? schedule.maxPages
@@ -36,6 +39,10 @@ extension PollerContext {
             read.calls += 1
             read.items.append(contentsOf: page.results)
             if let stop, page.results.contains(where: stop) {
+                read.reachedWatermark = true
+                break
+            }
+            if let until, until(read.items) {
                 read.reachedWatermark = true
                 break
             }
