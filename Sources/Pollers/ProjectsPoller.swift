@@ -18,7 +18,13 @@ import Logging
 /// limit skips that project's metrics (one warning until they are read again) and asks again after
 /// 1 minute, then 2, 4 … up to an hour; status events are raised all the same.
 ///
-/// Snapshot `projects`: `{projects: {uid: {status, updated_at, progress: [threshold], quality_low, metrics,
+/// A project listed without `status` has an unknown one: no event, and the status remembered stays.
+/// A project missing from a whole listing (one the page cap or the server did not cut short) is
+/// forgotten; when that listing took more than one page, only once the next whole listing misses it
+/// too, since a change while the pages are read can shift a project between two pages unread.
+///
+/// Snapshot `projects`: `{projects: {uid: {status, updated_at, missing, progress: [threshold], quality_low,
+/// metrics,
 /// metrics_failed (failures in a row), metrics_retry_at (Unix seconds), quiet_thresholds and quiet_quality
 /// (what the next read records without raising: all, after a first cycle that could not read them, or
 /// what was added to the config since)}}, thresholds, min_acceptance_rate}` (the config's, as of the
@@ -58,7 +64,7 @@ public struct ProjectsPoller: Poller {
         let listing = try await context.read(context.client.projects(pageSize: pageSize), poller: name)
         var cycle = PollCycle(apiCalls: listing.calls, baseline: isBaseline, truncated: listing.truncated)
 
-        // Projects not listed this cycle (a cut listing) keep their entry.
+        // Projects not listed this cycle keep their entry, unless the listing was whole (below).
         var entries = previous?["projects"]?.objectValue ?? [:]
         // A threshold (or a minimum acceptance rate) added to the config since the last cycle is new to
         // every project: what it would have caught before it existed is recorded at each project's next
@@ -85,9 +91,10 @@ public struct ProjectsPoller: Poller {
             // Nothing of this project was known before this cycle: its metrics are recorded, not raised.
             let firstSight = isBaseline || before == nil
             var entry = before ?? [:]
-            let status = project.status?.rawValue ?? ""
+            entry["missing"] = nil
             let updatedAt = ResourceJSON.timestamp(project.updatedAt)
-            entry["status"] = .string(status)
+            // Without a status the project's is unknown, not "": the one remembered stays.
+            if let status = project.status?.rawValue { entry["status"] = .string(status) }
             entry["updated_at"] = .string(updatedAt)
             defer { entries[project.uid] = .object(entry) }
 
@@ -98,8 +105,9 @@ public struct ProjectsPoller: Poller {
                 body = encoded
                 return encoded
             }
-            // The first cycle knows no status before: it raises nothing here.
-            if let from = before?["status"]?.stringValue, from != status {
+            // The first cycle knows no status before: it raises nothing here. An empty one was written
+            // for a project listed without status before this was unknown; it is no status either.
+            if let status = project.status?.rawValue, let from = before?["status"]?.stringValue, !from.isEmpty, from != status {
                 // A project without `updated_at` would give every later identical transition the same
                 // key (the second pause would be a duplicate of the first): the time the bot saw it
                 // stands in. The snapshot commits with the event, so one change is seen once.
@@ -201,11 +209,27 @@ public struct ProjectsPoller: Poller {
                 entry["quality_low"] = .bool(low)
             }
         }
+        if !listing.truncated { forgetMissing(from: &entries, listed: listing.items, pages: listing.calls) }
         cycle.raised = events.count
         var state: [String: JSON] = ["projects": .object(entries), "thresholds": .array(progressThresholds.map(JSON.number))]
         if let minAcceptanceRate { state["min_acceptance_rate"] = .number(minAcceptanceRate) }
         cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: .object(state)])
         return cycle
+    }
+
+    /// After a whole listing: forgets the projects it did not list. A listing of several pages can miss
+    /// a project a change shifted between two of them, so there it is only marked, and forgotten when
+    /// the next whole listing misses it too.
+    private func forgetMissing(from entries: inout [String: JSON], listed: [Project], pages: Int) {
+        let uids = Set(listed.map(\.uid))
+        for (uid, value) in entries where !uids.contains(uid) {
+            guard pages > 1, var entry = value.objectValue, entry["missing"]?.boolValue != true else {
+                entries[uid] = nil
+                continue
+            }
+            entry["missing"] = true
+            entries[uid] = .object(entry)
+        }
     }
 
     private func event(_ type: EventType, _ uid: String, _ data: [String: JSON], key: String) -> Event {

@@ -5,6 +5,7 @@ import BotKit
 import Foundation
 import Pollers
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct ProjectsPollerTests {
@@ -228,6 +229,70 @@ extension ProjectsPollerTests {
             #expect(try await fixture.events(.projectCompleted).compactMap(\.subject?.uid) == [first.uid])
             #expect(try await fixture.events(.projectQualityDropped).compactMap(\.subject?.uid) == [late.uid])
             #expect(try await fixture.count(.projectProgress) == 0)
+        }
+    }
+}
+
+extension ProjectsPollerTests {
+    /// A project gone from a whole listing is forgotten, or its entry would stay for ever. A listing cut
+    /// short forgets nobody, and one of several pages only once the next whole listing misses the
+    /// project too; a listing of one page needs no second look.
+    @Test func aProjectGoneFromWholeListingsIsForgotten() async throws {
+        try await PollerFixture.with { fixture in
+            let gone = try await fixture.simulator.createProject(name: "short-lived")
+            @Sendable func remembered(_ uid: String) async throws -> Bool {
+                try await fixture.store.snapshot("projects")?["projects"]?[uid] != nil
+            }
+            // One project a page: the listing takes three.
+            let paged = ProjectsPoller(context: fixture.context(), pageSize: 1)
+            #expect(try await paged.pollOnce().baseline)
+            #expect(try await remembered(gone.uid))
+            await fixture.simulator.reset()
+            await fixture.simulator.setPaginationQuirk(.emptyPages)
+            #expect(try await paged.pollOnce().truncated)
+            #expect(try await remembered(gone.uid))
+            await fixture.simulator.setPaginationQuirk(nil)
+            #expect(try await !paged.pollOnce().truncated)
+            #expect(try await remembered(gone.uid))
+            _ = try await paged.pollOnce()
+            #expect(try await !remembered(gone.uid))
+
+            let brief = try await fixture.simulator.createProject(name: "brief")
+            let whole = ProjectsPoller(context: fixture.context())
+            _ = try await whole.pollOnce()
+            #expect(try await remembered(brief.uid))
+            await fixture.simulator.reset()
+            _ = try await whole.pollOnce()
+            #expect(try await !remembered(brief.uid))
+            #expect(try await remembered(SimulatorSeed.UID.activeProject))
+        }
+    }
+
+    /// A project listed without `status` has an unknown one, not "": no change is raised from or to
+    /// it, and the status remembered before stays for the next real change.
+    @Test func aProjectWithoutStatusRaisesNoChangeAndKeepsTheOneRemembered() async throws {
+        let uid = "b7e4d2a0-0000-4000-8000-0000000000f1"
+        let configuration = {
+            var configuration = SimulatorHarness.manualExports()
+            configuration.seed.projects.append(
+                .init(project: Project(uid: uid, name: "no-status", updatedAt: Date(timeIntervalSince1970: 1_780_000_000)))
+            )
+            return configuration
+        }()
+        try await PollerFixture.with(configuration) { fixture in
+            let poller = ProjectsPoller(context: fixture.context())
+            #expect(try await poller.pollOnce().baseline)
+            try await fixture.simulator.updateProject(uid: uid, status: .active)
+            #expect(try await poller.pollOnce().raised == 0)
+            // Back to the seed: listed without status again.
+            await fixture.simulator.reset()
+            #expect(try await poller.pollOnce().raised == 0)
+            try await fixture.simulator.updateProject(uid: uid, status: .paused)
+            #expect(try await poller.pollOnce().raised == 1)
+            let changed = try #require(try await fixture.events(.projectStatusChanged).first)
+            #expect(changed.data["from"]?.stringValue == "active")
+            #expect(changed.data["to"]?.stringValue == "paused")
+            #expect(try await fixture.count(.projectStatusChanged) == 1)
         }
     }
 }
