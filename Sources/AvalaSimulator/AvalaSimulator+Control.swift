@@ -76,6 +76,12 @@ extension AvalaSimulator {
         try await state.updateProject(uid: uid, status: status?.rawValue, metrics: metrics)
     }
 
+    /// Annotation progress: `/projects/{uid}/metrics/` answers `metrics` from now on, while the project
+    /// and its `updated_at` stay as they were (``updateProject(uid:status:metrics:)`` moves both).
+    public func progressProject(uid: String, metrics: ProjectMetrics) async throws {
+        try await state.setProjectMetrics(uid: uid, metrics: metrics)
+    }
+
     /// Terminal now; the `export.completed` webhook fires.
     @discardableResult
     public func finishExport(uid: String) async throws -> Export {

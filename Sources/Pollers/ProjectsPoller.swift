@@ -7,9 +7,13 @@ import Logging
 /// Watches projects: `project.status_changed` and `project.completed` from the status per uid, and where
 /// `/projects/{uid}/metrics/` exists, `project.progress` and `project.quality_dropped`.
 ///
-/// Metrics cost one call per project, so they are read only for a project whose `updated_at` moved since
-/// the last cycle. The first cycle reads them for every project, quietly, as it records statuses: a
-/// threshold crossed (or an acceptance rate already low) before the bot started is not news, and left
+/// Metrics cost one call per project, so they are read for a project whose `updated_at` moved since the
+/// last cycle, and otherwise only now and then: the API does not say that annotation progress moves a
+/// project's `updated_at`, so an `active` project's metrics are read again once they are
+/// `metricsRefreshEvery` cycles old, the oldest first and at most `metricsRefreshPerCycle` of them a
+/// cycle, which bounds what this costs of the shared request budget.
+///
+/// The first cycle reads them for every project, quietly, as it records statuses: a threshold crossed (or an acceptance rate already low) before the bot started is not news, and left
 /// unread it would fire at some arbitrary later change. A project first listed in a later cycle (one the
 /// first listing did not reach, or one added since) is read as quietly: what it showed before the bot
 /// saw it is no more news. A project whose metrics that first read could not get stays quiet on its
@@ -23,8 +27,8 @@ import Logging
 /// forgotten; when that listing took more than one page, only once the next whole listing misses it
 /// too, since a change while the pages are read can shift a project between two pages unread.
 ///
-/// Snapshot `projects`: `{projects: {uid: {status, updated_at, missing, progress: [threshold], quality_low,
-/// metrics,
+/// Snapshot `projects`: `{cycle, projects: {uid: {status, updated_at, missing, metrics_cycle (when last
+/// read), progress: [threshold], quality_low, metrics,
 /// metrics_failed (failures in a row), metrics_retry_at (Unix seconds), quiet_thresholds and quiet_quality
 /// (what the next read records without raising: all, after a first cycle that could not read them, or
 /// what was added to the config since)}}, thresholds, min_acceptance_rate}` (the config's, as of the
@@ -36,6 +40,10 @@ public struct ProjectsPoller: Poller {
     /// `acceptance_rate` (0–1) below which `project.quality_dropped` is raised.
     public let minAcceptanceRate: Double?
     public let pageSize: Int
+    /// Cycles after which an active project's metrics are read again though its `updated_at` did not move.
+    public let metricsRefreshEvery: Int
+    /// The most metrics read again that way in one cycle.
+    public let metricsRefreshPerCycle: Int
     /// The clock for when to ask again for metrics that failed; tests move it.
     let now: @Sendable () -> Date
     public var name: String { "projects" }
@@ -47,9 +55,13 @@ public struct ProjectsPoller: Poller {
         progressThresholds: [Double] = [],
         minAcceptanceRate: Double? = nil,
         pageSize: Int = 100,
+        metricsRefreshEvery: Int = 5,
+        metricsRefreshPerCycle: Int = 10,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.now = now
+        self.metricsRefreshEvery = max(metricsRefreshEvery, 1)
+        self.metricsRefreshPerCycle = max(metricsRefreshPerCycle, 0)
         self.context = context
         self.progressThresholds = progressThresholds.sorted()
         self.minAcceptanceRate = minAcceptanceRate
@@ -64,8 +76,10 @@ public struct ProjectsPoller: Poller {
         let listing = try await context.read(context.client.projects(pageSize: pageSize), poller: name)
         var cycle = PollCycle(apiCalls: listing.calls, baseline: isBaseline, truncated: listing.truncated)
 
+        let cycleNumber = (previous?["cycle"]?.intValue ?? -1) + 1
         // Projects not listed this cycle keep their entry, unless the listing was whole (below).
         var entries = previous?["projects"]?.objectValue ?? [:]
+        let refresh = metricsToRefresh(listing.items, entries: entries, cycle: cycleNumber)
         // A threshold (or a minimum acceptance rate) added to the config since the last cycle is new to
         // every project: what it would have caught before it existed is recorded at each project's next
         // metrics read, not raised. A snapshot from before these were kept counts as knowing them all.
@@ -134,11 +148,14 @@ public struct ProjectsPoller: Poller {
             let moved = before?["updated_at"]?.stringValue != updatedAt
             let failures = entry["metrics_failed"]?.intValue ?? (entry["metrics_failed"]?.boolValue == true ? 1 : 0)
             let failedBefore = failures > 0
-            guard watchesMetrics, moved || failedBefore, entry["metrics"]?.boolValue != false else { continue }
+            guard watchesMetrics, moved || failedBefore || refresh.contains(project.uid), entry["metrics"]?.boolValue != false else {
+                continue
+            }
             // After a failure, asked again later and later (1, 2, 4 … 60 minutes): a key without access to
             // metrics must not spend the shared request budget on every project every cycle.
             if failedBefore, let retryAt = entry["metrics_retry_at"]?.numberValue, now().timeIntervalSince1970 < retryAt { continue }
             cycle.apiCalls += 1
+            entry["metrics_cycle"] = .number(Double(cycleNumber))
             let answer: ProjectMetrics?
             do {
                 answer = try await context.client.projectMetrics(uid: project.uid)
@@ -211,10 +228,31 @@ public struct ProjectsPoller: Poller {
         }
         if !listing.truncated { forgetMissing(from: &entries, listed: listing.items, pages: listing.calls) }
         cycle.raised = events.count
-        var state: [String: JSON] = ["projects": .object(entries), "thresholds": .array(progressThresholds.map(JSON.number))]
+        var state: [String: JSON] = [
+            "cycle": .number(Double(cycleNumber)), "projects": .object(entries), "thresholds": .array(progressThresholds.map(JSON.number)),
+        ]
         if let minAcceptanceRate { state["min_acceptance_rate"] = .number(minAcceptanceRate) }
         cycle.stored = try await context.commit(events, snapshots: [Self.snapshotKey: .object(state)])
         return cycle
+    }
+
+    /// The projects whose metrics are read again this cycle though `updated_at` did not move: active,
+    /// read before (not failing, not without metrics) at least `metricsRefreshEvery` cycles ago, the
+    /// oldest read first, up to `metricsRefreshPerCycle`.
+    private func metricsToRefresh(_ projects: [Project], entries: [String: JSON], cycle: Int) -> Set<String> {
+        guard watchesMetrics else { return [] }
+        var due: [(read: Int, uid: String)] = []
+        for project in projects where project.status == .active {
+            guard let entry = entries[project.uid]?.objectValue, entry["metrics"]?.boolValue == true,
+                entry["metrics_failed"] == nil,
+                // One whose `updated_at` moved is read anyway; it takes no place here.
+                entry["updated_at"]?.stringValue == ResourceJSON.timestamp(project.updatedAt)
+            else { continue }
+            // An entry from before this was kept counts as read long ago.
+            let read = entry["metrics_cycle"]?.intValue ?? -metricsRefreshEvery
+            if cycle - read >= metricsRefreshEvery { due.append((read, project.uid)) }
+        }
+        return Set(due.sorted { ($0.read, $0.uid) < ($1.read, $1.uid) }.prefix(metricsRefreshPerCycle).map(\.uid))
     }
 
     /// After a whole listing: forgets the projects it did not list. A listing of several pages can miss

@@ -234,6 +234,29 @@ extension ProjectsPollerTests {
 }
 
 extension ProjectsPollerTests {
+    /// Annotation progress need not move a project's `updated_at` (the API does not say it does): an
+    /// active project's metrics are read again once they are `metricsRefreshEvery` cycles old all the
+    /// same, the oldest first and no more than `metricsRefreshPerCycle` a cycle. A paused one is not.
+    @Test func anActiveProjectsMetricsAreReadAgainThoughItsUpdatedAtStays() async throws {
+        try await PollerFixture.with { fixture in
+            let started = ProjectMetrics(totalTasks: 100, completedTasks: 10, acceptanceRate: 0.95)
+            let halfway = ProjectMetrics(totalTasks: 100, completedTasks: 60, acceptanceRate: 0.95)
+            let project = try await fixture.simulator.createProject(name: "prod-progress", metrics: started)
+            let paused = try await fixture.simulator.createProject(name: "paused", status: .paused, metrics: started)
+            let poller = ProjectsPoller(context: fixture.context(), progressThresholds: [50], metricsRefreshEvery: 2, metricsRefreshPerCycle: 1)
+            #expect(try await poller.pollOnce().baseline)
+            try await fixture.simulator.progressProject(uid: project.uid, metrics: halfway)
+            try await fixture.simulator.progressProject(uid: paused.uid, metrics: halfway)
+            let early = try await poller.pollOnce()
+            #expect(early.apiCalls == 1 && early.raised == 0)
+            // Two active projects (the seed's and this one), one read again a cycle.
+            let second = try await poller.pollOnce()
+            let third = try await poller.pollOnce()
+            #expect(second.apiCalls == 2 && third.apiCalls == 2)
+            #expect(try await fixture.events(.projectProgress).compactMap(\.subject?.uid) == [project.uid])
+        }
+    }
+
     /// A project gone from a whole listing is forgotten, or its entry would stay for ever. A listing cut
     /// short forgets nobody, and one of several pages only once the next whole listing misses the
     /// project too; a listing of one page needs no second look.

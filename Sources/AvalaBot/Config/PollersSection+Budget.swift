@@ -5,7 +5,8 @@ import Pollers
 extension PollersSection {
     /// The fewest requests a minute the configured pollers make: one listing page per cycle, per
     /// organization for members and invitations. More pages, the projects poller's metrics (one request
-    /// per project), the exports the export plugin follows (one read each every few seconds while they
+    /// per project whose `updated_at` moved, and up to 10 a cycle for active projects whose metrics
+    /// are 5 cycles old), the exports the export plugin follows (one read each every few seconds while they
     /// run: how many is known only at run time) and the plugins' calls come on top, from the same
     /// `api.requests_per_minute` budget.
     var minimumRequestsPerMinute: Double {

@@ -146,6 +146,13 @@ extension SimulatorState {
         return projects[index].project
     }
 
+    /// Annotation progress: the metrics move, the project record (and its `updated_at`) does not, since
+    /// the API documents no link between the two.
+    func setProjectMetrics(uid: String, metrics: ProjectMetrics) throws(SimulatorError) {
+        guard let index = projects.firstIndex(where: { $0.project.uid == uid }) else { throw .notFound() }
+        projects[index].metrics = metrics
+    }
+
     /// A dataset is created, and the `dataset.created` webhook fires.
     func createDataset(
         uid: String?,
