@@ -12,11 +12,11 @@ import Logging
 /// delivery keeps its place while its status changes, so what bounds a cycle is the floor, the creation
 /// time of the oldest delivery still unsettled (pending, or failed with a retry scheduled) when last
 /// read, or of the newest one when none is. Everything older was settled (delivered, or failed with no
-/// retry to come) and does not change, so a cycle stops at the page that reaches past the floor (less a minute's margin); one
-/// cycle in `wholeReadEvery` reads the whole listing all the same, which is what forgets deliveries
-/// Avala no longer lists and catches what the settled ones would not be expected to do. A listing not
-/// newest first (a server that ignores `ordering`; a delivery without `created_at`) stops nowhere and is
-/// warned about once until it is again.
+/// retry to come) and does not change, so a cycle stops at the page that reaches past the floor (less a
+/// minute's margin); one cycle in `wholeReadEvery` reads the whole listing all the same, which is what
+/// forgets deliveries Avala no longer lists and catches what the settled ones would not be expected to
+/// do. A listing not newest first (a server that ignores `ordering`; a delivery without `created_at`)
+/// stops nowhere and is warned about once until it is again.
 ///
 /// The first cycle records a baseline and raises nothing: failures from before the bot ran are not news.
 /// A first listing the server cuts short (a next link to an empty page, a repeated link) has not seen
