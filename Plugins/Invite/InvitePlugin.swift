@@ -3,7 +3,9 @@ import Foundation
 import Logging
 
 /// `invite`: auto-invite onboarding. Sends an invitation only after the API says the address is neither
-/// a member nor already invited, so a retry, a crash or a duplicate event never sends a second one.
+/// a member nor already invited, so a retry, a crash or a duplicate event never sends a second one. An
+/// invitation the API still lists after it expired invites nobody: it is sent again (see
+/// ``InvitationDelivery``).
 ///
 /// ```yaml
 /// plugins:
@@ -26,7 +28,7 @@ public struct InvitePlugin: BotPlugin {
                 ParameterSpec("role", .string, choices: InviteRole.names, summary: "owner, admin or member; default member."),
                 ParameterSpec("team", .string, summary: "Team slug to add the person to once they join (invite.add_to_team)."),
             ],
-            summary: "Invite an address unless it is already a member or invited."
+            summary: "Invite an address unless it is already a member or invited; an expired invitation is re-sent."
         ),
         ActionSpec(
             "resend",
@@ -34,7 +36,7 @@ public struct InvitePlugin: BotPlugin {
                 ParameterSpec("organization", .string, required: true),
                 ParameterSpec("email", .string, required: true, summary: "Whose pending invitation to send again."),
             ],
-            summary: "Send a pending invitation again."
+            summary: "Send a pending (or expired) invitation again."
         ),
         ActionSpec(
             "cancel",
@@ -42,7 +44,7 @@ public struct InvitePlugin: BotPlugin {
                 ParameterSpec("organization", .string, required: true),
                 ParameterSpec("email", .string, required: true, summary: "Whose pending invitation to cancel."),
             ],
-            summary: "Cancel a pending invitation."
+            summary: "Cancel a pending (or expired) invitation."
         ),
         ActionSpec(
             "add_to_team",
@@ -153,12 +155,19 @@ public struct InvitePlugin: BotPlugin {
         if let member = try await context.avala.members(organization: organization, email: email).first {
             return .skipped("\(email) is already a member of \(organization) (\(member.role ?? "member"))")
         }
-        let pending = try await context.avala.pendingInvitations(organization: organization)
-        if let invitation = pending.first(where: { $0.email.lowercased() == email }) {
+        let listed = try await context.avala.pendingInvitations(organization: organization).filter { $0.email.lowercased() == email }
+        let now = context.now()
+        if let invitation = listed.first(where: { !$0.hasExpired(at: now) }) {
             let note = context.resuming || context.attempt > 0 ? " (sent by an earlier attempt)" : ""
             return .skipped("\(email) already has a pending invitation to \(organization)\(note): \(invitation.uid)")
         }
-        if context.dryRun { return .done("would invite \(email) to \(organization) as \(role)") }
+        // Listed but expired: it can no longer be accepted, so the person is invited again, by sending it
+        // again (which renews it) rather than by a second invitation.
+        let expired = listed.first
+        if context.dryRun {
+            if let expired { return .done("would re-send the expired invitation to \(email) (\(organization)): \(expired.uid)") }
+            return .done("would invite \(email) to \(organization) as \(role)")
+        }
         // An earlier attempt whose request got no answer (a timeout, a crash) may still be turned into an
         // invitation by Avala: nothing is sent until it no longer can, or the person gets two.
         let intentKey = "invite:\(context.idempotencyKey)"
@@ -173,41 +182,62 @@ public struct InvitePlugin: BotPlugin {
             // The person has no user uid until they join: remember the team for invite.add_to_team.
             try await context.state.set("team:\(organization):\(email)", .string(team))
         }
-        try await UnansweredRequest.begin(intentKey, context: context)
-        let invitation: AvalaInvitation
+        let delivery = InvitationDelivery(organization: organization, email: email, role: role, intentKey: intentKey)
+        let outcome: InvitationDelivery.Outcome
         do {
-            invitation = try await context.avala.invite(organization: organization, email: email, role: role)
-        } catch let error as ActionError where Self.wasRefused(error) {
-            // Refused: this request did nothing, so the next attempt need not wait for it.
-            try await context.state.remove(intentKey)
-            guard error.isPermanent else { throw error }
+            outcome = try await delivery.send(replacing: expired, context: context)
+        } catch let error as ActionError where error.isPermanent {
             // Perhaps because an earlier request whose answer was lost did invite them (Avala refuses a
             // second pending invitation): then what this action was for holds.
             let still = try await context.avala.pendingInvitations(organization: organization)
-            guard let sent = still.first(where: { $0.email.lowercased() == email }) else { throw error }
+            guard let sent = still.first(where: { $0.email.lowercased() == email && !$0.hasExpired(at: context.now()) }) else { throw error }
             return .skipped("\(email) already has a pending invitation to \(organization) (sent by an earlier attempt): \(sent.uid)")
-        } catch {
-            try? await UnansweredRequest.unanswered(intentKey, context: context)
-            throw error
         }
-        try await context.state.remove(intentKey)
-        context.logger.info(
-            "Invitation sent",
-            metadata: ["invite.organization": "\(organization)", "invite.uid": "\(invitation.uid)", "invite.role": "\(role)"]
-        )
-        return .done("invited \(email) to \(organization) as \(role): \(invitation.uid)")
+        switch outcome {
+        case .invited(let invitation):
+            context.logger.info(
+                "Invitation sent",
+                metadata: ["invite.organization": "\(organization)", "invite.uid": "\(invitation.uid)", "invite.role": "\(role)"]
+            )
+            return .done("invited \(email) to \(organization) as \(role): \(invitation.uid)")
+        case .resent(let invitation):
+            context.logger.info(
+                "Expired invitation sent again",
+                metadata: ["invite.organization": "\(organization)", "invite.uid": "\(invitation.uid)"]
+            )
+            return .done("re-sent the expired invitation to \(email) (\(organization)): \(invitation.uid)")
+        case .replaced(let old, let invitation):
+            context.logger.info(
+                "Expired invitation replaced",
+                metadata: [
+                    "invite.organization": "\(organization)", "invite.uid": "\(invitation.uid)", "invite.replaced_uid": "\(old.uid)",
+                    "invite.role": "\(role)",
+                ]
+            )
+            return .done(
+                "Avala would not resend the expired invitation \(old.uid) of \(email), so it was cancelled and "
+                    + "\(email) invited to \(organization) as \(role): \(invitation.uid)"
+            )
+        }
     }
 
     private func changeInvitation(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome {
         guard let organization = request.string("organization") else { return .failed("organization rendered empty") }
         guard let email = request.string("email")?.lowercased() else { return .failed("email rendered empty") }
-        let pending = try await context.avala.pendingInvitations(organization: organization)
-        guard let invitation = pending.first(where: { $0.email.lowercased() == email }) else {
+        let listed = try await context.avala.pendingInvitations(organization: organization).filter { $0.email.lowercased() == email }
+        // A live invitation is the one to act on; an expired one, still listed until it is resent or
+        // cancelled, is acted on as well, and said to be expired.
+        guard let invitation = listed.first(where: { !$0.hasExpired(at: context.now()) }) ?? listed.first else {
             return .skipped("\(email) has no pending invitation to \(organization)")
         }
+        let expired = invitation.hasExpired(at: context.now())
         let verb = request.action == "resend" ? "resend" : "cancel"
-        if context.dryRun { return .done("would \(verb) invitation \(invitation.uid) of \(email) to \(organization)") }
-        if request.action == "resend" { return try await resend(invitation, email: email, organization: organization, context: context) }
+        if context.dryRun {
+            return .done("would \(verb) \(expired ? "the expired invitation" : "invitation") \(invitation.uid) of \(email) to \(organization)")
+        }
+        if request.action == "resend" {
+            return try await resend(invitation, expired: expired, email: email, organization: organization, context: context)
+        }
         do {
             try await context.avala.cancelInvitation(organization: organization, uid: invitation.uid)
         } catch let error as ActionError where error.isPermanent {
@@ -220,7 +250,7 @@ public struct InvitePlugin: BotPlugin {
                     + "(cancelled by a request whose answer was lost, or accepted meanwhile)"
             )
         }
-        return .done("cancelled invitation \(invitation.uid) of \(email)")
+        return .done("cancelled \(expired ? "the expired invitation" : "invitation") \(invitation.uid) of \(email)")
     }
 
     /// Sends the invitation's email again, at most once per action: a resend leaves nothing in the API to
@@ -228,14 +258,56 @@ public struct InvitePlugin: BotPlugin {
     /// (its answer was lost, or the bot stopped before journaling) does not send a second email. A refusal
     /// (a 4xx, a 429, a 503 from the gateway, or a pause asked for with `Retry-After`) proves nothing was
     /// sent and clears the intent, so the retry or a dead-letter retry sends it.
-    private func resend(_ invitation: AvalaInvitation, email: String, organization: String, context: PluginContext) async throws -> ActionOutcome {
+    ///
+    /// An expired invitation is the exception: resending renews it, which the listing shows. So an earlier
+    /// attempt's resend that got no answer was sent when the invitation is live again, and was not when it
+    /// is still expired once that request can no longer land: then it is sent.
+    private func resend(
+        _ invitation: AvalaInvitation,
+        expired: Bool,
+        email: String,
+        organization: String,
+        context: PluginContext
+    ) async throws -> ActionOutcome {
         let intentKey = "resend:\(context.idempotencyKey)"
         if let intent = try await context.state.get(intentKey), intent["uid"]?.stringValue == invitation.uid {
-            try await context.state.remove(intentKey)
-            return .skipped(
-                "an earlier attempt asked Avala to resend invitation \(invitation.uid) to \(email) and cannot know whether it "
-                    + "was sent (no answer, or an error after Avala took the request); not sent again, so \(email) gets one email at most"
+            if !expired {
+                try await context.state.remove(intentKey)
+                if intent["expired"]?.boolValue == true {
+                    return .skipped(
+                        "an earlier attempt re-sent the expired invitation \(invitation.uid) to \(email) and got no answer; "
+                            + "it is live again, so it was sent, and is not sent again"
+                    )
+                }
+                return .skipped(
+                    "an earlier attempt asked Avala to resend invitation \(invitation.uid) to \(email) and cannot know whether it "
+                        + "was sent (no answer, or an error after Avala took the request); not sent again, so \(email) gets one email at most"
+                )
+            }
+            if let settled = try await UnansweredRequest.settled(intentKey, context: context), context.now() < settled {
+                return .deferred(
+                    until: settled,
+                    reason: "an earlier resend of the expired invitation \(invitation.uid) to \(email) got no answer and may still be sent; "
+                        + "looking again at \(Event.timestamp(settled))"
+                )
+            }
+        }
+        if expired {
+            let delivery = InvitationDelivery(
+                organization: organization,
+                email: email,
+                role: invitation.role ?? InviteRole.member.rawValue,
+                intentKey: intentKey
             )
+            do {
+                try await delivery.resend(invitation, context: context)
+            } catch let error as ActionError where error.isPermanent {
+                throw ActionError.permanent(
+                    "Avala would not resend the expired invitation \(invitation.uid) of \(email): \(error.message); "
+                        + "the invite action cancels it and invites \(email) anew"
+                )
+            }
+            return .done("re-sent the expired invitation to \(email) (\(organization)): \(invitation.uid)")
         }
         try await context.state.set(intentKey, ["uid": .string(invitation.uid), "at": .number(context.now().timeIntervalSince1970)])
         do {

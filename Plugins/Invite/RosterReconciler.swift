@@ -33,7 +33,7 @@ struct RosterReconciler {
         }
         let organization = roster.organization
         var members = try await context.avala.members(organization: organization)
-        var pending = Set(try await context.avala.pendingInvitations(organization: organization).map { $0.email.lowercased() })
+        var (pending, expired) = Self.invitations(try await context.avala.pendingInvitations(organization: organization), now: context.now())
         let listed = Set(entries.map(\.email))
 
         var toInvite: [Roster.Entry] = []
@@ -52,6 +52,7 @@ struct RosterReconciler {
         }
 
         var invited: [String] = []
+        var resent: [String] = []
         var busy: [String] = []
         var failures: [String] = []
         var locks: [InviteLock] = []
@@ -74,7 +75,7 @@ struct RosterReconciler {
                 toInvite.removeAll { busy.contains($0.email) }
                 // What was read before the locks may be stale: an invite.send may have sent just before.
                 members = try await context.avala.members(organization: organization)
-                pending = Set(try await context.avala.pendingInvitations(organization: organization).map { $0.email.lowercased() })
+                (pending, expired) = Self.invitations(try await context.avala.pendingInvitations(organization: organization), now: context.now())
                 let present = Self.emails(members).union(pending)
                 alreadyInvited += toInvite.filter { present.contains($0.email) }.count
                 toInvite.removeAll { present.contains($0.email) }
@@ -100,25 +101,31 @@ struct RosterReconciler {
                         waiting.append(entry.email)
                         continue
                     }
-                    try await UnansweredRequest.begin(intentKey, context: context)
+                    // As `invite`: one whose only invitation listed has expired gets it sent again.
+                    let delivery = InvitationDelivery(
+                        organization: organization,
+                        email: entry.email,
+                        role: entry.role ?? roster.role,
+                        intentKey: intentKey
+                    )
                     do {
-                        _ = try await context.avala.invite(organization: organization, email: entry.email, role: entry.role ?? roster.role)
-                    } catch let error as ActionError where InvitePlugin.wasRefused(error) {
-                        try await context.state.remove(intentKey)
-                        guard error.isPermanent else { throw error }
+                        switch try await delivery.send(replacing: expired[entry.email], context: context) {
+                        case .invited: invited.append(entry.email)
+                        case .resent: resent.append(entry.email)
+                        case .replaced: resent.append("\(entry.email) (cancelled and invited anew: Avala would not resend it)")
+                        }
+                    } catch let error as ActionError where error.isPermanent {
                         refusedByAPI.append((entry.email, error.message))
-                        continue
-                    } catch {
-                        try? await UnansweredRequest.unanswered(intentKey, context: context)
-                        throw error
                     }
-                    try await context.state.remove(intentKey)
+                } else if expired[entry.email] != nil {
+                    resent.append(entry.email)
+                } else {
+                    invited.append(entry.email)
                 }
-                invited.append(entry.email)
             }
             if !refusedByAPI.isEmpty {
                 // Refused, perhaps because an earlier request whose answer was lost did invite them.
-                let now = Set(try await context.avala.pendingInvitations(organization: organization).map { $0.email.lowercased() })
+                let now = Self.invitations(try await context.avala.pendingInvitations(organization: organization), now: context.now()).live
                 for (email, message) in refusedByAPI {
                     if now.contains(email) { alreadyInvited += 1 } else { failures.append("\(email): \(message)") }
                 }
@@ -150,6 +157,9 @@ struct RosterReconciler {
         var parts = ["roster \(roster.file) → \(organization): \(entries.count) listed"]
         let verb = context.dryRun ? "would invite" : "invited"
         parts.append("\(verb) \(invited.count)\(Self.names(invited))")
+        if !resent.isEmpty {
+            parts.append("\(context.dryRun ? "would re-send" : "re-sent") \(resent.count) expired invitations\(Self.names(resent))")
+        }
         if alreadyInvited > 0 { parts.append("\(alreadyInvited) already invited") }
         if !busy.isEmpty { parts.append("\(busy.count) being invited by another action\(Self.names(busy))") }
         if !refused.isEmpty { parts.append("refused \(refused.count) outside allowed_domains\(Self.names(refused))") }
@@ -168,14 +178,15 @@ struct RosterReconciler {
         context.logger.info(
             "Roster reconciled",
             metadata: [
-                "roster.organization": "\(organization)", "roster.invited": "\(invited.count)", "roster.refused_by_api": "\(failures.count)",
+                "roster.organization": "\(organization)", "roster.invited": "\(invited.count)", "roster.resent": "\(resent.count)",
+                "roster.refused_by_api": "\(failures.count)",
             ]
         )
         // A refusal is dead-lettered with the whole summary, so it can be alerted on; what did work is in it too.
         if !failures.isEmpty { return .failed(summary) }
         // Run again once the unanswered requests can no longer land: those found pending then are skipped.
         if let waitingUntil { return .deferred(until: waitingUntil, reason: summary) }
-        return invited.isEmpty && removed.isEmpty ? .skipped(summary) : .done(summary)
+        return invited.isEmpty && resent.isEmpty && removed.isEmpty ? .skipped(summary) : .done(summary)
     }
 
     /// What `check-config` and a reload warn about in the file, logged by the running bot too: once per
@@ -207,6 +218,17 @@ struct RosterReconciler {
             hash = hash &* 0x100_0000_01b3
         }
         return String(hash, radix: 16)
+    }
+
+    /// The addresses with a live invitation listed, and, for each other address listed, its expired
+    /// invitation: that one is sent again rather than a second one made.
+    static func invitations(_ listed: [AvalaInvitation], now: Date) -> (live: Set<String>, expired: [String: AvalaInvitation]) {
+        let live = Set(listed.filter { !$0.hasExpired(at: now) }.map { $0.email.lowercased() })
+        var expired: [String: AvalaInvitation] = [:]
+        for invitation in listed where !live.contains(invitation.email.lowercased()) {
+            expired[invitation.email.lowercased()] = expired[invitation.email.lowercased()] ?? invitation
+        }
+        return (live, expired)
     }
 
     static func emails(_ members: [AvalaMember]) -> Set<String> {

@@ -7,6 +7,9 @@ public protocol AvalaActions: Sendable {
     func members(organization: String) async throws -> [AvalaMember]
     /// The members whose email is `email` (case-insensitive): one filtered request, not every page.
     func members(organization: String, email: String) async throws -> [AvalaMember]
+    /// The invitations the API lists as not yet answered: pending ones, and expired ones, which Avala may
+    /// keep listing (`is_expired: true`, `status: expired`, an `expires_at` past) until they are resent or
+    /// cancelled. ``AvalaInvitation/hasExpired(at:)`` tells them apart: an expired one invites nobody.
     func pendingInvitations(organization: String) async throws -> [AvalaInvitation]
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation
     func resendInvitation(organization: String, uid: String) async throws
@@ -60,11 +63,25 @@ public struct AvalaInvitation: Hashable, Sendable {
     public var email: String
     public var role: String?
     public var status: String?
-    public init(uid: String, email: String, role: String? = nil, status: String? = nil) {
+    public var isExpired: Bool?
+    public var expiresAt: Date?
+    public init(uid: String, email: String, role: String? = nil, status: String? = nil, isExpired: Bool? = nil, expiresAt: Date? = nil) {
         self.uid = uid
         self.email = email
         self.role = role
         self.status = status
+        self.isExpired = isExpired
+        self.expiresAt = expiresAt
+    }
+
+    /// Whether the API shows it expired, by the evidence the invitations poller reads: `status: expired`,
+    /// `is_expired: true`, or, without `is_expired` (the API's own word while it is listed), an
+    /// `expires_at` at or before `now`. An expired invitation can no longer be accepted, so it is no
+    /// reason to leave the person uninvited.
+    public func hasExpired(at now: Date) -> Bool {
+        if status == "expired" || isExpired == true { return true }
+        guard isExpired == nil, let expiresAt else { return false }
+        return expiresAt <= now
     }
 }
 

@@ -38,8 +38,17 @@ struct ScopedAvalaActions: AvalaActions {
     func pendingInvitations(organization: String) async throws -> [AvalaInvitation] {
         try require(.readMembers)
         return try await translated { try await Self.whole(client.invitations(organization: organization), listing: "invitations") }
-            .filter { $0.status == nil || $0.status == .pending }
-            .map { AvalaInvitation(uid: $0.uid, email: $0.invitedEmail, role: $0.role?.rawValue, status: $0.status?.rawValue) }
+            .filter { $0.status == nil || $0.status == .pending || $0.status == .expired }
+            .map {
+                AvalaInvitation(
+                    uid: $0.uid,
+                    email: $0.invitedEmail,
+                    role: $0.role?.rawValue,
+                    status: $0.status?.rawValue,
+                    isExpired: $0.isExpired,
+                    expiresAt: $0.expiresAt
+                )
+            }
     }
 
     func invite(organization: String, email: String, role: String) async throws -> AvalaInvitation {
