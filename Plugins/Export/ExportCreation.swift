@@ -23,7 +23,19 @@ import Logging
 /// And when there is nothing to adopt yet, an earlier request whose answer never came may still be on
 /// its way (given up on after the API's request timeout, or cut off by a crash): the new attempt waits
 /// until that one can no longer land before it sends another, or there would be two exports.
+///
+/// Once the export is created or adopted, the intent gives way to a record of it under ``createdKey``:
+/// the dispatcher journals the outcome only after `perform` returns, and a crash in between runs the
+/// action again, which must answer with that export rather than create a second.
 struct ExportCreation {
+    /// The plugin state key holding, by idempotency key, the export each recent action created or
+    /// adopted and its outcome: `{"<key>": {"uid", "detail", "at"}}`.
+    static let createdKey = "created"
+    /// A run after a crash comes at the next start: records older than this, and beyond the newest
+    /// ``maxCreated``, are dropped, so the state stays small however many exports the bot starts.
+    static let createdRetention: TimeInterval = 7 * 86_400
+    static let maxCreated = 500
+
     let target: ExportTarget
     let shape: AvalaExportShape
     let depth: Int
@@ -37,16 +49,17 @@ struct ExportCreation {
         if context.dryRun {
             return (.done("would export \(target.subject) as \(target.format ?? "the default format") (chain depth \(depth))"), nil)
         }
+        if let earlier = try await Self.recorded(context: context) { return (.done(earlier.detail), earlier.uid) }
         if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
             let earlier = Date(timeIntervalSince1970: seconds)
             if let adopted = try await adoptable(for: chainIntent(at: earlier, context: context), context: context) {
                 try await context.avala.recordChain(exportUID: adopted.uid, depth: depth, follow: follow, owner: context.idempotencyKey)
+                let detail = "adopted export \(adopted.uid) of \(target.subject), created by an earlier attempt (chain depth \(depth))"
+                try await Self.record(adopted.uid, detail: detail, context: context)
                 try await context.avala.removeChainIntent(id: context.idempotencyKey)
                 try await context.state.remove(intentKey)
                 context.logger.notice("Adopted an export an earlier attempt created", metadata: ["export.uid": "\(adopted.uid)"])
-                return (
-                    .done("adopted export \(adopted.uid) of \(target.subject), created by an earlier attempt (chain depth \(depth))"), adopted.uid
-                )
+                return (.done(detail), adopted.uid)
             }
             // A wait chosen, not a failure: it counts no attempt, whatever the dispatcher's backoff.
             if let settled = try await UnansweredRequest.settled(intentKey, context: context), context.now() < settled {
@@ -88,13 +101,41 @@ struct ExportCreation {
             try? await UnansweredRequest.unanswered(intentKey, context: context)
             throw error
         }
+        let detail =
+            "started export \(export.uid) of \(target.subject) as \(export.format ?? target.format ?? "?") (chain depth \(depth)\(follow ? ", followed" : ""))"
+        // Recorded before the intent goes: a crash in between leaves one or the other to find the export by.
+        try await Self.record(export.uid, detail: detail, context: context)
         // `createExport` recorded the uid's depth: the chain intent has done its part.
         try await context.avala.removeChainIntent(id: context.idempotencyKey)
         try await context.state.remove(intentKey)
         context.logger.info("Export started", metadata: ["export.uid": "\(export.uid)", "export.depth": "\(depth)"])
-        let detail =
-            "started export \(export.uid) of \(target.subject) as \(export.format ?? target.format ?? "?") (chain depth \(depth)\(follow ? ", followed" : ""))"
         return (.done(detail), export.uid)
+    }
+
+    /// The export an earlier run of this action created or adopted, and what that run said of it; nil
+    /// when none did (or so long ago that the record is gone).
+    static func recorded(context: PluginContext) async throws -> (uid: String, detail: String)? {
+        guard let entry = try await context.state.get(createdKey)?[context.idempotencyKey], let uid = entry["uid"]?.stringValue else {
+            return nil
+        }
+        return (uid, entry["detail"]?.stringValue ?? "started export \(uid)")
+    }
+
+    /// Records `uid` as this action's export, and drops records past ``createdRetention`` or beyond the
+    /// newest ``maxCreated``.
+    private static func record(_ uid: String, detail: String, context: PluginContext) async throws {
+        let key = context.idempotencyKey
+        let now = context.now().timeIntervalSince1970
+        let (retention, limit) = (createdRetention, maxCreated)
+        try await context.state.update(createdKey) { current in
+            var entries = current?.objectValue ?? [:]
+            entries[key] = ["uid": .string(uid), "detail": .string(detail), "at": .number(now)]
+            let newest = entries.map { (key: $0.key, value: $0.value, at: $0.value["at"]?.numberValue ?? 0) }
+                .filter { $0.at > now - retention }
+                .sorted { ($0.at, $0.key) > ($1.at, $1.key) }
+                .prefix(limit)
+            return .object(Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) }))
+        }
     }
 
     /// This action's intent to export its target at `time`.

@@ -4,6 +4,10 @@ import Foundation
 /// `export.retry_failed`: on `export.failed`, start the same export again, up to `times` per original
 /// export, waiting `backoff` (doubled each time) first. The count follows the original through its
 /// re-exports, so a re-export that fails too does not reset it.
+///
+/// State: `retry-origin:<re-export uid>` names the original; `retries:<original uid>` lists the uids of
+/// its re-exports (a number in state written before the list was kept), so that a run repeated after a
+/// crash counts its re-export once.
 struct FailedExportRetry {
     let shape: AvalaExportShape
     let request: ActionRequest
@@ -22,12 +26,18 @@ struct FailedExportRetry {
         }
         let follow = request.parameters["follow"]?.boolValue ?? true
         let origin = try await context.state.get("retry-origin:\(uid)")?.stringValue ?? uid
-        let done = try await context.state.get("retries:\(origin)")?.intValue ?? 0
+        let waitKey = "retry-wait:\(context.idempotencyKey)"
+        // An earlier run of this action re-exported, and a crash kept its outcome from the journal: it is
+        // this run's, counted once, whatever the count says now.
+        if !context.dryRun, let earlier = try await ExportCreation.recorded(context: context) {
+            let number = try await counted(earlier.uid, origin: origin, waitKey: waitKey, context: context)
+            return .done("re-export \(number) of \(times) of \(origin): \(earlier.detail)")
+        }
+        let done = Self.reExports(try await context.state.get("retries:\(origin)")).count
         guard done < times else {
             return .skipped("export \(origin) was re-exported \(done) times already (times: \(times)); giving up")
         }
         // Wait before re-exporting (not counted as an attempt): the cause may be transient.
-        let waitKey = "retry-wait:\(context.idempotencyKey)"
         let now = context.now()
         if !context.dryRun {
             let delay = Double(backoff.components.seconds) * pow(2, Double(done))
@@ -61,9 +71,27 @@ struct FailedExportRetry {
         let creation = ExportCreation(target: target, shape: shape, depth: depth, follow: follow, trigger: uid)
         let (outcome, created) = try await creation.run(context: context)
         guard case .done(let detail) = outcome, let created else { return outcome }
+        let number = try await counted(created, origin: origin, waitKey: waitKey, context: context)
+        return .done("re-export \(number) of \(times) of \(origin): \(detail)")
+    }
+
+    /// Counts `created` as a re-export of `origin` (once, however often this runs) and returns its number.
+    private func counted(_ created: String, origin: String, waitKey: String, context: PluginContext) async throws -> Int {
         try await context.state.set("retry-origin:\(created)", .string(origin))
-        try await context.state.set("retries:\(origin)", .number(Double(done + 1)))
+        let list = try await context.state.update("retries:\(origin)") { current in
+            var uids = Self.reExports(current)
+            if !uids.contains(created) { uids.append(created) }
+            return .array(uids.map(JSON.string))
+        }
         try await context.state.remove(waitKey)
-        return .done("re-export \(done + 1) of \(times) of \(origin): \(detail)")
+        let uids = Self.reExports(list)
+        return (uids.firstIndex(of: created) ?? uids.count - 1) + 1
+    }
+
+    /// The re-exports counted against an original: its stored list of uids, or as many unnamed ones as a
+    /// count stored before the list was kept says.
+    static func reExports(_ value: JSON?) -> [String] {
+        if let items = value?.arrayValue { return items.compactMap(\.stringValue) }
+        return Array(repeating: "", count: max(value?.intValue ?? 0, 0))
     }
 }

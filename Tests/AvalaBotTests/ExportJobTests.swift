@@ -4,6 +4,7 @@ import BotEngine
 import BotKit
 import Foundation
 import InMemoryLogging
+import Synchronization
 import TestSupport
 import Testing
 
@@ -171,6 +172,55 @@ import Testing
                 #expect(step.detail?.contains("adopted export") == true, "\(step.detail ?? "")")
             }
             #expect(try await Self.exports(harness).count == before + 1)
+        }
+    }
+
+    /// The export is created and the bot "dies" before the outcome is journaled: the restart runs the
+    /// action again under its key, and it answers with that export instead of starting a second.
+    @Test func aCrashBetweenTheExportAndItsJournalEntryStillLeavesOne() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                rules:
+                  - name: reexport
+                    on: export.completed
+                    do:
+                      - export: { project: "{{export.projects.0}}", format: yolo }
+                """
+            let before = try await Self.exports(harness).count
+            let crashed = Mutex(false)
+            let crashing = DispatcherEnvironment(afterPerform: { _ in
+                if crashed.withLock({ tripped in
+                    defer { tripped = true }
+                    return !tripped
+                }) {
+                    throw SimulatedCrash()
+                }
+            })
+            try await bot.run(config, dispatcherEnvironment: crashing) { assembly, _ in
+                _ = try await assembly.store.ingest(
+                    EventNormalizer.normalize(
+                        type: .exportCompleted,
+                        body: ["uid": "x-1", "status": "exported", "format": "coco", "projects": [.string(SimulatorSeed.UID.activeProject)]],
+                        source: "test",
+                        deliveryID: "crash-1"
+                    )
+                )
+                assembly.dispatcher.signal.wake()
+                try await Eventually.until { crashed.withLock { $0 } }
+                try await Eventually.until { try await Self.exports(harness).count == before + 1 }
+            }
+            let interrupted = try await BotRun.steps(try SQLiteEventStore(path: bot.storePath, logger: harness.logger), plugin: "export")
+            #expect(interrupted.map(\.status) == [.running])
+
+            try await bot.run(config) { assembly, _ in
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").allSatisfy(\.isFinal) }
+            }
+            #expect(try await Self.exports(harness).count == before + 1)
+            let steps = try await BotRun.steps(try SQLiteEventStore(path: bot.storePath, logger: harness.logger), plugin: "export")
+            #expect(steps.map(\.status) == [.done], "\(steps)")
+            #expect(steps.first?.detail?.hasPrefix("started export") == true, "\(steps)")
         }
     }
 

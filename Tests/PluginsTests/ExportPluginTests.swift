@@ -75,6 +75,44 @@ import Testing
         #expect(avala.world.withLock { $0.intents.isEmpty })
     }
 
+    /// The dispatcher journals an outcome after `perform` returns: a crash in between runs the action
+    /// again under the same key, with no intent left to adopt by. It answers with its export.
+    @Test func aRunRepeatedAfterACrashBeforeTheJournalStartsNoSecondExport() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let request = Self.request(["project": "p1", "format": "yolo", "follow": true])
+        let first = try await plugin.perform(request, context: .test(avala: avala, state: state))
+        let again = try await plugin.perform(request, context: .test(avala: avala, state: state, resuming: true))
+        #expect(first == .done("started export exp-1 of project p1 as yolo (chain depth 1, followed)"))
+        #expect(again == first)
+        #expect(avala.calls.count == 1, "\(avala.calls)")
+        // Another action of the same rule and project is not taken for this one.
+        let other = try await plugin.perform(request, context: .test(avala: avala, state: state, key: "event-2/rule/0"))
+        #expect(other == .done("started export exp-2 of project p1 as yolo (chain depth 1, followed)"))
+    }
+
+    @Test func aReExportRepeatedAfterACrashIsStartedAndCountedOnce() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let failed: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1"], "status": "failed"]]
+        let request = Self.request(["times": 2, "backoff": "0s"], action: "retry_failed", data: failed)
+        let first = try await plugin.perform(request, context: .test(avala: avala, state: state))
+        let again = try await plugin.perform(request, context: .test(avala: avala, state: state, resuming: true))
+        #expect(first == .done("re-export 1 of 2 of f-1: started export exp-1 of project p1 as coco (chain depth 1, followed)"))
+        #expect(again == first)
+        #expect(avala.calls.count == 1, "\(avala.calls)")
+        // The re-export fails in turn: that is the original's second re-export, not its third.
+        let next = Self.request(
+            ["times": 2, "backoff": "0s"],
+            action: "retry_failed",
+            data: ["export": ["uid": "exp-1", "format": "coco", "projects": ["p1"]]]
+        )
+        let second = try await plugin.perform(next, context: .test(avala: avala, state: state, key: "event-2/rule/0"))
+        #expect(second == .done("re-export 2 of 2 of f-1: started export exp-2 of project p1 as coco (chain depth 1, followed)"))
+    }
+
     /// Another export of the same project and format made an hour later is someone else's: the retry
     /// adopts the one its own lost request created.
     @Test func aRetryAdoptsItsOwnExportNotALaterOneOfTheSameProjectAndFormat() async throws {
