@@ -61,7 +61,7 @@ struct FailedExportRetry {
             project: source.projects.first,
             dataset: source.projects.isEmpty ? source.datasets.first : nil,
             format: source.format,
-            name: source.name.map { "\($0) (retry \(done + 1))" },
+            name: source.name.map { Self.name(retrying: $0, number: done + 1) },
             shape: shape
         ) {
         case .failure(let problem): return .failed("cannot re-export \(uid): \(problem.description)")
@@ -86,6 +86,28 @@ struct FailedExportRetry {
         try await context.state.remove(waitKey)
         let uids = Self.reExports(list)
         return (uids.firstIndex(of: created) ?? uids.count - 1) + 1
+    }
+
+    /// Avala takes export names of 1 to 255 characters.
+    static let maxNameLength = 255
+
+    /// The name of re-export `number` of an export named `name`: the original's name (a re-export's own
+    /// `(retry N)` taken off, so that a chain of them is not named `x (retry 1) (retry 2)`) and
+    /// `(retry N)`, cut to fit ``maxNameLength``: a name Avala refuses would dead-letter every re-export of
+    /// an export whose name was long already.
+    static func name(retrying name: String, number: Int) -> String {
+        var base = Substring(name)
+        if base.hasSuffix(")"), let open = base.range(of: " (retry ", options: .backwards) {
+            let digits = base[open.upperBound..<base.index(before: base.endIndex)]
+            if !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) { base = base[..<open.lowerBound] }
+        }
+        let suffix = " (retry \(number))"
+        // Counted in code points, as Avala counts.
+        let room = maxNameLength - suffix.unicodeScalars.count
+        if base.unicodeScalars.count > room {
+            base = Substring(String(String.UnicodeScalarView(base.unicodeScalars.prefix(room - 1)))) + "…"
+        }
+        return base + suffix
     }
 
     /// The re-exports counted against an original: its stored list of uids, or as many unnamed ones as a

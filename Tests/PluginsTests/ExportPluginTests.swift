@@ -113,6 +113,26 @@ import Testing
         #expect(second == .done("re-export 2 of 2 of f-1: started export exp-2 of project p1 as coco (chain depth 1, followed)"))
     }
 
+    /// A re-export is named after the original once, and within the 255 characters Avala takes: a long
+    /// name must not make every re-export a refusal.
+    @Test func aReExportsNameKeepsTheOriginalsOnceAndFitsAvalasLimit() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let long = String(repeating: "é", count: 250)
+        let failed: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1"], "name": .string(long)]]
+        let request = Self.request(["backoff": "0s"], action: "retry_failed", data: failed)
+        _ = try await plugin.perform(request, context: .test(avala: avala, state: state))
+        let reFailed: JSON = ["export": ["uid": "exp-1", "format": "coco", "projects": ["p1"], "name": "nightly (retry 1)"]]
+        let next = Self.request(["backoff": "0s"], action: "retry_failed", data: reFailed)
+        _ = try await plugin.perform(next, context: .test(avala: avala, state: state, key: "event-2/rule/0"))
+        let names = avala.world.withLock { $0.exportNames }
+        #expect(names.count == 2)
+        #expect(names.first?.unicodeScalars.count == 255)
+        #expect(names.first == String(repeating: "é", count: 244) + "… (retry 1)")
+        #expect(names.last == "nightly (retry 2)")
+    }
+
     /// Another export of the same project and format made an hour later is someone else's: the retry
     /// adopts the one its own lost request created.
     @Test func aRetryAdoptsItsOwnExportNotALaterOneOfTheSameProjectAndFormat() async throws {

@@ -11,6 +11,8 @@ final class FakeAvalaActions: AvalaActions {
         var invitations: [String: [AvalaInvitation]] = [:]
         var exports: [AvalaExport] = []
         var calls: [String] = []
+        /// The name of each export asked for, in order.
+        var exportNames: [String] = []
         var chains: [String: (depth: Int, follow: Bool)] = [:]
         var owners: [String: String] = [:]
         /// Pending chain intents by id, as the adapter keeps them in the store.
@@ -122,6 +124,7 @@ final class FakeAvalaActions: AvalaActions {
                 createdAt: Date()
             )
             world.exports.append(export)
+            world.exportNames.append(request.name)
             world.calls.append(
                 "export \(request.shape.rawValue) \(request.projects + request.datasets) \(request.format ?? "-") depth \(request.chainDepth)"
             )
