@@ -91,6 +91,8 @@ public struct AvalaExport: Hashable, Sendable {
     public var format: String?
     public var projects: [String]
     public var datasets: [String]
+    /// The dataset slices it exports, when it exports slices.
+    public var slices: [String]
     public var downloadURL: String?
     public var error: String?
     public var createdAt: Date?
@@ -100,6 +102,7 @@ public struct AvalaExport: Hashable, Sendable {
         format: String? = nil,
         projects: [String] = [],
         datasets: [String] = [],
+        slices: [String] = [],
         downloadURL: String? = nil,
         error: String? = nil,
         createdAt: Date? = nil
@@ -109,6 +112,7 @@ public struct AvalaExport: Hashable, Sendable {
         self.format = format
         self.projects = projects
         self.datasets = datasets
+        self.slices = slices
         self.downloadURL = downloadURL
         self.error = error
         self.createdAt = createdAt

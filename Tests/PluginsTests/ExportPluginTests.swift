@@ -320,6 +320,38 @@ import Testing
         #expect(none == .failed("cannot re-export f-1: neither the event nor Avala names the project or dataset it exported"))
     }
 
+    /// A re-export is one project or dataset: an export of several, or of slices, is refused saying what
+    /// it covered, not re-exported as its first project or as the slice's whole project and called done.
+    @Test func retryFailedRefusesAnExportOfSeveralProjectsOrOfSlices() async throws {
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let several: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1", "p2"], "datasets": ["d1"]]]
+        let avala = FakeAvalaActions()
+        let outcome = try await plugin.perform(
+            Self.request(["backoff": "0s"], action: "retry_failed", data: several),
+            context: .test(avala: avala, state: MemoryPluginState())
+        )
+        #expect(
+            outcome
+                == .failed(
+                    "cannot re-export f-1: it exported 2 projects (p1, p2) and dataset d1; export.retry_failed re-exports one project or dataset, so start this one again by hand"
+                )
+        )
+        // A flat body names the project only; Avala says the export was of a slice.
+        let sliced = FakeAvalaActions(exports: [AvalaExport(uid: "f-2", status: "failed", format: "coco", slices: ["s1"])])
+        let flat: JSON = ["export": ["uid": "f-2", "status": "failed"], "project": ["uid": "p1"]]
+        let refused = try await plugin.perform(
+            Self.request(["backoff": "0s"], action: "retry_failed", data: flat),
+            context: .test(avala: sliced, state: MemoryPluginState())
+        )
+        #expect(
+            refused
+                == .failed(
+                    "cannot re-export f-2: it exported slice s1; export.retry_failed re-exports a whole project or dataset only, so start this one again by hand"
+                )
+        )
+        #expect(avala.calls.isEmpty && sliced.calls.isEmpty)
+    }
+
     @Test func retryFailedTimesBelowOneIsRefusedAtLoad() throws {
         let plugin = try ExportPlugin(config: PluginConfig())
         #expect(

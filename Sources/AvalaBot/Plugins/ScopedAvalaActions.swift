@@ -210,6 +210,7 @@ struct ScopedAvalaActions: AvalaActions {
             format: export.format,
             projects: export.projects ?? [],
             datasets: export.datasets ?? [],
+            slices: export.slices ?? [],
             downloadURL: export.downloadURL,
             error: export.error,
             createdAt: export.createdAt
