@@ -26,10 +26,11 @@ import Logging
 ///
 /// Once the export is created or adopted, the intent gives way to a record of it under ``createdKey``:
 /// the dispatcher journals the outcome only after `perform` returns, and a crash in between runs the
-/// action again, which must answer with that export rather than create a second.
+/// action again, which must answer with that export rather than create a second. Only for what it asked
+/// for (``purpose``): a reload may give the action's key to another action of its rule.
 struct ExportCreation {
     /// The plugin state key holding, by idempotency key, the export each recent action created or
-    /// adopted and its outcome: `{"<key>": {"uid", "detail", "at"}}`.
+    /// adopted, what the action asked for and its outcome: `{"<key>": {"uid", "purpose", "detail", "at"}}`.
     static let createdKey = "created"
     /// A run after a crash comes at the next start: records older than this, and beyond the newest
     /// ``maxCreated``, are dropped, so the state stays small however many exports the bot starts.
@@ -42,6 +43,14 @@ struct ExportCreation {
     let follow: Bool
     /// The uid of the export whose event started the action, if it was one.
     var trigger: String?
+    /// What the action asks for (``purpose(of:)``, or a re-export of a failed export): the record of
+    /// its export answers a later run of the same key only while that asks for the same.
+    var purpose: String
+
+    /// The purpose of an `export` action that exports `target`.
+    static func purpose(of target: ExportTarget) -> String {
+        "export \(target.subject) as \(target.format ?? "the default format")"
+    }
 
     /// The outcome, and the uid of the export created or adopted.
     func run(context: PluginContext) async throws -> (outcome: ActionOutcome, export: String?) {
@@ -49,13 +58,13 @@ struct ExportCreation {
         if context.dryRun {
             return (.done("would export \(target.subject) as \(target.format ?? "the default format") (chain depth \(depth))"), nil)
         }
-        if let earlier = try await Self.recorded(context: context) { return (.done(earlier.detail), earlier.uid) }
+        if let earlier = try await Self.recorded(for: purpose, context: context) { return (.done(earlier.detail), earlier.uid) }
         if let seconds = try await context.state.get(intentKey)?["at"]?.numberValue {
             let earlier = Date(timeIntervalSince1970: seconds)
             if let adopted = try await adoptable(for: chainIntent(at: earlier, context: context), context: context) {
                 try await context.avala.recordChain(exportUID: adopted.uid, depth: depth, follow: follow, owner: context.idempotencyKey)
                 let detail = "adopted export \(adopted.uid) of \(target.subject), created by an earlier attempt (chain depth \(depth))"
-                try await Self.record(adopted.uid, detail: detail, context: context)
+                try await record(adopted.uid, detail: detail, context: context)
                 try await context.avala.removeChainIntent(id: context.idempotencyKey)
                 try await context.state.remove(intentKey)
                 context.logger.notice("Adopted an export an earlier attempt created", metadata: ["export.uid": "\(adopted.uid)"])
@@ -104,7 +113,7 @@ struct ExportCreation {
         let detail =
             "started export \(export.uid) of \(target.subject) as \(export.format ?? target.format ?? "?") (chain depth \(depth)\(follow ? ", followed" : ""))"
         // Recorded before the intent goes: a crash in between leaves one or the other to find the export by.
-        try await Self.record(export.uid, detail: detail, context: context)
+        try await record(export.uid, detail: detail, context: context)
         // `createExport` recorded the uid's depth: the chain intent has done its part.
         try await context.avala.removeChainIntent(id: context.idempotencyKey)
         try await context.state.remove(intentKey)
@@ -112,10 +121,12 @@ struct ExportCreation {
         return (.done(detail), export.uid)
     }
 
-    /// The export an earlier run of this action created or adopted, and what that run said of it; nil
-    /// when none did (or so long ago that the record is gone).
-    static func recorded(context: PluginContext) async throws -> (uid: String, detail: String)? {
-        guard let entry = try await context.state.get(createdKey)?[context.idempotencyKey], let uid = entry["uid"]?.stringValue else {
+    /// The export an earlier run of this action created or adopted for `purpose`, and what that run said
+    /// of it; nil when none did (or so long ago that the record is gone).
+    static func recorded(for purpose: String, context: PluginContext) async throws -> (uid: String, detail: String)? {
+        guard let entry = try await context.state.get(createdKey)?[context.idempotencyKey], let uid = entry["uid"]?.stringValue,
+            entry["purpose"]?.stringValue == purpose
+        else {
             return nil
         }
         return (uid, entry["detail"]?.stringValue ?? "started export \(uid)")
@@ -123,13 +134,13 @@ struct ExportCreation {
 
     /// Records `uid` as this action's export, and drops records past ``createdRetention`` or beyond the
     /// newest ``maxCreated``.
-    private static func record(_ uid: String, detail: String, context: PluginContext) async throws {
+    private func record(_ uid: String, detail: String, context: PluginContext) async throws {
         let key = context.idempotencyKey
         let now = context.now().timeIntervalSince1970
-        let (retention, limit) = (createdRetention, maxCreated)
-        try await context.state.update(createdKey) { current in
+        let (retention, limit, purpose) = (Self.createdRetention, Self.maxCreated, purpose)
+        try await context.state.update(Self.createdKey) { current in
             var entries = current?.objectValue ?? [:]
-            entries[key] = ["uid": .string(uid), "detail": .string(detail), "at": .number(now)]
+            entries[key] = ["uid": .string(uid), "purpose": .string(purpose), "detail": .string(detail), "at": .number(now)]
             let newest = entries.map { (key: $0.key, value: $0.value, at: $0.value["at"]?.numberValue ?? 0) }
                 .filter { $0.at > now - retention }
                 .sorted { ($0.at, $0.key) > ($1.at, $1.key) }

@@ -77,7 +77,8 @@ public struct ExportPlugin: BotPlugin {
                     shape: shape,
                     depth: depth + 1,
                     follow: follow,
-                    trigger: Self.trigger(of: request.event)
+                    trigger: Self.trigger(of: request.event),
+                    purpose: ExportCreation.purpose(of: target)
                 )
                 return try await creation.run(context: context).outcome
             }

@@ -29,7 +29,8 @@ struct FailedExportRetry {
         let waitKey = "retry-wait:\(context.idempotencyKey)"
         // An earlier run of this action re-exported, and a crash kept its outcome from the journal: it is
         // this run's, counted once, whatever the count says now.
-        if !context.dryRun, let earlier = try await ExportCreation.recorded(context: context) {
+        let purpose = "re-export of \(uid)"
+        if !context.dryRun, let earlier = try await ExportCreation.recorded(for: purpose, context: context) {
             let number = try await counted(earlier.uid, origin: origin, waitKey: waitKey, context: context)
             return .done("re-export \(number) of \(times) of \(origin): \(earlier.detail)")
         }
@@ -68,7 +69,7 @@ struct FailedExportRetry {
         case .success(let made): target = made
         }
         // The failed export matches what the re-export asks for: it must never be taken for it.
-        let creation = ExportCreation(target: target, shape: shape, depth: depth, follow: follow, trigger: uid)
+        let creation = ExportCreation(target: target, shape: shape, depth: depth, follow: follow, trigger: uid, purpose: purpose)
         let (outcome, created) = try await creation.run(context: context)
         guard case .done(let detail) = outcome, let created else { return outcome }
         let number = try await counted(created, origin: origin, waitKey: waitKey, context: context)

@@ -92,6 +92,27 @@ import Testing
         #expect(other == .done("started export exp-2 of project p1 as yolo (chain depth 1, followed)"))
     }
 
+    /// A reload may give an action's key to another action of its rule: the record of the export the
+    /// earlier one started does not answer for an action that asks for something else.
+    @Test func theRecordOfAnExportAnswersOnlyTheActionThatAskedForIt() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        _ = try await plugin.perform(Self.request(["project": "p1", "format": "yolo"]), context: .test(avala: avala, state: state))
+        let reloaded = try await plugin.perform(
+            Self.request(["project": "p2", "format": "yolo"]),
+            context: .test(avala: avala, state: state, resuming: true)
+        )
+        #expect(reloaded == .done("started export exp-2 of project p2 as yolo (chain depth 1)"))
+        let failed: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1"]]]
+        let retry = try await plugin.perform(
+            Self.request(["backoff": "0s"], action: "retry_failed", data: failed),
+            context: .test(avala: avala, state: state, resuming: true)
+        )
+        #expect(retry == .done("re-export 1 of 3 of f-1: started export exp-3 of project p1 as coco (chain depth 1, followed)"))
+        #expect(avala.calls.count == 3, "\(avala.calls)")
+    }
+
     @Test func aReExportRepeatedAfterACrashIsStartedAndCountedOnce() async throws {
         let avala = FakeAvalaActions()
         let state = MemoryPluginState()
