@@ -61,6 +61,8 @@ import Testing
                 #expect(created.format == "yolo")
                 #expect(created.projects == [SimulatorSeed.UID.activeProject])
                 #expect(created.name == "prod-cars-yolo")
+                // Recorded once Avala's answer is back, which may be just after the export shows in its list.
+                try await Eventually.until { try await BotRun.steps(assembly.store, plugin: "export").first?.isFinal == true }
                 #expect(try await assembly.store.snapshot("chain:export:\(created.uid)")?.intValue == 1)
                 #expect(try await assembly.store.snapshot("exports.followed")?.arrayValue?.contains(.string(created.uid)) == true)
 
