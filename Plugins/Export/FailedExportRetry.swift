@@ -41,7 +41,9 @@ struct FailedExportRetry {
         // Wait before re-exporting (not counted as an attempt): the cause may be transient.
         let now = context.now()
         if !context.dryRun {
-            let delay = Double(backoff.components.seconds) * pow(2, Double(done))
+            // Attoseconds included: a backoff of 500ms is half a second, not none.
+            let (whole, attoseconds) = backoff.components
+            let delay = (Double(whole) + Double(attoseconds) / 1e18) * pow(2, Double(done))
             let due = try await context.state.update(waitKey) { current in
                 current ?? .number(now.timeIntervalSince1970 + delay)
             }
@@ -54,7 +56,7 @@ struct FailedExportRetry {
         }
         let source: FailedExportSource
         switch try await FailedExportSource.read(uid: uid, event: request.event, shape: shape, avala: context.avala) {
-        case .failure(let problem): return .failed("cannot re-export \(uid): \(problem.description)")
+        case .failure(let problem): return try await givingUp("cannot re-export \(uid): \(problem.description)", waitKey: waitKey, context: context)
         case .success(let read): source = read
         }
         let target: ExportTarget
@@ -65,7 +67,7 @@ struct FailedExportRetry {
             name: source.name.map { Self.name(retrying: $0, number: done + 1) },
             shape: shape
         ) {
-        case .failure(let problem): return .failed("cannot re-export \(uid): \(problem.description)")
+        case .failure(let problem): return try await givingUp("cannot re-export \(uid): \(problem.description)", waitKey: waitKey, context: context)
         case .success(let made): target = made
         }
         // The failed export matches what the re-export asks for: it must never be taken for it.
@@ -74,6 +76,13 @@ struct FailedExportRetry {
         guard case .done(let detail) = outcome, let created else { return outcome }
         let number = try await counted(created, origin: origin, waitKey: waitKey, context: context)
         return .done("re-export \(number) of \(times) of \(origin): \(detail)")
+    }
+
+    /// Fails the action for good, letting go of its wait: nothing runs it again but a dead-letter retry,
+    /// which may re-export at once.
+    private func givingUp(_ reason: String, waitKey: String, context: PluginContext) async throws -> ActionOutcome {
+        if !context.dryRun { try await context.state.remove(waitKey) }
+        return .failed(reason)
     }
 
     /// Counts `created` as a re-export of `origin` (once, however often this runs) and returns its number.

@@ -323,6 +323,22 @@ import Testing
         #expect(avala.calls.count == 1)
     }
 
+    /// A backoff under a second is waited, and an action that fails for good after its wait leaves no
+    /// wait behind in the state.
+    @Test func retryFailedWaitsASubSecondBackoffAndForgetsTheWaitOfAFailure() async throws {
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let clock = TestClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let several: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1", "p2"]]]
+        let request = Self.request(["backoff": "500ms"], action: "retry_failed", data: several)
+        let first = try await plugin.perform(request, context: .test(avala: FakeAvalaActions(), state: state, now: clock.now))
+        #expect(first == .deferred(until: Date(timeIntervalSince1970: 1_800_000_000.5), reason: "re-export 1 of 3 of f-1 waits for its backoff"))
+        clock.advance(0.5)
+        let second = try await plugin.perform(request, context: .test(avala: FakeAvalaActions(), state: state, now: clock.now))
+        #expect(second.name == "failed", "\(second)")
+        #expect(try await state.get("retry-wait:event-1/rule/0") == nil)
+    }
+
     /// What neither the event nor Avala names cannot be asked for again: a permanent failure that says
     /// what is missing, instead of an export of the wrong thing.
     @Test func retryFailedSaysWhatNeitherTheEventNorAvalaNames() async throws {
