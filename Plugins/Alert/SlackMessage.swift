@@ -5,7 +5,7 @@ import Foundation
 /// `{"text": fallback, "blocks": [header, one section per alert, "…and N more", context]}`.
 ///
 /// Slack refuses a message with more than 50 blocks (`invalid_blocks`), and a header longer than 150
-/// characters or a section longer than 3000, so long groups list the first ``maxListed`` alerts and say
+/// characters or a section or context text longer than 3000 (a `group_by` value can be long), so long groups list the first ``maxListed`` alerts and say
 /// how many more there are, and long texts are cut. The full list goes to `webhook` receivers.
 struct SlackMessage: Sendable {
     static let maxListed = 40
@@ -31,7 +31,7 @@ struct SlackMessage: Sendable {
         }
         var context = "\(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") · rule \(Self.escaped(message.rule))"
         if !message.labelSummary.isEmpty { context += " · \(Self.escaped(message.labelSummary))" }
-        blocks.append(["type": "context", "elements": [["type": "mrkdwn", "text": .string(context)]]])
+        blocks.append(["type": "context", "elements": [["type": "mrkdwn", "text": .string(Self.cut(context, to: Self.maxSection))]]])
         return ["text": .string(fallback), "blocks": .array(blocks)]
     }
 

@@ -267,6 +267,22 @@ import Testing
         #expect(blocks.contains { $0[path: "text.text"] == "…and 5 more" })
     }
 
+    /// Slack refuses a text longer than 3000 characters in a context block too: a long `group_by` value
+    /// must not make every message of its group a refusal.
+    @Test func aLongGroupLabelStaysWithinSlacksTextLimit() async throws {
+        let fixture = try AlertFixture()
+        let long = String(repeating: "n", count: 4_000)
+        let event = Event.exportFailure("e-1", project: long)
+        _ = try await fixture.send("a", key: "k1", event: event, parameters: ["group_by": ["project.name"]])
+        fixture.clock.advance(by: 30)
+        #expect(try await fixture.send("a", key: "k1", event: event, parameters: ["group_by": ["project.name"]]).name == "done")
+        let context = try #require(
+            try fixture.http.requests.soleElement?.decodedBody()["blocks"]?.arrayValue?.last?[path: "elements.0.text"]?.stringValue
+        )
+        #expect(context.count <= 3_000)
+        #expect(context.hasPrefix("1 alert · rule page-on-failed-export · project.name=nnn") && context.hasSuffix("…"))
+    }
+
     @Test func groupByKeepsGroupsApart() async throws {
         let fixture = try AlertFixture()
         let groupBy: JSON = ["project.uid"]
