@@ -29,6 +29,11 @@ import Logging
 /// any other exit or a signal fails the action; a program still running at its timeout is stopped
 /// (SIGTERM, then SIGKILL) and retried. The outcome keeps an excerpt of the output, with every value the
 /// config took from a `${…}` reference (a token in `env` or `args`) replaced by `[redacted]`.
+///
+/// An argument that starts with `-` only because of the event's data (`{{export.name}}` rendering
+/// `--output=/etc/passwd`) would be read by most programs as an option the event chose: the action fails
+/// instead, unless a `--` comes before it (in the rule's `args`, or the command's), after which programs
+/// read everything as operands.
 public struct ExecPlugin: BotPlugin {
     public static let name = "exec"
     public static let actions = [
@@ -37,7 +42,12 @@ public struct ExecPlugin: BotPlugin {
             main: true,
             parameters: [
                 ParameterSpec("command", .string, required: true, summary: "The name of a command under plugins.exec.commands."),
-                ParameterSpec("args", .list, summary: "Arguments appended after the command's configured args; templates."),
+                ParameterSpec(
+                    "args",
+                    .list,
+                    arguments: true,
+                    summary: "Arguments appended after the command's configured args; templates."
+                ),
             ],
             summary: "Run a configured program with the event as JSON on stdin."
         )
@@ -98,6 +108,9 @@ public struct ExecPlugin: BotPlugin {
         guard let name = request.string("command") else { return .failed("command rendered empty") }
         guard let command = commands[name] else { return .failed(unknownCommand(name)) }
         let extra = Self.arguments(request.parameters["args"])
+        if let refused = Self.optionFromEvent(command: command, extra: extra, from: request.optionsFromEvent["args"] ?? []) {
+            return .failed(refused)
+        }
         if context.dryRun {
             return .done(extra.isEmpty ? "would run \(name)" : "would run \(name) with arguments: \(extra.joined(separator: " "))")
         }
@@ -178,6 +191,19 @@ public struct ExecPlugin: BotPlugin {
         var start = utf8.index(utf8.endIndex, offsetBy: -bytes)
         while start < utf8.endIndex, start.samePosition(in: text) == nil { start = utf8.index(after: start) }
         return text[start...]
+    }
+
+    /// Why the run is refused when an argument the event made start with `-` (`fromEvent`, indices into
+    /// `extra`) is not preceded by a `--` of the config's or the rule's own; nil when none is.
+    static func optionFromEvent(command: ExecCommand, extra: [String], from fromEvent: [Int]) -> String? {
+        guard !fromEvent.isEmpty, !command.args.contains("--") else { return nil }
+        let eventMade = Set(fromEvent)
+        let endOfOptions = extra.indices.first { extra[$0] == "--" && !eventMade.contains($0) } ?? extra.endIndex
+        guard let index = fromEvent.sorted().first(where: { $0 < endOfOptions && $0 < extra.count }) else { return nil }
+        let value = extra[index]
+        let shown = value.count > 40 ? String(value.prefix(40)) + "…" : value
+        return "argument \(index + 1) of the rule's args renders to '\(shown)' from the event's data, which \(command.name) would read as an"
+            + " option; write \"--\" before it in args (or last in the command's args) if \(command.name) takes what follows as operands"
     }
 
     /// The `args` parameter: a rendered list, or one rendered value standing for a single argument.

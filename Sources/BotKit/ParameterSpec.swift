@@ -19,6 +19,10 @@ public struct ParameterSpec: Hashable, Sendable {
     /// The values are paths into the event (`group_by: [project.uid]`): rules check them as they check
     /// the paths of templates and `where`, since a slip would otherwise resolve to nothing on every event.
     public var eventPaths: Bool
+    /// The values are a program's arguments (`exec`'s `args`): the plan names each item whose text
+    /// starts with `-` that the event put there (``ActionRequest/optionsFromEvent``), so the plugin can
+    /// refuse an option the event's data would inject.
+    public var arguments: Bool
 
     public init(
         _ name: String,
@@ -26,6 +30,7 @@ public struct ParameterSpec: Hashable, Sendable {
         required: Bool = false,
         choices: [String] = [],
         eventPaths: Bool = false,
+        arguments: Bool = false,
         summary: String = ""
     ) {
         self.name = name
@@ -33,6 +38,7 @@ public struct ParameterSpec: Hashable, Sendable {
         self.required = required
         self.choices = choices
         self.eventPaths = eventPaths
+        self.arguments = arguments
         self.summary = summary
     }
 }

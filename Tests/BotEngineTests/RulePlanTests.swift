@@ -103,4 +103,30 @@ import Testing
         }
         #expect(results.allSatisfy { $0 == expected })
     }
+
+    /// An argument that starts with `-` only because of the event's data is named for the plugin: the
+    /// author wrote an operand there, the event would make it an option. What the author wrote (a literal,
+    /// a template that starts with `-` itself, a `${…}` value) is not.
+    @Test func argumentsThatTheEventMakesOptionsAreNamed() throws {
+        let rules = try RuleFixtures.rules(
+            """
+            rules:
+              - name: run
+                on: export.completed
+                do:
+                  - exec.run: { command: c, args: ["{{export.format}}", "--fixed", "-n{{export.count}}", "{{export.uid}}", "x{{export.format}}"] }
+                  - exec.run: { command: c, args: "{{export.format}}" }
+                  - exec.run: { command: c, args: "{{export.uid}}" }
+            """
+        )
+        var root = try #require(RuleFixtures.exportBody.objectValue)
+        var export = try #require(root["export"]?.objectValue)
+        export["format"] = "--output=/etc/passwd"
+        root["export"] = .object(export)
+        let body = JSON.object(root)
+        let planned = rules.plan(for: RuleFixtures.event(data: body))
+        #expect(planned.map(\.optionsFromEvent) == [["args": [0]], ["args": [0]], [:]])
+        #expect(planned[0].request(for: RuleFixtures.event(data: body)).optionsFromEvent == ["args": [0]])
+        #expect(rules.plan(for: RuleFixtures.event(data: RuleFixtures.exportBody)).allSatisfy { $0.optionsFromEvent.isEmpty })
+    }
 }

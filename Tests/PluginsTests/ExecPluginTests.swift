@@ -232,6 +232,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: marker))
     }
 
+    /// An argument the event's data made start with `-` would be read as an option the event chose: the
+    /// run is refused (a dry run says so too), unless a `--` of the rule's or the command's comes first.
+    @Test func anOptionFromTheEventsDataIsRefusedUnlessAfterDoubleDash() async throws {
+        let scripts = try Scripts()
+        let script = try scripts.script("args", "printf '%s|' \"$@\"")
+        let plugin = try Self.plugin(["args": ["path": .string(script)], "operands": ["path": .string(script), "args": ["-v", "--"]]])
+        func request(_ command: String, _ args: [JSON], fromEvent: [Int]) -> ActionRequest {
+            var request = Self.request(command, args: .array(args))
+            request.optionsFromEvent = ["args": fromEvent]
+            return request
+        }
+        let refused =
+            "argument 2 of the rule's args renders to '--output=/etc/passwd' from the event's data, which args would read"
+            + " as an option; write \"--\" before it in args (or last in the command's args) if args takes what follows as operands"
+        let hostile: [JSON] = ["-n", "--output=/etc/passwd"]
+        #expect(try await plugin.perform(request("args", hostile, fromEvent: [1]), context: Self.context()) == .failed(refused))
+        #expect(try await plugin.perform(request("args", hostile, fromEvent: [1]), context: Self.context(dryRun: true)) == .failed(refused))
+        // The author's own `--` ends the options; one the event supplied does not.
+        #expect(
+            try await plugin.perform(request("args", ["--", "--output=/etc/passwd"], fromEvent: [1]), context: Self.context())
+                == .done("ran args: --|--output=/etc/passwd|")
+        )
+        #expect(try await plugin.perform(request("args", ["--", "-x"], fromEvent: [0, 1]), context: Self.context()) != .done("ran args: --|-x|"))
+        #expect(
+            try await plugin.perform(request("operands", ["--output=/etc/passwd"], fromEvent: [0]), context: Self.context())
+                == .done("ran operands: -v|--|--output=/etc/passwd|")
+        )
+        #expect(
+            try await plugin.perform(request("args", hostile, fromEvent: []), context: Self.context()) == .done("ran args: -n|--output=/etc/passwd|")
+        )
+    }
+
     /// Numbers and flags in a command's `args` are passed as their text, as in `env`.
     @Test func configuredArgumentsMayBeNumbersAndFlags() async throws {
         let scripts = try Scripts()

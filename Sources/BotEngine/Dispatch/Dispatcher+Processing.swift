@@ -185,7 +185,8 @@ extension Dispatcher {
                 parameters: plan.parameters,
                 event: event,
                 rule: plan.rule,
-                missingPaths: plan.missingPaths
+                missingPaths: plan.missingPaths,
+                optionsFromEvent: plan.optionsFromEvent
             )
             let base = PluginContext(
                 logger: logger,

@@ -35,6 +35,8 @@ public struct PlannedAction: Hashable, Sendable {
     /// each such value shown as its reference as written (`${SLACK_TOKEN}`). The others are shown as in
     /// ``parameters``.
     public var shownParameters: [String: JSON]
+    /// See ``ActionRequest/optionsFromEvent``.
+    public var optionsFromEvent: [String: [Int]]
 
     /// Which throttle window a match counts against.
     public struct Throttle: Hashable, Sendable {
@@ -58,7 +60,8 @@ public struct PlannedAction: Hashable, Sendable {
         missingPathsByParameter: [String: [String]] = [:],
         specs: [ParameterSpec] = [],
         throttle: Throttle? = nil,
-        shownParameters: [String: JSON] = [:]
+        shownParameters: [String: JSON] = [:],
+        optionsFromEvent: [String: [Int]] = [:]
     ) {
         self.rule = rule
         self.actionIndex = actionIndex
@@ -70,6 +73,7 @@ public struct PlannedAction: Hashable, Sendable {
         self.specs = specs
         self.throttle = throttle
         self.shownParameters = shownParameters
+        self.optionsFromEvent = optionsFromEvent
     }
 
     /// The first required parameter that is absent, null or rendered empty, with the template paths that
@@ -98,7 +102,14 @@ public struct PlannedAction: Hashable, Sendable {
 
     /// The request handed to the plugin.
     public func request(for event: Event) -> ActionRequest {
-        ActionRequest(action: action, parameters: parameters, event: event, rule: rule, missingPaths: missingPaths)
+        ActionRequest(
+            action: action,
+            parameters: parameters,
+            event: event,
+            rule: rule,
+            missingPaths: missingPaths,
+            optionsFromEvent: optionsFromEvent
+        )
     }
 }
 

@@ -80,7 +80,9 @@ struct TestLogPlugin: BotPlugin {
 /// A plugin without a main action: `exec:` alone is an error, `exec.run:` is fine.
 struct TestExecPlugin: BotPlugin {
     static let name = "exec"
-    static let actions = [ActionSpec("run", parameters: [ParameterSpec("command", .string, required: true)])]
+    static let actions = [
+        ActionSpec("run", parameters: [ParameterSpec("command", .string, required: true), ParameterSpec("args", .list, arguments: true)])
+    ]
     static let configKeys: [ParameterSpec] = []
     static let avalaScopes: Set<AvalaScope> = []
     init(config: PluginConfig) throws {}
