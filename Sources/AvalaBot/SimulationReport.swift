@@ -52,7 +52,9 @@ struct SimulationReport {
     ///   verdict, a rule's reason): ``LoadedConfiguration/redacted(_:)``, which puts a long referenced
     ///   value back as its reference. The parameters need none: a referenced value in one is shown as its
     ///   reference where it is rendered (``PlannedAction/shownParameters``), and the rest is event data,
-    ///   shown as it is even where it reads like a referenced value.
+    ///   shown as it is even where it reads like a referenced value. A rule's reason already names each
+    ///   `where` operand that came from a reference by that reference, however short its value, and an
+    ///   event value equal to one as `the value of ${NAME}` (``RuleExplanation``).
     /// `text`, a plugin's words about `action`, with each value the action took from a `${…}` reference
     /// shown as that reference, however short (`would log: ${TOKEN}`): the plugin saw the value, not where
     /// it came from. Longest first, so that a value holding another is replaced whole; only where it

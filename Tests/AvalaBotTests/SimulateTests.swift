@@ -133,7 +133,7 @@ import Testing
             ]
         )
         let placeholders = SimulationReport(event: event, rules: unset.rules, enrichment: "offline").render()
-        #expect(placeholders.contains(#"rule a: where: export.format is "coco", expected "${FMT}""#), "\(placeholders)")
+        #expect(placeholders.contains(#"rule a: where: export.format is "coco", expected ${FMT}"#), "\(placeholders)")
 
         // A value the environment gives wrong is refused as `run` would refuse it, without showing it.
         var wrong = environment
@@ -188,6 +188,62 @@ import Testing
         #expect(report.contains(#"5. exec args=["dana@acme.ai","${SECOND}","${SHORT}"] command="c""#), "\(report)")
         #expect(!report.contains("s3\""), "\(report)")
         #expect(!report.contains("same-long-token-value"), "\(report)")
+    }
+
+    /// A rule's reason shows every `where` operand that came from a reference as the reference, however
+    /// short its value; the event's own data is shown as it is, unless it is a referenced value.
+    @Test func referencedWhereOperandsAreShownAsTheirReferences() {
+        let yaml = """
+            rules:
+              - name: format
+                on: export.completed
+                where: { "export.format": "${FMT}" }
+                do: [{ log: { message: a } }]
+              - name: token
+                on: export.completed
+                where: { "export.token": { ne: "${TOKEN}" } }
+                do: [{ log: { message: b } }]
+              - name: count
+                on: export.completed
+                where: { "export.n": { gt: "${MIN}" } }
+                do: [{ log: { message: c } }]
+              - name: name
+                on: export.completed
+                where: { "export.name": { regex: "${PAT}" }, "export.uid": { glob: "${UIDS}" } }
+                do: [{ log: { message: d } }]
+              - name: uid
+                on: export.completed
+                where: { "export.uid": { glob: "${UIDS}" } }
+                do: [{ log: { message: e } }]
+              - name: negated
+                on: export.completed
+                where: { not: { "export.format": [yolo, "${OTHER}"] } }
+                do: [{ log: { message: f } }]
+            """
+        var loader = ConfigLoader(environment: ["FMT": "zip", "TOKEN": "s3", "MIN": "7", "PAT": "^q", "UIDS": "x-*", "OTHER": "coco"])
+        loader.resolveReferences = false
+        loader.resolveAvailableReferences = true
+        let set = loader.load(yaml: yaml, file: "rules.yaml")
+        #expect(set.diagnostics.isEmpty, "\(set.diagnostics)")
+        let event = EventNormalizer.normalize(
+            type: .exportCompleted,
+            body: ["uid": "e-1", "format": "coco", "token": "s3", "n": 7, "name": "prod"],
+            source: "test",
+            deliveryID: "d-1"
+        )
+        let report = SimulationReport(event: event, rules: set.rules, enrichment: "offline").render(guardedBy: set.redacted)
+        let reasons = report.split(separator: "\n").filter { $0.hasPrefix("rule ") }
+        #expect(
+            reasons == [
+                #"rule format: where: export.format is "coco", expected ${FMT}"#,
+                "rule token: where: export.token is the value of ${TOKEN}, expected anything but ${TOKEN}",
+                "rule count: where: export.n is the value of ${MIN}, expected > ${MIN}",
+                #"rule name: where: export.name is "prod", expected to match regex ${PAT}"#,
+                #"rule uid: where: export.uid is "e-1", expected to match glob ${UIDS}"#,
+                #"rule negated: where: not: export.format in ["yolo", ${OTHER}] held"#,
+            ],
+            "\(report)"
+        )
     }
 
     @Test func aRawBodyCannotBeABotEventAsTheListenerRefusesOne() throws {

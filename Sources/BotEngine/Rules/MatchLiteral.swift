@@ -9,9 +9,13 @@ struct MatchLiteral: Hashable, Sendable, CustomStringConvertible {
     let json: JSON
     /// The number this literal stands for, also when written as a numeric string.
     let number: Double?
+    /// The `${…}` reference the value came from, as written; nil when written in the file. Explanations
+    /// show the reference in its place, whatever the value's length: it may be a secret.
+    let reference: String?
 
-    init(_ json: JSON) {
+    init(_ json: JSON, reference: String? = nil) {
         self.json = json
+        self.reference = reference
         switch json {
         case .number(let value): number = value
         case .string(let text): number = Self.number(from: text)
@@ -19,7 +23,20 @@ struct MatchLiteral: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    var description: String { Self.describe(json) }
+    /// The value as written in the rule: a config value, or the reference it came from.
+    init(_ node: ConfigNode) {
+        self.init(node.json, reference: node.reference)
+    }
+
+    /// The literal as an explanation shows it: its reference as written, or its JSON text.
+    var description: String { reference ?? Self.describe(json) }
+
+    /// The reference `actual` would give away if shown: this literal's, when it came from one and
+    /// `actual` equals its value (an event holding the secret, or a value that fails `ne`).
+    func reference(revealedBy actual: JSON?) -> String? {
+        guard let reference, let actual else { return nil }
+        return equals(actual) || actual.text == json.text ? reference : nil
+    }
 
     func equals(_ actual: JSON) -> Bool {
         switch (actual, json) {

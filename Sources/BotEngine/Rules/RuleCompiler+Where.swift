@@ -80,8 +80,8 @@ extension RuleCompiler {
 
     private mutating func compileOperators(_ node: ConfigNode, path entryPath: String, scopePath: ScopePath) -> [MatchOperator]? {
         switch node {
-        case .scalar: return [.eq(MatchLiteral(node.json))]
-        case .sequence(let items, _): return [.oneOf(items.map { MatchLiteral($0.json) })]
+        case .scalar: return [.eq(MatchLiteral(node))]
+        case .sequence(let items, _): return [.oneOf(items.map(MatchLiteral.init))]
         case .mapping(let entries, let location):
             guard !entries.isEmpty else {
                 error(location, entryPath, "expected at least one operator (one of: \(MatchOperator.names.joined(separator: ", ")))")
@@ -101,19 +101,19 @@ extension RuleCompiler {
                 if entry.value.isUnresolvedReference, !["eq", "ne"].contains(entry.key) {
                     // `check-config --no-env`, or `simulate` without the variable: the value is checked once
                     // it is resolved. Until then it stands for itself, which no event value equals.
-                    operators.append(.eq(MatchLiteral(entry.value.json)))
+                    operators.append(.eq(MatchLiteral(entry.value)))
                     continue
                 }
                 switch MatchOperator.compile(entry.key, entry.value) {
                 case .success(let op):
-                    if case .regex(let regex) = op, regex.nestsRepetition {
+                    if case .regex(let regex, _) = op, regex.nestsRepetition {
                         warning(
                             entry.value.location,
                             entryPath,
                             "regex: '\(regex.pattern)' repeats a group that repeats inside; on some values matching it takes"
                                 + " exponential time and holds up every event behind it (write it without the nesting)"
                         )
-                    } else if case .regex(let regex) = op, regex.repeatsOverlappingBranches {
+                    } else if case .regex(let regex, _) = op, regex.repeatsOverlappingBranches {
                         warning(
                             entry.value.location,
                             entryPath,
@@ -121,7 +121,7 @@ extension RuleCompiler {
                                 + " matching it takes exponential time and holds up every event behind it (write the branches so"
                                 + " that they cannot, or as one class)"
                         )
-                    } else if case .glob(let glob) = op, Self.looksLikeBraceAlternatives(glob.description) {
+                    } else if case .glob(let glob, _) = op, Self.looksLikeBraceAlternatives(glob.description) {
                         warning(
                             entry.value.location,
                             entryPath,

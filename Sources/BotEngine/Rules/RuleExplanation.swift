@@ -11,7 +11,9 @@ public struct RuleExplanation: Hashable, Sendable, CustomStringConvertible {
         case disabled
         /// The event's type is not among the rule's `on` (as written).
         case typeNotMatched(type: String, on: [String])
-        /// The first `where` condition that failed, with the value found.
+        /// The first `where` condition that failed, with the value found. An operand that came from a
+        /// `${…}` reference reads as the reference (`expected ${FMT}`), and a value found that equals
+        /// one as `the value of ${FMT}`: never as the referenced value, however short.
         case conditionFailed(String)
         /// The rule matched, but its throttle window for this key is full.
         case throttled(key: String, limit: RuleThrottle.Limit)
