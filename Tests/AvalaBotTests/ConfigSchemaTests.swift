@@ -71,6 +71,15 @@ import Testing
             Section("/properties/plugins/properties/invite/properties/roster", Roster.keys),
         ]
 
+    /// The operators a `where` path takes, as the schema's mapping of operators lists them, are the rule
+    /// compiler's: a new operator is not refused by editors.
+    @Test func theSchemaListsExactlyTheWhereOperators() throws {
+        let match = try Self.node(at: "/$defs/match", in: try Self.schema())
+        let branches = try #require(match["anyOf"] as? [[String: Any]])
+        let operators = try #require(branches.lazy.compactMap { $0["properties"] as? [String: Any] }.first)
+        #expect(operators.keys.sorted() == MatchOperator.names.sorted())
+    }
+
     @Test(arguments: sections)
     func theSchemaListsExactlyTheKeysTheBotAccepts(_ section: Section) throws {
         let schema = try Self.schema()

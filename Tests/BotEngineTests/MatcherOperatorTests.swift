@@ -71,6 +71,43 @@ import Testing
         try Self.check(testCase)
     }
 
+    /// `contains`: an item of a list, compared as `eq` compares; a substring of a string; false for
+    /// anything else. `eq` against a list compares the whole list, so a single value never equals one.
+    @Test(arguments: [
+        Case(#"{ "export.projects": { contains: p-1 } }"#, true),
+        Case(#"{ "export.projects": { contains: p-2 } }"#, true),
+        Case(#"{ "export.projects": { contains: p-3 } }"#, false),
+        Case(#"{ "export.projects": { contains: P-1 } }"#, false),
+        Case(#"{ "export.projects": { contains: p- } }"#, false),
+        Case(#"{ "export.labels": { contains: 2 } }"#, true),
+        Case(#"{ "export.labels": { contains: "2.0" } }"#, true),
+        Case(#"{ "export.labels": { contains: car } }"#, true),
+        Case(#"{ "export.labels": { contains: true } }"#, true),
+        Case(#"{ "export.labels": { contains: bus } }"#, false),
+        Case(#"{ "project.name": { contains: cars } }"#, true),
+        Case(#"{ "project.name": { contains: "prod-" } }"#, true),
+        Case(#"{ "project.name": { contains: Cars } }"#, false),
+        Case(#"{ "export.count": { contains: 3 } }"#, false),
+        Case(#"{ "project": { contains: p-1 } }"#, false),
+        Case(#"{ "export.missing": { contains: x } }"#, false),
+        Case(#"{ "export.error": { contains: x } }"#, false),
+        Case(#"{ "export.projects": { contains: p-1, ne: [p-1] } }"#, true),
+        Case(#"{ not: { "export.projects": { contains: p-9 } } }"#, true),
+        // eq on a list field compares the whole list: a single item never equals it.
+        Case(#"{ "export.projects": p-1 }"#, false),
+        Case(#"{ "export.projects": { eq: p-1 } }"#, false),
+        Case(#"{ "export.projects": { eq: [p-1, p-2] } }"#, true),
+    ])
+    func contains(_ testCase: Case) throws {
+        guard case .object(var body) = RuleFixtures.exportBody, case .object(var export)? = body["export"] else {
+            Issue.record("the fixture body has no export")
+            return
+        }
+        export["labels"] = ["car", 2, true]
+        body["export"] = .object(export)
+        try Self.check(testCase, body: .object(body))
+    }
+
     /// A missing path: eq false, ne true, in false, glob/regex false, exists:false true, comparisons false.
     @Test(arguments: [
         Case(#"{ "export.missing": { eq: coco } }"#, false),

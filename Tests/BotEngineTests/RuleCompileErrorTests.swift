@@ -151,7 +151,7 @@ import Testing
                   - log: { message: hi }
             """,
             [
-                "rules.yaml:7 rules[0].where.export.format: unknown operator 'glb' (expected one of: eq, ne, in, glob, regex, exists, gt, gte, lt, lte)"
+                "rules.yaml:7 rules[0].where.export.format: unknown operator 'glb' (expected one of: eq, ne, in, contains, glob, regex, exists, gt, gte, lt, lte)"
             ]
         ),
         Case(
@@ -164,7 +164,7 @@ import Testing
                 do: [{ log: { message: a } }]
             """,
             [
-                "rules.yaml:4 rules[0].where.export: unknown operator 'format' (expected one of: eq, ne, in, glob, regex, exists, gt, gte, lt, lte); to match a nested key, write the path 'export.format'"
+                "rules.yaml:4 rules[0].where.export: unknown operator 'format' (expected one of: eq, ne, in, contains, glob, regex, exists, gt, gte, lt, lte); to match a nested key, write the path 'export.format'"
             ]
         ),
         Case(
@@ -181,6 +181,8 @@ import Testing
                   export.error: { exists: maybe }
                   export.ratio: {}
                   export..uid: x
+                  export.labels: { contains: [car, bus] }
+                  export.tags: { contains: "" }
                 do: [{ log: { message: a } }]
             """,
             [
@@ -189,8 +191,10 @@ import Testing
                 #"rules.yaml:7 rules[0].where.export.count: gt: expected a number or an ISO-8601 timestamp, found "many""#,
                 "rules.yaml:8 rules[0].where.export.size: in: expected a list of values",
                 "rules.yaml:9 rules[0].where.export.error: exists: expected true or false",
-                "rules.yaml:10 rules[0].where.export.ratio: expected at least one operator (one of: eq, ne, in, glob, regex, exists, gt, gte, lt, lte)",
+                "rules.yaml:10 rules[0].where.export.ratio: expected at least one operator (one of: eq, ne, in, contains, glob, regex, exists, gt, gte, lt, lte)",
                 "rules.yaml:11 rules[0].where.export..uid: bad path 'export..uid': a component is empty",
+                "rules.yaml:12 rules[0].where.export.labels: contains: expected one value (a non-empty string, a number or a boolean), found a list; for several, write all: or any: of contains conditions",
+                "rules.yaml:13 rules[0].where.export.tags: contains: expected one value (a non-empty string, a number or a boolean), found ''; for several, write all: or any: of contains conditions",
             ]
         ),
         Case(
@@ -220,7 +224,7 @@ import Testing
                 "rules.yaml:5 rules[0].where.all: expected a non-empty list of conditions",
                 "rules.yaml:6 rules[0].where.any: expected a non-empty list of conditions",
                 "rules.yaml:7 rules[0].where.not: expected a mapping of paths to conditions",
-                "rules.yaml:14 rules[1].where.any[1].export.count: unknown operator 'gtt' (expected one of: eq, ne, in, glob, regex, exists, gt, gte, lt, lte)",
+                "rules.yaml:14 rules[1].where.any[1].export.count: unknown operator 'gtt' (expected one of: eq, ne, in, contains, glob, regex, exists, gt, gte, lt, lte)",
                 "rules.yaml:18 rules[2].where: expected a mapping of paths to conditions",
             ]
         ),

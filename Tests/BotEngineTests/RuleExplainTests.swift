@@ -59,6 +59,8 @@ import Testing
         (#"{ "export.format": { ne: yolo } }"#, #"export.format is "yolo", expected anything but "yolo""#),
         (#"{ "project.name": { glob: "prod-*" } }"#, #"project.name is "dev-1", expected to match glob "prod-*""#),
         (#"{ "project.name": { regex: "^prod" } }"#, #"project.name is "dev-1", expected to match regex "^prod""#),
+        (#"{ "export.labels": { contains: car } }"#, #"export.labels is ["bus"], expected to contain "car""#),
+        (#"{ not: { "export.labels": { contains: bus } } }"#, #"not: export.labels contains "bus" held"#),
         (#"{ "project.owner": { exists: true } }"#, "project.owner is missing, expected it to exist"),
         (#"{ "export.error": { exists: true } }"#, "export.error is null, expected it to exist"),
         (#"{ "project.name": { exists: false } }"#, #"project.name is "dev-1", expected it to be missing"#),
@@ -79,7 +81,7 @@ import Testing
     func conditionReasons(_ condition: String, _ reason: String) throws {
         let rules = try RuleFixtures.rule(where: condition)
         let body: JSON = [
-            "export": ["format": "yolo", "count": 3, "error": nil, "at": "2026-11-30T10:00:00Z"], "project": ["name": "dev-1"],
+            "export": ["format": "yolo", "count": 3, "error": nil, "at": "2026-11-30T10:00:00Z", "labels": ["bus"]], "project": ["name": "dev-1"],
         ]
         let explanation = try #require(rules.explain(RuleFixtures.event(data: body)).first)
         #expect(explanation.reason == "where: \(reason)")

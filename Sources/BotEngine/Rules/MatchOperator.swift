@@ -12,6 +12,8 @@ enum MatchOperator: Sendable, CustomStringConvertible {
     case eq(MatchLiteral)
     case ne(MatchLiteral)
     case oneOf([MatchLiteral])
+    /// A list holding an item equal to the literal (as `eq` compares), or a string holding its text.
+    case contains(MatchLiteral)
     case glob(Glob, reference: String?)
     case regex(RuleRegex, reference: String?)
     case exists(Bool, reference: String?)
@@ -71,7 +73,7 @@ enum MatchOperator: Sendable, CustomStringConvertible {
     }
 
     /// Every operator name, in the order error messages list them.
-    static let names = ["eq", "ne", "in", "glob", "regex", "exists", "gt", "gte", "lt", "lte"]
+    static let names = ["eq", "ne", "in", "contains", "glob", "regex", "exists", "gt", "gte", "lt", "lte"]
 
     /// Compiles `name: value`; the error is a message to put after the path.
     static func compile(_ name: String, _ node: ConfigNode) -> Result<MatchOperator, ConfigProblem> {
@@ -81,6 +83,19 @@ enum MatchOperator: Sendable, CustomStringConvertible {
         case "in":
             guard let items = node.items else { return .failure(ConfigProblem("in: expected a list of values")) }
             return .success(.oneOf(items.map(MatchLiteral.init)))
+        case "contains":
+            // One item to look for: a list or a mapping here would be looked for as one item, which reads
+            // like "all of these" or "any of these" and is neither.
+            // An empty text is in every string, so `contains: ""` would hold for any text: refused too.
+            guard let text = node.text, !text.isEmpty, node.items == nil, node.entries == nil else {
+                return .failure(
+                    ConfigProblem(
+                        "contains: expected one value (a non-empty string, a number or a boolean), found \(node.kindDescription);"
+                            + " for several, write all: or any: of contains conditions"
+                    )
+                )
+            }
+            return .success(.contains(MatchLiteral(node)))
         case "glob":
             guard let text = node.text else { return .failure(ConfigProblem("glob: expected a pattern (a string)")) }
             do {
@@ -121,6 +136,12 @@ enum MatchOperator: Sendable, CustomStringConvertible {
         case .oneOf(let literals):
             guard let actual else { return false }
             return literals.contains { $0.equals(actual) }
+        case .contains(let literal):
+            switch actual {
+            case .array(let items)?: return items.contains { literal.equals($0) }
+            case .string(let text)?: return text.contains(literal.json.text)
+            default: return false
+            }
         case .glob(let glob, _):
             guard let text = Self.scalarText(actual) else { return false }
             return glob.matches(text)
@@ -147,6 +168,7 @@ enum MatchOperator: Sendable, CustomStringConvertible {
         case .eq(let literal): return "\(found), expected \(literal)"
         case .ne(let literal): return "\(found), expected anything but \(literal)"
         case .oneOf(let literals): return "\(found), expected one of: \(literals.map(\.description).joined(separator: ", "))"
+        case .contains(let literal): return "\(found), expected to contain \(literal)"
         case .glob: return "\(found), expected to match glob \(operand)"
         case .regex: return "\(found), expected to match regex \(operand)"
         case .exists(true, _): return "\(found), expected it to exist"
@@ -161,6 +183,7 @@ enum MatchOperator: Sendable, CustomStringConvertible {
         case .eq(let literal): "eq \(literal)"
         case .ne(let literal): "ne \(literal)"
         case .oneOf(let literals): "in [\(literals.map(\.description).joined(separator: ", "))]"
+        case .contains(let literal): "contains \(literal)"
         case .glob: "glob \(operand)"
         case .regex: "regex \(operand)"
         case .exists: "exists \(operand)"
@@ -176,7 +199,7 @@ enum MatchOperator: Sendable, CustomStringConvertible {
         case .regex(let regex, let reference): reference ?? JSON.string(regex.pattern).compactJSON
         case .exists(let flag, let reference): reference ?? "\(flag)"
         case .compare(_, let bound, let reference): reference ?? bound.description
-        case .eq(let literal), .ne(let literal): literal.description
+        case .eq(let literal), .ne(let literal), .contains(let literal): literal.description
         case .oneOf(let literals): literals.map(\.description).joined(separator: ", ")
         }
     }
@@ -185,7 +208,7 @@ enum MatchOperator: Sendable, CustomStringConvertible {
     /// `actual` would show that value.
     private func revealedReference(_ actual: JSON?) -> String? {
         switch self {
-        case .eq(let literal), .ne(let literal): return literal.reference(revealedBy: actual)
+        case .eq(let literal), .ne(let literal), .contains(let literal): return literal.reference(revealedBy: actual)
         case .oneOf(let literals): return literals.lazy.compactMap { $0.reference(revealedBy: actual) }.first
         case .glob(let glob, let reference?): return Self.scalarText(actual) == glob.pattern ? reference : nil
         case .regex(let regex, let reference?): return Self.scalarText(actual) == regex.pattern ? reference : nil

@@ -29,6 +29,7 @@ public import Foundation
 /// | `eq: X` | equals X | false (`eq: null` holds for null) |
 /// | `ne: X` | does not equal X | true |
 /// | `in: [..]` | equals one of them | false |
+/// | `contains: X` | is a list with an item that equals X, or a string with X in it | false |
 /// | `glob: P` | matches the whole glob (`*`, `?`, `[abc]`, `[a-z]`, `[!a]`) | false |
 /// | `regex: R` | contains a match (write `^…$` for the whole value) | false |
 /// | `exists: B` | is present and not null (B true), or not (B false) | `exists: false` holds |
@@ -36,7 +37,8 @@ public import Foundation
 ///
 /// Types: a number and a string that spells a number compare as numbers (`3` equals `"3.0"`,
 /// `"12" gt 9`); a boolean equals the string `"true"`/`"false"`; lists and mappings equal
-/// structurally; two strings compare as text. Comparisons take a number (or numeric string) or an
+/// structurally (so `eq` against a list holds only for the whole list, `eq: [a, b]`, and a single value
+/// never equals a list: `contains` looks for an item); two strings compare as text. Comparisons take a number (or numeric string) or an
 /// ISO-8601 timestamp as their bound; against a timestamp, the value must be a timestamp too and they
 /// compare as instants. Any other pairing (a bool against a number, a word against a number) is simply
 /// false, never an error. `glob` and `regex` read numbers and booleans as their text.
