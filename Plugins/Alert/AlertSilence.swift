@@ -60,7 +60,7 @@ public struct AlertSilence: Hashable, Sendable {
         for (path, value) in matcherObject.sorted(by: { $0.key < $1.key }) {
             if let problem = Self.pathProblem(path) { throw PluginConfigError(key: "matchers", problem) }
             switch value {
-            case .string, .number, .bool: matchers[path] = value.text
+            case .string, .number, .integer, .bool: matchers[path] = value.text
             case .object(let operators):
                 // A rule's `where` takes operators; a silence only compares (a glob when it has `*`).
                 let written = operators.keys.sorted().map { "'\($0)'" }.joined(separator: ", ")

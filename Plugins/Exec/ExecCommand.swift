@@ -71,7 +71,7 @@ struct ExecCommand: Hashable, Sendable {
         guard let items = value.arrayValue else { throw problem }
         return try items.map { item throws(PluginConfigError) in
             switch item {
-            case .string, .number, .bool: return item.text
+            case .string, .number, .integer, .bool: return item.text
             default: throw problem
             }
         }
@@ -91,7 +91,7 @@ struct ExecCommand: Hashable, Sendable {
             // YAML writes `DEBUG: 1` as a number; the program sees text either way. Never quote the value:
             // it is often a token.
             switch value {
-            case .string, .number, .bool: env[name] = value.text
+            case .string, .number, .integer, .bool: env[name] = value.text
             default: throw PluginConfigError(key: "env.\(name)", "expected a string")
             }
         }

@@ -8,10 +8,17 @@ import Foundation
 /// let body: JSON = ["export": ["uid": "e-1", "format": "coco"]]
 /// body[path: "export.format"]   // .string("coco")
 /// ```
+///
+/// Numbers are `Double`s, except whole numbers beyond 2^53 that fit `Int64` (ids such as
+/// `9007199254740993`), which a `Double` would round: they are ``integer(_:)``, so they compare and are
+/// written back exactly. ``exactInteger(_:)`` picks the case; a `.number` and an `.integer` holding the
+/// same number are equal.
 public enum JSON: Codable, Hashable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
+    /// A whole number of magnitude above 2^53, kept exactly (``number(_:)`` holds every other number).
+    case integer(Int64)
     case string(String)
     case array([JSON])
     case object([String: JSON])
@@ -23,7 +30,15 @@ public enum JSON: Codable, Hashable, Sendable {
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
         } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
+            // From 2^53 on, a Double may have rounded the literal: read it again as a Decimal, which keeps its
+            // digits (an Int64 decode would truncate a fraction), and keep it exactly when it is a whole Int64.
+            if abs(value) >= Self.exactIntegerLimit, value.rounded() == value, let decimal = try? container.decode(Decimal.self),
+                let whole = Int64(decimal.description)
+            {
+                self = .exactInteger(whole)
+            } else {
+                self = .number(value)
+            }
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSON].self) {
@@ -45,6 +60,7 @@ public enum JSON: Codable, Hashable, Sendable {
             } else {
                 try container.encode(value)
             }
+        case .integer(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -77,14 +93,21 @@ public enum JSON: Codable, Hashable, Sendable {
         return nil
     }
 
+    /// The number as a `Double`: an ``integer(_:)`` rounded to the nearest one.
     public var numberValue: Double? {
-        if case .number(let value) = self { return value }
-        return nil
+        switch self {
+        case .number(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
     }
 
     public var intValue: Int? {
-        if case .number(let value) = self, let whole = Self.wholeNumber(value) { return Int(whole) }
-        return nil
+        switch self {
+        case .number(let value): Self.wholeNumber(value).map { Int($0) }
+        case .integer(let value): Int(exactly: value)
+        default: nil
+        }
     }
 
     public var boolValue: Bool? {
@@ -111,6 +134,7 @@ public enum JSON: Codable, Hashable, Sendable {
         case .number(let value):
             if let whole = Self.wholeNumber(value) { return String(whole) }
             return String(value)
+        case .integer(let value): return String(value)
         case .string(let value): return value
         case .array, .object: return compactJSON
         }
@@ -125,6 +149,58 @@ public enum JSON: Codable, Hashable, Sendable {
     package static func wholeNumber(_ value: Double) -> Int64? {
         guard value.rounded() == value, abs(value) <= exactIntegerLimit else { return nil }
         return Int64(value)
+    }
+
+    /// `value` as JSON: a `.number` up to 2^53 in magnitude, where a `Double` holds it exactly, and an
+    /// `.integer` beyond.
+    public static func exactInteger(_ value: Int64) -> JSON {
+        value.magnitude <= 9_007_199_254_740_992 ? .number(Double(value)) : .integer(value)
+    }
+
+    /// Equal as JSON values: numbers by value, whichever case holds them (`.integer(2^60)` equals
+    /// `.number(0x1p60)`, and not `.number` of a neighbour it would round to).
+    public static func == (lhs: JSON, rhs: JSON) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let left), .bool(let right)): left == right
+        case (.number(let left), .number(let right)): left == right
+        case (.integer(let left), .integer(let right)): left == right
+        case (.integer(let whole), .number(let number)), (.number(let number), .integer(let whole)): Int64(exactly: number) == whole
+        case (.string(let left), .string(let right)): left == right
+        case (.array(let left), .array(let right)): left == right
+        case (.object(let left), .object(let right)): left == right
+        default: false
+        }
+    }
+
+    /// Hashes as ``==`` compares: a whole number as its `Int64`, whichever case holds it.
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value):
+            hasher.combine(1)
+            hasher.combine(value)
+        case .number(let value):
+            if let whole = Int64(exactly: value) {
+                hasher.combine(2)
+                hasher.combine(whole)
+            } else {
+                hasher.combine(3)
+                hasher.combine(value)
+            }
+        case .integer(let value):
+            hasher.combine(2)
+            hasher.combine(value)
+        case .string(let value):
+            hasher.combine(4)
+            hasher.combine(value)
+        case .array(let value):
+            hasher.combine(5)
+            hasher.combine(value)
+        case .object(let value):
+            hasher.combine(6)
+            hasher.combine(value)
+        }
     }
 
     /// Compact JSON text with sorted keys, unescaped slashes and whole numbers without a fraction;
@@ -143,7 +219,7 @@ extension JSON: ExpressibleByDictionaryLiteral, ExpressibleByStringLiteral, Expr
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(integerLiteral value: Int) { self = .exactInteger(Int64(value)) }
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(nilLiteral: ()) { self = .null }
 }

@@ -81,7 +81,7 @@ struct JSONParser {
             case UInt8(ascii: "\""):
                 value = .string(try parseString())
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                value = .number(try parseNumber())
+                value = try parseNumber()
             case UInt8(ascii: "t"):
                 try expectLiteral("true")
                 value = .bool(true)
@@ -362,8 +362,10 @@ struct JSONParser {
 
     // MARK: Numbers
 
-    /// Reads a number, as `Double(String)` reads the same literal.
-    private mutating func parseNumber() throws(JSONParseError) -> Double {
+    /// Reads a number, as `Double(String)` reads the same literal; a whole number beyond 2^53 that fits
+    /// `Int64` (``JSON/integer(_:)``, `9007199254740993`, also written `9.007199254740993e15`) exactly,
+    /// where a `Double` would round it.
+    private mutating func parseNumber() throws(JSONParseError) -> JSON {
         let start = index
         var cursor = index
         let isNegative = base[cursor] == UInt8(ascii: "-")
@@ -391,7 +393,10 @@ struct JSONParser {
             if digits > 19 { exponent = digits - 19 }
         }
 
+        // No fraction and no exponent: what a JSON writer makes of an integer.
+        var isInteger = true
         if cursor < end, base[cursor] == UInt8(ascii: ".") {
+            isInteger = false
             cursor += 1
             guard cursor < end, Self.digit(base[cursor]) != nil else {
                 throw error(at: cursor, cursor < end ? "invalid number: expected a digit after '.'" : "unexpected end of input")
@@ -411,6 +416,7 @@ struct JSONParser {
         }
 
         if cursor < end, base[cursor] | 0x20 == UInt8(ascii: "e") {
+            isInteger = false
             cursor += 1
             var exponentIsNegative = false
             if cursor < end, base[cursor] == UInt8(ascii: "+") || base[cursor] == UInt8(ascii: "-") {
@@ -430,7 +436,7 @@ struct JSONParser {
         }
         index = cursor
 
-        if digits == 0 { return isNegative ? -0.0 : 0.0 }
+        if digits == 0 { return .number(isNegative ? -0.0 : 0.0) }
         // Clinger's fast path: with at most 15 digits the significand and 10^|exponent| ≤ 10^22 are both exact
         // Doubles, so one multiplication or division rounds exactly once, to the correctly rounded result that
         // `Double(String)` also returns.
@@ -439,9 +445,45 @@ struct JSONParser {
                 exponent >= 0
                 ? Double(significand) * Self.exactPowersOfTen[exponent]
                 : Double(significand) / Self.exactPowersOfTen[-exponent]
-            return isNegative ? -magnitude : magnitude
+            // Past 2^53 the product may have rounded a whole number (`123456789012345e3`).
+            if exponent > 0, magnitude > JSON.exactIntegerLimit,
+                let whole = Self.exactInteger(significand: significand, exponent: exponent, isNegative: isNegative)
+            {
+                return .integer(whole)
+            }
+            return .number(isNegative ? -magnitude : magnitude)
         }
-        return try slowNumber(from: start, to: cursor)
+        // With at most 19 digits the whole literal is in `significand`: a whole number beyond 2^53 that fits
+        // Int64 is kept exactly, and an integer up to 2^53 is a Double exactly, without the slow path.
+        if digits <= 19 {
+            if let whole = Self.exactInteger(significand: significand, exponent: exponent, isNegative: isNegative) {
+                return .integer(whole)
+            }
+            if isInteger, significand <= 1 << 53 { return .number(isNegative ? -Double(significand) : Double(significand)) }
+        }
+        return .number(try slowNumber(from: start, to: cursor))
+    }
+
+    /// `significand × 10^exponent` as an Int64 (negated when `isNegative`) when it is a whole number beyond
+    /// 2^53 that fits one, as ``JSON/integer(_:)`` holds; nil otherwise. At most about 20 steps: a fraction
+    /// ends at the significand's first non-zero digit, a multiplication overflows by the 20th.
+    private static func exactInteger(significand: UInt64, exponent: Int, isNegative: Bool) -> Int64? {
+        var magnitude = significand
+        var exponent = exponent
+        while exponent < 0 {
+            guard magnitude % 10 == 0 else { return nil }
+            magnitude /= 10
+            exponent += 1
+        }
+        while exponent > 0 {
+            let (product, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            magnitude = product
+            exponent -= 1
+        }
+        guard magnitude > 1 << 53 else { return nil }
+        if isNegative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
     /// Long or far-out literals go to the standard library's correctly rounded conversion.

@@ -27,6 +27,7 @@ package enum JSONText {
             } else {
                 output.append(contentsOf: "\(number)".utf8)
             }
+        case .integer(let whole): output.append(contentsOf: String(whole).utf8)
         case .string(let text): writeString(text, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))

@@ -52,7 +52,7 @@ public struct PluginConfig: Hashable, Sendable {
         guard let value = values[key], value != .null else { return nil }
         let bytes: Int? =
             switch value {
-            case .number: value.intValue.flatMap { $0 >= 0 ? $0 : nil }
+            case .number, .integer: value.intValue.flatMap { $0 >= 0 ? $0 : nil }
             case .string(let text): ConfigSize.parse(text.trimmingWhitespace)
             default: nil
             }

@@ -13,6 +13,10 @@ import Testing
 /// - `0.000e5` and similar zeros: JSONDecoder refuses some of them (its underflow check reads the last bytes of
 ///   the literal out of order and mistakes the exponent for a non-zero digit); `parse` returns 0.
 ///
+/// And one limit: a whole number beyond 2^53 written with more than 19 significant digits
+/// (`9007199254740993.00000`) is the rounded `Double` for `parse`, which keeps 19 digits, and the exact
+/// integer for `JSONDecoder` (read again through `Decimal`). Writers put integers without a fraction.
+///
 /// Where they agree, and the tests pin it: the first of duplicate keys wins (keys equal as Swift strings, so
 /// `"é"` and `"e\u{301}"` are one key); numbers that overflow to infinity or underflow to zero are refused;
 /// lone surrogates, raw control characters and invalid UTF-8 in strings are refused; 512 levels of nesting
@@ -146,7 +150,8 @@ import Testing
     // MARK: Numbers
 
     @Test(arguments: [
-        "0", "-0", "1", "-1", "42", "9007199254740991", "9007199254740992", "9007199254740993", "18446744073709551616",
+        "0", "-0", "1", "-1", "42", "9007199254740991", "9007199254740992", "-9007199254740992", "18446744073709551616",
+        "9223372036854775808", "-9223372036854775809", "9007199254740993.5", "12345678901234e2",
         "12345678901234567890123", "0.5", "-0.25", "3.14159", "0.1", "0.3", "1e2", "1E2", "1e+2", "1E-2", "-2.5e-3", "6.02214076e23",
         "1.7976931348623157e308", "2.2250738585072014e-308", "4.9406564584124654e-324", "5e-324", "2.4703282292062328e-324",
         "0.000001", "1.000000000000000000001", "123456789012345.678", "0.1e-22", "1e22", "1e23", "9.999999999999999e22",
@@ -160,6 +165,47 @@ import Testing
         }
         #expect(value.bitPattern == expected.bitPattern, "\(literal): \(value) vs \(expected)")
         #expect(try parse(literal) == decoded(literal))
+    }
+
+    /// A whole number beyond 2^53 that fits `Int64` is kept exactly, where a `Double` would round it
+    /// (`9007199254740993` to `…992`), however it is written: it reads as its own digits, writes back as
+    /// them, and equals only itself, while still equal to a `.number` holding the same value.
+    @Test(arguments: [
+        ("9007199254740993", Int64(9_007_199_254_740_993)), ("-9007199254740993", -9_007_199_254_740_993),
+        ("9223372036854775807", .max), ("-9223372036854775808", .min), ("1152921504606846976", 1 << 60),
+        ("12345678901234567", 12_345_678_901_234_567), ("9007199254740993.0", 9_007_199_254_740_993),
+        ("9.007199254740993e15", 9_007_199_254_740_993), ("123456789012345e3", 123_456_789_012_345_000),
+    ])
+    func keepsIntegersBeyond2To53Exactly(literal: String, expected: Int64) throws {
+        let value = try parse(literal)
+        #expect(value == .integer(expected))
+        #expect(value.text == String(expected))
+        #expect(value.compactJSON == String(expected))
+        #expect(try parse("{\"id\":\(literal)}").compactJSON == "{\"id\":\(expected)}")
+        #expect(value.intValue == Int(expected))
+        #expect(value.numberValue == Double(expected))
+        // JSONDecoder, and JSONEncoder's text, give the same value.
+        #expect(try decoded(literal) == value)
+        #expect(try JSONDecoder().decode(JSON.self, from: JSONEncoder().encode(value)) == value)
+        // Its neighbours, which the same Double would hold, are other numbers.
+        #expect(value != .integer(expected == .max ? expected - 1 : expected + 1))
+        #expect((value == .number(Double(expected))) == (Int64(exactly: Double(expected)) == expected))
+    }
+
+    @Test func roundsAWholeNumberWrittenWithMoreThan19Digits() throws {
+        #expect(try parse("9007199254740993.00000") == .number(9_007_199_254_740_992))
+    }
+
+    /// A `.number` and an `.integer` of the same value are equal and hash alike, so a set or a dictionary
+    /// key holds one of them.
+    @Test func aWholeNumberIsOneValueWhicheverCaseHoldsIt() {
+        #expect(JSON.integer(1 << 60) == .number(0x1p60))
+        #expect(Set<JSON>([.integer(1 << 60), .number(0x1p60)]).count == 1)
+        #expect(JSON.number(9_007_199_254_740_992) != .integer(9_007_199_254_740_993))
+        #expect(JSON.exactInteger(42) == .number(42))
+        #expect(JSON.exactInteger(9_007_199_254_740_993) == .integer(9_007_199_254_740_993))
+        let literal: JSON = 9_007_199_254_740_993
+        #expect(literal.compactJSON == "9007199254740993")
     }
 
     @Test func keepsTheSignOfNegativeZero() throws {

@@ -108,6 +108,37 @@ import Testing
         try Self.check(testCase, body: .object(body))
     }
 
+    /// Whole numbers beyond 2^53 from a webhook body compare exactly, with each other, with numbers a
+    /// rule writes (whole or not) and with numeric strings: `9007199254740993` is not `…992`, which a
+    /// `Double` would make of both.
+    @Test(arguments: [
+        Case(#"{ "export.id": 9007199254740993 }"#, true),
+        Case(#"{ "export.id": 9007199254740992 }"#, false),
+        Case(#"{ "export.id": "9007199254740993" }"#, true),
+        Case(#"{ "export.id": { ne: 9007199254740992 } }"#, true),
+        Case(#"{ "export.id": { in: [9007199254740992, 9007199254740994] } }"#, false),
+        Case(#"{ "export.id": { gt: 9007199254740992 } }"#, true),
+        Case(#"{ "export.id": { gte: 9007199254740994 } }"#, false),
+        Case(#"{ "export.id": { lt: 9007199254740994 } }"#, true),
+        Case(#"{ "export.id": { gt: 9.0e15, lt: 1.0e16 } }"#, true),
+        Case(#"{ "export.id": { gt: 0.5 } }"#, true),
+        Case(#"{ "export.text_id": 9007199254740993 }"#, true),
+        Case(#"{ "export.text_id": { gt: 9007199254740992 } }"#, true),
+        Case(#"{ "export.ids": { contains: 9007199254740993 } }"#, true),
+        Case(#"{ "export.ids": { contains: 9007199254740992 } }"#, false),
+        Case(#"{ "export.big": 1152921504606846976 }"#, true),
+        Case(#"{ "export.big": { eq: 1.152921504606846976e18 } }"#, true),
+        Case(#"{ "export.id": { glob: "*993" } }"#, true),
+    ])
+    func integersBeyond2To53(_ testCase: Case) throws {
+        let body = try JSON.parse(
+            Array(
+                #"{"export": {"id": 9007199254740993, "text_id": "9007199254740993", "ids": [1, 9007199254740993], "big": 1152921504606846976}}"#.utf8
+            )
+        )
+        try Self.check(testCase, body: body)
+    }
+
     /// A missing path: eq false, ne true, in false, glob/regex false, exists:false true, comparisons false.
     @Test(arguments: [
         Case(#"{ "export.missing": { eq: coco } }"#, false),

@@ -64,6 +64,7 @@ import Testing
         (#"{ "project.owner": { exists: true } }"#, "project.owner is missing, expected it to exist"),
         (#"{ "export.error": { exists: true } }"#, "export.error is null, expected it to exist"),
         (#"{ "project.name": { exists: false } }"#, #"project.name is "dev-1", expected it to be missing"#),
+        (#"{ "export.id": { gt: 9007199254740993 } }"#, "export.id is 9007199254740993, expected > 9007199254740993"),
         (#"{ "export.count": { gt: 5 } }"#, "export.count is 3, expected > 5"),
         (#"{ "export.count": { gte: 3.5 } }"#, "export.count is 3, expected >= 3.5"),
         (#"{ "export.count": { lt: 1 } }"#, "export.count is 3, expected < 1"),
@@ -81,7 +82,9 @@ import Testing
     func conditionReasons(_ condition: String, _ reason: String) throws {
         let rules = try RuleFixtures.rule(where: condition)
         let body: JSON = [
-            "export": ["format": "yolo", "count": 3, "error": nil, "at": "2026-11-30T10:00:00Z", "labels": ["bus"]], "project": ["name": "dev-1"],
+            "export": [
+                "format": "yolo", "count": 3, "error": nil, "at": "2026-11-30T10:00:00Z", "labels": ["bus"], "id": .integer(9_007_199_254_740_993),
+            ], "project": ["name": "dev-1"],
         ]
         let explanation = try #require(rules.explain(RuleFixtures.event(data: body)).first)
         #expect(explanation.reason == "where: \(reason)")

@@ -354,7 +354,7 @@ private struct SingleNodeContainer: SingleValueDecodingContainer {
     func decode(_ type: Double.Type) throws -> Double {
         _ = try scalar("a number")
         if node.isUnresolvedReference { return 1 }
-        guard case .number(let value) = node.typedJSON else { throw decoder.fail("expected a number, found \(decoder.found)") }
+        guard let value = node.typedJSON.numberValue else { throw decoder.fail("expected a number, found \(decoder.found)") }
         return value
     }
 

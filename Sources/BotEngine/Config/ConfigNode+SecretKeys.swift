@@ -48,7 +48,7 @@ extension ConfigNode {
             switch json {
             case .null: return "nothing"
             case .bool: return "true or false"
-            case .number: return "a number"
+            case .number, .integer: return "a number"
             default: return "text"
             }
         }

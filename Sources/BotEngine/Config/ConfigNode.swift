@@ -130,6 +130,8 @@ public indirect enum ConfigNode: Hashable, Sendable {
             case "false", "False", "FALSE": return .bool(false)
             default: break
             }
+            // An integer exactly, also beyond 2^53 (an id a rule compares with an event's).
+            if let whole = Int64(text) { return .exactInteger(whole) }
             if let number = Self.number(text) { return .number(number) }
             return .string(text)
         case .mapping(let entries, _):

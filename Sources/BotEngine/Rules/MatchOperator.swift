@@ -43,32 +43,26 @@ enum MatchOperator: Sendable, CustomStringConvertible {
 
     /// What a comparison compares against: a number, or an instant read from an ISO-8601 timestamp.
     enum ComparisonBound: Sendable, CustomStringConvertible {
-        case number(Double)
+        case number(MatchLiteral.Number)
         case time(seconds: Double, text: String)
 
         var description: String {
             switch self {
-            case .number(let value): JSON.number(value).text
+            case .number(let number): number.description
             case .time(_, let text): JSON.string(text).compactJSON
             }
         }
 
         /// The sign of `actual - bound`, or nil when they cannot be compared (so every comparison is false).
         func order(of actual: JSON) -> Int? {
-            let value: Double
-            let bound: Double
             switch (self, actual) {
-            case (.number(let number), .number(let actualNumber)):
-                (value, bound) = (actualNumber, number)
-            case (.number(let number), .string(let text)):
-                guard let actualNumber = MatchLiteral.number(from: text) else { return nil }
-                (value, bound) = (actualNumber, number)
+            case (.number(let bound), .number), (.number(let bound), .integer), (.number(let bound), .string):
+                return MatchLiteral.Number(actual)?.order(bound)
             case (.time(let seconds, _), .string(let text)):
                 guard let actualSeconds = ISOTimestamp.seconds(text) else { return nil }
-                (value, bound) = (actualSeconds, seconds)
+                return actualSeconds < seconds ? -1 : actualSeconds > seconds ? 1 : 0
             default: return nil
             }
-            return value < bound ? -1 : value > bound ? 1 : 0
         }
     }
 
@@ -217,7 +211,7 @@ enum MatchOperator: Sendable, CustomStringConvertible {
             guard let actual else { return nil }
             let sameText: Bool
             switch bound {
-            case .number(let number): sameText = MatchLiteral(actual).number == number
+            case .number(let number): sameText = MatchLiteral(actual).number?.order(number) == 0
             case .time(_, let text): sameText = Self.scalarText(actual) == text
             }
             return sameText || bound.order(of: actual) == 0 ? reference : nil
@@ -229,7 +223,7 @@ enum MatchOperator: Sendable, CustomStringConvertible {
     private static func scalarText(_ value: JSON?) -> String? {
         switch value {
         case .string(let text)?: text
-        case .number?, .bool?: value?.text
+        case .number?, .integer?, .bool?: value?.text
         default: nil
         }
     }

@@ -31,7 +31,7 @@ struct TemplateValue: MustacheParent, MustacheCustomRenderable {
         case .null: nil
         case .bool(let flag): flag
         case .string(let text): text
-        case .number: json.text
+        case .number, .integer: json.text
         case .object: TemplateValue(json)
         case .array(let items): TemplateList(items: items)
         }

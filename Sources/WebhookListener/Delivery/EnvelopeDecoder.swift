@@ -74,7 +74,7 @@ enum EnvelopeDecoder {
         switch body {
         case .null: "null"
         case .bool: "a boolean"
-        case .number: "a number"
+        case .number, .integer: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"
