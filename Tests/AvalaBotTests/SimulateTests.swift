@@ -219,8 +219,13 @@ import Testing
                 on: export.completed
                 where: { not: { "export.format": [yolo, "${OTHER}"] } }
                 do: [{ log: { message: f } }]
+              - name: typed
+                on: [export.failed, "${TYPE}"]
+                do: [{ log: { message: g } }]
             """
-        var loader = ConfigLoader(environment: ["FMT": "zip", "TOKEN": "s3", "MIN": "7", "PAT": "^q", "UIDS": "x-*", "OTHER": "coco"])
+        var loader = ConfigLoader(environment: [
+            "FMT": "zip", "TOKEN": "s3", "MIN": "7", "PAT": "^q", "UIDS": "x-*", "OTHER": "coco", "TYPE": "task.*",
+        ])
         loader.resolveReferences = false
         loader.resolveAvailableReferences = true
         let set = loader.load(yaml: yaml, file: "rules.yaml")
@@ -241,6 +246,7 @@ import Testing
                 #"rule name: where: export.name is "prod", expected to match regex ${PAT}"#,
                 #"rule uid: where: export.uid is "e-1", expected to match glob ${UIDS}"#,
                 #"rule negated: where: not: export.format in ["yolo", ${OTHER}] held"#,
+                "rule typed: type export.completed is not in on: export.failed, ${TYPE}",
             ],
             "\(report)"
         )

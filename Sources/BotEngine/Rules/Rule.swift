@@ -14,6 +14,8 @@ final class Rule: Sendable {
     let name: String
     let enabled: Bool
     let on: [EventPattern]
+    /// `on` as explanations show it: each entry as written, or the `${…}` reference it came from.
+    let onShown: [String]
     let condition: RuleCondition?
     let actions: [RuleAction]
     let throttle: Throttle?
@@ -27,12 +29,14 @@ final class Rule: Sendable {
         condition: RuleCondition?,
         actions: [RuleAction],
         throttle: Throttle?,
-        paths: [ScopePath] = []
+        paths: [ScopePath] = [],
+        onShown: [String]? = nil
     ) {
         self.paths = paths
         self.name = name
         self.enabled = enabled
         self.on = on
+        self.onShown = onShown ?? on.map(\.description)
         self.condition = condition
         self.actions = actions
         self.throttle = throttle

@@ -101,7 +101,8 @@ struct RuleCompiler {
             condition: condition,
             actions: actions,
             throttle: throttle,
-            paths: uses.map(\.path)
+            paths: uses.map(\.path),
+            onShown: Self.shownOn(node["on"], patterns: patterns)
         )
     }
 
@@ -126,6 +127,13 @@ struct RuleCompiler {
         }
         ruleNames[name] = nameNode.location
         return name
+    }
+
+    /// The rule's `on` entries as `simulate` shows them: a type from a `${…}` reference as the reference.
+    private static func shownOn(_ onNode: ConfigNode?, patterns: [EventPattern]) -> [String] {
+        let items = onNode.map { $0.items ?? [$0] } ?? []
+        guard items.count == patterns.count else { return patterns.map(\.description) }
+        return zip(items, patterns).map { item, pattern in item.reference ?? pattern.description }
     }
 
     private mutating func compileOn(_ node: ConfigNode, path rulePath: String) -> [EventPattern]? {

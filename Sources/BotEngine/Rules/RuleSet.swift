@@ -184,7 +184,7 @@ public struct RuleSet: Sendable {
         return rules.map { rule in
             guard rule.enabled else { return RuleExplanation(rule: rule.name, verdict: .disabled) }
             guard rule.accepts(event.type) else {
-                return RuleExplanation(rule: rule.name, verdict: .typeNotMatched(type: event.type.rawValue, on: rule.on.map(\.description)))
+                return RuleExplanation(rule: rule.name, verdict: .typeNotMatched(type: event.type.rawValue, on: rule.onShown))
             }
             if let failure = rule.condition?.failure(event) {
                 return RuleExplanation(rule: rule.name, verdict: .conditionFailed(failure))
