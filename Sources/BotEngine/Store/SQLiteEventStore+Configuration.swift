@@ -16,6 +16,10 @@ extension SQLiteEventStore {
     /// - `maxQueuedIngests` (default 4,096): the most `ingest` calls waiting for the writer. One more is
     ///   refused at once with `.busy` instead of queued: a stalled disk must not pile up deliveries (each
     ///   up to `listener.max_body`) in memory; the listener answers it 503 with `Retry-After`.
+    /// - `maxPrunedPerTransaction` (default 2,000): the most events, then keys, one write transaction of
+    ///   ``SQLiteEventStore/prune(doneBefore:keysBefore:)`` deletes; a pass takes as many as it needs. About
+    ///   a quarter of a second of the writer each on a store of a million events, so a webhook's ingest
+    ///   never waits behind a whole pass.
     /// - `readOnly` (default false): opens an existing store without writing to it, for the inspection
     ///   commands that only read (a full disk, a read-only copy). ``SQLiteEventStore/migrate()`` then only
     ///   checks that the schema is current.
@@ -26,6 +30,7 @@ extension SQLiteEventStore {
         public var maximumReaderCount: Int
         public var maxEventsPerTransaction: Int
         public var maxQueuedIngests: Int
+        public var maxPrunedPerTransaction: Int
         public var readOnly: Bool
         public var now: @Sendable () -> Date
 
@@ -34,6 +39,7 @@ extension SQLiteEventStore {
             maximumReaderCount: Int = 4,
             maxEventsPerTransaction: Int = 5_000,
             maxQueuedIngests: Int = 4_096,
+            maxPrunedPerTransaction: Int = 2_000,
             readOnly: Bool = false,
             now: @escaping @Sendable () -> Date = { Date() }
         ) {
@@ -41,6 +47,7 @@ extension SQLiteEventStore {
             self.maximumReaderCount = maximumReaderCount
             self.maxEventsPerTransaction = maxEventsPerTransaction
             self.maxQueuedIngests = maxQueuedIngests
+            self.maxPrunedPerTransaction = maxPrunedPerTransaction
             self.readOnly = readOnly
             self.now = now
         }

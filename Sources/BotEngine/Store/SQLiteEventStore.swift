@@ -754,28 +754,39 @@ public final class SQLiteEventStore: EventStore {
     /// An event with a dead letter stays, however old: the dead-letter list is where a failure waits to be
     /// inspected and retried, and retention must not empty it behind the operator's back. Retrying or
     /// discarding the dead letter lets the event go at a later pass.
+    ///
+    /// The oldest go first, at most `maxPrunedPerTransaction` events (then keys) per write transaction:
+    /// a pass after `store.retention` was shortened on a store of a busy year removes most of a million
+    /// events, and in one transaction that held the writer — every webhook's ingest — for most of a
+    /// minute. Between transactions the writes queued meanwhile go first. A task cancelled between two
+    /// transactions stops there; the next pass goes on from where it stopped.
     public func prune(doneBefore: Date, keysBefore: Date) async throws -> PruneResult {
-        let result = try await write { db in
-            let doneBefore = Self.seconds(doneBefore)
-            // Named, because the planner would rather walk every done event in `events_status_seq`.
-            let prunable = """
-                SELECT id FROM events INDEXED BY events_done_finished
-                WHERE status = 'done' AND finished_at < ?
-                  AND NOT EXISTS (SELECT 1 FROM steps WHERE steps.event_id = events.id AND steps.status = 'dead')
-                """
-            try db.execute(sql: "DELETE FROM steps WHERE event_id IN (\(prunable))", arguments: [doneBefore])
-            try db.execute(sql: "DELETE FROM events WHERE id IN (\(prunable))", arguments: [doneBefore])
-            let events = db.changesCount
-            try db.execute(
-                sql: """
-                    DELETE FROM event_keys
-                    WHERE first_seen < ?
-                      AND NOT EXISTS (
-                        SELECT 1 FROM events WHERE events.id = event_keys.event_id AND events.status <> 'done')
-                    """,
-                arguments: [Self.seconds(keysBefore)]
-            )
-            return PruneResult(events: events, keys: db.changesCount)
+        let doneBefore = Self.seconds(doneBefore)
+        let keysBefore = Self.seconds(keysBefore)
+        let most = max(1, configuration.maxPrunedPerTransaction)
+        var result = PruneResult(events: 0, keys: 0)
+        while !Task.isCancelled {
+            let events = try await write { db in
+                let seqs = try Int64.fetchAll(db.cachedStatement(sql: Self.prunableEventsSQL), arguments: [doneBefore, most])
+                guard !seqs.isEmpty else { return 0 }
+                let chosen = "(\(databaseQuestionMarks(count: seqs.count)))"
+                try db.execute(
+                    sql: "DELETE FROM steps WHERE event_id IN (SELECT id FROM events WHERE seq IN \(chosen))",
+                    arguments: StatementArguments(seqs)
+                )
+                try db.execute(sql: "DELETE FROM events WHERE seq IN \(chosen)", arguments: StatementArguments(seqs))
+                return db.changesCount
+            }
+            result.events += events
+            if events < most { break }
+        }
+        while !Task.isCancelled {
+            let keys = try await write { db in
+                try db.cachedStatement(sql: Self.pruneKeysSQL).execute(arguments: [keysBefore, most])
+                return db.changesCount
+            }
+            result.keys += keys
+            if keys < most { break }
         }
         logger.log(
             level: result.events > 0 || result.keys > 0 ? .info : .debug,
@@ -793,6 +804,27 @@ public final class SQLiteEventStore: EventStore {
         }
         return result
     }
+
+    /// The `seq` of the oldest done events finished before `?1` that hold no dead letter, at most `?2`.
+    /// The index is named because the planner would rather walk every done event in `events_status_seq`.
+    static let prunableEventsSQL = """
+        SELECT seq FROM events INDEXED BY events_done_finished
+        WHERE status = 'done' AND finished_at < ?1
+          AND NOT EXISTS (SELECT 1 FROM steps WHERE steps.event_id = events.id AND steps.status = 'dead')
+        ORDER BY finished_at
+        LIMIT ?2
+        """
+
+    /// Deletes the oldest keys first seen before `?1`, at most `?2`, but not those of an event not done.
+    static let pruneKeysSQL = """
+        DELETE FROM event_keys WHERE key IN (
+            SELECT key FROM event_keys INDEXED BY event_keys_first_seen
+            WHERE first_seen < ?1
+              AND NOT EXISTS (
+                SELECT 1 FROM events WHERE events.id = event_keys.event_id AND events.status <> 'done')
+            ORDER BY first_seen
+            LIMIT ?2)
+        """
 
     /// The size the write-ahead log is cut back to when it restarts after a checkpoint.
     static let walSizeLimit = 8 * 1_048_576
