@@ -97,6 +97,13 @@ import Testing
             ]
         )
         #expect(errors(cert: cert, key: key, clientCA: missing) == ["bot.yaml:3 listener.tls.client_ca: '\(missing)': no such file"])
+        // An expired certificate would be refused by every client: an error, not an OK.
+        let expired = certificates.directory.appendingPathComponent("expired.crt").path
+        try certificates.makeExpiredCertificate(at: expired)
+        let expiredErrors = errors(cert: expired, key: key)
+        #expect(expiredErrors.count == 1)
+        #expect(expiredErrors.first?.hasPrefix("bot.yaml:3 listener.tls.cert: '\(expired)' expired at ") == true)
+        #expect(expiredErrors.first?.hasSuffix(": every client would refuse it; renew it") == true)
         // Without its environment the paths may be the deployment's: they are not read.
         #expect(Self.diagnostics("listener:\n  tls: { cert: \"\(missing)\", key: \"\(missing)\" }\n", resolve: false) == [])
     }

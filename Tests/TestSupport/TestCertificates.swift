@@ -63,6 +63,14 @@ public struct TestCertificates: Sendable {
         return authority
     }
 
+    /// A certificate for ``keyPath`` that expired a day ago, written at `path`: what a renewal job that
+    /// copied an old file leaves behind.
+    public func makeExpiredCertificate(at path: String) throws {
+        let request = directory.appendingPathComponent("expired-\(UUID().uuidString).csr").path
+        try Self.run(["req", "-new", "-key", keyPath, "-subj", "/CN=localhost", "-out", request])
+        try Self.run(["x509", "-req", "-in", request, "-signkey", keyPath, "-days", "-1", "-out", path])
+    }
+
     public func remove() {
         try? FileManager.default.removeItem(at: directory)
     }

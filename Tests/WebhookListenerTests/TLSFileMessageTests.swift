@@ -36,4 +36,21 @@ import WebhookListener
                 == "listener.tls.key: '\(certificates.certificatePath)' is not a PEM private key (it holds a certificate: is it listener.tls.cert's file?)"
         )
     }
+
+    /// A certificate outside its validity fails every handshake: `check-config` says so, with the time
+    /// it ends (or starts), whichever side of it the clock is.
+    @Test func aCertificateOutsideItsValidityIsAProblem() throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let tls = WebhookTLS(certificateChainPath: certificates.certificatePath, privateKeyPath: certificates.keyPath)
+        let path = certificates.certificatePath
+        #expect(tls.fileProblems().isEmpty)
+        // Made for two days from now: a day before it is not valid yet, three days after it has expired.
+        let early = tls.fileProblems(now: Date().addingTimeInterval(-86_400)).map(\.description)
+        #expect(early.count == 1)
+        #expect(early.first?.hasPrefix("listener.tls.cert: '\(path)' is not valid until ") == true)
+        let late = tls.fileProblems(now: Date().addingTimeInterval(3 * 86_400)).map(\.description)
+        #expect(late.count == 1)
+        #expect(late.first?.hasPrefix("listener.tls.cert: '\(path)' expired at ") == true)
+    }
 }

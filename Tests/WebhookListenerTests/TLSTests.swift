@@ -380,6 +380,17 @@ import WebhookListener
                     #expect(throws: WebhookListenerError.self) { try harness.listener.reloadCertificates() }
                     #expect(try await trustsFirst.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
 
+                    // An expired certificate (with the right key) is refused: swapped in, it would fail
+                    // every handshake from then on.
+                    try? FileManager.default.removeItem(atPath: served.certificatePath)
+                    try first.makeExpiredCertificate(at: served.certificatePath)
+                    let expired = #expect(throws: WebhookListenerError.self) { try harness.listener.reloadCertificates() }
+                    #expect(expired?.message.hasPrefix("listener.tls.cert: '\(served.certificatePath)' expired at ") == true)
+                    // A new connection (a new handshake, not the pooled one) still gets the first pair.
+                    try await Self.withClient(try Self.client(first)) { fresh async throws in
+                        #expect(try await fresh.execute(HTTPClientRequest(url: url), timeout: .seconds(5)).status == .ok)
+                    }
+
                     // Half a renewal (the second certificate, still the first key) is refused too.
                     try? FileManager.default.removeItem(atPath: served.certificatePath)
                     try FileManager.default.copyItem(atPath: second.certificatePath, toPath: served.certificatePath)

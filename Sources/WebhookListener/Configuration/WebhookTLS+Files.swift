@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import NIOSSL
 
 extension WebhookTLS {
@@ -14,8 +14,9 @@ extension WebhookTLS {
     /// Reads the certificate chain, the key and the client CA bundle as the listener will, and says what
     /// is wrong with each: `check-config` reports these with the key's line instead of `run` failing.
     ///
+    /// - Parameter now: the time the certificate must be valid at.
     /// - Returns: every problem found; empty when the listener could load them all.
-    public func fileProblems() -> [FileProblem] {
+    public func fileProblems(now: Date = Date()) -> [FileProblem] {
         var problems: [FileProblem] = []
         var chain: [NIOSSLCertificate]?
         var key: NIOSSLPrivateKey?
@@ -23,6 +24,9 @@ extension WebhookTLS {
             chain = try Self.certificates(at: certificateChainPath, key: "cert")
         } catch {
             problems.append(error)
+        }
+        if let chain, let problem = Self.outsideValidity(chain: chain, path: certificateChainPath, now: now) {
+            problems.append(problem)
         }
         do {
             key = try Self.privateKey(at: privateKeyPath)
@@ -51,6 +55,29 @@ extension WebhookTLS {
             throw FileProblem(key: key, message: "'\(path)' is not a PEM certificate\(hint)")
         }
         return certificates
+    }
+
+    /// Whether the chain's first certificate, the one the listener serves as its own, is valid at `now`.
+    /// Clients refuse an expired certificate (or one not valid yet) at every handshake, so such a file
+    /// would take the listener down as surely as a missing one: at start, and at a reload that swaps it in.
+    static func outsideValidity(chain: [NIOSSLCertificate], path: String, now: Date) -> FileProblem? {
+        guard let leaf = chain.first else { return nil }
+        let notBefore = Date(timeIntervalSince1970: TimeInterval(leaf.notValidBefore))
+        let notAfter = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
+        if now > notAfter {
+            return FileProblem(
+                key: "cert",
+                message: "'\(path)' expired at \(notAfter.formatted(.iso8601)): every client would refuse it; renew it"
+            )
+        }
+        if now < notBefore {
+            return FileProblem(
+                key: "cert",
+                message:
+                    "'\(path)' is not valid until \(notBefore.formatted(.iso8601)): clients would refuse it until then (is this machine's clock right?)"
+            )
+        }
+        return nil
     }
 
     /// The PEM private key in the file at `path` (`listener.tls.key`).

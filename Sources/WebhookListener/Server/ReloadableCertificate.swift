@@ -22,8 +22,8 @@ final class ReloadableCertificate: Sendable {
 
     var pair: Pair { current.withLock { $0 } }
 
-    /// Reads the files again; on any error (a missing or broken file, a key that is not the
-    /// certificate's) the served pair stays as it was.
+    /// Reads the files again; on any error (a missing or broken file, a certificate expired or not
+    /// valid yet, a key that is not the certificate's) the served pair stays as it was.
     /// - Returns: the subject of the new leaf certificate, for the log.
     @discardableResult
     func reload() throws(WebhookListenerError) -> String {
@@ -52,7 +52,7 @@ final class ReloadableCertificate: Sendable {
 
     /// The same checks and messages as `check-config` (``WebhookTLS/fileProblems()``), so `run` names
     /// the key and what is wrong with its file.
-    static func load(_ tls: WebhookTLS) throws(WebhookListenerError) -> Pair {
+    static func load(_ tls: WebhookTLS, now: Date = Date()) throws(WebhookListenerError) -> Pair {
         let chain: [NIOSSLCertificate]
         let key: NIOSSLPrivateKey
         do {
@@ -60,6 +60,9 @@ final class ReloadableCertificate: Sendable {
             key = try WebhookTLS.privateKey(at: tls.privateKeyPath)
         } catch {
             throw WebhookListenerError(.tls, error.description)
+        }
+        if let problem = WebhookTLS.outsideValidity(chain: chain, path: tls.certificateChainPath, now: now) {
+            throw WebhookListenerError(.tls, problem.description)
         }
         // Only a TLS context checks that the key is the certificate's: without this, a reload between
         // two writes (the new certificate, the old key) would be installed, and every handshake after it

@@ -198,14 +198,14 @@ public final class WebhookListener: Service, Sendable {
             onServerRunning: { channel in bound.resolve(.success(channel.localAddress?.port ?? 0)) },
             logger: shared.logger
         )
-        shared.logger.info(
-            "Webhook listener starting",
-            metadata: [
-                "listener.host": "\(configuration.host)", "listener.port": "\(configuration.port)",
-                "listener.tls": "\(tls != nil)", "listener.http2": "\(tls != nil && configuration.http2)",
-                "listener.paths": "\(configuration.paths.map(\.path).joined(separator: ","))",
-            ]
-        )
+        var starting: Logger.Metadata = [
+            "listener.host": "\(configuration.host)", "listener.port": "\(configuration.port)",
+            "listener.tls": "\(tls != nil)", "listener.http2": "\(tls != nil && configuration.http2)",
+            "listener.paths": "\(configuration.paths.map(\.path).joined(separator: ","))",
+        ]
+        // When it expires, as a reload says it: the day to renew it by is in the log from the start.
+        if let leaf = tls?.certificate.pair.chain.first { starting["tls.certificate"] = "\(ReloadableCertificate.summary(leaf))" }
+        shared.logger.info("Webhook listener starting", metadata: starting)
         do {
             try await app.run()
         } catch {
