@@ -139,6 +139,35 @@ import WebhookListener
         }
     }
 
+    /// A sender set to send a form (GitHub's default content type) signs it, and the signature passes:
+    /// the answer names the content type to set (415), not a JSON parse error at byte 0. A JSON body
+    /// under another content type is still taken.
+    @Test func aSignedFormBodyIs415NamingTheContentType() async throws {
+        try await ListenerHarness.with { harness async throws in
+            func post(_ text: String, contentType: String, delivery: String) async throws -> ListenerHarness.Answer {
+                let body = Array(text.utf8)
+                var request = HTTPClientRequest(url: harness.baseURL + "/webhooks/avala")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: contentType)
+                for (name, value) in ListenerHarness.avalaHeaders(body, delivery: delivery) { request.headers.add(name: name, value: value) }
+                request.body = .bytes(ByteBuffer(bytes: body))
+                return try await harness.send(request)
+            }
+            let form = try await post("payload=%7B%22uid%22%3A%22e-1%22%7D", contentType: "application/x-www-form-urlencoded", delivery: "d-form")
+            #expect(form.status == 415)
+            #expect(
+                form.json?["error"] as? String
+                    == "Content-Type application/x-www-form-urlencoded is not JSON: set the sender's content type to application/json"
+            )
+            #expect(try await harness.events().isEmpty)
+            // Broken JSON sent as JSON is still a 400 with the position.
+            #expect(try await post("{\"uid\": oops}", contentType: "application/json; charset=utf-8", delivery: "d-broken").status == 400)
+            // A JSON body is taken whatever type it is labelled with.
+            let labelled = try await post(#"{"uid": "e-1", "status": "exported"}"#, contentType: "text/plain", delivery: "d-text")
+            #expect(labelled.status == 202, "\(labelled.body)")
+        }
+    }
+
     /// An Avala payload is an object: a signed array, string or number is refused with a short reason
     /// and stores nothing, in both formats.
     @Test(arguments: [WebhookFormat.avala, .avalaBot], ["[1,2,3]", #""text""#, "42"])

@@ -1,4 +1,5 @@
 import BotKit
+import Foundation
 
 /// Parses a delivery's raw body, and says where it is broken when it is.
 enum JSONBody {
@@ -26,6 +27,17 @@ enum JSONBody {
         } catch {
             throw Malformed(offset: error.offset, line: error.line, column: error.column, message: error.message)
         }
+    }
+
+    /// The media type of a `Content-Type` that is not JSON (`application/x-www-form-urlencoded`), or nil
+    /// when there is none or it is JSON (`application/json`, `text/json`, `…+json`). A type that is long
+    /// or not plain ASCII is not repeated: it comes from the sender and goes to the log.
+    static func nonJSONMediaType(_ contentType: String?) -> String? {
+        guard let contentType else { return nil }
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard !type.isEmpty, type != "application/json", type != "text/json", !type.hasSuffix("+json") else { return nil }
+        let printable = type.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+        return printable && type.utf8.count <= 100 ? type : "(not a JSON type)"
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {

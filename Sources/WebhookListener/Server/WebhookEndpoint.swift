@@ -54,8 +54,15 @@ struct WebhookEndpoint: Sendable {
         do {
             json = try JSONBody.parse(body)
         } catch {
-            log.logger.info("Webhook body is not JSON", metadata: ["reason": "\(error.description)"])
-            throw WebhookRejection(.badRequest, error.description)
+            // A sender set to another content type signs what it sends (GitHub's default is a form,
+            // `payload=…`), so the signature passes and the body is not JSON: name the type and what to
+            // set, rather than a parse error at byte 0 that reads as a broken sender.
+            if let type = JSONBody.nonJSONMediaType(request.headers[.contentType]) {
+                throw log.refused(
+                    WebhookRejection(.unsupportedMediaType, "Content-Type \(type) is not JSON: set the sender's content type to application/json")
+                )
+            }
+            throw log.refused(WebhookRejection(.badRequest, error.description))
         }
         var event: Event
         do {
