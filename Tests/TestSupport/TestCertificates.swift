@@ -71,6 +71,11 @@ public struct TestCertificates: Sendable {
         try Self.run(["x509", "-req", "-in", request, "-signkey", keyPath, "-days", "-1", "-out", path])
     }
 
+    /// Runs `/usr/bin/openssl` with `arguments`, for a test that needs a file in another form.
+    public static func openssl(_ arguments: [String]) throws {
+        try run(arguments)
+    }
+
     public func remove() {
         try? FileManager.default.removeItem(at: directory)
     }

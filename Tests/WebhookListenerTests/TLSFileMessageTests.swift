@@ -53,4 +53,53 @@ import WebhookListener
         #expect(late.count == 1)
         #expect(late.first?.hasPrefix("listener.tls.cert: '\(path)' expired at ") == true)
     }
+
+    /// Files that hold the right thing in a form the listener cannot use are named for what they are:
+    /// a key with a passphrase, a binary DER file, a chain whose server certificate is not first.
+    @Test func aFileInAFormTheListenerCannotUseSaysWhatItIs() throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        func path(_ name: String) -> String { certificates.directory.appendingPathComponent(name).path }
+        func problems(cert: String = certificates.certificatePath, key: String = certificates.keyPath) -> [String] {
+            WebhookTLS(certificateChainPath: cert, privateKeyPath: key).fileProblems().map(\.description)
+        }
+        try TestCertificates.openssl(["pkcs8", "-topk8", "-in", certificates.keyPath, "-out", path("pkcs8.key"), "-passout", "pass:hunter2"])
+        try TestCertificates.openssl(["ec", "-in", certificates.keyPath, "-aes256", "-out", path("traditional.key"), "-passout", "pass:hunter2"])
+        for encrypted in [path("pkcs8.key"), path("traditional.key")] {
+            #expect(
+                problems(key: encrypted) == [
+                    "listener.tls.key: '\(encrypted)' is encrypted with a passphrase, which the listener cannot give: write it unencrypted (`openssl pkey -in \(encrypted) -out \(encrypted).plain`, readable by the bot only)"
+                ]
+            )
+        }
+        try TestCertificates.openssl(["x509", "-in", certificates.certificatePath, "-outform", "DER", "-out", path("server.der")])
+        try TestCertificates.openssl(["pkey", "-in", certificates.keyPath, "-outform", "DER", "-out", path("server-key.der")])
+        #expect(
+            problems(cert: path("server.der")) == [
+                "listener.tls.cert: '\(path("server.der"))' is not a PEM certificate (it is binary DER: convert it with `openssl x509 -inform DER -in \(path("server.der")) -out \(path("server.der")).pem`)"
+            ]
+        )
+        #expect(
+            problems(key: path("server-key.der")) == [
+                "listener.tls.key: '\(path("server-key.der"))' is not a PEM private key (it is binary DER: convert it with `openssl pkey -inform DER -in \(path("server-key.der")) -out \(path("server-key.der")).pem`)"
+            ]
+        )
+        // The chain written root (here another certificate) first: the order is wrong, not the key.
+        let reversed = path("reversed.crt")
+        let chain =
+            try String(contentsOfFile: certificates.clientCertificatePath, encoding: .utf8)
+            + String(contentsOfFile: certificates.certificatePath, encoding: .utf8)
+        try chain.write(toFile: reversed, atomically: true, encoding: .utf8)
+        #expect(
+            problems(cert: reversed) == [
+                "listener.tls.cert: '\(reversed)' has the certificate of listener.tls.key '\(certificates.keyPath)' in position 2, not first: put the server's own certificate first, then its intermediates"
+            ]
+        )
+        // A key of no certificate in the file is still the wrong key.
+        #expect(
+            problems(key: certificates.clientKeyPath) == [
+                "listener.tls.key: '\(certificates.clientKeyPath)' is not the key of the certificate in listener.tls.cert '\(certificates.certificatePath)'"
+            ]
+        )
+    }
 }

@@ -51,7 +51,14 @@ extension WebhookTLS {
         let content = try Self.read(path, key: key)
         let certificates = try? NIOSSLCertificate.fromPEMBytes(Array(content))
         guard let certificates, !certificates.isEmpty else {
-            let hint = Self.holds("PRIVATE KEY", in: content) ? " (it holds a private key: is it listener.tls.key's file?)" : ""
+            let hint =
+                if Self.holds("PRIVATE KEY", in: content) {
+                    " (it holds a private key: is it listener.tls.key's file?)"
+                } else if Self.isDER(content) {
+                    " (it is binary DER: convert it with `openssl x509 -inform DER -in \(path) -out \(path).pem`)"
+                } else {
+                    ""
+                }
             throw FileProblem(key: key, message: "'\(path)' is not a PEM certificate\(hint)")
         }
         return certificates
@@ -84,7 +91,23 @@ extension WebhookTLS {
     static func privateKey(at path: String) throws(FileProblem) -> NIOSSLPrivateKey {
         let content = try Self.read(path, key: "key")
         guard let key = try? NIOSSLPrivateKey(bytes: Array(content), format: .pem) else {
-            let hint = Self.holds("CERTIFICATE", in: content) ? " (it holds a certificate: is it listener.tls.cert's file?)" : ""
+            // A passphrase-protected key is a PEM private key, just not one the listener can open: saying
+            // "not a PEM private key" of it sends the operator looking for the wrong file.
+            if Self.holds("ENCRYPTED PRIVATE KEY", in: content) || Self.text(content)?.contains("Proc-Type: 4,ENCRYPTED") == true {
+                throw FileProblem(
+                    key: "key",
+                    message:
+                        "'\(path)' is encrypted with a passphrase, which the listener cannot give: write it unencrypted (`openssl pkey -in \(path) -out \(path).plain`, readable by the bot only)"
+                )
+            }
+            let hint =
+                if Self.holds("CERTIFICATE", in: content) {
+                    " (it holds a certificate: is it listener.tls.cert's file?)"
+                } else if Self.isDER(content) {
+                    " (it is binary DER: convert it with `openssl pkey -inform DER -in \(path) -out \(path).pem`)"
+                } else {
+                    ""
+                }
             throw FileProblem(key: "key", message: "'\(path)' is not a PEM private key\(hint)")
         }
         return key
@@ -92,14 +115,24 @@ extension WebhookTLS {
 
     /// Whether the key is the certificate's: only a TLS context checks it.
     static func mismatch(chain: [NIOSSLCertificate], key: NIOSSLPrivateKey, certificatePath: String, keyPath: String) -> FileProblem? {
-        do {
-            _ = try NIOSSLContext(
-                configuration: .makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        func fits(_ certificates: [NIOSSLCertificate]) -> Bool {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: certificates.map { .certificate($0) },
+                privateKey: .privateKey(key)
             )
-            return nil
-        } catch {
-            return FileProblem(key: "key", message: "'\(keyPath)' is not the key of the certificate in listener.tls.cert '\(certificatePath)'")
+            return (try? NIOSSLContext(configuration: configuration)) != nil
         }
+        if fits(chain) { return nil }
+        // The key of a certificate further down: the file is in the wrong order (the server's own
+        // certificate must come first), not the wrong key.
+        if let position = chain.indices.dropFirst().first(where: { fits([chain[$0]]) }) {
+            return FileProblem(
+                key: "cert",
+                message:
+                    "'\(certificatePath)' has the certificate of listener.tls.key '\(keyPath)' in position \(position + 1), not first: put the server's own certificate first, then its intermediates"
+            )
+        }
+        return FileProblem(key: "key", message: "'\(keyPath)' is not the key of the certificate in listener.tls.cert '\(certificatePath)'")
     }
 
     private static func read(_ path: String, key: String) throws(FileProblem) -> Data {
@@ -117,8 +150,17 @@ extension WebhookTLS {
 
     /// Whether a PEM block of `label` is in the file (`-----BEGIN … PRIVATE KEY-----`).
     private static func holds(_ label: String, in content: Data) -> Bool {
-        guard let text = String(data: content, encoding: .utf8) else { return false }
+        guard let text = text(content) else { return false }
         return text.split(separator: "\n").contains { $0.hasPrefix("-----BEGIN ") && $0.contains("\(label)-----") }
+    }
+
+    private static func text(_ content: Data) -> String? {
+        String(data: content, encoding: .utf8)
+    }
+
+    /// Whether the file looks like DER: an ASN.1 SEQUENCE (0x30) that is not text.
+    private static func isDER(_ content: Data) -> Bool {
+        content.first == 0x30 && text(content) == nil
     }
 }
 
