@@ -262,6 +262,34 @@ import WebhookListener
         }
     }
 
+    /// A sender whose URL says http:// instead of https:// gets a plain-HTTP 400 that says so, not an empty
+    /// reply, and the log says so once (not once per request); TLS clients are served as before.
+    @Test(arguments: [true, false])
+    func plainHTTPOnTheTLSPortIs400SayingHTTPS(http2: Bool) async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var configuration = Self.configuration(certificates)
+        configuration.http2 = http2
+        try await Self.withClient(try Self.client(certificates)) { client in
+            try await ListenerHarness.with(configuration, client: client) { harness async throws in
+                let plainURL = harness.baseURL.replacingOccurrences(of: "https://", with: "http://") + "/webhooks/avala"
+                for _ in 0..<2 {
+                    var request = HTTPClientRequest(url: plainURL)
+                    request.method = .POST
+                    request.body = .bytes(ByteBuffer(string: "{}"))
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+                    #expect(response.status == .badRequest)
+                    let body = String(buffer: try await response.body.collect(upTo: 1 << 16))
+                    #expect(body == #"{"error":"this port serves HTTPS: send to https:// instead of http://"}"#)
+                }
+                let notices = harness.logs.entries.filter { "\($0.message)".hasPrefix("Plain HTTP request on the TLS listener refused") }
+                #expect(notices.count == 1)
+                #expect(notices.first?.level == .warning)
+                #expect(try await harness.get("/healthz").status == 200)
+            }
+        }
+    }
+
     /// A connection still before its handshake when the listener stops has no request to finish: it is
     /// closed at once, and does not hold the stop (and the process's) until its deadline.
     @Test(arguments: [true, false])

@@ -295,11 +295,13 @@ public final class WebhookListener: Service, Sendable {
         guard let tls else { return .http1(configuration: http1) }
         // A TLS handshake gets as long as a request body: `request_timeout`.
         let handshake = TimeAmount(configuration.requestTimeout)
+        let plainHTTPNotice = PlainHTTPRefusal.Notice()
         guard configuration.http2 else {
             return HTTPServerBuilder { responder in
                 HandshakeDeadlineChannel(
                     base: try tls.channel { try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: $0) },
-                    deadline: handshake
+                    deadline: handshake,
+                    plainHTTPNotice: plainHTTPNotice
                 )
             }
         }
@@ -311,7 +313,8 @@ public final class WebhookListener: Service, Sendable {
         return HTTPServerBuilder { responder in
             HandshakeDeadlineChannel(
                 base: try tls.channel { try HTTP2UpgradeChannel(tlsConfiguration: $0, configuration: http2, responder: responder) },
-                deadline: handshake
+                deadline: handshake,
+                plainHTTPNotice: plainHTTPNotice
             )
         }
     }
