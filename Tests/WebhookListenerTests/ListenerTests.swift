@@ -375,6 +375,30 @@ import WebhookListener
             let limited = try await harness.post(body: Self.exportBody, headers: headers)
             #expect(limited.status == 429)
             #expect(limited.headers.first(name: "Retry-After") != nil)
+            #expect(try await harness.post(body: Self.exportBody, headers: headers).status == 429)
+            // Said at info, where an operator looks when deliveries fail, but once a minute, not per request.
+            let logged = harness.logs.entries.filter { $0.message == "Webhook refused" && $0.level == .info }
+            #expect(logged.count == 1)
+            #expect(logged.first?.metadata["status"] == "429")
+            #expect(logged.first?.metadata["reason"] == "rate limited")
+        }
+    }
+
+    /// A client outside `allow_cidrs` is refused in the log at info, with its address, once a minute:
+    /// when the sender's addresses change, every delivery fails, and the log must say why.
+    @Test func aClientOutsideTheAllowlistIsLoggedOnceAMinute() async throws {
+        var configuration = ListenerHarness.plainConfiguration()
+        configuration.allowCIDRs = ["10.1.0.0/16"]
+        try await ListenerHarness.with(configuration) { harness async throws in
+            let signed = ListenerHarness.avalaHeaders(Self.exportBody)
+            for _ in 0..<3 { #expect(try await harness.post(body: Self.exportBody, headers: signed).status == 403) }
+            let refused = harness.logs.entries.filter { $0.message == "Webhook refused" }
+            #expect(refused.filter { $0.level == .info }.count == 1)
+            #expect(refused.filter { $0.level == .debug }.count == 2)
+            let first = try #require(refused.first)
+            #expect(first.level == .info)
+            #expect(first.metadata["status"] == "403")
+            #expect(first.metadata["client.address"] == "127.0.0.1")
         }
     }
 

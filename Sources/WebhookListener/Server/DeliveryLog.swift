@@ -26,6 +26,24 @@ struct DeliveryLog {
         return rejection
     }
 
+    /// Logs a refusal that can come in floods (403, 429) as ``refused(_:)`` does when `gate` admits it,
+    /// once a minute per source and status, and as a debug line otherwise; returns it to be thrown.
+    func refused(_ rejection: WebhookRejection, through gate: RefusalLogGate) -> WebhookRejection {
+        if gate.admits("\(source) \(rejection.status.code)") {
+            logger.info(
+                "Webhook refused",
+                metadata: [
+                    "status": "\(rejection.status.code)", "reason": "\(rejection.reason)",
+                    // Those like it in the next minute are debug lines: say so, so a quiet log is not read as no more.
+                    "log.repeats": "at debug for \(RefusalLogGate.interval.components.seconds)s",
+                ]
+            )
+        } else {
+            debug("Webhook refused", metadata: ["status": "\(rejection.status.code)", "reason": "\(rejection.reason)"])
+        }
+        return rejection
+    }
+
     /// A debug message, the metadata built only when debug is on.
     func debug(_ message: @autoclosure () -> Logger.Message, metadata: @autoclosure () -> Logger.Metadata? = nil) {
         guard base.logLevel <= .debug else { return }

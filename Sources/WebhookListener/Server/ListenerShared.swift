@@ -12,6 +12,8 @@ struct ListenerShared: Sendable {
     let addresses: ClientAddressResolver
     let limiter: TokenBucketLimiter
     let bursts: RejectionBurstTracker
+    /// 403s and 429s reach the log at info once a minute per path and status.
+    let refusalLog = RefusalLogGate()
     let health: StoreHealth
     let now: @Sendable () -> Date
     let logger: Logger

@@ -22,12 +22,10 @@ struct WebhookEndpoint: Sendable {
         var log = DeliveryLog(base: shared.logger, source: path.source, client: client)
 
         guard shared.addresses.isAllowed(client) else {
-            log.debug("Webhook refused: client not allowed")
-            throw WebhookRejection(.forbidden, "client not allowed")
+            throw log.refused(WebhookRejection(.forbidden, "client not allowed"), through: shared.refusalLog)
         }
         guard shared.limiter.allow(client ?? "unknown") else {
-            log.debug("Webhook refused: rate limited")
-            throw WebhookRejection(.tooManyRequests, "rate limited", retryAfter: 1)
+            throw log.refused(WebhookRejection(.tooManyRequests, "rate limited", retryAfter: 1), through: shared.refusalLog)
         }
         // Refusals from here on are logged with their reason: when Avala reports failing deliveries, the
         // log says why, not only a counter in /metrics.
