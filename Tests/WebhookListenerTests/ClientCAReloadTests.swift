@@ -110,6 +110,8 @@ import WebhookListener
         /// CA-1 whole, then CA-2 cut short, as a copy caught halfway would be.
         case cutShort
         case missing
+        /// A certificate whose validity ended: every client chained to it would be refused.
+        case expired
     }
 
     /// A bundle that cannot be used is refused with an error naming the file, and the old one stays in
@@ -130,6 +132,10 @@ import WebhookListener
                 let two = try authorities.bundle(of: authorities.two)
                 try authorities.writeBundle(try authorities.bundle(of: authorities.one) + two.prefix(two.count / 2))
             case .missing: try FileManager.default.removeItem(atPath: authorities.bundlePath)
+            case .expired:
+                let expired = authorities.certificates.directory.appendingPathComponent("expired-ca.pem").path
+                try authorities.certificates.makeExpiredCertificate(at: expired)
+                try authorities.writeBundle(try String(contentsOfFile: expired, encoding: .utf8))
             }
             let error = #expect(throws: WebhookListenerError.self) { try harness.listener.reloadClientCA() }
             #expect(error?.message.contains("listener.tls.client_ca: '\(authorities.bundlePath)'") == true, "\(String(describing: error))")

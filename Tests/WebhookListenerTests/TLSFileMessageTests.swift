@@ -52,6 +52,19 @@ import WebhookListener
         let late = tls.fileProblems(now: Date().addingTimeInterval(3 * 86_400)).map(\.description)
         #expect(late.count == 1)
         #expect(late.first?.hasPrefix("listener.tls.cert: '\(path)' expired at ") == true)
+        // A client CA bundle with no certificate valid then would refuse every client.
+        let mutual = WebhookTLS(
+            certificateChainPath: path,
+            privateKeyPath: certificates.keyPath,
+            clientCAPath: certificates.clientCertificatePath
+        )
+        #expect(mutual.fileProblems().isEmpty)
+        let bundle = mutual.fileProblems(now: Date().addingTimeInterval(3 * 86_400)).map(\.description).filter {
+            $0.hasPrefix("listener.tls.client_ca")
+        }
+        #expect(bundle.count == 1)
+        #expect(bundle.first?.hasPrefix("listener.tls.client_ca: '\(certificates.clientCertificatePath)' holds no certificate valid now") == true)
+        #expect(bundle.first?.hasSuffix(": every client would be refused") == true)
     }
 
     /// Files that hold the right thing in a form the listener cannot use are named for what they are:

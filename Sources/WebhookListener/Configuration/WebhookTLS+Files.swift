@@ -38,7 +38,8 @@ extension WebhookTLS {
         }
         if let clientCAPath {
             do {
-                _ = try Self.certificates(at: clientCAPath, key: "client_ca")
+                let roots = try Self.certificates(at: clientCAPath, key: "client_ca")
+                if let problem = Self.noneValid(roots: roots, path: clientCAPath, now: now) { problems.append(problem) }
             } catch {
                 problems.append(error)
             }
@@ -85,6 +86,23 @@ extension WebhookTLS {
             )
         }
         return nil
+    }
+
+    /// Whether no certificate of the client CA bundle is valid at `now`: a chain is checked up to its
+    /// root, dates included, so such a bundle would refuse every client. One expired CA beside a valid
+    /// one (a rotation under way) is fine.
+    static func noneValid(roots: [NIOSSLCertificate], path: String, now: Date) -> FileProblem? {
+        let valid = roots.contains { root in
+            Date(timeIntervalSince1970: TimeInterval(root.notValidBefore)) <= now
+                && now <= Date(timeIntervalSince1970: TimeInterval(root.notValidAfter))
+        }
+        guard !valid, let latest = roots.map(\.notValidAfter).max() else { return nil }
+        let until = Date(timeIntervalSince1970: TimeInterval(latest)).formatted(.iso8601)
+        return FileProblem(
+            key: "client_ca",
+            message:
+                "'\(path)' holds no certificate valid now (the last one expires or expired at \(until)): every client would be refused"
+        )
     }
 
     /// The PEM private key in the file at `path` (`listener.tls.key`).

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOSSL
 
@@ -42,14 +43,17 @@ enum TLSConfigurationLoader {
 
     /// The certificates of the client CA bundle at `path` (`listener.tls.client_ca`).
     ///
-    /// - Throws: ``WebhookListenerError`` when the file is missing, holds no certificate (a bundle that
-    ///   would refuse every client), or one that does not parse (a file cut short included).
-    static func clientCA(_ path: String) throws(WebhookListenerError) -> [NIOSSLCertificate] {
+    /// - Throws: ``WebhookListenerError`` when the file is missing, holds no certificate or none valid now
+    ///   (a bundle that would refuse every client), or one that does not parse (a file cut short included).
+    static func clientCA(_ path: String, now: Date = Date()) throws(WebhookListenerError) -> [NIOSSLCertificate] {
         let roots: [NIOSSLCertificate]
         do {
             roots = try WebhookTLS.certificates(at: path, key: "client_ca")
         } catch {
             throw WebhookListenerError(.tls, error.description)
+        }
+        if let problem = WebhookTLS.noneValid(roots: roots, path: path, now: now) {
+            throw WebhookListenerError(.tls, problem.description)
         }
         // Never empty: `certificates(at:key:)` refuses a file without one.
         return roots
