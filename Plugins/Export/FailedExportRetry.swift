@@ -7,8 +7,18 @@ import Foundation
 ///
 /// State: `retry-origin:<re-export uid>` names the original; `retries:<original uid>` lists the uids of
 /// its re-exports (a number in state written before the list was kept), so that a run repeated after a
-/// crash counts its re-export once.
+/// crash counts its re-export once. `retry-chains` notes when each original's last re-export was counted:
+/// an original's entries are dropped ``chainRetention`` after that, so a year of failures leaves only the
+/// last week's behind.
 struct FailedExportRetry {
+    /// The state key of the originals whose re-exports are counted, each with when its last one was.
+    static let chainsKey = "retry-chains"
+    /// How long an original's count outlives its last re-export. By then its chain has ended (a re-export
+    /// completed, or failed with the retries used up, or the rule is gone): a re-export fails or completes
+    /// well within a week, and the wait before the next one is at most a day. Kept rather than dropped at
+    /// the last retry, so that a give-up run again after a crash still finds the count used up.
+    static let chainRetention: TimeInterval = 7 * 86_400
+
     let shape: AvalaExportShape
     let request: ActionRequest
 
@@ -94,8 +104,34 @@ struct FailedExportRetry {
             return .array(uids.map(JSON.string))
         }
         try await context.state.remove(waitKey)
+        try await noteChain(origin, context: context)
         let uids = Self.reExports(list)
         return (uids.firstIndex(of: created) ?? uids.count - 1) + 1
+    }
+
+    /// Notes that `origin` counted a re-export now, and drops the entries of every original whose last
+    /// re-export is past ``chainRetention``.
+    private func noteChain(_ origin: String, context: PluginContext) async throws {
+        let now = context.now().timeIntervalSince1970
+        let chains = try await context.state.update(Self.chainsKey) { current in
+            var chains = current?.objectValue ?? [:]
+            chains[origin] = .number(now)
+            return .object(chains)
+        }
+        let cutoff = now - Self.chainRetention
+        let stale = (chains?.objectValue ?? [:]).filter { ($0.value.numberValue ?? 0) < cutoff }.map(\.key).sorted()
+        for old in stale {
+            for uid in Self.reExports(try await context.state.get("retries:\(old)")) where !uid.isEmpty {
+                try await context.state.remove("retry-origin:\(uid)")
+            }
+            try await context.state.remove("retries:\(old)")
+            // Only while still stale: a re-export counted meanwhile keeps its chain noted.
+            try await context.state.update(Self.chainsKey) { current in
+                guard var chains = current?.objectValue else { return current }
+                if let at = chains[old]?.numberValue, at < cutoff { chains[old] = nil }
+                return .object(chains)
+            }
+        }
     }
 
     /// Avala takes export names of 1 to 255 characters.

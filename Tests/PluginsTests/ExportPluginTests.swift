@@ -323,6 +323,35 @@ import Testing
         #expect(avala.calls.count == 1)
     }
 
+    /// An original's count and its re-exports' links outlive its last re-export by a week, then go: a
+    /// year of failures must not leave two entries each behind for good.
+    @Test func retryFailedDropsAChainsStateAWeekAfterItsLastReExport() async throws {
+        let avala = FakeAvalaActions()
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        let clock = TestClock(Date(timeIntervalSince1970: 1_800_000_000))
+        func retry(_ uid: String, key: String) async throws -> ActionOutcome {
+            let failed: JSON = ["export": ["uid": .string(uid), "format": "coco", "projects": ["p1"]]]
+            let request = Self.request(["backoff": "0s"], action: "retry_failed", data: failed)
+            return try await plugin.perform(request, context: .test(avala: avala, state: state, key: key, now: clock.now))
+        }
+        _ = try await retry("f-1", key: "event-1/rule/0")
+        #expect(try await state.get("retries:f-1") == ["exp-1"])
+        #expect(try await state.get("retry-origin:exp-1") == "f-1")
+        // Six days on, the re-export fails: still counted against f-1.
+        clock.advance(6 * 86_400)
+        let second = try await retry("exp-1", key: "event-2/rule/0")
+        #expect(second.detail.hasPrefix("re-export 2 of 3 of f-1"), "\(second)")
+        // A week after f-1's last re-export, another failure's re-export drops f-1's entries.
+        clock.advance(7 * 86_400 + 1)
+        _ = try await retry("f-2", key: "event-3/rule/0")
+        #expect(try await state.get("retries:f-1") == nil)
+        #expect(try await state.get("retry-origin:exp-1") == nil)
+        #expect(try await state.get("retry-origin:exp-2") == nil)
+        #expect(try await state.get("retries:f-2") == ["exp-3"])
+        #expect(try await state.get("retry-chains")?.objectValue?.keys.sorted() == ["f-2"])
+    }
+
     /// A backoff under a second is waited, and an action that fails for good after its wait leaves no
     /// wait behind in the state.
     @Test func retryFailedWaitsASubSecondBackoffAndForgetsTheWaitOfAFailure() async throws {
