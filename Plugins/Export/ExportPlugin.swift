@@ -34,7 +34,11 @@ public struct ExportPlugin: BotPlugin {
             "retry_failed",
             parameters: [
                 ParameterSpec("times", .int, summary: "How many re-exports of one failed export at most; default 3."),
-                ParameterSpec("backoff", .duration, summary: "Wait before the first re-export, doubled each time; default 1m."),
+                ParameterSpec(
+                    "backoff",
+                    .duration,
+                    summary: "Wait before the first re-export, doubled each time up to 24h; at most 24h; default 1m."
+                ),
                 ParameterSpec("follow", .bool, summary: "Follow the re-export; default true."),
             ],
             summary:
@@ -89,10 +93,24 @@ public struct ExportPlugin: BotPlugin {
         }
     }
 
-    /// A `times` below 1 would accept the rule and never re-export anything.
+    /// A `times` below 1 would accept the rule and never re-export anything; a `backoff` past the cap
+    /// on each wait could never be waited as written.
     public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] {
-        guard action == "retry_failed", let times = parameters["times"]?.intValue, times < 1 else { return [] }
-        return [ParameterProblem("times", "must be at least 1 (it is \(times)); remove the action to stop re-exporting")]
+        guard action == "retry_failed" else { return [] }
+        var problems: [ParameterProblem] = []
+        if let times = parameters["times"]?.intValue, times < 1 {
+            problems.append(ParameterProblem("times", "must be at least 1 (it is \(times)); remove the action to stop re-exporting"))
+        }
+        // One that is not a duration is the loader's to report, as for any duration parameter.
+        if let text = parameters["backoff"]?.stringValue, let backoff = try? ConfigDuration.parse(text), backoff > FailedExportRetry.maxBackoff {
+            problems.append(
+                ParameterProblem(
+                    "backoff",
+                    "must be at most \(FailedExportRetry.maxBackoffText) (it is \(text)): no wait before a re-export is longer"
+                )
+            )
+        }
+        return problems
     }
 
     /// The export an event is about, if it is about one: the action it starts must not take it for the

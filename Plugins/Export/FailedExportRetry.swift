@@ -2,8 +2,8 @@ import BotKit
 import Foundation
 
 /// `export.retry_failed`: on `export.failed`, start the same export again, up to `times` per original
-/// export, waiting `backoff` (doubled each time) first. The count follows the original through its
-/// re-exports, so a re-export that fails too does not reset it.
+/// export, waiting `backoff` (doubled each time, at most ``maxBackoff``) first. The count follows the
+/// original through its re-exports, so a re-export that fails too does not reset it.
 ///
 /// State: `retry-origin:<re-export uid>` names the original; `retries:<original uid>` lists the uids of
 /// its re-exports (a number in state written before the list was kept), so that a run repeated after a
@@ -18,6 +18,11 @@ struct FailedExportRetry {
     /// well within a week, and the wait before the next one is at most a day. Kept rather than dropped at
     /// the last retry, so that a give-up run again after a crash still finds the count used up.
     static let chainRetention: TimeInterval = 7 * 86_400
+    /// The longest wait before a re-export: doubling a minute 20 times would wait two years. A fixed day
+    /// rather than `dispatcher.backoff.max`, which plugins do not see and which is about transient errors.
+    static let maxBackoff: Duration = .seconds(86_400)
+    /// ``maxBackoff`` as the config writes it, for messages.
+    static let maxBackoffText = "24h"
 
     let shape: AvalaExportShape
     let request: ActionRequest
@@ -33,6 +38,9 @@ struct FailedExportRetry {
         } catch {
             // A template that renders a bad duration renders it the same way on every attempt.
             return .failed("backoff: \(error)")
+        }
+        if let problem = Self.backoffProblem(backoff, written: request.string("backoff") ?? "") {
+            return .failed("backoff: \(problem)")
         }
         let follow = request.parameters["follow"]?.boolValue ?? true
         let origin = try await context.state.get("retry-origin:\(uid)")?.stringValue ?? uid
@@ -53,7 +61,8 @@ struct FailedExportRetry {
         if !context.dryRun {
             // Attoseconds included: a backoff of 500ms is half a second, not none.
             let (whole, attoseconds) = backoff.components
-            let delay = (Double(whole) + Double(attoseconds) / 1e18) * pow(2, Double(done))
+            let cap = Double(Self.maxBackoff.components.seconds)
+            let delay = min((Double(whole) + Double(attoseconds) / 1e18) * pow(2, Double(done)), cap)
             let due = try await context.state.update(waitKey) { current in
                 current ?? .number(now.timeIntervalSince1970 + delay)
             }
@@ -132,6 +141,13 @@ struct FailedExportRetry {
                 return .object(chains)
             }
         }
+    }
+
+    /// What is wrong with a `backoff` of `backoff` (written as `written`): longer than ``maxBackoff``, it
+    /// could never be waited as written.
+    static func backoffProblem(_ backoff: Duration, written: String) -> String? {
+        guard backoff > maxBackoff else { return nil }
+        return "'\(written)' is longer than \(maxBackoffText), the longest wait before a re-export"
     }
 
     /// Avala takes export names of 1 to 255 characters.

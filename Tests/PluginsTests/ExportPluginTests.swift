@@ -427,6 +427,37 @@ import Testing
         #expect(plugin.literalParameterProblems(action: "retry_failed", parameters: ["times": 1]).isEmpty)
     }
 
+    /// Doubling is capped: the 31st re-export of a 1h backoff waits a day, not 2^30 hours.
+    @Test func retryFailedWaitsAtMostADay() async throws {
+        let state = MemoryPluginState()
+        let plugin = try ExportPlugin(config: PluginConfig())
+        try await state.set("retries:f-1", 30)
+        let failed: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1"]]]
+        let request = Self.request(["times": 40, "backoff": "1h"], action: "retry_failed", data: failed)
+        let outcome = try await plugin.perform(request, context: .test(avala: FakeAvalaActions(), state: state))
+        #expect(outcome == .deferred(until: Date(timeIntervalSince1970: 1_800_086_400), reason: "re-export 31 of 40 of f-1 waits for its backoff"))
+    }
+
+    /// A backoff past the cap could never be waited as written: refused at load, and when a template
+    /// renders it, the action fails saying so.
+    @Test func aBackoffLongerThanTheCapIsRefused() async throws {
+        let plugin = try ExportPlugin(config: PluginConfig())
+        #expect(
+            plugin.literalParameterProblems(action: "retry_failed", parameters: ["backoff": "25h"])
+                == [ParameterProblem("backoff", "must be at most 24h (it is 25h): no wait before a re-export is longer")]
+        )
+        #expect(plugin.literalParameterProblems(action: "retry_failed", parameters: ["backoff": "1d"]).isEmpty)
+        #expect(plugin.literalParameterProblems(action: "retry_failed", parameters: ["backoff": "{{x}}"]).isEmpty)
+        let failed: JSON = ["export": ["uid": "f-1", "format": "coco", "projects": ["p1"]]]
+        let avala = FakeAvalaActions()
+        let outcome = try await plugin.perform(
+            Self.request(["backoff": "2d"], action: "retry_failed", data: failed),
+            context: .test(avala: avala, state: MemoryPluginState())
+        )
+        #expect(outcome == .failed("backoff: '2d' is longer than 24h, the longest wait before a re-export"))
+        #expect(avala.calls.isEmpty)
+    }
+
     /// A template that renders a bad duration renders it the same on every attempt: retrying cannot help.
     @Test func aBackoffThatIsNotADurationFailsPermanently() async throws {
         let avala = FakeAvalaActions()
