@@ -40,8 +40,19 @@ public struct LogPlugin: BotPlugin {
         guard Self.levels.contains(levelName), let level = Logger.Level(rawValue: levelName) else {
             return .failed("level '\(levelName)' is not one of: \(Self.levels.joined(separator: ", "))")
         }
-        if context.dryRun { return .done("would log: \(message)") }
+        if context.dryRun { return .done("would log: \(Self.outcomeText(message))") }
         context.logger.log(level: level, "\(message)", metadata: ["log.rule": "\(request.rule)"])
-        return .done("logged: \(message)")
+        return .done("logged: \(Self.outcomeText(message))")
+    }
+
+    /// The most characters of the message an outcome repeats: outcomes are journaled, logged and shown
+    /// on /status, where a rendered event body would be out of place; the log line has it whole.
+    static let maxOutcomeCharacters = 500
+
+    /// `message` as the outcome repeats it: whole up to ``maxOutcomeCharacters``, else cut there (on a
+    /// character, so a flag or an accented letter is never split) and followed by "…".
+    static func outcomeText(_ message: String) -> String {
+        guard message.count > maxOutcomeCharacters else { return message }
+        return message.prefix(maxOutcomeCharacters) + "…"
     }
 }

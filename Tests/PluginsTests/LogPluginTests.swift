@@ -45,4 +45,21 @@ import Testing
         #expect(try await plugin.perform(Self.request(level: nil), context: Self.context(logs)) == .done("logged: export e-1 failed"))
         #expect(logs.entries.map(\.level) == [.warning, .info])
     }
+
+    /// The outcome is journaled, logged and shown on /status: it keeps the first 500 characters of a long
+    /// message, cut on a character, while the log line keeps the whole message.
+    @Test func aLongMessageIsLoggedWholeAndCutInTheOutcome() async throws {
+        let plugin = try LogPlugin(config: PluginConfig())
+        let logs = InMemoryLogHandler()
+        // A flag is one character of two code points: the cut must not split it.
+        let message = String(repeating: "a", count: 499) + String(repeating: "🇫🇷", count: 1000)
+        let request = ActionRequest(action: "write", parameters: ["message": .string(message)], event: Self.event, rule: "watch")
+        let cut = String(repeating: "a", count: 499) + "🇫🇷…"
+        #expect(try await plugin.perform(request, context: Self.context(logs)) == .done("logged: \(cut)"))
+        #expect(try await plugin.perform(request, context: Self.context(logs, dryRun: true)) == .done("would log: \(cut)"))
+        #expect(logs.entries.map(\.message.description) == [message])
+        let short = String(repeating: "b", count: 500)
+        let whole = ActionRequest(action: "write", parameters: ["message": .string(short)], event: Self.event, rule: "watch")
+        #expect(try await plugin.perform(whole, context: Self.context(logs)) == .done("logged: \(short)"))
+    }
 }
