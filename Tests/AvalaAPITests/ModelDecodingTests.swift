@@ -16,6 +16,19 @@ import Testing
         #expect(JSONValue.number(value).intValue == (value.rounded() == value ? Int(value) : nil))
     }
 
+    /// A whole number past 2^53 that fits Int64 (an id in item metadata) is read and written back as the
+    /// API wrote it, not rounded to the nearest Double; a fraction or a number past Int64 stays a Double.
+    @Test(arguments: [
+        ("9007199254740993", "9007199254740993"), ("-9223372036854775808", "-9223372036854775808"),
+        ("9223372036854775807", "9223372036854775807"), ("42", "42"), ("1.5", "1.5"),
+    ])
+    func wholeNumbersThatFitInt64AreKeptExactly(text: String, written: String) throws {
+        let value = try decode(JSONValue.self, "{\"n\": \(text)}")
+        let data = try JSONEncoder().encode(value["n"])
+        #expect(String(decoding: data, as: UTF8.self) == written)
+        #expect(value["n"]?.intValue == Int(written))
+    }
+
     private func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
         try AvalaJSON.makeDecoder().decode(T.self, from: Data(json.utf8))
     }

@@ -122,7 +122,7 @@ extension AvalaError {
             return [prefix.map { "\($0): \(string)" } ?? string]
         case .null:
             return []
-        case .bool, .number:
+        case .bool, .number, .integer:
             let rendered = (try? String(decoding: JSONEncoder().encode(value), as: UTF8.self)) ?? ""
             return [prefix.map { "\($0): \(rendered)" } ?? rendered]
         }

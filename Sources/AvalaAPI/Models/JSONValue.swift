@@ -1,8 +1,16 @@
+import Foundation
+
 /// Any JSON value, for the free-form parts of Avala's responses (item metadata, delivery payloads).
+///
+/// Numbers are `Double`s, except whole numbers beyond 2^53 that fit `Int64` (ids such as
+/// `9007199254740993`), which a `Double` would round: they are ``integer(_:)``, written back exactly, so
+/// the pollers hand them on to BotKit's `JSON.integer`. ``exactInteger(_:)`` picks the case.
 public enum JSONValue: Codable, Hashable, Sendable {
     case null
     case bool(Bool)
     case number(Double)
+    /// A whole number of magnitude above 2^53, kept exactly (``number(_:)`` holds every other number).
+    case integer(Int64)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -14,7 +22,15 @@ public enum JSONValue: Codable, Hashable, Sendable {
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
         } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
+            // From 2^53 on, a Double may have rounded the literal: read it again as a Decimal, which keeps its
+            // digits (an Int64 decode would truncate a fraction), and keep it exactly when it is a whole Int64.
+            if abs(value) >= Self.exactIntegerLimit, value.rounded() == value, let decimal = try? container.decode(Decimal.self),
+                let whole = Int64(decimal.description)
+            {
+                self = .exactInteger(whole)
+            } else {
+                self = .number(value)
+            }
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
@@ -36,6 +52,7 @@ public enum JSONValue: Codable, Hashable, Sendable {
             } else {
                 try container.encode(value)
             }
+        case .integer(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -54,10 +71,13 @@ public enum JSONValue: Codable, Hashable, Sendable {
         return nil
     }
 
-    /// The number, when this is a number.
+    /// The number, when this is a number: an ``integer(_:)`` rounded to the nearest `Double`.
     public var numberValue: Double? {
-        if case .number(let value) = self { return value }
-        return nil
+        switch self {
+        case .number(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
     }
 
     /// 2^53: up to this magnitude every whole number is a `Double` exactly, and is written as an integer
@@ -66,8 +86,18 @@ public enum JSONValue: Codable, Hashable, Sendable {
 
     /// The integer, when this is a whole number.
     public var intValue: Int? {
-        if case .number(let value) = self, value.rounded() == value, abs(value) <= Self.exactIntegerLimit { return Int(value) }
-        return nil
+        switch self {
+        case .number(let value) where value.rounded() == value && abs(value) <= Self.exactIntegerLimit: Int(value)
+        case .integer(let value): Int(exactly: value)
+        default: nil
+        }
+    }
+
+    /// `value` as a JSON value: a `.number` up to 2^53 in magnitude, where a `Double` holds it exactly,
+    /// and an `.integer` beyond; one case per number, so that equal numbers compare equal.
+    public static func exactInteger(_ value: Int64) -> JSONValue {
+        // Compared as integers: 2^53 + 1 as a Double is 2^53.
+        value.magnitude <= UInt64(exactIntegerLimit) ? .number(Double(value)) : .integer(value)
     }
 }
 
@@ -80,6 +110,6 @@ extension JSONValue: ExpressibleByDictionaryLiteral, ExpressibleByStringLiteral,
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(integerLiteral value: Int) { self = .exactInteger(Int64(value)) }
     public init(nilLiteral: ()) { self = .null }
 }

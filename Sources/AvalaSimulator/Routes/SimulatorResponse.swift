@@ -46,7 +46,7 @@ enum SimulatorResponse {
         switch value {
         case .array: "list"
         case .string: "str"
-        case .number: "int"
+        case .number, .integer: "int"
         case .bool: "bool"
         case .null: "NoneType"
         case .object: "dict"
@@ -91,6 +91,7 @@ extension Dictionary where Key == String, Value == JSONValue {
         switch self[key] {
         case nil, .null?: return nil
         case .number(let value)? where value.rounded() == value: return Int(value)
+        case .integer(let value)?: return Int(value)
         default: throw .invalid(key, "A valid integer is required.")
         }
     }
