@@ -517,6 +517,68 @@ import Testing
         #expect(found.count == 5, "\(found)")
     }
 
+    /// However many entries of a section are wrong, one run lists each at its own line: a long section
+    /// does not use up the checks part way (twelve receivers of an unknown kind, then a silence).
+    @Test func everyWrongEntryOfALongSectionIsListed() {
+        let receivers = (0..<12).map { "      r\($0): { pager: {} }" }.joined(separator: "\n")
+        let yaml = """
+            plugins:
+              alert:
+                receivers:
+            \(receivers)
+                silences:
+                  - { matchers: { event.type: export.failed }, until: tomorrow }
+            """
+        let found = Self.diagnostics(yaml)
+        for index in 0..<12 {
+            #expect(
+                found.contains(
+                    "bot.yaml:\(index + 4) plugins.alert.receivers.r\(index).pager: unknown receiver kind 'pager'; expected one of: slack, webhook, log"
+                ),
+                "\(found)"
+            )
+        }
+        #expect(found.contains { $0.hasPrefix("bot.yaml:17 plugins.alert.silences[0].until: 'tomorrow' is not an ISO-8601 time") }, "\(found)")
+        #expect(found.count == 13, "\(found)")
+    }
+
+    /// A required key that is missing does not hide what else is wrong in its entry: a target without a
+    /// url whose secret is wrong, a webhook receiver likewise, a roster without an organization whose
+    /// role is wrong.
+    @Test func aMissingRequiredKeyDoesNotHideTheRestOfItsEntry() {
+        let yaml = """
+            plugins:
+              alert:
+                receivers:
+                  hook: { webhook: { secret: "not base64!" } }
+              forward:
+                targets:
+                  peer: { secret: "whsec_not base64!" }
+              invite:
+                allowed_domains: ["*"]
+                roster: { file: team.csv, role: boss }
+            """
+        let found = Self.diagnostics(yaml)
+        #expect(
+            found.contains { $0.hasPrefix("bot.yaml:4 plugins.alert.receivers.hook.webhook.url: required") },
+            "\(found)"
+        )
+        #expect(
+            found.contains(
+                "bot.yaml:4 plugins.alert.receivers.hook.webhook.secret: expected a Standard Webhooks secret: whsec_ followed by base64"
+            ),
+            "\(found)"
+        )
+        #expect(found.contains("bot.yaml:7 plugins.forward.targets.peer.url: required: the http(s) URL to POST events to"), "\(found)")
+        #expect(
+            found.contains("bot.yaml:7 plugins.forward.targets.peer.secret: expected a Standard Webhooks secret: whsec_ followed by base64"),
+            "\(found)"
+        )
+        #expect(found.contains("bot.yaml:10 plugins.invite.roster.organization: required"), "\(found)")
+        #expect(found.contains("bot.yaml:10 plugins.invite.roster.role: 'boss' is not one of: owner, admin, member"), "\(found)")
+        #expect(found.count == 6, "\(found)")
+    }
+
     /// A value that is missing (a receiver's url, a target's secret) or wrong inside a list (a silence)
     /// sets its entry aside: the section's other keys and the rules' names are still checked, a rule
     /// naming the entry set aside is not told it is unknown, and each error points at its entry.

@@ -69,8 +69,9 @@ public enum PluginConfigValidator {
             // By list key, the indices as written of the items taken out: the plugin names a later item
             // by its index in the shortened list, which is mapped back to where the config has it.
             var removedItems: [String: [Int]] = [:]
-            // A plugin refuses its config one key at a time; each refusal costs a build, so bounded.
-            for _ in 0..<64 {
+            // A plugin refuses its config one key at a time; each refusal costs a build, so bounded, by the
+            // config's size: a fixed bound would stop listing the problems of a long section part way.
+            for _ in 0..<Self.attemptBound(for: config) {
                 do {
                     plugins[name] = try type.init(config: config)
                     break
@@ -112,8 +113,8 @@ public enum PluginConfigValidator {
                         removedItems[list]?.sort()
                         continue
                     }
-                    // A key that is missing (a receiver's url): the nearest enclosing key that can be taken
-                    // out goes instead (the receiver).
+                    // A key that is missing and that no stand-in fits (a command's path): the nearest
+                    // enclosing key that can be taken out goes instead (the command).
                     guard let (enclosing, replaced) = Self.removingEnclosing(refusal.key, in: config) else { break }
                     tried[error.key] = placeholders.count + 1
                     config = replaced
@@ -200,15 +201,30 @@ public enum PluginConfigValidator {
         .bool(true),
     ]
 
+    /// How many times a plugin may refuse `config`: each key or list item can be refused as written, then
+    /// for each stand-in, then as removed, and once more when its removal leaves its entry wrong.
+    static func attemptBound(for config: PluginConfig) -> Int {
+        func count(_ json: JSON) -> Int {
+            switch json {
+            case .object(let object): object.count + object.values.reduce(0) { $0 + count($1) }
+            case .array(let items): items.count + items.reduce(0) { $0 + count($1) }
+            default: 0
+            }
+        }
+        return max(64, 2 * (placeholders.count + 2) * (count(.object(config.values)) + 1))
+    }
+
     /// `config` with the value at the dotted `key` (`receivers.ops.slack.url`) replaced, or removed when
-    /// `value` is nil; nil when there is no such value.
+    /// `value` is nil; nil when there is no such value to remove. A value missing from a mapping that is
+    /// there is added (a target's required secret), so that the rest of its entry is still checked.
     static func replacing(_ key: String, in config: PluginConfig, with value: JSON?) -> PluginConfig? {
         func replace(_ json: JSON, _ path: ArraySlice<Substring>) -> JSON? {
-            guard case .object(var object) = json, let first = path.first, let child = object[String(first)] else { return nil }
+            guard case .object(var object) = json, let first = path.first else { return nil }
             if path.count == 1 {
+                guard object[String(first)] != nil || value != nil else { return nil }
                 object[String(first)] = value
             } else {
-                guard let replaced = replace(child, path.dropFirst()) else { return nil }
+                guard let child = object[String(first)], let replaced = replace(child, path.dropFirst()) else { return nil }
                 object[String(first)] = replaced
             }
             return .object(object)
