@@ -579,6 +579,26 @@ import Testing
         #expect(found.count == 6, "\(found)")
     }
 
+    /// A list item that is wrong as a whole is set aside as an item: nothing is reported for the key path
+    /// that names it, as if it were a key of its own.
+    @Test func aListItemWrongAsAWholeIsReportedOnce() {
+        let yaml = """
+            plugins:
+              alert:
+                receivers: { journal: { log: {} } }
+                silences: [3, { matchers: { event.type: export.failed }, until: tomorrow }]
+              invite:
+                allowed_domains: ["a b", "*"]
+            """
+        #expect(
+            Self.diagnostics(yaml) == [
+                "bot.yaml:4 plugins.alert.silences[0]: expected a mapping with matchers, until and comment",
+                "bot.yaml:4 plugins.alert.silences[1].until: 'tomorrow' is not an ISO-8601 time like 2026-05-01T12:00:00Z (a date, T, a time with seconds, and Z or an offset)",
+                "bot.yaml:6 plugins.invite.allowed_domains[0]: 'a b' is not a domain (write acme.ai, *.acme.ai or *)",
+            ]
+        )
+    }
+
     /// A value that is missing (a receiver's url, a target's secret) or wrong inside a list (a silence)
     /// sets its entry aside: the section's other keys and the rules' names are still checked, a rule
     /// naming the entry set aside is not told it is unknown, and each error points at its entry.

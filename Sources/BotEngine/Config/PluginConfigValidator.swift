@@ -221,7 +221,8 @@ public enum PluginConfigValidator {
         func replace(_ json: JSON, _ path: ArraySlice<Substring>) -> JSON? {
             guard case .object(var object) = json, let first = path.first else { return nil }
             if path.count == 1 {
-                guard object[String(first)] != nil || value != nil else { return nil }
+                // A list item (`silences[0]`) is no key to add: it is taken out of its list instead.
+                guard object[String(first)] != nil || (value != nil && !first.contains("[")) else { return nil }
                 object[String(first)] = value
             } else {
                 guard let child = object[String(first)], let replaced = replace(child, path.dropFirst()) else { return nil }
