@@ -579,6 +579,30 @@ import Testing
         #expect(found.count == 6, "\(found)")
     }
 
+    /// A name with a dot in it (a receiver `ops.eu`) is one key: its problem is reported at its own line,
+    /// and only its own entry stands in or is set aside, so the entries after it are still checked.
+    @Test func anEntryNamedWithADotIsCheckedAsOneKey() {
+        let yaml = """
+            plugins:
+              alert:
+                receivers:
+                  ops.eu: { slack: {} }
+                  ops.us: { slack: { url: "ftp://x" } }
+                  pager: { pager: {} }
+                  journal: { log: {} }
+            rules:
+              - { name: a, on: export.failed, do: [{ alert: { receiver: ops.eu, text: hi } }, { alert: { receiver: nope, text: hi } }] }
+            """
+        #expect(
+            Self.diagnostics(yaml) == [
+                "bot.yaml:4 plugins.alert.receivers.ops.eu.slack.url: required: an http or https URL",
+                "bot.yaml:5 plugins.alert.receivers.ops.us.slack.url: expected an http or https URL with a host",
+                "bot.yaml:6 plugins.alert.receivers.pager.pager: unknown receiver kind 'pager'; expected one of: slack, webhook, log",
+                "bot.yaml:9 rules[0].do[1].alert.receiver: unknown receiver 'nope'; configured: journal, ops.eu, ops.us (besides pager, refused above)",
+            ]
+        )
+    }
+
     /// A list item that is wrong as a whole is set aside as an item: nothing is reported for the key path
     /// that names it, as if it were a key of its own.
     @Test func aListItemWrongAsAWholeIsReportedOnce() {

@@ -60,9 +60,20 @@ public indirect enum ConfigNode: Hashable, Sendable {
 
     /// The node at a key path as diagnostics write it (`receivers.ops.slack.url`, `silences[0].until`),
     /// or nil when this tree has none there.
+    /// A name with a dot in it (a receiver `ops.eu`) is one key: the shortest run of dotted parts that
+    /// the mapping has.
     public func node(atKeyPath path: String) -> ConfigNode? {
         var current: ConfigNode? = self
-        for component in path.split(separator: ".") {
+        let parts = path.split(separator: ".").map(String.init)
+        var start = 0
+        while start < parts.count {
+            var end = start
+            while end < parts.count - 1, current?[String(parts[start...end].joined(separator: ".").prefix { $0 != "[" })] == nil {
+                end += 1
+            }
+            if current?[String(parts[start...end].joined(separator: ".").prefix { $0 != "[" })] == nil { end = start }
+            let component = parts[start...end].joined(separator: ".")
+            start = end + 1
             let name = component.prefix { $0 != "[" }
             if !name.isEmpty { current = current?[String(name)] }
             for index in component.dropFirst(name.count).split(separator: "[").compactMap({ Int($0.dropLast()) }) {

@@ -63,6 +63,7 @@ public enum PluginConfigValidator {
             guard let type = byName[name] else { continue }
             var (config, node) = configs[name] ?? (PluginConfig(), nil)
             config.referencedValues.formUnion(ruleReferences[name] ?? [])
+            let original = config
             // Stand-ins already tried, by key, and the keys taken out: see below.
             var tried: [String: Int] = [:]
             var removed: [String] = []
@@ -128,7 +129,9 @@ public enum PluginConfigValidator {
                 // A key taken out inside an entry taken out later (`commands.a.path`, then `commands.a`) is
                 // that entry's: the entry's name is what rules name.
                 let outermost = removed.filter { key in !removed.contains { key.hasPrefix($0 + ".") || key.hasPrefix($0 + "[") } }
-                setAside[name] = Set(outermost.compactMap { $0.split(separator: ".").last.map { String($0.prefix { $0 != "[" }) } })
+                setAside[name] = Set(
+                    outermost.compactMap { Self.keyParts($0, in: .object(original.values)).last.map { String($0.prefix { $0 != "[" }) } }
+                )
             }
         }
         return Result(plugins: plugins, diagnostics: diagnostics, setAside: setAside)
@@ -180,7 +183,7 @@ public enum PluginConfigValidator {
     /// `config` without the nearest key enclosing `key` that it holds (for `silences[0].until`, the whole
     /// `silences`), and that key; nil when there is none.
     static func removingEnclosing(_ key: String, in config: PluginConfig) -> (String, PluginConfig)? {
-        var parts = key.split(separator: ".").map(String.init)
+        var parts = keyParts(key, in: .object(config.values))
         if let list = parts.firstIndex(where: { $0.contains("[") }) {
             parts = Array(parts[..<list]) + [String(parts[list].prefix { $0 != "[" })]
         } else {
@@ -214,11 +217,30 @@ public enum PluginConfigValidator {
         return max(64, 2 * (placeholders.count + 2) * (count(.object(config.values)) + 1))
     }
 
+    /// `key`'s parts as the keys `json` has: a name with a dot in it (a receiver `ops.eu`) is one key, so
+    /// `receivers.ops.eu.slack.url` is `receivers`, `ops.eu`, `slack`, `url`. Parts past what `json` has
+    /// are split at each dot.
+    static func keyParts(_ key: String, in json: JSON) -> [String] {
+        let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        var result: [String] = []
+        var current: JSON? = json
+        var start = 0
+        while start < parts.count {
+            let object = current?.objectValue ?? [:]
+            let end = (start..<parts.count).first { object[parts[start...$0].joined(separator: ".")] != nil } ?? start
+            let name = parts[start...end].joined(separator: ".")
+            result.append(name)
+            current = object[name]
+            start = end + 1
+        }
+        return result
+    }
+
     /// `config` with the value at the dotted `key` (`receivers.ops.slack.url`) replaced, or removed when
     /// `value` is nil; nil when there is no such value to remove. A value missing from a mapping that is
     /// there is added (a target's required secret), so that the rest of its entry is still checked.
     static func replacing(_ key: String, in config: PluginConfig, with value: JSON?) -> PluginConfig? {
-        func replace(_ json: JSON, _ path: ArraySlice<Substring>) -> JSON? {
+        func replace(_ json: JSON, _ path: ArraySlice<String>) -> JSON? {
             guard case .object(var object) = json, let first = path.first else { return nil }
             if path.count == 1 {
                 // A list item (`silences[0]`) is no key to add: it is taken out of its list instead.
@@ -230,7 +252,7 @@ public enum PluginConfigValidator {
             }
             return .object(object)
         }
-        let path = key.split(separator: ".")[...]
+        let path = keyParts(key, in: .object(config.values))[...]
         guard let replaced = replace(.object(config.values), path), case .object(let values) = replaced else { return nil }
         return PluginConfig(values, referencedValues: config.referencedValues)
     }
