@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Removes a receiver URL from text that may quote it: an answer's body (`Cannot POST /hooks/T0/<token>`)
 /// or a transport error. The path and the query can each carry a token, and such text reaches outcomes,

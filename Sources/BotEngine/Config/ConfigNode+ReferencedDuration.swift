@@ -1,4 +1,4 @@
-public import BotKit
+import BotKit
 
 extension ConfigNode {
     /// `message`, a plugin's refusal of this node's value, said of the `${…}` reference it came from when

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A scalar written `${NAME}` or `${file:/path}`: the config's reference syntax, read by the loader (to
 /// resolve it) and by every check that must tell a reference from the value it stands for.
