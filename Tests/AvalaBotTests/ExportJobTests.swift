@@ -191,14 +191,9 @@ import Testing
                       - export: { project: "{{export.projects.0}}", format: yolo }
                 """
             let before = try await Self.exports(harness).count
-            let crashed = Mutex(false)
+            let crashed = CrashSwitch()
             let crashing = DispatcherEnvironment(afterPerform: { _ in
-                if crashed.withLock({ tripped in
-                    defer { tripped = true }
-                    return !tripped
-                }) {
-                    throw SimulatedCrash()
-                }
+                if crashed.trip() { throw SimulatedCrash() }
             })
             try await bot.run(config, dispatcherEnvironment: crashing) { assembly, _ in
                 _ = try await assembly.store.ingest(
@@ -210,7 +205,7 @@ import Testing
                     )
                 )
                 assembly.dispatcher.signal.wake()
-                try await Eventually.until { crashed.withLock { $0 } }
+                try await Eventually.until { crashed.tripped }
                 try await Eventually.until { try await Self.exports(harness).count == before + 1 }
             }
             let interrupted = try await BotRun.steps(try SQLiteEventStore(path: bot.storePath, logger: harness.logger), plugin: "export")

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Lets a refusal that comes in floods reach the log at info once a minute per kind: a client outside
-/// `allow_cidrs` (403) or past its `per_ip` bucket (429).
+/// Lets a refusal that comes in floods reach the log once a minute per kind: a client outside
+/// `allow_cidrs` (403) or past its `per_ip` bucket (429), plain HTTP sent to the TLS port.
 ///
 /// Logged at debug only, these were invisible at the default level: when Avala's addresses change, or a
 /// retry storm after an outage hits the bucket, every delivery fails and the log said nothing. Logged

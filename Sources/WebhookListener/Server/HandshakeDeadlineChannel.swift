@@ -12,7 +12,7 @@ struct HandshakeDeadlineChannel<Base: ServerChildChannel>: ServerChildChannel {
     let base: Base
     let deadline: TimeAmount
     /// Shared by the server's connections: the log says a sender used http:// once a minute at most.
-    let plainHTTPNotice: PlainHTTPRefusal.Notice
+    let plainHTTPNotice: RefusalLogGate
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in

@@ -1,6 +1,5 @@
 import Logging
 import NIOCore
-import Synchronization
 
 /// Answers a plain-HTTP request sent to the TLS port with a plain-HTTP 400 that says to use https://, then
 /// closes the connection.
@@ -14,28 +13,16 @@ final class PlainHTTPRefusal: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Lets the log say so at most once a minute: a scanner sending plain HTTP must not flood it.
-    final class Notice: Sendable {
-        private let last = Mutex<ContinuousClock.Instant?>(nil)
-
-        func shouldLog(now: ContinuousClock.Instant = .now) -> Bool {
-            last.withLock { last in
-                if let previous = last, previous.duration(to: now) < .seconds(60) { return false }
-                last = now
-                return true
-            }
-        }
-    }
-
     static let body = #"{"error":"this port serves HTTPS: send to https:// instead of http://"}"#
     static let response =
         "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
 
-    private let notice: Notice
+    /// Lets the log say so at most once a minute: a scanner sending plain HTTP must not flood it.
+    private let notice: RefusalLogGate
     private let logger: Logger
     private var refused = false
 
-    init(notice: Notice, logger: Logger) {
+    init(notice: RefusalLogGate, logger: Logger) {
         self.notice = notice
         self.logger = logger
     }
@@ -52,7 +39,7 @@ final class PlainHTTPRefusal: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         refused = true
-        if notice.shouldLog() {
+        if notice.admits("plain-http") {
             logger.warning(
                 "Plain HTTP request on the TLS listener refused: the sender's URL must start with https://",
                 metadata: ["client.address": "\(context.channel.remoteAddress?.ipAddress ?? "unknown")"]

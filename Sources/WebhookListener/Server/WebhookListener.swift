@@ -295,7 +295,7 @@ public final class WebhookListener: Service, Sendable {
         guard let tls else { return .http1(configuration: http1) }
         // A TLS handshake gets as long as a request body: `request_timeout`.
         let handshake = TimeAmount(configuration.requestTimeout)
-        let plainHTTPNotice = PlainHTTPRefusal.Notice()
+        let plainHTTPNotice = RefusalLogGate()
         guard configuration.http2 else {
             return HTTPServerBuilder { responder in
                 HandshakeDeadlineChannel(
