@@ -34,15 +34,17 @@ struct ExecCommand: Hashable, Sendable {
         }
         let config = PluginConfig(object)
         do {
+            args = try Self.arguments(object["args"])
+            env = try Self.environment(object["env"])
+            timeout = try config.duration("timeout") ?? Self.defaultTimeout
+            guard timeout > .zero else { throw PluginConfigError(key: "timeout", "must be longer than 0s") }
+            // Checked last: `check-config` sets aside a command whose path no stand-in fixes (a missing or
+            // relative one), so a key checked after it would never be reported.
             guard let path = try config.string("path"), !path.isEmpty else {
                 throw PluginConfigError(key: "path", "required: the absolute path of the program to run")
             }
             try Self.checkExecutable(path)
             self.path = path
-            args = try Self.arguments(object["args"])
-            env = try Self.environment(object["env"])
-            timeout = try config.duration("timeout") ?? Self.defaultTimeout
-            guard timeout > .zero else { throw PluginConfigError(key: "timeout", "must be longer than 0s") }
         } catch let error as PluginConfigError {
             throw PluginConfigError(key: "\(prefix).\(error.key)", error.message)
         }

@@ -62,6 +62,30 @@ import Testing
         )
     }
 
+    /// A command without a path, or with one that is not there, still has its other keys checked: the
+    /// run that says the path is missing says what else is wrong with the command too.
+    @Test func aCommandWithoutAPathHasItsOtherProblemsReported() {
+        let yaml = """
+            plugins:
+              exec:
+                commands:
+                  notify: { args: { a: 1 }, env: { "X=Y": 1 }, timeout: 0s, bogus: 1 }
+                  other: { path: /nonexistent/tool, timeout: 0s }
+            """
+        let found = Self.diagnostics(yaml)
+        #expect(
+            found == [
+                "bot.yaml:4 plugins.exec.commands.notify.args: expected a list of strings, numbers or true/false",
+                "bot.yaml:4 plugins.exec.commands.notify.bogus: unknown key 'bogus'; known: path, args, env, timeout",
+                "bot.yaml:4 plugins.exec.commands.notify.env.X=Y: not a valid environment variable name",
+                "bot.yaml:4 plugins.exec.commands.notify.path: required: the absolute path of the program to run",
+                "bot.yaml:4 plugins.exec.commands.notify.timeout: must be longer than 0s",
+                "bot.yaml:5 plugins.exec.commands.other.path: /nonexistent/tool does not exist",
+                "bot.yaml:5 plugins.exec.commands.other.timeout: must be longer than 0s",
+            ],
+            "\(found)"
+        )
+    }
     /// With its environment, `check-config` reads the listener's files as `run` would, and says what is
     /// wrong with each at its key.
     @Test func theListenerTLSFilesAreReadWithTheEnvironment() throws {
