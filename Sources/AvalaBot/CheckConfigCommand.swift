@@ -1,6 +1,8 @@
 import ArgumentParser
 import BotEngine
 import Foundation
+import NIOCore
+import WebhookListener
 
 /// `avala-bot check-config`: validates the config and its rules; every error names file, line and key path.
 struct CheckConfigCommand: ParsableCommand {
@@ -9,7 +11,8 @@ struct CheckConfigCommand: ParsableCommand {
         abstract: "Validate the config file and its rules; exit 1 on any error.",
         discussion: """
             Every problem is printed as FILE:LINE KEY.PATH: MESSAGE. Warnings (a rule on an event type \
-            avala-bot does not know, a template path the rule's events never carry) do not fail the check.
+            avala-bot does not know, a template path the rule's events never carry, a webhook secret shorter than \
+            16 bytes, a listener address in use) do not fail the check.
             """
     )
 
@@ -24,7 +27,9 @@ struct CheckConfigCommand: ParsableCommand {
         loader.resolveReferences = !noEnvironment
         // With its environment, check what `run` would need from it: the API key, the TLS files, the roster.
         loader.checkDeployment = !noEnvironment
-        let loaded = loader.load(path: config)
+        var loaded = loader.load(path: config)
+        // Not for --no-env: the address may be a reference, and is the deployment's.
+        if !noEnvironment, let inUse = Self.listenerAddressProblem(loaded) { loaded.diagnostics.append(inUse) }
         for diagnostic in loaded.diagnostics { Console.line(diagnostic.description) }
         if noEnvironment {
             // The defaults a deployment must provide count as much as the file's own references.
@@ -49,6 +54,30 @@ struct CheckConfigCommand: ParsableCommand {
             "\(config): OK — \(rules) rule\(rules == 1 ? "" : "s"), plugins: \(loaded.pluginNames.joined(separator: ", ").ifEmpty("none"))"
                 + (warnings > 0 ? ", \(warnings) warning\(warnings == 1 ? "" : "s")" : "")
         )
+    }
+}
+
+extension CheckConfigCommand {
+    /// `listener.bind` bound once and let go: `run` would stop at once on an address it cannot bind. A
+    /// warning, not an error: what holds it may be the bot this config runs, and the check may run where
+    /// the bot does not.
+    static func listenerAddressProblem(_ loaded: LoadedConfiguration) -> ConfigDiagnostic? {
+        guard let section = loaded.configuration.listener, let (host, port) = try? WebhookListenerConfiguration.parseBind(section.bind),
+            port != 0
+        else { return nil }
+        do {
+            try ListenerAddressCheck.bind(host: host, port: port).wait()
+            return nil
+        } catch {
+            let setting = "listener.bind"
+            var message = WebhookListenerError.bindFailure(error, setting: setting, host: host, port: port)?.message ?? "\(host):\(port): \(error)"
+            if message.hasPrefix(setting + " ") { message.removeFirst(setting.count + 1) }
+            if message.hasSuffix("address already in use") {
+                message += " (if avala-bot runs with this config, that is the bot itself; otherwise `run` cannot start until it is free)"
+            }
+            let node = loaded.root?["listener"]
+            return ConfigDiagnostic(.warning, at: node?["bind"]?.location ?? node?.location, path: setting, message)
+        }
     }
 }
 

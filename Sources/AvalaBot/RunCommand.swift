@@ -141,12 +141,7 @@ struct RunCommand: AsyncParsableCommand {
     private static func checkListenerAddress(_ listener: WebhookListener?) async throws {
         guard let configuration = listener?.configuration, configuration.port != 0 else { return }
         do {
-            // SO_REUSEADDR, as the listener binds: a socket closed a moment ago does not count as in use.
-            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .bind(host: configuration.host, port: configuration.port)
-                .get()
-            try await channel.close()
+            try await ListenerAddressCheck.bind(host: configuration.host, port: configuration.port).get()
         } catch {
             throw WebhookListenerError.bindFailure(error, setting: "listener.bind", host: configuration.host, port: configuration.port) ?? error
         }

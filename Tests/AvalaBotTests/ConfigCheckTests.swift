@@ -91,7 +91,7 @@ import Testing
     @Test func theListenerTLSFilesAreReadWithTheEnvironment() throws {
         let certificates = try TestCertificates.make()
         defer { certificates.remove() }
-        let environment = ["AVALA_API_KEY": "avk_test", "AVALA_WEBHOOK_SECRET": "s3cret"]
+        let environment = ["AVALA_API_KEY": "avk_test", "AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]
         func errors(cert: String, key: String, clientCA: String? = nil) -> [String] {
             let ca = clientCA.map { ", client_ca: \"\($0)\"" } ?? ""
             return Self.diagnostics(
@@ -330,7 +330,7 @@ import Testing
               trusted_proxies: [10.0.0.0/8, 0.0.0.0/0]
               paths:
                 - { path: /a, source: a, verify: { scheme: none, secrets: [s3cret] } }
-                - { path: /b, source: b, verify: { scheme: avala, secrets: [s3cret] } }
+                - { path: /b, source: b, verify: { scheme: avala, secrets: [a-secret-long-enough-to-keep] } }
             """
         )
         #expect(
@@ -348,6 +348,78 @@ import Testing
             everyone.count == 1 && everyone[0].contains("warning: none: anyone who reaches"),
             "an allowlist of everyone limits nothing: \(everyone)"
         )
+    }
+
+    /// A webhook secret shorter than 16 bytes (for `standard-webhooks`, a `whsec_` key that decodes to
+    /// fewer) is a warning at its path and index, which never shows the secret; the config still loads.
+    @Test func shortWebhookSecretsAreWarnedAboutAtTheirIndex() {
+        let yaml = """
+            listener:
+              plain_http: true
+              paths:
+                - { path: /a, source: a, verify: { scheme: avala, secrets: [a-secret-long-enough-to-keep, "${HOOK}"] } }
+                - { path: /b, source: b, verify: { scheme: standard-webhooks, secrets: ["whsec_c2hvcnQta2V5", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] } }
+                - { path: /c, source: c }
+            """
+        let found = Self.diagnostics(yaml, environment: ["HOOK": "hunt2", "AVALA_WEBHOOK_SECRET": "tiny"])
+        let advice = "a secret this short can be guessed from one signed delivery: use 16 random bytes or more (openssl rand -hex 32)"
+        #expect(
+            found == [
+                "AVALA_WEBHOOK_SECRET: warning: is shorter than 16 bytes (as the key of the listener paths it serves): \(advice)",
+                "bot.yaml:4 listener.paths[0].verify.secrets[1]: warning: is shorter than 16 bytes: \(advice)",
+                "bot.yaml:5 listener.paths[1].verify.secrets[0]: warning: decodes to a key shorter than 16 bytes: \(advice)",
+            ],
+            "\(found)"
+        )
+        #expect(!found.joined().contains("hunt2") && !found.joined().contains("tiny") && !found.joined().contains("c2hvcnQta2V5"))
+        // The shorthand is named as written; `none` checks no signature, so its secrets are not weighed.
+        #expect(
+            Self.diagnostics("listener:\n  plain_http: true\n  verify: { secrets: [s3cret] }\n") == [
+                "bot.yaml:3 listener.verify.secrets[0]: warning: is shorter than 16 bytes: \(advice)"
+            ]
+        )
+        #expect(
+            Self.diagnostics("listener:\n  plain_http: true\n  allow_cidrs: [10.0.0.0/8]\n  verify: { scheme: none, secrets: [s] }\n").allSatisfy {
+                !$0.contains("shorter")
+            }
+        )
+    }
+
+    /// `check-config` with its environment binds `listener.bind` once: an address in use (here by the test)
+    /// is a warning naming it, which says it may be the running bot; the check still passes.
+    @Test func aListenerAddressInUseIsAWarning() async throws {
+        // The simulator holds its port while it runs.
+        let (port, file) = try await SimulatorHarness.with { harness in
+            let port = try #require(harness.baseURL.firstMatch(of: /127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }, "\(harness.baseURL)")
+            return (port, try Self.checkAddressInUse(port: port))
+        }
+        // Free again, it says nothing.
+        let again = Console.Capture()
+        try Console.$capture.withValue(again) { try CheckConfigCommand.parse(["--config", file.path]).run() }
+        #expect(!again.text.contains("listener.bind"), "\(again.text)")
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    /// `check-config` of a listener on `port`, which is in use; returns the config file.
+    static func checkAddressInUse(port: Int) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bind-\(UUID().uuidString).yaml")
+        try """
+        api: { api_key: avk_test }
+        listener:
+          bind: "127.0.0.1:\(port)"
+          plain_http: true
+          verify: { secrets: [a-secret-long-enough-to-keep] }
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let capture = Console.Capture()
+        try Console.$capture.withValue(capture) { try CheckConfigCommand.parse(["--config", file.path]).run() }
+        #expect(
+            capture.text.contains(
+                "\(file.path):3 listener.bind: warning: 127.0.0.1:\(port): address already in use (if avala-bot runs with this config, that is the bot itself; otherwise `run` cannot start until it is free)"
+            ),
+            "\(capture.text)"
+        )
+        #expect(capture.text.hasSuffix("OK — 0 rules, plugins: none, 1 warning"), "\(capture.text)")
+        return file
     }
 
     /// Each finding is at the line of the key it is about.
@@ -816,7 +888,7 @@ import Testing
         ),
     ])
     func valuesThatCannotWorkAreErrors(yaml: String, expected: String) {
-        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).first == expected)
+        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]).first == expected)
     }
 
     /// The store is a file that outlives the process: no in-memory database and no URI.

@@ -200,7 +200,7 @@ import WebhookListener
     func brokenConfigsAreReportedVerbatim(yaml: String, expected: String) {
         // With a webhook secret: a listener section is checked in full, so without one each would add
         // that error too.
-        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).joined(separator: "\n") == expected)
+        #expect(Self.diagnostics(yaml, environment: ["AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]).joined(separator: "\n") == expected)
     }
 
     @Test func aGoodConfigHasNoDiagnosticsAndItsDefaults() {
@@ -225,11 +225,11 @@ import WebhookListener
         // No secret: every delivery would be 401 "invalid signature".
         #expect(errors("").first?.contains("verify.secrets has no non-empty secret") == true)
         #expect(errors("  verify: { secrets: [\"${WEBHOOK_SECRET}\"] }\n", environment: ["WEBHOOK_SECRET": ""]).count == 1)
-        #expect(errors("", environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]) == [])
+        #expect(errors("", environment: ["AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]) == [])
         // A rotation whose new secret came out empty: its sender's deliveries would all be 401. The
         // variable set but empty is named.
         #expect(
-            errors("  verify: { secrets: [\"${OLD}\", \"${NEW}\"] }\n", environment: ["OLD": "s3cret", "NEW": ""])
+            errors("  verify: { secrets: [\"${OLD}\", \"${NEW}\"] }\n", environment: ["OLD": "s3cret-of-sixteen-bytes", "NEW": ""])
                 == ["bot.yaml:3 listener.verify.secrets[1]: ${NEW} is set but empty"]
         )
         // An empty file is still refused by the listener's own check.
@@ -237,14 +237,14 @@ import WebhookListener
         FileManager.default.createFile(atPath: empty.path, contents: Data())
         defer { try? FileManager.default.removeItem(at: empty) }
         #expect(
-            errors("  verify: { secrets: [\"${OLD}\", \"${file:\(empty.path)}\"] }\n", environment: ["OLD": "s3cret"])
+            errors("  verify: { secrets: [\"${OLD}\", \"${file:\(empty.path)}\"] }\n", environment: ["OLD": "s3cret-of-sixteen-bytes"])
                 == [
                     "bot.yaml:3 listener.verify: listener path '/webhooks/avala': verify.secrets[1] is empty (an empty file or variable?): fill it or take it out of the list"
                 ]
         )
         let open = errors("  verify: { scheme: none }\n")
         #expect(open.count == 1 && open.allSatisfy { $0.contains(": warning: none: anyone who reaches the listener") }, "\(open)")
-        let secret = ["AVALA_WEBHOOK_SECRET": "s3cret"]
+        let secret = ["AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]
         #expect(
             errors("  verify: { scheme: standard-webhooks, secrets: [whsec_x] }\n")
                 == ["bot.yaml:3 listener.verify: listener path '/webhooks/avala': verify.secrets[0] is not a whsec_ base64 key"]
@@ -332,7 +332,7 @@ import WebhookListener
     @Test func referencesMayHoldNumbersAndBooleans() throws {
         let environment = [
             "RPM": "60", "PLAIN": "true", "TIMEOUT": "45s", "MAX_BODY": "2MiB", "DEPTH": "5", "ON": "false", "COUNT": "3",
-            "KEY": "0123", "SECRET": "s3cret",
+            "KEY": "0123", "SECRET": "s3cret-of-sixteen-bytes",
         ]
         let yaml = """
             api: { api_key: "${KEY}", requests_per_minute: "${RPM}", timeout: "${TIMEOUT}" }
@@ -409,7 +409,7 @@ import WebhookListener
         )
         #expect(ConfigSource.Loaded.Redactor.replacingWhole("7", with: "${N}", in: "7 of 17 (7s, x7, 7_a)") == "${N} of 17 (${N}s, x7, 7_a)")
         // A number the check shows as it read it (-3 as -3.0) is replaced in that form too.
-        let rate = ConfigLoader(environment: ["RPS": "-3", "AVALA_WEBHOOK_SECRET": "s3cret"])
+        let rate = ConfigLoader(environment: ["RPS": "-3", "AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"])
             .load(yaml: "listener:\n  plain_http: true\n  per_ip: { rate_per_second: \"${RPS}\" }\n", file: "bot.yaml")
             .diagnostics.map(\.description)
         #expect(rate == ["bot.yaml:3 listener.per_ip.rate_per_second: must be above 0, found ${RPS}"], "\(rate)")
@@ -521,7 +521,10 @@ import WebhookListener
     /// `listener.http2`: on by default with TLS, off when set so, and never on for plain HTTP (no h2c).
     @Test func http2IsOnWithTLSUnlessTurnedOff() throws {
         func http2(_ listener: String) throws -> Bool? {
-            let loaded = ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).load(yaml: "listener:\n" + listener, file: "bot.yaml")
+            let loaded = ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]).load(
+                yaml: "listener:\n" + listener,
+                file: "bot.yaml"
+            )
             #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
             return try loaded.configuration.listener?.listenerConfiguration(defaultSecret: nil).http2
         }
@@ -615,7 +618,7 @@ import WebhookListener
             listener:
               bind: "0.0.0.0:8443"
               paths:
-                - { path: /webhooks/avala, source: avala, format: avala, verify: { scheme: avala, secrets: [s1, s2], tolerance: 5m } }
+                - { path: /webhooks/avala, source: avala, format: avala, verify: { scheme: avala, secrets: [first-secret-16-bytes, second-secret-16-bytes], tolerance: 5m } }
                 - { path: /webhooks/bot, source: peer, format: avala-bot, verify: { scheme: standard-webhooks, secrets: [whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw] } }
               tls: { cert: /etc/avala-bot/tls.crt, key: /etc/avala-bot/tls.key, client_ca: /etc/ca.pem, min_version: "1.3" }
               plain_http: false

@@ -21,7 +21,7 @@ import Testing
     }
 
     static func diagnostics(_ yaml: String) -> [String] {
-        var loader = ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret"])
+        var loader = ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"])
         loader.plugins.append(VaultPlugin.self)
         return loader.load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
     }

@@ -8,7 +8,9 @@ import Testing
 /// with the file's text, which may hold a secret written out.
 @Suite struct ConfigSyntaxTests {
     static func diagnostics(_ yaml: String) -> [String] {
-        ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret"]).load(yaml: yaml, file: "bot.yaml").diagnostics.map(\.description)
+        ConfigLoader(environment: ["AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]).load(yaml: yaml, file: "bot.yaml").diagnostics.map(
+            \.description
+        )
     }
 
     @Test(arguments: [

@@ -383,6 +383,57 @@ struct ConfigLoader {
         return diagnostics
     }
 
+    /// Webhook secrets too short to resist guessing, as warnings (not errors: a config that works must keep
+    /// loading), each at its key (`listener.paths[1].verify.secrets[0]`), or as `AVALA_WEBHOOK_SECRET`
+    /// when that fills a path's secrets. A message never holds a secret, nor its length.
+    static func shortSecrets(_ listener: WebhookListenerConfiguration, section: ListenerSection, node: ConfigNode?) -> [ConfigDiagnostic] {
+        var diagnostics: [ConfigDiagnostic] = []
+        var defaultIsShort = false
+        let advice =
+            "a secret this short can be guessed from one signed delivery: use \(WebhookVerification.recommendedKeyBytes) random bytes or more (openssl rand -hex 32)"
+        for (pathIndex, path) in listener.paths.enumerated() {
+            let short = path.verification.shortSecretIndices
+            guard !short.isEmpty else { continue }
+            let written: [SecretString]?
+            if let paths = section.paths {
+                written = paths.indices.contains(pathIndex) ? paths[pathIndex].verify?.secrets : nil
+            } else {
+                written = section.verify?.secrets
+            }
+            let what =
+                path.verification.scheme == .standardWebhooks
+                ? "decodes to a key shorter than \(WebhookVerification.recommendedKeyBytes) bytes"
+                : "is shorter than \(WebhookVerification.recommendedKeyBytes) bytes"
+            guard written != nil else {
+                defaultIsShort = true
+                continue
+            }
+            let base = section.paths == nil ? "verify" : "paths[\(pathIndex)].verify"
+            for index in short {
+                let key = "\(base).secrets[\(index)]"
+                diagnostics.append(
+                    ConfigDiagnostic(
+                        .warning,
+                        at: Self.node(at: key, in: node)?.location ?? node?.location,
+                        path: "listener.\(key)",
+                        "\(what): \(advice)"
+                    )
+                )
+            }
+        }
+        if defaultIsShort {
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .warning,
+                    at: nil,
+                    path: "AVALA_WEBHOOK_SECRET",
+                    "is shorter than \(WebhookVerification.recommendedKeyBytes) bytes (as the key of the listener paths it serves): \(advice)"
+                )
+            )
+        }
+        return diagnostics
+    }
+
     /// What the listener would refuse when it starts (secrets that do not suit their scheme, no secret at
     /// all, CIDRs, reserved or repeated paths), so `check-config` reports it instead of `run` failing.
     /// Certificate files are read only with ``checkDeployment``: they may exist only where the bot runs.
@@ -436,6 +487,7 @@ struct ConfigLoader {
             )
         }
         diagnostics += Self.listenerRisks(section, node: node)
+        diagnostics += Self.shortSecrets(listener, section: section, node: node)
         if checkDeployment, resolveReferences, let tls = listener.tls {
             for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
                 let keyNode = node?["tls"]?[problem.key] ?? node?["tls"]

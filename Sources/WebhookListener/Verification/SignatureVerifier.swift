@@ -40,16 +40,10 @@ public struct SignatureVerifier: Sendable {
         tolerance = verification.tolerance.seconds
         var keys: [SymmetricKey] = []
         for (index, secret) in verification.secrets.enumerated() where !secret.value.isEmpty {
-            if scheme == .standardWebhooks {
-                // The spec's keys are base64 after the `whsec_` prefix; the HMAC key is the decoded bytes.
-                let encoded = secret.value.hasPrefix("whsec_") ? String(secret.value.dropFirst(6)) : secret.value
-                guard let data = Data(base64Encoded: encoded) else {
-                    throw WebhookListenerError(.invalidConfiguration, "verify.secrets[\(index)] is not a whsec_ base64 key")
-                }
-                keys.append(SymmetricKey(data: data))
-            } else {
-                keys.append(SymmetricKey(data: Data(secret.value.utf8)))
+            guard let data = Self.keyBytes(of: secret, scheme: scheme) else {
+                throw WebhookListenerError(.invalidConfiguration, "verify.secrets[\(index)] is not a whsec_ base64 key")
             }
+            keys.append(SymmetricKey(data: data))
         }
         // No usable secret would answer every delivery 401 "invalid signature", which names the wrong
         // culprit; an empty `${AVALA_WEBHOOK_SECRET}` is the usual cause.
@@ -69,6 +63,15 @@ public struct SignatureVerifier: Sendable {
             )
         }
         self.keys = keys
+    }
+
+    /// The bytes `secret` keys the HMAC with: for `standard-webhooks` the base64 after the `whsec_` prefix
+    /// (the spec's keys), decoded; for the other schemes its text. Nil when a `standard-webhooks` secret
+    /// is not base64.
+    static func keyBytes(of secret: WebhookSecret, scheme: WebhookScheme) -> Data? {
+        guard scheme == .standardWebhooks else { return Data(secret.value.utf8) }
+        let encoded = secret.value.hasPrefix("whsec_") ? String(secret.value.dropFirst(6)) : secret.value
+        return Data(base64Encoded: encoded)
     }
 
     /// Verifies a delivery.
