@@ -14,12 +14,13 @@ public struct TestCertificates: Sendable {
     public var clientCertificatePath: String { directory.appendingPathComponent("client.crt").path }
     public var clientKeyPath: String { directory.appendingPathComponent("client.key").path }
 
-    public static func make() throws -> TestCertificates {
+    /// - Parameter days: how long the server certificate is valid from now (the client one, 2 days).
+    public static func make(days: Int = 2) throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("listener-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
         try run([
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "\(days)",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-keyout", certificates.keyPath, "-out", certificates.certificatePath,
         ])

@@ -15,6 +15,7 @@
 /// | `rejectedBurst` | ``RejectedBurstPolicy`` | 20 rejections per 60 s | then one `bot.webhook.rejected_burst` event per source and window |
 /// | `retryAfter` | seconds | 5 | the `Retry-After` of a 503 when the store cannot write |
 /// | `serverName` | string | `avala-bot` | the `Server` header |
+/// | `certificateCheckInterval` | duration | 1 day | how often, while serving, the certificate's expiry is checked again (a warning within 14 days of it) |
 /// | `metrics`, `status` | closures | nil | what `/metrics` and `/status` render; nil: no such route |
 /// | `apiProblem` | closure | nil | a short verdict when the Avala API counts as not reached; `/readyz` answers 503 with it |
 public struct WebhookListenerConfiguration: Sendable {
@@ -33,6 +34,9 @@ public struct WebhookListenerConfiguration: Sendable {
     public var rejectedBurst: RejectedBurstPolicy
     public var retryAfter: Int
     public var serverName: String
+    /// How often, while serving, the served certificate's expiry is checked again (besides at start and
+    /// at each reload); tests shorten it.
+    public var certificateCheckInterval: Duration = .seconds(86_400)
     /// Renders the Prometheus text for `GET /metrics`; nil: no such route.
     public var metrics: (@Sendable () async -> String)?
     /// Renders the HTML for `GET /status`; nil: no such route.

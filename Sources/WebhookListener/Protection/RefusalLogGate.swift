@@ -1,12 +1,13 @@
 import Synchronization
 
 /// Lets a refusal that comes in floods reach the log once a minute per kind: a client outside
-/// `allow_cidrs` (403) or past its `per_ip` bucket (429), plain HTTP sent to the TLS port.
+/// `allow_cidrs` (403) or past its `per_ip` bucket (429), plain HTTP sent to the TLS port, a TLS handshake
+/// that fails for one reason.
 ///
 /// Logged at debug only, these were invisible at the default level: when Avala's addresses change, or a
 /// retry storm after an outage hits the bucket, every delivery fails and the log said nothing. Logged
 /// every time, a flood from one client would become a flood of lines. The key is the path's source and
-/// the status, so the number of keys is bounded by the configuration.
+/// the status, so the number of keys is bounded by the configuration (and by BoringSSL's reason codes).
 final class RefusalLogGate: Sendable {
     static let interval: Duration = .seconds(60)
 

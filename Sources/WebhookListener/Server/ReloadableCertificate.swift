@@ -24,12 +24,22 @@ final class ReloadableCertificate: Sendable {
 
     /// Reads the files again; on any error (a missing or broken file, a certificate expired or not
     /// valid yet, a key that is not the certificate's) the served pair stays as it was.
-    /// - Returns: the subject of the new leaf certificate, for the log.
+    /// - Returns: the new leaf certificate as ``summary(_:)`` gives it, for the log, and whether the chain
+    ///   differs from the one served until now (every SIGHUP reads the files, most find them as they were).
     @discardableResult
-    func reload() throws(WebhookListenerError) -> String {
+    func reload() throws(WebhookListenerError) -> (summary: String, changed: Bool) {
         let pair = try Self.load(tls)
-        current.withLock { $0 = pair }
-        return pair.chain.first.map(Self.summary) ?? ""
+        let changed = current.withLock { current in
+            defer { current = pair }
+            // Certificates compare by their DER bytes: a new serial or any other field is a change.
+            return current.chain != pair.chain
+        }
+        return (pair.chain.first.map(Self.summary) ?? "", changed)
+    }
+
+    /// When the served leaf certificate stops being valid (its notAfter).
+    var notValidAfter: Date? {
+        pair.chain.first.map { Date(timeIntervalSince1970: TimeInterval($0.notValidAfter)) }
     }
 
     /// The leaf as an operator reads it in the log: `serial 1a2b…, valid until 2027-03-01T00:00:00Z`.

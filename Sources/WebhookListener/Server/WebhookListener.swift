@@ -34,6 +34,8 @@ public final class WebhookListener: Service, Sendable {
             "Webhook deliveries answered, by listener source and outcome (accepted, duplicate, rejected_<status>, error).",
         "avala_bot_webhook_verification_failures_total": "Webhook deliveries refused with 401, by listener source and reason.",
         "avala_bot_webhook_ingest_seconds": "Time to verify and store a webhook delivery before answering it, by listener source.",
+        TLSHandshakeFailureLog.metric: "TLS handshakes the listener saw fail, by reason (the TLS library's reason code).",
+        CertificateExpiryNotice.metric: "When the listener's served certificate expires (its notAfter), in seconds since the epoch, by file.",
     ]
 
     public let configuration: WebhookListenerConfiguration
@@ -206,8 +208,16 @@ public final class WebhookListener: Service, Sendable {
         // When it expires, as a reload says it: the day to renew it by is in the log from the start.
         if let leaf = tls?.certificate.pair.chain.first { starting["tls.certificate"] = "\(ReloadableCertificate.summary(leaf))" }
         shared.logger.info("Webhook listener starting", metadata: starting)
+        let expiry = tls.map { CertificateExpiryNotice(certificate: $0.certificate, logger: shared.logger) }
+        expiry?.check()
+        let checkInterval = configuration.certificateCheckInterval
         do {
-            try await app.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Once a day while serving: a certificate valid for weeks at start runs out without a restart.
+                if let expiry { group.addTask { await expiry.repeatEvery(checkInterval) } }
+                try await app.run()
+                group.cancelAll()
+            }
         } catch {
             // Failing before it listened, a socket error is the bind's.
             let failure =
@@ -221,14 +231,23 @@ public final class WebhookListener: Service, Sendable {
     }
 
     /// Reads `listener.tls.cert` and `.key` again (SIGHUP); new connections get the new pair, open ones
-    /// keep theirs, and the socket stays bound. On an error the old pair stays in use.
+    /// keep theirs, and the socket stays bound. On an error the old pair stays in use. The log says
+    /// "reloaded" only for a certificate that changed (debug "unchanged" otherwise), and warns again when
+    /// the one served expires within two weeks.
     ///
     /// - Returns: false when the listener serves plain HTTP (nothing to reload).
     @discardableResult
     public func reloadCertificates() throws(WebhookListenerError) -> Bool {
         guard let tls else { return false }
-        let subject = try tls.certificate.reload()
-        shared.logger.notice("Listener certificate reloaded", metadata: ["tls.certificate": "\(subject)"])
+        let reloaded = try tls.certificate.reload()
+        let metadata: Logger.Metadata = ["tls.certificate": "\(reloaded.summary)"]
+        if reloaded.changed {
+            shared.logger.notice("Listener certificate reloaded", metadata: metadata)
+        } else {
+            // Every SIGHUP reads the files; most find the certificate as it was, which is no news.
+            shared.logger.debug("Listener certificate unchanged", metadata: metadata)
+        }
+        CertificateExpiryNotice(certificate: tls.certificate, logger: shared.logger).check()
         return true
     }
 
@@ -295,13 +314,14 @@ public final class WebhookListener: Service, Sendable {
         guard let tls else { return .http1(configuration: http1) }
         // A TLS handshake gets as long as a request body: `request_timeout`.
         let handshake = TimeAmount(configuration.requestTimeout)
-        let plainHTTPNotice = RefusalLogGate()
+        // One per server: a plain-HTTP sender and each reason a handshake fails reach the log once a minute.
+        let notices = RefusalLogGate()
         guard configuration.http2 else {
             return HTTPServerBuilder { responder in
                 HandshakeDeadlineChannel(
                     base: try tls.channel { try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: $0) },
                     deadline: handshake,
-                    plainHTTPNotice: plainHTTPNotice
+                    notices: notices
                 )
             }
         }
@@ -314,7 +334,7 @@ public final class WebhookListener: Service, Sendable {
             HandshakeDeadlineChannel(
                 base: try tls.channel { try HTTP2UpgradeChannel(tlsConfiguration: $0, configuration: http2, responder: responder) },
                 deadline: handshake,
-                plainHTTPNotice: plainHTTPNotice
+                notices: notices
             )
         }
     }
