@@ -29,7 +29,11 @@ struct CheckConfigCommand: ParsableCommand {
         loader.checkDeployment = !noEnvironment
         var loaded = loader.load(path: config)
         // Not for --no-env: the address may be a reference, and is the deployment's.
-        if !noEnvironment, let inUse = Self.listenerAddressProblem(loaded) { loaded.diagnostics.append(inUse) }
+        if !noEnvironment, let inUse = Self.listenerAddressProblem(loaded) {
+            loaded.diagnostics.append(inUse)
+            // At its line among the others, as the loader orders them.
+            loaded.diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
+        }
         for diagnostic in loaded.diagnostics { Console.line(diagnostic.description) }
         if noEnvironment {
             // The defaults a deployment must provide count as much as the file's own references.
