@@ -7,7 +7,7 @@ import LogPlugin
 enum BenchmarkFixtures {
     static let location = SourceLocation(file: "bench.yaml", line: 1)
 
-    static func scalar(_ text: String, quoted: Bool = true) -> ConfigNode { .scalar(text, quoted: quoted, location) }
+    static func scalar(_ text: String, quoted: Bool = true) -> ConfigNode { .scalar(text, quoted ? .quoted : .plain, location) }
 
     static func mapping(_ pairs: [(String, ConfigNode)]) -> ConfigNode {
         .mapping(pairs.map { ConfigNode.Entry(key: $0.0, keyLocation: location, value: $0.1) }, location)
