@@ -47,7 +47,7 @@ import Testing
             #expect(
                 applied == [
                     "v1: events, keys, steps, snapshots, plugin state", "v2: throttle admissions in the journal", "v3: discarded dead letters",
-                    "v4: events waiting only on deferred actions",
+                    "v4: events waiting only on deferred actions", "v5: pending events by due time",
                 ]
             )
         }

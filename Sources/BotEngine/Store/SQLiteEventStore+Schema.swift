@@ -112,6 +112,19 @@ extension SQLiteEventStore {
             // otherwise stall. See `finish`.
             try db.execute(sql: "ALTER TABLE events ADD COLUMN holds_subject INTEGER NOT NULL DEFAULT 1")
         }
+        migrator.registerMigration("v5: pending events by due time") { db in
+            // A claim reads the pending events never tried in `seq` order and those due again after a
+            // backoff by due time, each as a range of this index: with `(status, seq)` it walked every event
+            // waiting on its backoff, on the writer, before reaching a due one. It replaces that index
+            // rather than adding one, so an ingested event still costs one insert here; the other readers
+            // of `(status, seq)` (releaseRunning, queueDepth) only ever used its `status`.
+            try db.execute(
+                sql: """
+                    DROP INDEX events_status_seq;
+                    CREATE INDEX events_status_due ON events(status, next_attempt_at, seq);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -259,7 +259,7 @@ public final class SQLiteEventStore: EventStore {
         try await claim(limit: limit, now: now, finishingUnrouted: 0) { _ in true }.routed
     }
 
-    /// One write: the due events in `seq` order, each either marked running and read back (routed, up
+    /// One write: due events (see ``claimableEventsSQL``), in `seq` order, each either marked running and read back (routed, up
     /// to `limit`) or marked done (unrouted, up to `unroutedLimit`), with the attempt counted either way.
     /// An event claimed before counts as routed whatever its type: see the protocol.
     /// The subject rule of ``claim(limit:now:)`` holds for both: an unrouted event finished here had no
@@ -276,21 +276,7 @@ public final class SQLiteEventStore: EventStore {
         let nowSeconds = Self.seconds(now)
         let claimed = try await write(synced: false) { db in
             let rows = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql: """
-                        SELECT seq, \(Self.eventColumns) FROM events AS e
-                        WHERE e.status = 'pending'
-                          AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)
-                          AND (e.subject_kind IS NULL OR NOT EXISTS (
-                            SELECT 1 FROM events AS o
-                            WHERE o.subject_kind = e.subject_kind AND o.subject_uid = e.subject_uid
-                              AND o.status IN ('pending', 'running')
-                              AND (o.seq < e.seq OR o.status = 'running')
-                              AND (o.status = 'running' OR o.holds_subject = 1)))
-                        ORDER BY e.seq
-                        LIMIT ?
-                        """
-                ),
+                db.cachedStatement(sql: Self.claimableEventsSQL),
                 arguments: [nowSeconds, limit + unroutedLimit]
             )
             // Collected first and written after: the cursor reads the rows the updates would change.
@@ -348,6 +334,43 @@ public final class SQLiteEventStore: EventStore {
         }
         return claimed
     }
+
+    /// The events a claim may take, at most `?2`, in `seq` order; `?1` is now.
+    ///
+    /// Two parts, each read from `events_status_due` without visiting an event that is not due: events
+    /// never tried (`next_attempt_at` NULL) oldest first, and events due again after a backoff earliest due
+    /// first, each at most `?2`; the oldest `?2` of both are claimed. One walk of the pending events in
+    /// `seq` order read every event waiting on its backoff before reaching a due one (40–60 ms with 50,000
+    /// waiting, on the writer), and sorting all the due retries by `seq` would cost as much when an
+    /// outage's retries come due together.
+    ///
+    /// The subject rule is checked on each candidate, against every earlier pending event of the subject,
+    /// due or not: an event waiting on its backoff still holds back the later ones about its subject.
+    static let claimableEventsSQL: String = {
+        let free = """
+            (e.subject_kind IS NULL OR NOT EXISTS (
+                SELECT 1 FROM events AS o
+                WHERE o.subject_kind = e.subject_kind AND o.subject_uid = e.subject_uid
+                  AND o.status IN ('pending', 'running')
+                  AND (o.seq < e.seq OR o.status = 'running')
+                  AND (o.status = 'running' OR o.holds_subject = 1)))
+            """
+        return """
+            SELECT * FROM (
+                SELECT seq, \(eventColumns) FROM events AS e
+                WHERE e.status = 'pending' AND e.next_attempt_at IS NULL AND \(free)
+                ORDER BY e.seq
+                LIMIT ?2)
+            UNION ALL
+            SELECT * FROM (
+                SELECT seq, \(eventColumns) FROM events AS e
+                WHERE e.status = 'pending' AND e.next_attempt_at <= ?1 AND \(free)
+                ORDER BY e.next_attempt_at, e.seq
+                LIMIT ?2)
+            ORDER BY seq
+            LIMIT ?2
+            """
+    }()
 
     @discardableResult
     public func releaseRunning() async throws -> Int {
@@ -806,7 +829,7 @@ public final class SQLiteEventStore: EventStore {
     }
 
     /// The `seq` of the oldest done events finished before `?1` that hold no dead letter, at most `?2`.
-    /// The index is named because the planner would rather walk every done event in `events_status_seq`.
+    /// The index is named because the planner would rather walk every done event in `events_status_due`.
     static let prunableEventsSQL = """
         SELECT seq FROM events INDEXED BY events_done_finished
         WHERE status = 'done' AND finished_at < ?1
