@@ -1,6 +1,7 @@
 import BotKit
 import Foundation
 import GRDB
+import InMemoryLogging
 import Logging
 import Testing
 
@@ -836,6 +837,30 @@ import Testing
             #expect(try await store.ingest(makeStoreEvent("later")).isNew)
             let walAfter = try #require(try FileManager.default.attributesOfItem(atPath: file.path + "-wal")[.size] as? Int)
             #expect(walAfter <= SQLiteEventStore.walSizeLimit, "\(walAfter) bytes of log")
+        }
+    }
+
+    /// A store made before incremental auto-vacuum cannot give freed space back: opening it says so once,
+    /// at info, with the file and the command that converts it; a store this version made says nothing.
+    @Test func anOlderStoreWithoutIncrementalAutoVacuumIsNamedWhenOpened() async throws {
+        let advice = "created without incremental auto-vacuum"
+        try await StoreFile.with { file in
+            try FileManager.default.createDirectory(atPath: (file.path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let old = try DatabaseQueue(path: file.path)
+            try SQLiteEventStore.migrator.migrate(old, upTo: "v4: events waiting only on deferred actions")
+            try old.close()
+
+            let store = try await file.open()
+            #expect(try await store.pool.read { try Int.fetchOne($0, sql: "PRAGMA auto_vacuum") } == 0, "opening does not convert it")
+            let said = file.logs.entries.filter { $0.message.description.contains(advice) }
+            #expect(said.count == 1)
+            #expect(said.first?.level == .info)
+            #expect(said.first?.message.description.contains("sqlite3 \(file.path) 'PRAGMA auto_vacuum=INCREMENTAL; VACUUM;'") == true)
+            #expect(try await store.reclaimFreePages() == 0)
+        }
+        try await StoreFile.with { file in
+            _ = try await file.open()
+            #expect(!file.logText.contains(advice))
         }
     }
 

@@ -36,6 +36,8 @@ public final class SQLiteEventStore: EventStore {
     let batcher: IngestBatcher
     private let committedWrites = Mutex(0)
     private let storedEvents = StoredEventCounters()
+    /// `PRAGMA auto_vacuum` of a store that can give freed pages back (every store this version creates).
+    static let incrementalAutoVacuum = 2
 
     /// Opens (or creates) the store's file, creating its parent directories.
     ///
@@ -97,6 +99,7 @@ public final class SQLiteEventStore: EventStore {
             // set here, before GRDB turns WAL on. On an existing file it changes nothing.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
+        let autoVacuum: Int
         do {
             pool = try DatabasePool(path: openPath, configuration: options)
             if configuration.readOnly {
@@ -106,18 +109,27 @@ public final class SQLiteEventStore: EventStore {
             // GRDB sets `synchronous = NORMAL` on the writer when it turns WAL on, after any
             // `prepareDatabase` hook has run. NORMAL may lose the last commits on a power cut, which would
             // break "a webhook answered 2xx is on disk", so FULL is set here, on the one writer connection.
-            try pool.writeWithoutTransaction { db in
+            autoVacuum = try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 // The write-ahead log is reused, not shrunk, after a checkpoint: without a limit it would
                 // keep the size of the largest burst (or prune) for good. The automatic checkpoint (1,000
                 // pages) lets it reach a little over 4 MiB in normal work; 8 MiB cuts back only a burst,
                 // not every cycle (a cut costs a truncate and the regrowth).
                 try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
+                return try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") ?? 0
             }
         } catch {
             throw SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the database \(path): \(error)")
         }
         logger.info("Event store opened", metadata: ["store.readers": "\(options.maximumReaderCount)"])
+        if autoVacuum != Self.incrementalAutoVacuum {
+            // A store made before incremental auto-vacuum keeps, for good, the size of its largest backlog:
+            // pruning frees pages inside the file but cannot give them back. Converting it rewrites the
+            // whole file under the write lock, which is the operator's call (and disk space), not a start's.
+            logger.info(
+                "The event store was created without incremental auto-vacuum: pruning reuses the space it frees but never gives it back to the disk. To convert it, stop the bot and run: sqlite3 \(path) 'PRAGMA auto_vacuum=INCREMENTAL; VACUUM;'"
+            )
+        }
     }
 
     /// Closes the file's connections. Every later call fails; in-flight writes finish first.
@@ -868,7 +880,7 @@ public final class SQLiteEventStore: EventStore {
                 pool.asyncWriteWithoutTransaction { db in
                     continuation.resume(
                         with: Result {
-                            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == 2 else { return 0 }
+                            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") == Self.incrementalAutoVacuum else { return 0 }
                             let before = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
                             guard before > 0 else { return 0 }
                             try db.execute(sql: "PRAGMA incremental_vacuum(\(Self.pagesPerReclaim))")
