@@ -19,17 +19,34 @@ struct ChainDepthEnricher: Enricher {
 
     /// The next enrichers' result, with its chain depth; what they could not read stays named.
     func enrichment(of event: Event) async -> Enrichment {
-        // The listener and the poller set it already; this covers an event stored before the export's
-        // chain was recorded (the webhook raced the plugin's record).
-        let recorded = await store.withRecordedChainDepth(event)
         // Intents are matched after the next enrichers: Avala's webhook body names no project, and
         // ``ProjectEnricher`` reads the export's projects and datasets from the API.
-        var enrichment = await next.enrichment(of: recorded)
-        enrichment.event = await withIntendedChainDepth(enrichment.event)
+        var enrichment = await next.enrichment(of: event)
+        enrichment.event = await withChainDepth(enrichment.event)
         return enrichment
     }
 
-    /// `event` with the depth of the pending intents that cover its export, when its uid has no depth
+    /// `event` with the depth recorded for its export, read once: after the next enrichers, so that a
+    /// depth the export plugin recorded while they waited on the API is the one applied. The listener and
+    /// the poller set it already; this covers an event stored before the export's chain was recorded (the
+    /// webhook raced the plugin's record). Without a record, the pending intents place the export.
+    func withChainDepth(_ event: Event) async -> Event {
+        guard let uid = event.chainExportUID else { return event }
+        let recorded: Int?
+        do {
+            recorded = try await store.recordedChainDepth(exportUID: uid)
+        } catch {
+            logger.warning(
+                "Could not read the export's recorded chain depth; the event keeps the depth it carries",
+                metadata: ["event.id": "\(event.id)", "export.uid": "\(uid)", "error": "\(error)"]
+            )
+            return event
+        }
+        if let recorded { return event.withChainDepth(atLeast: recorded) }
+        return await withIntendedChainDepth(event)
+    }
+
+    /// `event` with the depth of the pending intents that cover its export, whose uid has no depth
     /// recorded; kept for the uid (apart from the record) so later events agree once the intents are gone.
     func withIntendedChainDepth(_ event: Event) async -> Event {
         guard let export = event.chainExport else { return event }
@@ -37,7 +54,6 @@ struct ChainDepthEnricher: Enricher {
         let kept: Int?
         let depth: Int
         do {
-            guard try await store.recordedChainDepth(exportUID: export.uid) == nil else { return event }
             // A depth kept from an earlier event applies whatever this one's shape (an agent-style body
             // has no creation time); only placing the export anew needs it inside an intent's window.
             kept = try await chain.intendedDepth(exportUID: export.uid)

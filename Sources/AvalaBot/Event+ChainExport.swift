@@ -1,4 +1,5 @@
 import AvalaAPI
+import BotEngine
 import BotKit
 import Foundation
 
@@ -12,9 +13,8 @@ extension Event {
     /// in for `export.projects` when those are absent.
     var chainExport: AvalaExport? {
         guard let export = data["export"] else { return nil }
-        // The same uid ``EventStore/withRecordedChainDepth(_:)`` looks the recorded depth up by.
-        let uid = subject?.kind == "export" ? subject?.uid : export["uid"]?.stringValue
-        guard let uid, !uid.isEmpty else { return nil }
+        // The same uid the recorded depth is looked up by.
+        guard let uid = chainExportUID, !uid.isEmpty else { return nil }
         var projects = Self.uids(export["projects"])
         if projects.isEmpty, let project = data["project"]?["uid"]?.stringValue, !project.isEmpty { projects = [project] }
         return AvalaExport(

@@ -175,6 +175,33 @@ import Testing
         }
     }
 
+    /// The export plugin records the export's depth while the next enrichers wait on the API (its answer
+    /// arrived meanwhile): the event carries that depth, read once after them, and no intent's guess is
+    /// kept for the uid. It once read the record before them and again after, and carried neither.
+    @Test func aDepthRecordedWhileTheNextEnrichersRunIsTheOneTheEventCarries() async throws {
+        try await Self.withStore { store in
+            try await PendingChainIntents(store: store).record(Self.intent(depth: 3))
+            let enricher = ChainDepthEnricher(store: store, next: RecordingDuringEnrichment(store: store, depth: 1), logger: Self.logger)
+            #expect(await enricher.enrich(Self.completed()).chainDepth == 1)
+            #expect(try await ExportChain(store: store).intendedDepth(exportUID: "e-1") == nil)
+            // An event that names its export only in its data finds the same record.
+            var unnamed = Self.completed()
+            unnamed.subject = nil
+            #expect(await ChainDepthEnricher(store: store, next: NoEnricher(), logger: Self.logger).enrich(unnamed).chainDepth == 1)
+        }
+    }
+
+    /// Stands for ``ProjectEnricher`` while the export plugin records the export's chain depth.
+    struct RecordingDuringEnrichment: Enricher {
+        let store: SQLiteEventStore
+        let depth: Int
+
+        func enrichment(of event: Event) async -> Enrichment {
+            try? await ExportChain(store: store).record(exportUID: "e-1", depth: depth, follow: false)
+            return Enrichment(event: event)
+        }
+    }
+
     @Test func pendingIntentsKeepTheNewest500AndDropThoseOlderThanADay() async throws {
         try await Self.withStore { store in
             let intents = PendingChainIntents(store: store, now: { Self.intentTime })

@@ -12,10 +12,7 @@ extension EventStore {
 
     /// `event` with the depth recorded for its export, when that is deeper than what it carries.
     public func withRecordedChainDepth(_ event: Event) async -> Event {
-        let uid = event.subject?.kind == "export" ? event.subject?.uid : event.data["export"]?["uid"]?.stringValue
-        guard let uid, let depth = try? await recordedChainDepth(exportUID: uid), depth > event.chainDepth else { return event }
-        var deeper = event
-        deeper.chainDepth = depth
-        return deeper
+        guard let uid = event.chainExportUID, let depth = try? await recordedChainDepth(exportUID: uid) else { return event }
+        return event.withChainDepth(atLeast: depth)
     }
 }
