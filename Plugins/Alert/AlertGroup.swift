@@ -8,13 +8,15 @@ import BotKit
 /// ```json
 /// {"rule": "page-on-failed-export", "receiver": "ops-slack", "labels": {"event.type": "export.failed"},
 ///  "instance": "5d41c0a9e3b27f10",
-///  "pending": [GroupedAlert…], "flush_at": 1767225630000, "last_sent_at": 1767225600000, "sends": 3,
+///  "pending": [{"id": "<idempotency key>", "fingerprint": "9f1c…"}], "flush_at": 1767225630000, "last_sent_at": 1767225600000, "sends": 3,
 ///  "lease": {"holder": "<idempotency key>", "until": 1767225645000},
 ///  "delivered": [{"id": "<idempotency key>", "at": 1767225600000}],
 ///  "sent": [{"fingerprint": "9f1c…", "at": 1767225600000}],
 ///  "group_interval": 300000, "repeat_interval": 14400000, "touched_at": 1767225600000}
 /// ```
 ///
+/// `pending` lists the waiting alerts by id and fingerprint (``WaitingAlert``); each alert's text and
+/// event are kept under its own key (``AlertGroupState``), so a group of many alerts stays small.
 /// `instance` tells this group apart from an earlier one with the same key that was forgotten (a group
 /// is pruned once idle past `repeat_interval`, and a new one starts counting its messages from 1 again);
 /// `delivered` lets an action woken after another sent its alert say so instead of sending it again;
@@ -42,7 +44,7 @@ struct AlertGroup: Hashable, Sendable {
     /// recreated group's first message does not reuse the id of the first message of its predecessor.
     /// Nil for a group stored before it existed (its ids keep their old form, so a resend still matches).
     var instance: String?
-    var pending: [GroupedAlert] = []
+    var pending: [WaitingAlert] = []
     /// When the pending alerts are due to be sent; nil when none are pending.
     var flushAt: Int64?
     var lastSentAt: Int64?
@@ -87,7 +89,7 @@ struct AlertGroup: Hashable, Sendable {
             repeatInterval: int(object["repeat_interval"]) ?? 0,
             touchedAt: int(object["touched_at"]) ?? 0
         )
-        pending = (object["pending"]?.arrayValue ?? []).compactMap(GroupedAlert.init(json:))
+        pending = (object["pending"]?.arrayValue ?? []).compactMap(WaitingAlert.init(json:))
         flushAt = int(object["flush_at"])
         lastSentAt = int(object["last_sent_at"])
         sends = object["sends"]?.intValue ?? 0

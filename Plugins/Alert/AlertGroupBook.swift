@@ -6,6 +6,8 @@ import BotKit
 /// One key rather than one per group, so that every change can prune groups nobody has alerted on for a
 /// while: with one key per group, a `group_by: [project.uid]` would leave a key behind per project forever.
 /// Every change is a pure function of the stored value, applied through ``PluginState/update(_:_:)``.
+/// A waiting alert is listed by id and fingerprint only (``WaitingAlert``): its text and event are kept
+/// under its own key (``AlertGroupState``), so that the book a flood of alerts rewrites stays small.
 struct AlertGroupBook: Hashable, Sendable {
     static let stateKey = "groups"
     /// Caps that bound the state however many alerts arrive.
@@ -29,10 +31,10 @@ struct AlertGroupBook: Hashable, Sendable {
         case waiting(until: Int64, count: Int)
         /// Due, but another action holds the lease and is sending.
         case leased(until: Int64)
-        /// Due, and this action holds the lease: send these alerts as message number `sequence` of the
-        /// group `instance`. `silenced` alerts were waiting too, but a silence begun since they joined
-        /// holds them back: they left the group, and their own actions report the silence.
-        case flush(alerts: [GroupedAlert], silenced: Int, sequence: Int, instance: String?)
+        /// Due, and this action holds the lease: send the waiting alerts as message number `sequence` of
+        /// the group `instance` (less those a silence begun since they joined now holds back, which the
+        /// sender takes out with ``leaveOut(_:key:now:)``).
+        case flush(alerts: [WaitingAlert], sequence: Int, instance: String?)
     }
 
     var groups: [String: AlertGroup]
@@ -44,14 +46,12 @@ struct AlertGroupBook: Hashable, Sendable {
     var json: JSON { .object(groups.mapValues(\.json)) }
 
     /// Adds `alert` to its group unless it was delivered or repeats, and takes the group's lease when the
-    /// group is due and no one else holds it. A flush leaves out (and takes out of the group) the waiting
-    /// alerts that one of `silences`, those in force now, matches.
+    /// group is due and no one else holds it.
     mutating func register(
-        _ alert: GroupedAlert,
+        _ alert: WaitingAlert,
         key: String,
         template: AlertGroup,
         timings: AlertTimings,
-        silences: [AlertSilence] = [],
         now: Int64,
         leaseFor lease: Int64
     ) -> Registration {
@@ -80,14 +80,29 @@ struct AlertGroupBook: Hashable, Sendable {
         guard flushAt <= now else { return .waiting(until: flushAt, count: group.pending.count) }
         if let held = group.lease, held.until > now, held.holder != alert.id { return .leased(until: held.until) }
         group.lease = AlertGroup.Lease(holder: alert.id, until: now + lease)
-        // The sender's own alert passed the silence check just before; the others joined earlier, maybe
-        // before a silence that now holds them back.
-        let silenced = group.pending.filter { $0.id != alert.id && $0.isSilenced(by: silences) }
-        if !silenced.isEmpty {
-            let ids = Set(silenced.map(\.id))
-            group.pending.removeAll { ids.contains($0.id) }
+        return .flush(alerts: group.pending, sequence: group.sends + 1, instance: group.instance)
+    }
+
+    /// Takes alerts out of the group whose lease the sender holds, before it sends: those a silence begun
+    /// since they joined now holds back (their own actions report the silence), and those whose own key
+    /// is gone (their actions withdrew them meanwhile). The lease and the due time stay.
+    mutating func leaveOut(_ ids: Set<String>, key: String, now: Int64) {
+        guard var group = groups[key], !ids.isEmpty else { return }
+        group.pending.removeAll { ids.contains($0.id) }
+        group.touchedAt = now
+        groups[key] = group
+    }
+
+    /// Drops the inline copy of the alerts `ids` (an earlier version's layout) once they are kept under
+    /// their own keys.
+    mutating func detach(_ ids: Set<String>) {
+        for key in Array(groups.keys) {
+            guard var group = groups[key], group.pending.contains(where: { $0.legacy != nil && ids.contains($0.id) }) else { continue }
+            for index in group.pending.indices where ids.contains(group.pending[index].id) {
+                group.pending[index].legacy = nil
+            }
+            groups[key] = group
         }
-        return .flush(alerts: group.pending, silenced: silenced.count, sequence: group.sends + 1, instance: group.instance)
     }
 
     /// Records a sent message: its alerts leave `pending` for `delivered`, their texts start

@@ -115,20 +115,18 @@ public struct AlertPlugin: BotPlugin {
         // An alert another action's message already carried was sent: a silence begun since then must
         // not make the journal say otherwise.
         let id = context.idempotencyKey
-        let stored = AlertGroupBook(json: try await context.state.get(AlertGroupBook.stateKey))
+        let groups = AlertGroupState(state: context.state)
+        let stored = try await groups.book(migrating: !context.dryRun)
         if let delivered = stored.groups[key]?.delivered.last(where: { $0.id == id }) {
+            if !context.dryRun { try await groups.remove(id) }
             return .done("delivered in a group message to \(receiverName) at \(AlertTime.text(AlertTime.date(delivered.at)))")
         }
         let silences = try await activeSilences(state: context.state, now: now)
         if let silence = silences.first(where: { $0.matches(scope) }) {
             // An alert that joined its group before the silence began must not go out with the group.
             if !context.dryRun {
-                try await context.state.update(AlertGroupBook.stateKey) { current in
-                    guard current != nil else { return nil }
-                    var book = AlertGroupBook(json: current)
-                    book.withdraw(id, key: key, now: nowMilliseconds)
-                    return book.json
-                }
+                try await groups.change((), creating: false) { book in book.withdraw(id, key: key, now: nowMilliseconds) }
+                try await groups.remove(id)
             }
             return .skipped(silence.reason)
         }
@@ -154,22 +152,19 @@ public struct AlertPlugin: BotPlugin {
             repeatInterval: AlertTime.milliseconds(timings.repeatInterval),
             touchedAt: nowMilliseconds
         )
-        let decision = UpdateResult<AlertGroupBook.Registration?>(nil)
+        // Kept before the book lists it, so that a sender finds it. An alert already waiting keeps what it
+        // was saved with, as it did when the book held it.
+        let waiting = stored.groups[key]?.pending.contains { $0.id == id } ?? false
+        if !waiting { try await groups.save(alert) }
         let lease = AlertTime.milliseconds(Self.lease)
-        try await context.state.update(AlertGroupBook.stateKey) { current in
-            var book = AlertGroupBook(json: current)
-            decision.value = book.register(
-                alert,
-                key: key,
-                template: template,
-                timings: timings,
-                silences: silences,
-                now: nowMilliseconds,
-                leaseFor: lease
-            )
-            return book.json
+        let registration = try await groups.change(AlertGroupBook.Registration?.none) { book in
+            book.register(WaitingAlert(alert), key: key, template: template, timings: timings, now: nowMilliseconds, leaseFor: lease)
         }
-        guard let registration = decision.value else { return .retry(after: nil, reason: "the alert group state was not updated") }
+        guard let registration else { return .retry(after: nil, reason: "the alert group state was not updated") }
+        switch registration {
+        case .delivered, .repeated, .alreadyWaiting, .full: try await groups.remove(id)
+        case .waiting, .leased, .flush: break
+        }
 
         switch registration {
         case .delivered(let at):
@@ -197,7 +192,27 @@ public struct AlertPlugin: BotPlugin {
             // second, and this alert is then already delivered.
             let soon = min(AlertTime.date(until), context.now().addingTimeInterval(1))
             return .deferred(until: soon, reason: "another action is sending the group's message to \(receiverName)")
-        case .flush(let alerts, let silenced, let sequence, let instance):
+        case .flush(let waiting, let sequence, let instance):
+            // The sender's own alert passed the silence check just before; the others joined earlier,
+            // maybe before a silence that now holds them back.
+            let loaded = try await groups.alerts(waiting, known: [alert])
+            var alerts: [GroupedAlert] = []
+            var silenced = 0
+            var leftOut = Set<String>()
+            for (entry, found) in zip(waiting, loaded) {
+                guard let found else {
+                    leftOut.insert(entry.id)
+                    continue
+                }
+                if found.id != id && found.isSilenced(by: silences) {
+                    silenced += 1
+                    leftOut.insert(found.id)
+                } else {
+                    alerts.append(found)
+                }
+            }
+            let ids = leftOut
+            if !ids.isEmpty { try await groups.change((), creating: false) { book in book.leaveOut(ids, key: key, now: nowMilliseconds) } }
             let message = AlertMessage(
                 receiver: receiverName,
                 rule: request.rule,
@@ -221,14 +236,10 @@ public struct AlertPlugin: BotPlugin {
         if context.dryRun { return }
         let id = context.idempotencyKey
         let now = AlertTime.milliseconds(context.now())
-        let withdrawn = UpdateResult(false)
-        try await context.state.update(AlertGroupBook.stateKey) { current in
-            guard current != nil else { return nil }
-            var book = AlertGroupBook(json: current)
-            withdrawn.value = book.abandon(id, now: now)
-            return book.json
-        }
-        if withdrawn.value {
+        let groups = AlertGroupState(state: context.state)
+        let withdrawn = try await groups.change(false, creating: false) { book in book.abandon(id, now: now) }
+        try await groups.remove(id)
+        if withdrawn {
             context.logger.info("Alert taken out of its group: its action will not run", metadata: ["reason": "\(reason)"])
         }
     }
@@ -246,21 +257,18 @@ public struct AlertPlugin: BotPlugin {
         let holder = context.idempotencyKey
         let now = AlertTime.milliseconds(context.now())
         let alerts = message.alerts
+        let groups = AlertGroupState(state: context.state)
         switch delivery {
         case .delivered:
-            try await context.state.update(AlertGroupBook.stateKey) { current in
-                var book = AlertGroupBook(json: current)
-                book.markDelivered(alerts, key: key, holder: holder, now: now)
-                return book.json
-            }
+            try await groups.change(()) { book in book.markDelivered(alerts, key: key, holder: holder, now: now) }
+            // The other alerts' keys go when their own actions wake and find them delivered.
+            try await groups.remove(holder)
             let leftOut = silenced == 0 ? "" : "; \(silenced) silenced \(silenced == 1 ? "alert" : "alerts") left out"
             return .done("sent \(alerts.count) \(alerts.count == 1 ? "alert" : "alerts") to \(message.receiver) in one message\(leftOut)")
         case .transient(let retryAfter, let reason):
             let notBefore = retryAfter.map(AlertTime.milliseconds)
-            try await context.state.update(AlertGroupBook.stateKey) { current in
-                var book = AlertGroupBook(json: current)
+            try await groups.change(()) { book in
                 book.release(key: key, holder: holder, notBefore: notBefore, keepingLease: true, now: now)
-                return book.json
             }
             // Said of this message, not of the group's future: when this was the last attempt, the reason
             // becomes the dead letter's, and the action's own alert then leaves the group.
@@ -268,11 +276,10 @@ public struct AlertPlugin: BotPlugin {
         case .permanent(let reason):
             // This action is dead-lettered with the reason; its own alert leaves the group (a dead-letter
             // retry adds it back), and the group's other actions still try with theirs.
-            try await context.state.update(AlertGroupBook.stateKey) { current in
-                var book = AlertGroupBook(json: current)
+            try await groups.change(()) { book in
                 book.release(key: key, holder: holder, notBefore: nil, withdrawing: holder, now: now)
-                return book.json
             }
+            try await groups.remove(holder)
             return .failed(reason)
         }
     }
