@@ -74,14 +74,11 @@ public struct AvalaInvitation: Hashable, Sendable {
         self.expiresAt = expiresAt
     }
 
-    /// Whether the API shows it expired, by the evidence the invitations poller reads: `status: expired`,
-    /// `is_expired: true`, or, without `is_expired` (the API's own word while it is listed), an
-    /// `expires_at` at or before `now`. An expired invitation can no longer be accepted, so it is no
-    /// reason to leave the person uninvited.
+    /// Whether the API shows it expired, by the rule the invitations poller also uses
+    /// (``InvitationExpiry``), for an invitation listed now. An expired invitation can no longer be
+    /// accepted, so it is no reason to leave the person uninvited.
     public func hasExpired(at now: Date) -> Bool {
-        if status == "expired" || isExpired == true { return true }
-        guard isExpired == nil, let expiresAt else { return false }
-        return expiresAt <= now
+        InvitationExpiry.hasExpired(status: status, isExpired: isExpired, expiresAt: expiresAt, now: now, stillListed: true)
     }
 }
 

@@ -119,17 +119,16 @@ public struct InvitationsPoller: Poller {
         return cycle
     }
 
-    /// Whether what the API showed of an invitation says it expired. A listed one's `is_expired` is the
-    /// API's word at that moment, so its `expires_at` is read only without it; a gone one's last seen
-    /// `expires_at` is compared with now, since time has passed since it was listed.
+    /// Whether what the API showed of an invitation says it expired, by the invite plugin's rule
+    /// (``InvitationExpiry``): `listed` when the body is from this cycle's listing, not the last one seen.
     static func hasExpired(_ body: JSON, now: Date, listed: Bool) -> Bool {
-        if body["status"]?.stringValue.map(InvitationStatus.init(rawValue:)) == .expired { return true }
-        if let isExpired = body["is_expired"]?.boolValue {
-            if isExpired { return true }
-            if listed { return false }
-        }
-        guard let text = body["expires_at"]?.stringValue, let expiresAt = AvalaJSON.parseTimestamp(text) else { return false }
-        return expiresAt <= now
+        InvitationExpiry.hasExpired(
+            status: body["status"]?.stringValue,
+            isExpired: body["is_expired"]?.boolValue,
+            expiresAt: body["expires_at"]?.stringValue.flatMap(AvalaJSON.parseTimestamp),
+            now: now,
+            stillListed: listed
+        )
     }
 
     /// Whether a newer invitation to the same address is known (from the last listing or this one): a
