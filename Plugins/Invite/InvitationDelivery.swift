@@ -40,13 +40,34 @@ struct InvitationDelivery {
         return .resent(expired)
     }
 
+    /// Another action re-sent the expired invitation `uid` and got no answer (or is sending it now): its
+    /// request may still land until `until`, and sending it again before then could send a second email.
+    struct ResendInFlight: Error {
+        let uid: String
+        let until: Date
+    }
+
     /// `POST …/invitations/{uid}/resend/` for an expired invitation, saved first as `{at, uid, expired}`
-    /// (`invite.resend` reads the uid back, to know which invitation an earlier attempt resent).
+    /// (`invite.resend` reads the uid back, to know which invitation an earlier attempt resent), and
+    /// marked for the other actions (``ResendMark``).
+    ///
+    /// - Throws: ``ResendInFlight`` without sending, when another action's re-send may still land.
     func resend(_ expired: AvalaInvitation, context: PluginContext) async throws {
+        let mark = ResendMark(organization: organization, uid: expired.uid, owner: intentKey)
+        if let until = try await mark.claim(context: context) { throw ResendInFlight(uid: expired.uid, until: until) }
         let intent: JSON = ["at": .number(context.now().timeIntervalSince1970), "uid": .string(expired.uid), "expired": .bool(true)]
-        try await request(intent, context: context) {
-            try await context.avala.resendInvitation(organization: organization, uid: expired.uid)
+        do {
+            try await request(intent, context: context) {
+                try await context.avala.resendInvitation(organization: organization, uid: expired.uid)
+            }
+        } catch let error as ActionError where InvitePlugin.wasRefused(error) {
+            try await mark.end(context: context)
+            throw error
+        } catch {
+            try? await mark.unanswered(context: context)
+            throw error
         }
+        try await mark.end(context: context)
     }
 
     private func create(context: PluginContext) async throws -> AvalaInvitation {

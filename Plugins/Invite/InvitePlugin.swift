@@ -186,6 +186,8 @@ public struct InvitePlugin: BotPlugin {
         let outcome: InvitationDelivery.Outcome
         do {
             outcome = try await delivery.send(replacing: expired, context: context)
+        } catch let inFlight as InvitationDelivery.ResendInFlight {
+            return .deferred(until: inFlight.until, reason: Self.waitingForAnotherResend(inFlight, email: email))
         } catch let error as ActionError where error.isPermanent {
             // Perhaps because an earlier request whose answer was lost did invite them (Avala refuses a
             // second pending invitation): then what this action was for holds.
@@ -301,6 +303,8 @@ public struct InvitePlugin: BotPlugin {
             )
             do {
                 try await delivery.resend(invitation, context: context)
+            } catch let inFlight as InvitationDelivery.ResendInFlight {
+                return .deferred(until: inFlight.until, reason: Self.waitingForAnotherResend(inFlight, email: email))
             } catch let error as ActionError where error.isPermanent {
                 throw ActionError.permanent(
                     "Avala would not resend the expired invitation \(invitation.uid) of \(email): \(error.message); "
@@ -308,6 +312,18 @@ public struct InvitePlugin: BotPlugin {
                 )
             }
             return .done("re-sent the expired invitation to \(email) (\(organization)): \(invitation.uid)")
+        }
+        // Live, perhaps because another action's re-send of it while it was expired landed after all: that
+        // one may still land, or did, and this would be the second email.
+        if let other = try await ResendMark(organization: organization, uid: invitation.uid, owner: intentKey).other(context: context) {
+            if context.now() < other.settled {
+                let inFlight = InvitationDelivery.ResendInFlight(uid: invitation.uid, until: other.settled)
+                return .deferred(until: other.settled, reason: Self.waitingForAnotherResend(inFlight, email: email))
+            }
+            return .skipped(
+                "another action re-sent the expired invitation \(invitation.uid) to \(email) and got no answer; "
+                    + "it is live again, so it was sent, and is not sent again"
+            )
         }
         try await context.state.set(intentKey, ["uid": .string(invitation.uid), "at": .number(context.now().timeIntervalSince1970)])
         do {
@@ -349,6 +365,12 @@ public struct InvitePlugin: BotPlugin {
         }
         if let email { try await context.state.remove("team:\(organization):\(email)") }
         return .done("added \(who) to team \(team) of \(organization)")
+    }
+
+    /// Said when another action's re-send of the same expired invitation may still land.
+    static func waitingForAnotherResend(_ inFlight: InvitationDelivery.ResendInFlight, email: String) -> String {
+        "another action re-sent the expired invitation \(inFlight.uid) to \(email) and has no answer yet; it may still be sent, "
+            + "so it is not sent again before \(Event.timestamp(inFlight.until))"
     }
 
     /// Whether Avala answered `error` without acting: a refusal, a pause it asked for, or an answer that

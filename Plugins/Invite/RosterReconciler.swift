@@ -114,6 +114,10 @@ struct RosterReconciler {
                         case .resent: resent.append(entry.email)
                         case .replaced: resent.append("\(entry.email) (cancelled and invited anew: Avala would not resend it)")
                         }
+                    } catch let inFlight as InvitationDelivery.ResendInFlight {
+                        // Another action's re-send of it may still land: as after this one's own.
+                        waitingUntil = min(waitingUntil ?? inFlight.until, inFlight.until)
+                        waiting.append(entry.email)
                     } catch let error as ActionError where error.isPermanent {
                         refusedByAPI.append((entry.email, error.message))
                     }

@@ -179,4 +179,46 @@ import Testing
             #expect(await Self.posts(harness, to: Self.invitationsPath) == 0)
         }
     }
+
+    /// Two actions re-send dave's expired invitation (two rules on one join). The first one's request is
+    /// lost before Avala answers, so for all the bot knows Avala may still act on it: the second action
+    /// must not send a second email meanwhile, but wait until that request can no longer land.
+    @Test(arguments: ["invite", "invite.resend"])
+    func aSecondActionWaitsWhileAnotherActionsResendMayStillLand(second: String) async throws {
+        try await SimulatorHarness.with { harness in
+            let bot = BotRun(harness: harness)
+            defer { bot.removeFiles() }
+            let config = """
+                plugins:
+                  invite: { allowed_domains: [acme.ai] }
+                rules:
+                  - name: dave
+                    on: member.joined
+                    do:
+                      - invite: { organization: acme-ai, email: dave@acme.ai }
+                  - name: dave-again
+                    on: member.joined
+                    do:
+                      - \(second): { organization: acme-ai, email: dave@acme.ai }
+                """
+            _ = try await harness.simulator.expireInvitation(uid: Self.dave)
+            await harness.simulator.injectFault(Fault(pathPrefix: Self.resendPath, method: "POST", count: 1, drop: true))
+            let prefix = "another action re-sent the expired invitation \(Self.dave) to dave@acme.ai and has no answer yet; "
+            let waiting = try await bot.run(config) { assembly, _ in
+                _ = try await assembly.store.ingest(InviteJobTests.joined(email: "nina@acme.ai", key: "expired-twice"))
+                assembly.dispatcher.signal.wake()
+                // Either the second action waits, or (the fault) it sends a second resend.
+                try await Eventually.until {
+                    let steps = try await BotRun.steps(assembly.store, plugin: "invite")
+                    if steps.contains(where: { $0.detail?.hasPrefix(prefix) == true }) { return true }
+                    return await Self.posts(harness, to: Self.resendPath) > 1
+                }
+                return try await BotRun.steps(assembly.store, plugin: "invite").first { $0.detail?.hasPrefix(prefix) == true }
+            }
+            #expect(await Self.posts(harness, to: Self.resendPath) == 1, "one resend went out, and its request was lost")
+            let step = try #require(waiting)
+            #expect(step.isFinal == false, "\(step.status): \(step.detail ?? "")")
+            #expect(step.detail?.contains("it may still be sent, so it is not sent again before ") == true, "\(step.detail ?? "")")
+        }
+    }
 }

@@ -210,6 +210,30 @@ import Testing
         #expect(avala.calls == ["resend o inv-1", "cancel o inv-1"])
     }
 
+    /// Another action re-sent the invitation while it was expired and got no answer (its mark, as
+    /// `resending:<org>:<uid>`): while that request may still land, `invite.resend` waits; once it no
+    /// longer can and the invitation is live, that request was sent, and is not sent again.
+    @Test func resendWaitsOnAnotherActionsUnansweredResendOfTheExpiredInvitation() async throws {
+        let avala = FakeAvalaActions(invitations: ["o": [AvalaInvitation(uid: "inv-1", email: "a@acme.ai", isExpired: false)]])
+        let plugin = try Self.plugin()
+        let state = MemoryPluginState()
+        let sent = 1_800_000_000.0 - 10
+        try await state.set("resending:o:inv-1", ["at": .number(sent), "owner": "invite:other-event/rule/0", "unanswered_at": .number(sent)])
+        let request = Self.request(["organization": "o", "email": "a@acme.ai"], action: "resend")
+
+        let early = try await plugin.perform(request, context: .test(avala: avala, state: state))
+        guard case .deferred(let until, let reason) = early else {
+            Issue.record("expected deferred, got \(early)")
+            return
+        }
+        #expect(until == Date(timeIntervalSince1970: sent + 30 + 30), "the request timeout and margin after it went unanswered")
+        #expect(reason.hasPrefix("another action re-sent the expired invitation inv-1 to a@acme.ai and has no answer yet"), "\(reason)")
+
+        let later = try await plugin.perform(request, context: .test(avala: avala, state: state, now: { until }))
+        #expect(later.name == "skipped" && later.detail.contains("it is live again, so it was sent"), "\(later)")
+        #expect(avala.calls.isEmpty)
+    }
+
     @Test func addToTeamUsesTheTeamTheInvitationNamed() async throws {
         let avala = FakeAvalaActions()
         let state = MemoryPluginState()
