@@ -21,13 +21,19 @@ struct EngineHarness {
 
     /// - Parameter now: the store's clock (`stored_at`, `finished_at`); a test that moves the dispatcher's
     ///   clock by hand gives the store the same one, so that events it stores are due on that clock.
-    init(rules yaml: String, path: String? = nil, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+    /// - Parameter environment: what `${…}` references in `yaml` resolve from.
+    init(
+        rules yaml: String,
+        path: String? = nil,
+        environment: [String: String] = [:],
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) async throws {
         self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString).sqlite").path
         var handler = InMemoryLogHandler()
         handler.logLevel = .trace
         logs = handler
         logger = Logger(label: "engine-test") { _ in handler }
-        var loader = ConfigLoader(environment: [:])
+        var loader = ConfigLoader(environment: environment)
         loader.plugins = Self.testPlugins
         loaded = loader.load(yaml: yaml, file: "rules.yaml")
         store = try SQLiteEventStore(path: self.path, logger: logger, configuration: SQLiteEventStore.Configuration(now: now))
