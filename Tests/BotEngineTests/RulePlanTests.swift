@@ -129,4 +129,26 @@ import Testing
         #expect(planned[0].request(for: RuleFixtures.event(data: body)).optionsFromEvent == ["args": [0]])
         #expect(rules.plan(for: RuleFixtures.event(data: RuleFixtures.exportBody)).allSatisfy { $0.optionsFromEvent.isEmpty })
     }
+
+    /// A number past 2^53 written in a rule (an id) is a text, whole-number or number parameter's value
+    /// like any other number, and reaches the plugin digit for digit: a `Double` would make it its neighbour.
+    @Test func wholeNumbersPastTwoToTheFiftyThirdAreLiteralParametersKeptExactly() throws {
+        let (rules, diagnostics) = try RuleFixtures.compile(
+            """
+            rules:
+              - name: big
+                on: export.completed
+                do:
+                  - export: { project: 9007199254740993, max_items: 9007199254740995 }
+                  - alert: { receiver: ops, text: -9007199254740997, threshold: 9007199254740999 }
+            """
+        )
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let planned = rules.plan(for: RuleFixtures.event(data: RuleFixtures.exportBody))
+        let request = try #require(planned.first).request(for: RuleFixtures.event(data: RuleFixtures.exportBody))
+        #expect(request.string("project") == "9007199254740993")
+        #expect(request.parameters["max_items"]?.intValue == 9_007_199_254_740_995)
+        #expect(planned.last?.parameters["text"]?.text == "-9007199254740997")
+        #expect(planned.last?.parameters["threshold"] == .integer(9_007_199_254_740_999))
+    }
 }

@@ -197,8 +197,9 @@ extension RuleCompiler {
         let found = ConfigNode.isSecretNamed(spec.name) ? node.kindDescriptionWithoutValue : MatchLiteral.describe(json)
         var problem: String?
         switch (spec.kind, json) {
-        case (.any, _), (.string, .string), (.string, .number), (.string, .bool), (.number, .number), (.bool, .bool),
-            (.list, .array), (.object, .object):
+        // A whole number past 2^53 (an id) is an `.integer`: a number like any other here.
+        case (.any, _), (.string, .string), (.string, .number), (.string, .integer), (.string, .bool), (.number, .number),
+            (.number, .integer), (.bool, .bool), (.list, .array), (.object, .object), (.int, .integer):
             break
         case (.int, .number(let value)) where value.rounded() == value: break
         case (.string, _): problem = "expected a text value, found \(found)"
@@ -207,7 +208,7 @@ extension RuleCompiler {
         case (.bool, _): problem = "expected true or false, found \(found)"
         case (.list, _): problem = "expected a list, found \(found)"
         case (.object, _): problem = "expected a mapping, found \(found)"
-        case (.duration, .string), (.duration, .number):
+        case (.duration, .string), (.duration, .number), (.duration, .integer):
             do {
                 _ = try ConfigDuration.parse(json.text, referencedAs: node.reference)
             } catch {
@@ -215,6 +216,7 @@ extension RuleCompiler {
             }
         case (.duration, _): problem = "expected a duration like 30s, 5m or 1h30m, found \(found)"
         case (.size, .number(let value)) where value.rounded() == value && value >= 0: break
+        case (.size, .integer(let value)) where value >= 0: break
         case (.size, .string(let text)) where ConfigSize.parse(text) != nil: break
         case (.size, _): problem = "\(found) is not a size (\(ConfigSize.expected))"
         }
