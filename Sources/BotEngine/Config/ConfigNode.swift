@@ -207,6 +207,9 @@ extension ConfigNode: Decodable {
             self = .scalar("", .plain, unknown)
         } else if let value = try? container.decode(Bool.self) {
             self = .scalar(value ? "true" : "false", .plain, unknown)
+        } else if let value = try? container.decode(Int64.self) {
+            // Before Double: an id past 2^53 would come out as its rounded neighbour.
+            self = .scalar(String(value), .plain, unknown)
         } else if let value = try? container.decode(Double.self) {
             self = .scalar(JSON.number(value).text, .plain, unknown)
         } else if let value = try? container.decode(String.self) {
