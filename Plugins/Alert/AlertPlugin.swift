@@ -86,6 +86,11 @@ public struct AlertPlugin: BotPlugin {
         return problems
     }
 
+    /// A templated receiver is checked at load against these (its literal start and end).
+    public func configuredNames(action: String, parameter: String) -> [String]? {
+        parameter == "receiver" ? configuration.receivers.keys.sorted() : nil
+    }
+
     /// Said the same at load and when an action runs.
     static func unknownReceiver(_ name: String, known: [String]) -> String {
         let hint = known.isEmpty ? "no receivers are configured under plugins.alert.receivers" : "configured: \(known.joined(separator: ", "))"

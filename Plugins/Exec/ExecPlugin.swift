@@ -99,6 +99,11 @@ public struct ExecPlugin: BotPlugin {
         return [ParameterProblem("command", unknownCommand(name))]
     }
 
+    /// A templated command name is checked at load against these (its literal start and end).
+    public func configuredNames(action: String, parameter: String) -> [String]? {
+        parameter == "command" ? commands.keys.sorted() : nil
+    }
+
     /// Said the same at load and when an action runs.
     func unknownCommand(_ name: String) -> String {
         "unknown command '\(name)'; configured: \(commands.keys.sorted().joined(separator: ", "))"

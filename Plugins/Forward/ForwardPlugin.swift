@@ -64,6 +64,11 @@ public struct ForwardPlugin: BotPlugin {
         return [ParameterProblem("target", unknownTarget(name))]
     }
 
+    /// A templated target is checked at load against these (its literal start and end).
+    public func configuredNames(action: String, parameter: String) -> [String]? {
+        parameter == "target" ? targets.keys.sorted() : nil
+    }
+
     /// Said the same at load and when an action runs.
     func unknownTarget(_ name: String) -> String {
         "unknown target '\(name)'; configured: \(targets.keys.sorted().joined(separator: ", "))"

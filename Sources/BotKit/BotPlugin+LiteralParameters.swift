@@ -13,4 +13,18 @@ extension BotPlugin {
     /// }
     /// ```
     public func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem] { [] }
+
+    /// Nil: no parameter names something the plugin's config defines.
+    ///
+    /// Override it alongside ``literalParameterProblems(action:parameters:)`` for the parameters that
+    /// name a receiver, command or target: a templated value (`receiver: "ops-{{project.team}}"`) is not
+    /// known until the action runs, but its literal start and end are, and when no configured name has
+    /// them every run would fail. The names are the ones the action would accept at run time.
+    ///
+    /// ```swift
+    /// func configuredNames(action: String, parameter: String) -> [String]? {
+    ///     parameter == "receiver" ? receivers.keys.sorted() : nil
+    /// }
+    /// ```
+    public func configuredNames(action: String, parameter: String) -> [String]? { nil }
 }

@@ -32,6 +32,10 @@ public protocol BotPlugin: Sendable {
     /// is not configured): `check-config` reports each with the parameter's line. Has a no-op default;
     /// see ``BotPlugin/literalParameterProblems(action:parameters:)``.
     func literalParameterProblems(action: String, parameters: [String: JSON]) -> [ParameterProblem]
+    /// The names a parameter must be one of given this plugin's config (the configured receivers, for
+    /// `receiver`), or nil when it names nothing: a templated value is checked against them at load.
+    /// Has a nil default; see ``BotPlugin/configuredNames(action:parameter:)``.
+    func configuredNames(action: String, parameter: String) -> [String]?
     /// Runs one action. Throwing counts as a transient failure (retried); return `.failed` for a
     /// permanent one.
     func perform(_ request: ActionRequest, context: PluginContext) async throws -> ActionOutcome

@@ -31,7 +31,8 @@ import Testing
         """
 
     /// A typo in a receiver, command or target name must not silently disable a rule: it is an error at
-    /// the parameter's line. A templated name is known only when the action runs.
+    /// the parameter's line. A templated name that may render any name is known only when the action
+    /// runs (`TemplatedNameTests` has those with a literal start or end).
     @Test func literalNamesTheirPluginDoesNotConfigureAreErrors() {
         #expect(
             Self.diagnostics(Self.namedThings) == [

@@ -105,6 +105,31 @@ struct RuleTemplate: Sendable, CustomStringConvertible {
         return template.render(TemplateValue(scope))
     }
 
+    /// Text every rendering starts and ends with, whatever the event: what comes before the first tag and
+    /// after the last one. Whitespace next to the tag is left out of each, since a tag alone on its line
+    /// takes the spaces before it and the line break after it out of the output; and no end after a
+    /// set-delimiter tag (`{{=<% %>=}}`), past which the last `}}` need not close a tag. Empty when
+    /// nothing is certain.
+    var literalEnds: (prefix: String, suffix: String) {
+        guard let open = source.firstRange(of: "{{") else { return (source, "") }
+        let prefix = String(source[..<open.lowerBound].reversed().drop(while: Self.isWhitespace).reversed())
+        guard !Self.setsDelimiters(source), let close = source.ranges(of: "}}").last else { return (prefix, "") }
+        // A `}}` written as text after the last tag leaves less text after it: still text that always renders.
+        return (prefix, String(source[close.upperBound...].drop(while: Self.isWhitespace)))
+    }
+
+    private static func isWhitespace(_ character: Character) -> Bool { character.isWhitespace }
+
+    /// Whether a tag opens with `=` (set delimiters), spaces allowed before it.
+    private static func setsDelimiters(_ source: String) -> Bool {
+        var rest = source[...]
+        while let open = rest.firstRange(of: "{{") {
+            rest = rest[open.upperBound...]
+            if rest.drop(while: { $0 == "{" || $0 == " " || $0 == "\t" }).first == "=" { return true }
+        }
+        return false
+    }
+
     /// The names looked up from the scope's root outside any section, and the sections' own names:
     /// the paths `check-config` can check against what an event type carries.
     var rootPaths: [String] {
