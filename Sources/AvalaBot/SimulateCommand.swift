@@ -50,7 +50,10 @@ struct SimulateCommand: AsyncParsableCommand {
             Console.note("note: \(unset.description); left as written, so what depends on it is decided on that text")
         }
         var subject = try EventFile.read(path: event, type: type.map { EventType(rawValue: $0) })
-        let (deeper, chainNote) = await Self.withStoredChainDepth(subject, storePath: loaded.configuration.store.sqlite, logger: logger)
+        let storePath = loaded.configuration.store.sqlite
+        // A value a reference gave is shown as the reference, however short (SimulationReport says where).
+        let shownPath = SimulationReport.replacingReferences(loaded.referencedValues(at: "store.sqlite"), in: storePath)
+        let (deeper, chainNote) = await Self.withStoredChainDepth(subject, storePath: storePath, shownPath: shownPath, logger: logger)
         subject = deeper
 
         let environment = ProcessInfo.processInfo.environment
@@ -86,6 +89,7 @@ struct SimulateCommand: AsyncParsableCommand {
         if let chainNote { enrichment += "; \(chainNote)" }
         let throttle = await Self.storedThrottle(rules: loaded.rules, storePath: loaded.configuration.store.sqlite, logger: logger)
         var report = SimulationReport(event: subject, rules: loaded.rules, enrichment: enrichment, throttle: throttle)
+        for name in loaded.plugins.keys { report.pluginReferences[name] = loaded.referencedValues(at: "plugins.\(name)") }
         await report.ask(
             PluginPreview(
                 plugins: loaded.plugins,
@@ -104,7 +108,9 @@ struct SimulateCommand: AsyncParsableCommand {
     /// from the config's store when there is one, as `run` gives it (``ChainDepthEnricher``): a raw body
     /// of an export the bot created must meet `max_chain_depth` here as it would there. Read only: nothing
     /// is written, and a store that cannot be read leaves the event as it is, with a warning.
-    static func withStoredChainDepth(_ event: Event, storePath: String, logger: Logger) async -> (Event, note: String?) {
+    /// - Parameter shownPath: the store's path as the note names it (its `${…}` reference when it came
+    ///   from one); by default the path itself.
+    static func withStoredChainDepth(_ event: Event, storePath: String, shownPath: String? = nil, logger: Logger) async -> (Event, note: String?) {
         guard let export = event.chainExport else { return (event, nil) }
         do {
             guard let store = try readOnlyStore(at: storePath, logger: logger) else { return (event, nil) }
@@ -113,7 +119,10 @@ struct SimulateCommand: AsyncParsableCommand {
             guard let depth = recorded ?? placed, depth > event.chainDepth else { return (event, nil) }
             var deeper = event
             deeper.chainDepth = depth
-            return (deeper, "chain depth \(depth), as the bot \(recorded == nil ? "placed" : "recorded") export \(export.uid) in \(storePath)")
+            return (
+                deeper,
+                "chain depth \(depth), as the bot \(recorded == nil ? "placed" : "recorded") export \(export.uid) in \(shownPath ?? storePath)"
+            )
         } catch {
             logger.warning(
                 "Could not read the export's chain depth from the store; the event keeps the depth it carries",

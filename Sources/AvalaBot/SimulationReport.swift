@@ -11,6 +11,10 @@ struct SimulationReport {
     /// The plugins' answers, by ``key(_:)``; an action without one is counted as one that would run,
     /// unless an earlier action of its rule would fail or wait.
     var verdicts: [String: PluginPreview.Verdict] = [:]
+    /// By plugin, the values its config section took from `${…}` references, with each reference as
+    /// written: a plugin may quote its config in what it says (`outside plugins.invite.allowed_domains
+    /// (acme.ai)`), and it saw the value, not where it came from.
+    var pluginReferences: [String: [(value: String, reference: String)]] = [:]
 
     /// - Parameter throttle: the rules' windows as the bot's journal has them; nil shows every window open.
     init(event: Event, rules: RuleSet, enrichment: String, throttle: RuleThrottle? = nil) {
@@ -48,17 +52,20 @@ struct SimulationReport {
         }
     }
 
-    /// - Parameter guarded: the last guard for what the report shows beside the parameters (a plugin's
-    ///   verdict, a rule's reason): ``LoadedConfiguration/redacted(_:)``, which puts a long referenced
-    ///   value back as its reference. The parameters need none: a referenced value in one is shown as its
-    ///   reference where it is rendered (``PlannedAction/shownParameters``), and the rest is event data,
-    ///   shown as it is even where it reads like a referenced value. A rule's reason already names each
-    ///   `where` operand that came from a reference by that reference, however short its value, and an
-    ///   event value equal to one as `the value of ${NAME}` (``RuleExplanation``).
+    /// What the report shows of a value a `${…}` reference gave is the reference, however short the value,
+    /// by where the value can come from: a parameter's where it is rendered
+    /// (``PlannedAction/shownParameters``); in a plugin's verdict, the action's parameters and the plugin's
+    /// own config section (``withReferences(of:in:)``, ``pluginReferences``); in a rule's reason, each
+    /// `where` operand, and an event value equal to one as `the value of ${NAME}` (``RuleExplanation``);
+    /// the enrichment line is written so by `simulate`. Event data is shown as it is, even where it reads
+    /// like a referenced value.
+    ///
+    /// - Parameter guarded: a last guard for the lines beside the parameters, relied on for nothing the
+    ///   rule above covers: ``LoadedConfiguration/redacted(_:)``, which puts a referenced value of 8
+    ///   characters or more back as its reference wherever it stands.
     /// `text`, a plugin's words about `action`, with each value the action took from a `${…}` reference
     /// shown as that reference, however short (`would log: ${TOKEN}`): the plugin saw the value, not where
-    /// it came from. Longest first, so that a value holding another is replaced whole; only where it
-    /// stands as a whole word, so that other words holding the same letters are left alone.
+    /// it came from. ``replacingReferences(_:in:)`` says how.
     static func withReferences(of action: PlannedAction, in text: String) -> String {
         var pairs: [(value: String, reference: String)] = []
         func walk(_ value: JSON?, _ shown: JSON?) {
@@ -70,6 +77,13 @@ struct SimulationReport {
             }
         }
         for (name, shown) in action.shownParameters { walk(action.parameters[name], shown) }
+        return replacingReferences(pairs, in: text)
+    }
+
+    /// `text` with each value of `pairs` shown as its reference, however short. Longest first, so that a
+    /// value holding another is replaced whole; only where it stands as a whole word, so that other words
+    /// holding the same letters are left alone.
+    static func replacingReferences(_ pairs: [(value: String, reference: String)], in text: String) -> String {
         var result = text
         for pair in pairs.filter({ !$0.value.isEmpty }).sorted(by: { $0.value.count > $1.value.count }) {
             result = ConfigSource.Loaded.Redactor.replacingWhole(pair.value, with: pair.reference, in: result)
@@ -105,7 +119,8 @@ struct SimulationReport {
                 if let heldBack {
                     lines.append("     \(heldBack)")
                 } else if let verdict = verdicts[Self.key(action)] {
-                    lines.append(guarded("     \(Self.withReferences(of: action, in: verdict.text))"))
+                    let text = Self.replacingReferences(pluginReferences[action.plugin] ?? [], in: Self.withReferences(of: action, in: verdict.text))
+                    lines.append(guarded("     \(text)"))
                     if verdict.kind == .wouldRun || verdict.kind == .unknown { runCount += 1 }
                     heldBack = Self.heldBack(by: verdict.kind, action: action)
                 } else if let failure = action.requiredFailure {

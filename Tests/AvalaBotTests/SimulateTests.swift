@@ -190,6 +190,41 @@ import Testing
         #expect(!report.contains("same-long-token-value"), "\(report)")
     }
 
+    /// What a plugin says it would do may quote its own config: a value from a reference there is shown
+    /// as the reference however short, by where it comes from, not because it is long enough to be taken
+    /// for a secret (`acme.ai` is 7 characters). Event data reading the same is shown as it is.
+    @Test func aPluginsVerdictShowsItsConfigsReferencesHoweverShort() async {
+        let yaml = """
+            plugins:
+              invite: { allowed_domains: ["${DOMAIN}"] }
+            rules:
+              - name: invite
+                on: member.joined
+                do:
+                  - log: { message: "{{member.note}}" }
+                  - invite: { email: "{{member.email}}", organization: o-1 }
+            """
+        var loader = ConfigLoader(environment: ["DOMAIN": "acme.ai"])
+        loader.resolveReferences = false
+        loader.resolveAvailableReferences = true
+        let set = loader.load(yaml: yaml, file: "rules.yaml")
+        #expect(set.errors.isEmpty, "\(set.errors)")
+        let event = EventNormalizer.normalize(
+            type: .memberJoined,
+            body: ["member": ["email": "dana@other.io", "note": "from acme.ai"]],
+            source: "test",
+            deliveryID: "d-1"
+        )
+        var simulation = SimulationReport(event: event, rules: set.rules, enrichment: "offline")
+        for name in set.plugins.keys { simulation.pluginReferences[name] = set.referencedValues(at: "plugins.\(name)") }
+        let logger = Logger(label: "simulate-tests", factory: { _ in SwiftLogNoOpLogHandler() })
+        await simulation.ask(PluginPreview(plugins: set.plugins, client: nil, store: nil, logger: logger))
+        let report = simulation.render(guardedBy: set.redacted)
+        #expect(report.contains("would fail: refused: dana@other.io is outside plugins.invite.allowed_domains (${DOMAIN})"), "\(report)")
+        #expect(!report.contains("acme.ai)"), "\(report)")
+        #expect(report.contains("     would log: from acme.ai\n"), "\(report)")
+    }
+
     /// A rule's reason shows every `where` operand that came from a reference as the reference, however
     /// short its value; the event's own data is shown as it is, unless it is a referenced value.
     @Test func referencedWhereOperandsAreShownAsTheirReferences() {

@@ -44,6 +44,13 @@ struct LoadedConfiguration: Sendable {
     }
     var warnings: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .warning } }
 
+    /// The values `${…}` references gave at or below the key path `path` (`plugins.invite`, `store`), each
+    /// with its reference as written; none when the config has nothing there.
+    func referencedValues(at path: String) -> [(value: String, reference: String)] {
+        guard let node = root?.node(atKeyPath: path) else { return [] }
+        return ConfigSource.Loaded.Redactor.references(in: node).map { ($0.value, $0.reference) }
+    }
+
     /// `text` with every value a reference gave of 8 characters or more put back as the reference, for
     /// output that shows resolved values (``ConfigSource/Loaded/redacted(_:)-(String)``).
     func redacted(_ text: String) -> String {
