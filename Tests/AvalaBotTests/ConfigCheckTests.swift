@@ -956,4 +956,39 @@ import Testing
             ]
         )
     }
+
+    /// The watcher of followed exports reads one every 5 s while a rule's followed export runs, from the
+    /// same budget: counted for the rules that always follow (`follow: true`, or a re-export left to its
+    /// default), not for a templated or disabled one.
+    @Test func theFollowedExportsWatcherCountsAgainstTheRequestBudget() {
+        let pollers = """
+            api: { requests_per_minute: 20 }
+            pollers:
+              exports: { every: 5s }
+              members: { organizations: [acme, acme-labelers], every: 30s }
+            rules:
+
+            """
+        let create = "  - { name: yolo, on: export.completed, do: [{ export: { project: p-1, format: yolo, follow: true } }] }\n"
+        let retry = "  - { name: again, on: export.failed, do: [{ export.retry_failed: { times: 2 } }] }\n"
+        let unsure = """
+              - { name: maybe, on: export.completed, do: [{ export: { project: p-1, follow: "{{export.uid}}" } }] }
+              - { name: off, enabled: false, on: export.completed, do: [{ export: { project: p-1, follow: true } }] }
+              - { name: never, on: export.failed, do: [{ export.retry_failed: { follow: false } }] }
+
+            """
+        // 16 a minute, and nothing these rules certainly follow.
+        #expect(Self.diagnostics(pollers + unsure).isEmpty)
+        #expect(
+            Self.diagnostics(pollers + create + unsure) == [
+                "bot.yaml:3 pollers: warning: the pollers need at least 28 requests a minute (a page per cycle, per organization for members and invitations, and a read every 5s while an export that rule yolo follows runs), more than api.requests_per_minute (20): their cycles will run late and plugins' calls wait behind them; poll less often or raise the budget as far as Avala allows"
+            ]
+        )
+        // One watcher, however many rules follow.
+        #expect(
+            Self.diagnostics(pollers + create + retry) == [
+                "bot.yaml:3 pollers: warning: the pollers need at least 28 requests a minute (a page per cycle, per organization for members and invitations, and a read every 5s while an export that rules again, yolo follow runs), more than api.requests_per_minute (20): their cycles will run late and plugins' calls wait behind them; poll less often or raise the budget as far as Avala allows"
+            ]
+        )
+    }
 }

@@ -152,6 +152,10 @@ struct ConfigLoader {
         diagnostics += storeFileChecks(configuration.store.sqlite, root: loaded.root)
         if let warning = configuration.pollers.budgetWarning(
             requestsPerMinute: configuration.api.requestsPerMinute,
+            following: Set(
+                rules.rules(running: "export", action: "create", alwaysSetting: "follow", byDefault: false)
+                    + rules.rules(running: "export", action: "retry_failed", alwaysSetting: "follow", byDefault: true)
+            ).sorted(),
             at: loaded.root["pollers"]?.location
         ) {
             diagnostics.append(warning)

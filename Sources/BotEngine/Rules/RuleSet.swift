@@ -114,6 +114,26 @@ public struct RuleSet: Sendable {
         .map(\.name)
     }
 
+    /// The enabled rules whose `do:` runs `plugin.action` with the boolean `parameter` true whatever the
+    /// event: written `true` (or a `${…}` holding it), or left out when `byDefault` is true. A template's
+    /// value is known only per event, and a disabled rule runs nothing: neither is counted. For checks of
+    /// what the rules will certainly make the bot do (the exports they follow).
+    public func rules(running plugin: String, action: String, alwaysSetting parameter: String, byDefault: Bool) -> [String] {
+        rules.filter { rule in
+            rule.enabled
+                && rule.actions.contains { entry in
+                    guard entry.plugin == plugin, entry.action == action else { return false }
+                    guard let value = entry.parameters.first(where: { $0.name == parameter })?.value else { return byDefault }
+                    switch value.fixedJSON {
+                    case .bool(let flag)?: return flag
+                    case .null?: return byDefault
+                    default: return false
+                    }
+                }
+        }
+        .map(\.name)
+    }
+
     /// The throttle limit of each rule that has one.
     public var throttleLimits: [String: RuleThrottle.Limit] {
         Dictionary(uniqueKeysWithValues: rules.compactMap { rule in rule.throttle.map { (rule.name, $0.limit) } })
