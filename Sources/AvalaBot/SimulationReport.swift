@@ -52,17 +52,6 @@ struct SimulationReport {
         }
     }
 
-    /// What the report shows of a value a `${…}` reference gave is the reference, however short the value,
-    /// by where the value can come from: a parameter's where it is rendered
-    /// (``PlannedAction/shownParameters``); in a plugin's verdict, the action's parameters and the plugin's
-    /// own config section (``withReferences(of:in:)``, ``pluginReferences``); in a rule's reason, each
-    /// `where` operand, and an event value equal to one as `the value of ${NAME}` (``RuleExplanation``);
-    /// the enrichment line is written so by `simulate`. Event data is shown as it is, even where it reads
-    /// like a referenced value.
-    ///
-    /// - Parameter guarded: a last guard for the lines beside the parameters, relied on for nothing the
-    ///   rule above covers: ``LoadedConfiguration/redacted(_:)``, which puts a referenced value of 8
-    ///   characters or more back as its reference wherever it stands.
     /// `text`, a plugin's words about `action`, with each value the action took from a `${…}` reference
     /// shown as that reference, however short (`would log: ${TOKEN}`): the plugin saw the value, not where
     /// it came from. ``replacingReferences(_:in:)`` says how.
@@ -91,6 +80,17 @@ struct SimulationReport {
         return result
     }
 
+    /// What the report shows of a value a `${…}` reference gave is the reference, however short the value,
+    /// by where the value can come from: a parameter's where it is rendered
+    /// (``PlannedAction/shownParameters``); in a plugin's verdict, the action's parameters and the plugin's
+    /// own config section (``withReferences(of:in:)``, ``pluginReferences``); in a rule's reason, each
+    /// `where` operand, and an event value equal to one as `the value of ${NAME}` (``RuleExplanation``);
+    /// the enrichment line is written so by `simulate`. Event data is shown as it is, even where it reads
+    /// like a referenced value.
+    ///
+    /// - Parameter guarded: a last guard for the lines beside the parameters, relied on for nothing the
+    ///   rule above covers: ``LoadedConfiguration/redacted(_:)``, which puts a referenced value of 8
+    ///   characters or more back as its reference wherever it stands.
     func render(guardedBy guarded: (String) -> String = { $0 }) -> String {
         var lines: [String] = []
         let subject = event.subject.map { " about \($0.kind) \($0.uid)" } ?? ""
