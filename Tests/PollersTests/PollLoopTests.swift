@@ -1,6 +1,8 @@
 import AvalaAPI
 import AvalaSimulator
 import BotKit
+import InMemoryLogging
+import Logging
 import Pollers
 import TestSupport
 import Testing
@@ -117,6 +119,41 @@ import Testing
             #expect(error.contains("control character"))
             #expect(!error.contains(key))
             #expect(!fixture.harness.renderedLogs.contains(key))
+        }
+    }
+
+    /// A 200 whose body is broken JSON, or JSON of the wrong shape, fails the cycle with one warning that
+    /// says where the body was wrong, and is not retried by the client (the same answer would come back).
+    /// A member who joined meanwhile is raised once, by the first cycle that reads a good listing.
+    @Test(arguments: [
+        (#"{"results": [{"role": "member"}], "next": null}"#, "results[0]"),
+        (#"{"results": [{"user_uid": "u1", "role": "member"}"#, "at the top level"),
+        (#"[{"user_uid": "u1", "role": 7}]"#, "[0].role"),
+    ])
+    func aMalformedAnswerFailsTheCycleNamingWhereAndLosesNothing(_ body: String, _ place: String) async throws {
+        try await PollerFixture.with { fixture in
+            let poller = MembersPoller(organization: "acme-ai", context: fixture.context(failingAfter: 3))
+            var loop = PollLoop(poller: poller)
+            #expect(await loop.runCycle().cycle?.baseline == true)
+            let joined = try await fixture.simulator.addMember(organization: "acme-ai", email: "during.outage@acme.ai")
+            await fixture.simulator.clearRequests()
+            await fixture.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-ai/members", count: 1, body: body))
+
+            let failed = await loop.runCycle()
+            let error = try #require(failed.error as? AvalaError)
+            #expect(error.code == .decoding)
+            #expect(error.message.contains(place), "\(error.message)")
+            #expect(await fixture.simulator.requests().count == 1)
+            let warnings = fixture.harness.logs.entries.filter { $0.level == .warning && "\($0.message)" == "Poll failed" }
+            #expect(warnings.count == 1)
+            #expect(warnings.first.map { "\($0.metadata["error.message"] ?? "")".contains(place) } == true)
+            #expect(try await fixture.count(.memberJoined) == 0)
+
+            #expect(await loop.runCycle().error == nil)
+            #expect(await loop.runCycle().error == nil)
+            let joins = try await fixture.events(.memberJoined)
+            #expect(joins.map(\.subject?.uid) == [joined.userUID])
+            #expect(fixture.warnings("Poll failed") == 1)
         }
     }
 

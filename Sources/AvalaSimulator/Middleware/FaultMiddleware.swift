@@ -5,7 +5,7 @@ import Hummingbird
 import NIOCore
 
 /// Applies injected faults: added latency, a body that stalls after its head, an error status (429 with `Retry-After`, a 3xx with a
-/// `Location`), or a dropped connection.
+/// `Location`), a body of the fault's own (malformed or wrongly shaped), or a dropped connection.
 struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
     let state: SimulatorState
 
@@ -44,6 +44,14 @@ struct FaultMiddleware<Context: RequestContext>: RouterMiddleware {
                 status: .ok,
                 headers: [.contentType: "application/json", .contentLength: "64"],
                 body: ResponseBody { _ in throw DroppedConnection() }
+            )
+        }
+        if let text = fault.body {
+            // Instead of handling the request: the client sees this answer, and nothing changed.
+            return Response(
+                status: HTTPResponse.Status(code: fault.status ?? 200),
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
             )
         }
         guard let status = fault.status else { return try await next(request, context) }

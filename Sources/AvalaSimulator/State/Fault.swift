@@ -3,7 +3,7 @@
 /// A fault matches requests whose path starts with `pathPrefix` (and whose method is `method`, when set).
 /// It applies to every match, to a random share (`rate`), or to the next `count` matches. It may add
 /// latency, stall the body after the head (`stallBodyMs`), answer `status` (429 with `retryAfter` seconds, or `retryAfterHeader` verbatim; 3xx with
-/// `location`), or drop the connection.
+/// `location`), answer `body` verbatim (a malformed or wrongly-shaped answer), or drop the connection.
 public struct Fault: Codable, Hashable, Sendable {
     public var pathPrefix: String
     public var method: String?
@@ -21,6 +21,9 @@ public struct Fault: Codable, Hashable, Sendable {
     /// cannot know whether it worked — the case idempotent retries must survive.
     public var dropAfterHandling: Bool?
     public var location: String?
+    /// The answer's body, sent as is with `status` (200 when unset) and a JSON content type, instead of
+    /// handling the request: broken JSON, or JSON of the wrong shape, as a misbehaving API would send.
+    public var body: String?
 
     public init(
         pathPrefix: String,
@@ -34,7 +37,8 @@ public struct Fault: Codable, Hashable, Sendable {
         stallBodyMs: Int? = nil,
         drop: Bool? = nil,
         dropAfterHandling: Bool? = nil,
-        location: String? = nil
+        location: String? = nil,
+        body: String? = nil
     ) {
         self.pathPrefix = pathPrefix
         self.method = method
@@ -48,10 +52,11 @@ public struct Fault: Codable, Hashable, Sendable {
         self.drop = drop
         self.dropAfterHandling = dropAfterHandling
         self.location = location
+        self.body = body
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, status, rate, count, drop, location
+        case method, status, rate, count, drop, location, body
         case pathPrefix = "path_prefix"
         case dropAfterHandling = "drop_after_handling"
         case retryAfter = "retry_after"
