@@ -127,7 +127,9 @@ import Testing
     /// A member who joined meanwhile is raised once, by the first cycle that reads a good listing.
     @Test(arguments: [
         (#"{"results": [{"role": "member"}], "next": null}"#, "results[0]"),
-        (#"{"results": [{"user_uid": "u1", "role": "member"}"#, "at the top level"),
+        (#"{"results": [{"user_uid": "u1", "role": "member"}"#, "the body is not JSON: Unexpected end of file"),
+        ("<html><body>502 Bad Gateway</body></html>", "the body is not JSON: Invalid value around character 0"),
+        ("", "the body is empty"),
         (#"[{"user_uid": "u1", "role": 7}]"#, "[0].role"),
     ])
     func aMalformedAnswerFailsTheCycleNamingWhereAndLosesNothing(_ body: String, _ place: String) async throws {

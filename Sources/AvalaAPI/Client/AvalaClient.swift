@@ -70,7 +70,7 @@ public final class AvalaClient: Sendable {
             throw AvalaError(
                 code: .decoding,
                 status: 200,
-                message: "response is not a valid \(Response.self): \(Self.describe(decodingError: error))",
+                message: "response is not a valid \(Response.self): \(Self.notJSON(body) ?? Self.describe(decodingError: error))",
                 request: request.summary,
                 body: AvalaError.redact(String(decoding: body.prefix(300), as: UTF8.self), secrets)
             )
@@ -229,6 +229,20 @@ public final class AvalaClient: Sendable {
         guard wait > 0 else { return }
         logger.info("Avala rate budget spent; holding requests", metadata: ["hold.ms": "\(Int(wait * 1000))"])
         await limiter.hold(for: .seconds(wait))
+    }
+
+    /// Where a body that is not JSON at all stops being JSON, in Foundation's words (`Invalid value around
+    /// character 16.`), or that it is empty; nil for a JSON body. JSONDecoder says only "not valid JSON",
+    /// which does not tell a cut-off answer from a proxy's HTML page. Parsed again only on this error path.
+    static func notJSON(_ body: [UInt8]) -> String? {
+        guard !body.isEmpty else { return "the body is empty" }
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let detail = (error as NSError).userInfo["NSDebugDescription"] as? String
+            return "the body is not JSON" + (detail.map { ": \($0)" } ?? "")
+        }
     }
 
     /// A decoding error as one line naming the field path, for error messages.
