@@ -79,6 +79,7 @@ public struct PollLoop<P: Poller>: Sendable {
             if failuresRecorded, incidentStart == nil { await recordFailures(nil) }
             failures = 0
             firstFailureAt = nil
+            Self.recordFailuresInARow(0, poller: poller.name)
             logger.debug(
                 "Poll finished",
                 metadata: [
@@ -101,6 +102,7 @@ public struct PollLoop<P: Poller>: Sendable {
         } catch {
             Counter(label: "avala_bot_poller_cycles_total", dimensions: [("poller", poller.name), ("result", "error")]).increment()
             failures += 1
+            Self.recordFailuresInARow(failures, poller: poller.name)
             let now = Date()
             if firstFailureAt == nil { firstFailureAt = now }
             var delay = schedule.backoff(failures: failures)
@@ -124,6 +126,13 @@ public struct PollLoop<P: Poller>: Sendable {
             if incidentStart == nil { await recordFailures(error) }
             return Step(cycle: nil, error: error, delay: delay, raised: raised)
         }
+    }
+
+    /// `avala_bot_poller_consecutive_failures`: what a poller is going through now, which the cycle
+    /// counters show only as a rate (a poller failing since an hour and one that failed once an hour ago
+    /// look alike there).
+    private static func recordFailuresInARow(_ count: Int, poller: String) {
+        Gauge(label: "avala_bot_poller_consecutive_failures", dimensions: [("poller", poller)]).record(count)
     }
 
     /// The pause a 429 asks for, cut to ``PollSchedule/maxRetryAfter``: a server asking for a day would

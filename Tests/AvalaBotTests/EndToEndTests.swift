@@ -132,4 +132,55 @@ import WebhookListener
         }
     }
 
+    /// A poller failing now shows on `/metrics` as its failures in a row, and as 0 again once a cycle
+    /// works: the cycle counters show only rates. acme-labelers: no other suite polls it, and the
+    /// registry is the process's.
+    @Test func aFailingPollerShowsItsFailuresInARowOnMetricsUntilItRecovers() async throws {
+        try await SimulatorHarness.with(SimulatorHarness.manualExports()) { harness in
+            let storePath = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString).sqlite").path
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storePath + suffix) } }
+            let environment = [
+                "AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1",
+            ]
+            let yaml = """
+                listener:
+                  bind: "127.0.0.1:0"
+                  plain_http: true
+                  path: /webhooks/avala
+                  verify: { scheme: avala, secrets: ["whsec_end_to_end_secret"] }
+                pollers:
+                  members: { organization: acme-labelers, every: 100ms }
+                store: { sqlite: "\(storePath)" }
+                api: { requests_per_minute: 6000, max_retries: 0 }
+                """
+            let loaded = ConfigLoader(environment: environment).load(yaml: yaml, file: "e2e.yaml")
+            #expect(loaded.diagnostics.isEmpty, "\(loaded.diagnostics)")
+            let logger = Logger(label: "e2e") { _ in SwiftLogNoOpLogHandler() }
+            // Three failed cycles, then the API answers again.
+            await harness.simulator.injectFault(Fault(pathPrefix: "/organizations/acme-labelers/members", status: 503, count: 3))
+            let assembly = try await BotAssembly.build(loaded, environment: environment, metrics: Self.metrics, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: assembly.services, logger: logger))
+            // Shut down on a failure too: an assembly dropped while running traps in its HTTP client.
+            do {
+                try await group.whileRunning {
+                    let port = try #require(try await assembly.listener?.waitUntilListening())
+                    let series = #"avala_bot_poller_consecutive_failures{poller="members:acme-labelers"}"#
+                    var seen: [Double] = []
+                    try await Eventually.until {
+                        let value = Self.value(series, in: try await Self.get("http://127.0.0.1:\(port)/metrics"))
+                        if let value, seen.last != value { seen.append(value) }
+                        return value == 0 && seen.contains(3)
+                    }
+                    // Read between cycles, so not every step shows; it only climbs, then drops to 0.
+                    #expect(seen.last == 0 && seen.dropLast() == seen.dropLast().sorted(), "\(seen)")
+                    let scrape = try await Self.get("http://127.0.0.1:\(port)/metrics")
+                    #expect(scrape.contains("# HELP avala_bot_poller_consecutive_failures "))
+                }
+            } catch {
+                await assembly.shutdown()
+                throw error
+            }
+            await assembly.shutdown()
+        }
+    }
 }
