@@ -90,7 +90,8 @@ import Testing
     /// With its environment, `check-config` reads the listener's files as `run` would, and says what is
     /// wrong with each at its key.
     @Test func theListenerTLSFilesAreReadWithTheEnvironment() throws {
-        let certificates = try TestCertificates.make()
+        // Further from its end than the expiry warning's 14 days: only what is wrong is said.
+        let certificates = try TestCertificates.make(days: 30)
         defer { certificates.remove() }
         let environment = ["AVALA_API_KEY": "avk_test", "AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]
         func errors(cert: String, key: String, clientCA: String? = nil) -> [String] {
@@ -131,6 +132,30 @@ import Testing
         #expect(expiredErrors.first?.hasSuffix(": every client would refuse it; renew it") == true)
         // Without its environment the paths may be the deployment's: they are not read.
         #expect(Self.diagnostics("listener:\n  tls: { cert: \"\(missing)\", key: \"\(missing)\" }\n", resolve: false) == [])
+    }
+
+    /// A certificate within 14 days of its end works today but has missed a renewal: `check-config` warns
+    /// as the running listener does (path, date, time left), not an error, and says nothing further out.
+    @Test func aListenerCertificateThatExpiresSoonIsAWarning() throws {
+        let soon = try TestCertificates.make(days: 2)
+        defer { soon.remove() }
+        let later = try TestCertificates.make(days: 15)
+        defer { later.remove() }
+        func diagnostics(_ certificates: TestCertificates) -> [String] {
+            Self.diagnostics(
+                "listener:\n  bind: 127.0.0.1:0\n  tls: { cert: \"\(certificates.certificatePath)\", key: \"\(certificates.keyPath)\" }\n",
+                environment: ["AVALA_API_KEY": "avk_test", "AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"],
+                deployment: true
+            )
+        }
+        let warnings = diagnostics(soon)
+        #expect(warnings.count == 1)
+        let warning = try #require(warnings.first)
+        #expect(warning.hasPrefix("bot.yaml:3 listener.tls.cert: warning: '\(soon.certificatePath)' expires at 20"))
+        // `openssl -days 2` from a moment ago: a few minutes under two days are left.
+        #expect(warning.contains(", in 1d23h"))
+        #expect(warning.hasSuffix(": renew it, then send SIGHUP to a running bot"))
+        #expect(diagnostics(later) == [])
     }
 
     /// One run reports every error, not only the first: across sections, within one, and in the listener.

@@ -500,9 +500,17 @@ struct ConfigLoader {
         diagnostics += Self.listenerRisks(section, node: node)
         diagnostics += Self.shortSecrets(listener, section: section, node: node)
         if checkDeployment, resolveReferences, let tls = listener.tls {
-            for problem in tls.fileProblems() where node?["tls"]?[problem.key]?.isUnresolvedReference != true {
+            let problems = tls.fileProblems().filter { node?["tls"]?[$0.key]?.isUnresolvedReference != true }
+            for problem in problems {
                 let keyNode = node?["tls"]?[problem.key] ?? node?["tls"]
                 diagnostics.append(ConfigDiagnostic(at: keyNode?.location ?? node?.location, path: "listener.tls.\(problem.key)", problem.message))
+            }
+            // The running listener's warning, said before a deploy: the file is fine for now, so not an error.
+            if !problems.contains(where: { $0.key == "cert" }), node?["tls"]?["cert"]?.isUnresolvedReference != true,
+                let warning = tls.expiryWarning()
+            {
+                let keyNode = node?["tls"]?["cert"] ?? node?["tls"]
+                diagnostics.append(ConfigDiagnostic(.warning, at: keyNode?.location ?? node?.location, path: "listener.tls.cert", warning.message))
             }
         }
         return diagnostics

@@ -47,6 +47,26 @@ extension WebhookTLS {
         return problems
     }
 
+    /// The served certificate's end when it is near, as a warning: the running listener warns from
+    /// ``CertificateExpiryNotice/warningWindow`` before it (``CertificateExpiryNotice``), and
+    /// `check-config` says the same, so a renewal that stopped working is seen before a deploy, not after.
+    ///
+    /// - Parameter now: the time the certificate's remaining validity is counted from.
+    /// - Returns: nil when the file cannot be read (``fileProblems(now:)`` says why), when the
+    ///   certificate is not valid at `now` (an error there), or when its end is further away.
+    public func expiryWarning(now: Date = Date()) -> FileProblem? {
+        guard let leaf = (try? Self.certificates(at: certificateChainPath, key: "cert"))?.first else { return nil }
+        let notBefore = Date(timeIntervalSince1970: TimeInterval(leaf.notValidBefore))
+        let notAfter = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
+        let left = notAfter.timeIntervalSince(now)
+        guard now >= notBefore, left > 0, CertificateExpiryNotice.isNear(left) else { return nil }
+        return FileProblem(
+            key: "cert",
+            message:
+                "'\(certificateChainPath)' expires at \(notAfter.formatted(.iso8601)), in \(CertificateExpiryNotice.format(left: left)): renew it, then send SIGHUP to a running bot"
+        )
+    }
+
     /// The PEM certificates in the file at `path`, for `listener.tls.<key>`.
     static func certificates(at path: String, key: String) throws(FileProblem) -> [NIOSSLCertificate] {
         let content = try Self.read(path, key: key)

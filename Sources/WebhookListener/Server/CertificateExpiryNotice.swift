@@ -26,16 +26,27 @@ struct CertificateExpiryNotice: Sendable {
         // By file: the series names the certificate it is about, as the log does.
         Gauge(label: Self.metric, dimensions: [("path", path)]).record(notAfter.timeIntervalSince1970)
         let left = notAfter.timeIntervalSince(now)
-        guard left < TimeInterval(Self.warningWindow.components.seconds) else { return }
+        guard Self.isNear(left) else { return }
         var metadata: Logger.Metadata = ["tls.cert": "\(path)", "tls.certificate.expires": "\(notAfter.formatted(.iso8601))"]
         guard left > 0 else {
             // Only the daily check can find this: a start or a reload refuses an expired file.
             logger.error("Listener certificate has expired: every TLS handshake fails until it is renewed and reloaded", metadata: metadata)
             return
         }
-        // Whole minutes: seconds would only make the line harder to read.
-        metadata["tls.certificate.expires_in"] = "\(ConfigDuration.format(.seconds(max(60, Int(left) / 60 * 60))))"
+        metadata["tls.certificate.expires_in"] = "\(Self.format(left: left))"
         logger.warning("Listener certificate expires soon: renew it, then send SIGHUP", metadata: metadata)
+    }
+
+    /// Whether `left` (seconds to notAfter, negative once past) is within ``warningWindow``: the one rule
+    /// for both this notice and `check-config` (``WebhookTLS/expiryWarning(now:)``).
+    static func isNear(_ left: TimeInterval) -> Bool {
+        left < TimeInterval(warningWindow.components.seconds)
+    }
+
+    /// The time left as the log and `check-config` say it: whole minutes, as seconds would only make the
+    /// line harder to read.
+    static func format(left: TimeInterval) -> String {
+        ConfigDuration.format(.seconds(max(60, Int(left) / 60 * 60)))
     }
 
     /// Checks again every `interval` until cancelled (the listener stops).
