@@ -82,7 +82,11 @@ final class ConfigReloader: Service, Sendable {
         let read = unreadable == nil ? loader.load(path: path) : nil
         if let loaded = read, loaded.errors.isEmpty {
             // As at start: what loads but is likely a mistake (a template path the events never carry).
-            for warning in loaded.warnings { logger.warning("Config warning", metadata: ["config.problem": "\(warning)"]) }
+            // A running listener says its certificate's near end itself at this reload (with the file it
+            // serves): the same from the config check would only say it twice.
+            for warning in loaded.warnings where listener == nil || warning.path != "listener.tls.cert" {
+                logger.warning("Config warning", metadata: ["config.problem": "\(warning)"])
+            }
             let previous = applied.withLock { $0 }
             // Plugins first, keeping the old ones until the new rules are in, so no rule ever names a
             // plugin that is not loaded.

@@ -129,6 +129,50 @@ import WebhookListener
         }
     }
 
+    /// A certificate near its end is said once at a reload, by the listener that serves it, not again
+    /// as a config warning of the same file.
+    @Test func aCertificateNearItsEndIsWarnedAboutOnceAtAReload() async throws {
+        try await SimulatorHarness.with { harness in
+            // Two days: inside the 14-day warning window.
+            let certificates = try TestCertificates.make(days: 2)
+            defer { certificates.remove() }
+            let path = certificates.directory.appendingPathComponent("bot.yaml").path
+            try """
+            listener:
+              bind: "127.0.0.1:0"
+              tls: { cert: "\(certificates.certificatePath)", key: "\(certificates.keyPath)" }
+              verify: { scheme: avala, secrets: ["s3cret-of-sixteen-bytes"] }
+            store: { sqlite: "\(certificates.directory.appendingPathComponent("store.sqlite").path)" }
+            rules: []
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+            let environment = ["AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1"]
+            let loader = ConfigLoader(environment: environment)
+            let loaded = loader.load(path: path)
+            #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+            var handler = InMemoryLogHandler()
+            handler.logLevel = .info
+            let logs = handler
+            let logger = Logger(label: "expiry") { _ in handler }
+            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+            defer { Task { await assembly.shutdown() } }
+            let listener = try #require(assembly.listener)
+            let reloader = ConfigReloader(
+                path: path,
+                loaded: loaded,
+                loader: loader,
+                dispatcher: assembly.dispatcher,
+                listener: listener,
+                logger: logger
+            )
+            func count(_ message: String) -> Int { logs.entries.count { "\($0.message)".hasPrefix(message) } }
+            let before = count("Listener certificate expires soon")
+            #expect(reloader.reload().applied)
+            #expect(count("Listener certificate expires soon") == before + 1)
+            let configWarnings = logs.entries.filter { "\($0.message)" == "Config warning" }.map { "\($0.metadata["config.problem"] ?? "")" }
+            #expect(!configWarnings.contains { $0.contains("listener.tls.cert") }, "\(configWarnings)")
+        }
+    }
+
     /// A rotated webhook secret applies on SIGHUP without a restart: add the new one, then drop the old
     /// one, and the listener follows each step from its next delivery. Anything else in `listener`
     /// still needs a restart.
