@@ -88,6 +88,8 @@ final class ConfigReloader: Service, Sendable {
                 logger.warning("Config warning", metadata: ["config.problem": "\(warning)"])
             }
             let previous = applied.withLock { $0 }
+            let ruleChanges = Self.ruleChanges(from: previous.configuration.rules, to: loaded.configuration.rules)
+            let changedPlugins = Self.changedPluginSections(from: previous.configuration.plugins, to: loaded.configuration.plugins)
             // Plugins first, keeping the old ones until the new rules are in, so no rule ever names a
             // plugin that is not loaded.
             dispatcher.host.replace(with: previous.plugins.merging(loaded.plugins) { _, new in new })
@@ -103,13 +105,16 @@ final class ConfigReloader: Service, Sendable {
                 // Whatever else changed in `listener` still waits for a restart.
                 if verified == loaded.configuration.listener { outcome.restartNeeded.removeAll { $0 == "listener" } }
             }
-            logger.notice(
-                "Config reloaded",
-                metadata: [
-                    "config": "\(path)", "rules.count": "\(loaded.rules.count)",
-                    "plugins": "\(loaded.plugins.keys.sorted().joined(separator: ","))",
-                ]
-            )
+            var metadata: Logger.Metadata = [
+                "config": "\(path)", "rules.count": "\(loaded.rules.count)",
+                "plugins": "\(loaded.plugins.keys.sorted().joined(separator: ","))",
+            ]
+            for (key, value) in ruleChanges.metadata { metadata[key] = "\(value)" }
+            if !changedPlugins.isEmpty { metadata["plugins.changed"] = "\(changedPlugins.joined(separator: ","))" }
+            // Said outright, so that a reload that found the edit missing (a file saved elsewhere, an
+            // editor's swap file) is not mistaken for one that applied it.
+            if ruleChanges == RuleChanges(), changedPlugins.isEmpty { metadata["config.applied"] = "none: rules and plugins unchanged" }
+            logger.notice("Config reloaded", metadata: metadata)
             if !outcome.restartNeeded.isEmpty {
                 outcome.restartNeededKeys = Self.changedKeys(
                     in: outcome.restartNeeded,

@@ -129,6 +129,55 @@ import WebhookListener
         }
     }
 
+    /// "Config reloaded" names the rules added, removed and changed, and the plugin sections changed,
+    /// so a user sees their edit taken (a count reads the same after editing a rule); a reload that
+    /// changed none of them says so. Names only, never values.
+    @Test func aReloadNamesTheRulesAndPluginSectionsItChanged() async throws {
+        try await SimulatorHarness.with { harness in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("bot.yaml").path
+            let environment = ["AVALA_API_KEY": harness.apiKey, "AVALA_BASE_URL": harness.baseURL, "AVALA_ALLOW_INSECURE_BASE_URL": "1"]
+            let store = directory.appendingPathComponent("store.sqlite").path
+            func write(_ rules: String, domain: String = "acme.ai") throws {
+                try (Self.config(rules: rules).replacingOccurrences(of: "[acme.ai]", with: "[\(domain)]") + "\nstore: { sqlite: \"\(store)\" }\n")
+                    .write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            func rule(_ name: String, _ message: String) -> String {
+                "  - { name: \(name), on: export.completed, do: [{ log: { message: \"\(message)\" } }] }"
+            }
+            try write([rule("kept", "same"), rule("edited", "v1"), rule("dropped", "bye")].joined(separator: "\n"))
+            let loader = ConfigLoader(environment: environment)
+            let loaded = loader.load(path: path)
+            #expect(loaded.errors.isEmpty, "\(loaded.errors)")
+            var handler = InMemoryLogHandler()
+            handler.logLevel = .info
+            let logs = handler
+            let logger = Logger(label: "reload") { _ in handler }
+            let assembly = try await BotAssembly.build(loaded, environment: environment, logger: logger)
+            defer { Task { await assembly.shutdown() } }
+            let reloader = ConfigReloader(path: path, loaded: loaded, loader: loader, dispatcher: assembly.dispatcher, listener: nil, logger: logger)
+            func lastReload() -> [String: String] {
+                let entry = logs.entries.last { "\($0.message)" == "Config reloaded" }
+                return (entry?.metadata ?? [:]).filter { $0.key.hasPrefix("rules.") || $0.key.hasPrefix("plugins.") || $0.key == "config.applied" }
+                    .mapValues { "\($0)" }
+            }
+
+            // Moved down the file, `kept` is no change; `edited` is; `dropped` is gone; `fresh` is new.
+            try write([rule("fresh", "hi"), rule("edited", "v2"), rule("kept", "same")].joined(separator: "\n"), domain: "acme.io")
+            #expect(reloader.reload().applied)
+            #expect(
+                lastReload() == [
+                    "rules.count": "3", "rules.added": "fresh", "rules.removed": "dropped", "rules.changed": "edited", "plugins.changed": "invite",
+                ]
+            )
+            // The same file again: nothing to apply, and the line says so.
+            #expect(reloader.reload().applied)
+            #expect(lastReload() == ["rules.count": "3", "config.applied": "none: rules and plugins unchanged"])
+        }
+    }
+
     /// A certificate near its end is said once at a reload, by the listener that serves it, not again
     /// as a config warning of the same file.
     @Test func aCertificateNearItsEndIsWarnedAboutOnceAtAReload() async throws {
