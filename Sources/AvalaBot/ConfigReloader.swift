@@ -79,7 +79,10 @@ final class ConfigReloader: Service, Sendable {
     func reload() -> Outcome {
         var outcome = Outcome(applied: false)
         let unreadable = Self.notReadableAgain(path)
-        let read = unreadable == nil ? loader.load(path: path) : nil
+        var read = unreadable == nil ? loader.load(path: path) : nil
+        if let loaded = read, loaded.errors.isEmpty, let empty = Self.emptyConfig(loaded, path: path) {
+            read?.diagnostics.append(empty)
+        }
         if let loaded = read, loaded.errors.isEmpty {
             // As at start: what loads but is likely a mistake (a template path the events never carry).
             // A running listener says its certificate's near end itself at this reload (with the file it
@@ -187,6 +190,19 @@ final class ConfigReloader: Service, Sendable {
             type != .typeRegular
         else { return nil }
         return "\(path) is not a regular file (a pipe or a device), so it cannot be read again: restart to change the config"
+    }
+
+    /// Why a config with no section at all is refused at a reload, or nil. Valid for `check-config`,
+    /// such a file is what an editor or a deploy leaves while it writes the file in place (truncated,
+    /// then filled): applying it would drop every rule and plugin setting of the running bot at once.
+    /// `rules: []` is a section, so a bot can still be emptied on purpose.
+    static func emptyConfig(_ loaded: LoadedConfiguration, path: String) -> ConfigDiagnostic? {
+        guard loaded.root?.entries?.isEmpty ?? true else { return nil }
+        return ConfigDiagnostic(
+            at: nil,
+            path: path,
+            "has no section (an empty file, or one being written?): a reload would drop every rule; to run without rules, write `rules: []`"
+        )
     }
 
     /// A listener whose verification changed (a rotated secret) takes the new one at once, for the paths

@@ -117,6 +117,20 @@ import WebhookListener
             #expect(reloader.reload() == ConfigReloader.Outcome(applied: true))
             #expect(assembly.dispatcher.rules.current.count == 1)
 
+            // Truncated (a file written in place, caught half-way), it has no section: refused, where
+            // applying it would drop every rule. `rules: []` empties the bot on purpose.
+            for empty in ["", "# being written\n", "{}\n"] {
+                try empty.write(toFile: path, atomically: true, encoding: .utf8)
+                let truncated = reloader.reload()
+                #expect(!truncated.applied, "\(empty.debugDescription)")
+                #expect(
+                    truncated.problems == [
+                        "\(path): has no section (an empty file, or one being written?): a reload would drop every rule; to run without rules, write `rules: []`"
+                    ]
+                )
+                #expect(assembly.dispatcher.rules.current.count == 1, "the running rules stay")
+            }
+
             // Started from a pipe, the config cannot be read again: the reload is refused, not applied
             // as the empty config a second read would give.
             let fifo = directory.appendingPathComponent("config.fifo").path
