@@ -158,6 +158,16 @@ import Testing
         #expect(diagnostics(later) == [])
     }
 
+    /// A file with no section is valid but does nothing, and a reload refuses it (a file caught while it
+    /// is rewritten): `check-config` says so, and `rules: []` is the way to mean it.
+    @Test func aConfigWithNoSectionIsAWarning() {
+        let warning =
+            "bot.yaml: warning: has no section: the bot would do nothing, and a reload refuses such a file; to run without rules, write `rules: []`"
+        #expect(Self.diagnostics("") == [warning])
+        #expect(Self.diagnostics("# nothing yet\n") == [warning])
+        #expect(Self.diagnostics("rules: []\n") == [])
+    }
+
     /// One run reports every error, not only the first: across sections, within one, and in the listener.
     @Test func everyErrorIsReportedInOneRun() {
         #expect(

@@ -166,6 +166,18 @@ struct ConfigLoader {
                 ConfigDiagnostic(at: nil, path: "AVALA_API_KEY", "is not set, and api.api_key is not in the config: set one of them")
             )
         }
+        if loaded.root.entries?.isEmpty ?? true {
+            // Valid, but a bot that does nothing; and what a file rewritten in place looks like half-way,
+            // which a reload refuses (ConfigReloader.emptyConfig): said here too, so the two agree.
+            diagnostics.append(
+                ConfigDiagnostic(
+                    .warning,
+                    at: nil,
+                    path: file,
+                    "has no section: the bot would do nothing, and a reload refuses such a file; to run without rules, write `rules: []`"
+                )
+            )
+        }
         diagnostics.sort { ($0.location?.line ?? 0, $0.path) < ($1.location?.line ?? 0, $1.path) }
         // Two checks may see one fault (the rule compiler and its plugin, a bad duration): say it once.
         var seen: Set<ConfigDiagnostic> = []
