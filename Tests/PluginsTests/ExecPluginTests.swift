@@ -510,11 +510,15 @@ import Testing
         defer { task.cancel() }
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while !FileManager.default.fileExists(atPath: pidFile), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        let pid = try #require(
-            Int32(
-                String(decoding: try Data(contentsOf: URL(fileURLWithPath: pidFile)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            )
-        )
+        guard let text = try? Data(contentsOf: URL(fileURLWithPath: pidFile)) else {
+            // Say why the program never wrote its pid (it could not start, or ended) instead of only that
+            // the file is missing.
+            task.cancel()
+            let ended = await task.result
+            Issue.record("the program wrote no pid within 30 s; the run ended with \(ended)")
+            return
+        }
+        let pid = try #require(Int32(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(ContinuousClock.now - started < Self.wellBeforeTheSleepEnds)
