@@ -373,6 +373,26 @@ import Testing
         FileManager.default.createFile(atPath: empty, contents: Data())
         #expect(await Self.failure(["events", "list", "--store", empty]).hasPrefix("\(empty) is an empty file, not a store"))
         #expect(SQLiteEventStore.fileSize(empty) == 0)
+
+        // A file of another kind (a config given as --store) and a directory are named as such, not as
+        // SQLite's "file is not a database" or "disk I/O error"; the file is left as it was.
+        let text = path + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: text) }
+        try "store: { sqlite: ./data/avala-bot.sqlite }\n".write(toFile: text, atomically: true, encoding: .utf8)
+        for command in [["events", "list"], ["dead-letters", "retry", "--all"]] {
+            #expect(
+                await Self.failure(command + ["--store", text])
+                    == "\(text) is not an avala-bot store: it is no SQLite database at all, left as it is; check the path (a store damaged this way is restored from a backup)"
+            )
+        }
+        #expect(try String(contentsOfFile: text, encoding: .utf8) == "store: { sqlite: ./data/avala-bot.sqlite }\n")
+        let directory = path + ".d"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        #expect(
+            await Self.failure(["events", "list", "--store", directory])
+                == "\(directory) is a directory: the store is a file in it, like \(directory)/avala-bot.sqlite"
+        )
     }
 
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.

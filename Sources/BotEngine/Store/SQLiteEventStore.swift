@@ -56,6 +56,12 @@ public final class SQLiteEventStore: EventStore {
         self.configuration = configuration
         self.batcher = IngestBatcher(maxEventsPerFlush: configuration.maxEventsPerTransaction, maxQueued: configuration.maxQueuedIngests)
 
+        // SQLite would answer a directory with a "disk I/O error", which names neither the path nor the mistake.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let example = URL(fileURLWithPath: path).appendingPathComponent("avala-bot.sqlite").path
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "\(path) is a directory: the store is a file in it, like \(example)")
+        }
         if configuration.readOnly {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw SQLiteEventStoreError(code: .cannotOpen, message: "no store at \(path)")
@@ -166,6 +172,14 @@ public final class SQLiteEventStore: EventStore {
                 return (tables, try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
             }
             try queue.close()
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            // Not SQLite's header: a file of another kind (a typo for the config, a log), or a store whose
+            // first page was overwritten. Either way it is left as it is, and the message says which file.
+            throw SQLiteEventStoreError(
+                code: .notAStore,
+                message:
+                    "\(file ?? path) is not an avala-bot store: it is no SQLite database at all, left as it is; check the path (a store damaged this way is restored from a backup)"
+            )
         } catch {
             var failure = SQLiteEventStoreError(code: .cannotOpen, message: "cannot open the database \(file ?? path): \(error)")
             failure.cantOpen = (error as? DatabaseError)?.resultCode == .SQLITE_CANTOPEN
