@@ -305,6 +305,34 @@ import Testing
         #expect(inverted.hasSuffix("): no event can match"), "\(inverted)")
     }
 
+    /// A `--since` or `--until` written almost right is told what it lacks, as `check-config` says it of a
+    /// duration or a silence's `until`, rather than only that it is neither a duration nor a time.
+    @Test func aWindowAlmostWrittenRightSaysWhatItLacks() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        let list = ["events", "list", "--store", harness.path]
+        #expect(await Self.failure(list + ["--since", "5"]) == "--since 5: '5' is not a duration: a bare number is ambiguous (write 5s or 5m)")
+        #expect(await Self.failure(list + ["--since", "99999d"]) == "--since 99999d: '99999d' is too long: at most 36500d")
+        #expect(
+            await Self.failure(list + ["--since", "2026-12-03"])
+                == "--since 2026-12-03: '2026-12-03' is a date without a time: write the time and its zone, like 2026-12-03T23:59:59Z (UTC) or 2026-12-03T23:59:59+01:00"
+        )
+        #expect(
+            await Self.failure(list + ["--until", "2026-12-03T17:00:00"])
+                == "--until 2026-12-03T17:00:00: '2026-12-03T17:00:00' has no time zone: write 2026-12-03T17:00:00Z (UTC) or with an offset, like 2026-12-03T17:00:00+01:00"
+        )
+        #expect(
+            await Self.failure(["events", "replay", "--store", harness.path, "--since", "2026-12-03 17:00:00Z"])
+                == "--since 2026-12-03 17:00:00Z: '2026-12-03 17:00:00Z' has a space between the date and the time: write 2026-12-03T17:00:00Z"
+        )
+        // Text of neither shape, or a piece of an event id, keeps the message that lists what is taken.
+        #expect(await Self.failure(list + ["--since", "yesterday"]) == "--since takes a duration (30m, 2h, 7d) or an ISO-8601 time, not 'yesterday'")
+        #expect(
+            await Self.failure(list + ["--until", "01a23ce9"])
+                == "--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not '01a23ce9'"
+        )
+    }
+
     /// Events stored in the same instant (a batch commits many at one time) are paged through without a
     /// gap: the page's last event id is where the next page goes on, which a time cannot say.
     @Test func pagesGoOnFromTheLastEventListedWithoutLosingEventsStoredInTheSameInstant() async throws {

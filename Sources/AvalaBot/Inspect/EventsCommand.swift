@@ -243,6 +243,11 @@ struct EventsCommand: AsyncParsableCommand {
                 }
             } else if Self.looksLikeEventID(until) {
                 throw Self.notStored(until)
+            } else if until.allSatisfy(\.isNumber) || InspectFormat.meantAsTime(until),
+                let reason = InspectFormat.whyNotDurationOrTime(until)
+            {
+                // A bare number, or a time short of its zone: not a piece of an event id, which the hint below is for.
+                throw InspectError("--until \(until): \(reason)")
             } else {
                 throw InspectError("--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not '\(until)'")
             }

@@ -1,3 +1,4 @@
+import AlertPlugin
 import BotEngine
 import BotKit
 import Foundation
@@ -72,7 +73,26 @@ enum InspectFormat {
             return now.addingTimeInterval(-Double(duration.components.seconds))
         }
         if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let reason = whyNotDurationOrTime(text) { throw InspectError("\(option) \(text): \(reason)") }
         throw InspectError("\(option) takes a duration (30m, 2h, 7d) or an ISO-8601 time, not '\(text)'")
+    }
+
+    /// Whether `text` starts with a year and a dash: a time was meant, however it goes on.
+    static func meantAsTime(_ text: String) -> Bool {
+        text.count > 4 && text.prefix(4).allSatisfy { $0.isASCII && $0.isNumber } && text.dropFirst(4).first == "-"
+    }
+
+    /// Why `text`, written as a duration or a time (it starts with a digit), is neither, as `check-config`
+    /// would say it: `5` needs a unit, `2026-12-03` a time, `2026-12-03T17:00:00` a zone. Nil for text of
+    /// neither shape, which the generic message answers better.
+    static func whyNotDurationOrTime(_ text: String) -> String? {
+        guard let first = text.first, first.isASCII, first.isNumber else { return nil }
+        if meantAsTime(text) {
+            do { _ = try AlertSilence.until(text) } catch { return error.message }
+        } else {
+            do { _ = try ConfigDuration.parse(text) } catch { return error.message }
+        }
+        return nil
     }
 }
 
