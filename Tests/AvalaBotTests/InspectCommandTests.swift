@@ -154,6 +154,38 @@ import Testing
         #expect(await Self.failure(["dead-letters", "retry", "--store", harness.path, "nope"]).hasPrefix("not dead-lettered (or unknown): nope"))
     }
 
+    /// An event's id given where a step's is asked for (the first column of `events list`, or a step id cut
+    /// at its slash) is said to be one, with the step ids of its dead letters; nothing is retried.
+    @Test func anEventIDGivenForAStepNamesItsDeadLetters() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: doomed
+                    on: export.completed
+                    do:
+                      - record: { id: "dl-\(UUID().uuidString)", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        guard case .new(let id) = try await harness.store.ingest(Self.event("e-10")) else { throw InspectError("not stored") }
+        guard case .new(let quiet) = try await harness.store.ingest(Self.event("e-11", type: .exportFailed)) else {
+            throw InspectError("not stored")
+        }
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 1 }
+        }
+        let step = try #require(try await harness.store.deadLetters(limit: 5).first)
+        #expect(
+            await Self.failure(["dead-letters", "retry", "--store", harness.path, id])
+                == "not dead-lettered (or unknown): \(id) (an event; its dead-lettered step: \(step.stepID)); `dead-letters list` shows them"
+        )
+        #expect(
+            await Self.failure(["dead-letters", "discard", "--store", harness.path, quiet])
+                == "not dead-lettered (or unknown): \(quiet) (an event, none of whose actions is dead-lettered); `dead-letters list` shows them"
+        )
+        #expect(try await harness.store.deadLetters(limit: 5).map(\.stepID) == [step.stepID], "nothing was retried or discarded")
+    }
+
     @Test func aDeadLetterCanBeDiscardedForGood() async throws {
         let harness = try await EngineHarness(
             rules: """

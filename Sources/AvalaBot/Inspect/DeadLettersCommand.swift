@@ -118,9 +118,20 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 }
             }
             if !missing.isEmpty {
-                throw CommandFailure("not dead-lettered (or unknown): \(missing.joined(separator: ", ")); `dead-letters list` shows them")
+                var named: [String] = []
+                for id in missing { named.append(try await Self.described(id, in: store)) }
+                throw CommandFailure("not dead-lettered (or unknown): \(named.joined(separator: ", ")); `dead-letters list` shows them")
             }
             if ids.isEmpty, !options.json { Console.line("(no dead letters)") }
+        }
+
+        /// `id` as a missing step is named; an event's id (copied from `events list`, or the first part of
+        /// a step id) is said to be one, with the step ids of its dead letters, which are what is asked for.
+        static func described(_ id: String, in store: SQLiteEventStore) async throws -> String {
+            guard EventsCommand.looksLikeEventID(id), let stored = try await EventsCommand.storedEvent(id, in: store) else { return id }
+            let dead = try await store.steps(eventID: stored.event.id).filter { $0.status == .dead }.map(\.stepID).sorted()
+            if dead.isEmpty { return "\(id) (an event, none of whose actions is dead-lettered)" }
+            return "\(id) (an event; its dead-lettered step\(dead.count == 1 ? "" : "s"): \(dead.joined(separator: " ")))"
         }
     }
 }
