@@ -537,6 +537,18 @@ import Testing
             await Self.failure(["silences", "add", "--store", harness.path, "--match", "a=b", "--for", "60"])
                 == "--for 60: '60' is not a duration: a bare number is ambiguous (write 60s or 60m)"
         )
+        // Two values for one path: the silence would keep one of them, or match nothing. Refused.
+        #expect(
+            await Self.failure([
+                "silences", "add", "--store", harness.path, "--match", "event.type=export.failed", "--match", "event.type=export.completed",
+                "--for", "1h",
+            ])
+                == "--match event.type=export.completed: event.type is matched already (--match event.type=export.failed), and a silence holds only when every --match does; for either value, add two silences, or one with a glob (a value with *)"
+        )
+        #expect(
+            await Self.failure(["silences", "add", "--store", harness.path, "--match", "a=b", "--for", "0s"])
+                == "--for 0s: the silence would already be over"
+        )
         // A path that is no path could never match: refused, as in the config.
         #expect(
             await Self.failure(["silences", "add", "--store", harness.path, "--match", "project..name=x", "--for", "1h"])

@@ -93,6 +93,12 @@ struct SilencesCommand: AsyncParsableCommand {
                     throw ValidationError("--match \(item): expected PATH=VALUE, like event.type=export.failed")
                 }
                 if let problem = AlertSilence.pathProblem(parts[0]) { throw ValidationError("--match \(item): \(problem)") }
+                // Kept as one of the two, the silence would not be the one asked for: say so instead.
+                if let earlier = matchers[parts[0]] {
+                    throw ValidationError(
+                        "--match \(item): \(parts[0]) is matched already (--match \(parts[0])=\(earlier)), and a silence holds only when every --match does; for either value, add two silences, or one with a glob (a value with *)"
+                    )
+                }
                 matchers[parts[0]] = parts[1]
             }
             let end: Date
@@ -109,7 +115,9 @@ struct SilencesCommand: AsyncParsableCommand {
                     throw ValidationError("--until \(until ?? ""): \(error.message)")
                 }
             }
-            guard end > now else { throw ValidationError("the silence would already be over") }
+            guard end > now else {
+                throw ValidationError("\(duration.map { "--for \($0)" } ?? "--until \(until ?? "")"): the silence would already be over")
+            }
             return (matchers, end)
         }
 
