@@ -116,6 +116,27 @@ import Testing
         #expect(runningJSON.first?["interrupted"] == nil)
     }
 
+    /// A replay or a retry in a store no bot holds waits for the next start: said on standard error, so
+    /// that it is not taken for done; with a bot holding the store, nothing is added.
+    @Test func queuingWorkSaysWhenNoBotWillRunItYet() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        guard case .new(let id) = try await harness.store.ingest(Self.event("e-12")) else { throw InspectError("not stored") }
+        let idle = Console.Capture()
+        let replayed = try await Self.run(["events", "replay", "--store", harness.path, "--json", id], capture: idle)
+        #expect(try Self.objects(replayed).count == 1, "standard output stays the answer")
+        #expect(idle.notes == "(no bot runs on \(harness.path) now: what was queued runs when one starts)", "\(idle.notes)")
+        let nothing = Console.Capture()
+        _ = try await Self.run(["dead-letters", "retry", "--store", harness.path, "--all"], capture: nothing)
+        #expect(nothing.notes.isEmpty, "nothing was queued: \(nothing.notes)")
+
+        let lock = try StoreLock(storePath: harness.path)
+        defer { lock.release() }
+        let running = Console.Capture()
+        _ = try await Self.run(["events", "replay", "--store", harness.path, id], capture: running)
+        #expect(running.notes.isEmpty, "\(running.notes)")
+    }
+
     @Test func tablesEscapeControlCharactersFromEventData() async throws {
         let harness = try await EngineHarness(rules: "rules: []")
         defer { harness.removeFiles() }
@@ -148,8 +169,11 @@ import Testing
         let header = list.split(separator: "\n").first.map(String.init) ?? ""
         #expect(header.contains("ACTION") && header.contains("FAILED RUNS") && !header.contains("ATTEMPTS"), "\(list)")
         #expect(list.contains("record.call  1 "), "one failed run: \(list)")
-        let retried = try await Self.run(["dead-letters", "retry", "--store", harness.path, step.stepID])
+        // Named twice, it is queued once, and the command succeeds.
+        let queued = Console.Capture()
+        let retried = try await Self.run(["dead-letters", "retry", "--store", harness.path, step.stepID, step.stepID], capture: queued)
         #expect(retried == "queued \(step.stepID) again")
+        #expect(queued.notes == "(no bot runs on \(harness.path) now: what was queued runs when one starts)", "\(queued.notes)")
         #expect(try await harness.store.deadLetters(limit: 5).isEmpty)
         #expect(await Self.failure(["dead-letters", "retry", "--store", harness.path, "nope"]).hasPrefix("not dead-lettered (or unknown): nope"))
     }

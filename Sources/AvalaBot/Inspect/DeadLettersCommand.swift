@@ -56,7 +56,7 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @OptionGroup var selection: Selection
 
         func run() async throws {
-            try await selection.each(status: "queued") { step in
+            try await selection.each(status: "queued", queues: true) { step in
                 "queued \(step) again"
             } act: { store, step in
                 try await store.retryDeadLetter(stepID: step, now: Date())
@@ -101,22 +101,31 @@ struct DeadLettersCommand: AsyncParsableCommand {
 
         /// Applies `act` to the named steps (and every dead letter with `all`), one line each; the steps
         /// that were not dead letters are named together at the end, as the command's failure.
+        /// - Parameter queues: whether acting queues work for a bot, which is told, when no bot holds the
+        ///   store, that it waits for the next start.
         func each(
             status: String,
+            queues: Bool = false,
             said: (String) -> String,
             act: (SQLiteEventStore, String) async throws -> Bool
         ) async throws {
             let store = try await options.open(logger: Logger(label: "avala-bot.dead-letters"))
-            var ids = steps
+            // A step named twice (a pasted list) is acted on once: the second time it is no dead letter any
+            // more, which would fail a command that did all it was asked.
+            var seen: Set<String> = []
+            var ids = steps.filter { seen.insert($0).inserted }
             if all { ids += try await store.deadLetters(limit: Int.max).map(\.stepID) }
             var missing: [String] = []
+            var acted = 0
             for id in ids {
                 if try await act(store, id) {
+                    acted += 1
                     Console.line(options.json ? InspectFormat.jsonLine(["step": .string(id), "status": .string(status)]) : said(id))
                 } else {
                     missing.append(id)
                 }
             }
+            if queues, acted > 0 { InspectFormat.noteWhenNoBotRuns(store.path) }
             if !missing.isEmpty {
                 var named: [String] = []
                 for id in missing { named.append(try await Self.described(id, in: store)) }

@@ -169,6 +169,7 @@ struct EventsCommand: AsyncParsableCommand {
                     Console.line("replayed \(asked.id) as \(id) (\(copy.type.rawValue)\(of))")
                 }
             }
+            if !copies.isEmpty { InspectFormat.noteWhenNoBotRuns(store.path) }
         }
     }
 

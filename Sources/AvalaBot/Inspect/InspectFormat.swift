@@ -54,6 +54,13 @@ enum InspectFormat {
         stored.status == .running && botRuns == false ? "interrupted" : stored.status.rawValue
     }
 
+    /// After queuing work (a replay, a retry) in a store no bot holds: said on standard error, so that it
+    /// is not taken for done, and standard output stays the command's answer.
+    static func noteWhenNoBotRuns(_ storePath: String) {
+        guard StoreLock.isHeld(storePath: storePath) == false else { return }
+        Console.note("(no bot runs on \(storePath) now: what was queued runs when one starts)")
+    }
+
     /// Said below a table that shows an interrupted event.
     static let interruptedNote = "(interrupted: the bot stopped while handling it, and it resumes when the bot starts)"
 
