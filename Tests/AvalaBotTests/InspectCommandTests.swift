@@ -178,6 +178,48 @@ import Testing
         #expect(await Self.failure(["dead-letters", "retry", "--store", harness.path, "nope"]).hasPrefix("not dead-lettered (or unknown): nope"))
     }
 
+    /// Retried through the config whose rule is gone, a dead letter would only be dead-lettered again: it
+    /// is queued all the same (a bot may still run an older config), with a warning that names the rule.
+    @Test func retryingAStepWhoseRuleLeftTheConfigWarns() async throws {
+        let harness = try await EngineHarness(
+            rules: """
+                rules:
+                  - name: doomed
+                    on: export.completed
+                    do:
+                      - record: { id: "dl-\(UUID().uuidString)", mode: permanent }
+                  - name: kept
+                    on: export.failed
+                    do:
+                      - record: { id: "dl-kept-\(UUID().uuidString)", mode: permanent }
+                """
+        )
+        defer { harness.removeFiles() }
+        _ = try await harness.store.ingest([Self.event("e-13"), Self.event("e-14", type: .exportFailed)])
+        try await ServiceGroupRunner.whileRunning(harness.dispatcher(), logger: harness.logger) {
+            try await harness.until { try await harness.store.deadLetters(limit: 5).count == 2 }
+        }
+        let gone = try #require(try await harness.store.deadLetters(limit: 5).first { $0.rule == "doomed" })
+        let config = harness.path + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try """
+        store: { sqlite: "\(harness.path)" }
+        rules:
+          - { name: kept, on: export.failed, do: [{ log: { message: "x" } }] }
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let capture = Console.Capture()
+        let retried = try await Self.run(["dead-letters", "retry", "--config", config, "--all"], capture: capture)
+        #expect(retried.split(separator: "\n").count == 2, "both are queued: \(retried)")
+        #expect(
+            capture.notes.hasPrefix(
+                "warning: \(gone.stepID): rule 'doomed' is no longer in \(config), so the bot dead-letters it again; `dead-letters discard` gives up on it\n"
+            ),
+            "\(capture.notes)"
+        )
+        #expect(!capture.notes.contains("'kept'"), "\(capture.notes)")
+        #expect(try await harness.store.deadLetterCount() == 0)
+    }
+
     /// An event's id given where a step's is asked for (the first column of `events list`, or a step id cut
     /// at its slash) is said to be one, with the step ids of its dead letters; nothing is retried.
     @Test func anEventIDGivenForAStepNamesItsDeadLetters() async throws {

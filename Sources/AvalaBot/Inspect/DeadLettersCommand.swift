@@ -56,7 +56,16 @@ struct DeadLettersCommand: AsyncParsableCommand {
         @OptionGroup var selection: Selection
 
         func run() async throws {
-            try await selection.each(status: "queued", queues: true) { step in
+            // With the config the store was found through, a step whose rule it no longer has is named: the
+            // bot would only dead-letter it again. With --store no config is read, and nothing is said.
+            let options = selection.options
+            let rules = options.store == nil ? options.loadConfig()?.configuration.rules?.items?.compactMap { $0["name"]?.text } : nil
+            let warning: (StepRecord) -> String? = { step in
+                guard let rules, !rules.contains(step.rule) else { return nil }
+                return
+                    "warning: \(step.stepID): rule '\(step.rule)' is no longer in \(options.config), so the bot dead-letters it again; `dead-letters discard` gives up on it"
+            }
+            try await selection.each(status: "queued", queues: true, warning: warning) { step in
                 "queued \(step) again"
             } act: { store, step in
                 try await store.retryDeadLetter(stepID: step, now: Date())
@@ -103,9 +112,11 @@ struct DeadLettersCommand: AsyncParsableCommand {
         /// that were not dead letters are named together at the end, as the command's failure.
         /// - Parameter queues: whether acting queues work for a bot, which is told, when no bot holds the
         ///   store, that it waits for the next start.
+        /// - Parameter warning: what to say on standard error before acting on a dead letter, if anything.
         func each(
             status: String,
             queues: Bool = false,
+            warning: (StepRecord) -> String? = { _ in nil },
             said: (String) -> String,
             act: (SQLiteEventStore, String) async throws -> Bool
         ) async throws {
@@ -114,10 +125,13 @@ struct DeadLettersCommand: AsyncParsableCommand {
             // more, which would fail a command that did all it was asked.
             var seen: Set<String> = []
             var ids = steps.filter { seen.insert($0).inserted }
-            if all { ids += try await store.deadLetters(limit: Int.max).map(\.stepID) }
+            let dead = try await store.deadLetters(limit: Int.max)
+            if all { ids += dead.map(\.stepID) }
+            let records = Dictionary(dead.map { ($0.stepID, $0) }, uniquingKeysWith: { first, _ in first })
             var missing: [String] = []
             var acted = 0
             for id in ids {
+                if let record = records[id], let warning = warning(record) { Console.note(warning) }
                 if try await act(store, id) {
                     acted += 1
                     Console.line(options.json ? InspectFormat.jsonLine(["step": .string(id), "status": .string(status)]) : said(id))
