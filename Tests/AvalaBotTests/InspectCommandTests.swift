@@ -67,6 +67,14 @@ import Testing
         let list = try await Self.run(["events", "list", "--store", harness.path])
         #expect(list.split(separator: "\n").first?.hasPrefix("ID") == true)
         #expect(list.contains("export.completed") && list.contains("export.failed"))
+        // A type no known event has, listing nothing, is said on standard error (a typo, most likely); a
+        // known one that matches nothing now is not.
+        let typo = Console.Capture()
+        #expect(try await Self.run(["events", "list", "--store", harness.path, "--type", "exprt.*", "--json"], capture: typo).isEmpty)
+        #expect(typo.notes.hasPrefix("(--type exprt.* matches none of the types avala-bot knows: export.completed, export.failed, "), "\(typo.notes)")
+        let quiet = Console.Capture()
+        _ = try await Self.run(["events", "list", "--store", harness.path, "--type", "member.*"], capture: quiet)
+        #expect(quiet.notes.isEmpty, "\(quiet.notes)")
         let filtered = try await Self.run(["events", "list", "--store", harness.path, "--type", "export.f*", "--json"])
         #expect(filtered.split(separator: "\n").count == 1)
         #expect(filtered.contains(#""type":"export.failed""#))

@@ -44,6 +44,8 @@ struct EventsCommand: AsyncParsableCommand {
             )
             let more = events.count > limit
             if more { events.removeLast() }
+            // Nothing listed for a type no known event has: a typo (`exprt.*`) more likely than a quiet store.
+            if events.isEmpty, let type, let note = EventsCommand.unknownTypeNote(type) { Console.note(note) }
             let botRuns = events.contains { $0.status == .running } ? StoreLock.isHeld(storePath: store.path) : nil
             if options.json {
                 for stored in events { Console.line(InspectFormat.jsonLine(InspectFormat.json(stored, botRuns: botRuns))) }
@@ -171,6 +173,14 @@ struct EventsCommand: AsyncParsableCommand {
             }
             if !copies.isEmpty { InspectFormat.noteWhenNoBotRuns(store.path) }
         }
+    }
+
+    /// Said when `--type` matched nothing and no type the bot knows matches it; nil otherwise (and for a
+    /// pattern that is no glob, which `select` refuses). Only a note: a webhook may bring other types.
+    static func unknownTypeNote(_ type: String) -> String? {
+        guard let pattern = try? Glob(type), !EventType.known.contains(where: { pattern.matches($0.rawValue) }) else { return nil }
+        return
+            "(--type \(type) matches none of the types avala-bot knows: \(EventType.known.map(\.rawValue).joined(separator: ", ")); a webhook may bring others)"
     }
 
     /// One event per original: a replay and its original (or two replays of one original) would run the
