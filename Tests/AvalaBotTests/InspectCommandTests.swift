@@ -523,10 +523,17 @@ import Testing
         let directory = path + ".d"
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        #expect(
-            await Self.failure(["events", "list", "--store", directory])
-                == "\(directory) is a directory: the store is a file in it, like \(directory)/avala-bot.sqlite"
-        )
+        // Read-only (`list`) or writable (`silences add`, and `run` and `check-config` through the same check).
+        for command in [["events", "list"], ["silences", "add", "--match", "event.type=export.failed", "--for", "1h"]] {
+            #expect(
+                await Self.failure(command + ["--store", directory])
+                    == "\(directory) is a directory: the store is a file in it, like \(directory)/avala-bot.sqlite"
+            )
+        }
+        var loader = ConfigLoader(environment: [:])
+        loader.checkDeployment = true
+        let checked = loader.load(yaml: "store: { sqlite: \"\(directory)\" }\nrules: []\n", file: "bot.yaml").errors.map(\.description)
+        #expect(checked.contains { $0.contains("store.sqlite: \(directory) is a directory: the store is a file in it") }, "\(checked)")
     }
 
     /// Each output line of a `--json` command, parsed: every line must be one JSON object.

@@ -56,12 +56,6 @@ public final class SQLiteEventStore: EventStore {
         self.configuration = configuration
         self.batcher = IngestBatcher(maxEventsPerFlush: configuration.maxEventsPerTransaction, maxQueued: configuration.maxQueuedIngests)
 
-        // SQLite would answer a directory with a "disk I/O error", which names neither the path nor the mistake.
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            let example = URL(fileURLWithPath: path).appendingPathComponent("avala-bot.sqlite").path
-            throw SQLiteEventStoreError(code: .cannotOpen, message: "\(path) is a directory: the store is a file in it, like \(example)")
-        }
         if configuration.readOnly {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw SQLiteEventStoreError(code: .cannotOpen, message: "no store at \(path)")
@@ -150,9 +144,16 @@ public final class SQLiteEventStore: EventStore {
     // MARK: - EventStore
 
     /// Refuses a file holding tables but no avala-bot schema (`grdb_migrations` with its first
-    /// migration): another application's database, or a typo for one. An empty or new file passes.
+    /// migration): another application's database, or a typo for one; and a file that is no SQLite
+    /// database, and a directory, each named as such. An empty or new file passes.
     /// - Parameter file: the file's path when `path` is a URI (``immutableURI(_:)``).
     public static func refuseForeignDatabase(at path: String, sizeOf file: String? = nil) throws {
+        // SQLite would answer a directory with a "disk I/O error", which names neither the path nor the mistake.
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: file ?? path, isDirectory: &isDirectory), isDirectory.boolValue {
+            let example = URL(fileURLWithPath: file ?? path).appendingPathComponent("avala-bot.sqlite").path
+            throw SQLiteEventStoreError(code: .cannotOpen, message: "\(file ?? path) is a directory: the store is a file in it, like \(example)")
+        }
         guard Self.fileSize(file ?? path) > 0 else { return }
         var options = GRDB.Configuration()
         options.readonly = true
