@@ -140,7 +140,8 @@ import Testing
             let reloaded = Self.entries(harness, "Listener certificate reloaded")
             #expect(reloaded.count == 1)
             #expect(reloaded.first?.level == .notice)
-            #expect("\(reloaded.first?.metadata["tls.certificate"] ?? "")".hasPrefix("serial "))
+            let certificate = "\(reloaded.first?.metadata["tls.certificate"] ?? "")"
+            #expect(certificate.hasPrefix("serial "), "tls.certificate: \(certificate)")
         }
     }
 }
