@@ -140,7 +140,7 @@ private struct LayoutFixture {
     /// The alert plugin's rows of the plugin_state table, key → stored text, read from the file itself.
     func rows() async throws -> [String: String] {
         let path = directory.appendingPathComponent("events.sqlite").path
-        let rows = try await DatabaseQueue(path: path).read { db in
+        let rows = try DatabaseQueue(path: path).read { db in
             try Row.fetchAll(db, sql: "SELECT key, value FROM plugin_state WHERE plugin = 'alert'")
         }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["key"] as String, $0["value"] as String) })

@@ -425,7 +425,7 @@ import Testing
     /// is a warning naming it, which says it may be the running bot; the check still passes.
     @Test func aListenerAddressInUseIsAWarning() async throws {
         // The simulator holds its port while it runs.
-        let (port, file) = try await SimulatorHarness.with { harness in
+        let (_, file) = try await SimulatorHarness.with { harness in
             let port = try #require(harness.baseURL.firstMatch(of: /127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }, "\(harness.baseURL)")
             return (port, try Self.checkAddressInUse(port: port))
         }

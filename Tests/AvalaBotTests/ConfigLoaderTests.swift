@@ -234,7 +234,7 @@ import WebhookListener
         )
         // An empty file is still refused by the listener's own check.
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty.path, contents: Data()))
         defer { try? FileManager.default.removeItem(at: empty) }
         #expect(
             errors("  verify: { secrets: [\"${OLD}\", \"${file:\(empty.path)}\"] }\n", environment: ["OLD": "s3cret-of-sixteen-bytes"])

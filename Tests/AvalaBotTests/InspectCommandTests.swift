@@ -504,7 +504,7 @@ import Testing
         // An empty file is no store either, and stays empty.
         let empty = path + ".empty"
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         #expect(await Self.failure(["events", "list", "--store", empty]).hasPrefix("\(empty) is an empty file, not a store"))
         #expect(SQLiteEventStore.fileSize(empty) == 0)
 
