@@ -7,6 +7,10 @@ import X509
 /// written as PEM files: what the demo's TLS listener serves and what the simulator's webhook sender
 /// trusts. Made on the spot, valid for a day, never reused.
 struct DemoCertificate {
+    /// Past the listener's expiry warning (14 days): the demo's throwaway certificate must not read as a
+    /// renewal the user missed.
+    static let lifetime: TimeInterval = 30 * 86_400
+
     let directory: String
     let caPEM: String
     var certificatePath: String { directory + "/tls.crt" }
@@ -25,7 +29,7 @@ struct DemoCertificate {
             serialNumber: Certificate.SerialNumber(),
             publicKey: Certificate.PublicKey(caKey.publicKey),
             notValidBefore: now.addingTimeInterval(-300),
-            notValidAfter: now.addingTimeInterval(86_400),
+            notValidAfter: now.addingTimeInterval(Self.lifetime),
             issuer: caName,
             subject: caName,
             signatureAlgorithm: .ecdsaWithSHA256,
@@ -41,7 +45,7 @@ struct DemoCertificate {
             serialNumber: Certificate.SerialNumber(),
             publicKey: Certificate.PublicKey(serverKey.publicKey),
             notValidBefore: now.addingTimeInterval(-300),
-            notValidAfter: now.addingTimeInterval(86_400),
+            notValidAfter: now.addingTimeInterval(Self.lifetime),
             issuer: caName,
             subject: try DistinguishedName { CommonName("localhost") },
             signatureAlgorithm: .ecdsaWithSHA256,

@@ -56,8 +56,8 @@ extension WebhookTLS {
     ///   certificate is not valid at `now` (an error there), or when its end is further away.
     public func expiryWarning(now: Date = Date()) -> FileProblem? {
         guard let leaf = (try? Self.certificates(at: certificateChainPath, key: "cert"))?.first else { return nil }
-        let notBefore = Date(timeIntervalSince1970: TimeInterval(leaf.notValidBefore))
-        let notAfter = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
+        let notBefore = leaf.validFrom
+        let notAfter = leaf.validUntil
         let left = notAfter.timeIntervalSince(now)
         guard now >= notBefore, left > 0, CertificateExpiryNotice.isNear(left) else { return nil }
         return FileProblem(
@@ -90,8 +90,8 @@ extension WebhookTLS {
     /// would take the listener down as surely as a missing one: at start, and at a reload that swaps it in.
     static func outsideValidity(chain: [NIOSSLCertificate], path: String, now: Date) -> FileProblem? {
         guard let leaf = chain.first else { return nil }
-        let notBefore = Date(timeIntervalSince1970: TimeInterval(leaf.notValidBefore))
-        let notAfter = Date(timeIntervalSince1970: TimeInterval(leaf.notValidAfter))
+        let notBefore = leaf.validFrom
+        let notAfter = leaf.validUntil
         if now > notAfter {
             return FileProblem(
                 key: "cert",
@@ -113,11 +113,10 @@ extension WebhookTLS {
     /// one (a rotation under way) is fine.
     static func noneValid(roots: [NIOSSLCertificate], path: String, now: Date) -> FileProblem? {
         let valid = roots.contains { root in
-            Date(timeIntervalSince1970: TimeInterval(root.notValidBefore)) <= now
-                && now <= Date(timeIntervalSince1970: TimeInterval(root.notValidAfter))
+            root.validFrom <= now && now <= root.validUntil
         }
-        guard !valid, let latest = roots.map(\.notValidAfter).max() else { return nil }
-        let until = Date(timeIntervalSince1970: TimeInterval(latest)).formatted(.iso8601)
+        guard !valid, let latest = roots.map(\.validUntil).max() else { return nil }
+        let until = latest.formatted(.iso8601)
         return FileProblem(
             key: "client_ca",
             message:

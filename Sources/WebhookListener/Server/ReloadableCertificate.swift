@@ -39,13 +39,13 @@ final class ReloadableCertificate: Sendable {
 
     /// When the served leaf certificate stops being valid (its notAfter).
     var notValidAfter: Date? {
-        pair.chain.first.map { Date(timeIntervalSince1970: TimeInterval($0.notValidAfter)) }
+        pair.chain.first?.validUntil
     }
 
     /// The leaf as an operator reads it in the log: `serial 1a2b…, valid until 2027-03-01T00:00:00Z`.
     static func summary(_ certificate: NIOSSLCertificate) -> String {
         let serial = certificate.serialNumber.map { byte in String(byte, radix: 16).leftPadded(to: 2) }.joined()
-        let until = Date(timeIntervalSince1970: TimeInterval(certificate.notValidAfter))
+        let until = certificate.validUntil
         return "serial \(serial), valid until \(until.formatted(.iso8601))"
     }
 
