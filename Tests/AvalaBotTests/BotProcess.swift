@@ -9,24 +9,12 @@ import Testing
 /// can show what the bot said.
 final class BotProcess: Sendable {
     /// How the process ended.
-    enum Exit: Equatable, CustomStringConvertible {
-        case status(Int32)
-        case signal(Int32)
-
-        var description: String {
-            switch self {
-            case .status(let code): "exit status \(code)"
-            case .signal(let number): "signal \(number)"
-            }
-        }
-    }
+    typealias Exit = SpawnedProcess.Exit
 
     let logPath: String
     /// The listener's bound port, read from the log once it listens.
     let port: Int
-    private let process: Process
-    /// The exit, once `Process` reports it (on a thread of its own).
-    private let termination = OneShot<Exit>()
+    private let process: SpawnedProcess
 
     /// The binary `swift test` builds next to the test bundle (it builds every product of the package).
     static func binary() throws -> URL {
@@ -50,21 +38,20 @@ final class BotProcess: Sendable {
         try log.seekToEnd()
         let startOffset = try log.offset()
 
-        let termination = self.termination
-        let process = try Self.launch(["run", "--config", configPath], environment: environment, output: log, errors: log, termination: termination)
+        let process = try Self.launch(["run", "--config", configPath], environment: environment, output: log, errors: log)
         self.process = process
 
         // Hummingbird logs the bound address once the listener accepts connections.
         var found: Int?
         do {
             try await Eventually.until(timeout: .seconds(60)) {
-                if termination.value != nil { return true }
+                if process.exit != nil { return true }
                 let text = Self.read(logPath, from: startOffset)
                 found = text.firstMatch(of: /listening on 127\.0\.0\.1:(\d+)/).flatMap { Int($0.1) }
                 return found != nil
             }
         } catch {
-            process.terminate()
+            process.send(SIGTERM)
             throw Failure(description: "avala-bot did not listen within 60 s:\n\(Self.read(logPath, from: startOffset))")
         }
         guard let found else {
@@ -74,47 +61,39 @@ final class BotProcess: Sendable {
     }
 
     /// Starts the avala-bot binary with `arguments` and the test's environment plus `environment`, with no
-    /// input; its exit is reported to `termination`.
+    /// input.
     static func launch(
         _ arguments: [String],
         environment: [String: String],
         output: FileHandle,
         errors: FileHandle,
-        in directory: URL? = nil,
-        termination: OneShot<Exit>
-    ) throws -> Process {
-        let process = Process()
-        process.executableURL = try binary()
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        process.terminationHandler = { ended in
-            termination.set(
-                ended.terminationReason == .uncaughtSignal ? .signal(ended.terminationStatus) : .status(ended.terminationStatus)
-            )
-        }
-        try process.run()
-        return process
+        in directory: URL? = nil
+    ) throws -> SpawnedProcess {
+        try SpawnedProcess(
+            try binary().path,
+            arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new },
+            in: directory?.path,
+            output: output.fileDescriptor,
+            errors: errors.fileDescriptor
+        )
     }
 
     /// A test that fails half-way must not leave a bot running after it.
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
     }
 
     func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.send(signal)
     }
 
     /// How the process ended, or nil while it runs.
-    var exit: Exit? { termination.value }
+    var exit: Exit? { process.exit }
 
     /// Waits until the process has ended.
     func waitForExit() async -> Exit {
-        await termination.wait()
+        await process.waitForExit()
     }
 
     /// Everything the bot has logged into `logPath` so far.

@@ -1,6 +1,7 @@
 import BotEngine
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import AvalaBot

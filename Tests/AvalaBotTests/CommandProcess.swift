@@ -10,8 +10,7 @@ import Testing
 /// nothing blocks on a full pipe.
 final class CommandProcess: Sendable {
     let directory: URL
-    private let process: Process
-    private let termination = OneShot<BotProcess.Exit>()
+    private let process: SpawnedProcess
     private let outputPath: String
     private let errorPath: String
 
@@ -29,7 +28,7 @@ final class CommandProcess: Sendable {
             try? output.close()
             try? errors.close()
         }
-        process = try BotProcess.launch(arguments, environment: environment, output: output, errors: errors, in: directory, termination: termination)
+        process = try BotProcess.launch(arguments, environment: environment, output: output, errors: errors, in: directory)
     }
 
     /// What a command that ran to its end did.
@@ -47,7 +46,7 @@ final class CommandProcess: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let command = try CommandProcess(arguments, environment: environment, in: directory)
         do {
-            try await Eventually.until(timeout: timeout) { command.termination.value != nil }
+            try await Eventually.until(timeout: timeout) { command.process.exit != nil }
         } catch {
             command.send(SIGKILL)
             throw BotProcess.Failure(
@@ -59,27 +58,27 @@ final class CommandProcess: Sendable {
 
     /// A test that fails half-way must not leave a process running after it.
     deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.send(SIGKILL)
     }
 
     func send(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.send(signal)
     }
 
     func waitForExit() async -> BotProcess.Exit {
-        await termination.wait()
+        await process.waitForExit()
     }
 
     /// Waits until standard output contains `text`; fails (showing both outputs) when the process ends
     /// first or `timeout` passes.
     func waitForOutput(containing text: String, timeout: Duration = .seconds(60)) async throws {
         do {
-            try await Eventually.until(timeout: timeout) { output.contains(text) || termination.value != nil }
+            try await Eventually.until(timeout: timeout) { output.contains(text) || process.exit != nil }
         } catch {
             throw BotProcess.Failure(description: "no '\(text)' within \(timeout):\n\(output)\n\(errors)")
         }
         guard output.contains(text) else {
-            throw BotProcess.Failure(description: "ended (\(termination.value.map(\.description) ?? "?")) before '\(text)':\n\(output)\n\(errors)")
+            throw BotProcess.Failure(description: "ended (\(process.exit.map(\.description) ?? "?")) before '\(text)':\n\(output)\n\(errors)")
         }
     }
 

@@ -1,5 +1,6 @@
 import BotKit
 import Foundation
+import TestSupport
 import Testing
 
 @testable import AlertPlugin
@@ -140,14 +141,7 @@ import Testing
     }
 
     static let pythonReady: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import jsonschema, yaml"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        (try? ChildProcess.run("/usr/bin/env", ["python3", "-c", "import jsonschema, yaml"]).status) == 0
     }()
 
     static let inCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
@@ -284,18 +278,7 @@ import Testing
 
     /// Runs validate.py on the schema and the files: its status and everything it printed.
     static func validate(_ files: [String]) throws -> (status: Int32, text: String) {
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("config-schema-\(UUID().uuidString).txt")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let handle = try FileHandle(forWritingTo: outputFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, schemaURL.path] + files
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8))
+        let result = try ChildProcess.run("/usr/bin/env", ["python3", script.path, schemaURL.path] + files, includingErrors: true)
+        return (result.status, result.output)
     }
 }

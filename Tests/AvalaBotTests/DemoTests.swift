@@ -1,6 +1,7 @@
 import Foundation
 import InMemoryLogging
 import Logging
+import TestSupport
 import Testing
 
 @testable import AvalaBot
@@ -110,15 +111,12 @@ import Testing
         try await demo.waitForOutput(containing: "Still running")
         let line = try #require(demo.output.split(separator: "\n").first { $0.contains("/metrics") })
         let words = line.split(separator: " ").map(String.init)
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["--silent", "--show-error", "--max-time", "10"] + words.drop { $0 != "--cacert" }
-        let pipe = Pipe()
-        curl.standardOutput = pipe
-        try curl.run()
-        let scrape = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        curl.waitUntilExit()
-        #expect(curl.terminationStatus == 0)
+        let curl = try await ChildProcess.runSuspending(
+            "/usr/bin/curl",
+            ["--silent", "--show-error", "--max-time", "10"] + words.drop { $0 != "--cacert" }
+        )
+        let scrape = curl.output
+        #expect(curl.status == 0)
         for name in ["avala_bot_webhook_deliveries_total", "avala_bot_events_total", "avala_bot_actions_total", "avala_bot_queue_depth"] {
             #expect(scrape.contains("\n\(name){") || scrape.contains("\n\(name) "), "\(name) missing from:\n\(scrape)")
         }

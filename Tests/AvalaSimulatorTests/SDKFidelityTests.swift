@@ -13,16 +13,8 @@ import Testing
         .appendingPathComponent("SDKFidelity/sdk_fidelity.py")
 
     static let sdkInstalled: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c", "import sys; from importlib.metadata import version; import avala; sys.exit(0 if version('avala') == '0.10.0' else 1)",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
+        let check = "import sys; from importlib.metadata import version; import avala; sys.exit(0 if version('avala') == '0.10.0' else 1)"
+        return (try? ChildProcess.run("/usr/bin/env", ["python3", "-c", check]).status) == 0
     }()
 
     static let inCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
@@ -49,28 +41,19 @@ import Testing
     }
 
     static func runScript(baseURL: String, apiKey: String) async throws -> (status: Int32, text: String) {
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("sdk-fidelity-\(UUID().uuidString).txt")
-        try #require(FileManager.default.createFile(atPath: outputFile.path, contents: nil), "cannot create \(outputFile.path)")
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        let handle = try FileHandle(forWritingTo: outputFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path]
         var environment = ProcessInfo.processInfo.environment.filter { $0.key == "PATH" || $0.key == "HOME" || $0.key.hasPrefix("PYTHON") }
         environment["AVALA_BASE_URL"] = baseURL
         environment["AVALA_API_KEY"] = apiKey
         environment["AVALA_ALLOW_INSECURE_BASE_URL"] = "1"
         environment["SDK_CHECK_EXPORT_TIMEOUT"] = "30"
         environment["SDK_CHECK_DELIVERY_TIMEOUT"] = "15"
-        process.environment = environment
-        process.standardOutput = handle
-        process.standardError = handle
-        // Wait without blocking a thread of the cooperative pool, which the simulator needs meanwhile.
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
-        try handle.close()
-        return (status, try String(contentsOf: outputFile, encoding: .utf8))
+        // Suspends rather than blocks: the simulator needs the cooperative pool's threads meanwhile.
+        let result = try await ChildProcess.runSuspending(
+            "/usr/bin/env",
+            ["python3", script.path],
+            environment: environment,
+            includingErrors: true
+        )
+        return (result.status, result.output)
     }
 }

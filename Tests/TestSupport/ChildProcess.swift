@@ -2,37 +2,76 @@ public import Foundation
 
 /// Runs a program to its end and gives what it printed.
 ///
-/// The output goes to a file, not a pipe: `readDataToEndOfFile()` on a pipe traps when a signal lands
-/// during the read (`EINTR`), and the test process gets many (the exec plugin's children exiting).
+/// The output goes to a file, not a pipe: a read from a pipe traps when a signal lands during it
+/// (`EINTR`), and the test process gets many (the exec plugin's children exiting).
 public enum ChildProcess {
     public struct Result: Sendable {
+        /// The exit status, or 128 plus the number of the signal that ended the program.
         public var status: Int32
         public var output: String
     }
 
-    /// - Parameter includingErrors: standard error into the same output (else it is discarded).
+    /// Blocks the calling thread until the program ends: for a program that needs nothing of the test
+    /// process meanwhile.
+    ///
+    /// - Parameters:
+    ///   - environment: the program's whole environment; nil for the test process's.
+    ///   - includingErrors: standard error into the same output (else it is discarded).
     public static func run(
         _ executable: String,
         _ arguments: [String],
         in directory: URL? = nil,
+        environment: [String: String]? = nil,
         includingErrors: Bool = false
     ) throws -> Result {
+        let (process, file) = try start(executable, arguments, in: directory, environment: environment, includingErrors: includingErrors)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let status = process.waitUntilExit().shellStatus
+        return Result(status: status, output: try String(contentsOf: file, encoding: .utf8))
+    }
+
+    /// Suspends until the program ends, leaving the cooperative pool's threads free: for a program that
+    /// talks to a server in the test process.
+    public static func runSuspending(
+        _ executable: String,
+        _ arguments: [String],
+        in directory: URL? = nil,
+        environment: [String: String]? = nil,
+        includingErrors: Bool = false
+    ) async throws -> Result {
+        let (process, file) = try start(executable, arguments, in: directory, environment: environment, includingErrors: includingErrors)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let status = await process.waitForExit().shellStatus
+        return Result(status: status, output: try String(contentsOf: file, encoding: .utf8))
+    }
+
+    /// Starts the program with its output going to a fresh file, which the caller removes.
+    private static func start(
+        _ executable: String,
+        _ arguments: [String],
+        in directory: URL?,
+        environment: [String: String]?,
+        includingErrors: Bool
+    ) throws -> (SpawnedProcess, URL) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).out")
         guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
         }
-        defer { try? FileManager.default.removeItem(at: file) }
-        let handle = try FileHandle(forWritingTo: file)
-        defer { try? handle.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = handle
-        process.standardError = includingErrors ? handle : FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: try String(contentsOf: file, encoding: .utf8))
+        do {
+            let handle = try FileHandle(forWritingTo: file)
+            defer { try? handle.close() }
+            let process = try SpawnedProcess(
+                executable,
+                arguments,
+                environment: environment,
+                in: directory?.path,
+                output: handle.fileDescriptor,
+                errors: includingErrors ? handle.fileDescriptor : nil
+            )
+            return (process, file)
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw error
+        }
     }
 }

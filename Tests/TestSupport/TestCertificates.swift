@@ -82,19 +82,14 @@ public struct TestCertificates: Sendable {
     }
 
     private static func run(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        let result: ChildProcess.Result
         do {
-            try process.run()
+            result = try ChildProcess.run("/usr/bin/openssl", arguments, includingErrors: true)
         } catch {
             throw Failure(description: "cannot start /usr/bin/openssl: \(error)")
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "openssl \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        guard result.status == 0 else {
+            throw Failure(description: "openssl \(arguments.joined(separator: " ")) exited with \(result.status):\n\(result.output)")
         }
     }
 }
