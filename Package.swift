@@ -220,6 +220,7 @@ let package = Package(
             name: "AvalaBotTests",
             dependencies: [
                 "AlertPlugin",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "AvalaAPI",
                 "AvalaBot",
                 "AvalaSimulator",

@@ -13,8 +13,8 @@ struct SimulatorCommand: AsyncParsableCommand {
         commandName: "simulator",
         abstract: "Run the Avala API simulator on loopback, seeded with an organization, projects, datasets and exports.",
         discussion: """
-            Point the official SDK or avala-bot at it with the three variables it prints. Its control
-            surface lives under /_sim/ (see SIMULATOR.md): add members, finish exports, inject faults.
+            Point the official SDK or avala-bot at it with the three variables it prints. Its control \
+            surface lives under /_sim/ (see SIMULATOR.md): add members, finish exports, inject faults. \
             Stop it with Ctrl-C.
             """
     )

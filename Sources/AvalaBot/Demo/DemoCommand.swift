@@ -16,9 +16,9 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run avala-bot's three jobs against an embedded Avala simulator (no key, no network).",
         discussion: """
-            Starts the simulator, a stand-in for Slack and the bot with config/demo.yaml behind a TLS listener,
-            subscribes the simulator's webhooks to it, then plays: a member joins (→ invited elsewhere), an
-            export completes (→ the next export starts), an export fails (→ an alert). Exits 0 when all three
+            Starts the simulator, a stand-in for Slack and the bot with config/demo.yaml behind a TLS listener, \
+            subscribes the simulator's webhooks to it, then plays: a member joins (→ invited elsewhere), an \
+            export completes (→ the next export starts), an export fails (→ an alert). Exits 0 when all three \
             are done. With --keep-running it stays up for curl and a browser until Ctrl-C.
             """
     )
