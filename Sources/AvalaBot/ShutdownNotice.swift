@@ -1,3 +1,4 @@
+import BotKit
 import Logging
 import ServiceLifecycle
 
@@ -16,7 +17,7 @@ struct ShutdownNotice: Service {
         onShutdown()
         logger.notice(
             "avala-bot stopping: no new work is taken; in-flight actions may finish",
-            metadata: ["shutdown.grace": "\(grace)"]
+            metadata: ["shutdown.grace": "\(ConfigDuration.format(grace))"]
         )
     }
 }

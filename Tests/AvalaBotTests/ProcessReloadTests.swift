@@ -58,6 +58,8 @@ import Testing
             #expect(exit == .status(0), "\(exit); log:\n\(bot.log)")
             // The stop is announced when it begins and when it is over.
             #expect(bot.log.contains("avala-bot stopping: no new work is taken; in-flight actions may finish"), "\(bot.log)")
+            // The grace as the config writes it, not as Swift prints a Duration ("5.0 seconds").
+            #expect(bot.log.contains("shutdown.grace=5s"), "\(bot.log)")
             #expect(bot.log.contains("avala-bot stopped"))
         }
     }
