@@ -94,6 +94,38 @@ import Testing
         #expect(rules.names == ["exports", "members"])
     }
 
+    /// A key whose value is one text or number (`organization` is the slug itself) has nothing below it: a
+    /// path into it renders empty every time, so it is named with what the value is.
+    @Test func pathsBelowAValue() throws {
+        let (rules, warnings) = try Self.warnings(
+            """
+            rules:
+              - name: joins
+                on: [member.joined, member.left]
+                do: [{ log: { message: "{{member.email}} joined {{organization.slug}} ({{organization}})" } }]
+              - name: roles
+                on: member.role_changed
+                where: { from.name: member }
+                do: [{ log: { message: "{{to}}" } }]
+              - name: statuses
+                on: [project.status_changed, export.completed]
+                do: [{ log: { message: "{{from.status}} {{project.name}}" } }]
+              - name: burst
+                on: bot.webhook.rejected_burst
+                do: [{ log: { message: "{{count.total}} {{reasons.signature_mismatch}}" } }]
+            """
+        )
+        #expect(
+            warnings == [
+                "rules.yaml:4 rules[0].do[0].log.message: warning: template path 'organization.slug': the organization of member.joined, member.left events is the organization's slug, with no fields: write 'organization'",
+                "rules.yaml:7 rules[1].where.from.name: warning: path 'from.name': the from of member.role_changed events is a role, with no fields: write 'from'",
+                "rules.yaml:11 rules[2].do[0].log.message: warning: template path 'from.status': the from of project.status_changed events is a project status, with no fields: write 'from'",
+                "rules.yaml:14 rules[3].do[0].log.message: warning: template path 'count.total': the count of bot.webhook.rejected_burst events is a number, with no fields: write 'count'",
+            ]
+        )
+        #expect(rules.names == ["joins", "roles", "statuses", "burst"])
+    }
+
     /// The resources the bot builds itself have known fields: a misspelt one is named, with a suggestion
     /// or the fields there are. Resources a webhook may bring (an export) are not checked below their key.
     @Test func fieldsOfBuiltResources() throws {

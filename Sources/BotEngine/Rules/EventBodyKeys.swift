@@ -84,4 +84,30 @@ public enum EventBodyKeys {
     static func fields(of key: String, for type: EventType) -> [String]? {
         fieldTable[type]?[key]
     }
+
+    /// The keys whose value is one text or number, not an object, with what it is: a path below one
+    /// (`organization.slug`, where `organization` is the slug itself) can never resolve.
+    private static let valueTable: [EventType: [String: String]] = {
+        let organization = ["organization": "the organization's slug"]
+        let statuses = ["from": "a project status", "to": "a project status"]
+        let poller = ["poller": "the poller's name", "error": "the error's text", "since": "a time"]
+        let threshold = ["threshold": "a number"]
+        return [
+            .memberJoined: organization, .memberLeft: organization,
+            .memberRoleChanged: organization.merging(["from": "a role", "to": "a role"]) { first, _ in first },
+            .invitationAccepted: organization, .invitationExpired: organization,
+            .projectStatusChanged: statuses, .projectCompleted: ["from": "a project status"],
+            .projectProgress: threshold, .projectQualityDropped: threshold,
+            .botActionDeadLettered: ["rule": "the rule's name", "reason": "the failure's text"],
+            .botPollerFailing: poller, .botPollerRecovered: poller,
+            .botWebhookRejectedBurst: ["source": "the listener source's name", "count": "a number"],
+            .botRosterDue: organization.merging(["file": "the roster file's path", "every": "a duration"]) { first, _ in first },
+        ]
+    }()
+
+    /// What the value under `key` is in an event of this type, when it is one text or number; nil for an
+    /// object or an unknown type.
+    static func value(of key: String, for type: EventType) -> String? {
+        valueTable[type]?[key]
+    }
 }

@@ -315,17 +315,37 @@ struct RuleCompiler {
         }
     }
 
-    /// Warns about `key.field` where every type that carries `key` is known to have no such field; where
+    /// Warns about `key.field` where `key` is a text or number in every type that carries it
+    /// (`organization.slug`), or every type that carries `key` is known to have no such field; where
     /// one of them may carry fields no list has (a webhook's export), only about a slip of a documented
     /// field (``EventBodyKeys/documentedFields``).
     private mutating func checkField(_ use: PathUse, of components: [String], in types: [EventType]) {
         guard components.count > 1 else { return }
         var fields: Set<String> = []
         var carriers: [String] = []
+        var values: [String] = []
+        var valueCarriers = 0
         var open = false
         for type in types where EventBodyKeys.keys(for: type)?.contains(components[0]) == true {
-            if let known = EventBodyKeys.fields(of: components[0], for: type) { fields.formUnion(known) } else { open = true }
+            if let value = EventBodyKeys.value(of: components[0], for: type) {
+                valueCarriers += 1
+                if !values.contains(value) { values.append(value) }
+            } else if let known = EventBodyKeys.fields(of: components[0], for: type) {
+                fields.formUnion(known)
+            } else {
+                open = true
+            }
             carriers.append(type.rawValue)
+        }
+        // Below a text or a number there is nothing, in every event that has the key.
+        if valueCarriers > 0, valueCarriers == carriers.count {
+            warning(
+                use.location,
+                use.diagnosticPath,
+                "\(use.kind) '\(use.path)': the \(components[0]) of \(carriers.joined(separator: ", ")) events is \(values.joined(separator: " or ")), "
+                    + "with no fields: write '\(components[0])'"
+            )
+            return
         }
         if open {
             let documented = fields.union(EventBodyKeys.documentedFields[components[0]] ?? [])
