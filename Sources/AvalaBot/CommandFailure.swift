@@ -2,7 +2,10 @@
 /// bot already running. Printed as one `Error: …` line, exit status 1.
 ///
 /// Argument-parser's `ValidationError` is for bad command lines only: it adds the usage text and exits 64,
-/// which tells a script (and a person) to fix the arguments when the arguments were fine.
+/// which tells a script (and a person) to fix the arguments when the arguments were fine. A malformed
+/// option value (a `--since` that is no duration or time, a `--type` that is no glob) is a bad command
+/// line: it is checked in the command's `validate()`, before any store or file is opened, so that it is
+/// shown with that command's usage; what only the store or a file can answer is a `CommandFailure`.
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

@@ -14,6 +14,16 @@ enum EventFile {
     /// Those, and the ones `events show` adds about the stored event, so that its output reads back.
     static let keys = fileKeys + ["status", "attempts", "stored_at", "keys", "actions", "interrupted"]
 
+    /// Why `type`, given as `--type` for a raw Avala body, is one no delivery could have, or nil.
+    static func typeProblem(_ type: EventType) -> String? {
+        // As the listener refuses them (400): Avala never sends one, so no rule on it sees one from there.
+        if type.rawValue.hasPrefix("bot.") {
+            return
+                "--type \(type.rawValue): bot.* events are the bot's own, and a delivery of one is refused; to try a rule on one, write it as an event file {\"type\": \"\(type.rawValue)\", \"data\": {…}} without --type"
+        }
+        return type.nameProblem.map { "--type: \($0), and the listener refuses it" }
+    }
+
     /// Reads an event file; with `type`, the file is a raw Avala body normalized as the listener would.
     static func read(path: String, type: EventType?) throws -> Event {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -26,14 +36,7 @@ enum EventFile {
             throw Problem(description: "\(path): not valid JSON (\(error))")
         }
         if let type {
-            // As the listener refuses them (400): Avala never sends one, so no rule on it sees one from there.
-            guard !type.rawValue.hasPrefix("bot.") else {
-                throw Problem(
-                    description:
-                        "--type \(type.rawValue): bot.* events are the bot's own, and a delivery of one is refused; to try a rule on one, write it as an event file {\"type\": \"\(type.rawValue)\", \"data\": {…}} without --type"
-                )
-            }
-            if let problem = type.nameProblem { throw Problem(description: "--type: \(problem), and the listener refuses it") }
+            if let problem = typeProblem(type) { throw Problem(description: problem) }
             guard case .object = json else {
                 throw Problem(description: "\(path): expected a JSON object, as the listener refuses any other body (400)")
             }

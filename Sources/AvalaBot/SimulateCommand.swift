@@ -34,6 +34,11 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    /// A `--type` no delivery could have is a bad command line (exit 64), found before any file is read.
+    func validate() throws {
+        if let type, let problem = EventFile.typeProblem(EventType(rawValue: type)) { throw ValidationError(problem) }
+    }
+
     func run() async throws {
         let logger = logging.bootstrap(label: "avala-bot.simulate", defaultLevel: .warning)
         var loader = ConfigLoader()

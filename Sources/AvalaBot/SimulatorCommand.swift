@@ -45,6 +45,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
         if let apiKey, apiKey.isEmpty { throw ValidationError("--api-key must not be empty.") }
+        // 0 would answer every request 429: a simulator no client can use.
+        if requestsPerMinute < 1 { throw ValidationError("--requests-per-minute must be at least 1") }
     }
 
     func run() async throws {
@@ -93,14 +95,16 @@ struct SimulatorCommand: AsyncParsableCommand {
     }
 
     /// The file's text, once it is known to hold at least one PEM certificate: a wrong file is refused
-    /// at start, not found out at the first delivery.
+    /// at start, not found out at the first delivery. A file that cannot be read, or holds no
+    /// certificate, is work that cannot be done (exit 1), as `sign` says of its file: the command line
+    /// named a file, as it should.
     static func certificatesPEM(path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("--trust-ca \(path): cannot read the file")
+            throw CommandFailure("--trust-ca \(path): cannot read the file")
         }
         let text = String(decoding: data, as: UTF8.self)
         guard text.contains("-----BEGIN CERTIFICATE-----") else {
-            throw ValidationError("--trust-ca \(path): no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")
+            throw CommandFailure("--trust-ca \(path): no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")
         }
         return text
     }

@@ -19,10 +19,10 @@ import Testing
 
         // The key file is PEM too, but holds no certificate.
         let wrong = try SimulatorCommand.parse(["--trust-ca", certificates.keyPath])
-        let error = try #require(throws: ValidationError.self) { try wrong.simulatorConfiguration() }
-        #expect(error.message == "--trust-ca \(certificates.keyPath): no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")
+        let error = try #require(throws: CommandFailure.self) { try wrong.simulatorConfiguration() }
+        #expect(error.description == "--trust-ca \(certificates.keyPath): no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")
         let missing = try SimulatorCommand.parse(["--trust-ca", certificates.directory.appendingPathComponent("none.pem").path])
-        #expect(throws: ValidationError.self) { try missing.simulatorConfiguration() }
+        #expect(throws: CommandFailure.self) { try missing.simulatorConfiguration() }
         #expect(try SimulatorCommand.parse([]).simulatorConfiguration().webhookTrustRootsPEM.isEmpty)
     }
 }

@@ -34,6 +34,11 @@ struct DemoCommand: AsyncParsableCommand {
 
     @OptionGroup var logging: LoggingOptions
 
+    /// A timeout of 0 or less would fail the scenario before it starts, as if the demo were broken.
+    func validate() throws {
+        if timeout < 1 { throw ValidationError("--timeout must be at least 1") }
+    }
+
     func run() async throws {
         let gate = MutableLogHandler.Switch()
         // The timeline is the demo's output; the log shows only what went wrong, unless asked for more.

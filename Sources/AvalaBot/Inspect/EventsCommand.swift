@@ -30,18 +30,14 @@ struct EventsCommand: AsyncParsableCommand {
 
         func validate() throws {
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
+            _ = try EventWindow(since: since, until: until, type: type)
         }
 
         func run() async throws {
+            let window = try EventWindow(since: since, until: until, type: type)
             let store = try await options.open(logger: Logger(label: "avala-bot.events"), readOnly: true)
             // One more than shown: whether older events are left for another page.
-            var events = try await EventsCommand.select(
-                store: store,
-                since: since,
-                until: until,
-                type: type,
-                limit: limit == .max ? limit : limit + 1
-            )
+            var events = try await EventsCommand.select(store: store, window: window, limit: limit == .max ? limit : limit + 1)
             let more = events.count > limit
             if more { events.removeLast() }
             // Nothing listed for a type no known event has: a typo (`exprt.*`) more likely than a quiet store.
@@ -120,9 +116,11 @@ struct EventsCommand: AsyncParsableCommand {
             if ids.isEmpty, since == nil { throw ValidationError("name event ids, or --since DURATION") }
             if maxEvents < 1 { throw ValidationError("--max must be at least 1") }
             if since == nil, until != nil || type != nil { throw ValidationError("--until and --type select with --since; add --since") }
+            _ = try EventWindow(since: since, until: until, type: type)
         }
 
         func run() async throws {
+            let window = try EventWindow(since: since, until: until, type: type)
             let store = try await options.open(logger: Logger(label: "avala-bot.events"))
             var originals: [StoredEvent] = []
             for id in ids {
@@ -131,13 +129,7 @@ struct EventsCommand: AsyncParsableCommand {
             }
             if since != nil {
                 // All that match or none: replaying only the newest of them would leave a gap no line shows.
-                let selected = try await EventsCommand.select(
-                    store: store,
-                    since: since,
-                    until: until,
-                    type: type,
-                    limit: maxEvents < Int.max ? maxEvents + 1 : maxEvents
-                )
+                let selected = try await EventsCommand.select(store: store, window: window, limit: maxEvents < Int.max ? maxEvents + 1 : maxEvents)
                 guard selected.count <= maxEvents else {
                     throw CommandFailure(
                         "more than \(maxEvents) events match --since \(since ?? "")\(until.map { " --until \($0)" } ?? "")\(type.map { " --type \($0)" } ?? ""); nothing was replayed: narrow the selection, or raise --max to replay them all at once"
@@ -176,7 +168,7 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     /// Said when `--type` matched nothing and no type the bot knows matches it; nil otherwise (and for a
-    /// pattern that is no glob, which `select` refuses). Only a note: a webhook may bring other types.
+    /// pattern that is no glob, which ``EventWindow`` refuses). Only a note: a webhook may bring other types.
     static func unknownTypeNote(_ type: String) -> String? {
         guard let pattern = try? Glob(type), !EventType.known.contains(where: { pattern.matches($0.rawValue) }) else { return nil }
         return
@@ -236,39 +228,13 @@ struct EventsCommand: AsyncParsableCommand {
         return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
     }
 
-    /// - Parameter until: a duration ago, an ISO-8601 time, or an event id (the events after it, newest
-    ///   first: how a page goes on from the last event of the one before).
-    static func select(store: SQLiteEventStore, since: String?, until: String? = nil, type: String?, limit: Int) async throws -> [StoredEvent] {
-        let start = try since.map { try InspectFormat.since($0) }
-        var end: Date?
-        var olderThan: String?
-        if let until {
-            if let time = try? InspectFormat.since(until, option: "--until") {
-                end = time
-            } else if let stored = try await Self.storedEvent(until, in: store) {
-                olderThan = stored.event.id
-                if let start, start > stored.storedAt {
-                    throw InspectError(
-                        "--since \(since ?? "") (\(Event.timestamp(start))) is after event \(stored.event.id) (stored \(Event.timestamp(stored.storedAt))): no event can match"
-                    )
-                }
-            } else if Self.looksLikeEventID(until) {
-                throw Self.notStored(until)
-            } else if until.allSatisfy(\.isNumber) || InspectFormat.meantAsTime(until),
-                let reason = InspectFormat.whyNotDurationOrTime(until)
-            {
-                // A bare number, or a time short of its zone: not a piece of an event id, which the hint below is for.
-                throw InspectError("--until \(until): \(reason)")
-            } else {
-                throw InspectError("--until takes a duration (30m, 2h, 7d), an ISO-8601 time or a stored event's id, not '\(until)'")
-            }
+    /// The stored events `window` selects, newest first; `--until` as an event id goes on after that event
+    /// (how a page goes on from the last event of the one before).
+    static func select(store: SQLiteEventStore, window: EventWindow, limit: Int) async throws -> [StoredEvent] {
+        let olderThan = try await window.olderThan(in: store)
+        let pattern = window.pattern
+        return try await store.recentEvents(limit: limit, since: window.start, until: window.end, olderThan: olderThan) {
+            pattern?.matches($0) ?? true
         }
-        if let start, let end, start >= end {
-            throw InspectError(
-                "--since \(since ?? "") (\(Event.timestamp(start))) is not before --until \(until ?? "") (\(Event.timestamp(end))): no event can match"
-            )
-        }
-        let pattern = try type.map { try Glob($0) }
-        return try await store.recentEvents(limit: limit, since: start, until: end, olderThan: olderThan) { pattern?.matches($0) ?? true }
     }
 }
