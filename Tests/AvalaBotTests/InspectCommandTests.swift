@@ -673,6 +673,54 @@ import Testing
         #expect(await Self.failure(["silences", "expire", "--config", config, "nope"]) == "no stored silence nope; `silences list` shows them")
     }
 
+    /// A `--match` value written as a rule's `where` writes it (`{glob: prod-*}`), or as a list, would be
+    /// stored as that text and match nothing: it is refused as a bad command line, saying what to write,
+    /// and nothing is stored. Braces inside a value are only text.
+    @Test func aMatchValueWrittenAsAMappingOrAListIsRefusedSayingHowToWriteIt() async throws {
+        let harness = try await EngineHarness(rules: "rules: []")
+        defer { harness.removeFiles() }
+        let add = ["silences", "add", "--store", harness.path, "--for", "1h", "--match"]
+        let compared = "a silence compares the value as written (a glob when it contains *)"
+        #expect(
+            await Self.failure(add + ["project.name={glob: prod-*}"])
+                == "--match project.name={glob: prod-*}: \(compared), not an operator ('glob') as in a rule's where: write --match 'project.name=prod-*'"
+        )
+        #expect(
+            await Self.failure(add + [#"member.email={ glob: "*@acme.ai" }"#])
+                == #"--match member.email={ glob: "*@acme.ai" }: \#(compared), not an operator ('glob') as in a rule's where: write --match 'member.email=*@acme.ai'"#
+        )
+        #expect(
+            await Self.failure(add + ["project.name={glob: prod-?}"])
+                == "--match project.name={glob: prod-?}: \(compared), not an operator ('glob') as in a rule's where, and its only wildcard is *: write --match 'project.name=VALUE'"
+        )
+        #expect(
+            await Self.failure(add + ["export.format={in: [coco, yolo]}"]).hasPrefix(
+                "--match export.format={in: [coco, yolo]}: \(compared), not a mapping or an operator ('in') as in a rule's where"
+            )
+        )
+        #expect(
+            await Self.failure(add + ["export.format=[coco, yolo]"])
+                == "--match export.format=[coco, yolo]: \(compared), not a list: a silence holds only when every --match does, so for any of several values add a silence for each, or one with a glob"
+        )
+        #expect(
+            await Self.failure(add + ["project.name={{project.name}}"])
+                == "--match project.name={{project.name}}: \(compared); a template is not filled in: write the value itself"
+        )
+        #expect(try await Self.run(["silences", "list", "--store", harness.path, "--json"]).isEmpty, "nothing was stored")
+
+        // Through the built binary: this command's usage and 64, as for any bad --match.
+        let result = try await CommandProcess.run(add + ["project.name={glob: prod-*}"])
+        #expect(result.exit == .status(64), "\(result.errors)")
+        #expect(result.errors.hasPrefix("Error: --match project.name={glob: prod-*}: "), "\(result.errors)")
+        #expect(result.errors.contains("Usage: avala-bot silences add"), "\(result.errors)")
+        #expect(try await Self.run(["silences", "list", "--store", harness.path, "--json"]).isEmpty, "nothing was stored")
+
+        // Braces or brackets inside a value are text like any other.
+        let added = try await Self.run(add + ["export.error=timeout {30s} [retry]"])
+        #expect(added.hasPrefix("silence "), "\(added)")
+        #expect(try await Self.run(["silences", "list", "--store", harness.path]).contains("export.error=timeout {30s} [retry]"))
+    }
+
     /// Inspecting reads the store whatever else the config gets wrong (a plain-http simulator URL, a broken
     /// rule); only an error in what decides the store's path stops it.
     @Test func storeCommandsReadTheStoreDespiteErrorsElsewhereInTheConfig() async throws {

@@ -93,6 +93,7 @@ struct SilencesCommand: AsyncParsableCommand {
                     throw ValidationError("--match \(item): expected PATH=VALUE, like event.type=export.failed")
                 }
                 if let problem = AlertSilence.pathProblem(parts[0]) { throw ValidationError("--match \(item): \(problem)") }
+                if let problem = Self.valueProblem(path: parts[0], value: parts[1]) { throw ValidationError("--match \(item): \(problem)") }
                 // Kept as one of the two, the silence would not be the one asked for: say so instead.
                 if let earlier = matchers[parts[0]] {
                     throw ValidationError(
@@ -119,6 +120,58 @@ struct SilencesCommand: AsyncParsableCommand {
                 throw ValidationError("\(duration.map { "--for \($0)" } ?? "--until \(until ?? "")"): the silence would already be over")
             }
             return (matchers, end)
+        }
+
+        /// Why `value` is not one a silence can hold, or nil. A silence compares the event's value with its
+        /// own, as written (a glob when it contains `*`): a rule's `where` operator (`{glob: prod-*}`), a
+        /// list or a template would be stored as that text and never match, so it is refused, saying what
+        /// to write. PRODUCT.md gives operators to rules only, and a config silence refuses them too.
+        static func valueProblem(path: String, value: String) -> String? {
+            let text = value.trimmingCharacters(in: .whitespaces)
+            let compared = "a silence compares the value as written (a glob when it contains *)"
+            if text.hasPrefix("{{"), text.hasSuffix("}}") {
+                return "\(compared); a template is not filled in: write the value itself"
+            }
+            if text.hasPrefix("{"), text.hasSuffix("}") {
+                let pairs = Self.entries(text.dropFirst().dropLast()).map { entry in
+                    entry.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"'")) }
+                }
+                let keys = pairs.compactMap { $0.first.flatMap { $0.isEmpty ? nil : "'\($0)'" } }.joined(separator: ", ")
+                let written = keys.isEmpty ? "" : " (\(keys))"
+                // `{glob: prod-*}` as a rule's `where` takes it: the same glob is written bare.
+                if let glob = pairs.first(where: { $0.count == 2 && $0[0] == "glob" })?[1], !glob.isEmpty {
+                    // Only `*` is a wildcard in a silence: a rule's `?` or `[…]` would be compared as text.
+                    guard glob.contains(where: { "?[\\".contains($0) }) else {
+                        return "\(compared), not an operator\(written) as in a rule's where: write --match '\(path)=\(glob)'"
+                    }
+                    return "\(compared), not an operator\(written) as in a rule's where, and its only wildcard is *: write --match '\(path)=VALUE'"
+                }
+                return "\(compared), not a mapping or an operator\(written) as in a rule's where: write --match '\(path)=VALUE'"
+            }
+            if text.hasPrefix("["), text.hasSuffix("]") {
+                return
+                    "\(compared), not a list: a silence holds only when every --match does, so for any of several values add a silence for each, or one with a glob"
+            }
+            return nil
+        }
+
+        /// A flow mapping's inside split at its own commas, not those of a list or mapping within it
+        /// (`in: [coco, yolo]` is one entry).
+        private static func entries(_ text: Substring) -> [Substring] {
+            var entries: [Substring] = []
+            var depth = 0
+            var start = text.startIndex
+            for index in text.indices {
+                switch text[index] {
+                case "[", "{": depth += 1
+                case "]", "}": depth -= 1
+                case "," where depth == 0:
+                    entries.append(text[start..<index])
+                    start = text.index(after: index)
+                default: break
+                }
+            }
+            return entries + [text[start...]]
         }
 
         func run() async throws {
