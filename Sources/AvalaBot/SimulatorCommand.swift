@@ -115,7 +115,8 @@ struct SimulatorCommand: AsyncParsableCommand {
         do {
             return try SimulatorSeed.load(contentsOf: URL(fileURLWithPath: seed))
         } catch let error as DecodingError {
-            throw CommandFailure("--seed \(seed): \(AvalaClient.describe(decodingError: error))")
+            let body = FileManager.default.contents(atPath: seed).map(Array.init)
+            throw CommandFailure("--seed \(seed): \(AvalaClient.describe(decodingError: error, body: body))")
         } catch {
             throw CommandFailure("--seed \(seed): \(error.localizedDescription)")
         }

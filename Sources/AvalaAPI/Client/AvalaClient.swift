@@ -70,7 +70,12 @@ public final class AvalaClient: Sendable {
             throw AvalaError(
                 code: .decoding,
                 status: 200,
-                message: "response is not a valid \(Response.self): \(Self.notJSON(body) ?? Self.describe(decodingError: error))",
+                // Said in the API's terms (the request, the JSON field and what it should hold): the
+                // Swift type the answer was read into means nothing to whoever reads the log.
+                message: AvalaError.redact(
+                    "the answer to \(request.summary) cannot be read: \(Self.notJSON(body) ?? Self.describe(decodingError: error, body: body))",
+                    secrets
+                ),
                 request: request.summary,
                 body: AvalaError.redact(String(decoding: body.prefix(300), as: UTF8.self), secrets)
             )
@@ -242,21 +247,6 @@ public final class AvalaClient: Sendable {
         } catch {
             let detail = (error as NSError).userInfo["NSDebugDescription"] as? String
             return "the body is not JSON" + (detail.map { ": \($0)" } ?? "")
-        }
-    }
-
-    /// A decoding error as one line naming the field path, for error messages.
-    public static func describe(decodingError error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "\(type(of: error))" }
-        func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return keys.isEmpty ? "at the top level" : "at \(keys.hasPrefix(".") ? String(keys.dropFirst()) : keys)"
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing '\(key.stringValue)' \(path(context))"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            return "\(context.debugDescription) \(path(context))"
-        @unknown default: return "\(error)"
         }
     }
 }

@@ -101,7 +101,8 @@ public struct AvalaError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         var text = "Avala API \(code)"
         if let status { text += " (HTTP \(status))" }
-        if let request { text += " on \(request)" }
+        // A message that names the request already (an answer that cannot be read) is not made to say it twice.
+        if let request, !message.contains(request) { text += " on \(request)" }
         text += ": \(message)"
         if !details.isEmpty { text += " [\(details.joined(separator: "; "))]" }
         if let retryAfter { text += " (retry after \(retryAfter)s)" }
