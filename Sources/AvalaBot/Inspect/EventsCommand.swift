@@ -105,7 +105,10 @@ struct EventsCommand: AsyncParsableCommand {
         var ids: [String] = []
         @Option(name: .long, help: "Replay every event stored since: a duration (30m, 2h) or an ISO-8601 time.")
         var since: String?
-        @Option(name: .long, help: "With --since: only events stored before this (a duration ago or an ISO-8601 time).")
+        @Option(
+            name: .long,
+            help: "With --since: only events stored before this (a duration ago, an ISO-8601 time, or an event id: older than that event)."
+        )
         var until: String?
         @Option(name: .long, help: "With --since: only events of this type (a glob).")
         var type: String?
