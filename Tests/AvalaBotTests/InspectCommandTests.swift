@@ -600,8 +600,17 @@ import Testing
         // A path no event carries is added all the same, with a warning on standard error.
         let warned = Console.Capture()
         _ = try await Self.run(
-            ["silences", "add", "--store", harness.path, "--match", "data.msg=x", "--match", "event.tpye=y", "--for", "1h"],
+            [
+                "silences", "add", "--store", harness.path, "--match", "data.msg=x", "--match", "event.tpye=y", "--match", "organization.slug=acme",
+                "--for", "1h",
+            ],
             capture: warned
+        )
+        #expect(
+            warned.notes.contains(
+                "warning: --match organization.slug=acme: 'organization' is the organization's slug in every event that carries it, with no fields (write 'organization'), so no alert's event matches it"
+            ),
+            "\(warned.notes)"
         )
         #expect(warned.notes.contains("warning: --match data.msg=x: no event carries 'data' (events carry: event, "), "\(warned.notes)")
         #expect(warned.notes.contains("warning: --match event.tpye=y: event has no field 'tpye'"), "\(warned.notes)")

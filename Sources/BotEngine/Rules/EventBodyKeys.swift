@@ -28,7 +28,8 @@ public enum EventBodyKeys {
         table[type]
     }
 
-    /// Why no event can have `path` (`data.msg`: no body has `data`; `event.typo`: no such field), or
+    /// Why no event can have `path` (`data.msg`: no body has `data`; `event.typo`: no such field;
+    /// `organization.slug`: `organization` is a text wherever it is), or
     /// nil when some event may. For a matcher that applies to every type (an alert silence): an unknown
     /// type's resource sits under `payload`, so that counts as carried.
     public static func neverCarried(_ path: String) -> String? {
@@ -41,7 +42,13 @@ public enum EventBodyKeys {
             return "event has no field '\(components[1])' (fields: \(ScopePath.eventFields.joined(separator: ", ")))"
         }
         let carried = Set(table.values.joined()).union(["payload"])
-        guard !carried.contains(root) else { return nil }
+        guard !carried.contains(root) else {
+            // `organization.slug`: in every event that has it, `organization` is the slug itself.
+            let carriers = table.filter { $0.value.contains(root) }.keys
+            let values = carriers.compactMap { value(of: root, for: $0) }
+            guard components.count > 1, !carriers.isEmpty, values.count == carriers.count else { return nil }
+            return "'\(root)' is \(Set(values).sorted().joined(separator: " or ")) in every event that carries it, with no fields (write '\(root)')"
+        }
         return "no event carries '\(root)' (events carry: event, \(carried.sorted().joined(separator: ", ")))"
     }
 
