@@ -329,7 +329,7 @@ import Testing
         #expect(
             found == [
                 "bot.yaml:2 listener.plain_http: expected true or false, found 'maybe'",
-                "bot.yaml:3 listener.bind: listener.bind must be host:port, got 'nope'",
+                "bot.yaml:3 listener.bind: must be host:port (0.0.0.0:8443, [::1]:8443; a port up to 65535), got 'nope'",
                 "bot.yaml:4 listener.max_body: 'huge' is not a size (write e.g. 512KiB, 1MiB, 1MB or a number of bytes)",
                 "bot.yaml:5 listener.path: listener path '/a/' must not end with /",
             ],
@@ -472,7 +472,7 @@ import Testing
         )
         #expect(
             Self.diagnostics("listener:\n  plain_http: true\n  verify: { scheme: none }\n  bind: 0.0.0.0\n").filter(Self.isError)
-                == ["bot.yaml:4 listener.bind: listener.bind must be host:port, got '0.0.0.0'"]
+                == ["bot.yaml:4 listener.bind: must be host:port (0.0.0.0:8443, [::1]:8443; a port up to 65535), got '0.0.0.0'"]
         )
         // No section to point at: the rule that needs one is named.
         #expect(

@@ -289,7 +289,7 @@ import WebhookListener
             errors("listener:\n  plain_http: true\n  path: /status\n").first?.contains("'/status' is the listener's own route") == true
         )
         #expect(errors("listener:\n  plain_http: true\n  allow_cidrs: [10.0.0.0/33]\n").first?.contains("10.0.0.0/33") == true)
-        #expect(errors("listener:\n  bind: 0.0.0.0\n  plain_http: true\n").first?.contains("listener.bind must be host:port") == true)
+        #expect(errors("listener:\n  bind: 0.0.0.0\n  plain_http: true\n").first?.contains("listener.bind: must be host:port (0.0.0.0:8443") == true)
         #expect(
             errors("api:\n  base_url: http://api.example.com\n") == ["bot.yaml:2 api.base_url: base URL must use https (got http://api.example.com)"]
                 || errors("api:\n  base_url: http://api.example.com\n").first?.hasPrefix("bot.yaml:2 api.base_url:") == true

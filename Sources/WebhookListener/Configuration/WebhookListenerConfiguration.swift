@@ -177,7 +177,7 @@ public struct WebhookListenerConfiguration: Sendable {
     public static func parseBind(_ bind: String) throws(WebhookListenerError) -> (host: String, port: Int) {
         guard let colon = bind.lastIndex(of: ":"), let port = Int(bind[bind.index(after: colon)...]), (0...65_535).contains(port)
         else {
-            throw WebhookListenerError(.invalidConfiguration, "listener.bind must be host:port, got '\(bind)'")
+            throw WebhookListenerError(.invalidConfiguration, "must be host:port (0.0.0.0:8443, [::1]:8443; a port up to 65535), got '\(bind)'")
         }
         var host = String(bind[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
