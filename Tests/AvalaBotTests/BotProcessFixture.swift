@@ -15,7 +15,7 @@ struct BotProcessFixture: Sendable {
     var logPath: String { directory.appendingPathComponent("avala-bot.log").path }
 
     static func with(_ body: @Sendable (BotProcessFixture) async throws -> Void) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await SimulatorHarness.with { harness in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("process-\(UUID().uuidString)")

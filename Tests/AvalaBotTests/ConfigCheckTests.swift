@@ -89,9 +89,9 @@ import Testing
     }
     /// With its environment, `check-config` reads the listener's files as `run` would, and says what is
     /// wrong with each at its key.
-    @Test func theListenerTLSFilesAreReadWithTheEnvironment() throws {
+    @Test func theListenerTLSFilesAreReadWithTheEnvironment() async throws {
         // Further from its end than the expiry warning's 14 days: only what is wrong is said.
-        let certificates = try TestCertificates.make(days: 30)
+        let certificates = try await TestCertificates.make(days: 30)
         defer { certificates.remove() }
         let environment = ["AVALA_API_KEY": "avk_test", "AVALA_WEBHOOK_SECRET": "s3cret-of-sixteen-bytes"]
         func errors(cert: String, key: String, clientCA: String? = nil) -> [String] {
@@ -125,7 +125,7 @@ import Testing
         #expect(errors(cert: cert, key: key, clientCA: missing) == ["bot.yaml:3 listener.tls.client_ca: '\(missing)': no such file"])
         // An expired certificate would be refused by every client: an error, not an OK.
         let expired = certificates.directory.appendingPathComponent("expired.crt").path
-        try certificates.makeExpiredCertificate(at: expired)
+        try await certificates.makeExpiredCertificate(at: expired)
         let expiredErrors = errors(cert: expired, key: key)
         #expect(expiredErrors.count == 1)
         #expect(expiredErrors.first?.hasPrefix("bot.yaml:3 listener.tls.cert: '\(expired)' expired at ") == true)
@@ -136,10 +136,10 @@ import Testing
 
     /// A certificate within 14 days of its end works today but has missed a renewal: `check-config` warns
     /// as the running listener does (path, date, time left), not an error, and says nothing further out.
-    @Test func aListenerCertificateThatExpiresSoonIsAWarning() throws {
-        let soon = try TestCertificates.make(days: 2)
+    @Test func aListenerCertificateThatExpiresSoonIsAWarning() async throws {
+        let soon = try await TestCertificates.make(days: 2)
         defer { soon.remove() }
-        let later = try TestCertificates.make(days: 15)
+        let later = try await TestCertificates.make(days: 15)
         defer { later.remove() }
         func diagnostics(_ certificates: TestCertificates) -> [String] {
             Self.diagnostics(

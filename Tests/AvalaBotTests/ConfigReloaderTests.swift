@@ -197,7 +197,7 @@ import WebhookListener
     @Test func aCertificateNearItsEndIsWarnedAboutOnceAtAReload() async throws {
         try await SimulatorHarness.with { harness in
             // Two days: inside the 14-day warning window.
-            let certificates = try TestCertificates.make(days: 2)
+            let certificates = try await TestCertificates.make(days: 2)
             defer { certificates.remove() }
             let path = certificates.directory.appendingPathComponent("bot.yaml").path
             try """
@@ -398,10 +398,10 @@ import WebhookListener
     /// bundle in force stays.
     @Test func theClientCABundleIsReloadedFromItsPath() async throws {
         try await SimulatorHarness.with { harness in
-            let certificates = try TestCertificates.make()
+            let certificates = try await TestCertificates.make()
             defer { certificates.remove() }
-            let one = try certificates.makeClientAuthority("one")
-            let two = try certificates.makeClientAuthority("two")
+            let one = try await certificates.makeClientAuthority("one")
+            let two = try await certificates.makeClientAuthority("two")
             let directory = certificates.directory
             let path = directory.appendingPathComponent("bot.yaml").path
             let bundle = directory.appendingPathComponent("client-ca.pem").path

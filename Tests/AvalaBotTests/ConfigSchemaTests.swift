@@ -140,20 +140,21 @@ import Testing
         }
     }
 
-    static let pythonReady: Bool = {
-        (try? ChildProcess.run("/usr/bin/env", ["python3", "-c", "import jsonschema, yaml"]).status) == 0
-    }()
+    /// Looked up once, suspending (python must not hold one of the cooperative pool's two threads).
+    static let pythonReady = Task {
+        (try? await ChildProcess.run("/usr/bin/env", ["python3", "-c", "import jsonschema, yaml"]).status) == 0
+    }
 
     static let inCI = ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false
 
-    @Test(.enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"))
-    func theReferenceConfigsValidate() throws {
-        try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
+    @Test(.enabled("python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml") { await pythonReady.value || inCI })
+    func theReferenceConfigsValidate() async throws {
+        try #require(await Self.pythonReady.value, "CI must install them: pip install jsonschema pyyaml")
         let files = [
             "config/avala-bot.yaml", "config/demo.yaml", "config/examples/onboarding.yaml", "config/examples/chained-exports.yaml",
             "config/examples/ops-alerting.yaml",
         ].map { Self.root.appendingPathComponent($0).path }
-        let output = try Self.validate(files)
+        let output = try await Self.validate(files)
         #expect(output.status == 0, "\(output.text)")
         for file in files { #expect(output.text.contains("ok \(file)\n"), "\(output.text)") }
     }
@@ -170,9 +171,9 @@ import Testing
         ("loglevel: debug\n", "loglevel"),
     ]
 
-    @Test(.enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"))
-    func aConfigWithAnUnknownKeyIsRejectedByTheSchemaAsByTheBot() throws {
-        try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
+    @Test(.enabled("python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml") { await pythonReady.value || inCI })
+    func aConfigWithAnUnknownKeyIsRejectedByTheSchemaAsByTheBot() async throws {
+        try #require(await Self.pythonReady.value, "CI must install them: pip install jsonschema pyyaml")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("config-schema-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -184,7 +185,7 @@ import Testing
             try broken.yaml.write(toFile: file, atomically: true, encoding: .utf8)
             files.append(file)
         }
-        let output = try Self.validate(files)
+        let output = try await Self.validate(files)
         #expect(output.status == 1, "\(output.text)")
         let lines = output.text.split(separator: "\n").map(String.init)
         for (file, broken) in zip(files, Self.brokenConfigs) {
@@ -208,33 +209,33 @@ import Testing
     ]
 
     @Test(
-        .enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"),
+        .enabled("python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml") { await pythonReady.value || inCI },
         arguments: outOfRangeConfigs.indices
     )
-    func aValueOutOfRangeIsRejectedByTheSchemaAsByTheBot(_ index: Int) throws {
-        try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
+    func aValueOutOfRangeIsRejectedByTheSchemaAsByTheBot(_ index: Int) async throws {
+        try #require(await Self.pythonReady.value, "CI must install them: pip install jsonschema pyyaml")
         let (yaml, path) = Self.outOfRangeConfigs[index]
         let bot = ConfigLoader(environment: [:], resolveReferences: false).load(yaml: yaml, file: "range.yaml")
         #expect(bot.errors.contains { $0.path.hasPrefix(path) }, "the bot accepts \(yaml): \(bot.errors)")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("range-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        let output = try Self.validate([file])
+        let output = try await Self.validate([file])
         #expect(output.status == 1, "the schema accepts \(yaml)\n\(output.text)")
         #expect(output.text.contains("FAIL \(file): \(path)"), "\(output.text)")
     }
 
     /// A group_wait of 0s is allowed (send at once), while the intervals after it must be longer.
-    @Test(.enabled(if: pythonReady || inCI, "python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml"))
-    func aZeroGroupWaitIsAcceptedByTheSchemaAsByTheBot() throws {
-        try #require(Self.pythonReady, "CI must install them: pip install jsonschema pyyaml")
+    @Test(.enabled("python3 with jsonschema and pyyaml is not installed: pip install jsonschema pyyaml") { await pythonReady.value || inCI })
+    func aZeroGroupWaitIsAcceptedByTheSchemaAsByTheBot() async throws {
+        try #require(await Self.pythonReady.value, "CI must install them: pip install jsonschema pyyaml")
         let yaml = "plugins:\n  alert: { receivers: { l: { log: {} } }, group_wait: 0s }\n"
         let bot = ConfigLoader(environment: [:], resolveReferences: false).load(yaml: yaml, file: "wait.yaml")
         #expect(!bot.errors.contains { $0.path.contains("group_wait") }, "\(bot.errors)")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("wait-\(UUID().uuidString).yaml").path
         defer { try? FileManager.default.removeItem(atPath: file) }
         try yaml.write(toFile: file, atomically: true, encoding: .utf8)
-        let output = try Self.validate([file])
+        let output = try await Self.validate([file])
         #expect(!output.text.contains("group_wait"), "\(output.text)")
     }
 
@@ -277,8 +278,8 @@ import Testing
     }
 
     /// Runs validate.py on the schema and the files: its status and everything it printed.
-    static func validate(_ files: [String]) throws -> (status: Int32, text: String) {
-        let result = try ChildProcess.run("/usr/bin/env", ["python3", script.path, schemaURL.path] + files, includingErrors: true)
+    static func validate(_ files: [String]) async throws -> (status: Int32, text: String) {
+        let result = try await ChildProcess.run("/usr/bin/env", ["python3", script.path, schemaURL.path] + files, includingErrors: true)
         return (result.status, result.output)
     }
 }

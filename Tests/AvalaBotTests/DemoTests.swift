@@ -111,7 +111,7 @@ import Testing
         try await demo.waitForOutput(containing: "Still running")
         let line = try #require(demo.output.split(separator: "\n").first { $0.contains("/metrics") })
         let words = line.split(separator: " ").map(String.init)
-        let curl = try await ChildProcess.runSuspending(
+        let curl = try await ChildProcess.run(
             "/usr/bin/curl",
             ["--silent", "--show-error", "--max-time", "10"] + words.drop { $0 != "--cacert" }
         )

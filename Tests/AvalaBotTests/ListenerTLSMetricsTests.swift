@@ -15,7 +15,7 @@ import WebhookListener
 @Suite struct ListenerTLSMetricsTests {
     @Test func theCertificatesExpiryAndFailedHandshakesAreExported() async throws {
         let metrics = EndToEndTests.metrics
-        let certificates = try TestCertificates.make(days: 3)
+        let certificates = try await TestCertificates.make(days: 3)
         defer { certificates.remove() }
         let logger = Logger(label: "tls-metrics-test")
         let storePath = certificates.directory.appendingPathComponent("events.sqlite").path

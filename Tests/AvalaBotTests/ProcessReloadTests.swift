@@ -12,7 +12,7 @@ import Testing
     @Test func sighupSwapsTheCertificateWithoutDroppingADelivery() async throws {
         try await BotProcessFixture.with { fixture in
             let bot = try await fixture.start()
-            let replacement = try TestCertificates.make()
+            let replacement = try await TestCertificates.make()
             defer { replacement.remove() }
             let oldCertificate = fixture.directory.appendingPathComponent("old.crt").path
             try FileManager.default.copyItem(atPath: fixture.certificates.certificatePath, toPath: oldCertificate)

@@ -44,7 +44,7 @@ import WebhookListener
         let output = try await InspectCommandTests.run(["sign", "--secret", "s3cret", "--url", url, "--cacert", "/etc/my ca.pem", path])
         let curl = try #require(output.split(separator: "\n").last { $0.hasPrefix("curl ") })
         // The shell's reading of the line, one word per line, with printf standing in for curl.
-        let shell = try ChildProcess.run("/bin/sh", ["-c", "printf '%s\\n' " + curl.dropFirst("curl ".count)])
+        let shell = try await ChildProcess.run("/bin/sh", ["-c", "printf '%s\\n' " + curl.dropFirst("curl ".count)])
         let words = shell.output.split(separator: "\n").map(String.init)
         #expect(words.suffix(5) == ["--data-binary", "@" + path, "--cacert", "/etc/my ca.pem", url], "\(words)")
         #expect(words.filter { $0 == "-H" }.count == Self.headers(output).count + 1, "\(words)")

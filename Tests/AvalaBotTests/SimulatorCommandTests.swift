@@ -9,8 +9,8 @@ import Testing
 /// `avala-bot simulator --trust-ca`: the CA a self-signed listener's certificate chains to, so the
 /// simulator's webhook deliveries reach it over https.
 @Suite struct SimulatorCommandTests {
-    @Test func aTrustedCAIsReadAtStartAndAFileWithoutOneIsRefused() throws {
-        let certificates = try TestCertificates.make()
+    @Test func aTrustedCAIsReadAtStartAndAFileWithoutOneIsRefused() async throws {
+        let certificates = try await TestCertificates.make()
         defer { try? FileManager.default.removeItem(at: certificates.directory) }
         let command = try SimulatorCommand.parse(["--port", "0", "--trust-ca", certificates.certificatePath])
         let configuration = try command.simulatorConfiguration()

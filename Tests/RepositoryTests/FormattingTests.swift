@@ -6,7 +6,7 @@ import Testing
 @Suite struct FormattingTests {
     @Test func sourcesFollowTheCommittedFormat() async throws {
         let root = ArchitectureTests.root
-        let lint = try ChildProcess.run(
+        let lint = try await ChildProcess.run(
             "/usr/bin/env",
             ["swift", "format", "lint", "--strict", "--recursive", "Sources", "Tests", "Package.swift"],
             in: root,

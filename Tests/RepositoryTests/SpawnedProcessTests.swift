@@ -25,11 +25,11 @@ import Testing
         #expect(sleeper.exit == .signal(SIGINT))
     }
 
-    @Test func theProgramGetsExactlyTheEnvironmentAndDirectoryGiven() throws {
+    @Test func theProgramGetsExactlyTheEnvironmentAndDirectoryGiven() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("spawned-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try ChildProcess.run("/bin/sh", ["-c", "pwd; env | sort"], in: directory, environment: ["ONLY": "this one"])
+        let result = try await ChildProcess.run("/bin/sh", ["-c", "pwd; env | sort"], in: directory, environment: ["ONLY": "this one"])
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(result.status == 0)
         #expect(lines.first == directory.resolvingSymlinksInPath().path, "\(lines)")
@@ -37,12 +37,12 @@ import Testing
         #expect(!lines.contains { $0.hasPrefix("HOME=") }, "the test's environment leaked: \(lines)")
     }
 
-    @Test func noDescriptorOfTheTestReachesTheProgram() throws {
+    @Test func noDescriptorOfTheTestReachesTheProgram() async throws {
         // A descriptor without close-on-exec, as a library might leave one.
         let leaked = open("/dev/null", O_RDONLY)
         try #require(leaked >= 3)
         defer { close(leaked) }
-        let result = try ChildProcess.run("/bin/sh", ["-c", "ls /proc/self/fd"])
+        let result = try await ChildProcess.run("/bin/sh", ["-c", "ls /proc/self/fd"])
         let open = Set(result.output.split(separator: "\n").compactMap { Int32($0) })
         #expect(!open.contains(leaked), "descriptor \(leaked) reached the program: \(open.sorted())")
         #expect(open.isSuperset(of: [0, 1, 2]))

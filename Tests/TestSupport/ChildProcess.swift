@@ -11,28 +11,15 @@ public enum ChildProcess {
         public var output: String
     }
 
-    /// Blocks the calling thread until the program ends: for a program that needs nothing of the test
-    /// process meanwhile.
+    /// Suspends until the program ends, leaving the cooperative pool's threads free. There is no
+    /// blocking variant: the pool has one thread per core (two here) and adds none for a blocked one, so
+    /// a test that waited on a thread for `swift format lint` (30–60 s under load) or for python stalled
+    /// every other test's tasks meanwhile, and their timeouts ran out (an exec run not even started after 36 s).
     ///
     /// - Parameters:
     ///   - environment: the program's whole environment; nil for the test process's.
     ///   - includingErrors: standard error into the same output (else it is discarded).
     public static func run(
-        _ executable: String,
-        _ arguments: [String],
-        in directory: URL? = nil,
-        environment: [String: String]? = nil,
-        includingErrors: Bool = false
-    ) throws -> Result {
-        let (process, file) = try start(executable, arguments, in: directory, environment: environment, includingErrors: includingErrors)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let status = process.waitUntilExit().shellStatus
-        return Result(status: status, output: try String(contentsOf: file, encoding: .utf8))
-    }
-
-    /// Suspends until the program ends, leaving the cooperative pool's threads free: for a program that
-    /// talks to a server in the test process.
-    public static func runSuspending(
         _ executable: String,
         _ arguments: [String],
         in directory: URL? = nil,

@@ -15,16 +15,16 @@ public struct TestCertificates: Sendable {
     public var clientKeyPath: String { directory.appendingPathComponent("client.key").path }
 
     /// - Parameter days: how long the server certificate is valid from now (the client one, 2 days).
-    public static func make(days: Int = 2) throws -> TestCertificates {
+    public static func make(days: Int = 2) async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("listener-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let certificates = TestCertificates(directory: directory)
-        try run([
+        try await run([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "\(days)",
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
             "-keyout", certificates.keyPath, "-out", certificates.certificatePath,
         ])
-        try run([
+        try await run([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
             "-subj", "/CN=avala-sender", "-keyout", certificates.clientKeyPath, "-out", certificates.clientCertificatePath,
         ])
@@ -40,24 +40,24 @@ public struct TestCertificates: Sendable {
 
     /// A new CA named `name` in ``directory``, and a client certificate (`CN=<name>-client`, for client
     /// authentication only) signed by it.
-    public func makeClientAuthority(_ name: String) throws -> ClientAuthority {
+    public func makeClientAuthority(_ name: String) async throws -> ClientAuthority {
         func path(_ file: String) -> String { directory.appendingPathComponent("\(name)-\(file)").path }
         let authority = ClientAuthority(
             caPath: path("ca.crt"),
             clientCertificatePath: path("client.crt"),
             clientKeyPath: path("client.key")
         )
-        try Self.run([
+        try await Self.run([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
             "-subj", "/CN=\(name)-ca", "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", path("ca.key"), "-out", authority.caPath,
         ])
-        try Self.run([
+        try await Self.run([
             "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-subj", "/CN=\(name)-client", "-keyout", authority.clientKeyPath, "-out", path("client.csr"),
         ])
         try "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n".write(toFile: path("client.ext"), atomically: true, encoding: .utf8)
-        try Self.run([
+        try await Self.run([
             "x509", "-req", "-in", path("client.csr"), "-CA", authority.caPath, "-CAkey", path("ca.key"),
             "-CAcreateserial", "-days", "2", "-extfile", path("client.ext"), "-out", authority.clientCertificatePath,
         ])
@@ -66,25 +66,27 @@ public struct TestCertificates: Sendable {
 
     /// A certificate for ``keyPath`` that expired a day ago, written at `path`: what a renewal job that
     /// copied an old file leaves behind.
-    public func makeExpiredCertificate(at path: String) throws {
+    public func makeExpiredCertificate(at path: String) async throws {
         let request = directory.appendingPathComponent("expired-\(UUID().uuidString).csr").path
-        try Self.run(["req", "-new", "-key", keyPath, "-subj", "/CN=localhost", "-out", request])
-        try Self.run(["x509", "-req", "-in", request, "-signkey", keyPath, "-days", "-1", "-out", path])
+        try await Self.run(["req", "-new", "-key", keyPath, "-subj", "/CN=localhost", "-out", request])
+        try await Self.run(["x509", "-req", "-in", request, "-signkey", keyPath, "-days", "-1", "-out", path])
     }
 
     /// Runs `/usr/bin/openssl` with `arguments`, for a test that needs a file in another form.
-    public static func openssl(_ arguments: [String]) throws {
-        try run(arguments)
+    public static func openssl(_ arguments: [String]) async throws {
+        try await run(arguments)
     }
 
     public func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    private static func run(_ arguments: [String]) throws {
+    /// Suspends while openssl runs (see ``ChildProcess/run(_:_:in:environment:includingErrors:)``): TLS tests make
+    /// certificates by the dozen at once.
+    private static func run(_ arguments: [String]) async throws {
         let result: ChildProcess.Result
         do {
-            result = try ChildProcess.run("/usr/bin/openssl", arguments, includingErrors: true)
+            result = try await ChildProcess.run("/usr/bin/openssl", arguments, includingErrors: true)
         } catch {
             throw Failure(description: "cannot start /usr/bin/openssl: \(error)")
         }

@@ -19,12 +19,12 @@ import WebhookListener
         let two: TestCertificates.ClientAuthority
         var bundlePath: String { certificates.directory.appendingPathComponent("client-ca.pem").path }
 
-        static func make() throws -> Authorities {
-            let certificates = try TestCertificates.make()
+        static func make() async throws -> Authorities {
+            let certificates = try await TestCertificates.make()
             return Authorities(
                 certificates: certificates,
-                one: try certificates.makeClientAuthority("one"),
-                two: try certificates.makeClientAuthority("two")
+                one: try await certificates.makeClientAuthority("one"),
+                two: try await certificates.makeClientAuthority("two")
             )
         }
 
@@ -64,7 +64,7 @@ import WebhookListener
     /// opened before the reload is still served. Over HTTP/2 and HTTP/1.1, whose channels are built apart.
     @Test(arguments: [true, false])
     func aRewrittenBundleVerifiesTheNextHandshakes(http2: Bool) async throws {
-        let authorities = try Authorities.make()
+        let authorities = try await Authorities.make()
         defer { authorities.certificates.remove() }
         try authorities.writeBundle(try authorities.bundle(of: authorities.one))
         let signedByOne = try TLSTests.client(authorities.certificates, presenting: authorities.one)
@@ -118,7 +118,7 @@ import WebhookListener
     /// force: CA-1's clients are still accepted, CA-2's and those without a certificate still refused.
     @Test(arguments: BrokenBundle.allCases)
     func aBundleThatCannotBeUsedLeavesTheOldOneInForce(_ broken: BrokenBundle) async throws {
-        let authorities = try Authorities.make()
+        let authorities = try await Authorities.make()
         defer { authorities.certificates.remove() }
         try authorities.writeBundle(try authorities.bundle(of: authorities.one))
         try await ListenerHarness.with(authorities.configuration()) { harness async throws in
@@ -134,7 +134,7 @@ import WebhookListener
             case .missing: try FileManager.default.removeItem(atPath: authorities.bundlePath)
             case .expired:
                 let expired = authorities.certificates.directory.appendingPathComponent("expired-ca.pem").path
-                try authorities.certificates.makeExpiredCertificate(at: expired)
+                try await authorities.certificates.makeExpiredCertificate(at: expired)
                 try authorities.writeBundle(try String(contentsOfFile: expired, encoding: .utf8))
             }
             let error = #expect(throws: WebhookListenerError.self) { try harness.listener.reloadClientCA() }
@@ -157,7 +157,7 @@ import WebhookListener
 
     /// Without `client_ca` there is nothing to reload, and nothing changes.
     @Test func withoutMutualTLSThereIsNoBundleToReload() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await TLSTests.withClient(try TLSTests.client(certificates)) { client in
             try await ListenerHarness.with(TLSTests.configuration(certificates), client: client) { harness async throws in

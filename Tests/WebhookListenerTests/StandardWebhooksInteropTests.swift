@@ -15,16 +15,16 @@ import WebhookListener
 @Suite struct StandardWebhooksInteropTests {
     static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
-    static var available: Bool {
-        (try? python(["-c", "import standardwebhooks"]).status) == 0
+    static func available() async -> Bool {
+        (try? await python(["-c", "import standardwebhooks"]).status) == 0
     }
 
-    static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let result = try ChildProcess.run("/usr/bin/env", ["python3"] + arguments)
+    static func python(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let result = try await ChildProcess.run("/usr/bin/env", ["python3"] + arguments)
         return (result.status, result.output)
     }
 
-    @Test(.enabled(if: available || ProcessInfo.processInfo.environment["CI"] != nil))
+    @Test(.enabled { await available() || ProcessInfo.processInfo.environment["CI"] != nil })
     func aDeliverySignedByThePythonPackageIsAccepted() async throws {
         let body = #"{"type": "dataset.created", "data": {"uid": "ds-py", "name": "From Python"}}"#
         let script = """
@@ -34,7 +34,7 @@ import WebhookListener
             print(Webhook(sys.argv[1]).sign("msg_py_1", ts, sys.argv[2]))
             print(int(ts.timestamp()))
             """
-        let run = try Self.python(["-c", script, Self.secret, body])
+        let run = try await Self.python(["-c", script, Self.secret, body])
         try #require(run.status == 0, "python standardwebhooks failed")
         let lines = run.output.split(separator: "\n").map(String.init)
         try #require(lines.count == 2)

@@ -8,8 +8,8 @@ import WebhookListener
 /// `run` names the key and what is wrong with its file, as `check-config` does, not swift-nio-ssl's
 /// error case.
 @Suite struct TLSFileMessageTests {
-    @Test func aListenerThatCannotLoadItsFilesSaysWhichKeyAndWhy() throws {
-        let certificates = try TestCertificates.make()
+    @Test func aListenerThatCannotLoadItsFilesSaysWhichKeyAndWhy() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let logger = Logger(label: "test")
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("listener-\(UUID().uuidString).sqlite").path
@@ -39,8 +39,8 @@ import WebhookListener
 
     /// A certificate outside its validity fails every handshake: `check-config` says so, with the time
     /// it ends (or starts), whichever side of it the clock is.
-    @Test func aCertificateOutsideItsValidityIsAProblem() throws {
-        let certificates = try TestCertificates.make()
+    @Test func aCertificateOutsideItsValidityIsAProblem() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let tls = WebhookTLS(certificateChainPath: certificates.certificatePath, privateKeyPath: certificates.keyPath)
         let path = certificates.certificatePath
@@ -69,15 +69,17 @@ import WebhookListener
 
     /// Files that hold the right thing in a form the listener cannot use are named for what they are:
     /// a key with a passphrase, a binary DER file, a chain whose server certificate is not first.
-    @Test func aFileInAFormTheListenerCannotUseSaysWhatItIs() throws {
-        let certificates = try TestCertificates.make()
+    @Test func aFileInAFormTheListenerCannotUseSaysWhatItIs() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         func path(_ name: String) -> String { certificates.directory.appendingPathComponent(name).path }
         func problems(cert: String = certificates.certificatePath, key: String = certificates.keyPath) -> [String] {
             WebhookTLS(certificateChainPath: cert, privateKeyPath: key).fileProblems().map(\.description)
         }
-        try TestCertificates.openssl(["pkcs8", "-topk8", "-in", certificates.keyPath, "-out", path("pkcs8.key"), "-passout", "pass:hunter2"])
-        try TestCertificates.openssl(["ec", "-in", certificates.keyPath, "-aes256", "-out", path("traditional.key"), "-passout", "pass:hunter2"])
+        try await TestCertificates.openssl(["pkcs8", "-topk8", "-in", certificates.keyPath, "-out", path("pkcs8.key"), "-passout", "pass:hunter2"])
+        try await TestCertificates.openssl([
+            "ec", "-in", certificates.keyPath, "-aes256", "-out", path("traditional.key"), "-passout", "pass:hunter2",
+        ])
         for encrypted in [path("pkcs8.key"), path("traditional.key")] {
             #expect(
                 problems(key: encrypted) == [
@@ -85,8 +87,8 @@ import WebhookListener
                 ]
             )
         }
-        try TestCertificates.openssl(["x509", "-in", certificates.certificatePath, "-outform", "DER", "-out", path("server.der")])
-        try TestCertificates.openssl(["pkey", "-in", certificates.keyPath, "-outform", "DER", "-out", path("server-key.der")])
+        try await TestCertificates.openssl(["x509", "-in", certificates.certificatePath, "-outform", "DER", "-out", path("server.der")])
+        try await TestCertificates.openssl(["pkey", "-in", certificates.keyPath, "-outform", "DER", "-out", path("server-key.der")])
         #expect(
             problems(cert: path("server.der")) == [
                 "listener.tls.cert: '\(path("server.der"))' is not a PEM certificate (it is binary DER: convert it with `openssl x509 -inform DER -in \(path("server.der")) -out \(path("server.der")).pem`)"

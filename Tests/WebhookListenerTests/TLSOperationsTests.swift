@@ -18,7 +18,7 @@ import Testing
     /// A client that offers only TLS 1.1 fails its handshake on the listener's side too: logged at info
     /// once a minute for the reason, with the client's address and BoringSSL's reason, then at debug.
     @Test func aHandshakeFailureIsLoggedOncePerReasonWithTheClient() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await TLSTests.withClient(try TLSTests.client(certificates, maximumVersion: .tlsv11)) { client in
             try await ListenerHarness.with(TLSTests.configuration(certificates), client: client) { harness async throws in
@@ -40,7 +40,7 @@ import Testing
 
     /// With mTLS, a client that sends no certificate is named, with its own reason.
     @Test func aMissingClientCertificateIsLoggedWithItsReason() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let configuration = TLSTests.configuration(certificates, clientCA: certificates.clientCertificatePath)
         try await TLSTests.withClient(try TLSTests.client(certificates)) { client in
@@ -58,8 +58,8 @@ import Testing
     /// A client whose CA bundle does not hold the listener's CA refuses the handshake with an alert: the
     /// log says so, and points at `listener.tls.cert`.
     @Test func aClientThatDoesNotTrustTheCertificateIsLogged() async throws {
-        let certificates = try TestCertificates.make()
-        let other = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
+        let other = try await TestCertificates.make()
         defer {
             certificates.remove()
             other.remove()
@@ -89,7 +89,7 @@ import Testing
     /// A certificate two days from its end is warned about when the listener starts, at each reload, and
     /// again at each check while it serves (a day apart by default; shortened here).
     @Test func aCertificateNearItsEndIsWarnedAboutAtStartReloadAndWhileServing() async throws {
-        let certificates = try TestCertificates.make(days: 2)
+        let certificates = try await TestCertificates.make(days: 2)
         defer { certificates.remove() }
         var configuration = TLSTests.configuration(certificates)
         configuration.certificateCheckInterval = .milliseconds(100)
@@ -109,7 +109,7 @@ import Testing
             #expect(Self.entries(harness, "Listener certificate expires soon").count > before)
         }
         // One valid for a month is not warned about, at start or at a reload.
-        let lasting = try TestCertificates.make(days: 30)
+        let lasting = try await TestCertificates.make(days: 30)
         defer { lasting.remove() }
         try await ListenerHarness.with(TLSTests.configuration(lasting)) { harness async throws in
             try harness.listener.reloadCertificates()
@@ -119,8 +119,8 @@ import Testing
 
     /// A SIGHUP that finds the certificate as it was says so at debug only; "reloaded" is for a new one.
     @Test func aReloadOfTheSameCertificateIsNotAnnouncedAsAReload() async throws {
-        let served = try TestCertificates.make(days: 30)
-        let renewed = try TestCertificates.make(days: 30)
+        let served = try await TestCertificates.make(days: 30)
+        let renewed = try await TestCertificates.make(days: 30)
         defer {
             served.remove()
             renewed.remove()

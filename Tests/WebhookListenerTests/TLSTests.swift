@@ -68,7 +68,7 @@ import WebhookListener
     }
 
     @Test func aSignedDeliveryOverTLSIsAccepted() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await Self.withClient(try Self.client(certificates)) { client in
             try await ListenerHarness.with(Self.configuration(certificates), client: client) { harness async throws in
@@ -109,7 +109,7 @@ import WebhookListener
     }
 
     @Test func aSignedDeliveryOverHTTP2IsAcceptedAndAnHTTP1ClientStillWorks() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let http1Only = try Self.client(certificates, httpVersion: .http1Only)
         try await Self.withClient(try Self.client(certificates)) { client in
@@ -149,7 +149,7 @@ import WebhookListener
     }
 
     @Test func withHTTP2OffTheListenerSpeaksHTTP1Only() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.http2 = false
@@ -167,7 +167,7 @@ import WebhookListener
     /// stop: the listener waits ``TLSConfigurationLoader/closeNotifyWait`` for it, not swift-nio-ssl's
     /// default 5 s.
     @Test func anIdleKeepAliveClientDoesNotHoldUpTheStop() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.http2 = false
@@ -185,7 +185,7 @@ import WebhookListener
     }
 
     @Test func aBodyOverTheLimitIs413OverHTTP2() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.maxBody = 64
@@ -209,7 +209,7 @@ import WebhookListener
     }
 
     @Test func aStalledBodyIs408OverHTTP2() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.requestTimeout = .milliseconds(500)
@@ -236,7 +236,7 @@ import WebhookListener
     /// `request_timeout`, with HTTP/2 on (whose HTTP timers start only after the handshake) or off.
     @Test(arguments: [true, false])
     func aHandshakeThatNeverFinishesIsCutOff(http2: Bool) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.http2 = http2
@@ -266,7 +266,7 @@ import WebhookListener
     /// reply, and the log says so once (not once per request); TLS clients are served as before.
     @Test(arguments: [true, false])
     func plainHTTPOnTheTLSPortIs400SayingHTTPS(http2: Bool) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.http2 = http2
@@ -294,7 +294,7 @@ import WebhookListener
     /// closed at once, and does not hold the stop (and the process's) until its deadline.
     @Test(arguments: [true, false])
     func aStoppingListenerDoesNotWaitForAHandshake(http2: Bool) async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.http2 = http2
@@ -316,7 +316,7 @@ import WebhookListener
     /// The deadline ends with the handshake: a connection that finished it is served, for as long as
     /// its requests keep coming, past the handshake deadline.
     @Test func aCompletedHandshakeIsNotCutOff() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.requestTimeout = .milliseconds(500)
@@ -343,7 +343,7 @@ import WebhookListener
     }
 
     @Test func aStoreThatCannotWriteIs503OverHTTP2() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let broken: @Sendable (SQLiteEventStore) -> any EventStore = { BrokenStore($0) }
         try await Self.withClient(try Self.client(certificates)) { client in
@@ -358,7 +358,7 @@ import WebhookListener
     }
 
     @Test func aTLS11ClientIsRefused() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         try await Self.withClient(try Self.client(certificates, maximumVersion: .tlsv11)) { client in
             try await ListenerHarness.with(Self.configuration(certificates), client: client) { harness async throws in
@@ -376,14 +376,14 @@ import WebhookListener
     }
 
     @Test func certificatesAreReloadedWithoutDroppingTheListener() async throws {
-        let first = try TestCertificates.make()
-        let second = try TestCertificates.make()
+        let first = try await TestCertificates.make()
+        let second = try await TestCertificates.make()
         defer {
             first.remove()
             second.remove()
         }
         // The listener serves whatever is at these paths: the first pair now, the second after a reload.
-        let served = try TestCertificates.make()
+        let served = try await TestCertificates.make()
         defer { served.remove() }
         @Sendable func install(_ certificates: TestCertificates) throws {
             for (from, to) in [(certificates.certificatePath, served.certificatePath), (certificates.keyPath, served.keyPath)] {
@@ -411,7 +411,7 @@ import WebhookListener
                     // An expired certificate (with the right key) is refused: swapped in, it would fail
                     // every handshake from then on.
                     try? FileManager.default.removeItem(atPath: served.certificatePath)
-                    try first.makeExpiredCertificate(at: served.certificatePath)
+                    try await first.makeExpiredCertificate(at: served.certificatePath)
                     let expired = #expect(throws: WebhookListenerError.self) { try harness.listener.reloadCertificates() }
                     #expect(expired?.message.hasPrefix("listener.tls.cert: '\(served.certificatePath)' expired at ") == true)
                     // A new connection (a new handshake, not the pooled one) still gets the first pair.
@@ -439,7 +439,7 @@ import WebhookListener
     }
 
     @Test func mutualTLSNeedsAClientCertificateFromTheBundle() async throws {
-        let certificates = try TestCertificates.make()
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         let configuration = Self.configuration(certificates, clientCA: certificates.clientCertificatePath)
         try await Self.withClient(try Self.client(certificates)) { client in
@@ -456,8 +456,8 @@ import WebhookListener
         }
     }
 
-    @Test func aMissingCertificateFileIsAConfigurationError() throws {
-        let certificates = try TestCertificates.make()
+    @Test func aMissingCertificateFileIsAConfigurationError() async throws {
+        let certificates = try await TestCertificates.make()
         defer { certificates.remove() }
         var configuration = Self.configuration(certificates)
         configuration.tls?.privateKeyPath = certificates.directory.appendingPathComponent("absent.key").path
