@@ -1,6 +1,7 @@
 import BotKit
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 @testable import ExecPlugin
@@ -506,16 +507,24 @@ import Testing
             outputLimit: 1_024
         )
         let started = ContinuousClock.now
-        let task = Task { try await runner.run(stdin: Data()) }
+        let ended = Mutex(false)
+        let task = Task {
+            defer { ended.withLock { $0 = true } }
+            return try await runner.run(stdin: Data())
+        }
         defer { task.cancel() }
+        // Until the pid is written or the run is over: a run that could not start or ended early is
+        // reported with its own result at once, not as the cancellation that would follow the wait.
         let deadline = ContinuousClock.now.advanced(by: .seconds(30))
-        while !FileManager.default.fileExists(atPath: pidFile), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while !FileManager.default.fileExists(atPath: pidFile), !ended.withLock({ $0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         guard let text = try? Data(contentsOf: URL(fileURLWithPath: pidFile)) else {
-            // Say why the program never wrote its pid (it could not start, or ended) instead of only that
-            // the file is missing.
-            task.cancel()
-            let ended = await task.result
-            Issue.record("the program wrote no pid within 30 s; the run ended with \(ended)")
+            if ended.withLock({ $0 }) {
+                Issue.record("the run ended before the program wrote its pid: \(await task.result)")
+            } else {
+                Issue.record("the program wrote no pid within 30 s, and its run still goes on")
+            }
             return
         }
         let pid = try #require(Int32(String(decoding: text, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
