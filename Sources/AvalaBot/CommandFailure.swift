@@ -1,3 +1,5 @@
+import Foundation
+
 /// A command that could not do its work: an unknown id, a missing store or file, a config with errors, a
 /// bot already running. Printed as one `Error: …` line, exit status 1.
 ///
@@ -9,4 +11,11 @@
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+
+    /// The usual first mistake (running from elsewhere than the checkout, or before writing a config):
+    /// one line saying what to do, instead of the loader's "cannot read" and a second error after it.
+    static func missingConfig(_ path: String) -> CommandFailure? {
+        guard !FileManager.default.fileExists(atPath: path) else { return nil }
+        return CommandFailure("no config file at \(path): pass --config PATH (config/avala-bot.yaml and config/examples/ are starting points)")
+    }
 }

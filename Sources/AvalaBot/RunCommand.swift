@@ -47,13 +47,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = Self.tasksOnEventLoops
-        // The usual first mistake (running from elsewhere than the checkout, or before writing a config):
-        // one line saying what to do, instead of Foundation's "could not be completed" and a second error.
-        guard FileManager.default.fileExists(atPath: config) else {
-            throw CommandFailure(
-                "no config file at \(config): pass --config PATH (config/avala-bot.yaml and config/examples/ are starting points)"
-            )
-        }
+        if let missing = CommandFailure.missingConfig(config) { throw missing }
         let loaded = ConfigLoader().load(path: config)
         let logger = logging.bootstrap(
             label: "avala-bot",

@@ -46,6 +46,7 @@ struct SimulateCommand: AsyncParsableCommand {
         // dry run needs no secrets, so the others stay as written, and are named.
         loader.resolveReferences = false
         loader.resolveAvailableReferences = true
+        if let missing = CommandFailure.missingConfig(config) { throw missing }
         let loaded = loader.load(path: config)
         if !loaded.errors.isEmpty {
             for diagnostic in loaded.errors { Console.line(diagnostic.description) }

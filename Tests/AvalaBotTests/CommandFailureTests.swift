@@ -81,6 +81,19 @@ import Testing
         #expect(result.output.isEmpty, "\(result.output)")
     }
 
+    /// `simulate` the same way: the one line, not the loader's "cannot read" followed by "the config has errors".
+    @Test func simulateWithoutAConfigFileNamesThePathAndTheFlag() async throws {
+        try await Self.withDirectory { directory in
+            let event = directory.appendingPathComponent("event.json").path
+            try #"{"type": "export.completed", "data": {"export": {"uid": "e-1"}}}"#.write(toFile: event, atomically: true, encoding: .utf8)
+            let missing = directory.appendingPathComponent("nope.yaml").path
+            let result = try await CommandProcess.run(["simulate", "--event", event, "--config", missing])
+            Self.expectRunTimeFailure(result, "no config file at \(missing): pass --config PATH")
+            #expect(!result.errors.contains("the config has errors"), "\(result.errors)")
+            #expect(result.output.isEmpty, "\(result.output)")
+        }
+    }
+
     /// A bad command line still gets the usage text and 64, so the two stay apart.
     @Test func aBadCommandLineIsStillAUsageError() async throws {
         let result = try await CommandProcess.run(["events", "replay", "--store", "/nonexistent/x.sqlite"])
