@@ -19,7 +19,7 @@ public enum EventBodyKeys {
         .webhookDeliveryFailed: ["delivery"],
         .botActionDeadLettered: ["action", "rule", "reason", "original"],
         .botPollerFailing: ["poller", "error", "since"], .botPollerRecovered: ["poller", "error", "since"],
-        .botWebhookRejectedBurst: ["source", "count", "reasons"],
+        .botWebhookRejectedBurst: ["source", "count", "reasons", "window_start"],
         .botRosterDue: ["organization", "file", "every"],
     ]
 
@@ -107,7 +107,7 @@ public enum EventBodyKeys {
             .projectProgress: threshold, .projectQualityDropped: threshold,
             .botActionDeadLettered: ["rule": "the rule's name", "reason": "the failure's text"],
             .botPollerFailing: poller, .botPollerRecovered: poller,
-            .botWebhookRejectedBurst: ["source": "the listener source's name", "count": "a number"],
+            .botWebhookRejectedBurst: ["source": "the listener source's name", "count": "a number", "window_start": "a time"],
             .botRosterDue: organization.merging(["file": "the roster file's path", "every": "a duration"]) { first, _ in first },
         ]
     }()
@@ -116,5 +116,46 @@ public enum EventBodyKeys {
     /// object or an unknown type.
     static func value(of key: String, for type: EventType) -> String? {
         valueTable[type]?[key]
+    }
+
+    /// What `data`, a body the bot built for an event of `type`, has that the tables above do not say, or
+    /// lacks that they promise: a key `table` does not list, a listed key missing (unless in `optional`), an
+    /// object or list under a `valueTable` key, a field `fieldTable` does not list. Empty when they agree.
+    /// Tests hold the tables to the bodies the pollers, the dispatcher and the listener really build, so a
+    /// body changed without its table (a key added, a text turned object) fails there, not as a wrong
+    /// `check-config` warning in the field.
+    static func mismatches(in data: JSON, for type: EventType, optional: Set<String> = []) -> [String] {
+        guard let keys = table[type] else { return ["\(type.rawValue) has no entry in the body keys table"] }
+        guard case .object(let body) = data else { return ["\(type.rawValue)'s body is not an object"] }
+        var found: [String] = []
+        // A table naming a key its own type does not list would describe a key no body has.
+        let described = Set((valueTable[type] ?? [:]).keys).union((fieldTable[type] ?? [:]).keys)
+        for key in described.subtracting(keys).sorted() {
+            found.append("\(type.rawValue): '\(key)' has a value or field entry but is not among its keys")
+        }
+        for key in body.keys.sorted() where !keys.contains(key) {
+            found.append("\(type.rawValue): the body has '\(key)', which its keys (\(keys.joined(separator: ", "))) lack")
+        }
+        for key in keys where body[key] == nil && !optional.contains(key) {
+            found.append("\(type.rawValue): the body lacks '\(key)'")
+        }
+        for (key, value) in body.sorted(by: { $0.key < $1.key }) {
+            if valueTable[type]?[key] != nil {
+                switch value {
+                case .object, .array: found.append("\(type.rawValue): '\(key)' is listed as one value but holds an object or list")
+                default: break
+                }
+            }
+            if let fields = fieldTable[type]?[key] {
+                guard case .object(let object) = value else {
+                    found.append("\(type.rawValue): '\(key)' is listed with fields but is not an object")
+                    continue
+                }
+                for field in object.keys.sorted() where !fields.contains(field) {
+                    found.append("\(type.rawValue): '\(key).\(field)' is in the body but not among \(key)'s fields")
+                }
+            }
+        }
+        return found
     }
 }
