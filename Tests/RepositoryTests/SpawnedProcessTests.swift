@@ -12,7 +12,7 @@ import Testing
 
         let killed = try SpawnedProcess("/bin/sh", ["-c", "kill -TERM $$; sleep 5"])
         #expect(await killed.waitForExit() == .signal(SIGTERM))
-        #expect(killed.waitUntilExit().shellStatus == 128 + SIGTERM)
+        #expect(killed.exit?.shellStatus == 128 + SIGTERM)
     }
 
     @Test func aSignalReachesTheProgramOnlyWhileItRuns() async throws {

@@ -26,28 +26,17 @@ public enum ChildProcess {
         environment: [String: String]? = nil,
         includingErrors: Bool = false
     ) async throws -> Result {
-        let (process, file) = try start(executable, arguments, in: directory, environment: environment, includingErrors: includingErrors)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let status = await process.waitForExit().shellStatus
-        return Result(status: status, output: try String(contentsOf: file, encoding: .utf8))
-    }
-
-    /// Starts the program with its output going to a fresh file, which the caller removes.
-    private static func start(
-        _ executable: String,
-        _ arguments: [String],
-        in directory: URL?,
-        environment: [String: String]?,
-        includingErrors: Bool
-    ) throws -> (SpawnedProcess, URL) {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).out")
         guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
         }
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process: SpawnedProcess
         do {
             let handle = try FileHandle(forWritingTo: file)
+            // The program has its own copy of the descriptor: this one is closed once it has started.
             defer { try? handle.close() }
-            let process = try SpawnedProcess(
+            process = try SpawnedProcess(
                 executable,
                 arguments,
                 environment: environment,
@@ -55,10 +44,8 @@ public enum ChildProcess {
                 output: handle.fileDescriptor,
                 errors: includingErrors ? handle.fileDescriptor : nil
             )
-            return (process, file)
-        } catch {
-            try? FileManager.default.removeItem(at: file)
-            throw error
         }
+        let status = await process.waitForExit().shellStatus
+        return Result(status: status, output: try String(contentsOf: file, encoding: .utf8))
     }
 }

@@ -43,8 +43,6 @@ public final class SpawnedProcess: Sendable {
     /// signal never reaches another process that got the pid after it.
     private let reaped = Mutex<Exit?>(nil)
     private let ended = OneShot<Exit>()
-    /// Entered at start and left at the exit, for ``waitUntilExit()`` from any number of threads.
-    private let running = DispatchGroup()
 
     /// Starts `executable` (a path; no search) with `arguments`.
     ///
@@ -103,7 +101,6 @@ public final class SpawnedProcess: Sendable {
         let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         guard result == 0 else { throw LaunchError(description: "cannot start \(executable): \(String(cString: strerror(result)))") }
         self.pid = pid
-        running.enter()
         Thread { [self] in watch() }.start()
     }
 
@@ -124,7 +121,6 @@ public final class SpawnedProcess: Sendable {
             return exit
         }
         ended.set(exit)
-        running.leave()
     }
 
     /// How the program ended, or nil while it runs.
@@ -142,12 +138,6 @@ public final class SpawnedProcess: Sendable {
     /// Suspends until the program has ended.
     public func waitForExit() async -> Exit {
         await ended.wait()
-    }
-
-    /// Blocks the calling thread until the program has ended: for synchronous callers only.
-    public func waitUntilExit() -> Exit {
-        running.wait()
-        return exit ?? .status(-1)
     }
 
     private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32

@@ -44,10 +44,8 @@ public enum EventBodyKeys {
         let carried = Set(table.values.joined()).union(["payload"])
         guard !carried.contains(root) else {
             // `organization.slug`: in every event that has it, `organization` is the slug itself.
-            let carriers = table.filter { $0.value.contains(root) }.keys
-            let values = carriers.compactMap { value(of: root, for: $0) }
-            guard components.count > 1, !carriers.isEmpty, values.count == carriers.count else { return nil }
-            return "'\(root)' is \(Set(values).sorted().joined(separator: " or ")) in every event that carries it, with no fields (write '\(root)')"
+            guard components.count > 1, let values = singleValue(root, in: Array(table.keys)) else { return nil }
+            return "'\(root)' is \(values.sorted().joined(separator: " or ")) in every event that carries it, with no fields (write '\(root)')"
         }
         return "no event carries '\(root)' (events carry: event, \(carried.sorted().joined(separator: ", ")))"
     }
@@ -116,6 +114,19 @@ public enum EventBodyKeys {
     /// object or an unknown type.
     static func value(of key: String, for type: EventType) -> String? {
         valueTable[type]?[key]
+    }
+
+    /// What `key` is (each distinct description, in the order of `types`) when every one of `types` that
+    /// carries it holds one text or number there, so that no path goes below it; nil when none carries it
+    /// or one holds an object there.
+    static func singleValue(_ key: String, in types: [EventType]) -> [String]? {
+        let carriers = types.filter { table[$0]?.contains(key) == true }
+        var values: [String] = []
+        for type in carriers {
+            guard let value = value(of: key, for: type) else { return nil }
+            if !values.contains(value) { values.append(value) }
+        }
+        return values.isEmpty ? nil : values
     }
 
     /// What `data`, a body the bot built for an event of `type`, has that the tables above do not say, or

@@ -323,22 +323,14 @@ struct RuleCompiler {
         guard components.count > 1 else { return }
         var fields: Set<String> = []
         var carriers: [String] = []
-        var values: [String] = []
-        var valueCarriers = 0
         var open = false
         for type in types where EventBodyKeys.keys(for: type)?.contains(components[0]) == true {
-            if let value = EventBodyKeys.value(of: components[0], for: type) {
-                valueCarriers += 1
-                if !values.contains(value) { values.append(value) }
-            } else if let known = EventBodyKeys.fields(of: components[0], for: type) {
-                fields.formUnion(known)
-            } else {
-                open = true
-            }
             carriers.append(type.rawValue)
+            guard EventBodyKeys.value(of: components[0], for: type) == nil else { continue }
+            if let known = EventBodyKeys.fields(of: components[0], for: type) { fields.formUnion(known) } else { open = true }
         }
         // Below a text or a number there is nothing, in every event that has the key.
-        if valueCarriers > 0, valueCarriers == carriers.count {
+        if let values = EventBodyKeys.singleValue(components[0], in: types) {
             warning(
                 use.location,
                 use.diagnosticPath,
